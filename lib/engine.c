@@ -1,0 +1,796 @@
+/*
+ * engine.c — calls with failover, many at once, on libcurl's multi interface.
+ *
+ * A call is a small state machine: pick an entry (sched.c), build the HTTP
+ * request (adapter), run it, classify the answer, report the outcome to the
+ * scheduler, and either finish or pick again. A call that finds every
+ * candidate cooling waits (without blocking other calls) up to max_wait_ms.
+ * One process keeps any number of calls in flight with connection reuse; a
+ * blocking call (mlm_call) is the same machine run for one call.
+ *
+ * The engine owns calls until their done callback returns. Keys are only
+ * ever in request headers; every message is redacted before it leaves.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+
+#include "mlm.h"
+
+#define BODY_MAX (16u << 20)
+
+enum { C_WAIT = 0, C_RUN, C_DONE };
+
+typedef struct call {
+	struct call *next;
+	long id;
+	mlm_engine *g;
+	jv req;
+	mlm_call_opts o;
+	mlm_done_fn done;
+	mlm_delta_fn delta;
+	void *u, *du;           /* done's and delta's user pointers */
+	unsigned char *tried;   /* 1 retryable failure in this call, 2 permanent */
+	int nattempts;
+	jv attempts;
+	mlm_buf errs;           /* "entry: kind (HTTP n): msg" lines, newest last */
+	int64_t t0;             /* mono ms at submit */
+	int state;
+	int64_t wake_at;        /* C_WAIT: mono ms */
+	int cancelled;
+	int restarted;
+	int stop;               /* do not try again (invalid request, blocked...) */
+	/* the attempt in progress */
+	CURL *h;
+	struct curl_slist *hl;
+	int idx;
+	uint64_t lease;
+	mlm_httpreq hr;
+	mlm_buf body;
+	mlm_headers hdrs;
+	long status;
+	int stream;
+	mlm_sse sse;
+	mlm_answer ans;
+	int64_t att_t0;
+	int got_bytes;
+	size_t delivered;
+	int ev_fail;            /* an in-stream error event */
+	int ev_complete;
+	mlm_outcome ev_out;
+	int aborted_first_byte;
+} call;
+
+struct mlm_engine {
+	mlm_pool *pool;
+	mlm_sched *sched;
+	CURLM *m;
+	call *calls;
+	long next_id;
+	int active;
+	mlm_trace_fn trace;
+	void *trace_u;
+	const char **keys;
+	size_t nkeys;
+};
+
+static int curl_inited;
+
+void
+mlm_call_opts_init(mlm_call_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->max_attempts = 10;
+	o->connect_ms = 10000;
+	o->first_byte_ms = 60000;
+	o->total_ms = 300000;
+	o->max_wait_ms = 120000;
+}
+
+void
+mlm_result_free(mlm_result *r)
+{
+	free(r->text);
+	r->text = NULL;
+	jv_free(r->attempts);
+	r->attempts = jv_null();
+}
+
+jv
+mlm_result_json(const mlm_result *r)
+{
+	jv o = jv_object();
+	o = jv_object_set(o, jv_string("ok"), jv_bool(r->ok));
+	if (r->ok)
+		o = jv_object_set(o, jv_string("text"), jv_string(r->text ? r->text : ""));
+	else {
+		jv e = jv_object_set(jv_object(), jv_string("kind"), jv_string(mlm_kind_name(r->kind)));
+		e = jv_object_set(e, jv_string("message"), jv_string(r->msg));
+		o = jv_object_set(o, jv_string("error"), e);
+	}
+	if (r->entry) {
+		o = jv_object_set(o, jv_string("provider"), jv_string(r->entry->provider));
+		o = jv_object_set(o, jv_string("model"), jv_string(r->entry->model));
+		o = jv_object_set(o, jv_string("entry"), jv_string(r->entry->id));
+	}
+	o = jv_object_set(o, jv_string("attempts"), jv_copy(r->attempts));
+	jv u = jv_object();
+	if (r->in_tok >= 0)
+		u = jv_object_set(u, jv_string("in"), jv_number((double)r->in_tok));
+	if (r->out_tok >= 0)
+		u = jv_object_set(u, jv_string("out"), jv_number((double)r->out_tok));
+	o = jv_object_set(o, jv_string("usage"), u);
+	o = jv_object_set(o, jv_string("ms"), jv_number((double)r->ms));
+	return o;
+}
+
+mlm_engine *
+mlm_engine_new(mlm_pool *pool, mlm_sched *sched, char *err, size_t errlen)
+{
+	if (!curl_inited) {
+		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+			mlm_err(err, errlen, "libcurl failed to initialise");
+			return NULL;
+		}
+		curl_inited = 1;
+	}
+	mlm_engine *g = calloc(1, sizeof *g);
+	if (!g) {
+		mlm_err(err, errlen, "out of memory");
+		return NULL;
+	}
+	g->pool = pool;
+	g->sched = sched;
+	g->m = curl_multi_init();
+	curl_multi_setopt(g->m, CURLMOPT_MAX_HOST_CONNECTIONS, 0L);
+	curl_multi_setopt(g->m, CURLMOPT_MAXCONNECTS, 256L);
+	return g;
+}
+
+void
+mlm_engine_trace(mlm_engine *g, mlm_trace_fn fn, void *u)
+{
+	g->trace = fn;
+	g->trace_u = u;
+}
+
+static void
+refresh_keys(mlm_engine *g)
+{
+	free(g->keys);
+	g->keys = mlm_pool_keys(g->pool, &g->nkeys);
+}
+
+static void
+redact(mlm_engine *g, char *s)
+{
+	mlm_redact(s, g->keys, g->nkeys);
+}
+
+static void
+attempt_clear(call *c)
+{
+	if (c->h) {
+		curl_multi_remove_handle(c->g->m, c->h);
+		curl_easy_cleanup(c->h);
+		c->h = NULL;
+	}
+	curl_slist_free_all(c->hl);
+	c->hl = NULL;
+	mlm_httpreq_free(&c->hr);
+	mlm_buf_free(&c->body);
+	mlm_headers_free(&c->hdrs);
+	mlm_sse_free(&c->sse);
+	mlm_answer_free(&c->ans);
+	c->status = 0;
+	c->got_bytes = 0;
+	c->delivered = 0;
+	c->ev_fail = c->ev_complete = 0;
+	c->aborted_first_byte = 0;
+}
+
+static void
+call_free(call *c)
+{
+	attempt_clear(c);
+	jv_free(c->req);
+	jv_free(c->attempts);
+	mlm_buf_free(&c->errs);
+	free(c->tried);
+	free(c);
+}
+
+void
+mlm_engine_free(mlm_engine *g)
+{
+	if (!g)
+		return;
+	while (g->calls) {
+		call *c = g->calls;
+		g->calls = c->next;
+		call_free(c);
+	}
+	curl_multi_cleanup(g->m);
+	free(g->keys);
+	free(g);
+}
+
+int
+mlm_engine_active(const mlm_engine *g)
+{
+	return g->active;
+}
+
+/* ---- stream events ---- */
+
+static int
+on_event(void *u, const char *event, const char *data, size_t len)
+{
+	call *c = u;
+	const mlm_adapter *ad = mlm_adapter_get(c->g->pool->v[c->idx].wire);
+	size_t before = c->ans.text.len;
+	int r = ad->event(&c->g->pool->v[c->idx], event, data, len, &c->ans, &c->ev_out);
+	if (c->delta && c->ans.text.len > before) {
+		c->delta(c->du, &c->g->pool->v[c->idx], c->ans.text.p + before, c->ans.text.len - before);
+		c->delivered += c->ans.text.len - before;
+	}
+	if (r < 0) {
+		c->ev_fail = 1;
+		return 1;
+	}
+	if (r > 0) {
+		c->ev_complete = 1;
+		return 2;
+	}
+	return 0;
+}
+
+static size_t
+on_write(char *p, size_t sz, size_t n, void *u)
+{
+	call *c = u;
+	size_t len = sz * n;
+	c->got_bytes = 1;
+	if (!c->status)
+		curl_easy_getinfo(c->h, CURLINFO_RESPONSE_CODE, &c->status);
+	if (c->stream && c->status >= 200 && c->status < 300) {
+		if (c->ev_fail || c->ev_complete)
+			return len;     /* drain */
+		int r = mlm_sse_feed(&c->sse, p, len, on_event, c);
+		if (r < 0) {
+			c->ev_fail = 1;
+			c->ev_out.kind = MLM_BAD_RESPONSE;
+			snprintf(c->ev_out.msg, sizeof c->ev_out.msg, "stream event too large");
+		}
+		/* keep a copy of the start for error bodies without data: framing */
+		if (c->body.len < 65536)
+			mlm_buf_add(&c->body, p, len < 65536 ? len : 65536);
+		return len;
+	}
+	if (mlm_buf_add(&c->body, p, len) < 0)
+		return 0;   /* too large: curl fails the transfer */
+	return len;
+}
+
+static size_t
+on_header(char *p, size_t sz, size_t n, void *u)
+{
+	call *c = u;
+	size_t len = sz * n;
+	if (len >= 5 && !memcmp(p, "HTTP/", 5))
+		mlm_headers_free(&c->hdrs);
+	else
+		mlm_headers_add_line(&c->hdrs, p, len);
+	return len;
+}
+
+static int
+loopback_url(const char *url)
+{
+	const char *h = strstr(url, "://");
+	if (!h)
+		return 0;
+	h += 3;
+	return !strncmp(h, "127.", 4) || !strncmp(h, "localhost", 9) || !strncmp(h, "[::1]", 5);
+}
+
+/* ---- attempts ---- */
+
+static void finish(call *c, int ok, int kind);
+
+static int
+start_attempt(call *c, int idx)
+{
+	mlm_engine *g = c->g;
+	mlm_entry *e = &g->pool->v[idx];
+	char err[MLM_ERRLEN];
+	c->idx = idx;
+	c->att_t0 = mlm_mono_ms();
+	mlm_answer_init(&c->ans);
+	c->body.max = BODY_MAX;
+	if (mlm_entry_key(e, g->pool->env, err, sizeof err) < 0)
+		return mlm_err(NULL, 0, "%s", err), -2;
+	refresh_keys(g);
+	const mlm_adapter *ad = mlm_adapter_get(e->wire);
+	jv req = jv_copy(c->req);
+	int stream = c->o.stream;
+	if (ad->build(e, e->key, req, stream, &c->hr, err, sizeof err) < 0) {
+		jv_free(req);
+		return -2;
+	}
+	jv_free(req);
+	if (!strncmp(c->hr.url, "http://", 7) && !loopback_url(c->hr.url) &&
+	    !getenv("LLM_INSECURE_HTTP"))
+		return -3;
+	c->stream = stream;
+	mlm_sse_init(&c->sse, 0);
+	CURL *h = curl_easy_init();
+	if (!h)
+		return -1;
+	c->h = h;
+	for (int i = 0; i < 8 && c->hr.hdr[i]; i++)
+		c->hl = curl_slist_append(c->hl, c->hr.hdr[i]);
+	c->hl = curl_slist_append(c->hl, "Expect:");
+	curl_easy_setopt(h, CURLOPT_URL, c->hr.url);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, c->hl);
+	curl_easy_setopt(h, CURLOPT_POSTFIELDS, c->hr.body);
+	curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(c->hr.body));
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, c);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, c);
+	curl_easy_setopt(h, CURLOPT_PRIVATE, c);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, c->o.connect_ms);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, c->o.total_ms);
+	curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(h, CURLOPT_USERAGENT, "many-llm/0.1");
+	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+	if (curl_multi_add_handle(g->m, h) != CURLM_OK)
+		return -1;
+	c->state = C_RUN;
+	c->nattempts++;
+	return 0;
+}
+
+static void
+trace(mlm_engine *g, jv a)
+{
+	if (g->trace)
+		g->trace(g->trace_u, a);
+	else
+		jv_free(a);
+}
+
+static void
+record_attempt(call *c, const mlm_outcome *o, int64_t ms, long tokens)
+{
+	mlm_engine *g = c->g;
+	const mlm_entry *e = &g->pool->v[c->idx];
+	jv a = jv_object();
+	a = jv_object_set(a, jv_string("entry"), jv_string(e->id));
+	a = jv_object_set(a, jv_string("kind"), jv_string(mlm_kind_name(o->kind)));
+	a = jv_object_set(a, jv_string("status"), jv_number((double)o->status));
+	a = jv_object_set(a, jv_string("ms"), jv_number((double)ms));
+	c->attempts = jv_array_append(c->attempts, jv_copy(a));
+	jv t = a;
+	t = jv_object_set(t, jv_string("t"), jv_number((double)mlm_now_ms()));
+	t = jv_object_set(t, jv_string("quota"), jv_string(e->quota));
+	t = jv_object_set(t, jv_string("provider"), jv_string(e->provider));
+	t = jv_object_set(t, jv_string("model"), jv_string(e->model));
+	if (tokens >= 0)
+		t = jv_object_set(t, jv_string("tokens"), jv_number((double)tokens));
+	if (o->retry_ms >= 0)
+		t = jv_object_set(t, jv_string("retry_ms"), jv_number((double)o->retry_ms));
+	if (o->kind != MLM_OK)
+		t = jv_object_set(t, jv_string("message"), jv_string(o->msg));
+	t = jv_object_set(t, jv_string("call"), jv_number((double)c->id));
+	trace(g, t);
+	if (o->kind != MLM_OK) {
+		if (o->status)
+			mlm_buf_printf(&c->errs, "%s: %s (HTTP %ld): %s\n", e->id, mlm_kind_name(o->kind),
+			    o->status, o->msg);
+		else
+			mlm_buf_printf(&c->errs, "%s: %s: %s\n", e->id, mlm_kind_name(o->kind), o->msg);
+	}
+}
+
+static void next_attempt(call *c);
+
+static int
+permanent(int kind)
+{
+	return kind == MLM_AUTH || kind == MLM_NOT_FOUND || kind == MLM_NO_CREDIT ||
+	    kind == MLM_QUOTA_EXHAUSTED || kind == MLM_TOO_LARGE || kind == MLM_UNSUPPORTED;
+}
+
+/* An attempt ended: classify, tell the scheduler, go on. */
+static void
+attempt_done(call *c, CURLcode cc)
+{
+	mlm_engine *g = c->g;
+	mlm_entry *e = &g->pool->v[c->idx];
+	const mlm_adapter *ad = mlm_adapter_get(e->wire);
+	mlm_outcome o;
+	memset(&o, 0, sizeof o);
+	o.retry_ms = -1;
+	int64_t ms = mlm_mono_ms() - c->att_t0;
+	if (!c->status)
+		curl_easy_getinfo(c->h, CURLINFO_RESPONSE_CODE, &c->status);
+	o.status = c->status;
+
+	if (c->aborted_first_byte) {
+		o.kind = MLM_TIMEOUT;
+		snprintf(o.msg, sizeof o.msg, "no answer within %ld ms", c->o.first_byte_ms);
+	} else if (c->ev_fail) {
+		o = c->ev_out;
+		o.status = c->status;
+		if (!o.kind)
+			o.kind = MLM_BAD_RESPONSE;
+	} else if (cc != CURLE_OK && !(c->stream && c->ev_complete)) {
+		o.kind = cc == CURLE_OPERATION_TIMEDOUT ? MLM_TIMEOUT : MLM_NETWORK;
+		if (cc == CURLE_WRITE_ERROR) {
+			o.kind = MLM_BAD_RESPONSE;
+			snprintf(o.msg, sizeof o.msg, "answer larger than %u bytes", BODY_MAX);
+		} else if (cc == CURLE_PARTIAL_FILE) {
+			snprintf(o.msg, sizeof o.msg, "answer cut short (%s)", curl_easy_strerror(cc));
+		} else {
+			snprintf(o.msg, sizeof o.msg, "%s", curl_easy_strerror(cc));
+		}
+	} else if (c->status < 200 || c->status >= 300) {
+		ad->classify(e, c->status, &c->hdrs, c->body.p ? c->body.p : "", c->body.len, &o);
+		o.status = c->status;
+	} else if (c->stream) {
+		if (!c->ev_complete)
+			mlm_sse_finish(&c->sse, on_event, c);
+		if (c->ev_fail) {
+			o = c->ev_out;
+			o.status = c->status;
+		} else if (!c->ev_complete && !c->ans.done) {
+			/* no terminator, no finish reason: a cut stream is a failure */
+			if (c->ans.text.len == 0 && c->body.len && c->body.p[0] == '{') {
+				/* a plain JSON error where a stream was expected */
+				ad->classify(e, c->status, &c->hdrs, c->body.p, c->body.len, &o);
+				if (o.kind == MLM_OK)
+					o.kind = MLM_BAD_RESPONSE;
+			} else {
+				o.kind = MLM_NETWORK;
+				snprintf(o.msg, sizeof o.msg, "stream ended without a finish (%zu bytes of text)",
+				    c->ans.text.len);
+			}
+		} else {
+			o.kind = MLM_OK;
+		}
+	} else {
+		if (ad->parse(e, c->body.p ? c->body.p : "", c->body.len, &c->ans, &o) == 0)
+			o.kind = MLM_OK;
+		else if (!o.kind)
+			o.kind = MLM_BAD_RESPONSE;
+	}
+	if (o.kind != MLM_OK && o.retry_ms < 0 && (o.kind == MLM_RATE_LIMITED || o.kind == MLM_OVERLOADED))
+		o.retry_ms = mlm_retry_hint(&c->hdrs, jv_null(), o.msg);
+	redact(g, o.msg);
+	long tokens = (c->ans.in_tok >= 0 ? c->ans.in_tok : 0) + (c->ans.out_tok >= 0 ? c->ans.out_tok : 0);
+	mlm_sched_done(g->sched, c->idx, c->lease, &o, ms, tokens, &c->hdrs);
+	record_attempt(c, &o, ms, o.kind == MLM_OK ? tokens : -1);
+
+	if (o.kind == MLM_OK) {
+		finish(c, 1, MLM_OK);
+		return;
+	}
+	c->tried[c->idx] = permanent(o.kind) ? 2 : 1;
+	if (o.kind == MLM_TOO_LARGE) {
+		/* only entries with a larger window than this one */
+		if (e->window && c->o.pick.need_tokens <= e->window)
+			c->o.pick.need_tokens = e->window + 1;
+	}
+	if (o.kind == MLM_INVALID_REQUEST || o.kind == MLM_BLOCKED)
+		c->stop = 1;
+	if (c->delivered && c->delta) {
+		c->delta(c->du, e, NULL, 0);     /* what was shown is void */
+		c->restarted = 1;
+	}
+	attempt_clear(c);
+	next_attempt(c);
+}
+
+static void
+next_attempt(call *c)
+{
+	mlm_engine *g = c->g;
+	if (c->cancelled) {
+		finish(c, 0, MLM_TIMEOUT);
+		return;
+	}
+	if (c->stop || c->nattempts >= c->o.max_attempts) {
+		finish(c, 0, -1);
+		return;
+	}
+	for (;;) {
+		int64_t wait = -1;
+		mlm_pick q = c->o.pick;
+		q.tried = c->tried;
+		mlm_buf why = { 0 };
+		int idx = mlm_sched_pick(g->sched, &q, &wait, &c->lease, c->o.verbose ? &why : NULL);
+		if (idx < 0 && wait < 0) {
+			/* every candidate failed in this call: let retryable ones be
+			 * tried again once the scheduler frees them */
+			int any = 0;
+			for (size_t i = 0; i < g->pool->n; i++)
+				if (c->tried[i] == 1)
+					c->tried[i] = 0, any = 1;
+			if (any) {
+				mlm_buf_reset(&why);
+				idx = mlm_sched_pick(g->sched, &q, &wait, &c->lease, c->o.verbose ? &why : NULL);
+			}
+		}
+		if (c->o.verbose && why.len) {
+			jv t = jv_object_set(jv_object(), jv_string("event"), jv_string("skip"));
+			t = jv_object_set(t, jv_string("why"), jv_string(why.p));
+			t = jv_object_set(t, jv_string("call"), jv_number((double)c->id));
+			trace(g, t);
+		}
+		mlm_buf_free(&why);
+		if (idx >= 0) {
+			int r = start_attempt(c, idx);
+			if (r == 0)
+				return;
+			mlm_outcome o;
+			memset(&o, 0, sizeof o);
+			o.retry_ms = -1;
+			o.kind = MLM_AUTH;
+			if (r == -3)
+				snprintf(o.msg, sizeof o.msg, "plain http to a non-loopback host refused (LLM_INSECURE_HTTP=1 allows it)");
+			else
+				snprintf(o.msg, sizeof o.msg, "no key or request could be made");
+			c->idx = idx;
+			mlm_sched_done(g->sched, idx, c->lease, &(mlm_outcome){ .kind = MLM_INVALID_REQUEST, .retry_ms = -1 }, 0, 0, NULL);
+			c->nattempts++;
+			record_attempt(c, &o, 0, -1);
+			c->tried[idx] = 2;
+			attempt_clear(c);
+			if (c->nattempts >= c->o.max_attempts) {
+				finish(c, 0, -1);
+				return;
+			}
+			continue;
+		}
+		int64_t waited = mlm_mono_ms() - c->t0;
+		if (wait >= 0 && waited + wait <= c->o.max_wait_ms) {
+			c->state = C_WAIT;
+			c->wake_at = mlm_mono_ms() + (wait < 5 ? 5 : wait);
+			if (c->o.verbose) {
+				jv t = jv_object_set(jv_object(), jv_string("event"), jv_string("wait"));
+				t = jv_object_set(t, jv_string("ms"), jv_number((double)wait));
+				t = jv_object_set(t, jv_string("call"), jv_number((double)c->id));
+				trace(g, t);
+			}
+			return;
+		}
+		if (!c->nattempts) {
+			if (wait >= 0)
+				mlm_buf_printf(&c->errs, "every matching entry is cooling down or parked "
+				    "for longer than %.0f s\n", (double)c->o.max_wait_ms / 1000);
+			else
+				mlm_buf_printf(&c->errs, "no entry matches\n");
+		} else if (wait >= 0) {
+			mlm_buf_printf(&c->errs, "every remaining entry is cooling down for %.0f s or more\n",
+			    (double)wait / 1000);
+		}
+		finish(c, 0, -1);
+		return;
+	}
+}
+
+static void
+finish(call *c, int ok, int kind)
+{
+	mlm_engine *g = c->g;
+	mlm_result r;
+	memset(&r, 0, sizeof r);
+	r.ok = ok;
+	r.entry = c->nattempts ? &g->pool->v[c->idx] : NULL;
+	r.in_tok = c->ans.in_tok;
+	r.out_tok = c->ans.out_tok;
+	r.nattempts = c->nattempts;
+	r.attempts = c->attempts;
+	c->attempts = jv_array();
+	r.ms = mlm_mono_ms() - c->t0;
+	r.restarted = c->restarted;
+	if (ok) {
+		r.kind = MLM_OK;
+		r.text = mlm_strdup(c->ans.text.p ? c->ans.text.p : "");
+	} else {
+		/* the last attempt's kind; every attempt named, the last first */
+		r.kind = kind >= 0 ? kind : MLM_SERVER;
+		int n = jv_array_length(jv_copy(r.attempts));
+		if (kind < 0 && n > 0) {
+			jv last = jv_array_get(jv_copy(r.attempts), n - 1);
+			jv k = jv_object_get(last, jv_string("kind"));
+			r.kind = mlm_kind_parse(jv_string_value(k));
+			jv_free(k);
+		} else if (kind < 0) {
+			r.kind = MLM_NOT_FOUND;
+		}
+		if (c->cancelled)
+			snprintf(r.msg, sizeof r.msg, "cancelled");
+		else {
+			mlm_buf m = { 0 };
+			if (n)
+				mlm_buf_printf(&m, "%d attempt%s failed: ", n, n == 1 ? "" : "s");
+			/* lines newest last → join newest first */
+			char *s = c->errs.p ? c->errs.p : "";
+			size_t len = c->errs.len;
+			while (len > 0 && s[len - 1] == '\n')
+				len--;
+			size_t end = len;
+			int first = 1;
+			while (end > 0) {
+				size_t st = end;
+				while (st > 0 && s[st - 1] != '\n')
+					st--;
+				if (!first)
+					mlm_buf_puts(&m, "; ");
+				mlm_buf_add(&m, s + st, end - st);
+				first = 0;
+				end = st ? st - 1 : 0;
+			}
+			snprintf(r.msg, sizeof r.msg, "%s", m.p ? m.p : "failed");
+			mlm_buf_free(&m);
+			redact(g, r.msg);
+		}
+	}
+	c->state = C_DONE;
+	g->active--;
+	if (c->done)
+		c->done(c->u, &r);
+	mlm_result_free(&r);
+}
+
+static long
+submit(mlm_engine *g, jv req, const mlm_call_opts *o, mlm_done_fn done, void *u,
+    mlm_delta_fn delta, void *du)
+{
+	call *c = calloc(1, sizeof *c);
+	if (!c) {
+		jv_free(req);
+		return -1;
+	}
+	c->g = g;
+	c->id = ++g->next_id;
+	c->req = req;
+	c->o = *o;
+	if (c->o.max_attempts <= 0)
+		c->o.max_attempts = 10;
+	c->done = done;
+	c->delta = delta;
+	c->u = u;
+	c->du = du;
+	c->tried = calloc(g->pool->n + 1, 1);
+	c->attempts = jv_array();
+	c->t0 = mlm_mono_ms();
+	c->state = C_WAIT;
+	c->wake_at = 0;     /* start at the next run */
+	c->next = g->calls;
+	g->calls = c;
+	g->active++;
+	return c->id;
+}
+
+long
+mlm_engine_submit(mlm_engine *g, jv req, const mlm_call_opts *o, mlm_done_fn done,
+    mlm_delta_fn delta, void *u)
+{
+	return submit(g, req, o, done, u, delta, u);
+}
+
+void
+mlm_engine_cancel(mlm_engine *g, long id)
+{
+	for (call *c = g->calls; c; c = c->next)
+		if (c->id == id && c->state != C_DONE) {
+			c->cancelled = 1;
+			if (c->state == C_RUN) {
+				mlm_outcome o = { .kind = MLM_TIMEOUT, .retry_ms = -1 };
+				snprintf(o.msg, sizeof o.msg, "cancelled");
+				mlm_sched_done(g->sched, c->idx, c->lease, &(mlm_outcome){ .kind = MLM_INVALID_REQUEST, .retry_ms = -1 }, 0, 0, NULL);
+				attempt_clear(c);
+			}
+			finish(c, 0, MLM_TIMEOUT);
+		}
+}
+
+static void
+reap(mlm_engine *g)
+{
+	call **pp = &g->calls;
+	while (*pp) {
+		call *c = *pp;
+		if (c->state == C_DONE) {
+			*pp = c->next;
+			call_free(c);
+		} else {
+			pp = &c->next;
+		}
+	}
+}
+
+int
+mlm_engine_run(mlm_engine *g, int timeout_ms)
+{
+	int64_t now = mlm_mono_ms();
+	/* timers: waiting calls, first-byte deadlines */
+	int64_t next = now + timeout_ms;
+	for (call *c = g->calls; c; c = c->next) {
+		if (c->state == C_WAIT && c->wake_at <= now) {
+			c->state = C_RUN;   /* next_attempt sets it again */
+			next_attempt(c);
+		}
+		if (c->state == C_WAIT && c->wake_at < next)
+			next = c->wake_at;
+		if (c->state == C_RUN && c->h && !c->got_bytes) {
+			int64_t dl = c->att_t0 + c->o.first_byte_ms;
+			if (dl <= now) {
+				c->aborted_first_byte = 1;
+				attempt_done(c, CURLE_OPERATION_TIMEDOUT);
+			} else if (dl < next) {
+				next = dl;
+			}
+		}
+	}
+	reap(g);
+	int running = 0;
+	curl_multi_perform(g->m, &running);
+	int wait = (int)(next - mlm_mono_ms());
+	if (wait < 0)
+		wait = 0;
+	if (wait > timeout_ms)
+		wait = timeout_ms;
+	if (g->active)
+		curl_multi_poll(g->m, NULL, 0, wait, NULL);
+	curl_multi_perform(g->m, &running);
+	CURLMsg *msg;
+	int left;
+	while ((msg = curl_multi_info_read(g->m, &left))) {
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		call *c = NULL;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&c);
+		if (c && c->state == C_RUN && c->h == msg->easy_handle)
+			attempt_done(c, msg->data.result);
+	}
+	reap(g);
+	return g->active;
+}
+
+struct blocking { mlm_result *out; int done; };
+
+static void
+blocking_done(void *u, mlm_result *r)
+{
+	struct blocking *b = u;
+	*b->out = *r;
+	b->out->text = mlm_strdup(r->text);
+	b->out->attempts = jv_copy(r->attempts);
+	b->done = 1;
+}
+
+int
+mlm_call(mlm_engine *g, jv req, const mlm_call_opts *o, mlm_delta_fn delta, void *u,
+    mlm_result *out)
+{
+	struct blocking b = { out, 0 };
+	memset(out, 0, sizeof *out);
+	out->attempts = jv_null();
+	if (submit(g, req, o, blocking_done, &b, delta, u) < 0)
+		return -1;
+	while (!b.done)
+		mlm_engine_run(g, 1000);
+	return out->ok ? 0 : -1;
+}

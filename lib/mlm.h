@@ -1,0 +1,473 @@
+/*
+ * mlm.h — the internal API of libmanyllm, shared by every tool in bin/.
+ *
+ * Conventions, for the whole library:
+ *  - Every exported symbol starts with mlm_ (types mlm_*, constants MLM_*).
+ *  - The library never prints and never exits. A function that can fail
+ *    returns -1 (or NULL) and writes one line, without a trailing newline,
+ *    into the caller's `char *err` of `errlen` bytes (MLM_ERRLEN is enough).
+ *    Tools prefix the program name and the input position.
+ *  - jv values follow libjq's rule: every call consumes its jv arguments
+ *    and returns a new reference, unless its comment says "borrows".
+ *  - Strings returned as `char *` are the caller's to free(); `const char *`
+ *    results are borrowed from the object they came from.
+ *  - Input from outside (HTTP bodies, SSE, lines, .env files) is read into
+ *    bounded buffers; going past a bound is an error, never a crash.
+ */
+#ifndef MLM_H
+#define MLM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdarg.h>
+#include <jv.h>
+
+#define MLM_ERRLEN 512
+
+/* ---------- util.c: buffers, strings, time, errors ---------- */
+
+/* A growing byte buffer with a hard maximum (0 = MLM_BUF_DEFAULT_MAX). */
+#define MLM_BUF_DEFAULT_MAX (64u << 20)
+typedef struct mlm_buf {
+	char *p;
+	size_t len, cap, max;
+} mlm_buf;
+
+/* Appends n bytes; keeps p NUL-terminated. -1 when max would be passed. */
+int mlm_buf_add(mlm_buf *b, const void *s, size_t n);
+int mlm_buf_puts(mlm_buf *b, const char *s);
+int mlm_buf_printf(mlm_buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void mlm_buf_reset(mlm_buf *b);
+void mlm_buf_free(mlm_buf *b);
+
+/* Writes "fmt..." into err (errlen bytes); returns -1 for `return mlm_err(...)`. */
+int mlm_err(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+char *mlm_strdup(const char *s);          /* NULL-safe; aborts never: NULL on ENOMEM */
+char *mlm_strndup(const char *s, size_t n);
+int64_t mlm_now_ms(void);                  /* wall clock, ms since the epoch */
+int64_t mlm_mono_ms(void);                 /* monotonic clock, ms */
+double mlm_mono_s(void);                   /* monotonic clock, seconds */
+
+/* fnmatch(3)-style glob match, case-sensitive; NULL or "" pattern matches all. */
+int mlm_glob(const char *pat, const char *s);
+
+/*
+ * Durations as providers write them, to milliseconds; -1 when unparseable:
+ * "37s", "1.5s", "0s" (protobuf), "6m0s", "1h2m3.5s", "20ms", "250us" (Go),
+ * "30" (plain seconds, Retry-After), and HTTP dates (Retry-After) relative
+ * to now_ms.
+ */
+int64_t mlm_parse_duration_ms(const char *s, int64_t now_ms);
+
+/* Replaces key material in s (in place): any of the given keys, and any
+ * substring that looks like a provider key (sk-..., AIza..., gsk_..., id.secret),
+ * with "[REDACTED]". keys may be NULL. */
+void mlm_redact(char *s, const char *const *keys, size_t nkeys);
+
+/* A short stable hex digest (16 hex chars, FNV-1a 64) of n bytes. */
+void mlm_hash_hex(const void *p, size_t n, char out[17]);
+
+/* ---------- env.c: .env files and the environment ---------- */
+
+typedef struct mlm_env mlm_env;
+
+mlm_env *mlm_env_new(void);
+/* Loads a dotenv file: comments, blank lines, `export ` prefix, single and
+ * double quotes, escapes (\n \t \" \\ \$) inside double quotes, no expansion.
+ * Errors name "file:line: reason". A later value for a name replaces it. */
+int mlm_env_load(mlm_env *e, const char *path, char *err, size_t errlen);
+/* Parses dotenv text held in memory (for tests and fuzzing). */
+int mlm_env_parse(mlm_env *e, const char *name, const char *text, size_t len,
+    char *err, size_t errlen);
+/* Real environment first, then the file. Borrowed result, or NULL. */
+const char *mlm_env_get(const mlm_env *e, const char *name);
+/* Every variable name known (environment and file), sorted, no duplicates.
+ * The array and strings are borrowed until the next call or mlm_env_free. */
+size_t mlm_env_names(mlm_env *e, const char *const **names);
+/* Where a name came from: "environment", or the file path. */
+const char *mlm_env_origin(const mlm_env *e, const char *name);
+/* Nonzero when the last file loaded is readable by group or others. */
+int mlm_env_loose(const mlm_env *e);
+void mlm_env_free(mlm_env *e);
+
+/* ---------- catalog.c: providers and their free-tier models (data) ---------- */
+
+enum mlm_wire {
+	MLM_WIRE_OPENAI = 0,    /* OpenAI chat completions and compatible hosts */
+	MLM_WIRE_GEMINI,        /* Gemini generateContent */
+	MLM_WIRE_CLOUDFLARE,    /* Cloudflare Workers AI /ai/run/MODEL */
+	MLM_WIRE__N
+};
+const char *mlm_wire_name(int wire);
+int mlm_wire_parse(const char *s);         /* -1 if unknown */
+
+typedef struct mlm_limits {
+	long rpm, rpd, tpm, conc;          /* 0 = not declared */
+	int per_model;                     /* the provider meters per model */
+	int reset;                         /* daily reset: MLM_RESET_* */
+} mlm_limits;
+enum { MLM_RESET_NONE = 0, MLM_RESET_UTC, MLM_RESET_PACIFIC };
+
+typedef struct mlm_catalog_model {
+	const char *model;
+	mlm_limits lim;
+	long window;                       /* context window in tokens, 0 unknown */
+	unsigned features;                 /* MLM_FEAT_* */
+} mlm_catalog_model;
+enum { MLM_FEAT_SCHEMA = 1, MLM_FEAT_JSON = 2, MLM_FEAT_STREAM = 4 };
+
+typedef struct mlm_provider {
+	const char *name;                  /* "gemini", "openai", "cloudflare", "zhipu", ... */
+	int wire;
+	const char *base_url;              /* default; NULL: must come from NAME_BASE_URL */
+	const mlm_catalog_model *models;   /* terminated by {NULL} */
+	const char *source;                /* where the limits come from, and when */
+} mlm_provider;
+
+/* Known provider by lower-case name, or NULL. */
+const mlm_provider *mlm_provider_find(const char *name);
+const mlm_provider *mlm_provider_at(size_t i);   /* NULL past the end */
+const mlm_catalog_model *mlm_catalog_model_find(const mlm_provider *p, const char *model);
+
+/* ---------- pool.c: entries ---------- */
+
+typedef struct mlm_entry {
+	char *id;          /* e.g. "gemini-1:gemini-2.5-flash"; never key material */
+	char *provider;    /* lower-case provider name */
+	int wire;
+	char *model;
+	char *base_url;    /* without a trailing slash, except cloudflare's ".../ai/run/" */
+	char *key_env;     /* name of the variable holding the key, or NULL */
+	char *key_cmd;     /* command printing the key, or NULL */
+	char *key;         /* resolved key, in memory only; NULL until mlm_entry_key() */
+	int key_inline;    /* the key came inline on a pool line */
+	char *quota;       /* quota owner */
+	int priority;      /* lower is tried first by `sequential` */
+	double weight;     /* for random/weighted */
+	mlm_limits lim;
+	long window;
+	unsigned features;
+	char *origin;      /* "file:line" or "env:NAME", for messages */
+} mlm_entry;
+
+typedef struct mlm_pool {
+	mlm_entry *v;
+	size_t n, cap;
+	const mlm_env *env;                /* borrowed, for key_env look-ups */
+} mlm_pool;
+
+/* Builds entries from variables (seed names and NAME_API_KEY[_N] + NAME_BASE_URL).
+ * Returns the number of entries added, or -1. With none, err says which
+ * variables were looked for and where. */
+int mlm_pool_from_env(mlm_pool *p, const mlm_env *env, char *err, size_t errlen);
+/* Parses one pool line (JSON object), fills defaults, appends it.
+ * Returns 0, 1 if it was a duplicate id (dropped), or -1. */
+int mlm_pool_add_line(mlm_pool *p, const char *line, size_t len, const char *origin,
+    char *err, size_t errlen);
+/* Loads a pool file ("-" = stdin); errors name file:line. */
+int mlm_pool_load(mlm_pool *p, const char *path, char *err, size_t errlen);
+/* The entry as a pool line; with_key also writes an inline key it has. */
+jv mlm_entry_json(const mlm_entry *e, int with_key);
+/* Resolves the key (environment/.env, key_cmd once, or inline). */
+int mlm_entry_key(mlm_entry *e, const mlm_env *env, char *err, size_t errlen);
+/* Keeps the entries for which keep[i] is nonzero. */
+void mlm_pool_filter(mlm_pool *p, const unsigned char *keep);
+void mlm_pool_free(mlm_pool *p);
+/* Every resolved key of the pool, for mlm_redact(). Borrowed strings;
+ * the array is the caller's to free(). */
+const char **mlm_pool_keys(const mlm_pool *p, size_t *n);
+
+/* ---------- the neutral request (jv) ----------
+ * {"system": str?, "messages": [{"role": "user"|"assistant"|"system", "content": str}],
+ *  "temperature": num?, "max_tokens": int?, "stream": bool?,
+ *  "schema": <JSON Schema object>?, "schema_name": str?, "json": bool?}
+ * mlm_req_prompt() builds the simplest one.
+ */
+jv mlm_req_prompt(const char *system, const char *prompt);
+
+/* ---------- outcomes: the error kinds of design.md ---------- */
+
+enum mlm_kind {
+	MLM_OK = 0,
+	MLM_RATE_LIMITED,
+	MLM_QUOTA_EXHAUSTED,
+	MLM_NO_CREDIT,
+	MLM_AUTH,
+	MLM_NOT_FOUND,
+	MLM_OVERLOADED,
+	MLM_SERVER,
+	MLM_TIMEOUT,
+	MLM_NETWORK,
+	MLM_BAD_RESPONSE,
+	MLM_TOO_LARGE,
+	MLM_BLOCKED,
+	MLM_UNSUPPORTED,
+	MLM_INVALID_REQUEST,
+	MLM_KIND__N
+};
+const char *mlm_kind_name(int kind);       /* "rate_limited", ... ; "ok" */
+int mlm_kind_parse(const char *s);         /* -1 if unknown */
+
+typedef struct mlm_outcome {
+	int kind;
+	long status;            /* HTTP status, 0 if none */
+	int64_t retry_ms;       /* the provider's wait hint, -1 if none */
+	int per_day;            /* a daily bucket ran out (park until reset) */
+	char msg[400];          /* one line, keys redacted by the caller */
+} mlm_outcome;
+
+/* ---------- http headers of an answer ---------- */
+
+#define MLM_MAX_HEADERS 64
+typedef struct mlm_headers {
+	int n;
+	char *name[MLM_MAX_HEADERS];       /* lower-case */
+	char *value[MLM_MAX_HEADERS];
+} mlm_headers;
+const char *mlm_headers_get(const mlm_headers *h, const char *lcname);
+void mlm_headers_add_line(mlm_headers *h, const char *line, size_t len);
+void mlm_headers_free(mlm_headers *h);
+
+/* ---------- sse.c: one reader for every provider's event stream ---------- */
+
+/* Called once per complete event. data is the joined data: lines (NUL-
+ * terminated, dlen bytes); event is "" when no event: line was given.
+ * A nonzero return stops the reader and is returned by mlm_sse_feed. */
+typedef int (*mlm_sse_cb)(void *u, const char *event, const char *data, size_t dlen);
+
+typedef struct mlm_sse {
+	mlm_buf line, data;
+	char event[64];
+	int cr;             /* last byte seen was CR */
+	int has_data;
+	size_t max;         /* bound for one event (0 = 8 MiB) */
+} mlm_sse;
+
+void mlm_sse_init(mlm_sse *s, size_t max);
+/* Feeds bytes in any chunking. Returns 0, the callback's nonzero value, or -1
+ * when an event passes the bound. */
+int mlm_sse_feed(mlm_sse *s, const char *p, size_t n, mlm_sse_cb cb, void *u);
+/* At end of stream: dispatches a pending event that had no blank line after it. */
+int mlm_sse_finish(mlm_sse *s, mlm_sse_cb cb, void *u);
+void mlm_sse_free(mlm_sse *s);
+
+/* ---------- adapters: one per wire format ---------- */
+
+typedef struct mlm_httpreq {
+	char *url;          /* malloc'd */
+	char *body;         /* malloc'd JSON */
+	char *hdr[8];       /* malloc'd "Name: value" lines (auth included), NULL-terminated */
+	char *shown_url;    /* url for logs and --dry-run (no key), malloc'd */
+	int stream;         /* the request as built streams (an adapter may turn
+	                     * streaming off, e.g. Cloudflare JSON mode) */
+} mlm_httpreq;
+void mlm_httpreq_free(mlm_httpreq *r);
+
+typedef struct mlm_answer {
+	mlm_buf text;       /* the answer so far */
+	char finish[32];    /* finish reason as the provider said it, "" if none */
+	long in_tok, out_tok;  /* -1 unknown */
+	int done;           /* a terminator or a finish reason was seen */
+} mlm_answer;
+void mlm_answer_init(mlm_answer *a);
+void mlm_answer_free(mlm_answer *a);
+
+typedef struct mlm_adapter {
+	const char *name;
+	/* Builds the HTTP request for entry e with key; req is borrowed. */
+	int (*build)(const mlm_entry *e, const char *key, jv req, int stream,
+	    mlm_httpreq *out, char *err, size_t errlen);
+	/* A whole 2xx body. Returns 0 with a filled answer, or -1 with o filled
+	 * (bad_response, blocked, ...). */
+	int (*parse)(const mlm_entry *e, const char *body, size_t len,
+	    mlm_answer *a, mlm_outcome *o);
+	/* One stream event. Appends text to a; returns 0 to go on, 1 when the
+	 * stream is complete, -1 with o filled on an in-stream error. */
+	int (*event)(const mlm_entry *e, const char *event, const char *data, size_t len,
+	    mlm_answer *a, mlm_outcome *o);
+	/* A non-2xx answer (or one that failed to parse): fills o. */
+	void (*classify)(const mlm_entry *e, long status, const mlm_headers *h,
+	    const char *body, size_t len, mlm_outcome *o);
+} mlm_adapter;
+
+const mlm_adapter *mlm_adapter_get(int wire);
+
+/* Shared by adapters: extracts the provider's wait hint from headers and
+ * body (Retry-After, RetryInfo.retryDelay, x-ratelimit-reset-*, OpenRouter
+ * X-RateLimit-Reset ms, "try again in 3.01s"/"retry in 37.42s" text). */
+int64_t mlm_retry_hint(const mlm_headers *h, jv body_borrowed, const char *msg);
+/* Generic classification from status + body shapes of providers.md §8. */
+void mlm_classify_generic(long status, const mlm_headers *h, const char *body,
+    size_t len, mlm_outcome *o);
+
+/* classify.c, for adapter-*.c: the adapters mlm_adapter_get() returns; a
+ * borrowed path look-up ("error.details.0.code") giving a new reference or
+ * jv_null() when absent or of the wrong shape; and filling o with kind,
+ * status and a one-line message (retry_ms -1, per_day 0). */
+extern const mlm_adapter mlm_adapter_openai, mlm_adapter_gemini, mlm_adapter_cloudflare;
+jv mlm_jpath(jv v_borrowed, const char *path);
+void mlm_outcome_set(mlm_outcome *o, int kind, long status, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* ---------- sched.c: choosing an entry; state.c: where its memory lives ---------- */
+
+/*
+ * Scheduler state is a set of records, one per scope:
+ *   "e:ID"            one entry (not found, failures, latency)
+ *   "k:KEYREF"        one key (auth failures, no credit)
+ *   "o:OWNER[|MODEL]" one quota owner, per model where the provider meters so
+ *                     (cooldowns, rate windows, in-flight)
+ *   "m:PROVIDER/MODEL" a model at a provider (overload)
+ * A store keeps them: in memory, in SQLite (shared by processes) or in Redis
+ * (shared by machines). No key material is ever part of a scope or record.
+ */
+typedef struct mlm_srec {
+	char scope[256];
+	int64_t until_ms;       /* unavailable until then (cooling, parked, dead) */
+	char kind[24];          /* why: an error kind name, "" when none */
+	char why[160];
+	int dead;               /* dead (auth, not found): only half-open probes */
+	int fails;              /* consecutive failures */
+	int64_t win_start;      /* start of the current minute window (ms) */
+	double win_count, win_prev;  /* requests in this and the previous minute */
+	double tok_count, tok_prev;  /* tokens likewise */
+	int64_t day_start;      /* start of the current quota day (ms) */
+	double day_count;
+	long inflight;          /* leases not yet returned (store-maintained) */
+	double lat_ms;          /* latency estimate (EWMA), 0 unknown */
+	double lat_dev;         /* mean deviation, for p95 estimates */
+	long n_ok, n_err;       /* totals */
+	double learned_rpm;     /* learned per-minute limit, 0 none */
+	int64_t updated_ms;
+} mlm_srec;
+
+typedef struct mlm_store mlm_store;
+typedef struct mlm_store_ops {
+	const char *name;
+	/* A transaction over the scopes: lock (shared stores), read, write, commit. */
+	int (*begin)(mlm_store *s);
+	void (*commit)(mlm_store *s);
+	/* Loads the record of a scope; a scope never seen loads zeroed (0). */
+	int (*load)(mlm_store *s, const char *scope, mlm_srec *r);
+	int (*save)(mlm_store *s, const mlm_srec *r);
+	/* In-flight leases: expire after ttl_ms if the holder dies. */
+	int (*lease)(mlm_store *s, const char *scope, int64_t ttl_ms, uint64_t *id);
+	void (*unlease)(mlm_store *s, const char *scope, uint64_t id);
+	/* Calls cb for every record (for --status). */
+	int (*each)(mlm_store *s, void (*cb)(void *u, const mlm_srec *r), void *u);
+	/* Clears one scope (NULL: all). */
+	int (*reset)(mlm_store *s, const char *scope);
+	void (*close)(mlm_store *s);
+} mlm_store_ops;
+struct mlm_store {
+	const mlm_store_ops *ops;
+	char warn[MLM_ERRLEN];  /* a degradation to report once (fallback to memory...) */
+	int warned;
+};
+
+/* Opens the store named by spec: NULL or "" (LLM_STATE, else SQLite under
+ * $XDG_STATE_HOME/many-llm/state.db), "memory", a path, or redis://HOST:PORT/DB.
+ * A store that cannot be opened falls back to memory with s->warn set. */
+mlm_store *mlm_store_open(const char *spec, char *err, size_t errlen);
+mlm_store *mlm_store_memory(void);
+void mlm_store_close(mlm_store *s);
+
+enum mlm_strategy {
+	MLM_STRAT_SMART = 0, MLM_STRAT_SEQUENTIAL, MLM_STRAT_RANDOM, MLM_STRAT_ROUND_ROBIN,
+	MLM_STRAT_WEIGHTED, MLM_STRAT_LEAST_BUSY, MLM_STRAT_LATENCY, MLM_STRAT_HEADROOM,
+	MLM_STRAT__N
+};
+const char *mlm_strategy_name(int s);
+int mlm_strategy_parse(const char *s);     /* -1 if unknown */
+
+typedef struct mlm_sched mlm_sched;
+
+/* What a call needs of an entry. */
+typedef struct mlm_pick {
+	const char *model;          /* glob over entry models, NULL any */
+	const char *provider;       /* glob over providers, NULL any */
+	long need_tokens;           /* estimated prompt + output tokens, 0 unknown */
+	int need_schema;            /* prefer entries that take a schema natively */
+	const unsigned char *tried; /* entries this call already tried (may be NULL) */
+	const char *avoid_owner;    /* quota owner to avoid (hedging), NULL none */
+} mlm_pick;
+
+mlm_sched *mlm_sched_new(mlm_pool *pool, mlm_store *store, int strategy);
+void mlm_sched_free(mlm_sched *s);
+void mlm_sched_set_strategy(mlm_sched *s, int strategy);
+/* Picks an entry. Returns its index, or -1 with *wait_ms set to when the
+ * soonest candidate frees up (-1: none ever will). why (may be NULL) gets one
+ * line per skipped entry ("ID: cooling 12.3s (rate_limited)"). The pick takes
+ * an in-flight lease and counts the request in the owner's windows. */
+int mlm_sched_pick(mlm_sched *s, const mlm_pick *q, int64_t *wait_ms, uint64_t *lease,
+    mlm_buf *why);
+/* Reports the attempt's outcome: applies the action of its kind (design.md),
+ * returns the lease, updates latency and learned limits. */
+void mlm_sched_done(mlm_sched *s, int idx, uint64_t lease, const mlm_outcome *o,
+    int64_t latency_ms, long tokens, const mlm_headers *h);
+/* The entry's latency p95 estimate in ms, 0 unknown (for hedging). */
+double mlm_sched_p95(mlm_sched *s, int idx);
+/* Marks (entry, feature) unsupported in this process. */
+void mlm_sched_unsupported(mlm_sched *s, int idx, unsigned feature);
+/* The scopes of entry idx (for status views): entry, key, owner, model. */
+void mlm_sched_scopes(const mlm_sched *s, int idx, char e[256], char k[256], char o[256], char m[256]);
+mlm_store *mlm_sched_store(mlm_sched *s);
+
+/* ---------- engine.c: calls with failover on libcurl's multi interface ---------- */
+
+typedef struct mlm_call_opts {
+	int max_attempts;           /* default 10 */
+	long connect_ms;            /* per attempt, default 10000 */
+	long first_byte_ms;         /* per attempt, default 60000 */
+	long total_ms;              /* per attempt, default 300000 */
+	long max_wait_ms;           /* longest wait for a cooling entry, default 120000 */
+	int stream;                 /* ask for a stream (deltas delivered as they come) */
+	mlm_pick pick;
+	int verbose;                /* collect a why line per decision */
+} mlm_call_opts;
+void mlm_call_opts_init(mlm_call_opts *o);
+
+typedef struct mlm_result {
+	int ok;
+	int kind;                   /* MLM_OK or the last attempt's kind */
+	char msg[512];              /* failure: every attempt named, the last first */
+	char *text;                 /* the answer (malloc'd), NULL on failure */
+	const mlm_entry *entry;     /* who answered (or was tried last) */
+	long in_tok, out_tok;
+	int nattempts;
+	jv attempts;                /* [{"entry","kind","status","ms"}], owned by the result */
+	int64_t ms;
+	int restarted;              /* a stream was cut after output and restarted */
+} mlm_result;
+void mlm_result_free(mlm_result *r);
+/* The result record of design.md (without "i"/"id"). */
+jv mlm_result_json(const mlm_result *r);
+
+typedef struct mlm_engine mlm_engine;
+typedef void (*mlm_done_fn)(void *u, mlm_result *r);
+/* Streamed text as it arrives; n == 0 with text == NULL means "what was shown
+ * so far is void: the stream was cut and the call starts again elsewhere". */
+typedef void (*mlm_delta_fn)(void *u, const mlm_entry *e, const char *text, size_t n);
+/* One line per attempt or decision, for -v and LLM_LOG. */
+typedef void (*mlm_trace_fn)(void *u, jv attempt);
+
+mlm_engine *mlm_engine_new(mlm_pool *pool, mlm_sched *sched, char *err, size_t errlen);
+void mlm_engine_free(mlm_engine *g);
+void mlm_engine_trace(mlm_engine *g, mlm_trace_fn fn, void *u);
+/* Starts a call; req is consumed. done is called exactly once, from
+ * mlm_engine_run; the result is freed after it returns. Returns a call id. */
+long mlm_engine_submit(mlm_engine *g, jv req, const mlm_call_opts *o,
+    mlm_done_fn done, mlm_delta_fn delta, void *u);
+/* Cancels a call (its done runs with kind timeout and "cancelled"). */
+void mlm_engine_cancel(mlm_engine *g, long id);
+/* Runs transfers for at most timeout_ms; returns the number of calls still active. */
+int mlm_engine_run(mlm_engine *g, int timeout_ms);
+int mlm_engine_active(const mlm_engine *g);
+/* Blocking convenience: one call to completion. */
+int mlm_call(mlm_engine *g, jv req, const mlm_call_opts *o, mlm_delta_fn delta, void *u,
+    mlm_result *out);
+
+#endif

@@ -1,0 +1,545 @@
+/*
+ * sched.c — choosing an entry for each attempt, and acting on outcomes.
+ *
+ * Every decision reads the shared store (mlm_store) inside one transaction,
+ * so processes that share a store behave as one careful client: a cooldown
+ * one of them learns is honoured by all. The action for each error kind is
+ * the table in design.md; limits are charged to the quota owner, per model
+ * where the provider meters per model.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mlm.h"
+
+#define LEASE_TTL_MS   (10 * 60 * 1000)
+#define PROBE_DEAD_MS  (60 * 60 * 1000)      /* half-open probe of dead entries */
+#define PARK_CREDIT_MS (6 * 60 * 60 * 1000)  /* no credit: park the key long */
+
+struct mlm_sched {
+	mlm_pool *pool;
+	mlm_store *store;
+	int strategy;
+	unsigned rr;                    /* round-robin cursor */
+	unsigned *unsupported;          /* per entry: features found unsupported */
+	unsigned seed;
+};
+
+static const char *const strat_names[MLM_STRAT__N] = {
+	"smart", "sequential", "random", "round-robin", "weighted", "least-busy",
+	"latency", "headroom",
+};
+
+const char *
+mlm_strategy_name(int s)
+{
+	return s >= 0 && s < MLM_STRAT__N ? strat_names[s] : "?";
+}
+
+int
+mlm_strategy_parse(const char *s)
+{
+	for (int i = 0; i < MLM_STRAT__N; i++)
+		if (s && !strcmp(s, strat_names[i]))
+			return i;
+	if (s && !strcmp(s, "priority"))
+		return MLM_STRAT_SEQUENTIAL;
+	return -1;
+}
+
+mlm_sched *
+mlm_sched_new(mlm_pool *pool, mlm_store *store, int strategy)
+{
+	mlm_sched *s = calloc(1, sizeof *s);
+	if (!s)
+		return NULL;
+	s->pool = pool;
+	s->store = store;
+	s->strategy = strategy;
+	s->unsupported = calloc(pool->n + 1, sizeof *s->unsupported);
+	s->seed = (unsigned)(getpid() ^ mlm_now_ms());
+	return s;
+}
+
+void
+mlm_sched_free(mlm_sched *s)
+{
+	if (!s)
+		return;
+	free(s->unsupported);
+	free(s);
+}
+
+void
+mlm_sched_set_strategy(mlm_sched *s, int strategy)
+{
+	s->strategy = strategy;
+}
+
+mlm_store *
+mlm_sched_store(mlm_sched *s)
+{
+	return s->store;
+}
+
+void
+mlm_sched_unsupported(mlm_sched *s, int idx, unsigned feature)
+{
+	if (idx >= 0 && (size_t)idx < s->pool->n)
+		s->unsupported[idx] |= feature;
+}
+
+static const char *
+keyref(const mlm_entry *e)
+{
+	return e->key_env ? e->key_env : e->key_cmd ? e->key_cmd : e->id;
+}
+
+void
+mlm_sched_scopes(const mlm_sched *s, int idx, char es[256], char ks[256], char os[256],
+    char ms[256])
+{
+	const mlm_entry *e = &s->pool->v[idx];
+	snprintf(es, 256, "e:%s", e->id);
+	/* a key is known by its reference, never its value */
+	snprintf(ks, 256, "k:%s/%s", e->provider, keyref(e));
+	if (e->lim.per_model)
+		snprintf(os, 256, "o:%s|%s", e->quota, e->model);
+	else
+		snprintf(os, 256, "o:%s", e->quota);
+	snprintf(ms, 256, "m:%s/%s", e->provider, e->model);
+}
+
+/* Rolls the minute and day windows of r forward to now. */
+static void
+roll(mlm_srec *r, const mlm_entry *e, int64_t now)
+{
+	int64_t ws = now - now % 60000;
+	if (r->win_start != ws) {
+		if (ws - r->win_start == 60000) {
+			r->win_prev = r->win_count;
+			r->tok_prev = r->tok_count;
+		} else {
+			r->win_prev = r->tok_prev = 0;
+		}
+		r->win_count = r->tok_count = 0;
+		r->win_start = ws;
+	}
+	/* quota day: UTC midnight, or US Pacific midnight (UTC-8, DST ignored:
+	 * the provider resets at 07:00 or 08:00 UTC; we wait for the later) */
+	int64_t off = e && e->lim.reset == MLM_RESET_PACIFIC ? 8 * 3600000LL : 0;
+	int64_t ds = (now - off) - (now - off) % 86400000 + off;
+	if (r->day_start != ds) {
+		r->day_start = ds;
+		r->day_count = 0;
+	}
+}
+
+/* Sliding-window estimate of requests in the last minute. */
+static double
+rate_est(const mlm_srec *r, int64_t now, int tokens)
+{
+	double frac = (double)(now - r->win_start) / 60000.0;
+	if (frac > 1)
+		frac = 1;
+	return tokens ? r->tok_count + r->tok_prev * (1 - frac)
+	    : r->win_count + r->win_prev * (1 - frac);
+}
+
+static int64_t
+next_reset(const mlm_entry *e, int64_t now)
+{
+	int64_t off = e->lim.reset == MLM_RESET_PACIFIC ? 8 * 3600000LL : 0;
+	if (!e->lim.reset)
+		return now + 3600000;   /* unknown reset: look again in an hour */
+	int64_t ds = (now - off) - (now - off) % 86400000 + off;
+	return ds + 86400000;
+}
+
+static unsigned
+rnd(mlm_sched *s)
+{
+	s->seed = s->seed * 1103515245u + 12345u;
+	return (s->seed >> 8) & 0xffffff;
+}
+
+/* jitter: ms ± 20 % */
+static int64_t
+jitter(mlm_sched *s, int64_t ms)
+{
+	return ms + (int64_t)((double)ms * ((double)(rnd(s) % 401) - 200.0) / 1000.0);
+}
+
+typedef struct cand {
+	int idx;
+	double score;       /* lower is better */
+	double headroom;    /* 0..1 */
+	double lat;
+	long inflight;
+	int probe;          /* a half-open probe of a dead/parked entry */
+} cand;
+
+/* Checks one entry; returns 1 eligible, else 0 with *wait the time it frees up. */
+static int
+check(mlm_sched *s, int idx, const mlm_pick *q, int64_t now, cand *c, int64_t *wait,
+    mlm_buf *why)
+{
+	mlm_entry *e = &s->pool->v[idx];
+	char sc[4][256];
+	mlm_srec r[4];
+	mlm_sched_scopes(s, idx, sc[0], sc[1], sc[2], sc[3]);
+	for (int i = 0; i < 4; i++)
+		s->store->ops->load(s->store, sc[i], &r[i]);
+	memset(c, 0, sizeof *c);
+	c->idx = idx;
+	*wait = 0;
+	for (int i = 0; i < 4; i++) {
+		if (r[i].until_ms > now) {
+			*wait = r[i].until_ms - now;
+			if (why)
+				mlm_buf_printf(why, "%s: %s %.1fs (%s%s%s)\n", e->id,
+				    r[i].dead ? "dead, probe in" : "cooling", (double)*wait / 1000,
+				    r[i].kind, *r[i].why ? ": " : "", r[i].why);
+			return 0;
+		}
+		if (r[i].dead || (r[i].until_ms && r[i].kind[0]))
+			c->probe = 1;   /* its time is up: this attempt is the probe */
+	}
+	mlm_srec *o = &r[2];
+	roll(o, e, now);
+	if (e->lim.conc && o->inflight >= e->lim.conc) {
+		*wait = 50;
+		if (why)
+			mlm_buf_printf(why, "%s: %ld in flight, limit %ld\n", e->id, o->inflight, e->lim.conc);
+		return 0;
+	}
+	double rpm = (double)e->lim.rpm;
+	if (o->learned_rpm > 0 && (rpm == 0 || o->learned_rpm < rpm))
+		rpm = o->learned_rpm;
+	double est = rate_est(o, now, 0);
+	if (rpm > 0 && est + 1 > rpm) {
+		/* when will the estimate drop below rpm - 1? */
+		double over = est + 1 - rpm;
+		int64_t w = o->win_prev > 0 ? (int64_t)(over / o->win_prev * 60000) : 0;
+		int64_t to_next = 60000 - (now - o->win_start);
+		if (w <= 0 || w > to_next)
+			w = to_next + (o->win_count + 1 > rpm ? (int64_t)(60000 * (o->win_count + 1 - rpm) / (o->win_count + 1)) : 0);
+		*wait = w > 0 ? w : 10;
+		if (why)
+			mlm_buf_printf(why, "%s: at %.1f of %.0f requests/minute\n", e->id, est, rpm);
+		return 0;
+	}
+	if (e->lim.rpd && o->day_count >= (double)e->lim.rpd) {
+		*wait = next_reset(e, now) - now;
+		if (why)
+			mlm_buf_printf(why, "%s: %ld of %ld requests today\n", e->id,
+			    (long)o->day_count, e->lim.rpd);
+		return 0;
+	}
+	if (e->lim.tpm && q->need_tokens && rate_est(o, now, 1) + (double)q->need_tokens > (double)e->lim.tpm) {
+		*wait = 60000 - (now - o->win_start);
+		if (why)
+			mlm_buf_printf(why, "%s: tokens/minute at limit\n", e->id);
+		return 0;
+	}
+	double h = 1;
+	if (rpm > 0)
+		h = fmin(h, 1 - est / rpm);
+	if (e->lim.rpd)
+		h = fmin(h, 1 - o->day_count / (double)e->lim.rpd);
+	c->headroom = h;
+	c->lat = r[0].lat_ms;
+	c->inflight = o->inflight;
+	return 1;
+}
+
+int
+mlm_sched_pick(mlm_sched *s, const mlm_pick *q, int64_t *wait_ms, uint64_t *lease,
+    mlm_buf *why)
+{
+	mlm_pool *p = s->pool;
+	int64_t now = mlm_now_ms(), soonest = -1;
+	cand *cs = calloc(p->n + 1, sizeof *cs);
+	int nc = 0;
+	if (!cs) {
+		*wait_ms = -1;
+		return -1;
+	}
+	if (s->store->ops->begin(s->store) < 0) {
+		/* the store fell back by itself; carry on */
+	}
+	for (size_t i = 0; i < p->n; i++) {
+		mlm_entry *e = &p->v[i];
+		if (q->tried && q->tried[i])
+			continue;
+		if (!mlm_glob(q->model, e->model) || !mlm_glob(q->provider, e->provider))
+			continue;
+		if (q->need_tokens && e->window && q->need_tokens > e->window) {
+			if (why)
+				mlm_buf_printf(why, "%s: window %ld < %ld tokens\n", e->id, e->window,
+				    q->need_tokens);
+			continue;
+		}
+		if (q->avoid_owner && !strcmp(q->avoid_owner, e->quota))
+			continue;
+		int64_t w;
+		if (check(s, (int)i, q, now, &cs[nc], &w, why)) {
+			if (q->need_schema && ((s->unsupported[i] & MLM_FEAT_SCHEMA) ||
+			    !(e->features & MLM_FEAT_SCHEMA)))
+				cs[nc].score += 1000;   /* prefer native schema support */
+			nc++;
+		} else if (w >= 0 && (soonest < 0 || w < soonest)) {
+			soonest = w;
+		}
+	}
+	int best = -1;
+	if (nc) {
+		int pick = 0;
+		switch (s->strategy) {
+		case MLM_STRAT_SEQUENTIAL:
+			for (int i = 0; i < nc; i++)
+				cs[i].score += (double)p->v[cs[i].idx].priority * 1e6 + cs[i].idx;
+			break;
+		case MLM_STRAT_RANDOM:
+		case MLM_STRAT_WEIGHTED: {
+			double tot = 0;
+			for (int i = 0; i < nc; i++)
+				tot += p->v[cs[i].idx].weight;
+			double x = tot * (double)rnd(s) / (double)0x1000000;
+			for (int i = 0; i < nc; i++) {
+				x -= p->v[cs[i].idx].weight;
+				cs[i].score += (x < 0 && pick == 0) ? 0 : 1;
+				if (x < 0 && pick == 0)
+					pick = 1;
+			}
+			break;
+		}
+		case MLM_STRAT_ROUND_ROBIN: {
+			unsigned start = s->rr++ % (unsigned)p->n;
+			for (int i = 0; i < nc; i++)
+				cs[i].score += (double)(((unsigned)cs[i].idx + p->n - start) % p->n);
+			break;
+		}
+		case MLM_STRAT_LEAST_BUSY:
+			for (int i = 0; i < nc; i++) {
+				long conc = p->v[cs[i].idx].lim.conc;
+				cs[i].score += conc ? (double)cs[i].inflight / (double)conc : (double)cs[i].inflight / 64.0;
+				cs[i].score += cs[i].idx * 1e-6;
+			}
+			break;
+		case MLM_STRAT_LATENCY:
+			for (int i = 0; i < nc; i++)
+				cs[i].score += cs[i].lat > 0 ? cs[i].lat : 1.0 + (double)(rnd(s) % 100) / 1000;
+			break;
+		case MLM_STRAT_HEADROOM:
+			for (int i = 0; i < nc; i++)
+				cs[i].score += (1 - cs[i].headroom) + (double)(rnd(s) % 100) * 1e-5;
+			break;
+		default: /* smart: priority tiers, then headroom and latency, spread by load */
+			for (int i = 0; i < nc; i++) {
+				const mlm_entry *e = &p->v[cs[i].idx];
+				double lat = cs[i].lat > 0 ? cs[i].lat : 500;
+				cs[i].score += (double)e->priority * 1e6 + (1 - cs[i].headroom) * 2 +
+				    lat / 2000.0 + (double)cs[i].inflight * 0.25 +
+				    (double)(rnd(s) % 1000) * 1e-4;
+				if (cs[i].probe)
+					cs[i].score += 0.5;
+			}
+		}
+		int bi = 0;
+		for (int i = 1; i < nc; i++)
+			if (cs[i].score < cs[bi].score)
+				bi = i;
+		best = cs[bi].idx;
+		/* charge the request to the owner's windows and take a lease */
+		char sc[4][256];
+		mlm_srec o;
+		mlm_sched_scopes(s, best, sc[0], sc[1], sc[2], sc[3]);
+		s->store->ops->load(s->store, sc[2], &o);
+		roll(&o, &p->v[best], now);
+		o.win_count += 1;
+		o.day_count += 1;
+		o.tok_count += (double)q->need_tokens;
+		o.updated_ms = now;
+		s->store->ops->save(s->store, &o);
+		if (cs[bi].probe) {
+			/* half-open: hold other processes off while this probe runs */
+			for (int i = 0; i < 4; i++) {
+				mlm_srec r;
+				s->store->ops->load(s->store, sc[i], &r);
+				if (r.until_ms && r.kind[0] && r.until_ms <= now) {
+					r.until_ms = now + 30000;
+					s->store->ops->save(s->store, &r);
+				}
+			}
+		}
+		uint64_t id = 0;
+		s->store->ops->lease(s->store, sc[2], LEASE_TTL_MS, &id);
+		*lease = id;
+	}
+	s->store->ops->commit(s->store);
+	free(cs);
+	*wait_ms = best >= 0 ? 0 : soonest;
+	return best;
+}
+
+static void
+set_until(mlm_sched *s, const char *scope, int64_t until, const mlm_outcome *o, int dead)
+{
+	mlm_srec r;
+	s->store->ops->load(s->store, scope, &r);
+	if (until > r.until_ms || dead) {
+		r.until_ms = until;
+		snprintf(r.kind, sizeof r.kind, "%s", mlm_kind_name(o->kind));
+		snprintf(r.why, sizeof r.why, "%.150s", o->msg);
+	}
+	if (dead)
+		r.dead = 1;
+	r.updated_ms = mlm_now_ms();
+	s->store->ops->save(s->store, &r);
+}
+
+/* clears a scope's cooldown after a success (a probe that worked) */
+static void
+heal(mlm_sched *s, const char *scope)
+{
+	mlm_srec r;
+	s->store->ops->load(s->store, scope, &r);
+	if (r.until_ms || r.dead || r.fails || r.kind[0]) {
+		r.until_ms = 0;
+		r.dead = 0;
+		r.fails = 0;
+		r.kind[0] = r.why[0] = 0;
+		s->store->ops->save(s->store, &r);
+	}
+}
+
+double
+mlm_sched_p95(mlm_sched *s, int idx)
+{
+	char sc[4][256];
+	mlm_srec r;
+	mlm_sched_scopes(s, idx, sc[0], sc[1], sc[2], sc[3]);
+	s->store->ops->load(s->store, sc[0], &r);
+	return r.lat_ms > 0 ? r.lat_ms + 2 * r.lat_dev : 0;
+}
+
+void
+mlm_sched_done(mlm_sched *s, int idx, uint64_t lease, const mlm_outcome *o,
+    int64_t latency_ms, long tokens, const mlm_headers *h)
+{
+	const mlm_entry *e = &s->pool->v[idx];
+	char es[256], ks[256], os[256], ms[256];
+	int64_t now = mlm_now_ms();
+	mlm_sched_scopes(s, idx, es, ks, os, ms);
+	s->store->ops->begin(s->store);
+	s->store->ops->unlease(s->store, os, lease);
+
+	mlm_srec er;
+	s->store->ops->load(s->store, es, &er);
+	if (o->kind == MLM_OK) {
+		double l = (double)latency_ms;
+		if (er.lat_ms <= 0) {
+			er.lat_ms = l;
+			er.lat_dev = l / 4;
+		} else {
+			er.lat_dev += 0.25 * (fabs(l - er.lat_ms) - er.lat_dev);
+			er.lat_ms += 0.2 * (l - er.lat_ms);
+		}
+		er.n_ok++;
+		er.fails = 0;
+	} else if (o->kind != MLM_INVALID_REQUEST && o->kind != MLM_BLOCKED &&
+	    o->kind != MLM_UNSUPPORTED && o->kind != MLM_TOO_LARGE) {
+		er.n_err++;
+		er.fails++;
+	}
+	er.updated_ms = now;
+	s->store->ops->save(s->store, &er);
+	int fails = er.fails;
+
+	switch (o->kind) {
+	case MLM_OK: {
+		heal(s, es);
+		heal(s, ks);
+		heal(s, ms);
+		mlm_srec orc;
+		s->store->ops->load(s->store, os, &orc);
+		if (orc.kind[0] && orc.until_ms <= now)
+			heal(s, os);
+		else {
+			orc.tok_count += (double)(tokens > 0 ? tokens : 0);
+			/* learned limits grow back slowly (additive increase) */
+			if (orc.learned_rpm > 0)
+				orc.learned_rpm += 0.05;
+			s->store->ops->save(s->store, &orc);
+		}
+		/* x-ratelimit-remaining-requests 0: the owner is spent until reset */
+		const char *rem = mlm_headers_get(h, "x-ratelimit-remaining-requests");
+		const char *rst = mlm_headers_get(h, "x-ratelimit-reset-requests");
+		if (rem && rst && atol(rem) == 0) {
+			int64_t w = mlm_parse_duration_ms(rst, now);
+			if (w > 0) {
+				mlm_outcome t = *o;
+				t.kind = MLM_RATE_LIMITED;
+				snprintf(t.msg, sizeof t.msg, "x-ratelimit-remaining-requests: 0");
+				set_until(s, os, now + w, &t, 0);
+			}
+		}
+		break;
+	}
+	case MLM_RATE_LIMITED: {
+		int64_t w = o->retry_ms >= 0 ? o->retry_ms : jitter(s, 1000LL << (fails > 6 ? 6 : fails));
+		if (w > 3600000)
+			w = 3600000;
+		set_until(s, os, now + w, o, 0);
+		/* learn: a 429 below the declared limit lowers the learned rate (AIMD) */
+		mlm_srec orc;
+		s->store->ops->load(s->store, os, &orc);
+		roll(&orc, e, now);
+		double seen = rate_est(&orc, now, 0);
+		if (seen >= 1 && (orc.learned_rpm <= 0 || seen < orc.learned_rpm))
+			orc.learned_rpm = seen * 0.9 < 1 ? 1 : seen * 0.9;
+		else if (orc.learned_rpm > 1)
+			orc.learned_rpm *= 0.7;
+		s->store->ops->save(s->store, &orc);
+		break;
+	}
+	case MLM_QUOTA_EXHAUSTED:
+		set_until(s, os, o->per_day || o->retry_ms < 0 ? next_reset(e, now) : now + o->retry_ms, o, 0);
+		break;
+	case MLM_NO_CREDIT:
+		set_until(s, ks, now + PARK_CREDIT_MS, o, 0);
+		break;
+	case MLM_AUTH:
+		set_until(s, ks, now + PROBE_DEAD_MS, o, 1);
+		break;
+	case MLM_NOT_FOUND:
+		set_until(s, es, now + PROBE_DEAD_MS, o, 1);
+		break;
+	case MLM_OVERLOADED: {
+		int64_t w = o->retry_ms >= 0 && o->retry_ms < 60000 ? o->retry_ms
+		    : jitter(s, 2000LL << (fails > 4 ? 4 : fails));
+		set_until(s, ms, now + w, o, 0);
+		break;
+	}
+	case MLM_SERVER:
+	case MLM_TIMEOUT:
+	case MLM_NETWORK:
+	case MLM_BAD_RESPONSE:
+		if (fails >= 2) {
+			int64_t w = jitter(s, 1000LL << (fails > 8 ? 8 : fails));
+			set_until(s, es, now + (w > 300000 ? 300000 : w), o, 0);
+		}
+		break;
+	case MLM_UNSUPPORTED:
+		mlm_sched_unsupported(s, idx, MLM_FEAT_SCHEMA);
+		break;
+	default:
+		break;   /* too_large, blocked, invalid_request: nobody is penalised */
+	}
+	s->store->ops->commit(s->store);
+}

@@ -1,0 +1,75 @@
+/*
+ * state.c — opening the scheduler store named by LLM_STATE or a spec:
+ * "memory", a SQLite path (the default, under $XDG_STATE_HOME/many-llm/),
+ * or redis://HOST:PORT/DB. A store that cannot be opened never stops work:
+ * the memory store takes over and says why once, through s->warn.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "mlm.h"
+
+mlm_store *mlm_store_sqlite(const char *path, char *err, size_t errlen);
+mlm_store *mlm_store_redis(const char *url, char *err, size_t errlen);
+
+/* The default SQLite path: $XDG_STATE_HOME/many-llm/state.db, else
+ * $HOME/.local/state/many-llm/state.db; the directory is made 0700. */
+static int
+default_path(char *out, size_t n)
+{
+	const char *x = getenv("XDG_STATE_HOME"), *h = getenv("HOME");
+	char dir[4096];
+	if (x && *x)
+		snprintf(dir, sizeof dir, "%s", x);
+	else if (h && *h)
+		snprintf(dir, sizeof dir, "%s/.local/state", h);
+	else
+		return -1;
+	/* mkdir -p */
+	for (char *p = dir + 1; *p; p++)
+		if (*p == '/') {
+			*p = 0;
+			mkdir(dir, 0700);
+			*p = '/';
+		}
+	mkdir(dir, 0700);
+	snprintf(out, n, "%s/many-llm", dir);
+	if (mkdir(out, 0700) < 0 && errno != EEXIST)
+		return -1;
+	snprintf(out, n, "%s/many-llm/state.db", dir);
+	return 0;
+}
+
+mlm_store *
+mlm_store_open(const char *spec, char *err, size_t errlen)
+{
+	char path[4200];
+	if (!spec || !*spec)
+		spec = getenv("LLM_STATE");
+	if (spec && !strcmp(spec, "memory"))
+		return mlm_store_memory();
+	mlm_store *s = NULL;
+	char why[MLM_ERRLEN] = "";
+	if (spec && !strncmp(spec, "redis://", 8)) {
+		s = mlm_store_redis(spec, why, sizeof why);
+	} else {
+		if (!spec || !*spec) {
+			if (default_path(path, sizeof path) < 0) {
+				snprintf(why, sizeof why, "no XDG_STATE_HOME or HOME for the state file");
+				goto fallback;
+			}
+			spec = path;
+		}
+		s = mlm_store_sqlite(spec, why, sizeof why);
+	}
+	if (s)
+		return s;
+fallback:
+	s = mlm_store_memory();
+	if (s)
+		snprintf(s->warn, sizeof s->warn, "state store unavailable (%.400s); using memory", why);
+	return s;
+}

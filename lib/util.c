@@ -1,0 +1,301 @@
+/*
+ * util.c — bounded buffers, strings, clocks, durations, redaction, hashing.
+ * Small pieces every other module leans on. Nothing here allocates behind
+ * the caller's back except mlm_buf, whose memory the buffer owns.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "mlm.h"
+
+int
+mlm_buf_add(mlm_buf *b, const void *s, size_t n)
+{
+	size_t max = b->max ? b->max : MLM_BUF_DEFAULT_MAX;
+	if (b->len + n + 1 > max || b->len + n + 1 < b->len)
+		return -1;
+	if (b->len + n + 1 > b->cap) {
+		size_t c = b->cap ? b->cap : 256;
+		while (c < b->len + n + 1)
+			c *= 2;
+		if (c > max)
+			c = max;
+		char *p = realloc(b->p, c);
+		if (!p)
+			return -1;
+		b->p = p;
+		b->cap = c;
+	}
+	if (n)
+		memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = 0;
+	return 0;
+}
+
+int
+mlm_buf_puts(mlm_buf *b, const char *s)
+{
+	return mlm_buf_add(b, s, strlen(s));
+}
+
+int
+mlm_buf_printf(mlm_buf *b, const char *fmt, ...)
+{
+	char small[512];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(small, sizeof small, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -1;
+	if ((size_t)n < sizeof small)
+		return mlm_buf_add(b, small, (size_t)n);
+	char *big = malloc((size_t)n + 1);
+	if (!big)
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(big, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	int r = mlm_buf_add(b, big, (size_t)n);
+	free(big);
+	return r;
+}
+
+void
+mlm_buf_reset(mlm_buf *b)
+{
+	b->len = 0;
+	if (b->p)
+		b->p[0] = 0;
+}
+
+void
+mlm_buf_free(mlm_buf *b)
+{
+	free(b->p);
+	b->p = NULL;
+	b->len = b->cap = 0;
+}
+
+int
+mlm_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	if (err && errlen) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+		for (char *p = err; *p; p++)
+			if (*p == '\n' || *p == '\r')
+				*p = ' ';
+	}
+	return -1;
+}
+
+char *
+mlm_strdup(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+char *
+mlm_strndup(const char *s, size_t n)
+{
+	char *p = malloc(n + 1);
+	if (p) {
+		memcpy(p, s, n);
+		p[n] = 0;
+	}
+	return p;
+}
+
+int64_t
+mlm_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t
+mlm_mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+double
+mlm_mono_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int
+mlm_glob(const char *pat, const char *s)
+{
+	if (!pat || !*pat)
+		return 1;
+	return fnmatch(pat, s ? s : "", 0) == 0;
+}
+
+/* "Thu, 01 Jan 2026 00:00:00 GMT" → epoch ms, or -1 */
+static int64_t
+http_date_ms(const char *s)
+{
+	struct tm tm;
+	memset(&tm, 0, sizeof tm);
+	const char *e = strptime(s, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	if (!e)
+		return -1;
+	return (int64_t)timegm(&tm) * 1000;
+}
+
+int64_t
+mlm_parse_duration_ms(const char *s, int64_t now_ms)
+{
+	if (!s)
+		return -1;
+	while (isspace((unsigned char)*s))
+		s++;
+	if (!*s)
+		return -1;
+	if (isalpha((unsigned char)*s)) {
+		int64_t t = http_date_ms(s);
+		if (t < 0)
+			return -1;
+		return t > now_ms ? t - now_ms : 0;
+	}
+	double total = 0;
+	int any = 0;
+	const char *p = s;
+	while (*p && !isspace((unsigned char)*p)) {
+		char *end;
+		errno = 0;
+		double v = strtod(p, &end);
+		if (end == p || errno || v < 0)
+			return -1;
+		p = end;
+		double mul;
+		if (!*p || isspace((unsigned char)*p)) {
+			if (any)
+				return -1;      /* "1m30" is not a duration */
+			mul = 1000;             /* bare number: seconds */
+		} else if (!strncmp(p, "ms", 2)) {
+			mul = 1, p += 2;
+		} else if (!strncmp(p, "us", 2) || !strncmp(p, "\xc2\xb5s", 3)) {
+			mul = 0.001, p += (*p == 'u') ? 2 : 3;
+		} else if (!strncmp(p, "ns", 2)) {
+			mul = 0.000001, p += 2;
+		} else if (*p == 'h') {
+			mul = 3600000, p++;
+		} else if (*p == 'm') {
+			mul = 60000, p++;
+		} else if (*p == 's') {
+			mul = 1000, p++;
+		} else {
+			return -1;
+		}
+		total += v * mul;
+		any = 1;
+	}
+	while (isspace((unsigned char)*p))
+		p++;
+	if (*p || total > 9e15)
+		return -1;
+	return (int64_t)(total + 0.5);
+}
+
+/* Does s at i start something shaped like a provider key? Returns its length. */
+static size_t
+keylike(const char *s)
+{
+	size_t n = 0;
+#define KCH(c) (isalnum((unsigned char)(c)) || (c) == '-' || (c) == '_')
+	if (!strncmp(s, "sk-", 3) || !strncmp(s, "gsk_", 4) || !strncmp(s, "AIza", 4) ||
+	    !strncmp(s, "nvapi-", 6) || !strncmp(s, "csk-", 4)) {
+		while (KCH(s[n]) || s[n] == '*')
+			n++;
+		return n >= 12 ? n : 0;
+	}
+	/* Zhipu id.secret: 32 hex, '.', 16 alnum */
+	while (isxdigit((unsigned char)s[n]))
+		n++;
+	if (n == 32 && s[n] == '.') {
+		size_t m = n + 1;
+		while (isalnum((unsigned char)s[m]))
+			m++;
+		if (m - n - 1 >= 16)
+			return m;
+	}
+	return 0;
+#undef KCH
+}
+
+static void
+cut_replace(char *s, size_t at, size_t n)
+{
+	static const char R[] = "[REDACTED]";
+	size_t rl = sizeof R - 1, sl = strlen(s);
+	if (n >= rl) {
+		memcpy(s + at, R, rl);
+		memmove(s + at + rl, s + at + n, sl - at - n + 1);
+	} else {
+		/* replacement longer than the key: shorten to fit in place */
+		memset(s + at, '*', n);
+	}
+}
+
+void
+mlm_redact(char *s, const char *const *keys, size_t nkeys)
+{
+	if (!s)
+		return;
+	for (size_t k = 0; k < nkeys; k++) {
+		const char *key = keys[k];
+		size_t kl = key ? strlen(key) : 0;
+		if (kl < 4)
+			continue;
+		char *p;
+		while ((p = strstr(s, key)))
+			cut_replace(s, (size_t)(p - s), kl);
+		/* providers echo a key's ends ("sk-abc***xyz"): hide any 8+ char
+		 * prefix or suffix of the key that appears */
+		if (kl >= 12) {
+			char part[9];
+			memcpy(part, key, 8), part[8] = 0;
+			while ((p = strstr(s, part)))
+				cut_replace(s, (size_t)(p - s), 8);
+			memcpy(part, key + kl - 8, 8), part[8] = 0;
+			while ((p = strstr(s, part)))
+				cut_replace(s, (size_t)(p - s), 8);
+		}
+	}
+	for (size_t i = 0; s[i]; i++) {
+		if (i && (isalnum((unsigned char)s[i - 1]) || s[i - 1] == '-' || s[i - 1] == '_'))
+			continue;
+		size_t n = keylike(s + i);
+		if (n)
+			cut_replace(s, i, n);
+	}
+}
+
+void
+mlm_hash_hex(const void *p, size_t n, char out[17])
+{
+	uint64_t h = 1469598103934665603ULL;
+	const unsigned char *c = p;
+	for (size_t i = 0; i < n; i++) {
+		h ^= c[i];
+		h *= 1099511628211ULL;
+	}
+	snprintf(out, 17, "%016llx", (unsigned long long)h);
+}

@@ -1,0 +1,57 @@
+# tests/lib.sh — shared by the shell tests (TAP, run by prove).
+# Source it first: it resets the environment, makes a private directory,
+# and gives small assertion helpers plus a simulator on a free port.
+set -u
+export LC_ALL=C LANG=C TZ=UTC
+unset $(env | sed -n 's/^\([A-Z][A-Z0-9_]*_\(API_KEY\|API_TOKEN\|BASE_URL\|MODELS\|PROJECT\)[A-Z0-9_]*\)=.*/\1/p') 2>/dev/null
+unset LLM_POOL LLM_STATE LLM_LOG LLM_SERVE_TOKENS XDG_STATE_HOME 2>/dev/null
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+PATH="$TOP/bin:$PATH"
+T=$(mktemp -d "${TMPDIR:-/tmp}/mlm-test.XXXXXX")
+export XDG_STATE_HOME="$T/state" HOME="$T"
+cd "$T" || exit 1
+_tap_n=0 _tap_fail=0 _pids=""
+cleanup() {
+	for p in $_pids; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	[ "$_tap_fail" = 0 ] && rm -rf "$T"
+}
+trap cleanup EXIT
+
+ok()   { _tap_n=$((_tap_n+1)); echo "ok $_tap_n - $*"; }
+nok()  { _tap_n=$((_tap_n+1)); _tap_fail=$((_tap_fail+1)); echo "not ok $_tap_n - $*"; }
+diag() { printf '%s\n' "$@" | sed 's/^/# /'; }
+done_testing() { echo "1..$_tap_n"; [ "$_tap_fail" = 0 ]; exit $?; }
+
+# check NAME CMD...: runs CMD, passes when it exits 0
+check() { _n=$1; shift; if "$@"; then ok "$_n"; else nok "$_n"; fi; }
+# is GOT WANT NAME
+is() { if [ "$1" = "$2" ]; then ok "$3"; else nok "$3"; diag "got:  $1" "want: $2"; fi; }
+# like GOT REGEX NAME (grep -E)
+like() { if printf '%s\n' "$1" | grep -Eq -- "$2"; then ok "$3"; else nok "$3"; diag "got: $1" "want match: $2"; fi; }
+unlike() { if printf '%s\n' "$1" | grep -Eq -- "$2"; then nok "$3"; diag "got: $1" "must not match: $2"; else ok "$3"; fi; }
+
+# run CMD...: runs with stdin from /dev/null unless redirected by the caller;
+# sets $out, $err, $rc.
+run() { "$@" >"$T/.out" 2>"$T/.err"; rc=$?; out=$(cat "$T/.out"); err=$(cat "$T/.err"); }
+
+# start_sim [OPTION]...: starts llm-sim on a free loopback port; sets $SIM_PORT,
+# $SIM (base http://127.0.0.1:PORT) and $SIM_LOG (the request log, NDJSON).
+start_sim() {
+	SIM_LOG="$T/sim.log.$_tap_n"
+	rm -f "$T/sim.port"
+	llm-sim --port 0 --port-file "$T/sim.port" --log "$SIM_LOG" "$@" 2>"$T/sim.err" &
+	_pids="$_pids $!"
+	SIM_PID=$!
+	for _i in $(seq 1 200); do [ -s "$T/sim.port" ] && break; sleep 0.02; done
+	SIM_PORT=$(cat "$T/sim.port")
+	SIM="http://127.0.0.1:$SIM_PORT"
+}
+stop_sim() { kill "$SIM_PID" 2>/dev/null; wait "$SIM_PID" 2>/dev/null; }
+
+# sim_env: points every known provider at the simulator
+sim_env() {
+	export GEMINI_BASE_URL="$SIM/v1beta" OPENAI_BASE_URL="$SIM/v1" \
+	       ZHIPU_BASE_URL="$SIM/api/paas/v4" \
+	       CLOUDFLARE_API_BASE_URL="$SIM/client/v4/accounts/acct1/ai/run/"
+}
