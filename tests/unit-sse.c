@@ -104,6 +104,7 @@ check(const char *name, const char *in, const char *want)
 static int
 stopcb(void *u, const char *event, const char *data, size_t dlen)
 {
+	(void)event; (void)data; (void)dlen;
 	int *count = u;
 	return ++*count == 2 ? 7 : 0;
 }

@@ -1,0 +1,289 @@
+/*
+ * adapter-cloudflare.c — Cloudflare Workers AI native API, POST
+ * ".../ai/run/" + model (verbatim: "@cf/meta/..." is not percent-encoded).
+ *
+ * Always sends max_tokens (the service defaults to 256). JSON mode puts the
+ * bare schema in response_format.json_schema and cannot stream, so a
+ * request with a schema or json is built without streaming (out->stream 0).
+ * Answers come as {"result":{"response":...}} (an object in JSON mode), or,
+ * for newer models, as an OpenAI chat.completion inside "result"; streams
+ * carry {"response":...} events, OpenAI-style delta chunks, and [DONE].
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mlm.h"
+
+#define CF_DEFAULT_MAX_TOKENS 1024
+
+static int
+cf_build(const mlm_entry *e, const char *key, jv req, int stream,
+    mlm_httpreq *out, char *err, size_t errlen)
+{
+	memset(out, 0, sizeof *out);
+	if (!e || !e->base_url || !*e->base_url || !e->model || !*e->model)
+		return mlm_err(err, errlen, "%s: needs a base URL and a model",
+		    e && e->id ? e->id : "entry");
+	if (jv_get_kind(req) != JV_KIND_OBJECT)
+		return mlm_err(err, errlen, "request: not a JSON object");
+	jv m = mlm_jpath(req, "messages");
+	if (jv_get_kind(m) != JV_KIND_ARRAY) {
+		jv_free(m);
+		return mlm_err(err, errlen, "request: \"messages\" must be an array");
+	}
+	jv msgs = jv_array();
+	jv sys = mlm_jpath(req, "system");
+	if (jv_get_kind(sys) == JV_KIND_STRING && jv_string_length_bytes(jv_copy(sys)))
+		msgs = jv_array_append(msgs, jv_object_set(jv_object_set(jv_object(),
+		    jv_string("role"), jv_string("system")), jv_string("content"), sys));
+	else
+		jv_free(sys);
+	int n = jv_array_length(jv_copy(m));
+	for (int i = 0; i < n; i++) {
+		jv x = jv_array_get(jv_copy(m), i);
+		jv role = mlm_jpath(x, "role"), content = mlm_jpath(x, "content");
+		jv_free(x);
+		if (jv_get_kind(role) != JV_KIND_STRING || jv_get_kind(content) == JV_KIND_NULL) {
+			jv_free(role), jv_free(content), jv_free(m), jv_free(msgs);
+			return mlm_err(err, errlen, "request: message %d needs a role and a content", i + 1);
+		}
+		msgs = jv_array_append(msgs, jv_object_set(jv_object_set(jv_object(),
+		    jv_string("role"), role), jv_string("content"), content));
+	}
+	jv_free(m);
+
+	jv b = jv_object_set(jv_object(), jv_string("messages"), msgs);
+	jv mt = mlm_jpath(req, "max_tokens");
+	if (jv_get_kind(mt) == JV_KIND_NUMBER && jv_number_value(mt) >= 1)
+		b = jv_object_set(b, jv_string("max_tokens"), mt);
+	else {
+		jv_free(mt);
+		b = jv_object_set(b, jv_string("max_tokens"), jv_number(CF_DEFAULT_MAX_TOKENS));
+	}
+	jv t = mlm_jpath(req, "temperature");
+	if (jv_get_kind(t) == JV_KIND_NUMBER)
+		b = jv_object_set(b, jv_string("temperature"), t);
+	else
+		jv_free(t);
+	jv schema = mlm_jpath(req, "schema"), json = mlm_jpath(req, "json");
+	if (jv_get_kind(schema) == JV_KIND_OBJECT) {
+		jv rf = jv_object_set(jv_object(), jv_string("type"), jv_string("json_schema"));
+		b = jv_object_set(b, jv_string("response_format"),
+		    jv_object_set(rf, jv_string("json_schema"), schema));
+		stream = 0;
+	} else {
+		jv_free(schema);
+		if (jv_get_kind(json) == JV_KIND_TRUE) {
+			b = jv_object_set(b, jv_string("response_format"),
+			    jv_object_set(jv_object(), jv_string("type"), jv_string("json_object")));
+			stream = 0;
+		}
+	}
+	jv_free(json);
+	b = jv_object_set(b, jv_string("stream"), jv_bool(stream));
+
+	jv d = jv_dump_string(b, 0);
+	out->body = mlm_strdup(jv_string_value(d));
+	jv_free(d);
+	size_t bl = strlen(e->base_url);
+	int slash = e->base_url[bl - 1] == '/';
+	if (asprintf(&out->url, "%s%s%s", e->base_url, slash ? "" : "/", e->model) < 0)
+		out->url = NULL;
+	out->shown_url = mlm_strdup(out->url);
+	int h = 0;
+	if (key && *key && asprintf(&out->hdr[h++], "Authorization: Bearer %s", key) < 0)
+		out->hdr[h - 1] = NULL;
+	out->hdr[h++] = mlm_strdup("Content-Type: application/json");
+	if (stream)
+		out->hdr[h++] = mlm_strdup("Accept: text/event-stream");
+	out->stream = stream;
+	for (int i = 0; i < h; i++)
+		if (!out->hdr[i])
+			goto nomem;
+	if (!out->body || !out->url || !out->shown_url)
+		goto nomem;
+	return 0;
+nomem:
+	mlm_httpreq_free(out);
+	return mlm_err(err, errlen, "out of memory");
+}
+
+/* ---------- answers ---------- */
+
+static void
+take_usage(mlm_answer *a, jv x, const char *path)
+{
+	jv u = mlm_jpath(x, path);
+	if (jv_get_kind(u) == JV_KIND_OBJECT) {
+		jv p = mlm_jpath(u, "prompt_tokens"), c = mlm_jpath(u, "completion_tokens");
+		if (jv_get_kind(p) == JV_KIND_NUMBER)
+			a->in_tok = (long)jv_number_value(p);
+		if (jv_get_kind(c) == JV_KIND_NUMBER)
+			a->out_tok = (long)jv_number_value(c);
+		jv_free(p), jv_free(c);
+	}
+	jv_free(u);
+}
+
+static int
+add_str(mlm_answer *a, jv s, mlm_outcome *o)
+{
+	if (jv_get_kind(s) != JV_KIND_STRING)
+		return 0;
+	if (mlm_buf_add(&a->text, jv_string_value(s),
+	    (size_t)jv_string_length_bytes(jv_copy(s))) < 0) {
+		mlm_outcome_set(o, MLM_BAD_RESPONSE, 200, "HTTP 200: answer too large");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+set_finish(mlm_answer *a, jv fr, mlm_outcome *o)
+{
+	if (jv_get_kind(fr) != JV_KIND_STRING)
+		return 0;
+	const char *f = jv_string_value(fr);
+	snprintf(a->finish, sizeof a->finish, "%s", f);
+	a->done = 1;
+	if (!strcmp(f, "content_filter")) {
+		mlm_outcome_set(o, MLM_BLOCKED, 200, "HTTP 200: answer blocked (finish_reason %s)", f);
+		return -1;
+	}
+	return 0;
+}
+
+static jv
+parse_json(const char *body, size_t len)
+{
+	if (!body || len == 0 || len > (size_t)0x7fffffff)
+		return jv_invalid();
+	return jv_parse_sized(body, (int)len);
+}
+
+/* success:false, or a non-empty errors[] without a result */
+static int
+is_error(jv x)
+{
+	jv s = mlm_jpath(x, "success"), e0 = mlm_jpath(x, "errors.0"), er = mlm_jpath(x, "error");
+	int r = jv_get_kind(s) == JV_KIND_FALSE || jv_get_kind(e0) == JV_KIND_OBJECT ||
+	    jv_get_kind(er) == JV_KIND_OBJECT;
+	jv_free(s), jv_free(e0), jv_free(er);
+	return r;
+}
+
+static int
+cf_parse(const mlm_entry *e, const char *body, size_t len, mlm_answer *a, mlm_outcome *o)
+{
+	(void)e;
+	jv x = parse_json(body, len);
+	int r = 0;
+	if (jv_get_kind(x) != JV_KIND_OBJECT) {
+		jv_free(x);
+		mlm_classify_generic(200, NULL, body, len, o);
+		o->kind = MLM_BAD_RESPONSE;
+		return -1;
+	}
+	if (is_error(x)) {
+		jv_free(x);
+		mlm_classify_generic(200, NULL, body, len, o);
+		return -1;
+	}
+	jv res = mlm_jpath(x, "result");
+	jv resp = mlm_jpath(res, "response");
+	jv c0 = mlm_jpath(res, "choices.0");
+	if (jv_get_kind(resp) == JV_KIND_STRING) {
+		r = add_str(a, resp, o);
+	} else if (jv_get_kind(resp) != JV_KIND_NULL) {
+		/* JSON mode: the answer is a JSON value */
+		jv d = jv_dump_string(jv_copy(resp), 0);
+		r = add_str(a, d, o);
+		jv_free(d);
+	} else if (jv_get_kind(c0) == JV_KIND_OBJECT) {
+		jv c = mlm_jpath(c0, "message.content");
+		r = add_str(a, c, o);
+		if (!r && jv_get_kind(c) == JV_KIND_NULL) {
+			jv rf = mlm_jpath(c0, "message.refusal");
+			if (jv_get_kind(rf) == JV_KIND_STRING) {
+				mlm_outcome_set(o, MLM_BLOCKED, 200, "HTTP 200: refusal: %s",
+				    jv_string_value(rf));
+				r = -1;
+			}
+			jv_free(rf);
+		}
+		jv_free(c);
+		if (!r) {
+			jv fr = mlm_jpath(c0, "finish_reason");
+			r = set_finish(a, fr, o);
+			jv_free(fr);
+		}
+	} else {
+		mlm_outcome_set(o, MLM_BAD_RESPONSE, 200, "HTTP 200: answer without result.response");
+		r = -1;
+	}
+	take_usage(a, res, "usage");
+	if (!r)
+		a->done = 1;
+	jv_free(resp), jv_free(c0), jv_free(res), jv_free(x);
+	return r;
+}
+
+static int
+cf_event(const mlm_entry *e, const char *event, const char *data, size_t len,
+    mlm_answer *a, mlm_outcome *o)
+{
+	(void)e; (void)event;
+	while (len && (*data == ' ' || *data == '\t'))
+		data++, len--;
+	while (len && (data[len - 1] == ' ' || data[len - 1] == '\t'))
+		len--;
+	if (len == 6 && !memcmp(data, "[DONE]", 6)) {
+		a->done = 1;
+		return 1;
+	}
+	if (len == 0)
+		return 0;
+	jv x = parse_json(data, len);
+	int r = 0;
+	if (jv_get_kind(x) != JV_KIND_OBJECT) {
+		jv_free(x);
+		mlm_outcome_set(o, MLM_BAD_RESPONSE, 200, "HTTP 200: stream event is not a JSON object");
+		return -1;
+	}
+	if (is_error(x)) {
+		jv_free(x);
+		mlm_classify_generic(200, NULL, data, len, o);
+		return -1;
+	}
+	jv resp = mlm_jpath(x, "response");
+	r = add_str(a, resp, o);
+	jv_free(resp);
+	jv c0 = mlm_jpath(x, "choices.0");
+	if (!r && jv_get_kind(c0) == JV_KIND_OBJECT) {
+		jv dc = mlm_jpath(c0, "delta.content");
+		r = add_str(a, dc, o);
+		jv_free(dc);
+		if (!r) {
+			jv fr = mlm_jpath(c0, "finish_reason");
+			r = set_finish(a, fr, o);
+			jv_free(fr);
+		}
+	}
+	jv_free(c0);
+	take_usage(a, x, "usage");
+	jv_free(x);
+	return r;
+}
+
+static void
+cf_classify(const mlm_entry *e, long status, const mlm_headers *h,
+    const char *body, size_t len, mlm_outcome *o)
+{
+	(void)e;
+	mlm_classify_generic(status, h, body, len, o);
+}
+
+const mlm_adapter mlm_adapter_cloudflare = {
+	"cloudflare", cf_build, cf_parse, cf_event, cf_classify,
+};

@@ -1,0 +1,308 @@
+/*
+ * adapter-gemini.c — Gemini's native generateContent API (AI Studio keys).
+ *
+ * The key travels in the x-goog-api-key header, never in the URL. The
+ * stream (?alt=sse) has no terminator: every event is a whole
+ * GenerateContentResponse with only the new text, and a finishReason marks
+ * the end (a->done = 1, but the event still returns 0: the caller reads to
+ * EOF, and EOF before done is a truncation). Blocked prompts and answers
+ * come back as HTTP 200 and are reported as MLM_BLOCKED.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mlm.h"
+
+static int
+gemini_build(const mlm_entry *e, const char *key, jv req, int stream,
+    mlm_httpreq *out, char *err, size_t errlen)
+{
+	memset(out, 0, sizeof *out);
+	if (!e || !e->base_url || !*e->base_url || !e->model || !*e->model)
+		return mlm_err(err, errlen, "%s: needs a base URL and a model",
+		    e && e->id ? e->id : "entry");
+	if (jv_get_kind(req) != JV_KIND_OBJECT)
+		return mlm_err(err, errlen, "request: not a JSON object");
+	jv m = mlm_jpath(req, "messages");
+	if (jv_get_kind(m) != JV_KIND_ARRAY) {
+		jv_free(m);
+		return mlm_err(err, errlen, "request: \"messages\" must be an array");
+	}
+
+	jv sysparts = jv_array();
+	jv sys = mlm_jpath(req, "system");
+	if (jv_get_kind(sys) == JV_KIND_STRING && jv_string_length_bytes(jv_copy(sys)))
+		sysparts = jv_array_append(sysparts, jv_object_set(jv_object(), jv_string("text"), sys));
+	else
+		jv_free(sys);
+	jv contents = jv_array();
+	int n = jv_array_length(jv_copy(m));
+	for (int i = 0; i < n; i++) {
+		jv x = jv_array_get(jv_copy(m), i);
+		jv role = mlm_jpath(x, "role"), content = mlm_jpath(x, "content");
+		jv_free(x);
+		if (jv_get_kind(role) != JV_KIND_STRING || jv_get_kind(content) != JV_KIND_STRING) {
+			jv_free(role), jv_free(content), jv_free(m), jv_free(sysparts), jv_free(contents);
+			return mlm_err(err, errlen, "request: message %d needs a role and a text content", i + 1);
+		}
+		const char *r = jv_string_value(role);
+		jv part = jv_object_set(jv_object(), jv_string("text"), content);
+		if (!strcmp(r, "system")) {
+			sysparts = jv_array_append(sysparts, part);
+		} else {
+			jv c = jv_object_set(jv_object(), jv_string("role"),
+			    jv_string(!strcmp(r, "assistant") || !strcmp(r, "model") ? "model" : "user"));
+			c = jv_object_set(c, jv_string("parts"), jv_array_append(jv_array(), part));
+			contents = jv_array_append(contents, c);
+		}
+		jv_free(role);
+	}
+	jv_free(m);
+
+	jv b = jv_object();
+	if (jv_array_length(jv_copy(sysparts)) > 0)
+		b = jv_object_set(b, jv_string("systemInstruction"),
+		    jv_object_set(jv_object(), jv_string("parts"), sysparts));
+	else
+		jv_free(sysparts);
+	b = jv_object_set(b, jv_string("contents"), contents);
+	jv gc = jv_object();
+	jv t = mlm_jpath(req, "temperature");
+	if (jv_get_kind(t) == JV_KIND_NUMBER)
+		gc = jv_object_set(gc, jv_string("temperature"), t);
+	else
+		jv_free(t);
+	jv mt = mlm_jpath(req, "max_tokens");
+	if (jv_get_kind(mt) == JV_KIND_NUMBER)
+		gc = jv_object_set(gc, jv_string("maxOutputTokens"), mt);
+	else
+		jv_free(mt);
+	jv schema = mlm_jpath(req, "schema"), json = mlm_jpath(req, "json");
+	if (jv_get_kind(schema) == JV_KIND_OBJECT) {
+		gc = jv_object_set(gc, jv_string("responseMimeType"), jv_string("application/json"));
+		gc = jv_object_set(gc, jv_string("responseJsonSchema"), schema);
+	} else {
+		jv_free(schema);
+		if (jv_get_kind(json) == JV_KIND_TRUE)
+			gc = jv_object_set(gc, jv_string("responseMimeType"), jv_string("application/json"));
+	}
+	jv_free(json);
+	if (jv_object_length(jv_copy(gc)) > 0)
+		b = jv_object_set(b, jv_string("generationConfig"), gc);
+	else
+		jv_free(gc);
+
+	jv d = jv_dump_string(b, 0);
+	out->body = mlm_strdup(jv_string_value(d));
+	jv_free(d);
+
+	/* base/models/MODEL, without doubling an existing "models/" prefix */
+	size_t bl = strlen(e->base_url);
+	while (bl && e->base_url[bl - 1] == '/')
+		bl--;
+	const char *model = e->model;
+	int prefixed = strchr(model, '/') != NULL;   /* models/x, tunedModels/x */
+	if (asprintf(&out->url, "%.*s/%s%s:%s", (int)bl, e->base_url, prefixed ? "" : "models/",
+	    model, stream ? "streamGenerateContent?alt=sse" : "generateContent") < 0)
+		out->url = NULL;
+	out->shown_url = mlm_strdup(out->url);
+	int h = 0;
+	if (key && *key && asprintf(&out->hdr[h++], "x-goog-api-key: %s", key) < 0)
+		out->hdr[h - 1] = NULL;
+	out->hdr[h++] = mlm_strdup("Content-Type: application/json");
+	if (stream)
+		out->hdr[h++] = mlm_strdup("Accept: text/event-stream");
+	out->stream = stream;
+	for (int i = 0; i < h; i++)
+		if (!out->hdr[i])
+			goto nomem;
+	if (!out->body || !out->url || !out->shown_url)
+		goto nomem;
+	return 0;
+nomem:
+	mlm_httpreq_free(out);
+	return mlm_err(err, errlen, "out of memory");
+}
+
+/* ---------- answers ---------- */
+
+static int
+blocking(const char *f)
+{
+	static const char *const v[] = {
+		"SAFETY", "PROHIBITED_CONTENT", "BLOCKLIST", "SPII", "RECITATION",
+		"IMAGE_SAFETY", "MODEL_ARMOR", "JAILBREAK",
+	};
+	for (size_t i = 0; i < sizeof v / sizeof *v; i++)
+		if (!strcmp(f, v[i]))
+			return 1;
+	return 0;
+}
+
+static void
+take_usage(mlm_answer *a, jv x)
+{
+	jv u = mlm_jpath(x, "usageMetadata");
+	if (jv_get_kind(u) == JV_KIND_OBJECT) {
+		jv p = mlm_jpath(u, "promptTokenCount");
+		jv c = mlm_jpath(u, "candidatesTokenCount");
+		jv t = mlm_jpath(u, "thoughtsTokenCount");
+		if (jv_get_kind(p) == JV_KIND_NUMBER)
+			a->in_tok = (long)jv_number_value(p);
+		if (jv_get_kind(c) == JV_KIND_NUMBER || jv_get_kind(t) == JV_KIND_NUMBER)
+			a->out_tok = (long)((jv_get_kind(c) == JV_KIND_NUMBER ? jv_number_value(c) : 0) +
+			    (jv_get_kind(t) == JV_KIND_NUMBER ? jv_number_value(t) : 0));
+		jv_free(p), jv_free(c), jv_free(t);
+	}
+	jv_free(u);
+}
+
+/* One GenerateContentResponse: text, finish reason, usage. final: a whole
+ * (non-streamed) answer, where no candidate is an error. */
+static int
+chunk(jv x, int final, mlm_answer *a, mlm_outcome *o)
+{
+	take_usage(a, x);
+	jv cand = mlm_jpath(x, "candidates.0");
+	if (jv_get_kind(cand) != JV_KIND_OBJECT) {
+		jv_free(cand);
+		jv br = mlm_jpath(x, "promptFeedback.blockReason");
+		if (jv_get_kind(br) == JV_KIND_STRING) {
+			snprintf(a->finish, sizeof a->finish, "%s", jv_string_value(br));
+			mlm_outcome_set(o, MLM_BLOCKED, 200, "HTTP 200: prompt blocked (%s)",
+			    jv_string_value(br));
+			jv_free(br);
+			return -1;
+		}
+		jv_free(br);
+		if (final) {
+			mlm_outcome_set(o, MLM_BAD_RESPONSE, 200, "HTTP 200: answer without candidates");
+			return -1;
+		}
+		return 0;       /* a usage-only chunk */
+	}
+	int r = 0;
+	jv parts = mlm_jpath(cand, "content.parts");
+	int n = jv_get_kind(parts) == JV_KIND_ARRAY ? jv_array_length(jv_copy(parts)) : 0;
+	for (int i = 0; i < n && !r; i++) {
+		jv p = jv_array_get(jv_copy(parts), i);
+		jv th = mlm_jpath(p, "thought"), t = mlm_jpath(p, "text");
+		if (jv_get_kind(th) != JV_KIND_TRUE && jv_get_kind(t) == JV_KIND_STRING &&
+		    mlm_buf_add(&a->text, jv_string_value(t),
+		    (size_t)jv_string_length_bytes(jv_copy(t))) < 0) {
+			mlm_outcome_set(o, MLM_BAD_RESPONSE, 200, "HTTP 200: answer too large");
+			r = -1;
+		}
+		jv_free(p), jv_free(th), jv_free(t);
+	}
+	jv_free(parts);
+	jv fr = mlm_jpath(cand, "finishReason");
+	if (!r && jv_get_kind(fr) == JV_KIND_STRING) {
+		const char *f = jv_string_value(fr);
+		snprintf(a->finish, sizeof a->finish, "%s", f);
+		a->done = 1;
+		if (blocking(f)) {
+			mlm_outcome_set(o, MLM_BLOCKED, 200, "HTTP 200: answer blocked (finishReason %s)", f);
+			r = -1;
+		}
+	}
+	jv_free(fr);
+	jv_free(cand);
+	return r;
+}
+
+static jv
+parse_json(const char *body, size_t len)
+{
+	if (!body || len == 0 || len > (size_t)0x7fffffff)
+		return jv_invalid();
+	return jv_parse_sized(body, (int)len);
+}
+
+static int
+is_error(jv x)
+{
+	jv er = mlm_jpath(x, "error");
+	int k = jv_get_kind(er);
+	jv_free(er);
+	return k == JV_KIND_OBJECT;
+}
+
+static int
+gemini_parse(const mlm_entry *e, const char *body, size_t len, mlm_answer *a, mlm_outcome *o)
+{
+	(void)e;
+	jv x = parse_json(body, len);
+	int r = 0;
+	if (jv_get_kind(x) == JV_KIND_ARRAY) {
+		/* the stream without alt=sse: an array of responses */
+		int n = jv_array_length(jv_copy(x));
+		for (int i = 0; i < n && !r; i++) {
+			jv y = jv_array_get(jv_copy(x), i);
+			if (jv_get_kind(y) != JV_KIND_OBJECT || is_error(y)) {
+				jv_free(y);
+				mlm_classify_generic(200, NULL, body, len, o);
+				if (o->kind == MLM_OK)
+					o->kind = MLM_BAD_RESPONSE;
+				r = -1;
+				break;
+			}
+			r = chunk(y, 0, a, o);
+			jv_free(y);
+		}
+		if (!r && !a->done) {
+			mlm_outcome_set(o, MLM_BAD_RESPONSE, 200, "HTTP 200: answer without a finish reason");
+			r = -1;
+		}
+	} else if (jv_get_kind(x) != JV_KIND_OBJECT) {
+		mlm_classify_generic(200, NULL, body, len, o);
+		o->kind = MLM_BAD_RESPONSE;
+		r = -1;
+	} else if (is_error(x)) {
+		mlm_classify_generic(200, NULL, body, len, o);
+		r = -1;
+	} else {
+		r = chunk(x, 1, a, o);
+		if (!r)
+			a->done = 1;
+	}
+	jv_free(x);
+	return r;
+}
+
+static int
+gemini_event(const mlm_entry *e, const char *event, const char *data, size_t len,
+    mlm_answer *a, mlm_outcome *o)
+{
+	(void)e; (void)event;
+	while (len && (*data == ' ' || *data == '\t'))
+		data++, len--;
+	if (len == 0)
+		return 0;
+	jv x = parse_json(data, len);
+	int r;
+	if (jv_get_kind(x) != JV_KIND_OBJECT) {
+		mlm_outcome_set(o, MLM_BAD_RESPONSE, 200, "HTTP 200: stream event is not a JSON object");
+		r = -1;
+	} else if (is_error(x)) {
+		mlm_classify_generic(200, NULL, data, len, o);
+		r = -1;
+	} else {
+		r = chunk(x, 0, a, o);
+	}
+	jv_free(x);
+	return r;
+}
+
+static void
+gemini_classify(const mlm_entry *e, long status, const mlm_headers *h,
+    const char *body, size_t len, mlm_outcome *o)
+{
+	(void)e;
+	mlm_classify_generic(status, h, body, len, o);
+}
+
+const mlm_adapter mlm_adapter_gemini = {
+	"gemini", gemini_build, gemini_parse, gemini_event, gemini_classify,
+};

@@ -1,0 +1,374 @@
+/*
+ * adapter-openai.c — OpenAI Chat Completions and every compatible host
+ * (Zhipu, Groq, OpenRouter, Mistral, SiliconFlow, Cerebras, Ollama, ...).
+ *
+ * Host quirks go by entry->provider: "openai" wants max_completion_tokens;
+ * "zhipu" has no stream_options and no json_schema (JSON mode plus the
+ * schema in the system prompt), and ends some answers with finish_reason
+ * "sensitive" or "network_error"; OpenRouter sends errors inside 200
+ * bodies and stream chunks. Errors go to mlm_classify_generic().
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mlm.h"
+
+static int
+prov_is(const mlm_entry *e, const char *name)
+{
+	return e && e->provider && !strcmp(e->provider, name);
+}
+
+static char *
+joinurl(const char *base, const char *tail)
+{
+	size_t bl = strlen(base), tl = strlen(tail);
+	while (bl && base[bl - 1] == '/')
+		bl--;
+	if (bl >= tl && !strncmp(base + bl - tl, tail, tl))
+		tl = 0;         /* the base names the endpoint already */
+	char *u = malloc(bl + tl + 1);
+	if (u) {
+		memcpy(u, base, bl);
+		memcpy(u + bl, tail, tl);
+		u[bl + tl] = 0;
+	}
+	return u;
+}
+
+static char *
+hdr(const char *name, const char *value)
+{
+	char *s = NULL;
+	/* name may carry a scheme: hdr("Authorization: Bearer", key) */
+	if (asprintf(&s, strchr(name, ':') ? "%s %s" : "%s: %s", name, value) < 0)
+		return NULL;
+	return s;
+}
+
+/* OpenAI wants [a-zA-Z0-9_-]{1,64}. */
+static jv
+schema_name(jv req)
+{
+	jv n = mlm_jpath(req, "schema_name");
+	char buf[65];
+	size_t k = 0;
+	if (jv_get_kind(n) == JV_KIND_STRING)
+		for (const char *s = jv_string_value(n); *s && k < 64; s++)
+			buf[k++] = (char)((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+			    (*s >= '0' && *s <= '9') || *s == '-' || *s == '_' ? *s : '_');
+	jv_free(n);
+	buf[k] = 0;
+	return jv_string(k ? buf : "output");
+}
+
+/* The neutral messages, roles and contents only. */
+static int
+add_messages(jv req, jv *msgs, char *err, size_t errlen)
+{
+	jv m = mlm_jpath(req, "messages");
+	if (jv_get_kind(m) != JV_KIND_ARRAY) {
+		jv_free(m);
+		return mlm_err(err, errlen, "request: \"messages\" must be an array");
+	}
+	int n = jv_array_length(jv_copy(m));
+	for (int i = 0; i < n; i++) {
+		jv x = jv_array_get(jv_copy(m), i);
+		jv role = mlm_jpath(x, "role"), content = mlm_jpath(x, "content");
+		jv_free(x);
+		if (jv_get_kind(role) != JV_KIND_STRING || jv_get_kind(content) == JV_KIND_NULL) {
+			jv_free(role), jv_free(content), jv_free(m);
+			return mlm_err(err, errlen, "request: message %d needs a role and a content", i + 1);
+		}
+		jv o = jv_object_set(jv_object(), jv_string("role"), role);
+		*msgs = jv_array_append(*msgs, jv_object_set(o, jv_string("content"), content));
+	}
+	jv_free(m);
+	return 0;
+}
+
+static int
+openai_build(const mlm_entry *e, const char *key, jv req, int stream,
+    mlm_httpreq *out, char *err, size_t errlen)
+{
+	memset(out, 0, sizeof *out);
+	if (!e || !e->base_url || !*e->base_url)
+		return mlm_err(err, errlen, "%s: no base URL", e && e->id ? e->id : "entry");
+	if (jv_get_kind(req) != JV_KIND_OBJECT)
+		return mlm_err(err, errlen, "request: not a JSON object");
+	int zhipu = prov_is(e, "zhipu");
+	jv schema = mlm_jpath(req, "schema");
+	int has_schema = jv_get_kind(schema) == JV_KIND_OBJECT;
+	jv json = mlm_jpath(req, "json");
+	int want_json = jv_get_kind(json) == JV_KIND_TRUE;
+	jv_free(json);
+
+	jv msgs = jv_array();
+	jv sys = mlm_jpath(req, "system");
+	if (zhipu && has_schema) {
+		jv d = jv_dump_string(jv_copy(schema), 0);
+		jv inst = jv_string_fmt("Answer with one JSON object only, valid against this JSON Schema: %s",
+		    jv_string_value(d));
+		jv_free(d);
+		if (jv_get_kind(sys) == JV_KIND_STRING && jv_string_length_bytes(jv_copy(sys)))
+			sys = jv_string_concat(jv_string_concat(sys, jv_string("\n\n")), inst);
+		else {
+			jv_free(sys);
+			sys = inst;
+		}
+	}
+	if (jv_get_kind(sys) == JV_KIND_STRING && jv_string_length_bytes(jv_copy(sys)))
+		msgs = jv_array_append(msgs, jv_object_set(jv_object_set(jv_object(),
+		    jv_string("role"), jv_string("system")), jv_string("content"), sys));
+	else
+		jv_free(sys);
+	if (add_messages(req, &msgs, err, errlen) < 0) {
+		jv_free(msgs), jv_free(schema);
+		return -1;
+	}
+
+	jv b = jv_object();
+	b = jv_object_set(b, jv_string("model"), jv_string(e->model ? e->model : ""));
+	b = jv_object_set(b, jv_string("messages"), msgs);
+	jv t = mlm_jpath(req, "temperature");
+	if (jv_get_kind(t) == JV_KIND_NUMBER)
+		b = jv_object_set(b, jv_string("temperature"), t);
+	else
+		jv_free(t);
+	jv mt = mlm_jpath(req, "max_tokens");
+	if (jv_get_kind(mt) == JV_KIND_NUMBER)
+		b = jv_object_set(b, jv_string(prov_is(e, "openai") ? "max_completion_tokens" :
+		    "max_tokens"), mt);
+	else
+		jv_free(mt);
+	if (has_schema && !zhipu) {
+		jv js = jv_object();
+		js = jv_object_set(js, jv_string("name"), schema_name(req));
+		js = jv_object_set(js, jv_string("strict"), jv_true());
+		js = jv_object_set(js, jv_string("schema"), jv_copy(schema));
+		jv rf = jv_object_set(jv_object(), jv_string("type"), jv_string("json_schema"));
+		b = jv_object_set(b, jv_string("response_format"),
+		    jv_object_set(rf, jv_string("json_schema"), js));
+	} else if (has_schema || want_json) {
+		b = jv_object_set(b, jv_string("response_format"),
+		    jv_object_set(jv_object(), jv_string("type"), jv_string("json_object")));
+	}
+	jv_free(schema);
+	b = jv_object_set(b, jv_string("stream"), jv_bool(stream));
+	if (stream && !zhipu)
+		b = jv_object_set(b, jv_string("stream_options"),
+		    jv_object_set(jv_object(), jv_string("include_usage"), jv_true()));
+
+	jv d = jv_dump_string(b, 0);
+	out->body = mlm_strdup(jv_string_value(d));
+	jv_free(d);
+	out->url = joinurl(e->base_url, "/chat/completions");
+	out->shown_url = mlm_strdup(out->url);
+	int h = 0;
+	if (key && *key)
+		out->hdr[h++] = hdr("Authorization: Bearer", key);
+	out->hdr[h++] = hdr("Content-Type", "application/json");
+	if (stream)
+		out->hdr[h++] = hdr("Accept", "text/event-stream");
+	out->stream = stream;
+	for (int i = 0; i < h; i++)
+		if (!out->hdr[i])
+			goto nomem;
+	if (!out->body || !out->url || !out->shown_url)
+		goto nomem;
+	return 0;
+nomem:
+	mlm_httpreq_free(out);
+	return mlm_err(err, errlen, "out of memory");
+}
+
+/* ---------- answers ---------- */
+
+static void
+take_usage(mlm_answer *a, jv u)
+{
+	jv p = mlm_jpath(u, "prompt_tokens"), c = mlm_jpath(u, "completion_tokens");
+	if (jv_get_kind(p) == JV_KIND_NUMBER)
+		a->in_tok = (long)jv_number_value(p);
+	if (jv_get_kind(c) == JV_KIND_NUMBER)
+		a->out_tok = (long)jv_number_value(c);
+	jv_free(p), jv_free(c);
+}
+
+static void
+usage_of(mlm_answer *a, jv x)
+{
+	jv u = mlm_jpath(x, "usage");
+	if (jv_get_kind(u) != JV_KIND_OBJECT) {
+		jv_free(u);
+		u = mlm_jpath(x, "x_groq.usage");
+	}
+	if (jv_get_kind(u) == JV_KIND_OBJECT)
+		take_usage(a, u);
+	jv_free(u);
+}
+
+/* Appends a content value: a string, or an array of {type:"text",text} parts. */
+static int
+add_content(mlm_answer *a, jv c)
+{
+	if (jv_get_kind(c) == JV_KIND_STRING)
+		return mlm_buf_add(&a->text, jv_string_value(c),
+		    (size_t)jv_string_length_bytes(jv_copy(c)));
+	if (jv_get_kind(c) == JV_KIND_ARRAY) {
+		int n = jv_array_length(jv_copy(c));
+		for (int i = 0; i < n; i++) {
+			jv p = jv_array_get(jv_copy(c), i);
+			jv ty = mlm_jpath(p, "type"), t = mlm_jpath(p, "text");
+			int r = 0;
+			if (jv_get_kind(t) == JV_KIND_STRING && (jv_get_kind(ty) != JV_KIND_STRING ||
+			    !strcmp(jv_string_value(ty), "text")))
+				r = mlm_buf_add(&a->text, jv_string_value(t),
+				    (size_t)jv_string_length_bytes(jv_copy(t)));
+			jv_free(p), jv_free(ty), jv_free(t);
+			if (r < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/* Records a finish reason; -1 with o filled when it means failure. */
+static int
+finish(mlm_answer *a, jv fr, mlm_outcome *o)
+{
+	if (jv_get_kind(fr) != JV_KIND_STRING)
+		return 0;
+	const char *f = jv_string_value(fr);
+	snprintf(a->finish, sizeof a->finish, "%s", f);
+	a->done = 1;
+	if (!strcmp(f, "content_filter") || !strcmp(f, "sensitive")) {
+		mlm_outcome_set(o, MLM_BLOCKED, 200, "HTTP 200: answer blocked (finish_reason %s)", f);
+		return -1;
+	}
+	if (!strcmp(f, "network_error") || !strcmp(f, "error")) {
+		mlm_outcome_set(o, MLM_SERVER, 200, "HTTP 200: answer failed (finish_reason %s)", f);
+		return -1;
+	}
+	return 0;
+}
+
+static jv
+parse_json(const char *body, size_t len)
+{
+	if (!body || len == 0 || len > (size_t)0x7fffffff)
+		return jv_invalid();
+	return jv_parse_sized(body, (int)len);
+}
+
+static int
+has_error(jv x)
+{
+	jv er = mlm_jpath(x, "error");
+	int k = jv_get_kind(er);
+	jv_free(er);
+	return k == JV_KIND_OBJECT || k == JV_KIND_STRING;
+}
+
+static int
+openai_parse(const mlm_entry *e, const char *body, size_t len, mlm_answer *a, mlm_outcome *o)
+{
+	(void)e;
+	jv x = parse_json(body, len);
+	if (jv_get_kind(x) != JV_KIND_OBJECT) {
+		jv_free(x);
+		mlm_classify_generic(200, NULL, body, len, o);
+		o->kind = MLM_BAD_RESPONSE;
+		return -1;
+	}
+	if (has_error(x)) {
+		jv_free(x);
+		mlm_classify_generic(200, NULL, body, len, o);
+		return -1;
+	}
+	jv c0 = mlm_jpath(x, "choices.0");
+	if (jv_get_kind(c0) != JV_KIND_OBJECT) {
+		jv_free(c0), jv_free(x);
+		mlm_outcome_set(o, MLM_BAD_RESPONSE, 200, "HTTP 200: answer without choices");
+		return -1;
+	}
+	usage_of(a, x);
+	jv content = mlm_jpath(c0, "message.content");
+	jv refusal = mlm_jpath(c0, "message.refusal");
+	int r = 0;
+	if (jv_get_kind(content) == JV_KIND_NULL && jv_get_kind(refusal) == JV_KIND_STRING) {
+		mlm_outcome_set(o, MLM_BLOCKED, 200, "HTTP 200: refusal: %s", jv_string_value(refusal));
+		r = -1;
+	} else if (add_content(a, content) < 0) {
+		mlm_outcome_set(o, MLM_BAD_RESPONSE, 200, "HTTP 200: answer too large");
+		r = -1;
+	}
+	if (!r) {
+		jv fr = mlm_jpath(c0, "finish_reason");
+		r = finish(a, fr, o);
+		jv_free(fr);
+		a->done = 1;
+	}
+	jv_free(content), jv_free(refusal), jv_free(c0), jv_free(x);
+	return r;
+}
+
+static int
+openai_event(const mlm_entry *e, const char *event, const char *data, size_t len,
+    mlm_answer *a, mlm_outcome *o)
+{
+	(void)e; (void)event;
+	while (len && (*data == ' ' || *data == '\t'))
+		data++, len--;
+	while (len && (data[len - 1] == ' ' || data[len - 1] == '\t'))
+		len--;
+	if (len == 6 && !memcmp(data, "[DONE]", 6)) {
+		a->done = 1;
+		return 1;
+	}
+	if (len == 0)
+		return 0;
+	jv x = parse_json(data, len);
+	if (jv_get_kind(x) != JV_KIND_OBJECT) {
+		jv_free(x);
+		mlm_outcome_set(o, MLM_BAD_RESPONSE, 200, "HTTP 200: stream event is not a JSON object");
+		return -1;
+	}
+	if (has_error(x)) {
+		jv_free(x);
+		mlm_classify_generic(200, NULL, data, len, o);
+		return -1;
+	}
+	int r = 0;
+	jv c0 = mlm_jpath(x, "choices.0");
+	if (jv_get_kind(c0) == JV_KIND_OBJECT) {
+		jv dc = mlm_jpath(c0, "delta.content");
+		if (add_content(a, dc) < 0) {
+			mlm_outcome_set(o, MLM_BAD_RESPONSE, 200, "HTTP 200: answer too large");
+			r = -1;
+		}
+		jv_free(dc);
+		if (!r) {
+			jv fr = mlm_jpath(c0, "finish_reason");
+			r = finish(a, fr, o);
+			jv_free(fr);
+		}
+	}
+	jv_free(c0);
+	usage_of(a, x);
+	jv_free(x);
+	return r;
+}
+
+static void
+openai_classify(const mlm_entry *e, long status, const mlm_headers *h,
+    const char *body, size_t len, mlm_outcome *o)
+{
+	(void)e;
+	mlm_classify_generic(status, h, body, len, o);
+}
+
+const mlm_adapter mlm_adapter_openai = {
+	"openai", openai_build, openai_parse, openai_event, openai_classify,
+};
