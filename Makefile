@@ -50,8 +50,13 @@ $(LIB): $(LIB_OBJ)
 	rm -f $@
 	ar rcs $@ $(LIB_OBJ)
 
-bin/llm-%: bin/llm-%.c $(LIB)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LIBS)
+TOOL_OBJ := bin/tool.o bin/chat.o
+
+bin/%.o: bin/%.c bin/*.h lib/*.h
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+bin/llm-%: bin/llm-%.c $(TOOL_OBJ) bin/*.h $(LIB)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(TOOL_OBJ) $(LIB) $(LIBS)
 
 tests/unit-%: tests/unit-%.c tests/tap.h $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LIBS)
@@ -113,6 +118,6 @@ uninstall:
 	for f in completions/fish/*; do rm -f $(DESTDIR)$(DATADIR)/fish/vendor_completions.d/$$(basename $$f); done
 
 clean:
-	rm -f $(LIB) lib/*.o $(TOOLS) $(UNITS) tests/fuzz/fuzz-*[!.c]
+	rm -f $(LIB) lib/*.o bin/*.o $(TOOLS) $(UNITS) tests/fuzz/fuzz-*[!.c]
 
 .PHONY: all deps check check-asan check-valgrind check-long fuzz bench demo install uninstall clean

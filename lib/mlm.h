@@ -393,6 +393,7 @@ typedef struct mlm_pick {
 	int need_schema;            /* prefer entries that take a schema natively */
 	const unsigned char *tried; /* entries this call already tried (may be NULL) */
 	const char *avoid_owner;    /* quota owner to avoid (hedging), NULL none */
+	const char *entry;          /* glob over entry ids, NULL any */
 } mlm_pick;
 
 mlm_sched *mlm_sched_new(mlm_pool *pool, mlm_store *store, int strategy);

@@ -450,7 +450,7 @@ mlm_pool_add_line(mlm_pool *p, const char *line, size_t len, const char *origin,
 		e->key_inline = 1;
 	}
 	const char *q = jstr(o, "quota");
-	e->quota = mlm_strdup(q && *q ? q : e->id);
+	e->quota = mlm_strdup(q && *q ? q : kenv ? kenv : kcmd ? kcmd : e->id);
 	e->origin = mlm_strdup(origin);
 	apply_catalog(e);
 	double d;

@@ -276,7 +276,8 @@ mlm_sched_pick(mlm_sched *s, const mlm_pick *q, int64_t *wait_ms, uint64_t *leas
 		mlm_entry *e = &p->v[i];
 		if (q->tried && q->tried[i])
 			continue;
-		if (!mlm_glob(q->model, e->model) || !mlm_glob(q->provider, e->provider))
+		if (!mlm_glob(q->model, e->model) || !mlm_glob(q->provider, e->provider) ||
+		    !mlm_glob(q->entry, e->id))
 			continue;
 		if (q->need_tokens && e->window && q->need_tokens > e->window) {
 			if (why)

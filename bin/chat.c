@@ -1,0 +1,529 @@
+/*
+ * chat.c — conversations for llm-ask: NDJSON message files kept atomically
+ * (temporary file + rename, under a lock file), and the interactive session
+ * (libedit) whose turns go through the pool with failover; the whole
+ * history moves with the conversation to whichever entry answers next.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <editline/readline.h>
+
+#include "chat.h"
+
+#define CONV_MAX (64u << 20)
+
+jv
+chat_append(jv history, const char *role, const char *content)
+{
+	jv m = jv_object_set(jv_object(), jv_string("role"), jv_string(role));
+	m = jv_object_set(m, jv_string("content"), jv_string(content));
+	return jv_array_append(history, m);
+}
+
+jv
+chat_read_messages(FILE *f, const char *name, jv history, char *err, size_t errlen)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	long ln = 0;
+	while ((n = getline(&line, &cap, f)) >= 0) {
+		ln++;
+		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+			line[--n] = 0;
+		if (!n)
+			continue;
+		jv m = jv_parse_sized(line, (int)n);
+		if (!jv_is_valid(m)) {
+			jv msg = jv_invalid_get_msg(m);
+			mlm_err(err, errlen, "%s:%ld: invalid JSON: %s", name, ln,
+			    jv_get_kind(msg) == JV_KIND_STRING ? jv_string_value(msg) : "?");
+			jv_free(msg);
+			goto bad;
+		}
+		jv role = jv_object_get(jv_copy(m), jv_string("role"));
+		jv content = jv_object_get(jv_copy(m), jv_string("content"));
+		int okr = jv_get_kind(role) == JV_KIND_STRING &&
+		    (!strcmp(jv_string_value(role), "user") || !strcmp(jv_string_value(role), "assistant") ||
+		    !strcmp(jv_string_value(role), "system"));
+		int okc = jv_get_kind(content) == JV_KIND_STRING;
+		if (!okr || !okc) {
+			mlm_err(err, errlen, "%s:%ld: %s", name, ln, !okr ?
+			    "a message needs \"role\": system, user or assistant" :
+			    "a message needs a string \"content\"");
+			jv_free(role), jv_free(content), jv_free(m);
+			goto bad;
+		}
+		history = chat_append(history, jv_string_value(role), jv_string_value(content));
+		jv_free(role), jv_free(content), jv_free(m);
+	}
+	free(line);
+	return history;
+bad:
+	free(line);
+	jv_free(history);
+	return jv_invalid();
+}
+
+jv
+chat_request(const chat_opts *co, jv history)
+{
+	jv req = jv_object(), msgs = jv_array();
+	jv sys = jv_null();
+	jv_array_foreach(history, i, m) {
+		jv role = jv_object_get(jv_copy(m), jv_string("role"));
+		if (!strcmp(jv_string_value(role), "system")) {
+			jv_free(sys);
+			sys = jv_object_get(jv_copy(m), jv_string("content"));
+			jv_free(m);
+		} else {
+			msgs = jv_array_append(msgs, m);
+		}
+		jv_free(role);
+	}
+	jv_free(history);
+	if (co->system) {
+		jv_free(sys);
+		sys = jv_string(co->system);
+	}
+	if (jv_get_kind(sys) == JV_KIND_STRING && jv_string_length_bytes(jv_copy(sys)) > 0)
+		req = jv_object_set(req, jv_string("system"), sys);
+	else
+		jv_free(sys);
+	req = jv_object_set(req, jv_string("messages"), msgs);
+	if (co->temperature >= 0)
+		req = jv_object_set(req, jv_string("temperature"), jv_number(co->temperature));
+	if (co->max_tokens > 0)
+		req = jv_object_set(req, jv_string("max_tokens"), jv_number((double)co->max_tokens));
+	return req;
+}
+
+long
+chat_need_tokens(tool_pool *t, jv req, long max_tokens)
+{
+	jv s = jv_dump_string(jv_copy(req), 0);
+	long need = (long)(jv_string_length_bytes(s) / 4) + max_tokens;
+	long largest = 0;
+	int unknown = 0;
+	for (size_t i = 0; i < t->pool.n; i++) {
+		if (!t->pool.v[i].window)
+			unknown = 1;
+		else if (t->pool.v[i].window > largest)
+			largest = t->pool.v[i].window;
+	}
+	if (!unknown && largest && need > largest)
+		die(EX_NOENTRY, "the conversation is about %ld tokens; the largest window in the pool is %ld",
+		    need, largest);
+	return need;
+}
+
+/* ---- conversations as files ---- */
+
+static int
+write_all(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += w, n -= (size_t)w;
+	}
+	return 0;
+}
+
+static int
+append_msg_line(mlm_buf *b, const char *role, const char *content)
+{
+	jv m = chat_append(jv_array(), role, content);
+	jv s = jv_dump_string(jv_array_get(m, 0), 0);
+	int r = mlm_buf_printf(b, "%s\n", jv_string_value(s));
+	jv_free(s);
+	return r;
+}
+
+static int at_start = 1;
+
+static void
+print_delta(void *u, const mlm_entry *e, const char *text, size_t n)
+{
+	if (!text) {
+		if (!at_start)
+			fputc('\n', stdout);
+		fprintf(stdout, "[cut: %s stopped mid-answer; asking another entry]\n", e->id);
+		fflush(stdout);
+		at_start = 1;
+		return;
+	}
+	fwrite(text, 1, n, stdout);
+	fflush(stdout);
+	at_start = n && text[n - 1] == '\n';
+}
+
+int
+chat_conversation_file(tool_pool *t, mlm_call_opts *o, const chat_opts *co,
+    const char *file, const char *prompt, int json)
+{
+	char lockname[4200], tmpname[4200], err[MLM_ERRLEN];
+	snprintf(lockname, sizeof lockname, "%s.lock", file);
+	int lfd = open(lockname, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (lfd < 0)
+		die(EX_CONFIG_, "%s: %s", lockname, strerror(errno));
+	while (flock(lfd, LOCK_EX) < 0)
+		if (errno != EINTR)
+			die(EX_CONFIG_, "%s: lock: %s", lockname, strerror(errno));
+
+	/* load what is there */
+	mlm_buf old = { 0 };
+	old.max = CONV_MAX;
+	mlm_buf_add(&old, "", 0);
+	jv hist = jv_array();
+	FILE *f = fopen(file, "r");
+	if (f) {
+		size_t n;
+		char *s = slurp(f, CONV_MAX, &n);
+		fclose(f);
+		if (!s)
+			die(EX_DATA, "%s: larger than %u bytes", file, CONV_MAX);
+		mlm_buf_add(&old, s, n);
+		if (n && s[n - 1] != '\n')
+			mlm_buf_add(&old, "\n", 1);
+		FILE *m = fmemopen(s, n ? n : 1, "r");
+		hist = chat_read_messages(m, file, hist, err, sizeof err);
+		fclose(m);
+		free(s);
+		if (!jv_is_valid(hist))
+			die(EX_DATA, "%s", err);
+	} else if (errno != ENOENT) {
+		die(EX_CONFIG_, "%s: %s", file, strerror(errno));
+	}
+	if (!prompt || !*prompt)
+		die(EX_USAGE_, "-c %s: no prompt (give it as arguments or on stdin)", file);
+
+	int has_system = 0;
+	jv_array_foreach(hist, i, m) {
+		jv r = jv_object_get(m, jv_string("role"));
+		if (!strcmp(jv_string_value(r), "system"))
+			has_system = 1;
+		jv_free(r);
+	}
+	hist = chat_append(hist, "user", prompt);
+	jv req = chat_request(co, jv_copy(hist));
+	jv_free(hist);
+	o->pick.need_tokens = chat_need_tokens(t, req, co->max_tokens);
+	mlm_result r;
+	at_start = 1;
+	mlm_call(t->engine, req, o, o->stream ? print_delta : NULL, NULL, &r);
+	tool_store_warn(t);
+	int code = 0;
+	if (r.ok) {
+		/* the new file: old lines, (system), user, assistant */
+		mlm_buf nb = { 0 };
+		nb.max = CONV_MAX + (8u << 20);
+		if (!has_system && co->system && old.len == 0)
+			append_msg_line(&nb, "system", co->system);
+		mlm_buf_add(&nb, old.p, old.len);
+		append_msg_line(&nb, "user", prompt);
+		append_msg_line(&nb, "assistant", r.text);
+		snprintf(tmpname, sizeof tmpname, "%s.tmp.%ld", file, (long)getpid());
+		int fd = open(tmpname, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		if (fd < 0 || write_all(fd, nb.p, nb.len) < 0 || fsync(fd) < 0 || close(fd) < 0 ||
+		    rename(tmpname, file) < 0) {
+			int e = errno;
+			unlink(tmpname);
+			die(EX_SOMEFAIL, "%s: cannot save the conversation: %s", file, strerror(e));
+		}
+		mlm_buf_free(&nb);
+		if (json)
+			out_json(mlm_result_json(&r), 1);
+		else if (o->stream) {
+			if (!at_start)
+				out_line("", 0, 1);
+		} else
+			out_line(r.text, strlen(r.text), 1);
+	} else {
+		if (json)
+			out_json(mlm_result_json(&r), 1);
+		warnmsg("%s: %s", mlm_kind_name(r.kind), r.msg);
+		code = r.kind == MLM_INVALID_REQUEST ? EX_DATA : EX_NOENTRY;
+	}
+	mlm_result_free(&r);
+	mlm_buf_free(&old);
+	flock(lfd, LOCK_UN);
+	close(lfd);
+	return code;
+}
+
+/* ---- the interactive session ---- */
+
+static volatile sig_atomic_t interrupted;
+
+static void
+on_sigint(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+struct turn { mlm_result r; int done; };
+
+static void
+turn_done(void *u, mlm_result *r)
+{
+	struct turn *t = u;
+	t->r = *r;
+	t->r.text = mlm_strdup(r->text);
+	t->r.attempts = jv_copy(r->attempts);
+	t->done = 1;
+}
+
+static void
+chat_delta(void *u, const mlm_entry *e, const char *text, size_t n)
+{
+	print_delta(u, e, text, n);
+}
+
+static int
+save_history(jv hist, const char *file, const chat_opts *co)
+{
+	char tmp[4200];
+	snprintf(tmp, sizeof tmp, "%s.tmp.%ld", file, (long)getpid());
+	FILE *f = fopen(tmp, "w");
+	if (!f)
+		return -1;
+	if (co->system) {
+		jv m = chat_append(jv_array(), "system", co->system);
+		jv s = jv_dump_string(jv_array_get(m, 0), 0);
+		fprintf(f, "%s\n", jv_string_value(s));
+		jv_free(s);
+	}
+	jv_array_foreach(hist, i, m) {
+		jv s = jv_dump_string(m, 0);
+		fprintf(f, "%s\n", jv_string_value(s));
+		jv_free(s);
+	}
+	if (fflush(f) || fsync(fileno(f)) || fclose(f) || rename(tmp, file)) {
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+static const char chat_help[] =
+"/model GLOB      only entries whose model matches (/model * for all)\n"
+"/provider NAME   only entries of matching providers\n"
+"/strategy NAME   smart, sequential, random, round-robin, weighted, least-busy, latency, headroom\n"
+"/system TEXT     set the system prompt (/system alone clears it)\n"
+"/retry           ask the last question again\n"
+"/reset           forget the conversation\n"
+"/save FILE       write the conversation as NDJSON messages\n"
+"/load FILE       read a conversation from FILE\n"
+"/history         show the conversation\n"
+"/help            this list\n"
+"/exit            leave (so does Ctrl-D); Ctrl-C cancels an answer in progress\n";
+
+int
+chat_interactive(tool_pool *t, mlm_call_opts *o, const chat_opts *co0, const char *first,
+    jv hist)
+{
+	chat_opts co = *co0;
+	char *system = co.system ? mlm_strdup(co.system) : NULL;
+	char *model = NULL, *provider = NULL;
+	char *last_user = NULL;
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_sigint;
+	sigaction(SIGINT, &sa, NULL);
+	o->stream = 1;
+	rl_readline_name = "llm-ask";
+	using_history();
+	const char *pending = first;
+	printf("llm-ask chat: %zu entries in the pool; /help for commands, Ctrl-D to leave\n",
+	    t->pool.n);
+	fflush(stdout);
+	for (;;) {
+		char *line = NULL;
+		const char *input;
+		if (pending) {
+			input = pending;
+			pending = NULL;
+		} else {
+			interrupted = 0;
+			line = readline("> ");
+			if (!line) {
+				if (interrupted) {
+					putchar('\n');
+					continue;
+				}
+				putchar('\n');
+				break;
+			}
+			input = line;
+			while (*input == ' ')
+				input++;
+			if (!*input) {
+				free(line);
+				continue;
+			}
+			add_history(input);
+		}
+		int ask = 0;
+		if (input[0] == '/') {
+			char cmd[32] = "";
+			const char *arg = input + 1;
+			size_t k = 0;
+			while (*arg && *arg != ' ' && k < sizeof cmd - 1)
+				cmd[k++] = *arg++;
+			cmd[k] = 0;
+			while (*arg == ' ')
+				arg++;
+			if (!strcmp(cmd, "exit") || !strcmp(cmd, "quit")) {
+				free(line);
+				break;
+			} else if (!strcmp(cmd, "help")) {
+				fputs(chat_help, stdout);
+			} else if (!strcmp(cmd, "model")) {
+				free(model);
+				model = *arg && strcmp(arg, "*") ? mlm_strdup(arg) : NULL;
+				o->pick.model = model;
+				printf("model: %s\n", model ? model : "any");
+			} else if (!strcmp(cmd, "provider")) {
+				free(provider);
+				provider = *arg && strcmp(arg, "*") ? mlm_strdup(arg) : NULL;
+				o->pick.provider = provider;
+				printf("provider: %s\n", provider ? provider : "any");
+			} else if (!strcmp(cmd, "strategy")) {
+				int s = mlm_strategy_parse(arg);
+				if (s < 0)
+					printf("unknown strategy '%s'\n", arg);
+				else {
+					mlm_sched_set_strategy(t->sched, s);
+					printf("strategy: %s\n", mlm_strategy_name(s));
+				}
+			} else if (!strcmp(cmd, "system")) {
+				free(system);
+				system = *arg ? mlm_strdup(arg) : NULL;
+				printf("system prompt %s\n", system ? "set" : "cleared");
+			} else if (!strcmp(cmd, "reset")) {
+				jv_free(hist);
+				hist = jv_array();
+				printf("conversation cleared\n");
+			} else if (!strcmp(cmd, "history")) {
+				if (system)
+					printf("[system] %s\n", system);
+				jv_array_foreach(hist, i, m) {
+					jv r = jv_object_get(jv_copy(m), jv_string("role"));
+					jv c = jv_object_get(m, jv_string("content"));
+					printf("[%s] %s\n", jv_string_value(r), jv_string_value(c));
+					jv_free(r), jv_free(c);
+				}
+			} else if (!strcmp(cmd, "save")) {
+				co.system = system;
+				if (!*arg)
+					printf("usage: /save FILE\n");
+				else if (save_history(hist, arg, &co) < 0)
+					printf("cannot save to %s: %s\n", arg, strerror(errno));
+				else
+					printf("saved %d messages to %s\n", jv_array_length(jv_copy(hist)), arg);
+			} else if (!strcmp(cmd, "load")) {
+				char err[MLM_ERRLEN];
+				FILE *f = *arg ? fopen(arg, "r") : NULL;
+				if (!f)
+					printf("cannot read %s: %s\n", *arg ? arg : "(no file)", strerror(errno));
+				else {
+					jv h = chat_read_messages(f, arg, jv_array(), err, sizeof err);
+					fclose(f);
+					if (!jv_is_valid(h))
+						printf("%s\n", err);
+					else {
+						/* a system line in the file becomes the system prompt */
+						jv nh = jv_array();
+						jv_array_foreach(h, i, m) {
+							jv r = jv_object_get(jv_copy(m), jv_string("role"));
+							if (!strcmp(jv_string_value(r), "system")) {
+								jv c = jv_object_get(m, jv_string("content"));
+								free(system);
+								system = mlm_strdup(jv_string_value(c));
+								jv_free(c);
+							} else
+								nh = jv_array_append(nh, m);
+							jv_free(r);
+						}
+						jv_free(h);
+						jv_free(hist);
+						hist = nh;
+						printf("loaded %d messages from %s\n", jv_array_length(jv_copy(hist)), arg);
+					}
+				}
+			} else if (!strcmp(cmd, "retry")) {
+				if (!last_user)
+					printf("nothing to retry\n");
+				else {
+					/* drop the last answer if the last turn had one */
+					int n = jv_array_length(jv_copy(hist));
+					if (n >= 2) {
+						jv lm = jv_array_get(jv_copy(hist), n - 1);
+						jv r = jv_object_get(lm, jv_string("role"));
+						if (!strcmp(jv_string_value(r), "assistant"))
+							hist = jv_array_slice(hist, 0, n - 2);
+						jv_free(r);
+					}
+					ask = 1;
+				}
+			} else {
+				printf("unknown command /%s (/help lists them)\n", cmd);
+			}
+			if (!ask) {
+				free(line);
+				fflush(stdout);
+				continue;
+			}
+		} else {
+			free(last_user);
+			last_user = mlm_strdup(input);
+		}
+		free(line);
+		jv h = chat_append(jv_copy(hist), "user", last_user);
+		co.system = system;
+		jv req = chat_request(&co, h);
+		o->pick.need_tokens = chat_need_tokens(t, req, co.max_tokens);
+		struct turn tu;
+		memset(&tu, 0, sizeof tu);
+		at_start = 1;
+		interrupted = 0;
+		long id = mlm_engine_submit(t->engine, req, o, turn_done, chat_delta, &tu);
+		while (!tu.done) {
+			mlm_engine_run(t->engine, 100);
+			if (interrupted && !tu.done) {
+				mlm_engine_cancel(t->engine, id);
+				mlm_engine_run(t->engine, 0);
+			}
+		}
+		tool_store_warn(t);
+		if (!at_start)
+			putchar('\n');
+		if (tu.r.ok) {
+			hist = chat_append(hist, "user", last_user);
+			hist = chat_append(hist, "assistant", tu.r.text);
+			printf("[%s]\n", tu.r.entry ? tu.r.entry->id : "?");
+		} else if (interrupted) {
+			printf("[cancelled; /retry asks again]\n");
+		} else {
+			printf("[failed: %s: %s; /retry asks again]\n", mlm_kind_name(tu.r.kind), tu.r.msg);
+		}
+		fflush(stdout);
+		mlm_result_free(&tu.r);
+	}
+	jv_free(hist);
+	free(system), free(model), free(provider), free(last_user);
+	return 0;
+}

@@ -1,0 +1,255 @@
+/*
+ * llm-ask — ask the pool one question, with failover.
+ *
+ * The prompt is the arguments; when stdin is not a terminal its text is
+ * appended. Prints the answer (streamed to a terminal), or with --json one
+ * result record. -c FILE holds a conversation as NDJSON messages.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "tool.h"
+#include "chat.h"
+
+#define PROMPT_MAX (8u << 20)
+
+static const char usage_text[] =
+"usage: llm-ask [-hiv] [-c file] [-m glob] [-p name] [-s text] [-t temp]\n"
+"               [--env file] [--pool file] [--strategy name] [--max-tokens n]\n"
+"               [--timeout dur] [--retries n] [--json] [--stream | --no-stream]\n"
+"               [--messages] [--log file] [prompt ...]\n";
+
+static void
+usage(int code)
+{
+	fputs(usage_text, code ? stderr : stdout);
+	if (!code)
+		fputs("\n"
+"Ask the pool one question, with failover. The prompt is the arguments; text\n"
+"on a non-terminal stdin is appended.\n\n"
+"  -s, --system TEXT       system prompt\n"
+"  -m, --model GLOB        only entries whose model matches\n"
+"  -p, --provider GLOB     only entries of matching providers\n"
+"      --strategy NAME     smart, sequential, random, round-robin, weighted,\n"
+"                          least-busy, latency, headroom\n"
+"  -t, --temperature T     sampling temperature (0 to 2)\n"
+"      --max-tokens N      output cap\n"
+"      --timeout DUR       per-attempt time limit (e.g. 30, 90s, 2m)\n"
+"      --retries N         at most N attempts (default 10)\n"
+"      --env FILE          read variables from FILE (default ./.env)\n"
+"      --pool FILE         read the pool from FILE (or LLM_POOL)\n"
+"      --json              print one result record instead of the text\n"
+"      --stream            print the answer as it arrives (default on a terminal)\n"
+"      --no-stream         print the answer when complete\n"
+"  -c, --conversation FILE keep the dialogue in FILE (NDJSON messages)\n"
+"      --messages          read the conversation (NDJSON messages) from stdin\n"
+"  -i, --chat              interactive session on a terminal\n"
+"      --log FILE          append one NDJSON line per attempt (or LLM_LOG)\n"
+"  -v, --verbose           one stderr line per attempt and decision\n"
+"  -h, --help              this help\n\n"
+"Exit status: 0 answered, 2 usage, 65 bad input, 69 no entry could answer,\n"
+"78 configuration.\n", stdout);
+	exit(code);
+}
+
+enum { O_ENV = 256, O_POOL, O_STRATEGY, O_MAXTOK, O_TIMEOUT, O_RETRIES, O_JSON,
+	O_STREAM, O_NOSTREAM, O_MESSAGES, O_LOG };
+
+static const struct option longopts[] = {
+	{ "chat", no_argument, NULL, 'i' },
+	{ "conversation", required_argument, NULL, 'c' },
+	{ "env", required_argument, NULL, O_ENV },
+	{ "help", no_argument, NULL, 'h' },
+	{ "json", no_argument, NULL, O_JSON },
+	{ "log", required_argument, NULL, O_LOG },
+	{ "max-tokens", required_argument, NULL, O_MAXTOK },
+	{ "messages", no_argument, NULL, O_MESSAGES },
+	{ "model", required_argument, NULL, 'm' },
+	{ "no-stream", no_argument, NULL, O_NOSTREAM },
+	{ "pool", required_argument, NULL, O_POOL },
+	{ "provider", required_argument, NULL, 'p' },
+	{ "retries", required_argument, NULL, O_RETRIES },
+	{ "strategy", required_argument, NULL, O_STRATEGY },
+	{ "stream", no_argument, NULL, O_STREAM },
+	{ "system", required_argument, NULL, 's' },
+	{ "temperature", required_argument, NULL, 't' },
+	{ "timeout", required_argument, NULL, O_TIMEOUT },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int shown_any;       /* streamed text was printed */
+static int at_line_start = 1;
+
+static void
+on_delta(void *u, const mlm_entry *e, const char *text, size_t n)
+{
+	if (!text) {
+		/* the stream was cut after output: say so, start again below */
+		fflush(stdout);
+		if (!at_line_start)
+			fputc('\n', stdout);
+		fflush(stdout);
+		warnmsg("stream from %s was cut; asking another entry", e->id);
+		at_line_start = 1;
+		return;
+	}
+	if (fwrite(text, 1, n, stdout) != n || fflush(stdout) == EOF) {
+		if (errno == EPIPE) {
+			signal(SIGPIPE, SIG_DFL);
+			raise(SIGPIPE);
+		}
+		die(EX_SOMEFAIL, "write error on standard output: %s", strerror(errno));
+	}
+	shown_any = 1;
+	at_line_start = n && text[n - 1] == '\n';
+}
+
+int
+main(int argc, char **argv)
+{
+	prog = "llm-ask";
+	tool_pool t = { 0 };
+	const char *system = NULL, *conv_file = NULL;
+	double temp = -1;
+	long max_tokens = 0, timeout_ms = 0, retries = 0;
+	int json = 0, stream = -1, messages = 0, chat = 0;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "c:him:p:s:t:v", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c': conv_file = optarg; break;
+		case 'h': usage(0); break;
+		case 'i': chat = 1; break;
+		case 'm': t.model = optarg; break;
+		case 'p': t.provider = optarg; break;
+		case 's': system = optarg; break;
+		case 't': temp = opt_double("--temperature", optarg, 0, 2); break;
+		case 'v': t.verbose = 1; break;
+		case O_ENV: t.env_file = optarg; break;
+		case O_POOL: t.pool_file = optarg; break;
+		case O_STRATEGY: t.strategy = optarg; break;
+		case O_MAXTOK: max_tokens = opt_long("--max-tokens", optarg, 1, 10000000); break;
+		case O_TIMEOUT: timeout_ms = opt_duration_ms("--timeout", optarg); break;
+		case O_RETRIES: retries = opt_long("--retries", optarg, 1, 1000); break;
+		case O_JSON: json = 1; break;
+		case O_STREAM: stream = 1; break;
+		case O_NOSTREAM: stream = 0; break;
+		case O_MESSAGES: messages = 1; break;
+		case O_LOG: t.log_file = optarg; break;
+		default: usage(2);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (t.strategy && mlm_strategy_parse(t.strategy) < 0)
+		die(EX_USAGE_, "--strategy: unknown strategy '%s' (smart, sequential, random, "
+		    "round-robin, weighted, least-busy, latency, headroom)", t.strategy);
+	if (messages && conv_file)
+		die(EX_USAGE_, "--messages and --conversation cannot be used together");
+
+	/* the prompt: arguments, then stdin when it is not a terminal */
+	mlm_buf prompt = { 0 };
+	prompt.max = PROMPT_MAX;
+	mlm_buf_add(&prompt, "", 0);
+	for (int i = 0; i < argc; i++) {
+		if (i)
+			mlm_buf_add(&prompt, " ", 1);
+		if (mlm_buf_puts(&prompt, argv[i]) < 0)
+			die(EX_USAGE_, "the prompt is larger than %u bytes", PROMPT_MAX);
+	}
+	jv history = jv_array();
+	int in_tty = isatty(0);
+	if (messages) {
+		char err[MLM_ERRLEN];
+		history = chat_read_messages(stdin, "<stdin>", jv_array(), err, sizeof err);
+		if (!jv_is_valid(history))
+			die(EX_DATA, "%s", err);
+	} else if (!in_tty && !chat) {
+		size_t n;
+		char *s = slurp(stdin, PROMPT_MAX, &n);
+		if (!s)
+			die(EX_DATA, "<stdin>: input larger than %u bytes", PROMPT_MAX);
+		if (memchr(s, 0, n))
+			die(EX_DATA, "<stdin>: NUL byte in the prompt");
+		if (n) {
+			if (prompt.len)
+				mlm_buf_puts(&prompt, "\n\n");
+			if (mlm_buf_add(&prompt, s, n) < 0)
+				die(EX_DATA, "the prompt is larger than %u bytes", PROMPT_MAX);
+		}
+		free(s);
+	}
+	if (!chat && !messages && !conv_file && prompt.len == 0) {
+		if (in_tty && argc == 0)
+			usage(2);
+		die(EX_USAGE_, "empty prompt");
+	}
+
+	tool_pool_open(&t);
+	mlm_call_opts o;
+	mlm_call_opts_init(&o);
+	o.verbose = t.verbose;
+	if (timeout_ms)
+		o.total_ms = o.first_byte_ms = timeout_ms;
+	if (retries)
+		o.max_attempts = (int)retries;
+	if (stream < 0)
+		stream = !json && isatty(1);
+	o.stream = stream;
+
+	chat_opts co = { .system = system, .temperature = temp, .max_tokens = max_tokens };
+	if (chat) {
+		int r = chat_interactive(&t, &o, &co, prompt.len ? prompt.p : NULL, history);
+		mlm_buf_free(&prompt);
+		tool_pool_close(&t);
+		return r;
+	}
+	if (conv_file) {
+		int r = chat_conversation_file(&t, &o, &co, conv_file, prompt.p, json);
+		mlm_buf_free(&prompt);
+		tool_pool_close(&t);
+		out_close();
+		return r;
+	}
+
+	jv req;
+	if (messages) {
+		if (prompt.len)
+			history = chat_append(history, "user", prompt.p);
+		req = chat_request(&co, history);
+	} else {
+		jv_free(history);
+		req = chat_request(&co, chat_append(jv_array(), "user", prompt.p));
+	}
+	o.pick.need_tokens = chat_need_tokens(&t, req, max_tokens);
+	mlm_result r;
+	mlm_call(t.engine, req, &o, stream ? on_delta : NULL, NULL, &r);
+	tool_store_warn(&t);
+	int code = 0;
+	if (json) {
+		out_json(mlm_result_json(&r), 1);
+	} else if (r.ok) {
+		if (stream) {
+			if (!at_line_start || !shown_any)
+				out_line("", 0, 1);
+		} else {
+			out_line(r.text, strlen(r.text), 1);
+		}
+	}
+	if (!r.ok) {
+		warnmsg("%s: %s", mlm_kind_name(r.kind), r.msg);
+		code = r.kind == MLM_INVALID_REQUEST ? EX_DATA : EX_NOENTRY;
+	}
+	mlm_result_free(&r);
+	mlm_buf_free(&prompt);
+	tool_pool_close(&t);
+	out_close();
+	return code;
+}

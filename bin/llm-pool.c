@@ -1,0 +1,398 @@
+/*
+ * llm-pool — build, validate, filter, probe and show the state of a pool.
+ *
+ * With no input it builds the pool from the environment and .env; with
+ * FILEs or a pipe it reads pool lines, validates them, fills defaults and
+ * drops duplicates. Output is one NDJSON entry per line, without keys.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tool.h"
+
+static const char usage_text[] =
+"usage: llm-pool [-hv] [--env file] [--provider glob] [--model glob] [--quota glob]\n"
+"                [--check [--live]] [--status] [--reset [id]] [--with-keys]\n"
+"                [--timeout dur] [file ...]\n";
+
+static void
+usage(int code)
+{
+	fputs(usage_text, code ? stderr : stdout);
+	if (!code)
+		fputs("\n"
+"Build the pool from the environment and .env, or read pool lines from FILEs or\n"
+"a pipe; validate, fill defaults, drop duplicates, filter, and write NDJSON.\n\n"
+"      --env FILE        read variables from FILE (default ./.env)\n"
+"      --provider GLOB   keep entries of matching providers\n"
+"      --model GLOB      keep entries whose model matches\n"
+"      --quota GLOB      keep entries whose quota owner matches\n"
+"      --check           probe every entry with a minimal request; annotate it\n"
+"      --live            with --check: keep only entries that answered\n"
+"      --status          show the scheduler state (a table on a terminal)\n"
+"      --reset [ID]      clear the scheduler state (of entry ID, or all)\n"
+"      --with-keys       write inline keys back (never to a terminal)\n"
+"      --timeout DUR     --check time limit per entry (default 20s)\n"
+"  -v, --verbose         say what was read and dropped\n"
+"  -h, --help            this help\n\n"
+"Exit status: 0 success, 1 --check found failing entries, 2 usage,\n"
+"65 bad pool line, 78 configuration.\n", stdout);
+	exit(code);
+}
+
+enum { O_ENV = 256, O_PROVIDER, O_MODEL, O_QUOTA, O_CHECK, O_LIVE, O_STATUS, O_RESET,
+	O_WITHKEYS, O_TIMEOUT };
+
+static const struct option longopts[] = {
+	{ "check", no_argument, NULL, O_CHECK },
+	{ "env", required_argument, NULL, O_ENV },
+	{ "help", no_argument, NULL, 'h' },
+	{ "live", no_argument, NULL, O_LIVE },
+	{ "model", required_argument, NULL, O_MODEL },
+	{ "provider", required_argument, NULL, O_PROVIDER },
+	{ "quota", required_argument, NULL, O_QUOTA },
+	{ "reset", optional_argument, NULL, O_RESET },
+	{ "status", no_argument, NULL, O_STATUS },
+	{ "timeout", required_argument, NULL, O_TIMEOUT },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "with-keys", no_argument, NULL, O_WITHKEYS },
+	{ NULL, 0, NULL, 0 },
+};
+
+struct probe { jv *slot; int done; };
+
+static void
+probe_done(void *u, mlm_result *r)
+{
+	struct probe *p = u;
+	jv c = jv_object();
+	c = jv_object_set(c, jv_string("ok"), jv_bool(r->ok));
+	c = jv_object_set(c, jv_string("kind"), jv_string(mlm_kind_name(r->kind)));
+	int n = jv_array_length(jv_copy(r->attempts));
+	if (n > 0) {
+		jv a = jv_array_get(jv_copy(r->attempts), n - 1);
+		c = jv_object_set(c, jv_string("status"), jv_object_get(jv_copy(a), jv_string("status")));
+		c = jv_object_set(c, jv_string("ms"), jv_object_get(a, jv_string("ms")));
+	}
+	if (!r->ok)
+		c = jv_object_set(c, jv_string("message"), jv_string(r->msg));
+	*p->slot = c;
+	p->done = 1;
+}
+
+static void
+status_bar(char *out, size_t n, double used, double limit)
+{
+	int w = 10, fill = limit > 0 ? (int)lround(fmin(1, used / limit) * w) : 0;
+	size_t k = 0;
+	out[k++] = '[';
+	for (int i = 0; i < w && k + 2 < n; i++)
+		out[k++] = i < fill ? '#' : '.';
+	out[k++] = ']';
+	out[k] = 0;
+}
+
+static double
+est_minute(const mlm_srec *r, int64_t now)
+{
+	int64_t ws = now - now % 60000;
+	if (r->win_start == ws) {
+		double frac = (double)(now - ws) / 60000.0;
+		return r->win_count + r->win_prev * (1 - frac);
+	}
+	if (ws - r->win_start == 60000) {
+		double frac = (double)(now - ws) / 60000.0;
+		return r->win_count * (1 - frac);
+	}
+	return 0;
+}
+
+static void
+show_status(tool_pool *t, int table)
+{
+	int64_t now = mlm_now_ms();
+	mlm_store *s = t->store;
+	s->ops->begin(s);
+	if (table)
+		printf("%-40s %-9s %-8s %-16s %-16s %5s %7s %7s\n", "ENTRY", "STATE", "LEFT",
+		    "MINUTE", "DAY", "FLY", "LAT", "OK%");
+	for (size_t i = 0; i < t->pool.n; i++) {
+		mlm_entry *e = &t->pool.v[i];
+		char sc[4][256];
+		mlm_srec r[4];
+		mlm_sched_scopes(t->sched, (int)i, sc[0], sc[1], sc[2], sc[3]);
+		for (int k = 0; k < 4; k++)
+			s->ops->load(s, sc[k], &r[k]);
+		const char *state = "ok", *kind = "", *why = "", *scope = "";
+		int64_t until = 0;
+		for (int k = 0; k < 4; k++)
+			if (r[k].until_ms > now && r[k].until_ms > until) {
+				until = r[k].until_ms;
+				kind = r[k].kind;
+				why = r[k].why;
+				scope = sc[k];
+				state = r[k].dead ? "dead" :
+				    (!strcmp(r[k].kind, "quota_exhausted") || !strcmp(r[k].kind, "no_credit")) ?
+				    "parked" : "cooling";
+			}
+		double minute = est_minute(&r[2], now);
+		int64_t day_start = r[2].day_start;
+		double day = (now - day_start) < 86400000 ? r[2].day_count : 0;
+		double okp = r[0].n_ok + r[0].n_err ? 100.0 * (double)r[0].n_ok / (double)(r[0].n_ok + r[0].n_err) : -1;
+		double rpm = (double)e->lim.rpm;
+		if (r[2].learned_rpm > 0 && (rpm == 0 || r[2].learned_rpm < rpm))
+			rpm = r[2].learned_rpm;
+		if (table) {
+			char left[32] = "", mb[32], db[32], mcol[40], dcol[40];
+			if (until)
+				snprintf(left, sizeof left, "%.0fs", (double)(until - now) / 1000);
+			status_bar(mb, sizeof mb, minute, rpm);
+			status_bar(db, sizeof db, day, (double)e->lim.rpd);
+			snprintf(mcol, sizeof mcol, "%s%.0f/%.0f", mb, minute, rpm);
+			snprintf(dcol, sizeof dcol, "%s%.0f/%ld", db, day, e->lim.rpd);
+			printf("%-40.40s %-9s %-8s %-16s %-16s %5ld %6.0fms", e->id, state, left,
+			    rpm > 0 ? mcol : "-", e->lim.rpd ? dcol : "-", r[2].inflight, r[0].lat_ms);
+			if (okp >= 0)
+				printf(" %6.0f%%\n", okp);
+			else
+				printf(" %7s\n", "-");
+			if (until)
+				printf("    %s: %s%s%s\n", scope, kind, *why ? ": " : "", why);
+			continue;
+		}
+		jv o = jv_object();
+		o = jv_object_set(o, jv_string("id"), jv_string(e->id));
+		o = jv_object_set(o, jv_string("quota"), jv_string(e->quota));
+		o = jv_object_set(o, jv_string("state"), jv_string(state));
+		if (until) {
+			o = jv_object_set(o, jv_string("until"), jv_number((double)until));
+			o = jv_object_set(o, jv_string("left_s"), jv_number(round((double)(until - now) / 100) / 10));
+			o = jv_object_set(o, jv_string("scope"), jv_string(scope));
+			o = jv_object_set(o, jv_string("kind"), jv_string(kind));
+			o = jv_object_set(o, jv_string("why"), jv_string(why));
+		}
+		jv m = jv_object_set(jv_object(), jv_string("used"), jv_number(round(minute * 10) / 10));
+		if (rpm > 0)
+			m = jv_object_set(m, jv_string("limit"), jv_number(rpm));
+		if (r[2].learned_rpm > 0)
+			m = jv_object_set(m, jv_string("learned"), jv_number(round(r[2].learned_rpm * 10) / 10));
+		o = jv_object_set(o, jv_string("minute"), m);
+		jv d = jv_object_set(jv_object(), jv_string("used"), jv_number(day));
+		if (e->lim.rpd)
+			d = jv_object_set(d, jv_string("limit"), jv_number((double)e->lim.rpd));
+		if (e->lim.reset) {
+			int64_t off = e->lim.reset == MLM_RESET_PACIFIC ? 8 * 3600000LL : 0;
+			int64_t ds = (now - off) - (now - off) % 86400000 + off;
+			d = jv_object_set(d, jv_string("reset"), jv_number((double)(ds + 86400000)));
+		}
+		o = jv_object_set(o, jv_string("day"), d);
+		o = jv_object_set(o, jv_string("inflight"), jv_number((double)r[2].inflight));
+		if (r[0].lat_ms > 0)
+			o = jv_object_set(o, jv_string("latency_ms"), jv_number(round(r[0].lat_ms)));
+		o = jv_object_set(o, jv_string("ok"), jv_number((double)r[0].n_ok));
+		o = jv_object_set(o, jv_string("errors"), jv_number((double)r[0].n_err));
+		if (okp >= 0)
+			o = jv_object_set(o, jv_string("success"), jv_number(round(okp * 10) / 10));
+		out_json(o, 0);
+	}
+	s->ops->commit(s);
+}
+
+int
+main(int argc, char **argv)
+{
+	prog = "llm-pool";
+	tool_pool t = { 0 };
+	const char *quota = NULL, *reset_id = NULL;
+	int check = 0, live = 0, status = 0, reset = 0, with_keys = 0;
+	long timeout_ms = 20000;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "hv", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'h': usage(0); break;
+		case 'v': t.verbose = 1; break;
+		case O_ENV: t.env_file = optarg; break;
+		case O_PROVIDER: t.provider = optarg; break;
+		case O_MODEL: t.model = optarg; break;
+		case O_QUOTA: quota = optarg; break;
+		case O_CHECK: check = 1; break;
+		case O_LIVE: live = 1; break;
+		case O_STATUS: status = 1; break;
+		case O_RESET:
+			reset = 1;
+			if (!optarg && optind < argc && argv[optind][0] != '-' && access(argv[optind], F_OK) != 0)
+				optarg = argv[optind++];
+			reset_id = optarg;
+			break;
+		case O_WITHKEYS: with_keys = 1; break;
+		case O_TIMEOUT: timeout_ms = opt_duration_ms("--timeout", optarg); break;
+		default: usage(2);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (live && !check)
+		die(EX_USAGE_, "--live goes with --check");
+	if (with_keys && isatty(1))
+		die(EX_USAGE_, "--with-keys: refusing to write keys to a terminal");
+
+	/* input: FILEs, or a pipe/file on stdin; else the environment */
+	char err[MLM_ERRLEN];
+	struct stat st;
+	int from_stdin = argc == 0 && fstat(0, &st) == 0 &&
+	    (S_ISFIFO(st.st_mode) || S_ISREG(st.st_mode) || S_ISSOCK(st.st_mode));
+	if (argc || from_stdin) {
+		/* read pool lines; tool_pool_open then sees LLM_POOL-like input */
+		t.env = mlm_env_new();
+		const char *envf = t.env_file;
+		if (!envf && access(".env", F_OK) == 0)
+			envf = ".env";
+		if (envf && mlm_env_load(t.env, envf, err, sizeof err) < 0)
+			die(EX_CONFIG_, "%s", err);
+		t.pool.env = t.env;
+		size_t before = 0;
+		for (int i = 0; i < (argc ? argc : 1); i++) {
+			const char *f = argc ? argv[i] : "-";
+			FILE *fp = strcmp(f, "-") ? fopen(f, "r") : stdin;
+			if (!fp)
+				die(EX_CONFIG_, "%s: %s", f, strerror(errno));
+			char *line = NULL;
+			size_t cap = 0;
+			ssize_t n;
+			long ln = 0;
+			while ((n = getline(&line, &cap, fp)) >= 0) {
+				ln++;
+				while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+					line[--n] = 0;
+				const char *s = line;
+				while (*s == ' ' || *s == '\t')
+					s++;
+				if (!*s || *s == '#')
+					continue;
+				char origin[600];
+				snprintf(origin, sizeof origin, "%s:%ld", strcmp(f, "-") ? f : "<stdin>", ln);
+				int r = mlm_pool_add_line(&t.pool, line, (size_t)n, origin, err, sizeof err);
+				if (r < 0)
+					die(EX_DATA, "%s", err);
+				if (r == 1 && t.verbose)
+					warnmsg("%s: duplicate entry dropped", origin);
+			}
+			free(line);
+			if (fp != stdin)
+				fclose(fp);
+			before = t.pool.n;
+		}
+		(void)before;
+	} else {
+		tool_pool tmp = t;
+		tmp.env = mlm_env_new();
+		const char *envf = t.env_file;
+		if (!envf && access(".env", F_OK) == 0)
+			envf = ".env";
+		if (envf) {
+			if (mlm_env_load(tmp.env, envf, err, sizeof err) < 0)
+				die(EX_CONFIG_, "%s", err);
+			if (mlm_env_loose(tmp.env))
+				warnmsg("warning: %s is readable by group or others (chmod 600 %s)", envf, envf);
+		}
+		tmp.pool.env = tmp.env;
+		if (mlm_pool_from_env(&tmp.pool, tmp.env, err, sizeof err) < 0)
+			die(EX_CONFIG_, "%s, in the environment%s%s%s", err,
+			    envf ? " and " : " (no ", envf ? envf : "./.env", envf ? "" : " file)");
+		t = tmp;
+	}
+	/* filters */
+	unsigned char *keep = calloc(t.pool.n + 1, 1);
+	for (size_t i = 0; i < t.pool.n; i++)
+		keep[i] = mlm_glob(t.provider, t.pool.v[i].provider) &&
+		    mlm_glob(t.model, t.pool.v[i].model) && mlm_glob(quota, t.pool.v[i].quota);
+	mlm_pool_filter(&t.pool, keep);
+	free(keep);
+
+	if (status || reset || check) {
+		t.store = mlm_store_open(NULL, err, sizeof err);
+		if (!t.store)
+			die(EX_CONFIG_, "%s", err);
+		tool_store_warn(&t);
+		t.sched = mlm_sched_new(&t.pool, t.store, MLM_STRAT_SMART);
+	}
+	int code = 0;
+	if (reset) {
+		if (!reset_id) {
+			t.store->ops->reset(t.store, NULL);
+		} else {
+			int found = 0;
+			for (size_t i = 0; i < t.pool.n; i++) {
+				if (!mlm_glob(reset_id, t.pool.v[i].id))
+					continue;
+				char sc[4][256];
+				mlm_sched_scopes(t.sched, (int)i, sc[0], sc[1], sc[2], sc[3]);
+				for (int k = 0; k < 4; k++)
+					t.store->ops->reset(t.store, sc[k]);
+				found = 1;
+			}
+			if (!found)
+				die(EX_USAGE_, "--reset: no entry matches '%s'", reset_id);
+		}
+		if (!status)
+			goto out;
+	}
+	if (status) {
+		show_status(&t, isatty(1));
+		goto out;
+	}
+	jv *checks = NULL;
+	if (check) {
+		t.engine = mlm_engine_new(&t.pool, t.sched, err, sizeof err);
+		if (!t.engine)
+			die(EX_CONFIG_, "%s", err);
+		checks = calloc(t.pool.n + 1, sizeof *checks);
+		struct probe *pr = calloc(t.pool.n + 1, sizeof *pr);
+		for (size_t i = 0; i < t.pool.n; i++) {
+			mlm_call_opts o;
+			mlm_call_opts_init(&o);
+			o.max_attempts = 1;
+			o.max_wait_ms = 0;
+			o.total_ms = o.first_byte_ms = timeout_ms;
+			o.pick.entry = t.pool.v[i].id;
+			checks[i] = jv_null();
+			pr[i].slot = &checks[i];
+			jv req = mlm_req_prompt(NULL, "Reply with the word ok.");
+			req = jv_object_set(req, jv_string("max_tokens"), jv_number(1));
+			mlm_engine_submit(t.engine, req, &o, probe_done, NULL, &pr[i]);
+		}
+		while (mlm_engine_active(t.engine))
+			mlm_engine_run(t.engine, 200);
+		free(pr);
+	}
+	for (size_t i = 0; i < t.pool.n; i++) {
+		jv e = mlm_entry_json(&t.pool.v[i], with_keys);
+		if (check) {
+			jv ok = jv_object_get(jv_copy(checks[i]), jv_string("ok"));
+			int good = jv_get_kind(ok) == JV_KIND_TRUE;
+			jv_free(ok);
+			if (!good)
+				code = EX_SOMEFAIL;
+			if (live && !good) {
+				jv_free(e);
+				jv_free(checks[i]);
+				continue;
+			}
+			e = jv_object_set(e, jv_string("check"), checks[i]);
+		}
+		out_json(e, 0);
+	}
+	free(checks);
+	if (live)
+		code = 0;
+out:
+	tool_pool_close(&t);
+	out_close();
+	return code;
+}

@@ -1,0 +1,281 @@
+/*
+ * tool.c — the tools' shared side: messages, exit codes, pool and store
+ * set-up, tracing, record output. See tool.h.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tool.h"
+
+const char *prog = "llm";
+
+void
+warnmsg(const char *fmt, ...)
+{
+	char buf[2048];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	for (char *p = buf; *p; p++)
+		if (*p == '\n')
+			*p = ' ';
+	fprintf(stderr, "%s: %s\n", prog, buf);
+}
+
+void
+die(int code, const char *fmt, ...)
+{
+	char buf[2048];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	for (char *p = buf; *p; p++)
+		if (*p == '\n')
+			*p = ' ';
+	fprintf(stderr, "%s: %s\n", prog, buf);
+	exit(code);
+}
+
+long
+opt_long(const char *opt, const char *s, long min, long max)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (!*s || *end || errno || v < min || v > max)
+		die(EX_USAGE_, "%s: expected a whole number from %ld to %ld, got '%s'", opt, min, max, s);
+	return v;
+}
+
+double
+opt_double(const char *opt, const char *s, double min, double max)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (!*s || *end || errno || !isfinite(v) || v < min || v > max)
+		die(EX_USAGE_, "%s: expected a number from %g to %g, got '%s'", opt, min, max, s);
+	return v;
+}
+
+long
+opt_duration_ms(const char *opt, const char *s)
+{
+	int64_t ms = mlm_parse_duration_ms(s, 0);
+	if (ms < 0 || ms > 24LL * 3600 * 1000 || (s[0] && s[0] >= 'A'))
+		die(EX_USAGE_, "%s: expected a duration like 30, 2.5s, 500ms or 2m, got '%s'", opt, s);
+	return (long)ms;
+}
+
+char *
+slurp(FILE *f, size_t max, size_t *len)
+{
+	mlm_buf b = { 0 };
+	b.max = max;
+	char chunk[65536];
+	size_t n;
+	mlm_buf_add(&b, "", 0);
+	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+		if (mlm_buf_add(&b, chunk, n) < 0) {
+			mlm_buf_free(&b);
+			return NULL;
+		}
+	if (len)
+		*len = b.len;
+	return b.p;
+}
+
+static int stdout_regular = -1;
+
+static void
+out_fail(void)
+{
+	if (errno == EPIPE) {
+		/* like git: end quietly, as if killed by SIGPIPE */
+		signal(SIGPIPE, SIG_DFL);
+		raise(SIGPIPE);
+	}
+	die(EX_SOMEFAIL, "write error on standard output: %s", strerror(errno));
+}
+
+void
+out_line(const char *s, size_t n, int flush)
+{
+	if (stdout_regular < 0) {
+		struct stat st;
+		stdout_regular = fstat(1, &st) == 0 && S_ISREG(st.st_mode);
+	}
+	if (fwrite(s, 1, n, stdout) != n || putchar('\n') == EOF)
+		out_fail();
+	if ((flush || !stdout_regular) && fflush(stdout) == EOF)
+		out_fail();
+}
+
+void
+out_json(jv j, int flush)
+{
+	jv s = jv_dump_string(j, 0);
+	out_line(jv_string_value(s), (size_t)jv_string_length_bytes(jv_copy(s)), flush);
+	jv_free(s);
+}
+
+void
+out_close(void)
+{
+	if (fflush(stdout) == EOF || ferror(stdout))
+		out_fail();
+	if (fclose(stdout) == EOF)
+		out_fail();
+}
+
+/* -v: one stderr line per attempt; LLM_LOG: one NDJSON line per attempt */
+static void
+trace_fn(void *u, jv a)
+{
+	tool_pool *t = u;
+	if (t->verbose) {
+		jv ev = jv_object_get(jv_copy(a), jv_string("event"));
+		if (jv_get_kind(ev) == JV_KIND_STRING) {
+			jv why = jv_object_get(jv_copy(a), jv_string("why"));
+			jv ms = jv_object_get(jv_copy(a), jv_string("ms"));
+			if (!strcmp(jv_string_value(ev), "wait"))
+				fprintf(stderr, "%s: waiting %.1fs for an entry to free up\n", prog,
+				    jv_number_value(ms) / 1000);
+			else if (jv_get_kind(why) == JV_KIND_STRING) {
+				const char *w = jv_string_value(why);
+				while (*w) {
+					const char *nl = strchr(w, '\n');
+					int l = nl ? (int)(nl - w) : (int)strlen(w);
+					fprintf(stderr, "%s: skip %.*s\n", prog, l, w);
+					w += l + (nl ? 1 : 0);
+				}
+			}
+			jv_free(why);
+			jv_free(ms);
+		} else {
+			jv e = jv_object_get(jv_copy(a), jv_string("entry"));
+			jv k = jv_object_get(jv_copy(a), jv_string("kind"));
+			jv st = jv_object_get(jv_copy(a), jv_string("status"));
+			jv ms = jv_object_get(jv_copy(a), jv_string("ms"));
+			jv m = jv_object_get(jv_copy(a), jv_string("message"));
+			fprintf(stderr, "%s: attempt: %s: %s", prog, jv_string_value(e), jv_string_value(k));
+			if (jv_number_value(st))
+				fprintf(stderr, " (HTTP %.0f)", jv_number_value(st));
+			fprintf(stderr, " %.0f ms", jv_number_value(ms));
+			if (jv_get_kind(m) == JV_KIND_STRING)
+				fprintf(stderr, ": %s", jv_string_value(m));
+			fputc('\n', stderr);
+			jv_free(e), jv_free(k), jv_free(st), jv_free(ms), jv_free(m);
+		}
+		jv_free(ev);
+	}
+	if (t->log) {
+		jv ev = jv_object_get(jv_copy(a), jv_string("event"));
+		int is_attempt = jv_get_kind(ev) != JV_KIND_STRING;
+		jv_free(ev);
+		if (is_attempt) {
+			jv s = jv_dump_string(jv_copy(a), 0);
+			/* one write per line: lines from many processes never interleave */
+			mlm_buf b = { 0 };
+			mlm_buf_printf(&b, "%s\n", jv_string_value(s));
+			if (write(fileno(t->log), b.p, b.len) < 0) {
+				/* a log that cannot be written does not stop work */
+			}
+			mlm_buf_free(&b);
+			jv_free(s);
+		}
+	}
+	jv_free(a);
+}
+
+void
+tool_store_warn(tool_pool *t)
+{
+	if (t->store && t->store->warn[0] && !t->store->warned) {
+		warnmsg("warning: %s", t->store->warn);
+		t->store->warned = 1;
+	}
+}
+
+void
+tool_pool_open(tool_pool *t)
+{
+	char err[MLM_ERRLEN];
+	int strat = MLM_STRAT_SMART;
+	if (t->strategy && (strat = mlm_strategy_parse(t->strategy)) < 0)
+		die(EX_USAGE_, "--strategy: unknown strategy '%s' (smart, sequential, random, "
+		    "round-robin, weighted, least-busy, latency, headroom)", t->strategy);
+	t->env = mlm_env_new();
+	const char *envf = t->env_file;
+	int explicit_env = envf != NULL;
+	if (!envf && access(".env", F_OK) == 0)
+		envf = ".env";
+	if (envf) {
+		if (mlm_env_load(t->env, envf, err, sizeof err) < 0)
+			die(EX_CONFIG_, "%s", err);
+		if (mlm_env_loose(t->env))
+			warnmsg("warning: %s is readable by group or others (chmod 600 %s)", envf, envf);
+	}
+	const char *pf = t->pool_file ? t->pool_file : getenv("LLM_POOL");
+	t->pool.env = t->env;
+	if (pf && *pf) {
+		if (mlm_pool_load(&t->pool, pf, err, sizeof err) < 0)
+			die(EX_CONFIG_, "%s", err);
+		if (!t->pool.n)
+			die(EX_CONFIG_, "%s: the pool is empty", pf);
+	} else if (mlm_pool_from_env(&t->pool, t->env, err, sizeof err) < 0) {
+		die(EX_CONFIG_, "%s, in the environment%s%s%s", err,
+		    envf ? " and " : " (no ", envf ? envf : "./.env", envf ? "" : " file)");
+	}
+	(void)explicit_env;
+	if (t->provider || t->model) {
+		unsigned char *keep = calloc(t->pool.n + 1, 1);
+		size_t kept = 0;
+		for (size_t i = 0; i < t->pool.n; i++)
+			if (mlm_glob(t->provider, t->pool.v[i].provider) &&
+			    mlm_glob(t->model, t->pool.v[i].model))
+				keep[i] = 1, kept++;
+		if (!kept)
+			die(EX_CONFIG_, "no pool entry matches%s%s%s%s", t->provider ? " --provider " : "",
+			    t->provider ? t->provider : "", t->model ? " --model " : "", t->model ? t->model : "");
+		mlm_pool_filter(&t->pool, keep);
+		free(keep);
+	}
+	t->store = mlm_store_open(NULL, err, sizeof err);
+	if (!t->store)
+		die(EX_CONFIG_, "%s", err);
+	tool_store_warn(t);
+	t->sched = mlm_sched_new(&t->pool, t->store, strat);
+	t->engine = mlm_engine_new(&t->pool, t->sched, err, sizeof err);
+	if (!t->sched || !t->engine)
+		die(EX_CONFIG_, "%s", err);
+	const char *lf = t->log_file ? t->log_file : getenv("LLM_LOG");
+	if (lf && *lf) {
+		t->log = fopen(lf, "a");
+		if (!t->log)
+			warnmsg("warning: --log %s: %s", lf, strerror(errno));
+	}
+	mlm_engine_trace(t->engine, trace_fn, t);
+}
+
+void
+tool_pool_close(tool_pool *t)
+{
+	mlm_engine_free(t->engine);
+	mlm_sched_free(t->sched);
+	mlm_store_close(t->store);
+	mlm_pool_free(&t->pool);
+	mlm_env_free(t->env);
+	if (t->log)
+		fclose(t->log);
+	memset(t, 0, sizeof *t);
+}

@@ -1,0 +1,69 @@
+/*
+ * tool.h — what every tool's main shares: messages, exit codes, the pool
+ * and store set-up, attempt tracing (-v, LLM_LOG), and record output.
+ * Unlike lib/, this code prints and exits: it is the tools' side.
+ */
+#ifndef TOOL_H
+#define TOOL_H
+
+#include <stdio.h>
+#include "mlm.h"
+
+/* exit status, as in design.md and many-llm(7) */
+enum {
+	EX_OK_ = 0, EX_SOMEFAIL = 1, EX_USAGE_ = 2, EX_DATA = 65, EX_NOENTRY = 69,
+	EX_CONFIG_ = 78, EX_INTR = 130,
+};
+
+extern const char *prog;
+
+/* "prog: message" on stderr, one line */
+void warnmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* warnmsg then exit(code) */
+void die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
+
+/* Options every pool-using tool takes. */
+typedef struct tool_pool {
+	const char *env_file;    /* --env */
+	const char *pool_file;   /* --pool, else LLM_POOL */
+	const char *provider;    /* --provider glob */
+	const char *model;       /* --model glob */
+	const char *strategy;    /* --strategy */
+	const char *log_file;    /* --log, else LLM_LOG */
+	int verbose;
+	/* set up by tool_pool_open */
+	mlm_env *env;
+	mlm_pool pool;
+	mlm_store *store;
+	mlm_sched *sched;
+	mlm_engine *engine;
+	FILE *log;
+} tool_pool;
+
+/* Loads .env (--env FILE, else ./.env if present), builds or reads the pool,
+ * keeps entries matching --provider/--model, opens the store, scheduler and
+ * engine. Exits 78 on a configuration error, 2 on a bad strategy. */
+void tool_pool_open(tool_pool *t);
+void tool_pool_close(tool_pool *t);
+/* Prints the store's degradation warning once. */
+void tool_store_warn(tool_pool *t);
+
+/* Writes one line (s, then '\n') to stdout; flushes when stdout is not a
+ * regular file or flush is set. Exits on a write error (EPIPE: quietly). */
+void out_line(const char *s, size_t n, int flush);
+/* jv record → one line on stdout (consumes j) */
+void out_json(jv j, int flush);
+/* At exit: flush and check stdout; a full disk is an error. */
+void out_close(void);
+
+/* Number parsing with bounds; dies with a usage error naming the option. */
+long opt_long(const char *opt, const char *s, long min, long max);
+double opt_double(const char *opt, const char *s, double min, double max);
+
+/* A timeout like "30", "2.5", "500ms", "2m" → ms; dies on nonsense. */
+long opt_duration_ms(const char *opt, const char *s);
+
+/* Reads all of f into a malloc'd NUL-terminated string (bounded). */
+char *slurp(FILE *f, size_t max, size_t *len);
+
+#endif
