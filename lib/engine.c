@@ -224,6 +224,12 @@ mlm_engine_active(const mlm_engine *g)
 	return g->active;
 }
 
+void
+mlm_engine_wakeup(mlm_engine *g)
+{
+	curl_multi_wakeup(g->m);
+}
+
 /* ---- stream events ---- */
 
 static int
@@ -492,7 +498,9 @@ attempt_done(call *c, CURLcode cc)
 	}
 	if (o.kind == MLM_INVALID_REQUEST || o.kind == MLM_BLOCKED)
 		c->stop = 1;
-	if (c->delivered && c->delta) {
+	if (c->delivered && c->o.no_restart)
+		c->stop = 1;
+	else if (c->delivered && c->delta) {
 		c->delta(c->du, e, NULL, 0);     /* what was shown is void */
 		c->restarted = 1;
 	}

@@ -428,6 +428,8 @@ typedef struct mlm_call_opts {
 	int stream;                 /* ask for a stream (deltas delivered as they come) */
 	mlm_pick pick;
 	int verbose;                /* collect a why line per decision */
+	int no_restart;             /* a failure after streamed output ends the call
+	                             * (llm-serve: bytes sent cannot be taken back) */
 } mlm_call_opts;
 void mlm_call_opts_init(mlm_call_opts *o);
 
@@ -467,6 +469,8 @@ void mlm_engine_cancel(mlm_engine *g, long id);
 /* Runs transfers for at most timeout_ms; returns the number of calls still active. */
 int mlm_engine_run(mlm_engine *g, int timeout_ms);
 int mlm_engine_active(const mlm_engine *g);
+/* Wakes a thread blocked in mlm_engine_run (safe from any thread). */
+void mlm_engine_wakeup(mlm_engine *g);
 /* Blocking convenience: one call to completion. */
 int mlm_call(mlm_engine *g, jv req, const mlm_call_opts *o, mlm_delta_fn delta, void *u,
     mlm_result *out);
