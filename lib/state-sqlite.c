@@ -1,0 +1,646 @@
+/*
+ * state-sqlite.c — the scheduler store shared by the processes of one
+ * machine: a SQLite file in WAL mode. Table rec holds one row per scope,
+ * one column per mlm_srec field; table lease holds in-flight leases
+ * (scope, id, pid, expires_ms), and a record's inflight is the number of
+ * its unexpired leases, so a process that dies gives its capacity back
+ * after the lease ttl. begin() is BEGIN IMMEDIATE, commit() COMMIT; load,
+ * save and lease outside begin/commit are transactions of their own.
+ *
+ * A store in trouble never stops work: a file that is not a database is
+ * moved aside to PATH.corrupt-EPOCH and rebuilt; an error at run time
+ * (corrupt, I/O, read-only, busy past the timeout) switches this store for
+ * good to an internal memory store, and s->warn says so once.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "mlm.h"
+
+mlm_store *mlm_store_sqlite(const char *path, char *err, size_t errlen);
+
+#define BUSY_MS 5000            /* how long a writer waits for the lock */
+#define PURGE_EVERY 64          /* leases between purges of expired ones */
+
+/* The record's columns, in mlm_srec order (inflight is computed). */
+enum { F_I64, F_INT, F_LONG, F_DBL, F_STR };
+static const struct field {
+	const char *name;
+	int type;
+	size_t off, size;
+} fields[] = {
+#define FLD(n, t) { #n, t, offsetof(mlm_srec, n), sizeof(((mlm_srec *)0)->n) }
+	FLD(until_ms, F_I64), FLD(kind, F_STR), FLD(why, F_STR), FLD(dead, F_INT),
+	FLD(fails, F_INT), FLD(win_start, F_I64), FLD(win_count, F_DBL),
+	FLD(win_prev, F_DBL), FLD(tok_count, F_DBL), FLD(tok_prev, F_DBL),
+	FLD(day_start, F_I64), FLD(day_count, F_DBL), FLD(lat_ms, F_DBL),
+	FLD(lat_dev, F_DBL), FLD(n_ok, F_LONG), FLD(n_err, F_LONG),
+	FLD(learned_rpm, F_DBL), FLD(updated_ms, F_I64),
+#undef FLD
+};
+#define NFIELDS (sizeof fields / sizeof fields[0])
+
+enum {
+	Q_LOAD, Q_COUNT, Q_SAVE, Q_TOUCH, Q_LEASE, Q_UNLEASE, Q_PURGE, Q_EACH,
+	Q_RESET1, Q_RESETL1, Q_RESETALL, Q_RESETLALL, Q_BEGIN, Q_COMMIT, Q_ROLLBACK,
+	Q__N
+};
+
+typedef struct sqstore {
+	mlm_store base;
+	sqlite3 *db;
+	sqlite3_stmt *q[Q__N];
+	char *sql[Q__N];
+	char *path;
+	int intx;               /* inside begin/commit */
+	unsigned nlease;
+	int64_t busy_start;
+	uint32_t rnd;           /* jitter for the busy handler */
+	mlm_store *mem;         /* set once the file failed: everything goes here */
+} sqstore;
+
+static const char schema[] =
+	"CREATE TABLE IF NOT EXISTS rec(scope TEXT PRIMARY KEY NOT NULL,"
+	" until_ms INTEGER NOT NULL DEFAULT 0, kind TEXT NOT NULL DEFAULT '',"
+	" why TEXT NOT NULL DEFAULT '', dead INTEGER NOT NULL DEFAULT 0,"
+	" fails INTEGER NOT NULL DEFAULT 0, win_start INTEGER NOT NULL DEFAULT 0,"
+	" win_count REAL NOT NULL DEFAULT 0, win_prev REAL NOT NULL DEFAULT 0,"
+	" tok_count REAL NOT NULL DEFAULT 0, tok_prev REAL NOT NULL DEFAULT 0,"
+	" day_start INTEGER NOT NULL DEFAULT 0, day_count REAL NOT NULL DEFAULT 0,"
+	" lat_ms REAL NOT NULL DEFAULT 0, lat_dev REAL NOT NULL DEFAULT 0,"
+	" n_ok INTEGER NOT NULL DEFAULT 0, n_err INTEGER NOT NULL DEFAULT 0,"
+	" learned_rpm REAL NOT NULL DEFAULT 0, updated_ms INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE IF NOT EXISTS lease(id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" scope TEXT NOT NULL, pid INTEGER NOT NULL, expires_ms INTEGER NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS lease_scope ON lease(scope, expires_ms);";
+
+/* Errors after which the file is given up for memory. */
+static int
+fatal(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_CORRUPT: case SQLITE_NOTADB: case SQLITE_IOERR:
+	case SQLITE_READONLY: case SQLITE_BUSY: case SQLITE_LOCKED:
+	case SQLITE_FULL: case SQLITE_CANTOPEN: case SQLITE_PROTOCOL:
+		return 1;
+	}
+	return 0;
+}
+
+/* Waits up to BUSY_MS in short, jittered steps (the stock handler sleeps
+ * up to 100 ms at a time, which makes many small writers crawl). */
+static int
+busy(void *u, int n)
+{
+	sqstore *s = u;
+	int64_t now = mlm_mono_ms();
+	if (n == 0)
+		s->busy_start = now;
+	if (now - s->busy_start >= BUSY_MS)
+		return 0;
+	s->rnd ^= s->rnd << 13;
+	s->rnd ^= s->rnd >> 17;
+	s->rnd ^= s->rnd << 5;
+	long us = 200 + (n < 20 ? n * 50 : 1000) + (long)(s->rnd % 500);
+	struct timespec ts = { 0, us * 1000 };
+	nanosleep(&ts, NULL);
+	return 1;
+}
+
+static void
+finalize_all(sqstore *s)
+{
+	for (int i = 0; i < Q__N; i++) {
+		sqlite3_finalize(s->q[i]);
+		s->q[i] = NULL;
+	}
+}
+
+/* Gives up the file: from now on every call goes to a memory store. */
+static void
+to_memory(sqstore *s, int rc)
+{
+	if (s->mem)
+		return;
+	snprintf(s->base.warn, sizeof s->base.warn,
+	    "state file %s failed (%s); using memory from now on",
+	    s->path, sqlite3_errstr(rc));
+	s->base.warned = 0;
+	if (s->db) {
+		if (s->intx)
+			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		finalize_all(s);
+		sqlite3_close(s->db);
+		s->db = NULL;
+	}
+	s->mem = mlm_store_memory();
+	if (s->mem && s->intx)
+		s->mem->ops->begin(s->mem);
+}
+
+/* rc of a failed step or prepare: falls back when it is fatal; -1. */
+static int
+failed(sqstore *s, int rc)
+{
+	if (fatal(rc))
+		to_memory(s, rc);
+	return -1;
+}
+
+static sqlite3_stmt *
+stmt(sqstore *s, int i, int *rc)
+{
+	static const char *const text[Q__N] = {
+		[Q_COUNT] = "SELECT count(*) FROM lease WHERE scope=?1 AND expires_ms>?2",
+		[Q_TOUCH] = "INSERT OR IGNORE INTO rec(scope) VALUES(?1)",
+		[Q_LEASE] = "INSERT INTO lease(scope, pid, expires_ms) VALUES(?1, ?2, ?3)",
+		[Q_UNLEASE] = "DELETE FROM lease WHERE scope=?1 AND id=?2",
+		[Q_PURGE] = "DELETE FROM lease WHERE expires_ms<=?1",
+		[Q_RESET1] = "DELETE FROM rec WHERE scope=?1",
+		[Q_RESETL1] = "DELETE FROM lease WHERE scope=?1",
+		[Q_RESETALL] = "DELETE FROM rec",
+		[Q_RESETLALL] = "DELETE FROM lease",
+		[Q_BEGIN] = "BEGIN IMMEDIATE",
+		[Q_COMMIT] = "COMMIT",
+		[Q_ROLLBACK] = "ROLLBACK",
+	};
+	*rc = SQLITE_OK;
+	if (s->q[i]) {
+		sqlite3_reset(s->q[i]);
+		sqlite3_clear_bindings(s->q[i]);
+		return s->q[i];
+	}
+	const char *sql = text[i] ? text[i] : s->sql[i];
+	*rc = sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->q[i], NULL);
+	if (*rc != SQLITE_OK) {
+		sqlite3_finalize(s->q[i]);
+		s->q[i] = NULL;
+	}
+	return s->q[i];
+}
+
+/* Builds the statements that name every field. */
+static int
+build_sql(sqstore *s)
+{
+	mlm_buf cols = { 0 }, sel = { 0 }, ins = { 0 }, each = { 0 };
+	int bad = 0;
+	for (size_t i = 0; i < NFIELDS; i++)
+		bad |= mlm_buf_printf(&cols, "%s%s", i ? ", " : "", fields[i].name);
+	bad |= mlm_buf_printf(&sel, "SELECT %s FROM rec WHERE scope=?1", cols.p);
+	bad |= mlm_buf_printf(&ins, "INSERT OR REPLACE INTO rec(scope, %s) VALUES(?1", cols.p);
+	for (size_t i = 0; i < NFIELDS; i++)
+		bad |= mlm_buf_printf(&ins, ", ?%zu", i + 2);
+	bad |= mlm_buf_puts(&ins, ")");
+	bad |= mlm_buf_printf(&each, "SELECT %s, scope, (SELECT count(*) FROM lease l"
+	    " WHERE l.scope=rec.scope AND l.expires_ms>?1) FROM rec ORDER BY scope", cols.p);
+	mlm_buf_free(&cols);
+	s->sql[Q_LOAD] = sel.p;
+	s->sql[Q_SAVE] = ins.p;
+	s->sql[Q_EACH] = each.p;
+	return bad ? -1 : 0;
+}
+
+/* Fills r's fields from columns 0..NFIELDS-1 of a row. */
+static void
+row_to_rec(sqlite3_stmt *q, mlm_srec *r)
+{
+	for (size_t i = 0; i < NFIELDS; i++) {
+		char *p = (char *)r + fields[i].off;
+		int c = (int)i;
+		switch (fields[i].type) {
+		case F_I64: *(int64_t *)p = sqlite3_column_int64(q, c); break;
+		case F_INT: *(int *)p = sqlite3_column_int(q, c); break;
+		case F_LONG: *(long *)p = (long)sqlite3_column_int64(q, c); break;
+		case F_DBL: *(double *)p = sqlite3_column_double(q, c); break;
+		case F_STR: {
+			const unsigned char *t = sqlite3_column_text(q, c);
+			snprintf(p, fields[i].size, "%s", t ? (const char *)t : "");
+			break;
+		}
+		}
+	}
+}
+
+/* Runs a statement that returns no rows. */
+static int
+run(sqstore *s, int i, const char *scope, int64_t a, int64_t b)
+{
+	int rc;
+	sqlite3_stmt *q = stmt(s, i, &rc);
+	if (!q)
+		return failed(s, rc);
+	int np = sqlite3_bind_parameter_count(q);
+	if (scope) {
+		sqlite3_bind_text(q, 1, scope, -1, SQLITE_TRANSIENT);
+		if (np >= 2)
+			sqlite3_bind_int64(q, 2, a);
+		if (np >= 3)
+			sqlite3_bind_int64(q, 3, b);
+	} else if (np >= 1)
+		sqlite3_bind_int64(q, 1, a);
+	rc = sqlite3_step(q);
+	sqlite3_reset(q);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return failed(s, rc);
+	return 0;
+}
+
+/* A transaction of its own for a call made outside begin/commit. */
+static int
+auto_begin(sqstore *s)
+{
+	return s->intx ? 0 : run(s, Q_BEGIN, NULL, 0, 0);
+}
+
+static int
+auto_end(sqstore *s, int ok)
+{
+	if (s->intx || !s->db)
+		return ok;
+	if (ok == 0) {
+		if (run(s, Q_COMMIT, NULL, 0, 0) < 0) {
+			if (s->db)
+				sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+			return -1;
+		}
+		return 0;
+	}
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return ok;
+}
+
+/* Checks the file still starts like a database: SQLite may keep serving
+ * its cache from a file someone overwrote. */
+static int
+header_ok(sqstore *s)
+{
+	sqlite3_file *f = NULL;
+	if (sqlite3_file_control(s->db, "main", SQLITE_FCNTL_FILE_POINTER, &f) != SQLITE_OK
+	    || !f || !f->pMethods)
+		return 1;
+	char h[16] = { 0 };
+	sqlite3_int64 size = 0;
+	if (f->pMethods->xFileSize(f, &size) != SQLITE_OK || size < 16)
+		return 1;
+	if (f->pMethods->xRead(f, h, 16, 0) != SQLITE_OK)
+		return 0;
+	return !memcmp(h, "SQLite format 3", 16);
+}
+
+static int
+sq_begin(mlm_store *b)
+{
+	sqstore *s = (sqstore *)b;
+	if (!s->mem && !header_ok(s))
+		to_memory(s, SQLITE_NOTADB);
+	if (s->mem)
+		return s->mem->ops->begin(s->mem);
+	if (s->intx)
+		return 0;
+	if (run(s, Q_BEGIN, NULL, 0, 0) < 0)
+		return s->mem ? s->mem->ops->begin(s->mem) : -1;
+	s->intx = 1;
+	return 0;
+}
+
+static void
+sq_commit(mlm_store *b)
+{
+	sqstore *s = (sqstore *)b;
+	if (s->mem) {
+		s->intx = 0;
+		s->mem->ops->commit(s->mem);
+		return;
+	}
+	if (!s->intx)
+		return;
+	if (run(s, Q_COMMIT, NULL, 0, 0) < 0 && s->db)
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	s->intx = 0;
+}
+
+static int
+do_load(sqstore *s, const char *scope, mlm_srec *r)
+{
+	int rc;
+	memset(r, 0, sizeof *r);
+	snprintf(r->scope, sizeof r->scope, "%s", scope);
+	sqlite3_stmt *q = stmt(s, Q_LOAD, &rc);
+	if (!q)
+		return failed(s, rc);
+	sqlite3_bind_text(q, 1, scope, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW)
+		row_to_rec(q, r);
+	sqlite3_reset(q);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return failed(s, rc);
+	if (!(q = stmt(s, Q_COUNT, &rc)))
+		return failed(s, rc);
+	sqlite3_bind_text(q, 1, scope, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(q, 2, mlm_now_ms());
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW)
+		r->inflight = (long)sqlite3_column_int64(q, 0);
+	sqlite3_reset(q);
+	if (rc != SQLITE_ROW)
+		return failed(s, rc);
+	return 0;
+}
+
+static int
+sq_load(mlm_store *b, const char *scope, mlm_srec *r)
+{
+	sqstore *s = (sqstore *)b;
+	if (!s->mem && !s->intx && !header_ok(s))
+		to_memory(s, SQLITE_NOTADB);
+	if (!s->mem && do_load(s, scope, r) == 0)
+		return 0;
+	return s->mem ? s->mem->ops->load(s->mem, scope, r) : -1;
+}
+
+static int
+do_save(sqstore *s, const mlm_srec *r)
+{
+	int rc;
+	sqlite3_stmt *q = stmt(s, Q_SAVE, &rc);
+	if (!q)
+		return failed(s, rc);
+	sqlite3_bind_text(q, 1, r->scope, -1, SQLITE_TRANSIENT);
+	for (size_t i = 0; i < NFIELDS; i++) {
+		const char *p = (const char *)r + fields[i].off;
+		int c = (int)i + 2;
+		switch (fields[i].type) {
+		case F_I64: sqlite3_bind_int64(q, c, *(const int64_t *)p); break;
+		case F_INT: sqlite3_bind_int64(q, c, *(const int *)p); break;
+		case F_LONG: sqlite3_bind_int64(q, c, *(const long *)p); break;
+		case F_DBL: sqlite3_bind_double(q, c, *(const double *)p); break;
+		case F_STR: sqlite3_bind_text(q, c, p, (int)strnlen(p, fields[i].size),
+		    SQLITE_TRANSIENT); break;
+		}
+	}
+	rc = sqlite3_step(q);
+	sqlite3_reset(q);
+	if (rc != SQLITE_DONE)
+		return failed(s, rc);
+	return 0;
+}
+
+static int
+sq_save(mlm_store *b, const mlm_srec *r)
+{
+	sqstore *s = (sqstore *)b;
+	if (!s->mem && !s->intx && !header_ok(s))
+		to_memory(s, SQLITE_NOTADB);
+	if (!s->mem && do_save(s, r) == 0)
+		return 0;
+	return s->mem ? s->mem->ops->save(s->mem, r) : -1;
+}
+
+static int
+do_lease(sqstore *s, const char *scope, int64_t ttl_ms, uint64_t *id)
+{
+	int64_t now = mlm_now_ms();
+	if (auto_begin(s) < 0)
+		return -1;
+	int r = -1;
+	if (run(s, Q_TOUCH, scope, 0, 0) == 0
+	    && run(s, Q_LEASE, scope, (int64_t)getpid(), now + ttl_ms) == 0) {
+		*id = (uint64_t)sqlite3_last_insert_rowid(s->db);
+		r = 0;
+		if (++s->nlease % PURGE_EVERY == 1)
+			r = run(s, Q_PURGE, NULL, now, 0);
+	}
+	return auto_end(s, r);
+}
+
+static int
+sq_lease(mlm_store *b, const char *scope, int64_t ttl_ms, uint64_t *id)
+{
+	sqstore *s = (sqstore *)b;
+	if (!s->mem && !s->intx && !header_ok(s))
+		to_memory(s, SQLITE_NOTADB);
+	if (!s->mem && do_lease(s, scope, ttl_ms, id) == 0)
+		return 0;
+	return s->mem ? s->mem->ops->lease(s->mem, scope, ttl_ms, id) : -1;
+}
+
+static void
+sq_unlease(mlm_store *b, const char *scope, uint64_t id)
+{
+	sqstore *s = (sqstore *)b;
+	if (!s->mem && !s->intx && !header_ok(s))
+		to_memory(s, SQLITE_NOTADB);
+	if (!s->mem && run(s, Q_UNLEASE, scope, (int64_t)id, 0) == 0)
+		return;
+	if (s->mem)
+		s->mem->ops->unlease(s->mem, scope, id);
+}
+
+static int
+do_each(sqstore *s, void (*cb)(void *u, const mlm_srec *r), void *u)
+{
+	int rc;
+	sqlite3_stmt *q = stmt(s, Q_EACH, &rc);
+	if (!q)
+		return failed(s, rc);
+	sqlite3_bind_int64(q, 1, mlm_now_ms());
+	/* Rows are copied out before the callback sees them, so that the
+	 * callback may call the store. */
+	mlm_srec *v = NULL;
+	size_t n = 0, cap = 0;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		if (n == cap) {
+			size_t c = cap ? cap * 2 : 16;
+			mlm_srec *nv = realloc(v, c * sizeof *nv);
+			if (!nv) {
+				rc = SQLITE_NOMEM;
+				break;
+			}
+			v = nv;
+			cap = c;
+		}
+		mlm_srec *r = &v[n++];
+		memset(r, 0, sizeof *r);
+		row_to_rec(q, r);
+		const unsigned char *sc = sqlite3_column_text(q, (int)NFIELDS);
+		snprintf(r->scope, sizeof r->scope, "%s", sc ? (const char *)sc : "");
+		r->inflight = (long)sqlite3_column_int64(q, (int)NFIELDS + 1);
+	}
+	sqlite3_reset(q);
+	if (rc != SQLITE_DONE) {
+		free(v);
+		return failed(s, rc);
+	}
+	for (size_t i = 0; i < n; i++)
+		cb(u, &v[i]);
+	free(v);
+	return 0;
+}
+
+static int
+sq_each(mlm_store *b, void (*cb)(void *u, const mlm_srec *r), void *u)
+{
+	sqstore *s = (sqstore *)b;
+	if (!s->mem && !s->intx && !header_ok(s))
+		to_memory(s, SQLITE_NOTADB);
+	if (!s->mem && do_each(s, cb, u) == 0)
+		return 0;
+	return s->mem ? s->mem->ops->each(s->mem, cb, u) : -1;
+}
+
+static int
+do_reset(sqstore *s, const char *scope)
+{
+	if (auto_begin(s) < 0)
+		return -1;
+	int r;
+	if (scope)
+		r = run(s, Q_RESET1, scope, 0, 0) < 0 || run(s, Q_RESETL1, scope, 0, 0) < 0 ? -1 : 0;
+	else
+		r = run(s, Q_RESETALL, NULL, 0, 0) < 0 || run(s, Q_RESETLALL, NULL, 0, 0) < 0 ? -1 : 0;
+	return auto_end(s, r);
+}
+
+static int
+sq_reset(mlm_store *b, const char *scope)
+{
+	sqstore *s = (sqstore *)b;
+	if (!s->mem && !s->intx && !header_ok(s))
+		to_memory(s, SQLITE_NOTADB);
+	if (!s->mem && do_reset(s, scope) == 0)
+		return 0;
+	return s->mem ? s->mem->ops->reset(s->mem, scope) : -1;
+}
+
+static void
+sq_close(mlm_store *b)
+{
+	sqstore *s = (sqstore *)b;
+	if (s->db) {
+		if (s->intx)
+			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		finalize_all(s);
+		sqlite3_close(s->db);
+	}
+	if (s->mem)
+		mlm_store_close(s->mem);
+	for (int i = 0; i < Q__N; i++)
+		free(s->sql[i]);
+	free(s->path);
+	free(s);
+}
+
+static const mlm_store_ops sq_ops = {
+	"sqlite", sq_begin, sq_commit, sq_load, sq_save, sq_lease, sq_unlease,
+	sq_each, sq_reset, sq_close,
+};
+
+/* Opens the file and makes sure of its schema: SQLITE_OK, or the error. */
+static int
+open_db(sqstore *s, char *err, size_t errlen)
+{
+	struct stat st;
+	int created = stat(s->path, &st) < 0 && errno == ENOENT;
+	int rc = sqlite3_open_v2(s->path, &s->db,
+	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		mlm_err(err, errlen, "%s: %s", s->path, s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+		return rc;
+	}
+	if (created)
+		chmod(s->path, 0600);
+	sqlite3_busy_handler(s->db, busy, s);
+	sqlite3_extended_result_codes(s->db, 0);
+	/* journal_mode may meet a lock the busy handler does not cover
+	 * (another process recovering the WAL): try a few times. */
+	int64_t start = mlm_mono_ms();
+	for (;;) {
+		char *msg = NULL;
+		rc = sqlite3_exec(s->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+		    NULL, NULL, &msg);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_exec(s->db, schema, NULL, NULL, &msg);
+		if (rc != SQLITE_OK)
+			mlm_err(err, errlen, "%s: %s", s->path, msg ? msg : sqlite3_errstr(rc));
+		sqlite3_free(msg);
+		if ((rc != SQLITE_BUSY && rc != SQLITE_LOCKED) || mlm_mono_ms() - start > BUSY_MS)
+			break;
+		struct timespec ts = { 0, 20 * 1000000L };
+		nanosleep(&ts, NULL);
+	}
+	if (rc == SQLITE_OK && !header_ok(s)) {
+		rc = SQLITE_NOTADB;
+		mlm_err(err, errlen, "%s: %s", s->path, sqlite3_errstr(rc));
+	}
+	return rc;
+}
+
+static void
+close_db(sqstore *s)
+{
+	finalize_all(s);
+	sqlite3_close(s->db);
+	s->db = NULL;
+}
+
+/* Opens (creating it 0600) the SQLite store at path. A file that is not a
+ * database is moved aside to PATH.corrupt-EPOCH and rebuilt, with s->warn
+ * saying so. NULL with err when the file cannot be used at all. */
+mlm_store *
+mlm_store_sqlite(const char *path, char *err, size_t errlen)
+{
+	sqstore *s = calloc(1, sizeof *s);
+	if (!s || !(s->path = mlm_strdup(path)) || build_sql(s) < 0) {
+		if (s)
+			sq_close(&s->base);
+		mlm_err(err, errlen, "%s: out of memory", path);
+		return NULL;
+	}
+	s->base.ops = &sq_ops;
+	s->rnd = ((uint32_t)getpid() * 2654435761u ^ (uint32_t)mlm_mono_ms()) | 1;
+	int rc = open_db(s, err, errlen);
+	if (rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT) {
+		close_db(s);
+		char aside[4200], side[4300], wal[4200];
+		snprintf(aside, sizeof aside, "%s.corrupt-%lld", path, (long long)time(NULL));
+		if (rename(path, aside) < 0 && errno != ENOENT) {
+			mlm_err(err, errlen, "%s is corrupt and cannot be moved aside: %s",
+			    path, strerror(errno));
+			sq_close(&s->base);
+			return NULL;
+		}
+		snprintf(wal, sizeof wal, "%s-wal", path);
+		snprintf(side, sizeof side, "%s-wal", aside);
+		rename(wal, side);
+		snprintf(wal, sizeof wal, "%s-shm", path);
+		unlink(wal);
+		rc = open_db(s, err, errlen);
+		if (rc == SQLITE_OK)
+			snprintf(s->base.warn, sizeof s->base.warn,
+			    "state file %.200s was corrupt; moved aside to %.240s and rebuilt",
+			    path, aside);
+	}
+	if (rc != SQLITE_OK) {
+		sq_close(&s->base);
+		return NULL;
+	}
+	/* Leases of processes long gone. */
+	run(s, Q_PURGE, NULL, mlm_now_ms(), 0);
+	if (s->mem) {
+		/* The purge itself failed: the file is not usable after all. */
+		mlm_err(err, errlen, "%s: %s", path, s->base.warn);
+		sq_close(&s->base);
+		return NULL;
+	}
+	return &s->base;
+}
