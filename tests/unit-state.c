@@ -127,25 +127,34 @@ common(mlm_store *s, const char *name)
 	s->ops->load(s, w.scope, &g);
 	is_int(g.fails, 8, "%s: a transaction's write is kept", name);
 
-	uint64_t id[3];
+	/* Two long leases and a 50 ms one; under load the short one may be
+	 * gone by the first count, so that count allows for it. */
+	uint64_t id[4];
 	int bad = 0;
-	for (int i = 0; i < 3; i++)
-		bad |= s->ops->lease(s, "o:lease", 50, &id[i]);
+	double t0 = mlm_mono_s();
+	bad |= s->ops->lease(s, "o:lease", 10000, &id[0]);
+	bad |= s->ops->lease(s, "o:lease", 10000, &id[1]);
+	bad |= s->ops->lease(s, "o:lease", 50, &id[2]);
 	ok(!bad && id[0] != id[1] && id[1] != id[2], "%s: three leases, distinct ids", name);
 	s->ops->load(s, "o:lease", &g);
-	is_int(g.inflight, 3, "%s: inflight counts leases", name);
+	int fast = mlm_mono_s() - t0 < 0.045;
+	ok(fast ? g.inflight == 3 : g.inflight >= 2 && g.inflight <= 3,
+	    "%s: inflight counts leases (%ld)", name, g.inflight);
 	s->ops->unlease(s, "o:lease", id[1]);
 	s->ops->load(s, "o:lease", &g);
-	is_int(g.inflight, 2, "%s: unlease returns one", name);
+	fast = mlm_mono_s() - t0 < 0.045;
+	ok(fast ? g.inflight == 2 : g.inflight >= 1 && g.inflight <= 2,
+	    "%s: unlease returns one (%ld)", name, g.inflight);
 	s->ops->begin(s);
-	s->ops->lease(s, "o:lease", 5000, &id[2]);
+	s->ops->lease(s, "o:lease", 10000, &id[3]);
 	s->ops->load(s, "o:lease", &g);
 	s->ops->commit(s);
-	is_int(g.inflight, 3, "%s: lease inside a transaction", name);
+	ok(g.inflight >= 2 && g.inflight <= 3, "%s: lease inside a transaction (%ld)", name, g.inflight);
 	msleep(80);
 	s->ops->load(s, "o:lease", &g);
-	is_int(g.inflight, 1, "%s: expired leases stop counting", name);
-	s->ops->unlease(s, "o:lease", id[2]);
+	is_int(g.inflight, 2, "%s: the expired lease stops counting", name);
+	s->ops->unlease(s, "o:lease", id[0]);
+	s->ops->unlease(s, "o:lease", id[3]);
 	s->ops->load(s, "o:lease", &g);
 	is_int(g.inflight, 0, "%s: all returned", name);
 
