@@ -217,7 +217,14 @@ parse_json(const char *body, size_t len)
 {
 	if (!body || len == 0 || len > (size_t)0x7fffffff)
 		return jv_invalid();
-	return jv_parse_sized(body, (int)len);
+	/* libjq 1.6 quotes the text as a C string in its parse errors:
+	 * give it a terminated copy */
+	char *t = mlm_strndup(body, len);
+	if (!t)
+		return jv_invalid();
+	jv r = jv_parse_sized(t, (int)len);
+	free(t);
+	return r;
 }
 
 static int

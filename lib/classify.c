@@ -554,7 +554,11 @@ mlm_classify_generic(long status, const mlm_headers *h, const char *body,
     size_t len, mlm_outcome *o)
 {
 	struct errinfo e;
-	jv b = body && len && len < INT_MAX ? jv_parse_sized(body, (int)len) : jv_invalid();
+	/* libjq 1.6 quotes the text as a C string in its parse errors:
+	 * give it a terminated copy */
+	char *t = body && len && len < INT_MAX ? mlm_strndup(body, len) : NULL;
+	jv b = t ? jv_parse_sized(t, (int)len) : jv_invalid();
+	free(t);
 	if (kind_is(b, JV_KIND_ARRAY)) {
 		jv x = jv_array_length(jv_copy(b)) > 0 ? jv_array_get(jv_copy(b), 0) : jv_null();
 		jv_free(b);
