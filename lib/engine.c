@@ -224,6 +224,18 @@ mlm_engine_active(const mlm_engine *g)
 	return g->active;
 }
 
+int
+mlm_engine_call_attempt(const mlm_engine *g, long id, int *idx, int64_t *start_ms)
+{
+	for (const call *c = g->calls; c; c = c->next)
+		if (c->id == id && c->state == C_RUN && c->h) {
+			*idx = c->idx;
+			*start_ms = c->att_t0;
+			return 0;
+		}
+	return -1;
+}
+
 void
 mlm_engine_wakeup(mlm_engine *g)
 {

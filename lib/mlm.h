@@ -469,6 +469,9 @@ void mlm_engine_cancel(mlm_engine *g, long id);
 /* Runs transfers for at most timeout_ms; returns the number of calls still active. */
 int mlm_engine_run(mlm_engine *g, int timeout_ms);
 int mlm_engine_active(const mlm_engine *g);
+/* The attempt a call is running: entry index and its start (mono ms).
+ * Returns -1 when the call is not running an attempt now. */
+int mlm_engine_call_attempt(const mlm_engine *g, long id, int *idx, int64_t *start_ms);
 /* Wakes a thread blocked in mlm_engine_run (safe from any thread). */
 void mlm_engine_wakeup(mlm_engine *g);
 /* Blocking convenience: one call to completion. */

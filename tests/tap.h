@@ -15,9 +15,9 @@ static int tap_n, tap_fail;
 
 #define is_str(got, want, ...) do { \
 	const char *g_ = (got), *w_ = (want); \
-	int ok_c_ = (g_ && w_) ? strcmp(g_, w_) == 0 : g_ == w_; \
-	ok(ok_c_, __VA_ARGS__); \
-	if (!ok_c_) printf("#   got:  '%s'\n#   want: '%s'\n", g_ ? g_ : "(null)", w_ ? w_ : "(null)"); \
+	int same_ = (g_ && w_) ? strcmp(g_, w_) == 0 : g_ == w_; \
+	ok(same_, __VA_ARGS__); \
+	if (!same_) printf("#   got:  '%s'\n#   want: '%s'\n", g_ ? g_ : "(null)", w_ ? w_ : "(null)"); \
 } while (0)
 
 #define is_int(got, want, ...) do { \
