@@ -1,0 +1,2726 @@
+/*
+ * llm-sim — a local simulator of the LLM provider APIs that Many-LLM talks to
+ * (OpenAI-compatible, Gemini native, Zhipu, Cloudflare Workers AI), for tests
+ * and benchmarks.
+ *
+ * Design: libmicrohttpd with an epoll thread pool. Every request is answered
+ * from its own data (no scenario file): the reply is "echo: " + the last user
+ * text (or what follows SIM-REPLY:), and the API key carries the faults to
+ * simulate ("k1+rpm=2+owner=acme"). Shared state (per-bucket counters,
+ * per-key stats, the in-memory request log) lives under one mutex.
+ *
+ * Delays never block a worker: a slow or hanging request suspends its
+ * connection (MHD_suspend_connection) and a timer thread resumes it when it
+ * is due; stream chunks are produced by a content-reader callback that
+ * suspends itself until the next chunk is due. On SIGINT/SIGTERM every
+ * suspended connection is resumed before the daemon stops.
+ *
+ * Self-contained on purpose: it only needs libmicrohttpd and libjq's jv.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jv.h>
+#include <microhttpd.h>
+
+#define PROG "llm-sim"
+#define SIM_MAX_BODY (8u << 20)        /* request bodies past this: 413 */
+#define SIM_LOG_KEEP 100000            /* lines kept for GET /_sim/requests */
+#define SIM_RPM_CAP 1000000            /* timestamps kept per bucket */
+#define SIM_HASH 4096
+#define SIM_MAX_SEGS 64                /* content chunks in a stream, at most */
+
+/* ---------- small helpers ---------- */
+
+struct sb {
+	char *p;
+	size_t len, cap;
+};
+
+static void
+die_nomem(void)
+{
+	static const char m[] = PROG ": out of memory\n";
+	if (write(2, m, sizeof m - 1) < 0) {
+		/* nothing more to do */
+	}
+	abort();
+}
+
+static void *
+xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+	if (!p)
+		die_nomem();
+	return p;
+}
+
+static void *
+xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (!p)
+		die_nomem();
+	return p;
+}
+
+static char *
+xstrndup(const char *s, size_t n)
+{
+	char *p = xmalloc(n + 1);
+	memcpy(p, s, n);
+	p[n] = 0;
+	return p;
+}
+
+static char *
+xstrdup(const char *s)
+{
+	return xstrndup(s, strlen(s));
+}
+
+static void
+sb_add(struct sb *b, const void *s, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		size_t c = b->cap ? b->cap : 256;
+		while (c < b->len + n + 1)
+			c *= 2;
+		b->p = xrealloc(b->p, c);
+		b->cap = c;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = 0;
+}
+
+static void
+sb_puts(struct sb *b, const char *s)
+{
+	sb_add(b, s, strlen(s));
+}
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Go duration as OpenAI writes it: "20ms", "1.5s", "6m0s", "1h2m3s". */
+static void
+go_dur(int64_t ms, char *out, size_t n)
+{
+	char sec[32];
+	long long h, m, s, f;
+
+	if (ms <= 0) {
+		snprintf(out, n, "0s");
+		return;
+	}
+	if (ms < 1000) {
+		snprintf(out, n, "%lldms", (long long)ms);
+		return;
+	}
+	h = ms / 3600000;
+	m = ms / 60000 % 60;
+	s = ms / 1000 % 60;
+	f = ms % 1000;
+	if (f) {
+		size_t l;
+		snprintf(sec, sizeof sec, "%lld.%03lld", s, f);
+		l = strlen(sec);
+		while (sec[l - 1] == '0')
+			sec[--l] = 0;
+	} else
+		snprintf(sec, sizeof sec, "%lld", s);
+	if (h)
+		snprintf(out, n, "%lldh%lldm%ss", h, m, sec);
+	else if (m)
+		snprintf(out, n, "%lldm%ss", m, sec);
+	else
+		snprintf(out, n, "%ss", sec);
+}
+
+/* jv helpers. jget borrows o and returns a new reference (maybe invalid). */
+static jv
+jget(jv o, const char *k)
+{
+	if (jv_get_kind(o) != JV_KIND_OBJECT)
+		return jv_invalid();
+	return jv_object_get(jv_copy(o), jv_string(k));
+}
+
+static jv
+jset(jv o, const char *k, jv v)
+{
+	return jv_object_set(o, jv_string(k), v);
+}
+
+/* Returns a malloc'd dump of v (consumed) and its length. */
+static char *
+jdump(jv v, size_t *lenp)
+{
+	jv s = jv_dump_string(v, 0);
+	const char *c = jv_string_value(s);
+	size_t n = strlen(c);
+	char *p = xstrndup(c, n);
+	jv_free(s);
+	if (lenp)
+		*lenp = n;
+	return p;
+}
+
+static int
+jbool(jv o, const char *k)
+{
+	jv v = jget(o, k);
+	int r = jv_get_kind(v) == JV_KIND_TRUE;
+	jv_free(v);
+	return r;
+}
+
+/* ---------- options and global state ---------- */
+
+static int opt_quiet;
+static unsigned opt_threads = 4;
+static int log_fd = -1;
+static atomic_int g_stopping;
+static atomic_int log_warned;
+static atomic_ullong g_seq;
+
+enum flavor { FL_OPENAI, FL_GEMINI, FL_ZHIPU, FL_CLOUDFLARE };
+static const char *const flavor_names[] = { "openai", "gemini", "zhipu", "cloudflare" };
+
+enum api {
+	API_NOTFOUND, API_CHAT, API_GEMINI, API_CFRUN, API_MODELS, API_GMODELS,
+	API_SIM_REQUESTS, API_SIM_STATS, API_SIM_RESET
+};
+
+/* A quota bucket (by key NAME or owner) or a stats entry (by key NAME). */
+struct bucket {
+	struct bucket *next, *order;
+	char *name;
+	/* bucket counters */
+	int64_t *ts;               /* ring of request times (rpm window) */
+	size_t ts_start, ts_n, ts_cap;
+	int track_rpm;
+	int64_t day;
+	long day_n;
+	long inflight;
+	long admitted;
+	/* stats */
+	long requests, ok, errors;
+};
+
+static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct bucket *bk_tab[SIM_HASH], *st_tab[SIM_HASH];
+static struct bucket *st_head, *st_tail;
+static long st_requests, st_ok, st_errors;
+static char **ring;
+static size_t ring_start, ring_n;
+
+static unsigned
+hash_str(const char *s)
+{
+	uint32_t h = 2166136261u;
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 16777619u;
+	return h % SIM_HASH;
+}
+
+/* Call with g_mu held. */
+static struct bucket *
+table_get(struct bucket **tab, const char *name, int stats)
+{
+	unsigned h = hash_str(name);
+	struct bucket *b;
+
+	for (b = tab[h]; b; b = b->next)
+		if (strcmp(b->name, name) == 0)
+			return b;
+	b = xmalloc(sizeof *b);
+	memset(b, 0, sizeof *b);
+	b->name = xstrdup(name);
+	b->next = tab[h];
+	tab[h] = b;
+	if (stats) {
+		if (st_tail)
+			st_tail->order = b;
+		else
+			st_head = b;
+		st_tail = b;
+	}
+	return b;
+}
+
+/* rpm window: drop entries older than 60 s. g_mu held. */
+static void
+rpm_prune(struct bucket *b, int64_t now)
+{
+	while (b->ts_n && b->ts[b->ts_start] <= now - 60000) {
+		b->ts_start = (b->ts_start + 1) % b->ts_cap;
+		b->ts_n--;
+	}
+}
+
+static void
+rpm_push(struct bucket *b, int64_t now)
+{
+	if (b->ts_n == b->ts_cap) {
+		if (b->ts_cap >= SIM_RPM_CAP) {
+			b->ts_start = (b->ts_start + 1) % b->ts_cap;
+			b->ts_n--;
+		} else {
+			size_t nc = b->ts_cap ? b->ts_cap * 2 : 16, i;
+			int64_t *nt = xmalloc(nc * sizeof *nt);
+			for (i = 0; i < b->ts_n; i++)
+				nt[i] = b->ts[(b->ts_start + i) % b->ts_cap];
+			free(b->ts);
+			b->ts = nt;
+			b->ts_cap = nc;
+			b->ts_start = 0;
+		}
+	}
+	b->ts[(b->ts_start + b->ts_n) % b->ts_cap] = now;
+	b->ts_n++;
+}
+
+/* ---------- timer: resumes suspended connections when due ---------- */
+
+struct tentry {
+	int64_t due;
+	struct MHD_Connection *c;
+};
+
+static struct {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct tentry *h;
+	size_t n, cap;
+	int stop;
+} tm = { .mu = PTHREAD_MUTEX_INITIALIZER };
+
+static void
+heap_push(struct tentry e)
+{
+	size_t i;
+	if (tm.n == tm.cap) {
+		tm.cap = tm.cap ? tm.cap * 2 : 64;
+		tm.h = xrealloc(tm.h, tm.cap * sizeof *tm.h);
+	}
+	i = tm.n++;
+	while (i > 0 && tm.h[(i - 1) / 2].due > e.due) {
+		tm.h[i] = tm.h[(i - 1) / 2];
+		i = (i - 1) / 2;
+	}
+	tm.h[i] = e;
+}
+
+static struct tentry
+heap_pop(void)
+{
+	struct tentry top = tm.h[0], last = tm.h[--tm.n];
+	size_t i = 0;
+
+	for (;;) {
+		size_t c = 2 * i + 1;
+		if (c >= tm.n)
+			break;
+		if (c + 1 < tm.n && tm.h[c + 1].due < tm.h[c].due)
+			c++;
+		if (tm.h[c].due >= last.due)
+			break;
+		tm.h[i] = tm.h[c];
+		i = c;
+	}
+	if (tm.n)
+		tm.h[i] = last;
+	return top;
+}
+
+/* Called right after MHD_suspend_connection(c): resume c at monotonic `due`
+ * (INT64_MAX: only at shutdown). */
+static void
+timer_add(struct MHD_Connection *c, int64_t due)
+{
+	int now_resume = 0;
+
+	pthread_mutex_lock(&tm.mu);
+	if (tm.stop)
+		now_resume = 1;
+	else {
+		heap_push((struct tentry){ due, c });
+		if (tm.h[0].c == c)
+			pthread_cond_signal(&tm.cv);
+	}
+	pthread_mutex_unlock(&tm.mu);
+	if (now_resume)
+		MHD_resume_connection(c);
+}
+
+static void *
+timer_main(void *arg)
+{
+	pthread_mutex_lock(&tm.mu);
+	while (!tm.stop) {
+		int64_t now = mono_ms();
+		if (tm.n && tm.h[0].due <= now) {
+			struct tentry e = heap_pop();
+			pthread_mutex_unlock(&tm.mu);
+			MHD_resume_connection(e.c);
+			pthread_mutex_lock(&tm.mu);
+		} else if (tm.n && tm.h[0].due != INT64_MAX) {
+			struct timespec ts;
+			int64_t due = tm.h[0].due;
+			ts.tv_sec = due / 1000;
+			ts.tv_nsec = (due % 1000) * 1000000;
+			pthread_cond_timedwait(&tm.cv, &tm.mu, &ts);
+		} else
+			pthread_cond_wait(&tm.cv, &tm.mu);
+	}
+	pthread_mutex_unlock(&tm.mu);
+	return NULL;
+}
+
+/* Stops the timer and resumes every connection still waiting on it. */
+static void
+timer_shutdown(pthread_t th)
+{
+	pthread_mutex_lock(&tm.mu);
+	tm.stop = 1;
+	pthread_cond_signal(&tm.cv);
+	pthread_mutex_unlock(&tm.mu);
+	pthread_join(th, NULL);
+	pthread_mutex_lock(&tm.mu);
+	while (tm.n) {
+		struct tentry e = heap_pop();
+		MHD_resume_connection(e.c);
+	}
+	pthread_mutex_unlock(&tm.mu);
+}
+
+/* ---------- faults encoded in the key ---------- */
+
+struct faults {
+	char *buf;                  /* copy of the key, cut at '+' */
+	const char *name, *owner;
+	int invalid, quota, credit, overload, model404, block, noschema;
+	int truncate, garbage, cut, reset, hang;
+	long rpm, rpd, retry, conc, status, context, slow, flaky, failafter;
+};
+
+static int
+num_arg(const char *v, long lo, long hi, long *out)
+{
+	char *end;
+	long n;
+
+	if (!v || !*v)
+		return -1;
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno || *end || n < lo || n > hi)
+		return -1;
+	*out = n;
+	return 0;
+}
+
+/* Parses "NAME+fault+fault=arg..."; on error writes a message and returns -1. */
+static int
+parse_faults(const char *key, struct faults *f, char *err, size_t errlen)
+{
+	static const struct {
+		const char *name;
+		size_t off;     /* offset of the int flag or long value */
+		int has_arg;
+		long lo, hi;
+	} tab[] = {
+#define FLAG(n) { #n, offsetof(struct faults, n), 0, 0, 0 }
+#define NUM(n, lo, hi) { #n, offsetof(struct faults, n), 1, lo, hi }
+		FLAG(invalid), FLAG(quota), FLAG(credit), FLAG(overload),
+		FLAG(model404), FLAG(block), FLAG(noschema), FLAG(truncate),
+		FLAG(garbage), FLAG(cut), FLAG(reset), FLAG(hang),
+		NUM(rpm, 0, 100000000), NUM(rpd, 0, 1000000000),
+		NUM(retry, 0, 86400), NUM(conc, 0, 1000000),
+		NUM(status, 100, 599), NUM(context, 0, 1000000000),
+		NUM(slow, 0, 3600000), NUM(flaky, 1, 1000000000),
+		NUM(failafter, 0, 1000000000),
+#undef FLAG
+#undef NUM
+	};
+	char *p, *item;
+	size_t i;
+
+	memset(f, 0, sizeof *f);
+	f->rpm = f->rpd = f->retry = f->conc = f->status = f->context = -1;
+	f->slow = f->flaky = f->failafter = -1;
+	f->buf = xstrdup(key);
+	p = f->buf;
+	/* '+' may arrive as ' ' when the key came in a query string */
+	item = p + strcspn(p, "+ ");
+	f->name = p;
+	if (!*item)
+		return 0;
+	*item++ = 0;
+	while (item) {
+		char *next = item + strcspn(item, "+ "), *eq;
+		if (*next)
+			*next++ = 0;
+		else
+			next = NULL;
+		eq = strchr(item, '=');
+		if (eq)
+			*eq++ = 0;
+		if (*item == 0) {
+			item = next;
+			continue;
+		}
+		if (strcmp(item, "owner") == 0) {
+			if (!eq || !*eq) {
+				snprintf(err, errlen, "fault 'owner' needs a value");
+				return -1;
+			}
+			f->owner = eq;
+			item = next;
+			continue;
+		}
+		for (i = 0; i < sizeof tab / sizeof tab[0]; i++)
+			if (strcmp(item, tab[i].name) == 0)
+				break;
+		if (i == sizeof tab / sizeof tab[0]) {
+			snprintf(err, errlen, "unknown fault '%.40s' in the key", item);
+			return -1;
+		}
+		if (tab[i].has_arg) {
+			long v;
+			if (num_arg(eq, tab[i].lo, tab[i].hi, &v) < 0) {
+				snprintf(err, errlen, "fault '%s' needs a number in %ld..%ld",
+				    tab[i].name, tab[i].lo, tab[i].hi);
+				return -1;
+			}
+			*(long *)(void *)((char *)f + tab[i].off) = v;
+		} else {
+			if (eq) {
+				snprintf(err, errlen, "fault '%s' takes no value", tab[i].name);
+				return -1;
+			}
+			*(int *)(void *)((char *)f + tab[i].off) = 1;
+		}
+		item = next;
+	}
+	return 0;
+}
+
+/* ---------- per-request state ---------- */
+
+enum phase { PH_NEW, PH_BODY, PH_SLOW, PH_HANG, PH_DONE };
+
+struct req {
+	enum phase phase;
+	char *query;                /* raw query string, or NULL */
+	struct sb body;
+	int too_large;
+	size_t body_total;
+	struct MHD_Response *resp;  /* held back while a slow answer waits */
+	unsigned status;
+	struct bucket *conc_b;      /* in-flight count to release */
+};
+
+/* A stream body: segments sent as they fall due. Owned by the response. */
+struct stream {
+	struct MHD_Connection *c;
+	struct {
+		char *p;
+		size_t len;
+		int64_t due;        /* monotonic ms */
+	} seg[SIM_MAX_SEGS + 8];
+	size_t nseg, i, off;
+};
+
+/* What to answer. */
+struct answer {
+	unsigned status;
+	jv body;                    /* JSON body, or invalid */
+	char *raw;                  /* or a raw body */
+	size_t rawlen;
+	const char *ctype;
+	struct {
+		char name[40], val[64];
+	} hdr[8];
+	int nhdr;
+	int sse;                    /* raw holds an SSE body split in segs */
+	struct sb sse_segs[SIM_MAX_SEGS + 8];
+	size_t nsegs;
+	const char *fault;          /* for the log */
+	int reset, hang;
+	long slow;
+};
+
+static void
+add_hdr(struct answer *a, const char *name, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (a->nhdr >= 8)
+		return;
+	snprintf(a->hdr[a->nhdr].name, sizeof a->hdr[0].name, "%s", name);
+	va_start(ap, fmt);
+	vsnprintf(a->hdr[a->nhdr].val, sizeof a->hdr[0].val, fmt, ap);
+	va_end(ap);
+	a->nhdr++;
+}
+
+/* Context of one provider request. */
+struct ctx {
+	enum flavor fl;
+	enum api api;
+	const char *path, *method, *query;
+	char *model;
+	const char *key;            /* full key string, or NULL */
+	const char *auth;           /* how the key came */
+	unsigned long long seq;
+	int64_t now;
+	jv req;                     /* parsed body (or invalid) */
+	int stream, include_usage;
+	struct faults f;
+	/* extracted conversation */
+	struct sb all, last;
+	int has_user;
+	char *reply;
+	long ptok, ctok;
+};
+
+/* ---------- error bodies ---------- */
+
+enum ekind {
+	E_NOKEY, E_INVALID, E_RPM, E_CONC, E_RPD, E_CREDIT, E_OVERLOAD, E_STATUS,
+	E_MODEL404, E_CONTEXT, E_NOSCHEMA, E_BADJSON, E_BADREQ, E_TOOLARGE,
+	E_BADKEY, E_NOTFOUND, E_JSONMODE, E_BLOCK
+};
+
+struct einfo {
+	long limit;
+	int64_t wait_ms;
+	int status;
+	long tokens, max_tokens;
+	const char *msg;
+};
+
+static const char *
+model_or(struct ctx *x, const char *dflt)
+{
+	return x->model && *x->model ? x->model : dflt;
+}
+
+static void
+fake_uuid(struct ctx *x, char *out, size_t n)
+{
+	snprintf(out, n, "%08llx-51a1-4c0d-8e5e-%012llx",
+	    (unsigned long long)(x->now / 1000) & 0xffffffffULL, x->seq);
+}
+
+static jv
+oai_err(const char *msg, const char *type, jv param, jv code)
+{
+	jv e = jv_object();
+	e = jset(e, "message", jv_string(msg));
+	e = jset(e, "type", jv_string(type));
+	e = jset(e, "param", param);
+	e = jset(e, "code", code);
+	return jset(jv_object(), "error", e);
+}
+
+static jv
+g_err(int code, const char *msg, const char *status)
+{
+	jv e = jv_object();
+	e = jset(e, "code", jv_number(code));
+	e = jset(e, "message", jv_string(msg));
+	e = jset(e, "status", jv_string(status));
+	return jset(jv_object(), "error", e);
+}
+
+static jv
+z_err(const char *code, const char *msg, struct ctx *x)
+{
+	char id[64];
+	jv e = jv_object();
+	e = jset(e, "code", jv_string(code));
+	e = jset(e, "message", jv_string(msg));
+	snprintf(id, sizeof id, "sim%016llx", x->seq);
+	return jset(jset(jv_object(), "error", e), "request_id", jv_string(id));
+}
+
+static jv
+cf_err(int code, const char *msg, int result_null)
+{
+	jv o = jv_object(), e = jv_object();
+	o = jset(o, "result", result_null ? jv_null() : jv_object());
+	o = jset(o, "success", jv_false());
+	e = jset(e, "code", jv_number(code));
+	e = jset(e, "message", jv_string(msg));
+	o = jset(o, "errors", jv_array_append(jv_array(), e));
+	return jset(o, "messages", jv_array());
+}
+
+static const char *
+g_status_name(int st)
+{
+	switch (st) {
+	case 400: return "INVALID_ARGUMENT";
+	case 401: return "UNAUTHENTICATED";
+	case 403: return "PERMISSION_DENIED";
+	case 404: return "NOT_FOUND";
+	case 409: return "ABORTED";
+	case 429: return "RESOURCE_EXHAUSTED";
+	case 499: return "CANCELLED";
+	case 500: return "INTERNAL";
+	case 501: return "UNIMPLEMENTED";
+	case 503: return "UNAVAILABLE";
+	case 408: case 504: return "DEADLINE_EXCEEDED";
+	default: return st >= 500 ? "UNKNOWN" : "FAILED_PRECONDITION";
+	}
+}
+
+/* Gemini's 429 with Help, QuotaFailure and RetryInfo details. */
+static jv
+g_quota(struct ctx *x, int daily, long limit, int64_t wait_ms)
+{
+	char msg[1024], dims[64];
+	const char *model = model_or(x, "gemini-2.5-flash");
+	jv e = jv_object(), details = jv_array(), v, q;
+	long long ws = (wait_ms + 999) / 1000;
+
+	snprintf(msg, sizeof msg,
+	    "You exceeded your current quota, please check your plan and billing details. "
+	    "For more information on this error, head to: https://ai.google.dev/gemini-api/docs/rate-limits. "
+	    "To monitor your current usage, head to: https://ai.dev/rate-limit. \n"
+	    "* Quota exceeded for metric: generativelanguage.googleapis.com/generate_content_free_tier_requests, "
+	    "limit: %ld, model: %s\nPlease retry in %lld.%02llds.",
+	    limit, model, (long long)(wait_ms / 1000), (long long)(wait_ms % 1000 / 10));
+	e = jset(e, "code", jv_number(429));
+	e = jset(e, "message", jv_string(msg));
+	e = jset(e, "status", jv_string("RESOURCE_EXHAUSTED"));
+	v = jv_object();
+	v = jset(v, "@type", jv_string("type.googleapis.com/google.rpc.Help"));
+	v = jset(v, "links", jv_array_append(jv_array(),
+	    jset(jset(jv_object(), "description", jv_string("Learn more about Gemini API quotas")),
+	    "url", jv_string("https://ai.google.dev/gemini-api/docs/rate-limits"))));
+	details = jv_array_append(details, v);
+	q = jv_object();
+	q = jset(q, "quotaMetric", jv_string("generativelanguage.googleapis.com/generate_content_free_tier_requests"));
+	q = jset(q, "quotaId", jv_string(daily ? "GenerateRequestsPerDayPerProjectPerModel-FreeTier"
+	    : "GenerateRequestsPerMinutePerProjectPerModel-FreeTier"));
+	q = jset(q, "quotaDimensions", jset(jset(jv_object(), "location", jv_string("global")),
+	    "model", jv_string(model)));
+	snprintf(dims, sizeof dims, "%ld", limit);
+	q = jset(q, "quotaValue", jv_string(dims));
+	v = jv_object();
+	v = jset(v, "@type", jv_string("type.googleapis.com/google.rpc.QuotaFailure"));
+	v = jset(v, "violations", jv_array_append(jv_array(), q));
+	details = jv_array_append(details, v);
+	v = jv_object();
+	v = jset(v, "@type", jv_string("type.googleapis.com/google.rpc.RetryInfo"));
+	snprintf(dims, sizeof dims, "%llds", ws);
+	v = jset(v, "retryDelay", jv_string(dims));
+	details = jv_array_append(details, v);
+	e = jset(e, "details", details);
+	return jset(jv_object(), "error", e);
+}
+
+static void
+oai_ratelimit_headers(struct answer *a, long limit, long remaining, int64_t wait_ms)
+{
+	char d[32];
+
+	go_dur(wait_ms, d, sizeof d);
+	add_hdr(a, "retry-after", "%lld", (long long)((wait_ms + 999) / 1000));
+	add_hdr(a, "x-ratelimit-limit-requests", "%ld", limit);
+	add_hdr(a, "x-ratelimit-remaining-requests", "%ld", remaining);
+	add_hdr(a, "x-ratelimit-reset-requests", "%s", d);
+}
+
+static void
+make_error(struct ctx *x, enum ekind k, const struct einfo *ei, struct answer *a)
+{
+	char msg[1024], d[32], uuid[64];
+	const char *model;
+
+	fake_uuid(x, uuid, sizeof uuid);
+	a->ctype = "application/json";
+	go_dur(ei->wait_ms, d, sizeof d);
+
+	switch (x->fl) {
+	case FL_OPENAI:
+		model = model_or(x, "gpt-4o-mini");
+		switch (k) {
+		case E_NOKEY:
+			a->status = 401;
+			a->body = oai_err("You didn't provide an API key. You need to provide your API key in an "
+			    "Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY), or as the "
+			    "password field (with blank username) if you're accessing the API from your browser and are "
+			    "prompted for a username. You can obtain an API key from https://platform.openai.com/account/api-keys.",
+			    "invalid_request_error", jv_null(), jv_null());
+			return;
+		case E_INVALID: {
+			char mask[32];
+			size_t kl = strlen(x->key);
+			if (kl >= 8)
+				snprintf(mask, sizeof mask, "%.3s***%s", x->key, x->key + kl - 3);
+			else
+				snprintf(mask, sizeof mask, "***");
+			snprintf(msg, sizeof msg, "Incorrect API key provided: %s. You can find your API key at "
+			    "https://platform.openai.com/account/api-keys.", mask);
+			a->status = 401;
+			a->body = oai_err(msg, "invalid_request_error", jv_null(), jv_string("invalid_api_key"));
+			return;
+		}
+		case E_RPM: case E_CONC:
+			snprintf(msg, sizeof msg, "Rate limit reached for %s in organization org-llmsim on requests per "
+			    "min (RPM): Limit %ld, Used %ld, Requested 1. Please try again in %s. Visit "
+			    "https://platform.openai.com/account/rate-limits to learn more.", model, ei->limit, ei->limit, d);
+			a->status = 429;
+			a->body = oai_err(msg, "requests", jv_null(), jv_string("rate_limit_exceeded"));
+			oai_ratelimit_headers(a, ei->limit, 0, ei->wait_ms);
+			return;
+		case E_RPD:
+			snprintf(msg, sizeof msg, "Rate limit reached for %s in organization org-llmsim on requests per "
+			    "day (RPD): Limit %ld, Used %ld, Requested 1. Please try again in %s. Visit "
+			    "https://platform.openai.com/account/rate-limits to learn more.", model, ei->limit, ei->limit, d);
+			a->status = 429;
+			a->body = oai_err(msg, "requests", jv_null(), jv_string("rate_limit_exceeded"));
+			oai_ratelimit_headers(a, ei->limit, 0, ei->wait_ms);
+			return;
+		case E_CREDIT:
+			a->status = 429;
+			a->body = oai_err("You exceeded your current quota, please check your plan and billing details. "
+			    "For more information on this error, read the docs: "
+			    "https://platform.openai.com/docs/guides/error-codes/api-errors.",
+			    "insufficient_quota", jv_null(), jv_string("insufficient_quota"));
+			return;
+		case E_OVERLOAD:
+			a->status = 503;
+			a->body = oai_err("The engine is currently overloaded, please try again later",
+			    "server_error", jv_null(), jv_null());
+			return;
+		case E_STATUS:
+			a->status = (unsigned)ei->status;
+			if (ei->status >= 500) {
+				a->body = oai_err("The server had an error while processing your request. Sorry about that!",
+				    "server_error", jv_null(), jv_null());
+			} else {
+				snprintf(msg, sizeof msg, "llm-sim: simulated HTTP %d error", ei->status);
+				a->body = oai_err(msg, "invalid_request_error", jv_null(), jv_null());
+			}
+			return;
+		case E_MODEL404:
+			snprintf(msg, sizeof msg, "The model `%s` does not exist or you do not have access to it.", model);
+			a->status = 404;
+			a->body = oai_err(msg, "invalid_request_error", jv_null(), jv_string("model_not_found"));
+			return;
+		case E_CONTEXT:
+			snprintf(msg, sizeof msg, "This model's maximum context length is %ld tokens. However, your "
+			    "messages resulted in %ld tokens. Please reduce the length of the messages.",
+			    ei->max_tokens, ei->tokens);
+			a->status = 400;
+			a->body = oai_err(msg, "invalid_request_error", jv_string("messages"),
+			    jv_string("context_length_exceeded"));
+			return;
+		case E_NOSCHEMA:
+			a->status = 400;
+			a->body = oai_err("response_format json_schema is not supported for this model",
+			    "invalid_request_error", jv_string("response_format"), jv_null());
+			return;
+		case E_BADJSON:
+			a->status = 400;
+			a->body = oai_err("We could not parse the JSON body of your request. (HINT: This likely means you "
+			    "aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was "
+			    "sent was not valid JSON. If you have trouble figuring out how to fix this, please contact us "
+			    "through our help center at help.openai.com.)", "invalid_request_error", jv_null(), jv_null());
+			return;
+		case E_BADREQ: case E_BADKEY: case E_JSONMODE: case E_BLOCK:
+			a->status = 400;
+			a->body = oai_err(ei->msg, "invalid_request_error", jv_null(), jv_null());
+			return;
+		case E_TOOLARGE:
+			snprintf(msg, sizeof msg, "Request too large: the body is over the limit of %u bytes.", SIM_MAX_BODY);
+			a->status = 413;
+			a->body = oai_err(msg, "invalid_request_error", jv_null(), jv_string("request_too_large"));
+			return;
+		case E_NOTFOUND:
+			snprintf(msg, sizeof msg, "Invalid URL (%s %s)", x->method, x->path);
+			a->status = 404;
+			a->body = oai_err(msg, "invalid_request_error", jv_null(), jv_null());
+			return;
+		}
+		break;
+
+	case FL_GEMINI:
+		model = model_or(x, "gemini-2.5-flash");
+		switch (k) {
+		case E_NOKEY:
+			a->status = 403;
+			a->body = g_err(403, "Method doesn't allow unregistered callers (callers without established "
+			    "identity). Please use API key or other form of API consumer identity to call this API.",
+			    "PERMISSION_DENIED");
+			return;
+		case E_INVALID: {
+			jv e = jv_object(), det = jv_array(), v;
+			const char *m = "API key not valid. Please pass a valid API key.";
+			e = jset(e, "code", jv_number(400));
+			e = jset(e, "message", jv_string(m));
+			e = jset(e, "status", jv_string("INVALID_ARGUMENT"));
+			v = jv_object();
+			v = jset(v, "@type", jv_string("type.googleapis.com/google.rpc.ErrorInfo"));
+			v = jset(v, "reason", jv_string("API_KEY_INVALID"));
+			v = jset(v, "domain", jv_string("googleapis.com"));
+			v = jset(v, "metadata", jset(jv_object(), "service", jv_string("generativelanguage.googleapis.com")));
+			det = jv_array_append(det, v);
+			v = jv_object();
+			v = jset(v, "@type", jv_string("type.googleapis.com/google.rpc.LocalizedMessage"));
+			v = jset(v, "locale", jv_string("en-US"));
+			v = jset(v, "message", jv_string(m));
+			det = jv_array_append(det, v);
+			e = jset(e, "details", det);
+			a->status = 400;
+			a->body = jset(jv_object(), "error", e);
+			return;
+		}
+		case E_RPM: case E_CONC:
+			a->status = 429;
+			a->body = g_quota(x, 0, ei->limit, ei->wait_ms);
+			return;
+		case E_RPD: case E_CREDIT:
+			a->status = 429;
+			a->body = g_quota(x, 1, ei->limit, ei->wait_ms);
+			return;
+		case E_OVERLOAD:
+			a->status = 503;
+			a->body = g_err(503, "The model is overloaded. Please try again later.", "UNAVAILABLE");
+			return;
+		case E_STATUS:
+			a->status = (unsigned)ei->status;
+			if (ei->status >= 500)
+				snprintf(msg, sizeof msg, "An internal error has occurred. Please retry or report in "
+				    "https://developers.generativeai.google/guide/troubleshooting");
+			else
+				snprintf(msg, sizeof msg, "llm-sim: simulated HTTP %d error", ei->status);
+			a->body = g_err(ei->status, msg, g_status_name(ei->status));
+			return;
+		case E_MODEL404:
+			snprintf(msg, sizeof msg, "models/%s is not found for API version v1beta, or is not supported "
+			    "for generateContent. Call ListModels to see the list of available models and their "
+			    "supported methods.", model);
+			a->status = 404;
+			a->body = g_err(404, msg, "NOT_FOUND");
+			return;
+		case E_CONTEXT:
+			snprintf(msg, sizeof msg, "The input token count (%ld) exceeds the maximum number of tokens "
+			    "allowed (%ld).", ei->tokens, ei->max_tokens);
+			a->status = 400;
+			a->body = g_err(400, msg, "INVALID_ARGUMENT");
+			return;
+		case E_NOSCHEMA:
+			snprintf(msg, sizeof msg, "responseSchema (structured output) is not supported for models/%s.", model);
+			a->status = 400;
+			a->body = g_err(400, msg, "INVALID_ARGUMENT");
+			return;
+		case E_BADJSON:
+			a->status = 400;
+			a->body = g_err(400, "Invalid JSON payload received. Unexpected token.", "INVALID_ARGUMENT");
+			return;
+		case E_BADREQ: case E_BADKEY: case E_JSONMODE: case E_BLOCK:
+			a->status = 400;
+			a->body = g_err(400, ei->msg, "INVALID_ARGUMENT");
+			return;
+		case E_TOOLARGE:
+			snprintf(msg, sizeof msg, "Request payload size exceeds the limit: %u bytes.", SIM_MAX_BODY);
+			a->status = 413;
+			a->body = g_err(413, msg, "INVALID_ARGUMENT");
+			return;
+		case E_NOTFOUND:
+			snprintf(msg, sizeof msg, "Requested entity was not found: %s %s", x->method, x->path);
+			a->status = 404;
+			a->body = g_err(404, msg, "NOT_FOUND");
+			return;
+		}
+		break;
+
+	case FL_ZHIPU:
+		switch (k) {
+		case E_NOKEY:
+			a->status = 401;
+			a->body = z_err("1001", "Header中未收到Authentication参数，无法进行身份验证。", x);
+			return;
+		case E_INVALID:
+			a->status = 401;
+			a->body = z_err("1000", "身份验证失败。", x);
+			return;
+		case E_RPM:
+			a->status = 429;
+			a->body = z_err("1302", "您的账户已达到速率限制，请您控制请求频率", x);
+			return;
+		case E_CONC:
+			a->status = 429;
+			a->body = z_err("1302", "您当前使用该API的并发数过高，请降低并发，或联系客服增加限额。", x);
+			return;
+		case E_RPD:
+			a->status = 429;
+			a->body = z_err("1304", "该 API 已达今日调用次数限额，如有更多需求，请联系客服购买。", x);
+			return;
+		case E_CREDIT:
+			a->status = 429;
+			a->body = z_err("1113", "余额不足或无可用资源包,请充值。", x);
+			return;
+		case E_OVERLOAD:
+			a->status = 429;
+			a->body = z_err("1305", "该模型当前访问量过大，请您稍后再试", x);
+			return;
+		case E_STATUS:
+			a->status = (unsigned)ei->status;
+			if (ei->status >= 500)
+				a->body = z_err("500", "内部错误。", x);
+			else if (ei->status == 429)
+				a->body = z_err("1302", "您的账户已达到速率限制，请您控制请求频率", x);
+			else if (ei->status == 401)
+				a->body = z_err("1000", "身份验证失败。", x);
+			else
+				a->body = z_err("1210", "API 调用参数有误，请检查文档。", x);
+			return;
+		case E_MODEL404:
+			a->status = 400;
+			a->body = z_err("1211", "模型不存在，请检查模型代码。", x);
+			return;
+		case E_CONTEXT:
+			snprintf(msg, sizeof msg, "Prompt 超长：输入 %ld tokens，超过模型上限 %ld。", ei->tokens, ei->max_tokens);
+			a->status = 400;
+			a->body = z_err("1261", msg, x);
+			return;
+		case E_BLOCK:
+			a->status = 400;
+			a->body = z_err("1301", "系统检测到输入或生成内容可能包含不安全或敏感内容，请您避免输入易产生敏感内容的提示语，感谢您的配合。", x);
+			return;
+		case E_NOSCHEMA:
+			a->status = 400;
+			a->body = z_err("1210", "API 调用参数有误，请检查文档。response_format json_schema is not supported for this model", x);
+			return;
+		case E_BADJSON:
+			a->status = 400;
+			a->body = z_err("1210", "API 调用参数有误，请检查文档。请求体不是合法的 JSON", x);
+			return;
+		case E_BADREQ: case E_BADKEY: case E_JSONMODE:
+			snprintf(msg, sizeof msg, "API 调用参数有误，请检查文档。%s", ei->msg);
+			a->status = 400;
+			a->body = z_err("1210", msg, x);
+			return;
+		case E_TOOLARGE:
+			a->status = 413;
+			a->body = z_err("1210", "API 调用参数有误，请检查文档。请求体过大", x);
+			return;
+		case E_NOTFOUND: {
+			jv o = jv_object();
+			o = jset(o, "timestamp", jv_number((double)x->now));
+			o = jset(o, "status", jv_number(404));
+			o = jset(o, "error", jv_string("Not Found"));
+			o = jset(o, "path", jv_string(x->path));
+			a->status = 404;
+			a->body = o;
+			return;
+		}
+		}
+		break;
+
+	case FL_CLOUDFLARE:
+		model = model_or(x, "@cf/meta/llama-3.1-8b-instruct");
+		switch (k) {
+		case E_NOKEY: case E_INVALID:
+			a->status = 401;
+			a->body = cf_err(10000, "Authentication error", 1);
+			return;
+		case E_RPM: case E_CONC:
+			a->status = 429;
+			a->body = cf_err(971, "Please wait and consider throttling your request speed", 1);
+			add_hdr(a, "Retry-After", "%lld", (long long)((ei->wait_ms + 999) / 1000));
+			return;
+		case E_RPD: case E_CREDIT:
+			snprintf(msg, sizeof msg, "AiError: AiError: You have used up your daily free allocation of 10,000 "
+			    "neurons. Please upgrade to Cloudflare's Workers Paid plan if you would like to continue "
+			    "usage. (%s)", uuid);
+			a->status = 429;
+			a->body = cf_err(3036, msg, 0);
+			return;
+		case E_OVERLOAD:
+			snprintf(msg, sizeof msg, "AiError: AiError: Capacity temporarily exceeded, please try again. (%s)", uuid);
+			a->status = 429;
+			a->body = cf_err(3040, msg, 0);
+			return;
+		case E_STATUS: {
+			int st = ei->status, code;
+			const char *m;
+			switch (st) {
+			case 400: code = 3003; m = "Request is missing headers or body"; break;
+			case 401: case 403: code = 10000; m = "Authentication error"; break;
+			case 404: code = 3042; m = "The model name is invalid"; break;
+			case 408: code = 3007; m = "Request timeout"; break;
+			case 413: code = 3006; m = "Request is too large"; break;
+			case 429: code = 3040; m = "Capacity temporarily exceeded, please try again."; break;
+			default: code = 3043; m = "Internal server error"; break;
+			}
+			snprintf(msg, sizeof msg, "AiError: AiError: %s (%s)", m, uuid);
+			a->status = (unsigned)st;
+			a->body = cf_err(code, msg, 0);
+			return;
+		}
+		case E_MODEL404:
+			snprintf(msg, sizeof msg, "No such model %s or task", model);
+			a->status = 400;
+			a->body = cf_err(5007, msg, 0);
+			return;
+		case E_CONTEXT:
+			snprintf(msg, sizeof msg, "AiError: Ai: The estimated number of input and maximum output tokens "
+			    "(%ld) exceeded this model context window limit (%ld). (%s)", ei->tokens, ei->max_tokens, uuid);
+			a->status = 413;
+			a->body = cf_err(3006, msg, 0);
+			return;
+		case E_NOSCHEMA:
+			snprintf(msg, sizeof msg, "AiError: Bad input: response_format json_schema is not supported for "
+			    "this model (%s)", uuid);
+			a->status = 400;
+			a->body = cf_err(5006, msg, 0);
+			return;
+		case E_JSONMODE:
+			snprintf(msg, sizeof msg, "AiError: AiError: JSON Mode couldn't be met (%s)", uuid);
+			a->status = 400;
+			a->body = cf_err(5006, msg, 0);
+			return;
+		case E_BADJSON:
+			a->status = 400;
+			a->body = cf_err(3003, "Request is missing headers or body: the body is not valid JSON", 0);
+			return;
+		case E_BADREQ: case E_BADKEY: case E_BLOCK:
+			snprintf(msg, sizeof msg, "AiError: Bad input: %s", ei->msg);
+			a->status = 400;
+			a->body = cf_err(5006, msg, 0);
+			return;
+		case E_TOOLARGE:
+			a->status = 413;
+			a->body = cf_err(3006, "Request is too large", 0);
+			return;
+		case E_NOTFOUND:
+			snprintf(msg, sizeof msg, "Could not route to %s, perhaps your object identifier is invalid?", x->path);
+			a->status = 404;
+			a->body = cf_err(7003, msg, 1);
+			return;
+		}
+		break;
+	}
+}
+
+/* ---------- reading the request ---------- */
+
+/* Appends the text of an OpenAI-style content (string or parts). */
+static void
+content_text(jv c, struct sb *out)
+{
+	if (jv_get_kind(c) == JV_KIND_STRING) {
+		sb_puts(out, jv_string_value(c));
+	} else if (jv_get_kind(c) == JV_KIND_ARRAY) {
+		int i, n = jv_array_length(jv_copy(c));
+		for (i = 0; i < n; i++) {
+			jv e = jv_array_get(jv_copy(c), i), t;
+			if (jv_get_kind(e) == JV_KIND_STRING)
+				sb_puts(out, jv_string_value(e));
+			else {
+				t = jget(e, "text");
+				if (jv_get_kind(t) == JV_KIND_STRING)
+					sb_puts(out, jv_string_value(t));
+				jv_free(t);
+			}
+			jv_free(e);
+		}
+	}
+}
+
+/* Gemini parts[].text, joined. */
+static void
+parts_text(jv content, struct sb *out)
+{
+	jv parts = jget(content, "parts");
+	content_text(parts, out);
+	jv_free(parts);
+}
+
+/* Fills x->all / x->last from the request; -1 with msg when the shape is wrong. */
+static int
+read_conversation(struct ctx *x, const char **msg)
+{
+	jv msgs;
+	int i, n;
+
+	if (jv_get_kind(x->req) != JV_KIND_OBJECT) {
+		*msg = "the request body must be a JSON object";
+		return -1;
+	}
+	if (x->api == API_GEMINI) {
+		jv si = jget(x->req, "systemInstruction"), cs;
+		if (!jv_is_valid(si)) {
+			jv_free(si);
+			si = jget(x->req, "system_instruction");
+		}
+		parts_text(si, &x->all);
+		jv_free(si);
+		cs = jget(x->req, "contents");
+		if (jv_get_kind(cs) != JV_KIND_ARRAY || jv_array_length(jv_copy(cs)) == 0) {
+			jv_free(cs);
+			*msg = "* GenerateContentRequest.contents: contents is not specified";
+			return -1;
+		}
+		n = jv_array_length(jv_copy(cs));
+		for (i = 0; i < n; i++) {
+			jv c = jv_array_get(jv_copy(cs), i), role = jget(c, "role");
+			struct sb t = { 0 };
+			parts_text(c, &t);
+			if (t.len)
+				sb_add(&x->all, t.p, t.len);
+			if (jv_get_kind(role) != JV_KIND_STRING || strcmp(jv_string_value(role), "user") == 0) {
+				x->last.len = 0;
+				sb_add(&x->last, t.p ? t.p : "", t.len);
+				x->has_user = 1;
+			}
+			free(t.p);
+			jv_free(role);
+			jv_free(c);
+		}
+		jv_free(cs);
+		return 0;
+	}
+	if (x->api == API_CFRUN) {
+		jv p = jget(x->req, "prompt");
+		if (jv_get_kind(p) == JV_KIND_STRING) {
+			sb_puts(&x->all, jv_string_value(p));
+			sb_puts(&x->last, jv_string_value(p));
+			x->has_user = 1;
+			jv_free(p);
+			return 0;
+		}
+		jv_free(p);
+	}
+	msgs = jget(x->req, "messages");
+	if (jv_get_kind(msgs) != JV_KIND_ARRAY || jv_array_length(jv_copy(msgs)) == 0) {
+		jv_free(msgs);
+		*msg = x->api == API_CFRUN ? "Error: oneOf at '/' not met, 0 matches (need prompt or messages)"
+		    : "Missing required parameter: 'messages'.";
+		return -1;
+	}
+	n = jv_array_length(jv_copy(msgs));
+	for (i = 0; i < n; i++) {
+		jv m = jv_array_get(jv_copy(msgs), i), role = jget(m, "role"), c = jget(m, "content");
+		struct sb t = { 0 };
+		content_text(c, &t);
+		if (t.len)
+			sb_add(&x->all, t.p, t.len);
+		if (jv_get_kind(role) == JV_KIND_STRING && strcmp(jv_string_value(role), "user") == 0) {
+			x->last.len = 0;
+			sb_add(&x->last, t.p ? t.p : "", t.len);
+			x->has_user = 1;
+		}
+		free(t.p);
+		jv_free(role);
+		jv_free(c);
+		jv_free(m);
+	}
+	jv_free(msgs);
+	if (x->api == API_CHAT) {
+		jv model = jget(x->req, "model");
+		int ok = jv_get_kind(model) == JV_KIND_STRING;
+		jv_free(model);
+		if (!ok) {
+			*msg = "you must provide a model parameter";
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Does the request ask for a schema-constrained answer? */
+static int
+has_schema(struct ctx *x)
+{
+	int r = 0;
+	if (x->api == API_GEMINI) {
+		jv gc = jget(x->req, "generationConfig"), s;
+		if (!jv_is_valid(gc)) {
+			jv_free(gc);
+			gc = jget(x->req, "generation_config");
+		}
+		s = jget(gc, "responseSchema");
+		r |= jv_is_valid(s) && jv_get_kind(s) != JV_KIND_NULL;
+		jv_free(s);
+		s = jget(gc, "responseJsonSchema");
+		r |= jv_is_valid(s) && jv_get_kind(s) != JV_KIND_NULL;
+		jv_free(s);
+		s = jget(gc, "response_schema");
+		r |= jv_is_valid(s) && jv_get_kind(s) != JV_KIND_NULL;
+		jv_free(s);
+		s = jget(gc, "response_json_schema");
+		r |= jv_is_valid(s) && jv_get_kind(s) != JV_KIND_NULL;
+		jv_free(s);
+		jv_free(gc);
+	} else {
+		jv rf = jget(x->req, "response_format"), t = jget(rf, "type");
+		r = jv_get_kind(t) == JV_KIND_STRING && strcmp(jv_string_value(t), "json_schema") == 0;
+		jv_free(t);
+		jv_free(rf);
+	}
+	return r;
+}
+
+/* Cloudflare native JSON mode: response_format of type json_schema/json_object. */
+static int
+cf_json_mode(struct ctx *x)
+{
+	jv rf = jget(x->req, "response_format"), t = jget(rf, "type");
+	int r = jv_get_kind(t) == JV_KIND_STRING && (strcmp(jv_string_value(t), "json_schema") == 0
+	    || strcmp(jv_string_value(t), "json_object") == 0);
+	jv_free(t);
+	jv_free(rf);
+	return r;
+}
+
+static void
+make_reply(struct ctx *x)
+{
+	const char *u = x->last.p ? x->last.p : "", *m = strstr(u, "SIM-REPLY:");
+
+	if (m) {
+		m += strlen("SIM-REPLY:");
+		if (*m == ' ')
+			m++;
+		x->reply = xstrdup(m);
+	} else {
+		size_t n = strlen(u);
+		x->reply = xmalloc(n + 7);
+		memcpy(x->reply, "echo: ", 6);
+		memcpy(x->reply + 6, u, n + 1);
+	}
+	x->ptok = (long)((x->all.len + 3) / 4);
+	x->ctok = (long)((strlen(x->reply) + 3) / 4);
+}
+
+/* Splits text into 2..SIM_MAX_SEGS pieces on word starts (UTF-8 safe). */
+static size_t
+split_pieces(const char *s, size_t cut[SIM_MAX_SEGS + 1])
+{
+	size_t n = strlen(s), k = 0, i, target = n / SIM_MAX_SEGS + 1, last = 0;
+
+	cut[k++] = 0;
+	for (i = 1; i < n && k < SIM_MAX_SEGS; i++)
+		if (s[i] == ' ' && s[i - 1] != ' ' && i - last >= target) {
+			cut[k++] = i;
+			last = i;
+		}
+	if (k == 1) {
+		size_t mid = n / 2;
+		while (mid < n && ((unsigned char)s[mid] & 0xC0) == 0x80)
+			mid++;
+		cut[k++] = mid;
+	}
+	cut[k] = n;
+	return k;
+}
+
+/* ---------- success bodies ---------- */
+
+static jv
+oai_usage(struct ctx *x)
+{
+	jv u = jv_object();
+	u = jset(u, "prompt_tokens", jv_number(x->ptok));
+	u = jset(u, "completion_tokens", jv_number(x->ctok));
+	u = jset(u, "total_tokens", jv_number(x->ptok + x->ctok));
+	if (x->fl == FL_ZHIPU)
+		return jset(u, "prompt_tokens_details", jset(jv_object(), "cached_tokens", jv_number(0)));
+	u = jset(u, "prompt_tokens_details", jset(jset(jv_object(), "cached_tokens", jv_number(0)),
+	    "audio_tokens", jv_number(0)));
+	return jset(u, "completion_tokens_details", jset(jset(jset(jset(jv_object(),
+	    "reasoning_tokens", jv_number(0)), "audio_tokens", jv_number(0)),
+	    "accepted_prediction_tokens", jv_number(0)), "rejected_prediction_tokens", jv_number(0)));
+}
+
+static void
+make_id(struct ctx *x, char *out, size_t n)
+{
+	if (x->fl == FL_ZHIPU)
+		snprintf(out, n, "sim%013lld%016llx", (long long)x->now, x->seq);
+	else
+		snprintf(out, n, "chatcmpl-sim%016llx", x->seq);
+}
+
+static jv
+chat_completion(struct ctx *x, const char *content, const char *finish)
+{
+	char id[64];
+	jv o = jv_object(), ch = jv_object(), m = jv_object();
+
+	make_id(x, id, sizeof id);
+	if (x->fl == FL_ZHIPU) {
+		ch = jset(ch, "finish_reason", jv_string(finish));
+		ch = jset(ch, "index", jv_number(0));
+		m = jset(m, "content", jv_string(content));
+		m = jset(m, "role", jv_string("assistant"));
+		ch = jset(ch, "message", m);
+		o = jset(o, "choices", jv_array_append(jv_array(), ch));
+		o = jset(o, "created", jv_number((double)(x->now / 1000)));
+		o = jset(o, "id", jv_string(id));
+		o = jset(o, "model", jv_string(model_or(x, "glm-4.7-flash")));
+		o = jset(o, "request_id", jv_string(id));
+		return jset(o, "usage", oai_usage(x));
+	}
+	o = jset(o, "id", jv_string(id));
+	o = jset(o, "object", jv_string("chat.completion"));
+	o = jset(o, "created", jv_number((double)(x->now / 1000)));
+	o = jset(o, "model", jv_string(model_or(x, "gpt-4o-mini")));
+	ch = jset(ch, "index", jv_number(0));
+	m = jset(m, "role", jv_string("assistant"));
+	m = jset(m, "content", jv_string(content));
+	m = jset(m, "refusal", jv_null());
+	m = jset(m, "annotations", jv_array());
+	ch = jset(ch, "message", m);
+	ch = jset(ch, "logprobs", jv_null());
+	ch = jset(ch, "finish_reason", jv_string(finish));
+	o = jset(o, "choices", jv_array_append(jv_array(), ch));
+	o = jset(o, "usage", oai_usage(x));
+	o = jset(o, "service_tier", jv_string("default"));
+	return jset(o, "system_fingerprint", jv_string("fp_llmsim"));
+}
+
+static jv
+oai_chunk(struct ctx *x, jv delta, const char *finish, int with_choice)
+{
+	char id[64];
+	jv o = jv_object(), ch = jv_object();
+
+	make_id(x, id, sizeof id);
+	o = jset(o, "id", jv_string(id));
+	if (x->fl != FL_ZHIPU)
+		o = jset(o, "object", jv_string("chat.completion.chunk"));
+	o = jset(o, "created", jv_number((double)(x->now / 1000)));
+	o = jset(o, "model", jv_string(model_or(x, x->fl == FL_ZHIPU ? "glm-4.7-flash" : "gpt-4o-mini")));
+	if (x->fl != FL_ZHIPU)
+		o = jset(o, "system_fingerprint", jv_string("fp_llmsim"));
+	if (with_choice) {
+		ch = jset(ch, "index", jv_number(0));
+		ch = jset(ch, "delta", delta);
+		if (x->fl != FL_ZHIPU) {
+			ch = jset(ch, "logprobs", jv_null());
+			ch = jset(ch, "finish_reason", finish ? jv_string(finish) : jv_null());
+		} else if (finish)
+			ch = jset(ch, "finish_reason", jv_string(finish));
+		o = jset(o, "choices", jv_array_append(jv_array(), ch));
+	} else {
+		jv_free(delta);
+		jv_free(ch);
+		o = jset(o, "choices", jv_array());
+	}
+	return o;
+}
+
+static jv
+g_usage(struct ctx *x, int final)
+{
+	jv u = jv_object();
+	u = jset(u, "promptTokenCount", jv_number(x->ptok));
+	if (final)
+		u = jset(u, "candidatesTokenCount", jv_number(x->ctok));
+	u = jset(u, "totalTokenCount", jv_number(final ? x->ptok + x->ctok : x->ptok));
+	return jset(u, "promptTokensDetails", jv_array_append(jv_array(),
+	    jset(jset(jv_object(), "modality", jv_string("TEXT")), "tokenCount", jv_number(x->ptok))));
+}
+
+static jv
+g_response(struct ctx *x, const char *text, int final, int with_usage_final)
+{
+	char id[64];
+	jv o = jv_object(), c = jv_object(), content = jv_object();
+
+	content = jset(content, "parts", jv_array_append(jv_array(), jset(jv_object(), "text", jv_string(text))));
+	content = jset(content, "role", jv_string("model"));
+	c = jset(c, "content", content);
+	if (final)
+		c = jset(c, "finishReason", jv_string("STOP"));
+	c = jset(c, "index", jv_number(0));
+	o = jset(o, "candidates", jv_array_append(jv_array(), c));
+	o = jset(o, "usageMetadata", g_usage(x, with_usage_final));
+	o = jset(o, "modelVersion", jv_string(model_or(x, "gemini-2.5-flash")));
+	snprintf(id, sizeof id, "sim%016llx", x->seq);
+	return jset(o, "responseId", jv_string(id));
+}
+
+static jv
+g_blocked(struct ctx *x)
+{
+	static const char *const cats[] = { "HARM_CATEGORY_SEXUALLY_EXPLICIT", "HARM_CATEGORY_HATE_SPEECH",
+		"HARM_CATEGORY_HARASSMENT", "HARM_CATEGORY_DANGEROUS_CONTENT" };
+	char id[64];
+	jv o = jv_object(), pf = jv_object(), rs = jv_array(), u = jv_object();
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		jv r = jset(jv_object(), "category", jv_string(cats[i]));
+		r = jset(r, "probability", jv_string(i == 3 ? "HIGH" : "NEGLIGIBLE"));
+		if (i == 3)
+			r = jset(r, "blocked", jv_true());
+		rs = jv_array_append(rs, r);
+	}
+	pf = jset(pf, "blockReason", jv_string("SAFETY"));
+	pf = jset(pf, "safetyRatings", rs);
+	o = jset(o, "promptFeedback", pf);
+	u = jset(u, "promptTokenCount", jv_number(x->ptok));
+	u = jset(u, "totalTokenCount", jv_number(x->ptok));
+	o = jset(o, "usageMetadata", u);
+	o = jset(o, "modelVersion", jv_string(model_or(x, "gemini-2.5-flash")));
+	snprintf(id, sizeof id, "sim%016llx", x->seq);
+	return jset(o, "responseId", jv_string(id));
+}
+
+static jv
+cf_usage(struct ctx *x, long ctok)
+{
+	jv u = jv_object();
+	u = jset(u, "prompt_tokens", jv_number(x->ptok));
+	u = jset(u, "completion_tokens", jv_number(ctok));
+	return jset(u, "total_tokens", jv_number(x->ptok + ctok));
+}
+
+static jv
+cf_result(struct ctx *x, jv response, long ctok)
+{
+	jv o = jv_object(), r = jv_object();
+	r = jset(r, "response", response);
+	r = jset(r, "tool_calls", jv_array());
+	r = jset(r, "usage", cf_usage(x, ctok));
+	o = jset(o, "result", r);
+	o = jset(o, "success", jv_true());
+	o = jset(o, "errors", jv_array());
+	return jset(o, "messages", jv_array());
+}
+
+/* SSE event helpers: append "data: JSON" + separator to a segment. */
+static void
+sse_event(struct answer *a, jv v, int crlf)
+{
+	size_t n;
+	char *s = jdump(v, &n);
+	struct sb *b;
+
+	if (a->nsegs >= sizeof a->sse_segs / sizeof a->sse_segs[0]) {
+		free(s);
+		return;
+	}
+	b = &a->sse_segs[a->nsegs++];
+	sb_puts(b, "data: ");
+	sb_add(b, s, n);
+	sb_puts(b, crlf ? "\r\n\r\n" : "\n\n");
+	free(s);
+}
+
+static void
+sse_done(struct answer *a)
+{
+	if (a->nsegs < sizeof a->sse_segs / sizeof a->sse_segs[0])
+		sb_puts(&a->sse_segs[a->nsegs++], "data: [DONE]\n\n");
+}
+
+/* Builds a stream answer; block: a content-filtered answer; cut: stop after
+ * the first half of the content with no finish and no terminator. */
+static void
+build_stream(struct ctx *x, struct answer *a, int block, int cut)
+{
+	size_t cuts[SIM_MAX_SEGS + 1], k = split_pieces(x->reply, cuts), i, upto = k;
+	const char *r = x->reply;
+
+	if (cut)
+		upto = k / 2 ? k / 2 : 1;
+	a->sse = 1;
+	a->status = 200;
+	a->ctype = "text/event-stream";
+
+	if (x->api == API_GEMINI) {
+		if (block) {
+			sse_event(a, g_blocked(x), 1);
+			return;
+		}
+		for (i = 0; i < upto; i++) {
+			char *piece = xstrndup(r + cuts[i], cuts[i + 1] - cuts[i]);
+			int final = !cut && i == k - 1;
+			sse_event(a, g_response(x, piece, final, final), 1);
+			free(piece);
+		}
+		return;
+	}
+	if (x->api == API_CFRUN) {
+		if (!block)
+			for (i = 0; i < upto; i++) {
+				char *piece = xstrndup(r + cuts[i], cuts[i + 1] - cuts[i]);
+				static const char pad[] = "abcdefghijklmnop";
+				jv e = jset(jv_object(), "response", jv_string(piece));
+				sse_event(a, jset(e, "p", jv_string(&pad[(i * 5) % 12])), 0);
+				free(piece);
+			}
+		if (cut)
+			return;
+		sse_event(a, jset(jset(jv_object(), "response", jv_string("")), "usage",
+		    cf_usage(x, block ? 0 : x->ctok)), 0);
+		sse_done(a);
+		return;
+	}
+	if (x->fl == FL_ZHIPU) {
+		for (i = 0; !block && i < upto; i++) {
+			char *piece = xstrndup(r + cuts[i], cuts[i + 1] - cuts[i]);
+			jv d = jset(jset(jv_object(), "role", jv_string("assistant")), "content", jv_string(piece));
+			sse_event(a, oai_chunk(x, d, NULL, 1), 0);
+			free(piece);
+		}
+		if (cut)
+			return;
+		{
+			jv d = jset(jset(jv_object(), "role", jv_string("assistant")), "content", jv_string(""));
+			jv c = oai_chunk(x, d, block ? "sensitive" : "stop", 1);
+			sse_event(a, jset(c, "usage", oai_usage(x)), 0);
+		}
+		sse_done(a);
+		return;
+	}
+	/* OpenAI (and Cloudflare's OpenAI-compatible path) */
+	{
+		jv d = jset(jset(jset(jv_object(), "role", jv_string("assistant")), "content", jv_string("")),
+		    "refusal", jv_null());
+		jv c = oai_chunk(x, d, NULL, 1);
+		if (x->include_usage)
+			c = jset(c, "usage", jv_null());
+		sse_event(a, c, 0);
+	}
+	for (i = 0; !block && i < upto; i++) {
+		char *piece = xstrndup(r + cuts[i], cuts[i + 1] - cuts[i]);
+		jv c = oai_chunk(x, jset(jv_object(), "content", jv_string(piece)), NULL, 1);
+		if (x->include_usage)
+			c = jset(c, "usage", jv_null());
+		sse_event(a, c, 0);
+		free(piece);
+	}
+	if (cut)
+		return;
+	{
+		jv c = oai_chunk(x, jv_object(), block ? "content_filter" : "stop", 1);
+		if (x->include_usage)
+			c = jset(c, "usage", jv_null());
+		sse_event(a, c, 0);
+	}
+	if (x->include_usage) {
+		long save = x->ctok;
+		if (block)
+			x->ctok = 0;
+		sse_event(a, jset(oai_chunk(x, jv_null(), NULL, 0), "usage", oai_usage(x)), 0);
+		x->ctok = save;
+	}
+	sse_done(a);
+}
+
+/* Builds the whole (non-stream) answer. */
+static int
+build_whole(struct ctx *x, struct answer *a, int block)
+{
+	a->status = 200;
+	a->ctype = x->fl == FL_GEMINI ? "application/json; charset=UTF-8" : "application/json";
+	if (x->api == API_GEMINI) {
+		a->body = block ? g_blocked(x) : g_response(x, x->reply, 1, 1);
+		return 0;
+	}
+	if (x->api == API_CFRUN) {
+		jv resp;
+		if (block)
+			resp = jv_string("");
+		else if (cf_json_mode(x)) {
+			resp = jv_parse(x->reply);
+			if (!jv_is_valid(resp)) {
+				jv_free(resp);
+				return -1;
+			}
+		} else
+			resp = jv_string(x->reply);
+		a->body = cf_result(x, resp, block ? 0 : x->ctok);
+		return 0;
+	}
+	if (block) {
+		long save = x->ctok;
+		x->ctok = 0;
+		a->body = chat_completion(x, "", "content_filter");
+		x->ctok = save;
+	} else
+		a->body = chat_completion(x, x->reply, "stop");
+	return 0;
+}
+
+/* ---------- model listings ---------- */
+
+static const char *const default_models[4][4] = {
+	{ "gpt-4o-mini", "gpt-4.1-nano", "sim-small", NULL },
+	{ "gemini-2.5-flash", "gemini-2.5-flash-lite", "gemini-2.5-pro", NULL },
+	{ "glm-4.7-flash", "glm-4-flash-250414", NULL, NULL },
+	{ "@cf/meta/llama-3.1-8b-instruct", "@cf/meta/llama-3.3-70b-instruct-fp8-fast", NULL, NULL },
+};
+
+static jv
+model_names(enum flavor fl)
+{
+	const char *env = getenv("LLM_SIM_MODELS");
+	jv names = jv_array();
+	int i;
+
+	if (env && *env) {
+		const char *p = env;
+		while (*p) {
+			size_t n = strcspn(p, ", ");
+			if (n)
+				names = jv_array_append(names, jv_string_sized(p, (int)n));
+			p += n;
+			while (*p == ',' || *p == ' ')
+				p++;
+		}
+		return names;
+	}
+	for (i = 0; default_models[fl][i]; i++)
+		names = jv_array_append(names, jv_string(default_models[fl][i]));
+	return names;
+}
+
+static jv
+list_models(struct ctx *x)
+{
+	jv names = model_names(x->fl), out = jv_array();
+	int i, n = jv_array_length(jv_copy(names));
+
+	for (i = 0; i < n; i++) {
+		jv nm = jv_array_get(jv_copy(names), i), m = jv_object();
+		if (x->api == API_GMODELS) {
+			char full[300];
+			snprintf(full, sizeof full, "models/%s", jv_string_value(nm));
+			m = jset(m, "name", jv_string(full));
+			m = jset(m, "version", jv_string("001"));
+			m = jset(m, "displayName", jv_copy(nm));
+			m = jset(m, "inputTokenLimit", jv_number(1048576));
+			m = jset(m, "outputTokenLimit", jv_number(65536));
+			m = jset(m, "supportedGenerationMethods", jv_array_append(jv_array_append(jv_array(),
+			    jv_string("generateContent")), jv_string("countTokens")));
+		} else {
+			m = jset(m, "id", jv_copy(nm));
+			m = jset(m, "object", jv_string("model"));
+			m = jset(m, "created", jv_number(1700000000));
+			m = jset(m, "owned_by", jv_string("llm-sim"));
+		}
+		out = jv_array_append(out, m);
+		jv_free(nm);
+	}
+	jv_free(names);
+	if (x->api == API_GMODELS)
+		return jset(jv_object(), "models", out);
+	return jset(jset(jv_object(), "object", jv_string("list")), "data", out);
+}
+
+/* ---------- routing ---------- */
+
+static int
+ends_with(const char *s, const char *suf)
+{
+	size_t a = strlen(s), b = strlen(suf);
+	return a >= b && strcmp(s + a - b, suf) == 0;
+}
+
+static int
+starts_with(const char *s, const char *pre)
+{
+	return strncmp(s, pre, strlen(pre)) == 0;
+}
+
+/* /client/v4/accounts/{ID}/ai/REST: returns REST or NULL. */
+static const char *
+cf_rest(const char *path)
+{
+	const char *p = "/client/v4/accounts/", *q;
+	if (!starts_with(path, p))
+		return NULL;
+	q = strchr(path + strlen(p), '/');
+	if (!q || q == path + strlen(p) || !starts_with(q, "/ai/"))
+		return NULL;
+	return q + 4;
+}
+
+static void
+route(struct ctx *x)
+{
+	const char *p = x->path, *rest;
+	int post = strcmp(x->method, "POST") == 0, get = strcmp(x->method, "GET") == 0;
+
+	x->api = API_NOTFOUND;
+	if (starts_with(p, "/v1beta/") || starts_with(p, "/v1alpha/"))
+		x->fl = FL_GEMINI;
+	else if (starts_with(p, "/api/paas/"))
+		x->fl = FL_ZHIPU;
+	else if (starts_with(p, "/client/v4/"))
+		x->fl = FL_CLOUDFLARE;
+	else
+		x->fl = FL_OPENAI;
+
+	if (x->fl == FL_GEMINI) {
+		const char *m = strstr(p, "/models/"), *colon;
+		if (get && (strcmp(p, "/v1beta/models") == 0 || strcmp(p, "/v1alpha/models") == 0)) {
+			x->api = API_GMODELS;
+			return;
+		}
+		if (post && m && m == strchr(p + 1, '/') && (colon = strrchr(m, ':')) != NULL) {
+			const char *act = colon + 1;
+			if (strcmp(act, "generateContent") == 0 || strcmp(act, "streamGenerateContent") == 0) {
+				x->api = API_GEMINI;
+				x->stream = act[0] == 's';
+				x->model = xstrndup(m + 8, (size_t)(colon - m - 8));
+				return;
+			}
+		}
+		/* Gemini's OpenAI-compatible endpoint falls through to the OpenAI paths */
+		if (!starts_with(p, "/v1beta/openai/"))
+			return;
+	}
+	if (post && ends_with(p, "/chat/completions")) {
+		x->api = API_CHAT;
+		rest = cf_rest(p);
+		if (x->fl == FL_CLOUDFLARE && (!rest || strcmp(rest, "v1/chat/completions") != 0))
+			x->api = API_NOTFOUND;
+		return;
+	}
+	if (get && ends_with(p, "/models")) {
+		x->api = API_MODELS;
+		return;
+	}
+	if (post && x->fl == FL_CLOUDFLARE && (rest = cf_rest(p)) != NULL && starts_with(rest, "run/")
+	    && rest[4]) {
+		x->api = API_CFRUN;
+		x->model = xstrdup(rest + 4);
+	}
+}
+
+/* ---------- the request log and stats ---------- */
+
+static void
+log_and_count(struct ctx *x, const struct answer *a, const char *raw, size_t rawlen, int too_large)
+{
+	jv o = jv_object(), body;
+	char *line;
+	size_t n;
+	int ok = a->status >= 200 && a->status < 300;
+
+	o = jset(o, "seq", jv_number((double)x->seq));
+	o = jset(o, "t", jv_number((double)x->now));
+	o = jset(o, "method", jv_string(x->method));
+	o = jset(o, "path", jv_string(x->path));
+	o = jset(o, "query", x->query ? jv_string(x->query) : jv_null());
+	o = jset(o, "flavor", jv_string(flavor_names[x->fl]));
+	o = jset(o, "key", x->key ? jv_string(x->key) : jv_null());
+	o = jset(o, "auth", x->auth ? jv_string(x->auth) : jv_null());
+	o = jset(o, "model", x->model ? jv_string(x->model) : jv_null());
+	o = jset(o, "stream", x->stream ? jv_true() : jv_false());
+	o = jset(o, "status", jv_number(a->status));
+	o = jset(o, "fault", a->fault ? jv_string(a->fault) : jv_null());
+	if (too_large || rawlen == 0)
+		body = jv_null();
+	else if (jv_is_valid(x->req))
+		body = jv_copy(x->req);
+	else
+		body = jv_string_sized(raw, rawlen > INT_MAX ? INT_MAX : (int)rawlen);
+	o = jset(o, "body", body);
+	line = jdump(o, &n);
+	line = xrealloc(line, n + 2);
+	line[n++] = '\n';
+	line[n] = 0;
+	if (log_fd >= 0) {
+		ssize_t w = write(log_fd, line, n);
+		if (w != (ssize_t)n && !atomic_exchange(&log_warned, 1))
+			fprintf(stderr, PROG ": cannot write the log: %s\n", w < 0 ? strerror(errno) : "short write");
+	}
+	pthread_mutex_lock(&g_mu);
+	if (ring_n == SIM_LOG_KEEP) {
+		free(ring[ring_start]);
+		ring[ring_start] = line;
+		ring_start = (ring_start + 1) % SIM_LOG_KEEP;
+	} else
+		ring[(ring_start + ring_n++) % SIM_LOG_KEEP] = line;
+	st_requests++;
+	if (ok)
+		st_ok++;
+	else
+		st_errors++;
+	if (x->key) {
+		char name[256];
+		struct bucket *s;
+		snprintf(name, sizeof name, "%.*s", (int)strcspn(x->key, "+ "), x->key);
+		s = table_get(st_tab, name, 1);
+		s->requests++;
+		if (ok)
+			s->ok++;
+		else
+			s->errors++;
+	}
+	pthread_mutex_unlock(&g_mu);
+}
+
+/* ---------- introspection endpoints ---------- */
+
+static struct MHD_Response *
+resp_buf(char *p, size_t n, const char *ctype)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(n, p, MHD_RESPMEM_MUST_FREE);
+	if (r)
+		MHD_add_response_header(r, "Content-Type", ctype);
+	return r;
+}
+
+static enum MHD_Result
+queue_free(struct MHD_Connection *c, unsigned status, struct MHD_Response *r)
+{
+	enum MHD_Result ret;
+	if (!r)
+		return MHD_NO;
+	ret = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result
+sim_endpoint(struct MHD_Connection *c, enum api api)
+{
+	struct sb b = { 0 };
+	size_t i;
+
+	if (api == API_SIM_REQUESTS) {
+		pthread_mutex_lock(&g_mu);
+		for (i = 0; i < ring_n; i++)
+			sb_puts(&b, ring[(ring_start + i) % SIM_LOG_KEEP]);
+		pthread_mutex_unlock(&g_mu);
+		if (!b.p)
+			b.p = xstrdup("");
+		return queue_free(c, 200, resp_buf(b.p, b.len, "application/x-ndjson"));
+	}
+	if (api == API_SIM_STATS) {
+		jv o = jv_object(), by = jv_object();
+		struct bucket *s;
+		char *p;
+		size_t n;
+		pthread_mutex_lock(&g_mu);
+		o = jset(o, "requests", jv_number(st_requests));
+		o = jset(o, "ok", jv_number(st_ok));
+		o = jset(o, "errors", jv_number(st_errors));
+		for (s = st_head; s; s = s->order) {
+			jv k;
+			if (!s->requests)
+				continue;
+			k = jv_object();
+			k = jset(k, "requests", jv_number(s->requests));
+			k = jset(k, "ok", jv_number(s->ok));
+			k = jset(k, "errors", jv_number(s->errors));
+			by = jset(by, s->name, k);
+		}
+		pthread_mutex_unlock(&g_mu);
+		o = jset(o, "by_key", by);
+		p = jdump(o, &n);
+		p = xrealloc(p, n + 2);
+		p[n++] = '\n';
+		return queue_free(c, 200, resp_buf(p, n, "application/json"));
+	}
+	/* reset: zero everything but the in-flight counts of live requests */
+	pthread_mutex_lock(&g_mu);
+	for (i = 0; i < SIM_HASH; i++) {
+		struct bucket *bk;
+		for (bk = bk_tab[i]; bk; bk = bk->next) {
+			bk->ts_n = bk->ts_start = 0;
+			bk->track_rpm = 0;
+			bk->day = 0;
+			bk->day_n = bk->admitted = 0;
+		}
+		for (bk = st_tab[i]; bk; bk = bk->next)
+			bk->requests = bk->ok = bk->errors = 0;
+	}
+	st_requests = st_ok = st_errors = 0;
+	for (i = 0; i < ring_n; i++)
+		free(ring[(ring_start + i) % SIM_LOG_KEEP]);
+	ring_start = ring_n = 0;
+	atomic_store(&g_seq, 0);
+	pthread_mutex_unlock(&g_mu);
+	return queue_free(c, 200, resp_buf(xstrdup("{\"reset\":true}\n"), 15, "application/json"));
+}
+
+/* ---------- stream reader ---------- */
+
+static ssize_t
+stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct stream *s = cls;
+	size_t done = 0;
+
+	if (atomic_load(&g_stopping))
+		return MHD_CONTENT_READER_END_WITH_ERROR;
+	while (done < max && s->i < s->nseg) {
+		size_t n;
+		if (s->seg[s->i].due > mono_ms()) {
+			if (done)
+				return (ssize_t)done;
+			MHD_suspend_connection(s->c);
+			timer_add(s->c, s->seg[s->i].due);
+			return 0;
+		}
+		n = s->seg[s->i].len - s->off;
+		if (n > max - done)
+			n = max - done;
+		memcpy(buf + done, s->seg[s->i].p + s->off, n);
+		done += n;
+		s->off += n;
+		if (s->off == s->seg[s->i].len) {
+			s->i++;
+			s->off = 0;
+		}
+	}
+	if (done)
+		return (ssize_t)done;
+	return MHD_CONTENT_READER_END_OF_STREAM;
+}
+
+static void
+stream_free(void *cls)
+{
+	struct stream *s = cls;
+	size_t i;
+	for (i = 0; i < s->nseg; i++)
+		free(s->seg[i].p);
+	free(s);
+}
+
+/* ---------- deciding the answer ---------- */
+
+static const char *
+header(struct MHD_Connection *c, const char *name)
+{
+	return MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
+}
+
+static void
+get_key(struct ctx *x, struct MHD_Connection *c)
+{
+	const char *k = NULL;
+
+	if (x->api == API_GEMINI || x->api == API_GMODELS || (x->fl == FL_GEMINI && x->api == API_NOTFOUND)) {
+		k = header(c, "x-goog-api-key");
+		if (k && *k)
+			x->auth = "x-goog-api-key";
+		else {
+			k = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "key");
+			if (k && *k)
+				x->auth = "query";
+		}
+	} else {
+		const char *h = header(c, "Authorization");
+		if (h && strncasecmp(h, "Bearer ", 7) == 0) {
+			k = h + 7;
+			while (*k == ' ')
+				k++;
+			if (*k)
+				x->auth = "bearer";
+		}
+	}
+	x->key = x->auth ? k : NULL;
+}
+
+/* The answer for one provider request; fills a and returns. */
+static void
+decide(struct ctx *x, struct req *r, struct MHD_Connection *c, struct answer *a)
+{
+	struct faults *f = &x->f;
+	struct einfo ei = { 0 };
+	char errmsg[200];
+	const char *msg = NULL;
+	struct bucket *b;
+	int64_t now = x->now;
+
+	if (r->too_large) {
+		a->fault = "toolarge";
+		make_error(x, E_TOOLARGE, &ei, a);
+		return;
+	}
+	if (x->api == API_NOTFOUND) {
+		a->fault = "notfound";
+		make_error(x, E_NOTFOUND, &ei, a);
+		return;
+	}
+	if (!x->key) {
+		a->fault = "nokey";
+		make_error(x, E_NOKEY, &ei, a);
+		return;
+	}
+	if (parse_faults(x->key, f, errmsg, sizeof errmsg) < 0) {
+		char m[300];
+		snprintf(m, sizeof m, "llm-sim: %s", errmsg);
+		a->fault = "badkey";
+		ei.msg = m;
+		make_error(x, E_BADKEY, &ei, a);
+		return;
+	}
+	/* stage 1: reset, hang, invalid */
+	if (f->reset) {
+		a->fault = "reset";
+		a->reset = 1;
+		return;
+	}
+	if (f->hang) {
+		a->fault = "hang";
+		a->hang = 1;
+		return;
+	}
+	if (f->invalid) {
+		a->fault = "invalid";
+		make_error(x, E_INVALID, &ei, a);
+		return;
+	}
+	if (x->api == API_MODELS || x->api == API_GMODELS) {
+		a->status = 200;
+		a->ctype = "application/json";
+		a->body = list_models(x);
+		return;
+	}
+	if (!jv_is_valid(x->req)) {
+		a->fault = "badjson";
+		make_error(x, E_BADJSON, &ei, a);
+		return;
+	}
+	if (read_conversation(x, &msg) < 0) {
+		a->fault = "badrequest";
+		ei.msg = msg;
+		make_error(x, E_BADREQ, &ei, a);
+		return;
+	}
+	if (x->api != API_GEMINI)
+		x->stream = jbool(x->req, "stream");
+	if (x->api == API_CHAT) {
+		jv so = jget(x->req, "stream_options");
+		x->include_usage = jbool(so, "include_usage");
+		jv_free(so);
+	}
+	make_reply(x);
+
+	/* stage 2: conc, rpd, rpm, quota, credit, retry */
+	pthread_mutex_lock(&g_mu);
+	b = table_get(bk_tab, f->owner ? f->owner : f->name, 0);
+	if (f->conc >= 0 && b->inflight >= f->conc) {
+		pthread_mutex_unlock(&g_mu);
+		a->fault = "conc";
+		ei.limit = f->conc;
+		ei.wait_ms = 1000;
+		make_error(x, E_CONC, &ei, a);
+		return;
+	}
+	b->inflight++;
+	r->conc_b = b;
+	if (b->day != now / 86400000) {
+		b->day = now / 86400000;
+		b->day_n = 0;
+	}
+	if (f->rpm >= 0)
+		b->track_rpm = 1;
+	if (b->track_rpm)
+		rpm_prune(b, now);
+	if (f->rpd >= 0 && b->day_n >= f->rpd) {
+		pthread_mutex_unlock(&g_mu);
+		a->fault = "rpd";
+		ei.limit = f->rpd;
+		ei.wait_ms = (now / 86400000 + 1) * 86400000 - now;
+		make_error(x, E_RPD, &ei, a);
+		return;
+	}
+	if (f->rpm >= 0 && (long)b->ts_n >= f->rpm) {
+		int64_t wait = b->ts_n ? b->ts[b->ts_start] + 60000 - now : 60000;
+		pthread_mutex_unlock(&g_mu);
+		a->fault = "rpm";
+		ei.limit = f->rpm;
+		ei.wait_ms = wait > 0 ? wait : 1;
+		make_error(x, E_RPM, &ei, a);
+		return;
+	}
+	b->day_n++;
+	if (b->track_rpm)
+		rpm_push(b, now);
+	b->admitted++;
+	{
+		long admitted = b->admitted, used_m = (long)b->ts_n, used_d = b->day_n;
+		int64_t reset_m = b->ts_n ? b->ts[b->ts_start] + 60000 - now : 60000;
+		pthread_mutex_unlock(&g_mu);
+
+		if (f->quota || f->credit) {
+			a->fault = f->quota ? "quota" : "credit";
+			ei.limit = f->rpd >= 0 ? f->rpd : 200;
+			ei.wait_ms = (now / 86400000 + 1) * 86400000 - now;
+			make_error(x, f->quota ? E_RPD : E_CREDIT, &ei, a);
+			return;
+		}
+		if (f->retry >= 0) {
+			a->fault = "retry";
+			ei.limit = f->rpm >= 0 ? f->rpm : 1;
+			ei.wait_ms = f->retry * 1000;
+			make_error(x, E_RPM, &ei, a);
+			return;
+		}
+		/* stage 3 */
+		if (f->overload) {
+			a->fault = "overload";
+			make_error(x, E_OVERLOAD, &ei, a);
+			return;
+		}
+		if (f->status >= 0) {
+			a->fault = "status";
+			ei.status = (int)f->status;
+			make_error(x, E_STATUS, &ei, a);
+			return;
+		}
+		if (f->flaky > 0 && admitted % f->flaky == 0) {
+			a->fault = "flaky";
+			ei.status = 500;
+			make_error(x, E_STATUS, &ei, a);
+			return;
+		}
+		if (f->failafter >= 0 && admitted > f->failafter) {
+			a->fault = "failafter";
+			if (x->fl == FL_OPENAI || x->fl == FL_GEMINI)
+				make_error(x, E_OVERLOAD, &ei, a);
+			else {
+				ei.status = 503;
+				make_error(x, E_STATUS, &ei, a);
+			}
+			return;
+		}
+		if (f->model404) {
+			a->fault = "model404";
+			make_error(x, E_MODEL404, &ei, a);
+			return;
+		}
+		if (f->context >= 0 && x->ptok > f->context) {
+			a->fault = "context";
+			ei.tokens = x->ptok;
+			ei.max_tokens = f->context;
+			make_error(x, E_CONTEXT, &ei, a);
+			return;
+		}
+		if (f->noschema && has_schema(x)) {
+			a->fault = "noschema";
+			make_error(x, E_NOSCHEMA, &ei, a);
+			return;
+		}
+		if (f->block && x->fl == FL_ZHIPU) {
+			a->fault = "block";
+			make_error(x, E_BLOCK, &ei, a);
+			return;
+		}
+		if (f->block)
+			a->fault = "block";
+
+		/* success (or a 200 block) */
+		if (x->stream && !f->garbage)
+			build_stream(x, a, f->block, f->cut);
+		else if (build_whole(x, a, f->block) < 0) {
+			a->fault = "jsonmode";
+			make_error(x, E_JSONMODE, &ei, a);
+			return;
+		}
+		if (x->fl == FL_OPENAI && (f->rpm >= 0 || f->rpd >= 0)) {
+			char d[32];
+			long lim = f->rpm >= 0 ? f->rpm : f->rpd;
+			long used = f->rpm >= 0 ? used_m : used_d;
+			int64_t rst = f->rpm >= 0 ? reset_m : (now / 86400000 + 1) * 86400000 - now;
+			go_dur(rst, d, sizeof d);
+			add_hdr(a, "x-ratelimit-limit-requests", "%ld", lim);
+			add_hdr(a, "x-ratelimit-remaining-requests", "%ld", lim > used ? lim - used : 0);
+			add_hdr(a, "x-ratelimit-reset-requests", "%s", d);
+		}
+		if (f->slow > 0) {
+			a->slow = f->slow;
+			if (!a->fault)
+				a->fault = "slow";
+		}
+		if (f->truncate && x->stream) {
+			a->fault = "truncate";
+		} else if (f->truncate || (f->cut && !x->stream)) {
+			size_t n;
+			char *s = jdump(a->body, &n);
+			a->body = jv_invalid();
+			a->raw = s;
+			a->rawlen = n / 2;
+			a->fault = f->cut ? "cut" : "truncate";
+		} else if (f->garbage) {
+			jv_free(a->body);
+			a->body = jv_invalid();
+			a->raw = xstrdup("<html><head><title>502 Bad Gateway</title></head><body>llm-sim: not json</body></html>\n");
+			a->rawlen = strlen(a->raw);
+			a->ctype = "text/html";
+			a->fault = "garbage";
+			a->nhdr = 0;
+		} else if (f->cut)
+			a->fault = "cut";
+	}
+}
+
+static enum MHD_Result
+answer_request(struct req *r, struct MHD_Connection *c, const char *url, const char *method)
+{
+	struct ctx x;
+	struct answer *a;
+	struct MHD_Response *resp = NULL;
+	enum MHD_Result ret;
+	int i;
+
+	memset(&x, 0, sizeof x);
+	x.path = url;
+	x.method = method;
+	route(&x);
+	if (starts_with(url, "/_sim/")) {
+		if (strcmp(method, "GET") == 0 && strcmp(url, "/_sim/requests") == 0)
+			return sim_endpoint(c, API_SIM_REQUESTS);
+		if (strcmp(method, "GET") == 0 && strcmp(url, "/_sim/stats") == 0)
+			return sim_endpoint(c, API_SIM_STATS);
+		if (strcmp(method, "POST") == 0 && strcmp(url, "/_sim/reset") == 0)
+			return sim_endpoint(c, API_SIM_RESET);
+		return queue_free(c, 404, resp_buf(xstrdup("{\"error\":\"no such llm-sim endpoint\"}\n"), 38,
+		    "application/json"));
+	}
+	a = xmalloc(sizeof *a);
+	memset(a, 0, sizeof *a);
+	a->body = jv_invalid();
+	x.seq = atomic_fetch_add(&g_seq, 1) + 1;
+	x.now = now_ms();
+	x.req = jv_invalid();
+	if (r->body.len && !r->too_large) {
+		x.req = jv_parse_sized(r->body.p, r->body.len > INT_MAX ? INT_MAX : (int)r->body.len);
+		if (!jv_is_valid(x.req)) {
+			jv_free(x.req);
+			x.req = jv_invalid();
+		}
+	}
+	x.query = r->query;
+	if (x.api == API_CHAT) {
+		jv m = jget(x.req, "model");
+		if (jv_get_kind(m) == JV_KIND_STRING)
+			x.model = xstrdup(jv_string_value(m));
+		jv_free(m);
+	}
+	get_key(&x, c);
+	decide(&x, r, c, a);
+	/* Gemini's OpenAI-compatible endpoint wraps its Google errors in an array */
+	if (x.fl == FL_GEMINI && (x.api == API_CHAT || x.api == API_MODELS) && a->status >= 400
+	    && jv_is_valid(a->body))
+		a->body = jv_array_append(jv_array(), a->body);
+	log_and_count(&x, a, r->body.p, r->body.len, r->too_large);
+
+	if (a->reset) {
+		ret = MHD_NO;
+		goto out;
+	}
+	if (a->hang) {
+		r->phase = PH_HANG;
+		MHD_suspend_connection(c);
+		timer_add(c, INT64_MAX);
+		ret = MHD_YES;
+		goto out;
+	}
+	if (a->sse) {
+		struct stream *s = xmalloc(sizeof *s);
+		int64_t t0 = mono_ms();
+		size_t k, total = 0;
+		memset(s, 0, sizeof *s);
+		s->c = c;
+		for (k = 0; k < a->nsegs; k++) {
+			s->seg[k].p = a->sse_segs[k].p;
+			s->seg[k].len = a->sse_segs[k].len;
+			s->seg[k].due = a->slow > 0 ? t0 + a->slow * (int64_t)(k + 1) / (int64_t)a->nsegs : 0;
+			a->sse_segs[k].p = NULL;
+			total += s->seg[k].len;
+		}
+		s->nseg = a->nsegs;
+		if (a->fault && strcmp(a->fault, "truncate") == 0 && total > 1) {
+			/* cut the event stream in the middle of an event */
+			size_t keep = total / 2;
+			for (k = 0; k < s->nseg; k++) {
+				if (keep < s->seg[k].len) {
+					s->seg[k].len = keep;
+					k++;
+					break;
+				}
+				keep -= s->seg[k].len;
+			}
+			for (size_t j = k; j < s->nseg; j++)
+				free(s->seg[j].p);
+			s->nseg = k;
+		}
+		resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16384, stream_read, s, stream_free);
+		if (!resp) {
+			stream_free(s);
+			ret = MHD_NO;
+			goto out;
+		}
+		MHD_add_response_header(resp, "Content-Type", a->ctype);
+		MHD_add_response_header(resp, "Cache-Control", "no-cache");
+	} else {
+		char *p;
+		size_t n;
+		if (a->raw) {
+			p = a->raw;
+			n = a->rawlen;
+			a->raw = NULL;
+		} else {
+			p = jdump(a->body, &n);
+			a->body = jv_invalid();
+		}
+		resp = resp_buf(p, n, a->ctype ? a->ctype : "application/json");
+		if (!resp) {
+			ret = MHD_NO;
+			goto out;
+		}
+	}
+	for (i = 0; i < a->nhdr; i++)
+		MHD_add_response_header(resp, a->hdr[i].name, a->hdr[i].val);
+	if (x.fl == FL_OPENAI) {
+		char id[40];
+		snprintf(id, sizeof id, "req_sim%016llx", x.seq);
+		MHD_add_response_header(resp, "x-request-id", id);
+	}
+	if (a->slow > 0 && !a->sse) {
+		r->resp = resp;
+		r->status = a->status;
+		r->phase = PH_SLOW;
+		MHD_suspend_connection(c);
+		timer_add(c, mono_ms() + a->slow);
+		ret = MHD_YES;
+		goto out;
+	}
+	r->phase = PH_DONE;
+	ret = queue_free(c, a->status, resp);
+out:
+	jv_free(a->body);
+	free(a->raw);
+	for (size_t k = 0; k < sizeof a->sse_segs / sizeof a->sse_segs[0]; k++)
+		free(a->sse_segs[k].p);
+	free(a);
+	jv_free(x.req);
+	free(x.model);
+	free(x.f.buf);
+	free(x.all.p);
+	free(x.last.p);
+	free(x.reply);
+	return ret;
+}
+
+/* ---------- MHD callbacks ---------- */
+
+static void *
+on_uri(void *cls, const char *uri, struct MHD_Connection *c)
+{
+	struct req *r = xmalloc(sizeof *r);
+	const char *q = strchr(uri, '?');
+
+	memset(r, 0, sizeof *r);
+	r->query = q ? xstrdup(q + 1) : NULL;
+	return r;
+}
+
+static enum MHD_Result
+on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+    const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
+{
+	struct req *r = *con_cls;
+
+	if (!r) {
+		r = on_uri(NULL, url, c);
+		*con_cls = r;
+	}
+	switch (r->phase) {
+	case PH_NEW:
+		r->phase = PH_BODY;
+		return MHD_YES;
+	case PH_BODY:
+		if (*upload_data_size) {
+			r->body_total += *upload_data_size;
+			if (r->too_large || r->body.len + *upload_data_size > SIM_MAX_BODY) {
+				r->too_large = 1;
+				free(r->body.p);
+				memset(&r->body, 0, sizeof r->body);
+			} else
+				sb_add(&r->body, upload_data, *upload_data_size);
+			*upload_data_size = 0;
+			return MHD_YES;
+		}
+		if (atomic_load(&g_stopping))
+			return MHD_NO;
+		return answer_request(r, c, url, method);
+	case PH_SLOW:
+		if (atomic_load(&g_stopping))
+			return MHD_NO;
+		{
+			struct MHD_Response *resp = r->resp;
+			r->resp = NULL;
+			r->phase = PH_DONE;
+			return queue_free(c, r->status, resp);
+		}
+	case PH_HANG:
+	case PH_DONE:
+		break;
+	}
+	return MHD_NO;
+}
+
+static void
+on_done(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+	struct req *r = *con_cls;
+
+	if (!r)
+		return;
+	if (r->conc_b) {
+		pthread_mutex_lock(&g_mu);
+		r->conc_b->inflight--;
+		pthread_mutex_unlock(&g_mu);
+	}
+	if (r->resp)
+		MHD_destroy_response(r->resp);
+	free(r->query);
+	free(r->body.p);
+	free(r);
+	*con_cls = NULL;
+}
+
+/* ---------- main ---------- */
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp, "usage: " PROG " [-hq] [-p port] [--host addr] [--log file] [--port-file file] [--threads n]\n");
+}
+
+static void
+help(void)
+{
+	usage(stdout);
+	fputs("Simulate LLM provider APIs (OpenAI, Gemini, Zhipu, Cloudflare) on a loopback port.\n"
+	    "  -h, --help            show this help and exit\n"
+	    "      --host ADDR       listen address, a 127.0.0.0/8 address or localhost (127.0.0.1)\n"
+	    "      --log FILE        append one NDJSON line per request to FILE\n"
+	    "  -p, --port PORT       TCP port, 0 picks a free one (0)\n"
+	    "      --port-file FILE  write the chosen port to FILE\n"
+	    "  -q, --quiet           do not print the listening address\n"
+	    "      --threads N       worker threads, 1..256 (4)\n"
+	    "Faults go in the API key: NAME+FAULT[=ARG]..., see llm-sim(1).\n", stdout);
+}
+
+static void
+usage_error(const char *fmt, ...)
+{
+	va_list ap;
+	fputs(PROG ": ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(2);
+}
+
+static int
+write_port_file(const char *path, unsigned port)
+{
+	char tmp[PATH_MAX];
+	FILE *fp;
+
+	if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof tmp) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	fp = fopen(tmp, "w");
+	if (!fp)
+		return -1;
+	fprintf(fp, "%u\n", port);
+	if (fclose(fp) != 0 || rename(tmp, path) != 0) {
+		int e = errno;
+		unlink(tmp);
+		errno = e;
+		return -1;
+	}
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	enum { O_HOST = 256, O_LOG, O_PORT_FILE, O_THREADS };
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "host", required_argument, NULL, O_HOST },
+		{ "log", required_argument, NULL, O_LOG },
+		{ "port", required_argument, NULL, 'p' },
+		{ "port-file", required_argument, NULL, O_PORT_FILE },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "threads", required_argument, NULL, O_THREADS },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *host = "127.0.0.1", *port_file = NULL, *log_path = NULL;
+	long port = 0, v;
+	struct sockaddr_in sa;
+	struct MHD_Daemon *d;
+	const union MHD_DaemonInfo *info;
+	unsigned flags;
+	sigset_t set;
+	pthread_t timer_th;
+	pthread_condattr_t ca;
+	int ch, sig;
+
+	while ((ch = getopt_long(argc, argv, "hp:q", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'h':
+			help();
+			return fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1;
+		case 'p':
+			if (num_arg(optarg, 0, 65535, &port) < 0)
+				usage_error("invalid port '%s': want 0..65535", optarg);
+			break;
+		case 'q':
+			opt_quiet = 1;
+			break;
+		case O_HOST:
+			host = optarg;
+			break;
+		case O_LOG:
+			log_path = optarg;
+			break;
+		case O_PORT_FILE:
+			port_file = optarg;
+			break;
+		case O_THREADS:
+			if (num_arg(optarg, 1, 256, &v) < 0)
+				usage_error("invalid thread count '%s': want 1..256", optarg);
+			opt_threads = (unsigned)v;
+			break;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc)
+		usage_error("unexpected argument '%s'", argv[optind]);
+
+	memset(&sa, 0, sizeof sa);
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)port);
+	if (strcmp(host, "localhost") == 0)
+		host = "127.0.0.1";
+	if (inet_pton(AF_INET, host, &sa.sin_addr) != 1 || (ntohl(sa.sin_addr.s_addr) >> 24) != 127)
+		usage_error("refusing to listen on '%s': only loopback (127.0.0.0/8, localhost)", host);
+
+	if (log_path) {
+		log_fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+		if (log_fd < 0) {
+			fprintf(stderr, PROG ": %s: %s\n", log_path, strerror(errno));
+			return 1;
+		}
+	}
+	ring = xmalloc(SIM_LOG_KEEP * sizeof *ring);
+
+	/* signals are taken by sigwait in this thread only */
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&tm.cv, &ca);
+	pthread_condattr_destroy(&ca);
+	if (pthread_create(&timer_th, NULL, timer_main, NULL) != 0) {
+		fprintf(stderr, PROG ": cannot start the timer thread\n");
+		return 1;
+	}
+
+	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO;
+	if (opt_threads > 1)
+		d = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, on_request, NULL,
+		    MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&sa,
+		    MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
+		    MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL,
+		    MHD_OPTION_CONNECTION_LIMIT, (unsigned)10000,
+		    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)300,
+		    MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
+		    MHD_OPTION_THREAD_POOL_SIZE, opt_threads,
+		    MHD_OPTION_END);
+	else
+		d = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, on_request, NULL,
+		    MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&sa,
+		    MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
+		    MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL,
+		    MHD_OPTION_CONNECTION_LIMIT, (unsigned)10000,
+		    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)300,
+		    MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
+		    MHD_OPTION_END);
+	if (!d) {
+		fprintf(stderr, PROG ": cannot listen on %s:%ld\n", host, port);
+		return 1;
+	}
+	info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+	if (info && info->port)
+		port = info->port;
+	if (port_file && write_port_file(port_file, (unsigned)port) < 0) {
+		fprintf(stderr, PROG ": %s: %s\n", port_file, strerror(errno));
+		MHD_stop_daemon(d);
+		return 1;
+	}
+	if (!opt_quiet)
+		fprintf(stderr, PROG ": listening on http://%s:%ld\n", host, port);
+
+	for (;;) {
+		if (sigwait(&set, &sig) == 0 && (sig == SIGINT || sig == SIGTERM))
+			break;
+	}
+	atomic_store(&g_stopping, 1);
+	timer_shutdown(timer_th);
+	MHD_stop_daemon(d);
+	if (log_fd >= 0)
+		close(log_fd);
+	return 0;
+}
