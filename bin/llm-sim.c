@@ -11,7 +11,8 @@
  *
  * Delays never block a worker: a slow or hanging request suspends its
  * connection (MHD_suspend_connection) and a timer thread resumes it when it
- * is due; stream chunks are produced by a content-reader callback that
+ * is due (a hung one is woken every second to see whether its client gave
+ * up); stream chunks are produced by a content-reader callback that
  * suspends itself until the next chunk is due. On SIGINT/SIGTERM every
  * suspended connection is resumed before the daemon stops.
  *
@@ -47,6 +48,7 @@
 #define SIM_RPM_CAP 1000000            /* timestamps kept per bucket */
 #define SIM_HASH 4096
 #define SIM_MAX_SEGS 64                /* content chunks in a stream, at most */
+#define SIM_HANG_CHECK_MS 1000         /* a hung request checks its client this often */
 
 /* ---------- small helpers ---------- */
 
@@ -367,8 +369,7 @@ heap_pop(void)
 	return top;
 }
 
-/* Called right after MHD_suspend_connection(c): resume c at monotonic `due`
- * (INT64_MAX: only at shutdown). */
+/* Called right after MHD_suspend_connection(c): resume c at monotonic `due`. */
 static void
 timer_add(struct MHD_Connection *c, int64_t due)
 {
@@ -2359,7 +2360,7 @@ answer_request(struct req *r, struct MHD_Connection *c, const char *url, const c
 	if (a->hang) {
 		r->phase = PH_HANG;
 		MHD_suspend_connection(c);
-		timer_add(c, INT64_MAX);
+		timer_add(c, mono_ms() + SIM_HANG_CHECK_MS);
 		ret = MHD_YES;
 		goto out;
 	}
@@ -2463,6 +2464,20 @@ on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 	return r;
 }
 
+/* A hung request's client has not closed its end (EOF not yet seen). */
+static int
+client_alive(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	char ch;
+	ssize_t n;
+
+	if (!ci)
+		return 0;
+	n = recv(ci->connect_fd, &ch, 1, MSG_PEEK | MSG_DONTWAIT);
+	return n > 0 || (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR));
+}
+
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
     const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
@@ -2502,6 +2517,13 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 			return queue_free(c, r->status, resp);
 		}
 	case PH_HANG:
+		/* woken up to see whether the client is still there */
+		if (!atomic_load(&g_stopping) && client_alive(c)) {
+			MHD_suspend_connection(c);
+			timer_add(c, mono_ms() + SIM_HANG_CHECK_MS);
+			return MHD_YES;
+		}
+		break;
 	case PH_DONE:
 		break;
 	}
@@ -2611,7 +2633,8 @@ main(int argc, char **argv)
 	pthread_condattr_t ca;
 	int ch, sig;
 
-	while ((ch = getopt_long(argc, argv, "hp:q", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":hp:q", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'h':
 			help();
@@ -2637,9 +2660,13 @@ main(int argc, char **argv)
 				usage_error("invalid thread count '%s': want 1..256", optarg);
 			opt_threads = (unsigned)v;
 			break;
+		case ':':
+			usage_error("option '%s' needs a value", argv[optind - 1]);
+			break;
 		default:
-			usage(stderr);
-			return 2;
+			if (optopt)
+				usage_error("unknown option '-%c'", optopt);
+			usage_error("unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
