@@ -741,6 +741,22 @@ reap(mlm_engine *g)
 	}
 }
 
+/* Finished transfers → attempt_done. */
+static void
+drain_msgs(mlm_engine *g)
+{
+	CURLMsg *msg;
+	int left;
+	while ((msg = curl_multi_info_read(g->m, &left))) {
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		call *c = NULL;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&c);
+		if (c && c->state == C_RUN && c->h == msg->easy_handle)
+			attempt_done(c, msg->data.result);
+	}
+}
+
 int
 mlm_engine_run(mlm_engine *g, int timeout_ms)
 {
@@ -767,6 +783,12 @@ mlm_engine_run(mlm_engine *g, int timeout_ms)
 	reap(g);
 	int running = 0;
 	curl_multi_perform(g->m, &running);
+	/* transfers that completed in this perform: handle them before polling,
+	 * or the poll (with no socket left to watch) sleeps its whole timeout */
+	drain_msgs(g);
+	for (call *c = g->calls; c; c = c->next)
+		if (c->state == C_WAIT && c->wake_at < next)
+			next = c->wake_at;
 	int wait = (int)(next - mlm_mono_ms());
 	if (wait < 0)
 		wait = 0;
@@ -775,16 +797,7 @@ mlm_engine_run(mlm_engine *g, int timeout_ms)
 	if (g->active)
 		curl_multi_poll(g->m, NULL, 0, wait, NULL);
 	curl_multi_perform(g->m, &running);
-	CURLMsg *msg;
-	int left;
-	while ((msg = curl_multi_info_read(g->m, &left))) {
-		if (msg->msg != CURLMSG_DONE)
-			continue;
-		call *c = NULL;
-		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&c);
-		if (c && c->state == C_RUN && c->h == msg->easy_handle)
-			attempt_done(c, msg->data.result);
-	}
+	drain_msgs(g);
 	reap(g);
 	return g->active;
 }
