@@ -839,12 +839,14 @@ metrics_text(mlm_buf *b)
 	    tp.pool.n - (size_t)(ncool + ndead + npark), ncool, npark, ndead);
 }
 
-/* Seconds until the soonest matching entry frees up; 0 when one is free now. */
+/* Seconds until the soonest matching entry frees up; 0 when one is free now.
+ * *limited: that entry waits on a rate limit or quota (not on failures). */
 static int
-soonest_free_s(const job *j)
+soonest_free_s(const job *j, int *limited)
 {
 	int64_t now = mlm_now_ms(), best = -1;
 	mlm_store *s = tp.store;
+	*limited = 0;
 	s->ops->begin(s);
 	for (size_t i = 0; i < tp.pool.n; i++) {
 		if (j->model_glob[0] && !mlm_glob(j->model_glob, tp.pool.v[i].model))
@@ -854,8 +856,11 @@ soonest_free_s(const job *j)
 		int w;
 		entry_state(s, i, now, r, sc, &w);
 		int64_t until = w >= 0 ? r[w].until_ms : now;
-		if (best < 0 || until < best)
+		if (best < 0 || until < best) {
 			best = until;
+			*limited = w >= 0 && (!strcmp(r[w].kind, "rate_limited") ||
+			    !strcmp(r[w].kind, "quota_exhausted") || !strcmp(r[w].kind, "no_credit"));
+		}
 	}
 	s->ops->commit(s);
 	if (best <= now)
@@ -936,15 +941,19 @@ fail_status(job *j, const mlm_result *r, unsigned *status, const char **type, co
 	default:
 		break;
 	}
-	/* every matching entry cooling or parked: 429 with Retry-After */
+	/* every matching entry cooling or parked: 429 with Retry-After when
+	 * they wait on rate limits or quotas, else 503 with Retry-After */
 	if (r->kind == MLM_RATE_LIMITED || r->kind == MLM_QUOTA_EXHAUSTED ||
-	    r->kind == MLM_NO_CREDIT || r->kind == MLM_OVERLOADED || r->nattempts == 0 ||
-	    strstr(r->msg, "cooling")) {
-		int s = soonest_free_s(j);
-		if (s > 0) {
+	    r->kind == MLM_NO_CREDIT || r->nattempts == 0 || strstr(r->msg, "cooling")) {
+		int limited;
+		int s = soonest_free_s(j, &limited);
+		if (s > 0 && limited) {
 			*status = 429, *type = "rate_limit_error", *code = "rate_limit_exceeded";
 			j->retry_after = s;
-		} else if (r->kind != MLM_OVERLOADED && r->nattempts) {
+		} else if (s > 0) {
+			*status = 503;
+			j->retry_after = s;
+		} else if (r->nattempts == 0) {
 			*status = 503;
 		}
 	}
