@@ -312,7 +312,8 @@ do_line(const char *s, size_t n, const char *file, long line)
 				g.failed++;
 				if (g.eo.to == MLM_TO_JSON)
 					out_json(jv_copy(rec), 0);
-				jv m = jv_object_get(jv_object_get(jv_copy(rec), jv_string("error")), jv_string("message"));
+				jv e = jv_object_get(jv_copy(rec), jv_string("error"));
+				jv m = jv_get_kind(e) == JV_KIND_OBJECT ? jv_object_get(e, jv_string("message")) : (jv_free(e), jv_invalid());
 				warnmsg("%s: upstream failure: %s", where,
 				    jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m) : "(no message)");
 				jv_free(m);

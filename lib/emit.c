@@ -556,10 +556,10 @@ c_comment(mlm_buf *b, const char *s)
 }
 
 static void
-c_member_comment(mlm_buf *b, const char *key, const char *member, const char *desc)
+c_member_comment(mlm_buf *b, const char *key, const char *member, const char *desc, int nullable)
 {
 	int renamed = strcmp(key, member) != 0;
-	if (!renamed && !desc)
+	if (!renamed && !desc && !nullable)
 		return;
 	mlm_buf_puts(b, " /* ");
 	if (renamed) {
@@ -571,6 +571,8 @@ c_member_comment(mlm_buf *b, const char *key, const char *member, const char *de
 	}
 	if (desc)
 		c_comment(b, desc);
+	if (nullable)
+		mlm_buf_puts(b, renamed || desc ? " (nullable)" : "(nullable)");
 	mlm_buf_puts(b, " */");
 }
 
@@ -679,7 +681,8 @@ c_decls(mlm_emitter *e, const mlm_schema *s, mlm_buf *b, int enums)
 				mlm_buf_printf(b, "bool has_%s; ", m);
 			mlm_buf_printf(b, "%s%s;", c_scalar(t, info(e, t), tb, sizeof tb), m);
 		}
-		c_member_comment(b, s->props[i].name, m, t->desc);
+		c_member_comment(b, s->props[i].name, m, t->desc,
+		    t->type == MLM_ST_STRING && opt);
 		mlm_buf_puts(b, "\n");
 	}
 	mlm_buf_puts(b, "};\n\n");

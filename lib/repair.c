@@ -557,6 +557,18 @@ real_closer(rp *p, size_t after, int in_key)
 	char c = p->s[k];
 	if (in_key)
 		return c == ':';
+	if (c == '"' || c == '\'') {
+		/* another quoted token follows: a missing comma if it ends like a key or an item */
+		size_t e = k + 1;
+		while (e < p->n && p->s[e] != c && p->s[e] != '\n')
+			e++;
+		if (e >= p->n || p->s[e] != c)
+			return 0;
+		e++;
+		while (e < p->n && (p->s[e] == ' ' || p->s[e] == '\t' || p->s[e] == '\r' || p->s[e] == '\n'))
+			e++;
+		return e >= p->n || p->s[e] == ':' || p->s[e] == ',' || p->s[e] == ']' || p->s[e] == '}';
+	}
 	return c == ',' || c == '}' || c == ']' || c == ':' || c == '/' || c == '#';
 }
 
@@ -914,9 +926,19 @@ rp_array(rp *p, mlm_fnode **out)
 		}
 		last_comma = 0;
 		mlm_fnode *v = NULL;
+		int was = p->truncated;
 		int r = rp_value(p, &v);
 		if (r < 0)
 			goto fail;
+		if (r == 0 && !was && p->truncated && (v->t == FN_OBJ || v->t == FN_ARR)) {
+			/* the text ended inside this item: a partial item is not an item */
+			if (rp_repair(p, R_TRUNCATED, p->n, "dropped the incomplete last item") < 0) {
+				mlm_fnode_free(v);
+				goto fail;
+			}
+			mlm_fnode_free(v);
+			break;
+		}
 		if (r > 0) {
 			if (rp_repair(p, R_TRUNCATED, p->n, "dropped the incomplete last value") < 0)
 				goto fail;
@@ -1129,8 +1151,8 @@ rp_value(rp *p, mlm_fnode **out)
 	else
 		r = rp_word(p, out);
 	p->depth--;
-	if (r == 0 && p->i > 0)
-		(void)spend(p, 0);
+	if (r > 0)
+		p->i = p->n;        /* an incomplete scalar runs to the end */
 	return r;
 }
 
@@ -1248,7 +1270,7 @@ find_fences(const char *s, size_t n, size_t *st, size_t *en, int *tagged, size_t
 	return k;
 }
 
-static int
+static __attribute__((unused)) int
 same_cand(const cand *a, size_t na, size_t start)
 {
 	for (size_t k = 0; k < na; k++)
@@ -1309,15 +1331,17 @@ mlm_fmt_candidates(const char *text, size_t len, int tier, int multi,
 	for (size_t i = 0; i < len && nc < max && budget > 0; i++) {
 		if (text[i] != '{' && text[i] != '[')
 			continue;
-		if (same_cand(c, nc, i)) {
-			/* already a candidate: skip over it */
-			for (size_t k = 0; k < nc; k++)
-				if (c[k].start == i && c[k].end > i) {
-					if (ntop < 64)
-						tops[ntop++] = k;
-					i = c[k].end - 1;
-					break;
-				}
+		long inside = -1;
+		for (size_t k = 0; k < nc; k++)
+			if (c[k].start != (size_t)-1 && c[k].start <= i && i < c[k].end) {
+				inside = (long)k;
+				break;
+			}
+		if (inside >= 0) {
+			/* already (inside) a candidate: skip over it */
+			if (ntop < 64)
+				tops[ntop++] = (size_t)inside;
+			i = c[inside].end - 1;
 			continue;
 		}
 		cand t;

@@ -881,7 +881,9 @@ js_node(js *j, jv s, const char *path)
 		else if (!name || strchr(name, '/'))
 			t = js_fail(j, path, "only local $ref into $defs or definitions is supported");
 		else {
-			jv def = jv_object_get(jv_object_get(jv_copy(j->root), jv_string(where)), jv_string(name));
+			jv defs = jv_get_kind(j->root) == JV_KIND_OBJECT ?
+			    jv_object_get(jv_copy(j->root), jv_string(where)) : jv_invalid();
+			jv def = jv_get_kind(defs) == JV_KIND_OBJECT ? jv_object_get(defs, jv_string(name)) : (jv_free(defs), jv_invalid());
 			if (!jv_is_valid(def) || jv_get_kind(def) == JV_KIND_NULL)
 				t = js_fail(j, path, "$ref \"%s\" not found", r);
 			else {
@@ -1420,14 +1422,36 @@ c_trailing_comment(cpar *c, size_t i, int line)
 	return NULL;
 }
 
-/* splits `"orig key": description` */
+/* splits `"orig key": description (nullable)`; undoes "*\/" */
 static void
-c_comment_meta(char *txt, char **key, char **desc)
+c_comment_meta(char *txt, char **key, char **desc, int *nullable)
 {
 	*key = NULL;
 	*desc = NULL;
 	if (!txt)
 		return;
+	char *w = txt;
+	for (char *r = txt; *r; r++) {
+		if (r[0] == '*' && r[1] == '\\' && r[2] == '/') {
+			*w++ = '*';
+			*w++ = '/';
+			r += 2;
+			continue;
+		}
+		*w++ = *r;
+	}
+	*w = 0;
+	size_t tl = strlen(txt);
+	if (nullable && tl >= 10 && !strcmp(txt + tl - 10, "(nullable)")) {
+		*nullable = 1;
+		txt[tl - 10] = 0;
+		while (tl > 10 && isspace((unsigned char)txt[strlen(txt) - 1]))
+			txt[strlen(txt) - 1] = 0;
+		if (!*txt) {
+			free(txt);
+			return;
+		}
+	}
 	if (txt[0] == '"') {
 		/* a JSON string, with "*\/" written for a closing comment */
 		size_t k = 1;
@@ -1505,7 +1529,7 @@ c_enum_body(cpar *c, cagg *a)
 		if (!cm && ti + 1 < c->nt)
 			cm = c_trailing_comment(c, ti + 1, c->tok[ti].line);
 		char *key, *desc;
-		c_comment_meta(cm, &key, &desc);
+		c_comment_meta(cm, &key, &desc, NULL);
 		free(desc);
 		a->vals = jv_array_append(a->vals, jv_string_sized(c->tok[ti].p, (int)c->tok[ti].n));
 		origs = jv_array_append(origs, key ? jv_string(key) : jv_null());
@@ -1788,7 +1812,7 @@ c_struct_body(cpar *c, cagg *a)
 		int line = t->line;
 		c->i++;
 		char *cm = c_trailing_comment(c, c->i, line);
-		c_comment_meta(cm, &a->m[a->nm - 1].key, &a->m[a->nm - 1].desc);
+		c_comment_meta(cm, &a->m[a->nm - 1].key, &a->m[a->nm - 1].desc, &a->m[a->nm - 1].nullable);
 	}
 }
 
@@ -1885,7 +1909,7 @@ c_build(cpar *c, cagg *a, int depth)
 			}
 		}
 		size_t nl = strlen(m->name);
-		if (nl > 5 && !strcmp(m->name + nl - 5, "_json") && m->is_char && m->ptr == 1 && !m->key) {
+		if (nl > 5 && !strcmp(m->name + nl - 5, "_json") && m->is_char && m->ptr == 1 && !m->array) {
 			m->any = 1;
 			m->name[nl - 5] = 0;
 		}

@@ -964,6 +964,7 @@ mlm_fmt_extract(const mlm_schema *s, const char *text, size_t len, const mlm_fmt
 	}
 	long best = -1, bad = -1;
 	size_t best_score = 0, bad_errs = 0, nvalid = 0;
+	int best_items = 0;
 	jv best_out = jv_invalid(), best_diag = jv_invalid(), bad_diag = jv_invalid();
 	char bad_first[600] = "";
 	for (size_t k = 0; k < nc; k++) {
@@ -982,7 +983,9 @@ mlm_fmt_extract(const mlm_schema *s, const char *text, size_t len, const mlm_fmt
 		if (ok == 0) {
 			nvalid++;
 			size_t score = (size_t)jv_array_length(jv_copy(cd[k])) + ncoerce;
-			if (best < 0 || score < best_score) {
+			int items = d.multi && jv_get_kind(vout) == JV_KIND_ARRAY ? jv_array_length(jv_copy(vout)) : 0;
+			if (best < 0 || items > best_items || (items == best_items && score < best_score)) {
+				best_items = items;
 				best = (long)k;
 				best_score = score;
 				jv_free(best_out);
