@@ -289,11 +289,18 @@ do_text(const char *text, size_t len, const char *file, long line, jv i, jv id, 
 static void
 do_line(const char *s, size_t n, const char *file, long line)
 {
-	/* a result record: a JSON object with a boolean "ok" */
+	/* a result record: {"ok":true,"text":...} or {"ok":false,"error":...} */
 	if (!g.raw && n > 0 && s[0] == '{' && memmem(s, n, "\"ok\"", 4)) {
 		jv rec = jv_parse_sized(s, (int)n);
 		jv ok = jv_get_kind(rec) == JV_KIND_OBJECT ? jv_object_get(jv_copy(rec), jv_string("ok")) : jv_invalid();
-		if (jv_get_kind(ok) == JV_KIND_TRUE || jv_get_kind(ok) == JV_KIND_FALSE) {
+		int isrec = 0;
+		if (jv_get_kind(ok) == JV_KIND_TRUE) {
+			jv t = jv_object_get(jv_copy(rec), jv_string("text"));
+			isrec = jv_get_kind(t) == JV_KIND_STRING;
+			jv_free(t);
+		} else if (jv_get_kind(ok) == JV_KIND_FALSE)
+			isrec = jv_object_has(jv_copy(rec), jv_string("error"));
+		if (isrec) {
 			jv i = jv_object_get(jv_copy(rec), jv_string("i"));
 			jv id = jv_object_get(jv_copy(rec), jv_string("id"));
 			jv text = jv_object_get(jv_copy(rec), jv_string("text"));
@@ -317,8 +324,6 @@ do_line(const char *s, size_t n, const char *file, long line)
 				warnmsg("%s: upstream failure: %s", where,
 				    jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m) : "(no message)");
 				jv_free(m);
-			} else if (jv_get_kind(text) != JV_KIND_STRING) {
-				fail_record(where, i, id, "result record without a \"text\" string");
 			} else {
 				do_text(jv_string_value(text), (size_t)jv_string_length_bytes(jv_copy(text)), file, line,
 				    i, id, 1);
