@@ -44,7 +44,7 @@ static const struct option longopts[] = {
 };
 
 static const char usage_text[] =
-    "usage: llm-fmt [-HhkmvW] -s SPEC [-e jsonschema|openai|gemini|dsl] [-l strict|safe|lenient]\n"
+    "usage: llm-fmt [-Hhkmvw] -s SPEC [-e jsonschema|openai|gemini|dsl] [-l strict|safe|lenient]\n"
     "               [-n NAME] [-p PREFIX] [-r none|safe|aggressive] [-t FORMAT] [--ascii]\n"
     "               [--c-nul error|escape] [--extra-keys drop|error|keep] [--raw] [--upper]\n"
     "               [FILE]...\n";
