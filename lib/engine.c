@@ -343,7 +343,7 @@ start_attempt(call *c, int idx)
 	if (!strncmp(c->hr.url, "http://", 7) && !loopback_url(c->hr.url) &&
 	    !getenv("LLM_INSECURE_HTTP"))
 		return -3;
-	c->stream = stream;
+	c->stream = c->hr.stream;
 	mlm_sse_init(&c->sse, 0);
 	CURL *h = curl_easy_init();
 	if (!h)

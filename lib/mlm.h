@@ -478,4 +478,16 @@ void mlm_engine_wakeup(mlm_engine *g);
 int mlm_call(mlm_engine *g, jv req, const mlm_call_opts *o, mlm_delta_fn delta, void *u,
     mlm_result *out);
 
+/* ---------- cache.c: answers by request hash ---------- */
+
+typedef struct mlm_cache mlm_cache;
+/* LLM_CACHE=PATH, else $XDG_STATE_HOME/many-llm/cache.db. NULL: no cache. */
+mlm_cache *mlm_cache_open(char *err, size_t errlen);
+/* The stored record for hash, or jv_invalid() (none, or older than max_age_ms > 0). */
+jv mlm_cache_get(mlm_cache *c, const char *hash, int64_t max_age_ms);
+void mlm_cache_put(mlm_cache *c, const char *hash, jv record);
+void mlm_cache_close(mlm_cache *c);
+/* The content hash of a neutral request (sorted keys, "stream" left out). */
+void mlm_req_hash(jv req_borrowed, char out[17]);
+
 #endif

@@ -103,10 +103,19 @@ void
 mlm_sched_scopes(const mlm_sched *s, int idx, char es[256], char ks[256], char os[256],
     char ms[256])
 {
-	const mlm_entry *e = &s->pool->v[idx];
+	mlm_entry *e = &s->pool->v[idx];
 	snprintf(es, 256, "e:%s", e->id);
-	/* a key is known by its reference, never its value */
-	snprintf(ks, 256, "k:%s/%s", e->provider, keyref(e));
+	/* a key is known by its reference, never its value; a short digest of
+	 * the value tells a replaced key from the one that failed */
+	char fp[17] = "";
+	if (!e->key && s->pool->env)
+		mlm_entry_key(e, s->pool->env, NULL, 0);
+	if (e->key) {
+		char h[17];
+		mlm_hash_hex(e->key, strlen(e->key), h);
+		snprintf(fp, sizeof fp, "#%.8s", h);
+	}
+	snprintf(ks, 256, "k:%s/%s%s", e->provider, keyref(e), fp);
 	if (e->lim.per_model)
 		snprintf(os, 256, "o:%s|%s", e->quota, e->model);
 	else

@@ -1,0 +1,1116 @@
+/*
+ * llm-map — a whole batch through the pool: one result record per input
+ * line, many requests in flight from one process, exactly once, resumable.
+ *
+ * A reader thread turns input lines into a bounded queue; the main thread
+ * runs the engine (libcurl multi), submits items as capacity allows, and
+ * writes records in input order through a bounded reorder window (or in
+ * completion order with -u). With -o FILE the records go to a journal that
+ * --resume continues.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <math.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jq.h>
+
+#include "tool.h"
+
+#define LINE_MAX_DEFAULT (1u << 20)
+
+static const char usage_text[] =
+"usage: llm-map [-huqv] [-j jobs] [-o file [--resume [--retry-failed]]] [-m glob]\n"
+"               [-p name] [-s text] [--env file] [--pool file] [--strategy name]\n"
+"               [--temperature t] [--max-tokens n] [--timeout dur] [--retries n]\n"
+"               [--input | --no-input] [--text] [--dry-run] [--cache\n"
+"               [--cache-max-age dur]] [--hedge [--hedge-max pct]] [--progress]\n"
+"               [--max-line bytes] [--log file] [template] [file ...]\n";
+
+static void
+usage(int code)
+{
+	fputs(usage_text, code ? stderr : stdout);
+	if (!code)
+		fputs("\n"
+"Run every input line through the pool: TEMPLATE (a jq program, default .)\n"
+"turns each line (JSON, or else a string) into a prompt or a request object;\n"
+"one result record per input line comes out.\n\n"
+"  -j, --jobs N           requests in flight at most (default 8)\n"
+"  -u, --unordered        write records as they finish, not in input order\n"
+"  -o, --output FILE      write records to FILE as a journal\n"
+"      --resume           continue into FILE: inputs already answered are skipped\n"
+"      --retry-failed     with --resume: send failed inputs again\n"
+"  -s, --system TEXT      system prompt\n"
+"  -m, --model GLOB       only entries whose model matches\n"
+"  -p, --provider GLOB    only entries of matching providers\n"
+"      --strategy NAME    smart, sequential, random, round-robin, weighted,\n"
+"                         least-busy, latency, headroom\n"
+"  -t, --temperature T    sampling temperature\n"
+"      --max-tokens N     output cap\n"
+"      --timeout DUR      per-attempt time limit\n"
+"      --retries N        attempts per item at most (default 10)\n"
+"      --input            echo each input into its record\n"
+"      --no-input         do not (the default)\n"
+"      --text             write only the answer text, one line per input\n"
+"      --dry-run          print the requests that would be sent, and stop\n"
+"      --cache            answer identical requests from the cache\n"
+"      --cache-max-age D  ignore cached answers older than D\n"
+"      --hedge            a second attempt elsewhere when one runs past its p95\n"
+"      --hedge-max PCT    hedge at most PCT percent of items (default 10)\n"
+"      --progress         show progress on stderr (default on a terminal)\n"
+"  -q, --quiet            no progress and no summary\n"
+"      --max-line BYTES   longer input lines are errors (default 1048576)\n"
+"      --env FILE, --pool FILE, --log FILE, -v, -h as in llm-ask\n\n"
+"Exit status: 0 all answered, 1 some items failed, 2 usage, 69 nothing could\n"
+"be answered, 78 configuration, 130 interrupted.\n", stdout);
+	exit(code);
+}
+
+enum { O_ENV = 256, O_POOL, O_STRATEGY, O_MAXTOK, O_TIMEOUT, O_RETRIES, O_INPUT,
+	O_NOINPUT, O_TEXT, O_DRYRUN, O_CACHE, O_CACHEAGE, O_HEDGE, O_HEDGEMAX, O_PROGRESS,
+	O_RESUME, O_RETRYFAILED, O_MAXLINE, O_LOG };
+
+static const struct option longopts[] = {
+	{ "cache", no_argument, NULL, O_CACHE },
+	{ "cache-max-age", required_argument, NULL, O_CACHEAGE },
+	{ "dry-run", no_argument, NULL, O_DRYRUN },
+	{ "env", required_argument, NULL, O_ENV },
+	{ "hedge", no_argument, NULL, O_HEDGE },
+	{ "hedge-max", required_argument, NULL, O_HEDGEMAX },
+	{ "help", no_argument, NULL, 'h' },
+	{ "input", no_argument, NULL, O_INPUT },
+	{ "jobs", required_argument, NULL, 'j' },
+	{ "log", required_argument, NULL, O_LOG },
+	{ "max-line", required_argument, NULL, O_MAXLINE },
+	{ "max-tokens", required_argument, NULL, O_MAXTOK },
+	{ "model", required_argument, NULL, 'm' },
+	{ "no-input", no_argument, NULL, O_NOINPUT },
+	{ "output", required_argument, NULL, 'o' },
+	{ "pool", required_argument, NULL, O_POOL },
+	{ "progress", no_argument, NULL, O_PROGRESS },
+	{ "provider", required_argument, NULL, 'p' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "resume", no_argument, NULL, O_RESUME },
+	{ "retries", required_argument, NULL, O_RETRIES },
+	{ "retry-failed", no_argument, NULL, O_RETRYFAILED },
+	{ "strategy", required_argument, NULL, O_STRATEGY },
+	{ "system", required_argument, NULL, 's' },
+	{ "temperature", required_argument, NULL, 't' },
+	{ "text", no_argument, NULL, O_TEXT },
+	{ "timeout", required_argument, NULL, O_TIMEOUT },
+	{ "unordered", no_argument, NULL, 'u' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* ---- options ---- */
+static struct {
+	const char *system, *output;
+	double temperature;
+	long max_tokens, jobs, max_line;
+	int unordered, input, text, dry_run, cache, hedge, progress, quiet, resume, retry_failed;
+	long cache_age_ms;
+	double hedge_max;
+} opt = { .temperature = -1, .jobs = 8, .max_line = LINE_MAX_DEFAULT, .hedge_max = 10 };
+
+/* ---- the reader thread: lines into a bounded queue ---- */
+
+typedef struct line {
+	struct line *next;
+	long i;
+	char *pos;
+	char *text;
+	size_t len;
+	int toolong;
+	int eof;
+} line;
+
+static struct {
+	pthread_mutex_t mu;
+	pthread_cond_t cond;
+	line *head, *tail;
+	int n, cap;
+	mlm_engine *engine;
+	char **files;
+	int nfiles;
+	long total;          /* known total lines, -1 unknown */
+} rq = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, NULL, 0, 256, NULL, NULL, 0, -1 };
+
+static void
+rq_push(line *l)
+{
+	pthread_mutex_lock(&rq.mu);
+	while (rq.n >= rq.cap && !l->eof)
+		pthread_cond_wait(&rq.cond, &rq.mu);
+	if (rq.tail)
+		rq.tail->next = l;
+	else
+		rq.head = l;
+	rq.tail = l;
+	rq.n++;
+	pthread_mutex_unlock(&rq.mu);
+	mlm_engine_wakeup(rq.engine);
+}
+
+static line *
+rq_pop(void)
+{
+	pthread_mutex_lock(&rq.mu);
+	line *l = rq.head;
+	if (l) {
+		rq.head = l->next;
+		if (!rq.head)
+			rq.tail = NULL;
+		rq.n--;
+		pthread_cond_signal(&rq.cond);
+	}
+	pthread_mutex_unlock(&rq.mu);
+	return l;
+}
+
+static void *
+reader(void *arg)
+{
+	long i = 0;
+	int n = rq.nfiles ? rq.nfiles : 1;
+	for (int f = 0; f < n; f++) {
+		const char *name = rq.nfiles ? rq.files[f] : "-";
+		const char *shown = strcmp(name, "-") ? name : "<stdin>";
+		FILE *fp = strcmp(name, "-") ? fopen(name, "r") : stdin;
+		if (!fp) {
+			line *l = calloc(1, sizeof *l);
+			l->i = -1;
+			l->pos = mlm_strdup(name);
+			l->text = mlm_strdup(strerror(errno));
+			rq_push(l);
+			continue;
+		}
+		char *buf = NULL;
+		size_t cap = 0;
+		ssize_t len;
+		long ln = 0;
+		while ((len = getline(&buf, &cap, fp)) >= 0) {
+			ln++;
+			while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+				len--;
+			line *l = calloc(1, sizeof *l);
+			if (!l)
+				break;
+			char pos[4200];
+			snprintf(pos, sizeof pos, "%s:%ld", shown, ln);
+			l->i = i++;
+			l->pos = mlm_strdup(pos);
+			if ((size_t)len > (size_t)opt.max_line) {
+				l->toolong = 1;
+				l->len = (size_t)len;
+			} else {
+				l->text = mlm_strndup(buf, (size_t)len);
+				l->len = (size_t)len;
+			}
+			if (cap > (size_t)opt.max_line * 2) {
+				free(buf);      /* do not keep a huge buffer around */
+				buf = NULL;
+				cap = 0;
+			}
+			rq_push(l);
+		}
+		free(buf);
+		if (fp != stdin)
+			fclose(fp);
+	}
+	line *e = calloc(1, sizeof *e);
+	e->eof = 1;
+	e->i = i;
+	rq_push(e);
+	return arg;
+}
+
+/* ---- items ---- */
+
+enum { I_READY = 0, I_FLIGHT, I_DONE, I_SKIP };
+
+typedef struct item {
+	struct item *next;
+	long i;
+	char *pos;
+	char id[17];
+	jv input, req, record;
+	char *model, *system_override;
+	int state;
+	long call, hedge_call;
+	int hedged;
+	int64_t t0;
+} item;
+
+static struct {
+	item *head, *tail;      /* the window, in input order */
+	long n;                 /* items in the window */
+	item *ready_head;       /* first item that may be READY (scan start) */
+	long inflight;
+	long done, ok, failed, skipped, cached, hedges, failovers;
+	long next_i;
+	int eof;
+	int64_t t0;
+} w;
+
+static tool_pool tp;
+static jq_state *jq;
+static mlm_call_opts base;
+static mlm_cache *cache;
+static int jfd = -1;            /* the journal (-o) */
+static char jq_err[1024];
+static volatile sig_atomic_t sigs;
+
+/* resume: answered (i, id) pairs */
+typedef struct done_set { char (*ids)[24]; size_t n, cap; } done_set;
+static done_set answered;
+
+static int
+cmp24(const void *a, const void *b)
+{
+	return memcmp(a, b, 24);
+}
+
+static void
+done_key(char out[24], long i, const char *id)
+{
+	memset(out, 0, 24);
+	snprintf(out, 24, "%lx:%.16s", (unsigned long)i, id);
+}
+
+static int
+answered_has(long i, const char *id)
+{
+	if (!answered.n)
+		return 0;
+	char k[24];
+	done_key(k, i, id);
+	return bsearch(k, answered.ids, answered.n, 24, cmp24) != NULL;
+}
+
+/* provider counts for the progress line */
+static struct { char name[32]; long n; } provs[32];
+static int nprovs;
+
+static void
+count_provider(const char *p)
+{
+	for (int k = 0; k < nprovs; k++)
+		if (!strcmp(provs[k].name, p)) {
+			provs[k].n++;
+			return;
+		}
+	if (nprovs < 32) {
+		snprintf(provs[nprovs].name, sizeof provs[nprovs].name, "%s", p);
+		provs[nprovs++].n = 1;
+	}
+}
+
+static void
+jq_error_cb(void *u, jv msg)
+{
+	jv s = jv_get_kind(msg) == JV_KIND_STRING ? msg : jv_dump_string(msg, 0);
+	snprintf(jq_err, sizeof jq_err, "%s", jv_string_value(s));
+	jv_free(s);
+}
+
+static jv
+error_record(const item *it, const char *kind, const char *msg)
+{
+	jv r = jv_object();
+	r = jv_object_set(r, jv_string("i"), jv_number((double)it->i));
+	r = jv_object_set(r, jv_string("id"), jv_string(it->id));
+	r = jv_object_set(r, jv_string("ok"), jv_false());
+	jv e = jv_object_set(jv_object(), jv_string("kind"), jv_string(kind));
+	e = jv_object_set(e, jv_string("message"), jv_string(msg));
+	return jv_object_set(r, jv_string("error"), e);
+}
+
+static void
+item_fail_input(item *it, const char *kind, const char *msg)
+{
+	warnmsg("%s: %s", it->pos, msg);
+	it->record = error_record(it, kind, msg);
+	it->state = I_DONE;
+}
+
+/* template output → neutral request; returns 0, or -1 with msg */
+static int
+to_request(item *it, jv out, char *msg, size_t n)
+{
+	jv req = jv_object();
+	jv msgs = jv_invalid();
+	const char *sys = opt.system;
+	jv sysv = jv_null();
+	if (jv_get_kind(out) == JV_KIND_NUMBER || jv_get_kind(out) == JV_KIND_TRUE ||
+	    jv_get_kind(out) == JV_KIND_FALSE)
+		out = jv_dump_string(out, 0);   /* a scalar prompt is its text */
+	if (jv_get_kind(out) == JV_KIND_STRING) {
+		msgs = jv_array_append(jv_array(), jv_object_set(jv_object_set(jv_object(),
+		    jv_string("role"), jv_string("user")), jv_string("content"), jv_copy(out)));
+	} else if (jv_get_kind(out) == JV_KIND_OBJECT) {
+		jv p = jv_object_get(jv_copy(out), jv_string("prompt"));
+		jv m = jv_object_get(jv_copy(out), jv_string("messages"));
+		if (jv_get_kind(p) == JV_KIND_STRING) {
+			msgs = jv_array_append(jv_array(), jv_object_set(jv_object_set(jv_object(),
+			    jv_string("role"), jv_string("user")), jv_string("content"), p));
+			p = jv_null();
+		} else if (jv_get_kind(m) == JV_KIND_ARRAY && jv_array_length(jv_copy(m)) > 0) {
+			msgs = jv_array();
+			int bad = 0;
+			jv_array_foreach(m, k, x) {
+				jv r = jv_object_get(jv_copy(x), jv_string("role"));
+				jv c = jv_object_get(jv_copy(x), jv_string("content"));
+				if (jv_get_kind(r) != JV_KIND_STRING || jv_get_kind(c) != JV_KIND_STRING)
+					bad = 1;
+				else if (!strcmp(jv_string_value(r), "system")) {
+					jv_free(sysv);
+					sysv = jv_copy(c);
+				} else
+					msgs = jv_array_append(msgs, jv_copy(x));
+				jv_free(r), jv_free(c), jv_free(x);
+			}
+			if (bad) {
+				jv_free(msgs);
+				msgs = jv_invalid();
+				snprintf(msg, n, "template: each message needs string \"role\" and \"content\"");
+			}
+		} else {
+			snprintf(msg, n, "template: an object needs \"prompt\" (string) or \"messages\" (array)");
+		}
+		jv_free(p), jv_free(m);
+		jv s = jv_object_get(jv_copy(out), jv_string("system"));
+		if (jv_get_kind(s) == JV_KIND_STRING) {
+			jv_free(sysv);
+			sysv = s;
+		} else
+			jv_free(s);
+		jv mo = jv_object_get(jv_copy(out), jv_string("model"));
+		if (jv_get_kind(mo) == JV_KIND_STRING)
+			it->model = mlm_strdup(jv_string_value(mo));
+		jv_free(mo);
+		jv te = jv_object_get(jv_copy(out), jv_string("temperature"));
+		if (jv_get_kind(te) == JV_KIND_NUMBER)
+			req = jv_object_set(req, jv_string("temperature"), te);
+		else
+			jv_free(te);
+		jv mt = jv_object_get(jv_copy(out), jv_string("max_tokens"));
+		if (jv_get_kind(mt) == JV_KIND_NUMBER)
+			req = jv_object_set(req, jv_string("max_tokens"), mt);
+		else
+			jv_free(mt);
+	} else {
+		jv k = jv_dump_string(jv_copy(out), 0);
+		snprintf(msg, n, "template: yields %s, not a string or an object",
+		    jv_kind_name(jv_get_kind(out)));
+		jv_free(k);
+	}
+	jv_free(out);
+	if (!jv_is_valid(msgs)) {
+		jv_free(req), jv_free(sysv);
+		return -1;
+	}
+	if (jv_get_kind(sysv) == JV_KIND_STRING)
+		req = jv_object_set(req, jv_string("system"), sysv);
+	else {
+		jv_free(sysv);
+		if (sys)
+			req = jv_object_set(req, jv_string("system"), jv_string(sys));
+	}
+	req = jv_object_set(req, jv_string("messages"), msgs);
+	if (opt.temperature >= 0 && !jv_object_has(jv_copy(req), jv_string("temperature")))
+		req = jv_object_set(req, jv_string("temperature"), jv_number(opt.temperature));
+	if (opt.max_tokens && !jv_object_has(jv_copy(req), jv_string("max_tokens")))
+		req = jv_object_set(req, jv_string("max_tokens"), jv_number((double)opt.max_tokens));
+	if (it->model)
+		req = jv_object_set(req, jv_string("model"), jv_string(it->model));
+	it->req = req;
+	return 0;
+}
+
+static item *
+make_item(line *l)
+{
+	item *it = calloc(1, sizeof *it);
+	it->i = l->i;
+	it->pos = l->pos;
+	l->pos = NULL;
+	it->input = jv_null();
+	it->req = jv_invalid();
+	it->record = jv_invalid();
+	char msg[1200];
+	if (l->i < 0) {
+		/* a file that could not be opened: no input line, no record */
+		warnmsg("%s: %s", it->pos, l->text);
+		it->state = I_SKIP;
+		it->i = -1;
+		return it;
+	}
+	if (l->toolong) {
+		mlm_hash_hex(it->pos, strlen(it->pos), it->id);
+		snprintf(msg, sizeof msg, "line longer than %ld bytes (%zu)", opt.max_line, l->len);
+		item_fail_input(it, "bad_input", msg);
+		return it;
+	}
+	mlm_hash_hex(l->text, l->len, it->id);
+	/* a line holding a JSON value is that value; any other line a string */
+	const char *s = l->text;
+	while (*s == ' ' || *s == '\t')
+		s++;
+	jv in = jv_invalid();
+	if (memchr(l->text, 0, l->len)) {
+		item_fail_input(it, "bad_input", "NUL byte in the line");
+		return it;
+	}
+	if (l->len)
+		in = jv_parse_sized(l->text, (int)l->len);
+	if (!jv_is_valid(in)) {
+		jv m = jv_invalid_get_msg(in);
+		if (*s == '{' || *s == '[') {
+			snprintf(msg, sizeof msg, "invalid JSON: %s",
+			    jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m) : "?");
+			/* jq quotes the input in its message; keep the line short */
+			char *w = strstr(msg, " (while parsing");
+			if (w)
+				*w = 0;
+			jv_free(m);
+			item_fail_input(it, "bad_input", msg);
+			return it;
+		}
+		jv_free(m);
+		in = jv_string_sized(l->text, (int)l->len);
+		if (!jv_is_valid(in)) {
+			jv_free(in);
+			item_fail_input(it, "bad_input", "the line is not valid UTF-8");
+			return it;
+		}
+	}
+	if (opt.input)
+		it->input = jv_copy(in);
+	jq_err[0] = 0;
+	jq_start(jq, in, 0);
+	jv out = jq_next(jq);
+	if (!jv_is_valid(out)) {
+		jv m = jv_invalid_get_msg(out);
+		if (jv_get_kind(m) == JV_KIND_STRING)
+			snprintf(msg, sizeof msg, "template: %s", jv_string_value(m));
+		else if (jq_err[0])
+			snprintf(msg, sizeof msg, "template: %s", jq_err);
+		else
+			snprintf(msg, sizeof msg, "template: yields no value");
+		jv_free(m);
+		item_fail_input(it, "template", msg);
+		return it;
+	}
+	/* only the first output counts; drain the rest */
+	for (jv more = jq_next(jq); jv_is_valid(more); more = jq_next(jq))
+		jv_free(more);
+	if (to_request(it, out, msg, sizeof msg) < 0) {
+		item_fail_input(it, "template", msg);
+		return it;
+	}
+	mlm_req_hash(it->req, it->id);
+	if (answered_has(it->i, it->id)) {
+		it->state = I_SKIP;
+		w.skipped++;
+		return it;
+	}
+	if (cache) {
+		jv rec = mlm_cache_get(cache, it->id, opt.cache_age_ms);
+		if (jv_is_valid(rec)) {
+			rec = jv_object_set(rec, jv_string("cached"), jv_true());
+			rec = jv_object_set(rec, jv_string("ms"), jv_number(0));
+			it->record = rec;
+			it->state = I_DONE;
+			w.cached++;
+			return it;
+		}
+		jv_free(rec);
+	}
+	it->state = I_READY;
+	return it;
+}
+
+static void
+item_free(item *it)
+{
+	jv_free(it->input);
+	jv_free(it->req);
+	jv_free(it->record);
+	free(it->model);
+	free(it->pos);
+	free(it);
+}
+
+/* ---- output ---- */
+
+static void
+write_record(item *it)
+{
+	jv r = it->record;
+	it->record = jv_invalid();
+	int ok = jv_get_kind(jv_object_get(jv_copy(r), jv_string("ok"))) == JV_KIND_TRUE;
+	if (ok)
+		w.ok++;
+	else
+		w.failed++;
+	w.done++;
+	if (opt.text && jfd < 0) {
+		jv t = jv_object_get(jv_copy(r), jv_string("text"));
+		mlm_buf b = { 0 };
+		mlm_buf_add(&b, "", 0);
+		if (jv_get_kind(t) == JV_KIND_STRING) {
+			const char *s = jv_string_value(t);
+			int n = jv_string_length_bytes(jv_copy(t));
+			for (int k = 0; k < n; k++) {
+				if (s[k] == '\n')
+					mlm_buf_add(&b, "\\n", 2);
+				else if (s[k] == '\\')
+					mlm_buf_add(&b, "\\\\", 2);
+				else if (s[k] == '\r')
+					mlm_buf_add(&b, "\\r", 2);
+				else
+					mlm_buf_add(&b, s + k, 1);
+			}
+		}
+		jv_free(t);
+		out_line(b.p, b.len, 0);
+		mlm_buf_free(&b);
+		jv_free(r);
+		return;
+	}
+	jv s = jv_dump_string(r, 0);
+	const char *p = jv_string_value(s);
+	size_t n = (size_t)jv_string_length_bytes(jv_copy(s));
+	if (jfd >= 0) {
+		/* a journal line is written whole, with one write(2) */
+		mlm_buf b = { 0 };
+		mlm_buf_add(&b, p, n);
+		mlm_buf_add(&b, "\n", 1);
+		size_t off = 0;
+		while (off < b.len) {
+			ssize_t k = write(jfd, b.p + off, b.len - off);
+			if (k < 0) {
+				if (errno == EINTR)
+					continue;
+				die(EX_SOMEFAIL, "%s: write error: %s (records up to input %ld are saved)",
+				    opt.output, strerror(errno), it->i - 1);
+			}
+			off += (size_t)k;
+		}
+		mlm_buf_free(&b);
+	} else {
+		out_line(p, n, 0);
+	}
+	jv_free(s);
+}
+
+static void
+flush_window(void)
+{
+	/* ordered: from the head while done; unordered: every done item */
+	item **pp = &w.head, *prev = NULL;
+	while (*pp) {
+		item *it = *pp;
+		if (it->state == I_DONE || it->state == I_SKIP) {
+			if (it->state == I_DONE)
+				write_record(it);
+			*pp = it->next;
+			if (w.tail == it)
+				w.tail = prev;
+			if (w.ready_head == it)
+				w.ready_head = it->next;
+			w.n--;
+			item_free(it);
+			continue;
+		}
+		if (!opt.unordered)
+			break;
+		prev = it;
+		pp = &it->next;
+	}
+}
+
+/* ---- calls ---- */
+
+static void
+call_done(void *u, mlm_result *r)
+{
+	item *it = u;
+	if (it->state != I_FLIGHT)
+		return;         /* the other half of a hedge already won */
+	if (!r->ok && it->hedge_call && it->call && r->kind == MLM_TIMEOUT && !strcmp(r->msg, "cancelled"))
+		return;
+	w.inflight--;
+	jv rec = mlm_result_json(r);
+	jv head = jv_object();
+	head = jv_object_set(head, jv_string("i"), jv_number((double)it->i));
+	head = jv_object_set(head, jv_string("id"), jv_string(it->id));
+	/* "i" and "id" first, then the result */
+	jv_object_foreach(rec, k, v)
+		head = jv_object_set(head, k, v);
+	jv_free(rec);
+	rec = head;
+	if (it->hedged)
+		rec = jv_object_set(rec, jv_string("hedged"), jv_true());
+	if (opt.input)
+		rec = jv_object_set(rec, jv_string("input"), jv_copy(it->input));
+	if (r->ok) {
+		count_provider(r->entry->provider);
+		if (cache)
+			mlm_cache_put(cache, it->id, jv_copy(rec));
+	}
+	if (r->nattempts > 1)
+		w.failovers++;
+	it->record = rec;
+	it->state = I_DONE;
+	/* a hedge: cancel the other call */
+	if (it->hedge_call) {
+		long other = it->hedge_call;
+		it->hedge_call = 0;
+		long c = it->call;
+		it->call = 0;
+		/* whichever finished, cancel both ids; the finished one is gone already */
+		if (c)
+			mlm_engine_cancel(tp.engine, c);
+		if (other)
+			mlm_engine_cancel(tp.engine, other);
+	}
+}
+
+static void
+submit(item *it)
+{
+	mlm_call_opts o = base;
+	if (it->model)
+		o.pick.model = it->model;
+	jv req = jv_copy(it->req);
+	req = jv_object_delete(req, jv_string("model"));
+	it->state = I_FLIGHT;
+	it->t0 = mlm_mono_ms();
+	w.inflight++;
+	it->call = mlm_engine_submit(tp.engine, req, &o, call_done, NULL, it);
+}
+
+static void
+maybe_hedge(void)
+{
+	if (!opt.hedge)
+		return;
+	int64_t now = mlm_mono_ms();
+	long seen = w.done + w.inflight;
+	for (item *it = w.head; it; it = it->next) {
+		if (it->state != I_FLIGHT || it->hedged || !it->call)
+			continue;
+		if ((double)(w.hedges + 1) > opt.hedge_max / 100.0 * (double)(seen > 0 ? seen : 1))
+			return;
+		int idx;
+		int64_t st;
+		if (mlm_engine_call_attempt(tp.engine, it->call, &idx, &st) < 0)
+			continue;
+		double p95 = mlm_sched_p95(tp.sched, idx);
+		if (p95 <= 0 || (double)(now - st) < p95 || now - st < 50)
+			continue;
+		mlm_call_opts o = base;
+		if (it->model)
+			o.pick.model = it->model;
+		o.pick.avoid_owner = tp.pool.v[idx].quota;
+		jv req = jv_object_delete(jv_copy(it->req), jv_string("model"));
+		it->hedged = 1;
+		w.hedges++;
+		/* the item still counts once in flight: the first call to finish wins */
+		it->hedge_call = mlm_engine_submit(tp.engine, req, &o, call_done, NULL, it);
+	}
+}
+
+/* ---- progress ---- */
+
+static int show_progress;
+static int64_t last_progress;
+
+static long
+cooling_entries(void)
+{
+	int64_t now = mlm_now_ms();
+	long n = 0;
+	mlm_store *s = tp.store;
+	for (size_t i = 0; i < tp.pool.n; i++) {
+		char sc[4][256];
+		mlm_sched_scopes(tp.sched, (int)i, sc[0], sc[1], sc[2], sc[3]);
+		for (int k = 0; k < 4; k++) {
+			mlm_srec r;
+			s->ops->load(s, sc[k], &r);
+			if (r.until_ms > now) {
+				n++;
+				break;
+			}
+		}
+	}
+	return n;
+}
+
+static void
+progress(int final)
+{
+	int64_t now = mlm_mono_ms();
+	if (!final && now - last_progress < 250)
+		return;
+	last_progress = now;
+	double el = (double)(now - w.t0) / 1000.0;
+	double rate = el > 0 ? (double)w.done / el : 0;
+	char provs_s[256] = "";
+	size_t k = 0;
+	for (int p = 0; p < nprovs && k < sizeof provs_s - 40; p++)
+		k += (size_t)snprintf(provs_s + k, sizeof provs_s - k, " %s %ld", provs[p].name, provs[p].n);
+	if (final) {
+		if (show_progress)
+			fputs("\r\033[K", stderr);
+		if (!opt.quiet)
+			fprintf(stderr, "%s: %ld done (%ld ok, %ld failed%s%.0ld%s%s%.0ld%s) in %.1fs, %.0f/s;%s; "
+			    "%ld failed over\n", prog, w.done, w.ok, w.failed,
+			    w.skipped ? ", " : "", w.skipped, w.skipped ? " already done" : "",
+			    w.cached ? ", " : "", w.cached, w.cached ? " cached" : "",
+			    el, rate, provs_s[0] ? provs_s : " none answered", w.failovers);
+		return;
+	}
+	if (!show_progress)
+		return;
+	char total[64] = "";
+	if (rq.total >= 0)
+		snprintf(total, sizeof total, "/%ld", rq.total - w.skipped);
+	char eta[64] = "";
+	if (rq.total > 0 && rate > 0) {
+		double left = ((double)(rq.total - w.skipped - w.done)) / rate;
+		snprintf(eta, sizeof eta, " ETA %.0fs", left > 0 ? left : 0);
+	}
+	fprintf(stderr, "\r\033[K%s: %ld%s %.0f/s%s ok %ld failed %ld |%s | cooling %ld", prog,
+	    w.done, total, rate, eta, w.ok, w.failed, provs_s, cooling_entries());
+	fflush(stderr);
+}
+
+/* ---- resume ---- */
+
+static void
+load_journal(void)
+{
+	FILE *f = fopen(opt.output, "r");
+	if (!f) {
+		if (errno == ENOENT)
+			return;
+		die(EX_CONFIG_, "%s: %s", opt.output, strerror(errno));
+	}
+	char tmp[4200];
+	snprintf(tmp, sizeof tmp, "%s.tmp.%ld", opt.output, (long)getpid());
+	FILE *out = fopen(tmp, "w");
+	if (!out)
+		die(EX_CONFIG_, "%s: %s", tmp, strerror(errno));
+	char *buf = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	long kept = 0, dropped = 0;
+	while ((n = getline(&buf, &cap, f)) >= 0) {
+		if (n == 0 || buf[n - 1] != '\n') {
+			dropped++;      /* a torn last line from a crash */
+			continue;
+		}
+		jv r = jv_parse_sized(buf, (int)n - 1);
+		if (!jv_is_valid(r) || jv_get_kind(r) != JV_KIND_OBJECT) {
+			jv_free(r);
+			dropped++;
+			continue;
+		}
+		jv i = jv_object_get(jv_copy(r), jv_string("i"));
+		jv id = jv_object_get(jv_copy(r), jv_string("id"));
+		jv ok = jv_object_get(jv_copy(r), jv_string("ok"));
+		int good = jv_get_kind(i) == JV_KIND_NUMBER && jv_get_kind(id) == JV_KIND_STRING;
+		int okv = jv_get_kind(ok) == JV_KIND_TRUE;
+		if (good && (okv || !opt.retry_failed)) {
+			if (answered.n == answered.cap) {
+				answered.cap = answered.cap ? answered.cap * 2 : 1024;
+				answered.ids = realloc(answered.ids, answered.cap * 24);
+			}
+			done_key(answered.ids[answered.n++], (long)jv_number_value(i), jv_string_value(id));
+			fwrite(buf, 1, (size_t)n, out);
+			kept++;
+		} else {
+			dropped++;
+		}
+		jv_free(i), jv_free(id), jv_free(ok), jv_free(r);
+	}
+	free(buf);
+	fclose(f);
+	if (fflush(out) || fsync(fileno(out)) || fclose(out) || rename(tmp, opt.output)) {
+		unlink(tmp);
+		die(EX_SOMEFAIL, "%s: cannot rewrite the journal: %s", opt.output, strerror(errno));
+	}
+	qsort(answered.ids, answered.n, 24, cmp24);
+	/* keep one record per (i, id): drop duplicates from the set */
+	(void)kept;
+	(void)dropped;
+}
+
+static long
+count_lines(char **files, int nfiles)
+{
+	long n = 0;
+	if (!nfiles)
+		return -1;
+	for (int f = 0; f < nfiles; f++) {
+		struct stat st;
+		if (!strcmp(files[f], "-") || stat(files[f], &st) < 0 || !S_ISREG(st.st_mode))
+			return -1;
+		FILE *fp = fopen(files[f], "r");
+		if (!fp)
+			return -1;
+		char buf[65536];
+		size_t k, last = '\n';
+		while ((k = fread(buf, 1, sizeof buf, fp)) > 0) {
+			for (size_t j = 0; j < k; j++)
+				if (buf[j] == '\n')
+					n++;
+			last = (unsigned char)buf[k - 1];
+		}
+		if (last != '\n')
+			n++;
+		fclose(fp);
+	}
+	return n;
+}
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	sigs++;
+	if (rq.engine)
+		mlm_engine_wakeup(rq.engine);
+}
+
+/* ---- dry run ---- */
+
+static void
+dry_run(item *it)
+{
+	if (it->state == I_DONE) {
+		write_record(it);
+		return;
+	}
+	if (it->state != I_READY)
+		return;
+	jv o = jv_object();
+	o = jv_object_set(o, jv_string("i"), jv_number((double)it->i));
+	o = jv_object_set(o, jv_string("id"), jv_string(it->id));
+	o = jv_object_set(o, jv_string("request"), jv_copy(it->req));
+	for (size_t k = 0; k < tp.pool.n; k++) {
+		mlm_entry *e = &tp.pool.v[k];
+		if (!mlm_glob(it->model ? it->model : base.pick.model, e->model))
+			continue;
+		mlm_httpreq hr;
+		memset(&hr, 0, sizeof hr);
+		char err[MLM_ERRLEN];
+		jv req = jv_object_delete(jv_copy(it->req), jv_string("model"));
+		if (mlm_adapter_get(e->wire)->build(e, "KEY-NOT-SHOWN", req, 0, &hr, err, sizeof err) == 0) {
+			o = jv_object_set(o, jv_string("entry"), jv_string(e->id));
+			o = jv_object_set(o, jv_string("url"), jv_string(hr.shown_url ? hr.shown_url : hr.url));
+			o = jv_object_set(o, jv_string("body"), jv_parse(hr.body));
+		}
+		jv_free(req);
+		mlm_httpreq_free(&hr);
+		break;
+	}
+	out_json(o, 0);
+	w.done++;
+}
+
+int
+main(int argc, char **argv)
+{
+	prog = "llm-map";
+	int c;
+	long retries = 0, timeout_ms = 0;
+	while ((c = getopt_long(argc, argv, "hj:m:o:p:qs:t:uv", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'h': usage(0); break;
+		case 'j': opt.jobs = opt_long("--jobs", optarg, 1, 4096); break;
+		case 'm': tp.model = optarg; break;
+		case 'o': opt.output = optarg; break;
+		case 'p': tp.provider = optarg; break;
+		case 'q': opt.quiet = 1; break;
+		case 's': opt.system = optarg; break;
+		case 't': opt.temperature = opt_double("--temperature", optarg, 0, 2); break;
+		case 'u': opt.unordered = 1; break;
+		case 'v': tp.verbose = 1; break;
+		case O_ENV: tp.env_file = optarg; break;
+		case O_POOL: tp.pool_file = optarg; break;
+		case O_STRATEGY: tp.strategy = optarg; break;
+		case O_MAXTOK: opt.max_tokens = opt_long("--max-tokens", optarg, 1, 10000000); break;
+		case O_TIMEOUT: timeout_ms = opt_duration_ms("--timeout", optarg); break;
+		case O_RETRIES: retries = opt_long("--retries", optarg, 1, 1000); break;
+		case O_INPUT: opt.input = 1; break;
+		case O_NOINPUT: opt.input = 0; break;
+		case O_TEXT: opt.text = 1; break;
+		case O_DRYRUN: opt.dry_run = 1; break;
+		case O_CACHE: opt.cache = 1; break;
+		case O_CACHEAGE: opt.cache_age_ms = opt_duration_ms("--cache-max-age", optarg); break;
+		case O_HEDGE: opt.hedge = 1; break;
+		case O_HEDGEMAX: opt.hedge_max = opt_double("--hedge-max", optarg, 0, 100); break;
+		case O_PROGRESS: opt.progress = 1; break;
+		case O_RESUME: opt.resume = 1; break;
+		case O_RETRYFAILED: opt.retry_failed = 1; break;
+		case O_MAXLINE: opt.max_line = opt_long("--max-line", optarg, 16, 1L << 30); break;
+		case O_LOG: tp.log_file = optarg; break;
+		default: usage(2);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (opt.resume && !opt.output)
+		die(EX_USAGE_, "--resume needs -o FILE");
+	if (opt.retry_failed && !opt.resume)
+		die(EX_USAGE_, "--retry-failed goes with --resume");
+	if (opt.output && !opt.resume && access(opt.output, F_OK) == 0) {
+		struct stat st;
+		if (stat(opt.output, &st) == 0 && st.st_size > 0)
+			die(EX_USAGE_, "-o %s: the file exists; use --resume to continue it, or remove it",
+			    opt.output);
+	}
+	if (tp.strategy && mlm_strategy_parse(tp.strategy) < 0)
+		die(EX_USAGE_, "--strategy: unknown strategy '%s'", tp.strategy);
+	const char *program = argc > 0 ? argv[0] : ".";
+	if (!*program)
+		program = ".";
+	if (argc > 0)
+		argc--, argv++;
+	if (argc == 0 && isatty(0))
+		usage(2);
+
+	jq = jq_init();
+	if (!jq)
+		die(EX_CONFIG_, "cannot start jq");
+	jq_set_error_cb(jq, jq_error_cb, NULL);
+	jq_err[0] = 0;
+	if (!jq_compile(jq, program))
+		die(EX_USAGE_, "template: %s", jq_err[0] ? jq_err : "does not compile");
+
+	tool_pool_open(&tp);
+	mlm_call_opts_init(&base);
+	base.verbose = tp.verbose;
+	if (timeout_ms)
+		base.total_ms = base.first_byte_ms = timeout_ms;
+	if (retries)
+		base.max_attempts = (int)retries;
+	base.max_wait_ms = 15 * 60 * 1000;      /* a batch waits out cooldowns */
+	if (opt.cache) {
+		char err[MLM_ERRLEN];
+		cache = mlm_cache_open(err, sizeof err);
+		if (!cache)
+			warnmsg("warning: cache unavailable: %s", err);
+	}
+	if (opt.resume)
+		load_journal();
+	if (opt.output && !opt.dry_run) {
+		jfd = open(opt.output, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		if (jfd < 0)
+			die(EX_CONFIG_, "%s: %s", opt.output, strerror(errno));
+	}
+	show_progress = !opt.quiet && (opt.progress || isatty(2));
+
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	rq.engine = tp.engine;
+	rq.files = argv;
+	rq.nfiles = argc;
+	rq.total = count_lines(argv, argc);
+	long window_max = opt.jobs * 4 > 1024 ? opt.jobs * 4 : 1024;
+	pthread_t th;
+	pthread_create(&th, NULL, reader, NULL);
+	w.t0 = mlm_mono_ms();
+	int64_t grace_end = 0;
+	int stopping = 0;
+
+	for (;;) {
+		if (sigs && !stopping) {
+			stopping = 1;
+			grace_end = mlm_mono_ms() + 5000;
+			warnmsg("interrupted: finishing %ld requests in flight (again to stop now)", w.inflight);
+		}
+		if (stopping && (sigs > 1 || mlm_mono_ms() > grace_end || w.inflight == 0))
+			break;
+		/* take input while the window has room */
+		while (!stopping && !w.eof && w.n < window_max) {
+			line *l = rq_pop();
+			if (!l)
+				break;
+			if (l->eof) {
+				w.eof = 1;
+				free(l);
+				break;
+			}
+			item *it = make_item(l);
+			free(l->text);
+			free(l->pos);
+			free(l);
+			if (w.tail)
+				w.tail->next = it;
+			else
+				w.head = it;
+			w.tail = it;
+			if (!w.ready_head)
+				w.ready_head = it;
+			w.n++;
+			if (opt.dry_run) {
+				dry_run(it);
+				it->state = I_SKIP;
+			}
+		}
+		/* submit ready items, oldest first */
+		if (!stopping && !opt.dry_run) {
+			for (item *it = w.ready_head; it && w.inflight < opt.jobs; it = it->next)
+				if (it->state == I_READY)
+					submit(it);
+			while (w.ready_head && w.ready_head->state != I_READY)
+				w.ready_head = w.ready_head->next;
+		}
+		flush_window();
+		if (w.eof && !w.head)
+			break;
+		maybe_hedge();
+		mlm_engine_run(tp.engine, w.inflight ? 200 : 50);
+		tool_store_warn(&tp);
+		flush_window();
+		progress(0);
+	}
+	if (stopping) {
+		/* whatever finished is written; the rest has no record (resume does it) */
+		for (item *it = w.head; it; it = it->next)
+			if (it->state == I_FLIGHT) {
+				it->state = I_SKIP;
+				if (it->call)
+					mlm_engine_cancel(tp.engine, it->call);
+				if (it->hedge_call)
+					mlm_engine_cancel(tp.engine, it->hedge_call);
+			}
+		opt.unordered = 1;
+		flush_window();
+	}
+	progress(1);
+	int code = w.failed ? (w.ok || w.skipped || w.cached ? EX_SOMEFAIL : EX_NOENTRY) : 0;
+	if (stopping)
+		code = EX_INTR;
+	if (jfd >= 0 && (fsync(jfd) < 0 && errno != EINVAL))
+		die(EX_SOMEFAIL, "%s: %s", opt.output, strerror(errno));
+	out_close();
+	/* the reader thread may be blocked on input: do not wait for it */
+	_exit(code);
+}

@@ -1,0 +1,137 @@
+/*
+ * cache.c — answers kept by request hash, so an identical request is
+ * answered without a call. SQLite beside the scheduler state
+ * ($XDG_STATE_HOME/many-llm/cache.db, or LLM_CACHE=PATH). A cache that
+ * cannot be opened or written is simply not used: it never stops work.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <sqlite3.h>
+
+#include "mlm.h"
+
+struct mlm_cache {
+	sqlite3 *db;
+	sqlite3_stmt *get, *put;
+};
+
+static int
+cache_path(char *out, size_t n)
+{
+	const char *p = getenv("LLM_CACHE");
+	if (p && *p) {
+		snprintf(out, n, "%s", p);
+		return 0;
+	}
+	const char *x = getenv("XDG_STATE_HOME"), *h = getenv("HOME");
+	char dir[4096];
+	if (x && *x)
+		snprintf(dir, sizeof dir, "%s", x);
+	else if (h && *h)
+		snprintf(dir, sizeof dir, "%s/.local/state", h);
+	else
+		return -1;
+	for (char *q = dir + 1; *q; q++)
+		if (*q == '/') {
+			*q = 0;
+			mkdir(dir, 0700);
+			*q = '/';
+		}
+	mkdir(dir, 0700);
+	snprintf(out, n, "%s/many-llm", dir);
+	mkdir(out, 0700);
+	snprintf(out, n, "%s/many-llm/cache.db", dir);
+	return 0;
+}
+
+mlm_cache *
+mlm_cache_open(char *err, size_t errlen)
+{
+	char path[4200];
+	if (cache_path(path, sizeof path) < 0) {
+		mlm_err(err, errlen, "no place for the cache (set LLM_CACHE)");
+		return NULL;
+	}
+	mlm_cache *c = calloc(1, sizeof *c);
+	if (!c)
+		return NULL;
+	if (sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK)
+		goto fail;
+	chmod(path, 0600);
+	sqlite3_busy_timeout(c->db, 5000);
+	sqlite3_exec(c->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", NULL, NULL, NULL);
+	if (sqlite3_exec(c->db, "CREATE TABLE IF NOT EXISTS answers (hash TEXT PRIMARY KEY, "
+	    "t INTEGER NOT NULL, record TEXT NOT NULL)", NULL, NULL, NULL) != SQLITE_OK)
+		goto fail;
+	if (sqlite3_prepare_v2(c->db, "SELECT t, record FROM answers WHERE hash = ?", -1, &c->get, NULL) ||
+	    sqlite3_prepare_v2(c->db, "INSERT OR REPLACE INTO answers (hash, t, record) VALUES (?, ?, ?)",
+	    -1, &c->put, NULL))
+		goto fail;
+	return c;
+fail:
+	mlm_err(err, errlen, "%s: %s", path, c->db ? sqlite3_errmsg(c->db) : "cannot open");
+	mlm_cache_close(c);
+	return NULL;
+}
+
+jv
+mlm_cache_get(mlm_cache *c, const char *hash, int64_t max_age_ms)
+{
+	jv r = jv_invalid();
+	if (!c)
+		return r;
+	sqlite3_reset(c->get);
+	sqlite3_bind_text(c->get, 1, hash, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(c->get) == SQLITE_ROW) {
+		int64_t t = sqlite3_column_int64(c->get, 0);
+		const char *rec = (const char *)sqlite3_column_text(c->get, 1);
+		if (rec && (max_age_ms <= 0 || mlm_now_ms() - t <= max_age_ms)) {
+			jv_free(r);
+			r = jv_parse(rec);
+		}
+	}
+	sqlite3_reset(c->get);
+	return r;
+}
+
+void
+mlm_cache_put(mlm_cache *c, const char *hash, jv record)
+{
+	if (!c) {
+		jv_free(record);
+		return;
+	}
+	jv s = jv_dump_string(record, 0);
+	sqlite3_reset(c->put);
+	sqlite3_bind_text(c->put, 1, hash, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(c->put, 2, mlm_now_ms());
+	sqlite3_bind_text(c->put, 3, jv_string_value(s), -1, SQLITE_TRANSIENT);
+	sqlite3_step(c->put);
+	sqlite3_reset(c->put);
+	jv_free(s);
+}
+
+void
+mlm_cache_close(mlm_cache *c)
+{
+	if (!c)
+		return;
+	sqlite3_finalize(c->get);
+	sqlite3_finalize(c->put);
+	sqlite3_close(c->db);
+	free(c);
+}
+
+/* The request's content hash: the canonical (sorted-key) JSON of the
+ * neutral request, without "stream". Stable across runs and machines. */
+void
+mlm_req_hash(jv req_borrowed, char out[17])
+{
+	jv r = jv_object_delete(jv_copy(req_borrowed), jv_string("stream"));
+	jv s = jv_dump_string(r, JV_PRINT_SORTED);
+	mlm_hash_hex(jv_string_value(s), (size_t)jv_string_length_bytes(jv_copy(s)), out);
+	jv_free(s);
+}
