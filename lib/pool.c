@@ -250,7 +250,8 @@ add_provider(mlm_pool *p, const mlm_env *env, const char *NAME, const char *cons
 		keys[nk].n = n;
 		nk++;
 	}
-	qsort(keys, nk, sizeof *keys, cmpkey);
+	if (nk)
+		qsort(keys, nk, sizeof *keys, cmpkey);
 
 	char **models = NULL;
 	size_t nm = models_for(env, NAME, known, &models);
