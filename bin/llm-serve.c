@@ -336,10 +336,14 @@ error_json(mlm_buf *b, const char *msg, const char *type, const char *code)
 
 /* ---------- responses ---------- */
 
+static atomic_int draining;     /* SIGTERM: answer with Connection: close */
+
 static void
 add_common_headers(struct MHD_Response *r, const char *ctype)
 {
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+	if (atomic_load_explicit(&draining, memory_order_relaxed))
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 }
 
@@ -1751,6 +1755,7 @@ main(int argc, char **argv)
 	if (tp.verbose)
 		warnmsg("%s: draining (up to %.1f s)", sig == SIGINT ? "SIGINT" : "SIGTERM",
 		    (double)grace / 1000);
+	atomic_store(&draining, 1);
 	MHD_socket ls = MHD_quiesce_daemon(daemon_);
 	if (ls != MHD_INVALID_SOCKET)
 		close(ls);
