@@ -291,7 +291,10 @@ do_line(const char *s, size_t n, const char *file, long line)
 {
 	/* a result record: {"ok":true,"text":...} or {"ok":false,"error":...} */
 	if (!g.raw && n > 0 && s[0] == '{' && memmem(s, n, "\"ok\"", 4)) {
-		jv rec = jv_parse_sized(s, (int)n);
+		jv rec;
+		char perr[MLM_ERRLEN];
+		if (mlm_fmt_parse_json(s, n, &rec, perr, sizeof perr) < 0)
+			rec = jv_invalid();
 		jv ok = jv_get_kind(rec) == JV_KIND_OBJECT ? jv_object_get(jv_copy(rec), jv_string("ok")) : jv_invalid();
 		int isrec = 0;
 		if (jv_get_kind(ok) == JV_KIND_TRUE) {

@@ -262,7 +262,7 @@ num_enum(const mlm_schema *s)
 	jv_array_foreach(s->enums, k, x) {
 		if (jv_get_kind(x) != JV_KIND_NUMBER)
 			r = 0;
-		else if (r && jv_number_value(x) != floor(jv_number_value(x)))
+		else if (r && (jv_number_value(x) != floor(jv_number_value(x)) || fabs(jv_number_value(x)) > 9007199254740992.0))
 			r = 2;
 		jv_free(x);
 	}
@@ -478,6 +478,16 @@ mlm_fmt_emitter_new(const mlm_schema *s, const mlm_emit_opts *o, char *err, size
 }
 
 /* ---------- literals ---------- */
+
+/* an integral double as decimal digits, without overflowing long long */
+static void
+ll_text(char *b, size_t n, double d)
+{
+	if (fabs(d) < 9.2e18)
+		snprintf(b, n, "%lld", (long long)d);
+	else
+		snprintf(b, n, "%.0f", d);
+}
 
 static void
 dbl(char *b, size_t n, double v)
@@ -704,7 +714,8 @@ c_scalar_value(mlm_emitter *e, const mlm_schema *t, jv x, mlm_buf *b, char *err,
 		return c_string(e, b, sv, l, err, errlen);
 	}
 	case MLM_ST_INTEGER:
-		mlm_buf_printf(b, "%lldLL", (long long)jv_number_value(x));
+		ll_text(nb, sizeof nb, jv_number_value(x));
+		mlm_buf_printf(b, "%sLL", nb);
 		return 0;
 	case MLM_ST_NUMBER:
 		dbl(nb, sizeof nb, jv_number_value(x));
@@ -724,9 +735,10 @@ c_scalar_value(mlm_emitter *e, const mlm_schema *t, jv x, mlm_buf *b, char *err,
 			if (found < 0)
 				return mlm_err(err, errlen, "value is not in the enum");
 			mlm_buf_puts(b, ti->enumr[found]);
-		} else if (num_enum(t) == 1)
-			mlm_buf_printf(b, "%lldLL", (long long)jv_number_value(x));
-		else {
+		} else if (num_enum(t) == 1) {
+			ll_text(nb, sizeof nb, jv_number_value(x));
+			mlm_buf_printf(b, "%sLL", nb);
+		} else {
 			dbl(nb, sizeof nb, jv_number_value(x));
 			mlm_buf_puts(b, nb);
 		}
@@ -951,7 +963,7 @@ leaf_text(const mlm_schema *t, jv x, mlm_buf *o, int *isnull)
 		double d = jv_number_value(x);
 		char nb[64];
 		if (t && (t->type == MLM_ST_INTEGER || (t->type == MLM_ST_ENUM && num_enum(t) == 1)))
-			snprintf(nb, sizeof nb, "%lld", (long long)d);
+			ll_text(nb, sizeof nb, d);
 		else if (d == floor(d) && fabs(d) < 1e15 && !(t && t->type == MLM_ST_NUMBER))
 			snprintf(nb, sizeof nb, "%.0f", d);
 		else
@@ -1168,7 +1180,7 @@ num_lit(mlm_buf *b, const mlm_schema *t, double d, int lang)
 	char nb[64];
 	int isint = t && (t->type == MLM_ST_INTEGER || (t->type == MLM_ST_ENUM && num_enum(t) == 1));
 	if (isint || (!t && d == floor(d) && fabs(d) < 1e15))
-		snprintf(nb, sizeof nb, "%lld", (long long)d);
+		ll_text(nb, sizeof nb, d);
 	else {
 		dbl(nb, sizeof nb, d);
 		if (lang == 't' && !strcmp(nb, "-0.0"))

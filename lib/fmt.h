@@ -174,6 +174,11 @@ int mlm_fmt_extract(const mlm_schema *s, const char *text, size_t len,
 int mlm_fmt_validate(const mlm_schema *s, jv value, const mlm_fmt_opts *o,
     jv *out, jv *diag, char *err, size_t errlen);
 
+/* Strict RFC 8259 parse of one whole value (white space around it only).
+ * Returns 0, or -1 with "line L, column C: reason" in err. (libjq 1.6's
+ * jv_parse leaks on some errors; this does not.) */
+int mlm_fmt_parse_json(const char *text, size_t len, jv *out, char *err, size_t errlen);
+
 /* Tolerant parse only (no schema): the repaired value of the first candidate
  * that parses, with its repair journal in *diag. Returns 0 or -1. */
 int mlm_fmt_repair(const char *text, size_t len, int tier, jv *out, jv *diag,

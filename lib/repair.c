@@ -1493,6 +1493,21 @@ mlm_fmt_conserved(const mlm_fnode *n, const char *text, size_t len, char *why, s
 }
 
 int
+mlm_fmt_parse_json(const char *text, size_t len, jv *out, char *err, size_t errlen)
+{
+	size_t budget = 4 * len + 1024;
+	cand c;
+	char why[300];
+	*out = jv_invalid();
+	if (parse_at(text, len, 0, MLM_FMT_REPAIR_NONE, 1, &budget, &c, why, sizeof why) < 0)
+		return mlm_err(err, errlen, "%s", why);
+	jv_free(c.diag);
+	*out = mlm_fnode_to_jv(c.v);
+	mlm_fnode_free(c.v);
+	return 0;
+}
+
+int
 mlm_fmt_repair(const char *text, size_t len, int tier, jv *out, jv *diag, char *err, size_t errlen)
 {
 	mlm_fnode *c[8];

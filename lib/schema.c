@@ -610,10 +610,9 @@ dsl_field(dsl *d, mlm_schema *o, int closer)
 		size_t ve = d->i;
 		while (ve > vs && isspace((unsigned char)d->s[ve - 1]))
 			ve--;
-		char *txt = mlm_strndup(d->s + vs, ve - vs);
-		jv v = jv_parse(txt ? txt : "");
-		free(txt);
-		if (!jv_is_valid(v)) {
+		jv v;
+		char why[300];
+		if (mlm_fmt_parse_json(d->s + vs, ve - vs, &v, why, sizeof why) < 0) {
 			jv_free(v);
 			dsl_fail(d, vs, "bad default (write it as JSON, e.g. = \"en\")");
 			goto fail;
@@ -1199,12 +1198,10 @@ mlm_schema_from_jv(jv doc, char *err, size_t errlen)
 mlm_schema *
 mlm_schema_parse_json(const char *text, char *err, size_t errlen)
 {
-	jv doc = jv_parse(text);
-	if (!jv_is_valid(doc)) {
-		jv m = jv_invalid_get_msg(doc);
-		mlm_err(err, errlen, "JSON Schema: %s",
-		    jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m) : "invalid JSON");
-		jv_free(m);
+	jv doc;
+	char why[MLM_ERRLEN];
+	if (mlm_fmt_parse_json(text, strlen(text), &doc, why, sizeof why) < 0) {
+		mlm_err(err, errlen, "JSON Schema: %s", why);
 		return NULL;
 	}
 	mlm_schema *s = mlm_schema_from_jv(doc, err, errlen);
@@ -1470,7 +1467,10 @@ c_comment_meta(char *txt, char **key, char **desc, int *nullable)
 				}
 				mlm_buf_add(&b, txt + x, 1);
 			}
-			jv v = jv_parse(b.p ? b.p : "");
+			jv v;
+			char why[300];
+			if (mlm_fmt_parse_json(b.p ? b.p : "", b.len, &v, why, sizeof why) < 0)
+				v = jv_invalid();
 			mlm_buf_free(&b);
 			if (jv_get_kind(v) == JV_KIND_STRING) {
 				*key = strdup(jv_string_value(v));
@@ -2449,8 +2449,9 @@ dsl_out_fields(mlm_buf *b, const mlm_schema *s, int top)
 		}
 		if (t->desc) {
 			mlm_buf_puts(b, ": ");
-			if (strchr(t->desc, ',') || strchr(t->desc, '\n') || strchr(t->desc, '"') ||
-			    strchr(t->desc, ']') || strchr(t->desc, '}') || t->desc[0] == ' ')
+			size_t dl = strlen(t->desc);
+			if (strpbrk(t->desc, ",\n\r\t\"[]{}\\#'") || isspace((unsigned char)t->desc[0]) ||
+			    isspace((unsigned char)t->desc[dl - 1]))
 				dsl_quote(b, t->desc);
 			else
 				mlm_buf_puts(b, t->desc);

@@ -508,6 +508,25 @@ is_null_word(const mlm_fnode *n, int level)
 	return r;
 }
 
+/* a schema default, held to the schema like any value */
+static jv
+use_default(vctx *v, const mlm_schema *s, int depth)
+{
+	mlm_fnode *d = mlm_fnode_from_jv(jv_copy(s->dflt));
+	if (!d) {
+		verr(v, "oom", "out of memory");
+		return jv_invalid();
+	}
+	size_t before = v->nerr;
+	jv x = coerce(v, s, d, depth + 1);
+	mlm_fnode_free(d);
+	if (v->nerr > before && v->nerr <= v->max_errors) {
+		/* say that the default was at fault */
+		verr(v, "default", "the schema's default does not fit the schema");
+	}
+	return x;
+}
+
 static jv
 coerce_object(vctx *v, const mlm_schema *s, const mlm_fnode *n, int depth)
 {
@@ -556,16 +575,31 @@ coerce_object(vctx *v, const mlm_schema *s, const mlm_fnode *n, int depth)
 				if (jv_is_valid(pr->s->dflt) && v->level >= MLM_FMT_SAFE) {
 					push_key(v, pr->name, pl);
 					vnote(v, "coerce", "default", "missing: used the default");
+					jv x = use_default(v, pr->s, depth);
 					v->path.len = base;
 					v->path.p[base] = 0;
-					o = jv_object_set(o, jv_string(pr->name), jv_copy(pr->s->dflt));
+					if (jv_is_valid(x))
+						o = jv_object_set(o, jv_string(pr->name), x);
+					else {
+						jv_free(x);
+						bad = 1;
+					}
 				} else {
 					verr(v, "required", "missing required field \"%s\"", pr->name);
 					bad = 1;
 				}
-			} else if (jv_is_valid(pr->s->dflt) && v->level >= MLM_FMT_SAFE)
-				o = jv_object_set(o, jv_string(pr->name), jv_copy(pr->s->dflt));
-			else if (pr->s->nullable)
+			} else if (jv_is_valid(pr->s->dflt) && v->level >= MLM_FMT_SAFE) {
+				push_key(v, pr->name, pl);
+				jv x = use_default(v, pr->s, depth);
+				v->path.len = base;
+				v->path.p[base] = 0;
+				if (jv_is_valid(x))
+					o = jv_object_set(o, jv_string(pr->name), x);
+				else {
+					jv_free(x);
+					bad = 1;
+				}
+			} else if (pr->s->nullable)
 				o = jv_object_set(o, jv_string(pr->name), jv_null());
 			continue;
 		}

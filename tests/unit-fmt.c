@@ -158,7 +158,7 @@ test_jsonschema(void)
 	    "ERR: $.properties.a: recursive $ref \"#\" is not supported", "recursive $ref");
 	is_str(js("{\"type\":\"object\",\"required\":[\"x\"],\"properties\":{}}"),
 	    "ERR: $: required \"x\" is not among the properties", "required without property");
-	is_str(js("{\"type\": \"object\", "), "ERR: JSON Schema: Unfinished JSON term at EOF at line 1, column 19 (while parsing '{\"type\": \"object\", ')",
+	is_str(js("{\"type\": \"object\", "), "ERR: JSON Schema: line 1, column 20: unexpected end of text",
 	    "bad JSON names the place");
 	is_str(js("{\"properties\":{\"a\":{\"type\":[\"integer\",\"null\"],\"description\":\"d\"}},\"required\":[\"a\"],"
 	    "\"additionalProperties\":false}"),
