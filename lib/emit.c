@@ -819,6 +819,11 @@ c_init(mlm_emitter *e, const mlm_schema *s, jv v, const char *stat, mlm_buf *pre
 							mlm_buf_puts(&arr, "NULL");
 						else
 							r = c_scalar_value(e, it, y, &arr, err, errlen);
+						if (r < 0) {
+							char tmp[MLM_ERRLEN];
+							snprintf(tmp, sizeof tmp, "%s", err);
+							mlm_err(err, errlen, tmp[0] == '.' ? "[%d]%s" : "[%d]: %s", k, tmp);
+						}
 						mlm_buf_puts(&arr, ",\n");
 					}
 					jv_free(y);
@@ -880,7 +885,7 @@ c_init(mlm_emitter *e, const mlm_schema *s, jv v, const char *stat, mlm_buf *pre
 			/* name the member in the error */
 			char tmp[MLM_ERRLEN];
 			snprintf(tmp, sizeof tmp, "%s", err);
-			mlm_err(err, errlen, tmp[0] == '.' ? ".%s%s" : ".%s: %s", s->props[i].name, tmp);
+			mlm_err(err, errlen, tmp[0] == '.' || tmp[0] == '[' ? ".%s%s" : ".%s: %s", s->props[i].name, tmp);
 			free(sub);
 			return -1;
 		}

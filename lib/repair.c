@@ -1325,32 +1325,43 @@ mlm_fmt_candidates(const char *text, size_t len, int tier, int multi,
 				snprintf(wb, sizeof wb, "%s", w1);
 			}
 		}
-	/* 3. values from every '{' or '[' (JSON inside prose, NDJSON) */
-	size_t tops[64];
-	size_t ntop = 0;
-	for (size_t i = 0; i < len && nc < max && budget > 0; i++) {
+	/* 3. values from every '{' or '[' (JSON inside prose, NDJSON); when the
+	 * list is full, a larger value evicts the smallest one */
+	size_t room = max > 2 ? max - 2 : max;   /* keep two for 4. and 5. */
+	mlm_fnode *joined = fn_new(FN_ARR, 0);
+	jv jdiag = jv_array();
+	size_t jstart = 0;
+	for (size_t i = 0; i < len && budget > 0; i++) {
 		if (text[i] != '{' && text[i] != '[')
 			continue;
 		long inside = -1;
 		for (size_t k = 0; k < nc; k++)
-			if (c[k].start != (size_t)-1 && c[k].start <= i && i < c[k].end) {
+			if (c[k].start <= i && i < c[k].end) {
 				inside = (long)k;
 				break;
 			}
+		cand t, *got = NULL;
 		if (inside >= 0) {
 			/* already (inside) a candidate: skip over it */
-			if (ntop < 64)
-				tops[ntop++] = (size_t)inside;
-			i = c[inside].end - 1;
-			continue;
-		}
-		cand t;
-		if (parse_at(text, len, i, tier, 0, &budget, &t, w1, sizeof w1) == 0) {
-			if (ntop < 64)
-				tops[ntop++] = nc;
-			c[nc++] = t;
-			if (t.end > i)
-				i = t.end - 1;
+			got = &c[inside];
+		} else if (parse_at(text, len, i, tier, 0, &budget, &t, w1, sizeof w1) == 0) {
+			if (nc == room) {
+				size_t small = 0;
+				for (size_t k = 1; k < nc; k++)
+					if (c[k].end - c[k].start < c[small].end - c[small].start)
+						small = k;
+				if (c[small].end - c[small].start < t.end - t.start) {
+					mlm_fnode_free(c[small].v);
+					jv_free(c[small].diag);
+					memmove(c + small, c + small + 1, (nc - small - 1) * sizeof *c);
+					nc--;
+				}
+			}
+			if (nc < room) {
+				c[nc] = t;
+				got = &c[nc++];
+			} else
+				got = &t;
 		} else {
 			/* remember the failure of the longest-looking span */
 			size_t span = len - i;
@@ -1358,44 +1369,37 @@ mlm_fmt_candidates(const char *text, size_t len, int tier, int multi,
 				best_fail = span;
 				snprintf(wb, sizeof wb, "%s", w1);
 			}
+			continue;
 		}
+		if (joined && joined->n < 4096) {
+			mlm_fnode *cp = mlm_fnode_from_jv(mlm_fnode_to_jv(got->v));
+			if (!joined->n)
+				jstart = got->start;
+			if (!cp || fn_add(joined, NULL, 0, cp) < 0)
+				mlm_fnode_free(cp);
+			jv_array_foreach(got->diag, q, x)
+				jdiag = jv_array_append(jdiag, x);
+		}
+		size_t e = got->end;
+		if (got == &t) {
+			mlm_fnode_free(t.v);
+			jv_free(t.diag);
+		}
+		if (e > i)
+			i = e - 1;
 	}
 	/* 4. several top-level values (NDJSON, one after another) as one array */
-	int distinct = 0;
-	for (size_t k = 0; k < ntop; k++)
-		if (c[tops[k]].start != 0 || c[tops[k]].end < len)
-			distinct++;
-	if (ntop >= 2 && nc < max) {
-		mlm_fnode *arr = fn_new(FN_ARR, c[tops[0]].start);
-		jv d = jv_array();
-		size_t prev_end = 0;
-		int ok = arr != NULL;
-		for (size_t k = 0; k < ntop && ok; k++) {
-			cand *t = &c[tops[k]];
-			if (k && t->start < prev_end)
-				continue;
-			prev_end = t->end;
-			mlm_fnode *cp = mlm_fnode_from_jv(mlm_fnode_to_jv(t->v));
-			if (!cp || fn_add(arr, NULL, 0, cp) < 0) {
-				mlm_fnode_free(cp);
-				ok = 0;
-			}
-			jv_array_foreach(t->diag, q, x)
-				d = jv_array_append(d, x);
-		}
-		if (ok && arr->n >= 2) {
-			d = jv_array_append(d, mlm_fmt_diag("repair", "joined", NULL, (long)c[tops[0]].start,
-			    "read %zu values one after another as one array", arr->n));
-			c[nc].v = arr;
-			c[nc].diag = d;
-			c[nc].start = (size_t)-1;
-			nc++;
-		} else {
-			mlm_fnode_free(arr);
-			jv_free(d);
-		}
+	if (joined && joined->n >= 2 && nc < max) {
+		jdiag = jv_array_append(jdiag, mlm_fmt_diag("repair", "joined", NULL, (long)jstart,
+		    "read %zu values one after another as one array", joined->n));
+		c[nc].v = joined;
+		c[nc].diag = jdiag;
+		c[nc].start = c[nc].end = len + 1;   /* contains no offset */
+		nc++;
+	} else {
+		mlm_fnode_free(joined);
+		jv_free(jdiag);
 	}
-	(void)distinct;
 	/* 5. a candidate that is a string holding JSON (stringified output) */
 	size_t n0 = nc;
 	for (size_t k = 0; k < n0 && nc < max; k++) {
@@ -1416,7 +1420,7 @@ mlm_fmt_candidates(const char *text, size_t len, int tier, int multi,
 			d = jv_array_append(d, mlm_fmt_diag("repair", "stringified_json", NULL, (long)c[k].start,
 			    "read a JSON string holding JSON as that JSON"));
 			t.diag = d;
-			t.start = (size_t)-2;
+			t.start = t.end = len + 1;
 			c[nc++] = t;
 		}
 	}

@@ -973,7 +973,7 @@ mlm_fmt_validate(const mlm_schema *s, jv value, const mlm_fmt_opts *o, jv *out, 
 	return 0;
 }
 
-#define MAXCAND 32
+#define MAXCAND 64
 
 int
 mlm_fmt_extract(const mlm_schema *s, const char *text, size_t len, const mlm_fmt_opts *o,
