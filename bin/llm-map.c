@@ -154,9 +154,11 @@ rq_push(line *l)
 	else
 		rq.head = l;
 	rq.tail = l;
-	rq.n++;
+	int was_empty = rq.n++ == 0;
 	pthread_mutex_unlock(&rq.mu);
-	mlm_engine_wakeup(rq.engine);
+	/* the main thread only sleeps on an empty queue: wake it then */
+	if (was_empty || l->eof)
+		mlm_engine_wakeup(rq.engine);
 }
 
 static line *
@@ -317,7 +319,9 @@ static void
 jq_error_cb(void *u, jv msg)
 {
 	jv s = jv_get_kind(msg) == JV_KIND_STRING ? msg : jv_dump_string(msg, 0);
-	snprintf(jq_err, sizeof jq_err, "%s", jv_string_value(s));
+	/* keep the first message: jq ends with a count ("jq: 1 compile error") */
+	if (!jq_err[0])
+		snprintf(jq_err, sizeof jq_err, "%s", jv_string_value(s));
 	jv_free(s);
 }
 

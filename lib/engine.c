@@ -763,6 +763,7 @@ mlm_engine_run(mlm_engine *g, int timeout_ms)
 	int64_t now = mlm_mono_ms();
 	/* timers: waiting calls, first-byte deadlines */
 	int64_t next = now + timeout_ms;
+	mlm_sched_batch(g->sched, 1);
 	for (call *c = g->calls; c; c = c->next) {
 		if (c->state == C_WAIT && c->wake_at <= now) {
 			c->state = C_RUN;   /* next_attempt sets it again */
@@ -780,12 +781,15 @@ mlm_engine_run(mlm_engine *g, int timeout_ms)
 			}
 		}
 	}
+	mlm_sched_batch(g->sched, 0);
 	reap(g);
 	int running = 0;
 	curl_multi_perform(g->m, &running);
 	/* transfers that completed in this perform: handle them before polling,
 	 * or the poll (with no socket left to watch) sleeps its whole timeout */
+	mlm_sched_batch(g->sched, 1);
 	drain_msgs(g);
+	mlm_sched_batch(g->sched, 0);
 	for (call *c = g->calls; c; c = c->next)
 		if (c->state == C_WAIT && c->wake_at < next)
 			next = c->wake_at;
@@ -797,7 +801,9 @@ mlm_engine_run(mlm_engine *g, int timeout_ms)
 	if (g->active)
 		curl_multi_poll(g->m, NULL, 0, wait, NULL);
 	curl_multi_perform(g->m, &running);
+	mlm_sched_batch(g->sched, 1);
 	drain_msgs(g);
+	mlm_sched_batch(g->sched, 0);
 	reap(g);
 	return g->active;
 }

@@ -409,6 +409,9 @@ int mlm_sched_pick(mlm_sched *s, const mlm_pick *q, int64_t *wait_ms, uint64_t *
  * returns the lease, updates latency and learned limits. */
 void mlm_sched_done(mlm_sched *s, int idx, uint64_t lease, const mlm_outcome *o,
     int64_t latency_ms, long tokens, const mlm_headers *h);
+/* Batches: between mlm_sched_batch(s, 1) and (s, 0) every pick and outcome
+ * shares one store transaction (nests). Nothing slow may happen inside. */
+void mlm_sched_batch(mlm_sched *s, int on);
 /* The entry's latency p95 estimate in ms, 0 unknown (for hedging). */
 double mlm_sched_p95(mlm_sched *s, int idx);
 /* Marks (entry, feature) unsupported in this process. */

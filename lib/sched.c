@@ -27,7 +27,34 @@ struct mlm_sched {
 	unsigned rr;                    /* round-robin cursor */
 	unsigned *unsupported;          /* per entry: features found unsupported */
 	unsigned seed;
+	int depth;                      /* nested transactions (batches) */
 };
+
+/* One store transaction however deeply picks and outcomes nest: the engine
+ * wraps a burst of them in a batch, so a busy process commits once per
+ * burst instead of twice per call. */
+static void
+tx_begin(mlm_sched *s)
+{
+	if (s->depth++ == 0)
+		s->store->ops->begin(s->store);
+}
+
+static void
+tx_end(mlm_sched *s)
+{
+	if (s->depth > 0 && --s->depth == 0)
+		s->store->ops->commit(s->store);
+}
+
+void
+mlm_sched_batch(mlm_sched *s, int on)
+{
+	if (on)
+		tx_begin(s);
+	else
+		tx_end(s);
+}
 
 static const char *const strat_names[MLM_STRAT__N] = {
 	"smart", "sequential", "random", "round-robin", "weighted", "least-busy",
@@ -278,9 +305,7 @@ mlm_sched_pick(mlm_sched *s, const mlm_pick *q, int64_t *wait_ms, uint64_t *leas
 		*wait_ms = -1;
 		return -1;
 	}
-	if (s->store->ops->begin(s->store) < 0) {
-		/* the store fell back by itself; carry on */
-	}
+	tx_begin(s);
 	for (size_t i = 0; i < p->n; i++) {
 		mlm_entry *e = &p->v[i];
 		if (q->tried && q->tried[i])
@@ -391,7 +416,7 @@ mlm_sched_pick(mlm_sched *s, const mlm_pick *q, int64_t *wait_ms, uint64_t *leas
 		s->store->ops->lease(s->store, sc[2], LEASE_TTL_MS, &id);
 		*lease = id;
 	}
-	s->store->ops->commit(s->store);
+	tx_end(s);
 	free(cs);
 	*wait_ms = best >= 0 ? 0 : soonest;
 	return best;
@@ -446,7 +471,7 @@ mlm_sched_done(mlm_sched *s, int idx, uint64_t lease, const mlm_outcome *o,
 	char es[256], ks[256], os[256], ms[256];
 	int64_t now = mlm_now_ms();
 	mlm_sched_scopes(s, idx, es, ks, os, ms);
-	s->store->ops->begin(s->store);
+	tx_begin(s);
 	s->store->ops->unlease(s->store, os, lease);
 
 	mlm_srec er;
@@ -551,5 +576,5 @@ mlm_sched_done(mlm_sched *s, int idx, uint64_t lease, const mlm_outcome *o,
 	default:
 		break;   /* too_large, blocked, invalid_request: nobody is penalised */
 	}
-	s->store->ops->commit(s->store);
+	tx_end(s);
 }
