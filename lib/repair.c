@@ -1279,6 +1279,40 @@ same_cand(const cand *a, size_t na, size_t start)
 	return 0;
 }
 
+/* <think>...</think> and <thinking>...</thinking> spans (an unclosed one runs to the end) */
+static size_t
+think_blocks(const char *s, size_t n, size_t *st, size_t *en, size_t max)
+{
+	size_t k = 0, i = 0;
+	while (k < max && i < n) {
+		const char *o = memmem(s + i, n - i, "<think", 6);
+		if (!o)
+			break;
+		size_t a = (size_t)(o - s);
+		const char *gt = memchr(o, '>', n - a);
+		if (!gt || (gt - o != 6 && gt - o != 9)) {
+			i = a + 6;
+			continue;
+		}
+		const char *c1 = memmem(gt, n - (size_t)(gt - s), "</think", 7);
+		size_t e = c1 ? (size_t)(c1 - s) : n;
+		st[k] = a;
+		en[k] = e;
+		k++;
+		i = e + 1;
+	}
+	return k;
+}
+
+static int
+in_blocks(size_t off, const size_t *st, const size_t *en, size_t nb)
+{
+	for (size_t k = 0; k < nb; k++)
+		if (off >= st[k] && off < en[k])
+			return 1;
+	return 0;
+}
+
 size_t
 mlm_fmt_candidates(const char *text, size_t len, int tier, int multi,
     mlm_fnode **out, jv *diags, size_t max, char *why, size_t whylen)
@@ -1301,7 +1335,14 @@ mlm_fmt_candidates(const char *text, size_t len, int tier, int multi,
 	if (parse_at(text, len, base, tier, 1, &budget, &c[nc], w1, sizeof w1) == 0)
 		nc++;
 	else {
-		snprintf(wb, sizeof wb, "%s", w1);
+		/* prose is not a parse error worth showing; JSON-looking text is */
+		size_t a = 0;
+		while (a < len && isspace((unsigned char)text[a]))
+			a++;
+		if (a == len)
+			snprintf(wb, sizeof wb, "the text is empty");
+		else if (strchr("{[\"'-0123456789", text[a]) || curly(text, len, a))
+			snprintf(wb, sizeof wb, "%s", w1);
 		best_fail = 0;
 	}
 	/* 2. code fences (tagged json first) */
@@ -1424,6 +1465,26 @@ mlm_fmt_candidates(const char *text, size_t len, int tier, int multi,
 			c[nc++] = t;
 		}
 	}
+	/* 6. reasoning models think aloud in <think>...</think>: values found
+	 * there lose to any value found outside */
+	size_t ts[8], te[8], nt = think_blocks(text, len, ts, te, 8);
+	if (nt) {
+		int outside = 0;
+		for (size_t k = 0; k < nc; k++)
+			if (!in_blocks(c[k].start, ts, te, nt))
+				outside = 1;
+		if (outside) {
+			size_t w = 0;
+			for (size_t k = 0; k < nc; k++) {
+				if (in_blocks(c[k].start, ts, te, nt)) {
+					mlm_fnode_free(c[k].v);
+					jv_free(c[k].diag);
+				} else
+					c[w++] = c[k];
+			}
+			nc = w;
+		}
+	}
 	for (size_t k = 0; k < nc; k++) {
 		out[k] = c[k].v;
 		diags[k] = c[k].diag;
@@ -1432,7 +1493,7 @@ mlm_fmt_candidates(const char *text, size_t len, int tier, int multi,
 		if (wb[0])
 			snprintf(why, whylen, "%s", wb);
 		else
-			snprintf(why, whylen, "no JSON value found in the text");
+			snprintf(why, whylen, "the text holds no JSON value");
 	}
 	free(c);
 	return nc;

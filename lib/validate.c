@@ -322,6 +322,22 @@ check_format(const char *f, const char *s, size_t n)
 	return 0;
 }
 
+/* does an integer lexeme ("-0012", "36") say exactly x? (catches 2^53+1) */
+static int
+same_integer(const char *lex, double x)
+{
+	if (strpbrk(lex, ".eE"))
+		return 1;
+	const char *p = lex;
+	if (*p == '-' || *p == '+')
+		p++;
+	while (*p == '0' && p[1])
+		p++;
+	char b[64];
+	snprintf(b, sizeof b, "%.0f", fabs(x));
+	return !strcmp(b, p);
+}
+
 static size_t
 utf8_count(const char *s, size_t n)
 {
@@ -737,6 +753,11 @@ coerce(vctx *v, const mlm_schema *s, const mlm_fnode *n, int depth)
 		} else if (n->t == FN_STR && v->level >= MLM_FMT_SAFE) {
 			char *t = trimmed(n);
 			int okd = t && decimal(t, &d, &il) == 0;
+			if (okd && isint && il && !same_integer(t, d)) {
+				free(t);
+				verr(v, "range", "integer out of range (beyond +/-2^53)");
+				return jv_invalid();
+			}
 			if (okd) {
 				x = d;
 				lexint = il || (x == floor(x) && strspn(strchr(t, '.') ? strchr(t, '.') + 1 : "", "0") ==
@@ -786,7 +807,7 @@ coerce(vctx *v, const mlm_schema *s, const mlm_fnode *n, int depth)
 				if (n->t == FN_NUM)
 					vnote(v, "coerce", "float_to_int", "read %s as an integer", n->s);
 			}
-			if (fabs(x) > MAX_SAFE_INT) {
+			if (fabs(x) > MAX_SAFE_INT || (n->t == FN_NUM && !same_integer(n->s, x))) {
 				verr(v, "range", "integer out of range (beyond +/-2^53)");
 				return jv_invalid();
 			}

@@ -349,6 +349,52 @@ case("cstruct-array-nullable", "struct p { const char *name; const char *const *
      '{"name": "Ada", "tags": ["a"]}', {"name": "Ada", "tags": ["a"], "age": None})
 case("cstruct-enum", "enum color { COLOR_RED, COLOR_GREEN };\nstruct c { enum color color; };", '{"color": "GREEN"}', {"color": "green"})
 
+# 21. reasoning models, chat wrappers, other formats
+case("think-block", P, "<think>The user wants {\"name\": \"X\", \"age\": 1}. Let me answer.</think>\n" + J, ADA)
+case("think-only-valid-inside", P, "<think>" + J + "</think>\nI gave it above.", ADA)
+case("think-unclosed", P, J + "\n<think>maybe {\"name\": \"Y\", \"age\": 2}", ADA)
+case("thinking-tag", P, "<thinking>{\"name\": \"X\", \"age\": 1}</thinking>" + J, ADA)
+case("chat-role-prefix", P, "assistant: " + J, ADA)
+case("yaml-refused", P, "name: Ada\nage: 36\n", refuse="no JSON found")
+case("markdown-table-refused", P, "| name | age |\n|---|---|\n| Ada | 36 |", refuse="no JSON found")
+case("xml-refused", P, "<person><name>Ada</name><age>36</age></person>", refuse="no JSON found")
+case("json-in-quote-block", P, "> " + J, ADA)
+case("json-bullet", P, "- " + J, ADA)
+
+# 22. arrays of scalars, numbers
+case("arr-int-coerce", "n [int]", '{"n": ["1", 2, "3"]}', {"n": [1, 2, 3]})
+case("arr-int-bad-item", "n [int]", '{"n": [1, "two", 3]}', refuse='$.n[1]: expected integer, got "two" (string)')
+case("arr-bool", "b [bool]", '{"b": [true, "no", 1]}', {"b": [True, False, True]})
+case("arr-nullable-items", "s [str?]", '{"s": ["a", null]}', {"s": ["a", None]})
+case("arr-null-item-refused", "s [str]", '{"s": ["a", null]}', refuse="$.s[1]: expected string, got null")
+case("num-negative-zero", "x float", '{"x": -0.0}', {"x": -0.0})
+case("num-exponent", "x float", '{"x": 6.02e23}', {"x": 6.02e23})
+case("num-max-safe", "n int", '{"n": 9007199254740992}', {"n": 9007199254740992})
+case("num-beyond-safe", "n int", '{"n": 9007199254740993}', refuse="out of range")
+case("num-string-exponent-int", "n int", '{"n": "1e2"}', {"n": 100})
+case("num-hex-refused", "n int", '{"n": 0x1F}', refuse="unexpected character after a number")
+
+# 23. unicode keys and values
+case("key-unicode", '"名前", "年齢" int', '{"名前": "エイダ", "年齢": 36}', {"名前": "エイダ", "年齢": 36})
+case("key-emoji", '"🔑"', '{"🔑": "v"}', {"🔑": "v"})
+case("value-escaped-unicode", "s", '{"s": "\\u65e5\\u672c"}', {"s": "日本"})
+case("value-invalid-utf8", "s", '{"s": "a\udcff"}', {"s": "a\ufffd"})
+
+# 24. more schema forms
+case("cstruct-char-array", "struct p { char code[4]; };", '{"code": "abcd"}', refuse="longer than 3")
+case("cstruct-typedef-root", "typedef struct { const char *name; int age; } person;", J, ADA)
+case("cstruct-nested-struct", "struct a { const char *city; };\nstruct p { const char *name; struct a addr; };",
+     '{"name": "Ada", "addr": {"city": "London"}}', {"name": "Ada", "addr": {"city": "London"}})
+case("cstruct-unsigned", "struct p { unsigned n; };", '{"n": -1}', refuse="less than the minimum 0")
+case("jsonschema-const", '{"type":"object","properties":{"v":{"const":"x"}},"required":["v"]}', '{"v": "X"}', {"v": "x"})
+case("jsonschema-additional-false-safe", '{"type":"object","properties":{"a":{"type":"string"}},"required":["a"],"additionalProperties":false}',
+     '{"a": "x", "b": 1}', {"a": "x"})
+case("jsonschema-array-root", '{"type":"array","items":{"type":"integer"}}', "[1, 2]", [1, 2])
+case("jsonschema-exclusive", '{"type":"object","properties":{"p":{"type":"number","exclusiveMaximum":1}},"required":["p"]}', '{"p": 1}',
+     refuse="greater than the maximum (exclusive) 1")
+case("dsl-multiline-block", "name\naddress {\n  street\n  city\n}\n", '{"name": "a", "address": {"street": "s", "city": "c"}}',
+     {"name": "a", "address": {"street": "s", "city": "c"}})
+
 json.dump  # keep linters quiet
 ids = set()
 for c in cases:
