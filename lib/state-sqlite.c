@@ -51,7 +51,7 @@ static const struct field {
 enum {
 	Q_LOAD, Q_COUNT, Q_SAVE, Q_TOUCH, Q_LEASE, Q_UNLEASE, Q_PURGE, Q_EACH,
 	Q_RESET1, Q_RESETL1, Q_RESETALL, Q_RESETLALL, Q_BEGIN, Q_COMMIT, Q_ROLLBACK,
-	Q__N
+	Q_DATAVER, Q__N
 };
 
 typedef struct sqstore {
@@ -65,7 +65,55 @@ typedef struct sqstore {
 	int64_t busy_start;
 	uint32_t rnd;           /* jitter for the busy handler */
 	mlm_store *mem;         /* set once the file failed: everything goes here */
+	/* A read mirror of records: valid while no other connection has
+	 * committed (PRAGMA data_version unchanged), so a busy process does not
+	 * query what it wrote itself. Entries older than MIRROR_MS are reloaded
+	 * (leases of dead processes expire by time, not by writes). */
+	struct mirror { mlm_srec r; int64_t at; } *mir;
+	size_t nmir, capmir;
+	int64_t dataver;
 } sqstore;
+
+#define MIRROR_MS 1000
+
+static struct mirror *
+mir_find(sqstore *s, const char *scope)
+{
+	for (size_t i = 0; i < s->nmir; i++)
+		if (!strcmp(s->mir[i].r.scope, scope))
+			return &s->mir[i];
+	return NULL;
+}
+
+static void
+mir_put(sqstore *s, const mlm_srec *r, int keep_inflight)
+{
+	struct mirror *m = mir_find(s, r->scope);
+	if (!m) {
+		if (s->nmir == s->capmir) {
+			size_t c = s->capmir ? s->capmir * 2 : 32;
+			struct mirror *v = realloc(s->mir, c * sizeof *v);
+			if (!v)
+				return;
+			s->mir = v;
+			s->capmir = c;
+		}
+		m = &s->mir[s->nmir++];
+		m->at = mlm_now_ms();
+		m->r = *r;
+		return;
+	}
+	long inflight = m->r.inflight;
+	m->r = *r;
+	if (keep_inflight)
+		m->r.inflight = inflight;
+}
+
+static void
+mir_clear(sqstore *s)
+{
+	s->nmir = 0;
+}
 
 static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS rec(scope TEXT PRIMARY KEY NOT NULL,"
@@ -169,6 +217,7 @@ stmt(sqstore *s, int i, int *rc)
 		[Q_RESETALL] = "DELETE FROM rec",
 		[Q_RESETLALL] = "DELETE FROM lease",
 		[Q_BEGIN] = "BEGIN IMMEDIATE",
+		[Q_DATAVER] = "PRAGMA data_version",
 		[Q_COMMIT] = "COMMIT",
 		[Q_ROLLBACK] = "ROLLBACK",
 	};
@@ -254,6 +303,26 @@ run(sqstore *s, int i, const char *scope, int64_t a, int64_t b)
 	return 0;
 }
 
+/* Drops the mirror when another connection has committed since. */
+static void
+mir_check(sqstore *s)
+{
+	int rc;
+	sqlite3_stmt *q = stmt(s, Q_DATAVER, &rc);
+	if (!q) {
+		mir_clear(s);
+		return;
+	}
+	int64_t v = -1;
+	if (sqlite3_step(q) == SQLITE_ROW)
+		v = sqlite3_column_int64(q, 0);
+	sqlite3_reset(q);
+	if (v < 0 || v != s->dataver) {
+		mir_clear(s);
+		s->dataver = v;
+	}
+}
+
 /* A transaction of its own for a call made outside begin/commit. */
 static int
 auto_begin(sqstore *s)
@@ -309,6 +378,7 @@ sq_begin(mlm_store *b)
 	if (run(s, Q_BEGIN, NULL, 0, 0) < 0)
 		return s->mem ? s->mem->ops->begin(s->mem) : -1;
 	s->intx = 1;
+	mir_check(s);
 	return 0;
 }
 
@@ -323,8 +393,10 @@ sq_commit(mlm_store *b)
 	}
 	if (!s->intx)
 		return;
-	if (run(s, Q_COMMIT, NULL, 0, 0) < 0 && s->db)
+	if (run(s, Q_COMMIT, NULL, 0, 0) < 0 && s->db) {
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		mir_clear(s);
+	}
 	s->intx = 0;
 }
 
@@ -332,6 +404,13 @@ static int
 do_load(sqstore *s, const char *scope, mlm_srec *r)
 {
 	int rc;
+	if (!s->intx)
+		mir_check(s);
+	struct mirror *m = mir_find(s, scope);
+	if (m && mlm_now_ms() - m->at < MIRROR_MS) {
+		*r = m->r;
+		return 0;
+	}
 	memset(r, 0, sizeof *r);
 	snprintf(r->scope, sizeof r->scope, "%s", scope);
 	sqlite3_stmt *q = stmt(s, Q_LOAD, &rc);
@@ -354,6 +433,12 @@ do_load(sqstore *s, const char *scope, mlm_srec *r)
 	sqlite3_reset(q);
 	if (rc != SQLITE_ROW)
 		return failed(s, rc);
+	if (m) {
+		m->r = *r;
+		m->at = mlm_now_ms();
+	} else {
+		mir_put(s, r, 0);
+	}
 	return 0;
 }
 
@@ -390,8 +475,12 @@ do_save(sqstore *s, const mlm_srec *r)
 	}
 	rc = sqlite3_step(q);
 	sqlite3_reset(q);
-	if (rc != SQLITE_DONE)
+	if (rc != SQLITE_DONE) {
+		mir_clear(s);
 		return failed(s, rc);
+	}
+	if (mir_find(s, r->scope))
+		mir_put(s, r, 1);
 	return 0;
 }
 
@@ -417,6 +506,9 @@ do_lease(sqstore *s, const char *scope, int64_t ttl_ms, uint64_t *id)
 	    && run(s, Q_LEASE, scope, (int64_t)getpid(), now + ttl_ms) == 0) {
 		*id = (uint64_t)sqlite3_last_insert_rowid(s->db);
 		r = 0;
+		struct mirror *m = mir_find(s, scope);
+		if (m)
+			m->r.inflight++;
 		if (++s->nlease % PURGE_EVERY == 1)
 			r = run(s, Q_PURGE, NULL, now, 0);
 	}
@@ -440,8 +532,12 @@ sq_unlease(mlm_store *b, const char *scope, uint64_t id)
 	sqstore *s = (sqstore *)b;
 	if (!s->mem && !s->intx && !header_ok(s))
 		to_memory(s, SQLITE_NOTADB);
-	if (!s->mem && run(s, Q_UNLEASE, scope, (int64_t)id, 0) == 0)
+	if (!s->mem && run(s, Q_UNLEASE, scope, (int64_t)id, 0) == 0) {
+		struct mirror *m = mir_find(s, scope);
+		if (m && sqlite3_changes(s->db) > 0 && m->r.inflight > 0)
+			m->r.inflight--;
 		return;
+	}
 	if (s->mem)
 		s->mem->ops->unlease(s->mem, scope, id);
 }
@@ -503,6 +599,7 @@ do_reset(sqstore *s, const char *scope)
 {
 	if (auto_begin(s) < 0)
 		return -1;
+	mir_clear(s);
 	int r;
 	if (scope)
 		r = run(s, Q_RESET1, scope, 0, 0) < 0 || run(s, Q_RESETL1, scope, 0, 0) < 0 ? -1 : 0;
@@ -537,6 +634,7 @@ sq_close(mlm_store *b)
 	for (int i = 0; i < Q__N; i++)
 		free(s->sql[i]);
 	free(s->path);
+	free(s->mir);
 	free(s);
 }
 
