@@ -148,10 +148,12 @@ int mlm_fmt_repair_parse(const char *s);
 
 /*
  * Pulls the value the schema describes out of model text: the whole text,
- * code fences, balanced spans in prose, several candidates (the one that
- * validates wins; with several, the fewest repairs+coercions, then the
- * first), repairs by tier, the conservation check (a repair may never change
- * a string's content), then coercion and validation.
+ * code fences, values starting at any '{' or '[' in prose, NDJSON joined,
+ * JSON held in a JSON string; values inside <think>...</think> only when
+ * nothing outside exists. The one that validates wins; with several, the
+ * most items (multi), then the fewest repairs+coercions, then the first.
+ * Then repairs by tier, the conservation check (a repair may never change
+ * a string's content), coercion and validation.
  *
  * Returns 0 with the validated value in *out, or -1 with *out = jv_null()
  * and the first error in err (e.g. `$.jobs[1].years: expected integer, got
