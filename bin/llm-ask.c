@@ -122,7 +122,8 @@ main(int argc, char **argv)
 	int json = 0, stream = -1, messages = 0, chat = 0;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "c:him:p:s:t:v", longopts, NULL)) != -1) {
+	opterr = 0;     /* a bad option is one line of our own, not getopt's + usage */
+	while ((c = getopt_long(argc, argv, ":c:him:p:s:t:v", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c': conv_file = optarg; break;
 		case 'h': usage(0); break;
@@ -143,7 +144,12 @@ main(int argc, char **argv)
 		case O_NOSTREAM: stream = 0; break;
 		case O_MESSAGES: messages = 1; break;
 		case O_LOG: t.log_file = optarg; break;
-		default: usage(2);
+		case ':':
+			die(EX_USAGE_, "%s: missing argument (see llm-ask --help)", argv[optind - 1]);
+		default:
+			if (optopt)
+				die(EX_USAGE_, "-%c: unknown option (see llm-ask --help)", optopt);
+			die(EX_USAGE_, "%s: unknown option (see llm-ask --help)", argv[optind - 1]);
 		}
 	}
 	argc -= optind;
