@@ -27,8 +27,8 @@
 
 static const char usage_text[] =
 "usage: llm-map [-huqv] [-j jobs] [-o file [--resume [--retry-failed]]] [-m glob]\n"
-"               [-p name] [-s text] [--env file] [--pool file] [--strategy name]\n"
-"               [--temperature t] [--max-tokens n] [--timeout dur] [--retries n]\n"
+"               [-p name] [-s text] [-t temp] [--env file] [--pool file]\n"
+"               [--strategy name] [--max-tokens n] [--timeout dur] [--retries n]\n"
 "               [--input | --no-input] [--text] [--dry-run] [--cache\n"
 "               [--cache-max-age dur]] [--hedge [--hedge-max pct]] [--progress]\n"
 "               [--max-line bytes] [--log file] [template] [file ...]\n";
@@ -67,7 +67,11 @@ usage(int code)
 "      --progress         show progress on stderr (default on a terminal)\n"
 "  -q, --quiet            no progress and no summary\n"
 "      --max-line BYTES   longer input lines are errors (default 1048576)\n"
-"      --env FILE, --pool FILE, --log FILE, -v, -h as in llm-ask\n\n"
+"      --env FILE         read variables from FILE (default ./.env)\n"
+"      --pool FILE        read the pool from FILE (or LLM_POOL)\n"
+"      --log FILE         append one NDJSON line per attempt (or LLM_LOG)\n"
+"  -v, --verbose          one stderr line per attempt and decision\n"
+"  -h, --help             this help\n\n"
 "Exit status: 0 all answered, 1 some items failed, 2 usage, 69 nothing could\n"
 "be answered, 78 configuration, 130 interrupted.\n", stdout);
 	exit(code);
@@ -340,6 +344,12 @@ error_record(const item *it, const char *kind, const char *msg)
 static void
 item_fail_input(item *it, const char *kind, const char *msg)
 {
+	if (answered_has(it->i, it->id)) {
+		/* resuming: the journal holds this line's record already */
+		it->state = I_SKIP;
+		w.skipped++;
+		return;
+	}
 	warnmsg("%s: %s", it->pos, msg);
 	it->record = error_record(it, kind, msg);
 	it->state = I_DONE;

@@ -358,7 +358,8 @@ main(int argc, char **argv)
 			mlm_call_opts o;
 			mlm_call_opts_init(&o);
 			o.max_attempts = 1;
-			o.max_wait_ms = 0;
+			/* entries that share a concurrency limit take turns */
+			o.max_wait_ms = timeout_ms;
 			o.total_ms = o.first_byte_ms = timeout_ms;
 			o.pick.entry = t.pool.v[i].id;
 			checks[i] = jv_null();

@@ -603,7 +603,8 @@ next_attempt(call *c)
 			mlm_buf_printf(&c->errs, "every remaining entry is cooling down for %.0f s or more\n",
 			    (double)wait / 1000);
 		}
-		finish(c, 0, -1);
+		/* nothing tried because everything is cooling: say so by kind */
+		finish(c, 0, !c->nattempts && wait >= 0 ? MLM_RATE_LIMITED : -1);
 		return;
 	}
 }

@@ -425,8 +425,19 @@ mlm_pool_add_line(mlm_pool *p, const char *line, size_t len, const char *origin,
 	const char *id = jstr(o, "id");
 	char idbuf[600];
 	if (!id || !*id) {
-		snprintf(idbuf, sizeof idbuf, "%s:%s", kenv ? kenv : prov, model);
-		for (char *c = idbuf; *c; c++)
+		/* the id the environment would give: GEMINI_API_KEY_2 → gemini-2 */
+		size_t pl = 0;
+		long kn = kenv ? key_var(kenv, "API_KEY", &pl) : -1;
+		if (kenv && kn < 0)
+			kn = key_var(kenv, "API_TOKEN", &pl);
+		if (kn > 0)
+			snprintf(idbuf, sizeof idbuf, "%.*s-%ld:%s", (int)pl, kenv, kn, model);
+		else if (kn == 0)
+			snprintf(idbuf, sizeof idbuf, "%.*s:%s", (int)pl, kenv, model);
+		else
+			snprintf(idbuf, sizeof idbuf, "%s:%s", kenv ? kenv : prov, model);
+		/* lower-case the key part only; models keep their case */
+		for (char *c = idbuf; *c && *c != ':'; c++)
 			*c = (char)tolower((unsigned char)*c);
 		id = idbuf;
 	}
