@@ -236,7 +236,8 @@ main(int argc, char **argv)
 	}
 	o.pick.need_tokens = chat_need_tokens(&t, req, max_tokens);
 	mlm_result r;
-	mlm_call(t.engine, req, &o, stream ? on_delta : NULL, NULL, &r);
+	/* with --json the record is the only output: no streamed text before it */
+	mlm_call(t.engine, req, &o, stream && !json ? on_delta : NULL, NULL, &r);
 	tool_store_warn(&t);
 	int code = 0;
 	if (json) {
