@@ -16,6 +16,7 @@
 
 #include "tool.h"
 #include "chat.h"
+#include "fmt.h"
 
 #define PROMPT_MAX (8u << 20)
 
@@ -23,7 +24,8 @@ static const char usage_text[] =
 "usage: llm-ask [-hiv] [-c file] [-m glob] [-p name] [-s text] [-t temp]\n"
 "               [--env file] [--pool file] [--strategy name] [--max-tokens n]\n"
 "               [--timeout dur] [--retries n] [--json] [--stream | --no-stream]\n"
-"               [--messages] [--log file] [prompt ...]\n";
+"               [--messages] [--schema spec [--to format] [--multi]]\n"
+"               [--log file] [prompt ...]\n";
 
 static void
 usage(int code)
@@ -50,6 +52,11 @@ usage(int code)
 "  -c, --conversation FILE keep the dialogue in FILE (NDJSON messages)\n"
 "      --messages          read the conversation (NDJSON messages) from stdin\n"
 "  -i, --chat              interactive session on a terminal\n"
+"      --schema SPEC       answer in this schema (DSL, JSON Schema, C struct,\n"
+"                          or @FILE); validated, re-asked, failed over\n"
+"      --to FORMAT         print the data as json (default), c, c-decl, c-value,\n"
+"                          sh, tsv, csv, py, go, rs, ts (as llm-fmt --to)\n"
+"      --multi             the answer holds many items of the schema\n"
 "      --log FILE          append one NDJSON line per attempt (or LLM_LOG)\n"
 "  -v, --verbose           one stderr line per attempt and decision\n"
 "  -h, --help              this help\n\n"
@@ -59,7 +66,7 @@ usage(int code)
 }
 
 enum { O_ENV = 256, O_POOL, O_STRATEGY, O_MAXTOK, O_TIMEOUT, O_RETRIES, O_JSON,
-	O_STREAM, O_NOSTREAM, O_MESSAGES, O_LOG };
+	O_STREAM, O_NOSTREAM, O_MESSAGES, O_LOG, O_SCHEMA, O_TO, O_MULTI };
 
 static const struct option longopts[] = {
 	{ "chat", no_argument, NULL, 'i' },
@@ -71,15 +78,18 @@ static const struct option longopts[] = {
 	{ "max-tokens", required_argument, NULL, O_MAXTOK },
 	{ "messages", no_argument, NULL, O_MESSAGES },
 	{ "model", required_argument, NULL, 'm' },
+	{ "multi", no_argument, NULL, O_MULTI },
 	{ "no-stream", no_argument, NULL, O_NOSTREAM },
 	{ "pool", required_argument, NULL, O_POOL },
 	{ "provider", required_argument, NULL, 'p' },
 	{ "retries", required_argument, NULL, O_RETRIES },
+	{ "schema", required_argument, NULL, O_SCHEMA },
 	{ "strategy", required_argument, NULL, O_STRATEGY },
 	{ "stream", no_argument, NULL, O_STREAM },
 	{ "system", required_argument, NULL, 's' },
 	{ "temperature", required_argument, NULL, 't' },
 	{ "timeout", required_argument, NULL, O_TIMEOUT },
+	{ "to", required_argument, NULL, O_TO },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -119,7 +129,8 @@ main(int argc, char **argv)
 	const char *system = NULL, *conv_file = NULL;
 	double temp = -1;
 	long max_tokens = 0, timeout_ms = 0, retries = 0;
-	int json = 0, stream = -1, messages = 0, chat = 0;
+	int json = 0, stream = -1, messages = 0, chat = 0, multi = 0, to = -1;
+	const char *schema_spec = NULL;
 	int c;
 
 	opterr = 0;     /* a bad option is one line of our own, not getopt's + usage */
@@ -144,6 +155,13 @@ main(int argc, char **argv)
 		case O_NOSTREAM: stream = 0; break;
 		case O_MESSAGES: messages = 1; break;
 		case O_LOG: t.log_file = optarg; break;
+		case O_SCHEMA: schema_spec = optarg; break;
+		case O_MULTI: multi = 1; break;
+		case O_TO:
+			if ((to = mlm_fmt_to_parse(optarg)) < 0)
+				die(EX_USAGE_, "--to: unknown format '%s' (json, c, c-decl, c-value, sh, "
+				    "tsv, csv, py, go, rs, ts)", optarg);
+			break;
 		case ':':
 			die(EX_USAGE_, "%s: missing argument (see llm-ask --help)", argv[optind - 1]);
 		default:
@@ -159,6 +177,19 @@ main(int argc, char **argv)
 		    "round-robin, weighted, least-busy, latency, headroom)", t.strategy);
 	if (messages && conv_file)
 		die(EX_USAGE_, "--messages and --conversation cannot be used together");
+	if ((to >= 0 || multi) && !schema_spec)
+		die(EX_USAGE_, "--to and --multi go with --schema");
+	if (schema_spec && (chat || conv_file))
+		die(EX_USAGE_, "--schema does not go with --chat or --conversation");
+	mlm_schema *schema = schema_spec ? tool_load_schema(schema_spec) : NULL;
+	mlm_emitter *emit = NULL;
+	if (schema && !json) {
+		char err[MLM_ERRLEN];
+		mlm_emit_opts eo = { .to = to >= 0 ? to : MLM_TO_JSON };
+		emit = mlm_fmt_emitter_new(schema, &eo, err, sizeof err);
+		if (!emit)
+			die(EX_USAGE_, "--to: %s", err);
+	}
 
 	/* the prompt: arguments, then stdin when it is not a terminal */
 	mlm_buf prompt = { 0 };
@@ -207,8 +238,12 @@ main(int argc, char **argv)
 	if (retries)
 		o.max_attempts = (int)retries;
 	if (stream < 0)
-		stream = !json && isatty(1);
+		stream = !json && !schema && isatty(1);
+	if (schema)
+		stream = 0;     /* the answer is validated whole */
 	o.stream = stream;
+	o.schema = schema;
+	o.multi = multi;
 
 	chat_opts co = { .system = system, .temperature = temp, .max_tokens = max_tokens };
 	if (chat) {
@@ -242,6 +277,24 @@ main(int argc, char **argv)
 	int code = 0;
 	if (json) {
 		out_json(mlm_result_json(&r), 1);
+	} else if (r.ok && emit) {
+		char err[MLM_ERRLEN];
+		mlm_buf b = { 0 };
+		int bad = mlm_fmt_emit_begin(emit, &b, err, sizeof err) < 0;
+		if (multi && jv_get_kind(r.data) == JV_KIND_ARRAY) {
+			jv_array_foreach(r.data, k, v) {
+				bad = bad || mlm_fmt_emit_value(emit, v, &b, err, sizeof err) < 0;
+				jv_free(v);
+			}
+		} else {
+			bad = bad || mlm_fmt_emit_value(emit, r.data, &b, err, sizeof err) < 0;
+		}
+		bad = bad || mlm_fmt_emit_end(emit, &b, err, sizeof err) < 0;
+		if (bad)
+			die(EX_DATA, "--to: %s", err);
+		if (b.len && fwrite(b.p, 1, b.len, stdout) != b.len)
+			die(EX_SOMEFAIL, "write error on standard output");
+		mlm_buf_free(&b);
 	} else if (r.ok) {
 		if (stream) {
 			if (!at_line_start || !shown_any)
@@ -257,6 +310,9 @@ main(int argc, char **argv)
 	mlm_result_free(&r);
 	mlm_buf_free(&prompt);
 	tool_pool_close(&t);
+	mlm_fmt_emitter_free(emit);
+	if (schema)
+		tool_free_schema(schema);
 	out_close();
 	return code;
 }

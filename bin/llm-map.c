@@ -22,6 +22,7 @@
 #include <jq.h>
 
 #include "tool.h"
+#include "fmt.h"
 
 #define LINE_MAX_DEFAULT (1u << 20)
 
@@ -31,7 +32,8 @@ static const char usage_text[] =
 "               [--strategy name] [--max-tokens n] [--timeout dur] [--retries n]\n"
 "               [--input | --no-input] [--text] [--dry-run] [--cache\n"
 "               [--cache-max-age dur]] [--hedge [--hedge-max pct]] [--progress]\n"
-"               [--max-line bytes] [--log file] [template] [file ...]\n";
+"               [--max-line bytes] [--schema spec [--multi]] [--log file]\n"
+"               [template] [file ...]\n";
 
 static void
 usage(int code)
@@ -67,6 +69,8 @@ usage(int code)
 "      --progress         show progress on stderr (default on a terminal)\n"
 "  -q, --quiet            no progress and no summary\n"
 "      --max-line BYTES   longer input lines are errors (default 1048576)\n"
+"      --schema SPEC      answers in this schema (as llm-fmt); records get \"data\"\n"
+"      --multi            with --schema: each answer holds many items\n"
 "      --env FILE         read variables from FILE (default ./.env)\n"
 "      --pool FILE        read the pool from FILE (or LLM_POOL)\n"
 "      --log FILE         append one NDJSON line per attempt (or LLM_LOG)\n"
@@ -79,7 +83,7 @@ usage(int code)
 
 enum { O_ENV = 256, O_POOL, O_STRATEGY, O_MAXTOK, O_TIMEOUT, O_RETRIES, O_INPUT,
 	O_NOINPUT, O_TEXT, O_DRYRUN, O_CACHE, O_CACHEAGE, O_HEDGE, O_HEDGEMAX, O_PROGRESS,
-	O_RESUME, O_RETRYFAILED, O_MAXLINE, O_LOG };
+	O_RESUME, O_RETRYFAILED, O_MAXLINE, O_LOG, O_SCHEMA, O_MULTI };
 
 static const struct option longopts[] = {
 	{ "cache", no_argument, NULL, O_CACHE },
@@ -95,6 +99,7 @@ static const struct option longopts[] = {
 	{ "max-line", required_argument, NULL, O_MAXLINE },
 	{ "max-tokens", required_argument, NULL, O_MAXTOK },
 	{ "model", required_argument, NULL, 'm' },
+	{ "multi", no_argument, NULL, O_MULTI },
 	{ "no-input", no_argument, NULL, O_NOINPUT },
 	{ "output", required_argument, NULL, 'o' },
 	{ "pool", required_argument, NULL, O_POOL },
@@ -104,6 +109,7 @@ static const struct option longopts[] = {
 	{ "resume", no_argument, NULL, O_RESUME },
 	{ "retries", required_argument, NULL, O_RETRIES },
 	{ "retry-failed", no_argument, NULL, O_RETRYFAILED },
+	{ "schema", required_argument, NULL, O_SCHEMA },
 	{ "strategy", required_argument, NULL, O_STRATEGY },
 	{ "system", required_argument, NULL, 's' },
 	{ "temperature", required_argument, NULL, 't' },
@@ -120,6 +126,8 @@ static struct {
 	double temperature;
 	long max_tokens, jobs, max_line;
 	int unordered, input, text, dry_run, cache, hedge, progress, quiet, resume, retry_failed;
+	int multi;
+	const char *schema;
 	long cache_age_ms;
 	double hedge_max;
 } opt = { .temperature = -1, .jobs = 8, .max_line = LINE_MAX_DEFAULT, .hedge_max = 10 };
@@ -980,6 +988,8 @@ main(int argc, char **argv)
 		case O_RETRYFAILED: opt.retry_failed = 1; break;
 		case O_MAXLINE: opt.max_line = opt_long("--max-line", optarg, 16, 1L << 30); break;
 		case O_LOG: tp.log_file = optarg; break;
+		case O_SCHEMA: opt.schema = optarg; break;
+		case O_MULTI: opt.multi = 1; break;
 		default: usage(2);
 		}
 	}
@@ -997,6 +1007,9 @@ main(int argc, char **argv)
 	}
 	if (tp.strategy && mlm_strategy_parse(tp.strategy) < 0)
 		die(EX_USAGE_, "--strategy: unknown strategy '%s'", tp.strategy);
+	if (opt.multi && !opt.schema)
+		die(EX_USAGE_, "--multi goes with --schema");
+	mlm_schema *schema = opt.schema ? tool_load_schema(opt.schema) : NULL;
 	const char *program = argc > 0 ? argv[0] : ".";
 	if (!*program)
 		program = ".";
@@ -1021,6 +1034,8 @@ main(int argc, char **argv)
 	if (retries)
 		base.max_attempts = (int)retries;
 	base.max_wait_ms = 15 * 60 * 1000;      /* a batch waits out cooldowns */
+	base.schema = schema;
+	base.multi = opt.multi;
 	if (opt.cache) {
 		char err[MLM_ERRLEN];
 		cache = mlm_cache_open(err, sizeof err);

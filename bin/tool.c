@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "tool.h"
+#include "fmt.h"
 
 const char *prog = "llm";
 
@@ -278,4 +279,47 @@ tool_pool_close(tool_pool *t)
 	if (t->log)
 		fclose(t->log);
 	memset(t, 0, sizeof *t);
+}
+
+static int
+has_suffix(const char *s, const char *suf)
+{
+	size_t a = strlen(s), b = strlen(suf);
+	return a >= b && !strcmp(s + a - b, suf);
+}
+
+mlm_schema *
+tool_load_schema(const char *spec)
+{
+	char err[MLM_ERRLEN];
+	char *text = NULL;
+	const char *src = spec, *path = NULL;
+	struct stat st;
+	if (spec[0] == '@')
+		path = spec + 1;
+	else if (!strchr(spec, '\n') && (has_suffix(spec, ".json") || has_suffix(spec, ".h") ||
+	    has_suffix(spec, ".c") || has_suffix(spec, ".dsl")) && stat(spec, &st) == 0)
+		path = spec;
+	if (path) {
+		FILE *f = fopen(path, "r");
+		if (!f)
+			die(EX_USAGE_, "--schema: %s: %s", path, strerror(errno));
+		size_t n;
+		text = slurp(f, 8u << 20, &n);
+		fclose(f);
+		if (!text)
+			die(EX_USAGE_, "--schema: %s: too large", path);
+		src = text;
+	}
+	mlm_schema *s = mlm_schema_parse(src, err, sizeof err);
+	if (!s)
+		die(EX_USAGE_, "--schema: %s%s%s", path ? path : "", path ? ": " : "", err);
+	free(text);
+	return s;
+}
+
+void
+tool_free_schema(mlm_schema *s)
+{
+	mlm_schema_free(s);
 }

@@ -63,6 +63,12 @@ double opt_double(const char *opt, const char *s, double min, double max);
 /* A timeout like "30", "2.5", "500ms", "2m" → ms; dies on nonsense. */
 long opt_duration_ms(const char *opt, const char *s);
 
+/* --schema SPEC: the DSL, a JSON Schema, a C struct, or @FILE (also a path
+ * ending in .json, .h, .c or .dsl). Dies with a usage error naming the
+ * position when it does not parse. */
+struct mlm_schema *tool_load_schema(const char *spec);
+void tool_free_schema(struct mlm_schema *s);
+
 /* Reads all of f into a malloc'd NUL-terminated string (bounded). */
 char *slurp(FILE *f, size_t max, size_t *len);
 

@@ -19,6 +19,7 @@
 #include <curl/curl.h>
 
 #include "mlm.h"
+#include "fmt.h"
 
 #define BODY_MAX (16u << 20)
 
@@ -62,6 +63,11 @@ typedef struct call {
 	int ev_complete;
 	mlm_outcome ev_out;
 	int aborted_first_byte;
+	/* structured output */
+	jv orig_req;            /* the request before re-asks (schema calls) */
+	int reasked;            /* re-asks spent on the current entry */
+	int force_idx;          /* >= 0: the next attempt goes to this entry */
+	jv data;                /* the validated value */
 } call;
 
 struct mlm_engine {
@@ -88,6 +94,7 @@ mlm_call_opts_init(mlm_call_opts *o)
 	o->first_byte_ms = 60000;
 	o->total_ms = 300000;
 	o->max_wait_ms = 120000;
+	o->reask = 1;
 }
 
 void
@@ -97,6 +104,8 @@ mlm_result_free(mlm_result *r)
 	r->text = NULL;
 	jv_free(r->attempts);
 	r->attempts = jv_null();
+	jv_free(r->data);
+	r->data = jv_invalid();
 }
 
 jv
@@ -104,9 +113,11 @@ mlm_result_json(const mlm_result *r)
 {
 	jv o = jv_object();
 	o = jv_object_set(o, jv_string("ok"), jv_bool(r->ok));
-	if (r->ok)
+	if (r->ok) {
 		o = jv_object_set(o, jv_string("text"), jv_string(r->text ? r->text : ""));
-	else {
+		if (jv_is_valid(r->data))
+			o = jv_object_set(o, jv_string("data"), jv_copy(r->data));
+	} else {
 		jv e = jv_object_set(jv_object(), jv_string("kind"), jv_string(mlm_kind_name(r->kind)));
 		e = jv_object_set(e, jv_string("message"), jv_string(r->msg));
 		o = jv_object_set(o, jv_string("error"), e);
@@ -197,6 +208,8 @@ call_free(call *c)
 {
 	attempt_clear(c);
 	jv_free(c->req);
+	jv_free(c->orig_req);
+	jv_free(c->data);
 	jv_free(c->attempts);
 	mlm_buf_free(&c->errs);
 	free(c->tried);
@@ -319,6 +332,29 @@ loopback_url(const char *url)
 
 static void finish(call *c, int ok, int kind);
 
+/* The entry cannot take a schema natively: JSON mode where it has one, and
+ * the schema in the system prompt. */
+static jv
+schema_in_prompt(jv req, const mlm_entry *e)
+{
+	jv schema = jv_object_get(jv_copy(req), jv_string("schema"));
+	req = jv_object_delete(req, jv_string("schema"));
+	if (e->features & MLM_FEAT_JSON)
+		req = jv_object_set(req, jv_string("json"), jv_true());
+	jv sys = jv_object_get(jv_copy(req), jv_string("system"));
+	jv d = jv_dump_string(schema, 0);
+	mlm_buf b = { 0 };
+	if (jv_get_kind(sys) == JV_KIND_STRING)
+		mlm_buf_printf(&b, "%s\n\n", jv_string_value(sys));
+	mlm_buf_printf(&b, "Reply with only a JSON value that matches this JSON Schema, "
+	    "with no other text:\n%s", jv_string_value(d));
+	req = jv_object_set(req, jv_string("system"), jv_string(b.p));
+	mlm_buf_free(&b);
+	jv_free(d);
+	jv_free(sys);
+	return req;
+}
+
 static int
 start_attempt(call *c, int idx)
 {
@@ -334,6 +370,9 @@ start_attempt(call *c, int idx)
 	refresh_keys(g);
 	const mlm_adapter *ad = mlm_adapter_get(e->wire);
 	jv req = jv_copy(c->req);
+	if (c->o.schema && (!(e->features & MLM_FEAT_SCHEMA) ||
+	    mlm_sched_is_unsupported(g->sched, idx, MLM_FEAT_SCHEMA)))
+		req = schema_in_prompt(req, e);
 	int stream = c->o.stream;
 	if (ad->build(e, e->key, req, stream, &c->hr, err, sizeof err) < 0) {
 		jv_free(req);
@@ -494,9 +533,56 @@ attempt_done(call *c, CURLcode cc)
 	if (o.kind != MLM_OK && o.retry_ms < 0 && (o.kind == MLM_RATE_LIMITED || o.kind == MLM_OVERLOADED))
 		o.retry_ms = mlm_retry_hint(&c->hdrs, jv_null(), o.msg);
 	redact(g, o.msg);
+	/* structured output: validate the answer with llm-fmt's code */
+	int schema_miss = 0;
+	char verr[MLM_ERRLEN] = "";
+	if (o.kind == MLM_OK && c->o.schema) {
+		mlm_fmt_opts fo = { .level = MLM_FMT_SAFE, .repair = MLM_FMT_REPAIR_SAFE,
+		    .multi = c->o.multi };
+		jv out, diag;
+		const char *t = c->ans.text.p ? c->ans.text.p : "";
+		if (mlm_fmt_extract(c->o.schema, t, c->ans.text.len, &fo, &out, &diag, verr,
+		    sizeof verr) == 0) {
+			jv_free(c->data);
+			c->data = out;
+		} else {
+			jv_free(out);
+			schema_miss = 1;
+		}
+		jv_free(diag);
+	}
 	long tokens = (c->ans.in_tok >= 0 ? c->ans.in_tok : 0) + (c->ans.out_tok >= 0 ? c->ans.out_tok : 0);
 	mlm_sched_done(g->sched, c->idx, c->lease, &o, ms, tokens, &c->hdrs);
+	if (schema_miss) {
+		/* it answered, but not in the schema: not the key's fault. Re-ask
+		 * the same entry with the errors, then fail over. */
+		o.kind = MLM_BAD_RESPONSE;
+		snprintf(o.msg, sizeof o.msg, "answer does not match the schema: %.300s", verr);
+		redact(g, o.msg);
+	}
 	record_attempt(c, &o, ms, o.kind == MLM_OK ? tokens : -1);
+	if (schema_miss) {
+		if (c->reasked < c->o.reask && c->nattempts < c->o.max_attempts) {
+			const char *t = c->ans.text.p ? c->ans.text.p : "";
+			c->reasked++;
+			jv msgs = jv_object_get(jv_copy(c->req), jv_string("messages"));
+			msgs = jv_array_append(msgs, jv_object_set(jv_object_set(jv_object(),
+			    jv_string("role"), jv_string("assistant")), jv_string("content"),
+			    jv_string(t)));
+			char fix[700];
+			snprintf(fix, sizeof fix, "Your reply did not match the required JSON schema: %.500s. "
+			    "Reply again with only the corrected JSON.", verr);
+			msgs = jv_array_append(msgs, jv_object_set(jv_object_set(jv_object(),
+			    jv_string("role"), jv_string("user")), jv_string("content"), jv_string(fix)));
+			c->req = jv_object_set(c->req, jv_string("messages"), msgs);
+			c->force_idx = c->idx;
+		} else {
+			c->tried[c->idx] = 2;   /* it will answer the same: not again */
+		}
+		attempt_clear(c);
+		next_attempt(c);
+		return;
+	}
 
 	if (o.kind == MLM_OK) {
 		finish(c, 1, MLM_OK);
@@ -532,10 +618,20 @@ next_attempt(call *c)
 		finish(c, 0, -1);
 		return;
 	}
+	int forced = c->force_idx;
+	c->force_idx = -1;
+	if (forced < 0 && jv_is_valid(c->orig_req) && c->reasked) {
+		/* a new entry starts from the original request */
+		jv_free(c->req);
+		c->req = jv_copy(c->orig_req);
+		c->reasked = 0;
+	}
 	for (;;) {
 		int64_t wait = -1;
 		mlm_pick q = c->o.pick;
 		q.tried = c->tried;
+		if (forced >= 0)
+			q.entry = g->pool->v[forced].id;
 		mlm_buf why = { 0 };
 		int idx = mlm_sched_pick(g->sched, &q, &wait, &c->lease, c->o.verbose ? &why : NULL);
 		if (idx < 0 && wait < 0) {
@@ -624,9 +720,12 @@ finish(call *c, int ok, int kind)
 	c->attempts = jv_array();
 	r.ms = mlm_mono_ms() - c->t0;
 	r.restarted = c->restarted;
+	r.data = jv_invalid();
 	if (ok) {
 		r.kind = MLM_OK;
 		r.text = mlm_strdup(c->ans.text.p ? c->ans.text.p : "");
+		r.data = c->data;
+		c->data = jv_invalid();
 	} else {
 		/* the last attempt's kind; every attempt named, the last first */
 		r.kind = kind >= 0 ? kind : MLM_SERVER;
@@ -695,6 +794,20 @@ submit(mlm_engine *g, jv req, const mlm_call_opts *o, mlm_done_fn done, void *u,
 	c->du = du;
 	c->tried = calloc(g->pool->n + 1, 1);
 	c->attempts = jv_array();
+	c->force_idx = -1;
+	c->data = jv_invalid();
+	c->orig_req = jv_invalid();
+	if (o->schema) {
+		/* the schema travels in the request; adapters put it in each
+		 * provider's own form */
+		jv js = mlm_schema_jsonschema(o->schema);
+		if (o->multi)
+			js = jv_object_set(jv_object_set(jv_object(), jv_string("type"), jv_string("array")),
+			    jv_string("items"), js);
+		c->req = jv_object_set(c->req, jv_string("schema"), js);
+		c->orig_req = jv_copy(c->req);
+		c->o.pick.need_schema = 1;
+	}
 	c->t0 = mlm_mono_ms();
 	c->state = C_WAIT;
 	c->wake_at = 0;     /* start at the next run */
@@ -818,6 +931,7 @@ blocking_done(void *u, mlm_result *r)
 	*b->out = *r;
 	b->out->text = mlm_strdup(r->text);
 	b->out->attempts = jv_copy(r->attempts);
+	b->out->data = jv_copy(r->data);
 	b->done = 1;
 }
 
@@ -828,6 +942,7 @@ mlm_call(mlm_engine *g, jv req, const mlm_call_opts *o, mlm_delta_fn delta, void
 	struct blocking b = { out, 0 };
 	memset(out, 0, sizeof *out);
 	out->attempts = jv_null();
+	out->data = jv_invalid();
 	if (submit(g, req, o, blocking_done, &b, delta, u) < 0)
 		return -1;
 	while (!b.done)

@@ -414,8 +414,9 @@ void mlm_sched_done(mlm_sched *s, int idx, uint64_t lease, const mlm_outcome *o,
 void mlm_sched_batch(mlm_sched *s, int on);
 /* The entry's latency p95 estimate in ms, 0 unknown (for hedging). */
 double mlm_sched_p95(mlm_sched *s, int idx);
-/* Marks (entry, feature) unsupported in this process. */
+/* Marks (entry, feature) unsupported in this process; asks about it. */
 void mlm_sched_unsupported(mlm_sched *s, int idx, unsigned feature);
+int mlm_sched_is_unsupported(const mlm_sched *s, int idx, unsigned feature);
 /* The scopes of entry idx (for status views): entry, key, owner, model. */
 void mlm_sched_scopes(const mlm_sched *s, int idx, char e[256], char k[256], char o[256], char m[256]);
 mlm_store *mlm_sched_store(mlm_sched *s);
@@ -433,6 +434,14 @@ typedef struct mlm_call_opts {
 	int verbose;                /* collect a why line per decision */
 	int no_restart;             /* a failure after streamed output ends the call
 	                             * (llm-serve: bytes sent cannot be taken back) */
+	/* Structured output: answers are validated against the schema (fmt.h)
+	 * with the same code as llm-fmt. The schema goes to the provider natively
+	 * where the entry takes it, else JSON mode plus the schema in the system
+	 * prompt. An answer that does not validate is re-asked on the same entry
+	 * (reask times, carrying the errors), then the call fails over. */
+	const struct mlm_schema *schema;   /* borrowed; NULL: plain text */
+	int multi;                  /* the answer holds many items of the schema */
+	int reask;                  /* default 1 */
 } mlm_call_opts;
 void mlm_call_opts_init(mlm_call_opts *o);
 
@@ -447,6 +456,7 @@ typedef struct mlm_result {
 	jv attempts;                /* [{"entry","kind","status","ms"}], owned by the result */
 	int64_t ms;
 	int restarted;              /* a stream was cut after output and restarted */
+	jv data;                    /* with a schema: the validated value; else invalid */
 } mlm_result;
 void mlm_result_free(mlm_result *r);
 /* The result record of design.md (without "i"/"id"). */

@@ -73,7 +73,10 @@ apply_catalog(mlm_entry *e)
 		e->window = m->window;
 		e->features = m->features;
 	} else {
-		e->features = MLM_FEAT_STREAM | MLM_FEAT_JSON;
+		/* unknown models: try native schemas; a refusal is remembered as
+		 * unsupported (not penalised) and the schema goes in the prompt */
+		e->features = MLM_FEAT_STREAM | MLM_FEAT_JSON |
+		    (strcmp(e->provider, "zhipu") ? MLM_FEAT_SCHEMA : 0);
 	}
 }
 

@@ -113,6 +113,12 @@ mlm_sched_store(mlm_sched *s)
 	return s->store;
 }
 
+int
+mlm_sched_is_unsupported(const mlm_sched *s, int idx, unsigned feature)
+{
+	return idx >= 0 && (size_t)idx < s->pool->n && (s->unsupported[idx] & feature);
+}
+
 void
 mlm_sched_unsupported(mlm_sched *s, int idx, unsigned feature)
 {

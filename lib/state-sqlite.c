@@ -69,7 +69,7 @@ typedef struct sqstore {
 	 * committed (PRAGMA data_version unchanged), so a busy process does not
 	 * query what it wrote itself. Entries older than MIRROR_MS are reloaded
 	 * (leases of dead processes expire by time, not by writes). */
-	struct mirror { mlm_srec r; int64_t at; } *mir;
+	struct mirror { mlm_srec r; int64_t until; } *mir;
 	size_t nmir, capmir;
 	int64_t dataver;
 } sqstore;
@@ -99,7 +99,7 @@ mir_put(sqstore *s, const mlm_srec *r, int keep_inflight)
 			s->capmir = c;
 		}
 		m = &s->mir[s->nmir++];
-		m->at = mlm_now_ms();
+		m->until = mlm_now_ms() + MIRROR_MS;
 		m->r = *r;
 		return;
 	}
@@ -207,7 +207,7 @@ static sqlite3_stmt *
 stmt(sqstore *s, int i, int *rc)
 {
 	static const char *const text[Q__N] = {
-		[Q_COUNT] = "SELECT count(*) FROM lease WHERE scope=?1 AND expires_ms>?2",
+		[Q_COUNT] = "SELECT count(*), min(expires_ms) FROM lease WHERE scope=?1 AND expires_ms>?2",
 		[Q_TOUCH] = "INSERT OR IGNORE INTO rec(scope) VALUES(?1)",
 		[Q_LEASE] = "INSERT INTO lease(scope, pid, expires_ms) VALUES(?1, ?2, ?3)",
 		[Q_UNLEASE] = "DELETE FROM lease WHERE scope=?1 AND id=?2",
@@ -407,7 +407,7 @@ do_load(sqstore *s, const char *scope, mlm_srec *r)
 	if (!s->intx)
 		mir_check(s);
 	struct mirror *m = mir_find(s, scope);
-	if (m && mlm_now_ms() - m->at < MIRROR_MS) {
+	if (m && mlm_now_ms() < m->until) {
 		*r = m->r;
 		return 0;
 	}
@@ -428,17 +428,27 @@ do_load(sqstore *s, const char *scope, mlm_srec *r)
 	sqlite3_bind_text(q, 1, scope, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(q, 2, mlm_now_ms());
 	rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW)
+	int64_t first_expiry = 0;
+	if (rc == SQLITE_ROW) {
 		r->inflight = (long)sqlite3_column_int64(q, 0);
+		if (sqlite3_column_type(q, 1) != SQLITE_NULL)
+			first_expiry = sqlite3_column_int64(q, 1);
+	}
 	sqlite3_reset(q);
 	if (rc != SQLITE_ROW)
 		return failed(s, rc);
-	if (m) {
-		m->r = *r;
-		m->at = mlm_now_ms();
-	} else {
+	/* valid until the next write by others, a second, or a lease expiring */
+	int64_t until = mlm_now_ms() + MIRROR_MS;
+	if (first_expiry && first_expiry < until)
+		until = first_expiry;
+	if (!m) {
 		mir_put(s, r, 0);
+		m = mir_find(s, scope);
+	} else {
+		m->r = *r;
 	}
+	if (m)
+		m->until = until;
 	return 0;
 }
 
@@ -507,8 +517,11 @@ do_lease(sqstore *s, const char *scope, int64_t ttl_ms, uint64_t *id)
 		*id = (uint64_t)sqlite3_last_insert_rowid(s->db);
 		r = 0;
 		struct mirror *m = mir_find(s, scope);
-		if (m)
+		if (m) {
 			m->r.inflight++;
+			if (now + ttl_ms < m->until)
+				m->until = now + ttl_ms;
+		}
 		if (++s->nlease % PURGE_EVERY == 1)
 			r = run(s, Q_PURGE, NULL, now, 0);
 	}
