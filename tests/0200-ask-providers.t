@@ -3,6 +3,7 @@
 # header, system prompt placement), the prompt from arguments and stdin, the
 # --json record, the configuration error and the command line.
 . "$(dirname "$0")/lib.sh"
+exec </dev/null   # llm-ask appends a non-terminal stdin; llm-pool reads a pipe
 
 start_sim
 # the last request of the sim log, as one JSON line

@@ -3,6 +3,7 @@
 # call where every entry fails (exit 69, every attempt named, the last
 # first), and streams: CRLF (Gemini), LF (OpenAI), cut streams.
 . "$(dirname "$0")/lib.sh"
+exec </dev/null   # llm-ask appends a non-terminal stdin; llm-pool reads a pipe
 
 start_sim
 nl() { printf '%s\n' "$1" | grep -c "${2:-.}"; }

@@ -3,6 +3,7 @@
 # '#' inside quotes, no $VAR expansion, malformed lines (exit 78, FILE:LINE:),
 # the real environment winning, --env FILE, and loose file modes.
 . "$(dirname "$0")/lib.sh"
+exec </dev/null   # llm-ask appends a non-terminal stdin; llm-pool reads a pipe
 
 start_sim
 lastq() { tail -n 1 "$SIM_LOG" | jq -r "$1"; }

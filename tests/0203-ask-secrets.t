@@ -4,6 +4,7 @@
 # state database, not in the LLM_LOG file, on success and on the error path
 # (where the simulator echoes parts of an invalid key back).
 . "$(dirname "$0")/lib.sh"
+exec </dev/null   # llm-ask appends a non-terminal stdin; llm-pool reads a pipe
 
 start_sim
 CANARY=sk-canary-0123456789abcdef0123456789abcdef
