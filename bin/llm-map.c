@@ -269,6 +269,7 @@ static struct {
 	item *ready_head;       /* first item that may be READY (scan start) */
 	long inflight;
 	long done, ok, failed, skipped, cached, hedges, failovers;
+	long unopened;          /* input files that could not be opened */
 	long next_i;
 	int eof;
 	int64_t t0;
@@ -473,6 +474,7 @@ make_item(line *l)
 		warnmsg("%s: %s", it->pos, l->text);
 		it->state = I_SKIP;
 		it->i = -1;
+		w.unopened++;
 		return it;
 	}
 	if (l->toolong) {
@@ -489,6 +491,15 @@ make_item(line *l)
 	jv in = jv_invalid();
 	if (memchr(l->text, 0, l->len)) {
 		item_fail_input(it, "bad_input", "NUL byte in the line");
+		return it;
+	}
+	/* libjq replaces invalid UTF-8 with U+FFFD instead of failing: compare */
+	jv u8 = jv_string_sized(l->text, (int)l->len);
+	int bad_u8 = (size_t)jv_string_length_bytes(jv_copy(u8)) != l->len ||
+	    memcmp(jv_string_value(u8), l->text, l->len);
+	jv_free(u8);
+	if (bad_u8) {
+		item_fail_input(it, "bad_input", "the line is not valid UTF-8");
 		return it;
 	}
 	if (l->len)
@@ -1135,6 +1146,8 @@ main(int argc, char **argv)
 	}
 	progress(1);
 	int code = w.failed ? (w.ok || w.skipped || w.cached ? EX_SOMEFAIL : EX_NOENTRY) : 0;
+	if (!code && w.unopened)
+		code = EX_SOMEFAIL;     /* a missing input file is not success */
 	if (stopping)
 		code = EX_INTR;
 	if (jfd >= 0 && (fsync(jfd) < 0 && errno != EINVAL))
