@@ -223,6 +223,7 @@ typedef struct cand {
 	double lat;
 	long inflight;
 	int probe;          /* a half-open probe of a dead/parked entry */
+	int untried_busy;   /* never answered, and a request to its owner is in flight */
 } cand;
 
 /* Checks one entry; returns 1 eligible, else 0 with *wait the time it frees up. */
@@ -259,6 +260,11 @@ check(mlm_sched *s, int idx, const mlm_pick *q, int64_t now, cand *c, int64_t *w
 			mlm_buf_printf(why, "%s: %ld in flight, limit %ld\n", e->id, o->inflight, e->lim.conc);
 		return 0;
 	}
+	/* slow start: an entry that has never answered while its owner has a
+	 * request in flight (in any process sharing the store; the hold lapses
+	 * 30 s after the owner's last pick, should that process have died) is
+	 * used only when nothing else can go; see mlm_sched_pick */
+	c->untried_busy = r[0].n_ok == 0 && o->inflight > 0 && now - o->updated_ms < 30000;
 	double rpm = (double)e->lim.rpm;
 	if (o->learned_rpm > 0 && (rpm == 0 || o->learned_rpm < rpm))
 		rpm = o->learned_rpm;
@@ -336,6 +342,33 @@ mlm_sched_pick(mlm_sched *s, const mlm_pick *q, int64_t *wait_ms, uint64_t *leas
 		} else if (w >= 0 && (soonest < 0 || w < soonest)) {
 			soonest = w;
 		}
+	}
+	/* slow start: while the first request to an untried owner is out,
+	 * other calls go elsewhere if they can, so processes starting together
+	 * learn a 429 or a dead key from one request, not from one each */
+	int nfresh = 0;
+	for (int i = 0; i < nc; i++)
+		nfresh += cs[i].untried_busy;
+	if (nfresh && nfresh == nc && nc >= 2) {
+		/* every candidate awaits its first answer: wait a little for one
+		 * rather than pile onto them all (a lone candidate goes ahead) */
+		if (why)
+			mlm_buf_printf(why, "%d entries: first requests still in flight\n", nc);
+		if (soonest < 0 || soonest > 50)
+			soonest = 50;
+		nc = 0;
+	} else if (nfresh && nfresh < nc) {
+		int w = 0;
+		for (int i = 0; i < nc; i++) {
+			if (cs[i].untried_busy) {
+				if (why)
+					mlm_buf_printf(why, "%s: first request still in flight\n",
+					    p->v[cs[i].idx].id);
+				continue;
+			}
+			cs[w++] = cs[i];
+		}
+		nc = w;
 	}
 	int best = -1;
 	if (nc) {
