@@ -830,8 +830,56 @@ progress(int final)
 
 /* ---- resume ---- */
 
+/* pass 1 of a journal rewrite: the whole, well-formed records to keep */
+static int
+journal_line(const char *buf, ssize_t n, int drop_failed, long *i, char id[17])
+{
+	if (n == 0 || buf[n - 1] != '\n')
+		return 0;       /* a torn last line from a crash */
+	jv r = jv_parse_sized(buf, (int)n - 1);
+	int keep = 0;
+	if (jv_is_valid(r) && jv_get_kind(r) == JV_KIND_OBJECT) {
+		jv iv = jv_object_get(jv_copy(r), jv_string("i"));
+		jv idv = jv_object_get(jv_copy(r), jv_string("id"));
+		jv ok = jv_object_get(jv_copy(r), jv_string("ok"));
+		keep = jv_get_kind(iv) == JV_KIND_NUMBER && jv_get_kind(idv) == JV_KIND_STRING &&
+		    (jv_get_kind(ok) == JV_KIND_TRUE || !drop_failed);
+		if (keep) {
+			*i = (long)jv_number_value(iv);
+			snprintf(id, 17, "%s", jv_string_value(idv));
+		}
+		jv_free(iv), jv_free(idv), jv_free(ok);
+	}
+	jv_free(r);
+	return keep;
+}
+
+typedef struct { long i, line; } jpos;
+
+static int
+cmp_jpos(const void *a, const void *b)
+{
+	const jpos *x = a, *y = b;
+	if (x->i != y->i)
+		return x->i < y->i ? -1 : 1;
+	return (x->line > y->line) - (x->line < y->line);
+}
+
+static int
+cmp_long(const void *a, const void *b)
+{
+	long x = *(const long *)a, y = *(const long *)b;
+	return (x > y) - (x < y);
+}
+
+/*
+ * Rewrites the journal atomically with one record per input: the last
+ * whole record for each i (an input that changed since was asked again
+ * and appended). Loading (--resume) also drops failed records with
+ * --retry-failed and fills the answered set.
+ */
 static void
-load_journal(void)
+rewrite_journal(int loading)
 {
 	FILE *f = fopen(opt.output, "r");
 	if (!f) {
@@ -839,54 +887,74 @@ load_journal(void)
 			return;
 		die(EX_CONFIG_, "%s: %s", opt.output, strerror(errno));
 	}
+	int drop_failed = loading && opt.retry_failed;
+	char *buf = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	jpos *ps = NULL;
+	size_t np = 0, pcap = 0;
+	long line = 0, i;
+	char id[17];
+	while ((n = getline(&buf, &cap, f)) >= 0) {
+		line++;
+		if (!journal_line(buf, n, drop_failed, &i, id))
+			continue;
+		if (np == pcap) {
+			pcap = pcap ? pcap * 2 : 1024;
+			ps = realloc(ps, pcap * sizeof *ps);
+			if (!ps)
+				die(EX_SOMEFAIL, "%s: out of memory", opt.output);
+		}
+		ps[np].i = i;
+		ps[np++].line = line;
+	}
+	/* the line numbers to keep: the last one of each i, sorted */
+	qsort(ps, np, sizeof *ps, cmp_jpos);
+	long *keep = malloc((np + 1) * sizeof *keep);
+	size_t nk = 0;
+	for (size_t k = 0; k < np; k++)
+		if (k + 1 == np || ps[k + 1].i != ps[k].i)
+			keep[nk++] = ps[k].line;
+	free(ps);
+	qsort(keep, nk, sizeof *keep, cmp_long);
+
 	char tmp[4200];
 	snprintf(tmp, sizeof tmp, "%s.tmp.%ld", opt.output, (long)getpid());
 	FILE *out = fopen(tmp, "w");
 	if (!out)
 		die(EX_CONFIG_, "%s: %s", tmp, strerror(errno));
-	char *buf = NULL;
-	size_t cap = 0;
-	ssize_t n;
-	long kept = 0, dropped = 0;
-	while ((n = getline(&buf, &cap, f)) >= 0) {
-		if (n == 0 || buf[n - 1] != '\n') {
-			dropped++;      /* a torn last line from a crash */
+	rewind(f);
+	line = 0;
+	size_t k = 0;
+	while (k < nk && (n = getline(&buf, &cap, f)) >= 0) {
+		if (++line != keep[k])
 			continue;
-		}
-		jv r = jv_parse_sized(buf, (int)n - 1);
-		if (!jv_is_valid(r) || jv_get_kind(r) != JV_KIND_OBJECT) {
-			jv_free(r);
-			dropped++;
-			continue;
-		}
-		jv i = jv_object_get(jv_copy(r), jv_string("i"));
-		jv id = jv_object_get(jv_copy(r), jv_string("id"));
-		jv ok = jv_object_get(jv_copy(r), jv_string("ok"));
-		int good = jv_get_kind(i) == JV_KIND_NUMBER && jv_get_kind(id) == JV_KIND_STRING;
-		int okv = jv_get_kind(ok) == JV_KIND_TRUE;
-		if (good && (okv || !opt.retry_failed)) {
+		k++;
+		if (loading) {
+			journal_line(buf, n, 0, &i, id);
 			if (answered.n == answered.cap) {
 				answered.cap = answered.cap ? answered.cap * 2 : 1024;
 				answered.ids = realloc(answered.ids, answered.cap * 24);
 			}
-			done_key(answered.ids[answered.n++], (long)jv_number_value(i), jv_string_value(id));
-			fwrite(buf, 1, (size_t)n, out);
-			kept++;
-		} else {
-			dropped++;
+			done_key(answered.ids[answered.n++], i, id);
 		}
-		jv_free(i), jv_free(id), jv_free(ok), jv_free(r);
+		fwrite(buf, 1, (size_t)n, out);
 	}
+	free(keep);
 	free(buf);
 	fclose(f);
 	if (fflush(out) || fsync(fileno(out)) || fclose(out) || rename(tmp, opt.output)) {
 		unlink(tmp);
 		die(EX_SOMEFAIL, "%s: cannot rewrite the journal: %s", opt.output, strerror(errno));
 	}
-	qsort(answered.ids, answered.n, 24, cmp24);
-	/* keep one record per (i, id): drop duplicates from the set */
-	(void)kept;
-	(void)dropped;
+	if (loading)
+		qsort(answered.ids, answered.n, 24, cmp24);
+}
+
+static void
+load_journal(void)
+{
+	rewrite_journal(1);
 }
 
 static long
@@ -1152,6 +1220,9 @@ main(int argc, char **argv)
 		code = EX_INTR;
 	if (jfd >= 0 && (fsync(jfd) < 0 && errno != EINVAL))
 		die(EX_SOMEFAIL, "%s: %s", opt.output, strerror(errno));
+	/* a resumed input whose line changed has an older record too: keep the last */
+	if (jfd >= 0 && opt.resume && w.done)
+		rewrite_journal(0);
 	out_close();
 	/* the reader thread may be blocked on input: do not wait for it */
 	_exit(code);
