@@ -558,6 +558,11 @@ make_item(line *l)
 	if (cache) {
 		jv rec = mlm_cache_get(cache, it->id, opt.cache_age_ms);
 		if (jv_is_valid(rec)) {
+			/* the cached record is another item's: make it this one's */
+			rec = jv_object_set(rec, jv_string("i"), jv_number((double)it->i));
+			rec = jv_object_delete(rec, jv_string("input"));
+			if (opt.input)
+				rec = jv_object_set(rec, jv_string("input"), jv_copy(it->input));
 			rec = jv_object_set(rec, jv_string("cached"), jv_true());
 			rec = jv_object_set(rec, jv_string("ms"), jv_number(0));
 			it->record = rec;

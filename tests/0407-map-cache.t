@@ -1,0 +1,85 @@
+#!/bin/sh
+# llm-map --cache: identical requests are answered from the cache (nothing
+# sent, records say cached), a changed line sends one request, a cached
+# record takes the position and input of the item it answers.
+. "$(dirname "$0")/lib.sh"
+
+start_sim
+sim_env
+export OPENAI_API_KEY=good1 OPENAI_MODELS=m1
+sent() { wc -l <"$SIM_LOG" | tr -d ' '; }
+printf 'one\ntwo\nthree\n' >in.txt
+
+: >"$SIM_LOG"
+run llm-map --cache . in.txt
+is "$rc" 0 "first run: exit 0"
+is "$(sent)" 3 "first run: three requests"
+is "$(printf '%s\n' "$out" | jq -c '[.i, .text, .cached]')" '[0,"echo: one",null]
+[1,"echo: two",null]
+[2,"echo: three",null]' "first run: answered, not cached"
+first=$out
+like "$err" '^llm-map: 3 done \(3 ok, 0 failed\) in ' "first run: summary"
+
+: >"$SIM_LOG"
+run llm-map --cache . in.txt
+is "$rc" 0 "second run: exit 0"
+is "$(sent)" 0 "second run: nothing sent"
+is "$(printf '%s\n' "$out" | jq -c '[.i, .text, .cached, .ms]')" '[0,"echo: one",true,0]
+[1,"echo: two",true,0]
+[2,"echo: three",true,0]' "second run: every record cached"
+is "$(printf '%s\n' "$out" | jq -c 'del(.cached, .ms)')" "$(printf '%s\n' "$first" | jq -c 'del(.ms)')" "second run: the same records otherwise"
+like "$err" '^llm-map: 3 done \(3 ok, 0 failed, 3 cached\) in .*; none answered; 0 failed over$' "second run: the summary counts cached"
+
+# one line changed: one request
+printf 'one\nTWO\nthree\n' >in.txt
+: >"$SIM_LOG"
+run llm-map --cache . in.txt
+is "$rc" 0 "changed line: exit 0"
+is "$(sent)" 1 "changed line: one request"
+is "$(jq -r '.body.messages[-1].content' "$SIM_LOG")" TWO "changed line: for the changed line"
+is "$(printf '%s\n' "$out" | jq -c '[.i, .text, .cached]')" '[0,"echo: one",true]
+[1,"echo: TWO",null]
+[2,"echo: three",true]' "changed line: the others cached"
+
+# without --cache, everything is sent again
+: >"$SIM_LOG"
+run llm-map -q . in.txt
+is "$(sent)" 3 "no --cache: every line sent"
+
+# a cached answer reused at another position is that item's record
+printf 'three\nnew\none\n' >moved.txt
+: >"$SIM_LOG"
+run llm-map -q --cache --input . moved.txt
+is "$(sent)" 1 "moved lines: only the new line sent"
+is "$(printf '%s\n' "$out" | jq -c '[.i, .text, .cached, .input]')" '[0,"echo: three",true,"three"]
+[1,"echo: new",null,"new"]
+[2,"echo: one",true,"one"]' "moved lines: i and input are this run's"
+
+# the template is part of the request: a new template misses the cache
+: >"$SIM_LOG"
+run llm-map -q --cache -s 'a system' . in.txt
+is "$(sent)" 3 "another system prompt: sent again"
+: >"$SIM_LOG"
+run llm-map -q --cache -s 'a system' . in.txt
+is "$(sent)" 0 "same system prompt: cached"
+
+# --cache-max-age: older answers are not used
+sleep 1.1
+: >"$SIM_LOG"
+run llm-map -q --cache --cache-max-age 1s . in.txt
+is "$(sent)" 3 "--cache-max-age 1s: answers older than that are asked again"
+is "$(printf '%s\n' "$out" | jq -r '.cached' | sort -u)" null "--cache-max-age: not cached"
+run llm-map --cache-max-age nope .
+is "$rc" 2 "--cache-max-age nope: usage error"
+
+# failures are not cached
+export OPENAI_API_KEY='bad+invalid'
+printf 'fails\n' >f.txt
+run llm-map -q --cache . f.txt
+is "$rc" 69 "failing key: exit 69"
+export OPENAI_API_KEY=good1
+: >"$SIM_LOG"
+run llm-map -q --cache . f.txt
+is "$(sent) $rc" "1 0" "a failure was not cached"
+
+done_testing
