@@ -341,6 +341,7 @@ typedef struct mlm_srec {
 	double lat_dev;         /* mean deviation, for p95 estimates */
 	long n_ok, n_err;       /* totals */
 	double learned_rpm;     /* learned per-minute limit, 0 none */
+	double learned_conc;    /* learned requests-in-flight limit, 0 none */
 	int64_t updated_ms;
 } mlm_srec;
 

@@ -226,6 +226,13 @@ typedef struct cand {
 	int untried_busy;   /* never answered, and a request to its owner is in flight */
 } cand;
 
+static int
+long_park(const char *kind)
+{
+	return !strcmp(kind, "quota_exhausted") || !strcmp(kind, "no_credit") ||
+	    !strcmp(kind, "auth") || !strcmp(kind, "not_found");
+}
+
 /* Checks one entry; returns 1 eligible, else 0 with *wait the time it frees up. */
 static int
 check(mlm_sched *s, int idx, const mlm_pick *q, int64_t now, cand *c, int64_t *wait,
@@ -249,15 +256,20 @@ check(mlm_sched *s, int idx, const mlm_pick *q, int64_t now, cand *c, int64_t *w
 				    r[i].kind, *r[i].why ? ": " : "", r[i].why);
 			return 0;
 		}
-		if (r[i].dead || (r[i].until_ms && r[i].kind[0]))
-			c->probe = 1;   /* its time is up: this attempt is the probe */
+		/* a dead or parked scope whose time is up: this attempt is its
+		 * half-open probe (short cooldowns simply end) */
+		if (r[i].dead || (r[i].until_ms && long_park(r[i].kind)))
+			c->probe = 1;
 	}
 	mlm_srec *o = &r[2];
 	roll(o, e, now);
-	if (e->lim.conc && o->inflight >= e->lim.conc) {
+	long conc = e->lim.conc;
+	if (o->learned_conc >= 1 && (conc == 0 || (long)o->learned_conc < conc))
+		conc = (long)o->learned_conc;
+	if (conc && o->inflight >= conc) {
 		*wait = 50;
 		if (why)
-			mlm_buf_printf(why, "%s: %ld in flight, limit %ld\n", e->id, o->inflight, e->lim.conc);
+			mlm_buf_printf(why, "%s: %ld in flight, limit %ld\n", e->id, o->inflight, conc);
 		return 0;
 	}
 	/* slow start: an entry that has never answered while its owner has a
@@ -445,7 +457,7 @@ mlm_sched_pick(mlm_sched *s, const mlm_pick *q, int64_t *wait_ms, uint64_t *leas
 			for (int i = 0; i < 4; i++) {
 				mlm_srec r;
 				s->store->ops->load(s->store, sc[i], &r);
-				if (r.until_ms && r.kind[0] && r.until_ms <= now) {
+				if (r.until_ms && (r.dead || long_park(r.kind)) && r.until_ms <= now) {
 					r.until_ms = now + 30000;
 					s->store->ops->save(s->store, &r);
 				}
@@ -542,13 +554,17 @@ mlm_sched_done(mlm_sched *s, int idx, uint64_t lease, const mlm_outcome *o,
 		heal(s, ms);
 		mlm_srec orc;
 		s->store->ops->load(s->store, os, &orc);
-		if (orc.kind[0] && orc.until_ms <= now)
+		/* an answer proves the owner works: end a probe hold or an expired
+		 * cooldown (a cooldown still running is another request's news) */
+		if (orc.kind[0] && (orc.until_ms <= now || long_park(orc.kind)))
 			heal(s, os);
 		else {
 			orc.tok_count += (double)(tokens > 0 ? tokens : 0);
 			/* learned limits grow back slowly (additive increase) */
 			if (orc.learned_rpm > 0)
 				orc.learned_rpm += 0.05;
+			if (orc.learned_conc > 0)
+				orc.learned_conc += 0.05;
 			s->store->ops->save(s->store, &orc);
 		}
 		/* x-ratelimit-remaining-requests 0: the owner is spent until reset */
@@ -570,15 +586,26 @@ mlm_sched_done(mlm_sched *s, int idx, uint64_t lease, const mlm_outcome *o,
 		if (w > 3600000)
 			w = 3600000;
 		set_until(s, os, now + w, o, 0);
-		/* learn: a 429 below the declared limit lowers the learned rate (AIMD) */
+		/* learn (multiplicative decrease; successes add back): with others
+		 * in flight the limit was on concurrency (Zhipu's 1302), else on
+		 * the rate over the last minute */
 		mlm_srec orc;
 		s->store->ops->load(s->store, os, &orc);
 		roll(&orc, e, now);
-		double seen = rate_est(&orc, now, 0);
-		if (seen >= 1 && (orc.learned_rpm <= 0 || seen < orc.learned_rpm))
-			orc.learned_rpm = seen * 0.9 < 1 ? 1 : seen * 0.9;
-		else if (orc.learned_rpm > 1)
-			orc.learned_rpm *= 0.7;
+		long flying = orc.inflight + 1;
+		if (flying >= 2) {
+			double c = (double)flying - 1;
+			if (orc.learned_conc <= 0 || c < orc.learned_conc)
+				orc.learned_conc = c;
+			else if (orc.learned_conc > 1)
+				orc.learned_conc = fmax(1, orc.learned_conc * 0.7);
+		} else {
+			double seen = rate_est(&orc, now, 0);
+			if (seen >= 2 && (orc.learned_rpm <= 0 || seen < orc.learned_rpm))
+				orc.learned_rpm = seen * 0.9;
+			else if (orc.learned_rpm > 1)
+				orc.learned_rpm = fmax(1, orc.learned_rpm * 0.7);
+		}
 		s->store->ops->save(s->store, &orc);
 		break;
 	}

@@ -45,7 +45,7 @@ static const struct field {
 	FLD(win_prev, F_DBL), FLD(tok_count, F_DBL), FLD(tok_prev, F_DBL),
 	FLD(day_start, F_I64), FLD(day_count, F_DBL), FLD(lat_ms, F_DBL),
 	FLD(lat_dev, F_DBL), FLD(n_ok, F_LONG), FLD(n_err, F_LONG),
-	FLD(learned_rpm, F_DBL), FLD(updated_ms, F_I64),
+	FLD(learned_rpm, F_DBL), FLD(updated_ms, F_I64), FLD(learned_conc, F_DBL),
 #undef FLD
 };
 #define NFIELDS (sizeof fields / sizeof fields[0])

@@ -43,7 +43,7 @@ static const struct field {
 	FLD(win_prev, F_DBL), FLD(tok_count, F_DBL), FLD(tok_prev, F_DBL),
 	FLD(day_start, F_I64), FLD(day_count, F_DBL), FLD(lat_ms, F_DBL),
 	FLD(lat_dev, F_DBL), FLD(n_ok, F_LONG), FLD(n_err, F_LONG),
-	FLD(learned_rpm, F_DBL), FLD(updated_ms, F_I64),
+	FLD(learned_rpm, F_DBL), FLD(updated_ms, F_I64), FLD(learned_conc, F_DBL),
 #undef FLD
 };
 #define NFIELDS (sizeof fields / sizeof fields[0])
@@ -125,7 +125,8 @@ static const char schema[] =
 	" day_start INTEGER NOT NULL DEFAULT 0, day_count REAL NOT NULL DEFAULT 0,"
 	" lat_ms REAL NOT NULL DEFAULT 0, lat_dev REAL NOT NULL DEFAULT 0,"
 	" n_ok INTEGER NOT NULL DEFAULT 0, n_err INTEGER NOT NULL DEFAULT 0,"
-	" learned_rpm REAL NOT NULL DEFAULT 0, updated_ms INTEGER NOT NULL DEFAULT 0);"
+	" learned_rpm REAL NOT NULL DEFAULT 0, updated_ms INTEGER NOT NULL DEFAULT 0,"
+	" learned_conc REAL NOT NULL DEFAULT 0);"
 	"CREATE TABLE IF NOT EXISTS lease(id INTEGER PRIMARY KEY AUTOINCREMENT,"
 	" scope TEXT NOT NULL, pid INTEGER NOT NULL, expires_ms INTEGER NOT NULL);"
 	"CREATE INDEX IF NOT EXISTS lease_scope ON lease(scope, expires_ms);";
@@ -681,6 +682,9 @@ open_db(sqstore *s, char *err, size_t errlen)
 		    NULL, NULL, &msg);
 		if (rc == SQLITE_OK)
 			rc = sqlite3_exec(s->db, schema, NULL, NULL, &msg);
+		if (rc == SQLITE_OK)   /* a file from before learned_conc: add it */
+			sqlite3_exec(s->db, "ALTER TABLE rec ADD COLUMN learned_conc REAL NOT NULL "
+			    "DEFAULT 0", NULL, NULL, NULL);
 		if (rc != SQLITE_OK)
 			mlm_err(err, errlen, "%s: %s", s->path, msg ? msg : sqlite3_errstr(rc));
 		sqlite3_free(msg);
