@@ -51,6 +51,8 @@ $(LIB): $(LIB_OBJ)
 	ar rcs $@ $(LIB_OBJ)
 
 TOOL_OBJ := bin/tool.o bin/chat.o
+# shared by every tool: never an intermediate to delete after a link
+.SECONDARY: $(TOOL_OBJ) $(LIB_OBJ)
 
 bin/%.o: bin/%.c bin/*.h lib/*.h
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<

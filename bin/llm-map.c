@@ -381,6 +381,9 @@ to_request(item *it, jv out, char *msg, size_t n)
 	} else if (jv_get_kind(out) == JV_KIND_OBJECT) {
 		jv p = jv_object_get(jv_copy(out), jv_string("prompt"));
 		jv m = jv_object_get(jv_copy(out), jv_string("messages"));
+		if (jv_get_kind(p) == JV_KIND_NUMBER || jv_get_kind(p) == JV_KIND_TRUE ||
+		    jv_get_kind(p) == JV_KIND_FALSE)
+			p = jv_dump_string(p, 0);       /* as a bare scalar prompt */
 		if (jv_get_kind(p) == JV_KIND_STRING) {
 			msgs = jv_array_append(jv_array(), jv_object_set(jv_object_set(jv_object(),
 			    jv_string("role"), jv_string("user")), jv_string("content"), p));
@@ -771,7 +774,7 @@ maybe_hedge(void)
 /* ---- progress ---- */
 
 static int show_progress;
-static int64_t last_progress;
+static int64_t last_progress, last_logged;
 
 static long
 cooling_entries(void)
@@ -808,8 +811,10 @@ progress(int final)
 	for (int p = 0; p < nprovs && k < sizeof provs_s - 40; p++)
 		k += (size_t)snprintf(provs_s + k, sizeof provs_s - k, " %s %ld", provs[p].name, provs[p].n);
 	if (final) {
-		if (show_progress)
+		if (show_progress && isatty(2))
 			fputs("\r\033[K", stderr);
+		if (opt.dry_run)
+			return;
 		if (!opt.quiet)
 			fprintf(stderr, "%s: %ld done (%ld ok, %ld failed%s%.0ld%s%s%.0ld%s) in %.1fs, %.0f/s;%s; "
 			    "%ld failed over\n", prog, w.done, w.ok, w.failed,
@@ -820,6 +825,12 @@ progress(int final)
 	}
 	if (!show_progress)
 		return;
+	static int tty = -1;
+	if (tty < 0)
+		tty = isatty(2);
+	if (!tty && now - last_logged < 1000)
+		return;         /* to a file or pipe: one line a second */
+	last_logged = now;
 	char total[64] = "";
 	if (rq.total >= 0)
 		snprintf(total, sizeof total, "/%ld", rq.total - w.skipped);
@@ -828,8 +839,9 @@ progress(int final)
 		double left = ((double)(rq.total - w.skipped - w.done)) / rate;
 		snprintf(eta, sizeof eta, " ETA %.0fs", left > 0 ? left : 0);
 	}
-	fprintf(stderr, "\r\033[K%s: %ld%s %.0f/s%s ok %ld failed %ld |%s | cooling %ld", prog,
-	    w.done, total, rate, eta, w.ok, w.failed, provs_s, cooling_entries());
+	fprintf(stderr, "%s%s: %ld%s %.0f/s%s ok %ld failed %ld |%s | cooling %ld%s",
+	    tty ? "\r\033[K" : "", prog, w.done, total, rate, eta, w.ok, w.failed, provs_s,
+	    cooling_entries(), tty ? "" : "\n");
 	fflush(stderr);
 }
 
