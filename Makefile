@@ -13,7 +13,7 @@ CC       ?= cc
 CFLAGS   ?= -O2 -g
 WARN     ?= -std=c17 -Wall -Wextra -Wno-unused-parameter
 CPPFLAGS ?=
-LDFLAGS  ?=
+LDFLAGS  ?= -Wl,--as-needed
 SAN      ?=
 
 PKG_CONFIG ?= pkg-config

@@ -27,6 +27,8 @@
 
 mlm_store *mlm_store_sqlite(const char *path, char *err, size_t errlen);
 
+#define SCHEMA_VERSION 2
+#define SCHEMA_VERSION_S "2"
 #define BUSY_MS 5000            /* how long a writer waits for the lock */
 #define PURGE_EVERY 64          /* leases between purges of expired ones */
 
@@ -672,19 +674,43 @@ open_db(sqstore *s, char *err, size_t errlen)
 	if (created)
 		chmod(s->path, 0600);
 	sqlite3_busy_handler(s->db, busy, s);
+	sqlite3_db_config(s->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, (int *)NULL);
+	int persist = 1;
+	sqlite3_file_control(s->db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
 	sqlite3_extended_result_codes(s->db, 0);
 	/* journal_mode may meet a lock the busy handler does not cover
 	 * (another process recovering the WAL): try a few times. */
 	int64_t start = mlm_mono_ms();
 	for (;;) {
 		char *msg = NULL;
-		rc = sqlite3_exec(s->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-		    NULL, NULL, &msg);
-		if (rc == SQLITE_OK)
-			rc = sqlite3_exec(s->db, schema, NULL, NULL, &msg);
-		if (rc == SQLITE_OK)   /* a file from before learned_conc: add it */
-			sqlite3_exec(s->db, "ALTER TABLE rec ADD COLUMN learned_conc REAL NOT NULL "
-			    "DEFAULT 0", NULL, NULL, NULL);
+		/* scheduler state is advice, not records: no fsync (a torn file
+		 * after a power cut is rebuilt), and a short-lived process neither
+		 * checkpoints nor deletes the WAL when it closes */
+		rc = sqlite3_exec(s->db, "PRAGMA synchronous=OFF;", NULL, NULL, &msg);
+		/* a file at the current schema version skips the set-up: cheap
+		 * opens matter to a process per call (xargs -P) */
+		int version = 0;
+		sqlite3_stmt *v = NULL;
+		if (rc == SQLITE_OK && sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &v, NULL) ==
+		    SQLITE_OK) {
+			int r2 = sqlite3_step(v);
+			if (r2 == SQLITE_ROW)
+				version = sqlite3_column_int(v, 0);
+			else if (r2 != SQLITE_DONE)
+				rc = r2;
+		}
+		sqlite3_finalize(v);
+		if (rc == SQLITE_OK && version != SCHEMA_VERSION) {
+			rc = sqlite3_exec(s->db, "PRAGMA journal_mode=WAL;", NULL, NULL, &msg);
+			if (rc == SQLITE_OK)
+				rc = sqlite3_exec(s->db, schema, NULL, NULL, &msg);
+			if (rc == SQLITE_OK)   /* a file from before learned_conc: add it */
+				sqlite3_exec(s->db, "ALTER TABLE rec ADD COLUMN learned_conc REAL NOT NULL "
+				    "DEFAULT 0", NULL, NULL, NULL);
+			if (rc == SQLITE_OK)
+				rc = sqlite3_exec(s->db, "PRAGMA user_version=" SCHEMA_VERSION_S,
+				    NULL, NULL, &msg);
+		}
 		if (rc != SQLITE_OK)
 			mlm_err(err, errlen, "%s: %s", s->path, msg ? msg : sqlite3_errstr(rc));
 		sqlite3_free(msg);
