@@ -74,6 +74,9 @@ typedef struct sqstore {
 	struct mirror { mlm_srec r; int64_t until; } *mir;
 	size_t nmir, capmir;
 	int64_t dataver;
+	dev_t dev;              /* the file we opened, to notice it deleted or replaced */
+	ino_t ino;
+	int64_t checked_ms;
 } sqstore;
 
 #define MIRROR_MS 1000
@@ -368,10 +371,48 @@ header_ok(sqstore *s)
 	return !memcmp(h, "SQLite format 3", 16);
 }
 
+static int open_db(sqstore *s, char *err, size_t errlen);
+static void close_db(sqstore *s);
+
+/* The file deleted, emptied or replaced under us: SQLite would go on with the
+ * unlinked inode, and nobody else would see our state. Open the path again
+ * (a new file is made and shared from then on) and say so once. */
+static void
+check_file(sqstore *s)
+{
+	struct stat st;
+	int64_t now = mlm_mono_ms();
+	if (s->mem || s->intx || now - s->checked_ms < 100)
+		return;
+	s->checked_ms = now;
+	if (stat(s->path, &st) == 0 && st.st_dev == s->dev && st.st_ino == s->ino && st.st_size > 0)
+		return;
+	char err[MLM_ERRLEN], side[4200];
+	close_db(s);
+	mir_clear(s);
+	if (stat(s->path, &st) < 0 || st.st_size == 0) {
+		/* a stale WAL must not be replayed into the new file */
+		snprintf(side, sizeof side, "%s-wal", s->path);
+		unlink(side);
+		snprintf(side, sizeof side, "%s-shm", s->path);
+		unlink(side);
+		if (stat(s->path, &st) == 0)
+			unlink(s->path);
+	}
+	if (open_db(s, err, sizeof err) != SQLITE_OK) {
+		to_memory(s, SQLITE_CANTOPEN);
+		return;
+	}
+	snprintf(s->base.warn, sizeof s->base.warn,
+	    "state file %s was deleted, emptied or replaced; made it again", s->path);
+	s->base.warned = 0;
+}
+
 static int
 sq_begin(mlm_store *b)
 {
 	sqstore *s = (sqstore *)b;
+	check_file(s);
 	if (!s->mem && !header_ok(s))
 		to_memory(s, SQLITE_NOTADB);
 	if (s->mem)
@@ -459,6 +500,7 @@ static int
 sq_load(mlm_store *b, const char *scope, mlm_srec *r)
 {
 	sqstore *s = (sqstore *)b;
+	check_file(s);
 	if (!s->mem && !s->intx && !header_ok(s))
 		to_memory(s, SQLITE_NOTADB);
 	if (!s->mem && do_load(s, scope, r) == 0)
@@ -722,6 +764,11 @@ open_db(sqstore *s, char *err, size_t errlen)
 	if (rc == SQLITE_OK && !header_ok(s)) {
 		rc = SQLITE_NOTADB;
 		mlm_err(err, errlen, "%s: %s", s->path, sqlite3_errstr(rc));
+	}
+	if (rc == SQLITE_OK && stat(s->path, &st) == 0) {
+		s->dev = st.st_dev;
+		s->ino = st.st_ino;
+		s->checked_ms = mlm_mono_ms();
 	}
 	return rc;
 }
