@@ -691,8 +691,9 @@ next_attempt(call *c)
 		}
 		if (!c->nattempts) {
 			if (wait >= 0)
-				mlm_buf_printf(&c->errs, "every matching entry is cooling down or parked "
-				    "for longer than %.0f s\n", (double)c->o.max_wait_ms / 1000);
+				mlm_buf_printf(&c->errs, "every matching entry is cooling down, parked or dead "
+				    "for longer than %.0f s (%s)\n", (double)c->o.max_wait_ms / 1000,
+				    mlm_sched_block_kind(g->sched));
 			else
 				mlm_buf_printf(&c->errs, "no entry matches\n");
 		} else if (wait >= 0) {
@@ -700,7 +701,8 @@ next_attempt(call *c)
 			    (double)wait / 1000);
 		}
 		/* nothing tried because everything is cooling: say so by kind */
-		finish(c, 0, !c->nattempts && wait >= 0 ? MLM_RATE_LIMITED : -1);
+		int bk = mlm_kind_parse(mlm_sched_block_kind(g->sched));
+		finish(c, 0, !c->nattempts && wait >= 0 ? (bk > 0 ? bk : MLM_RATE_LIMITED) : -1);
 		return;
 	}
 }

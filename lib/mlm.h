@@ -418,6 +418,9 @@ double mlm_sched_p95(mlm_sched *s, int idx);
 /* Marks (entry, feature) unsupported in this process; asks about it. */
 void mlm_sched_unsupported(mlm_sched *s, int idx, unsigned feature);
 int mlm_sched_is_unsupported(const mlm_sched *s, int idx, unsigned feature);
+/* After a pick that found nothing: the kind keeping the soonest entry away
+ * ("auth" for dead keys, "quota_exhausted", "rate_limited", ...). */
+const char *mlm_sched_block_kind(const mlm_sched *s);
 /* The scopes of entry idx (for status views): entry, key, owner, model. */
 void mlm_sched_scopes(const mlm_sched *s, int idx, char e[256], char k[256], char o[256], char m[256]);
 mlm_store *mlm_sched_store(mlm_sched *s);

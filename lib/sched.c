@@ -28,6 +28,8 @@ struct mlm_sched {
 	unsigned *unsupported;          /* per entry: features found unsupported */
 	unsigned seed;
 	int depth;                      /* nested transactions (batches) */
+	char block_kind[24];            /* why the last fruitless pick found nothing */
+	const char *bk;                 /* check()'s reason for the entry it refused */
 };
 
 /* One store transaction however deeply picks and outcomes nest: the engine
@@ -111,6 +113,12 @@ mlm_store *
 mlm_sched_store(mlm_sched *s)
 {
 	return s->store;
+}
+
+const char *
+mlm_sched_block_kind(const mlm_sched *s)
+{
+	return s->block_kind;
 }
 
 int
@@ -245,11 +253,13 @@ check(mlm_sched *s, int idx, const mlm_pick *q, int64_t now, cand *c, int64_t *w
 	for (int i = 0; i < 4; i++)
 		s->store->ops->load(s->store, sc[i], &r[i]);
 	memset(c, 0, sizeof *c);
+	s->bk = NULL;
 	c->idx = idx;
 	*wait = 0;
 	for (int i = 0; i < 4; i++) {
 		if (r[i].until_ms > now) {
 			*wait = r[i].until_ms - now;
+			s->bk = r[i].kind[0] ? r[i].kind : "rate_limited";
 			if (why)
 				mlm_buf_printf(why, "%s: %s %.1fs (%s%s%s)\n", e->id,
 				    r[i].dead ? "dead, probe in" : "cooling", (double)*wait / 1000,
@@ -268,6 +278,7 @@ check(mlm_sched *s, int idx, const mlm_pick *q, int64_t now, cand *c, int64_t *w
 		conc = (long)o->learned_conc;
 	if (conc && o->inflight >= conc) {
 		*wait = 50;
+		s->bk = "rate_limited";
 		if (why)
 			mlm_buf_printf(why, "%s: %ld in flight, limit %ld\n", e->id, o->inflight, conc);
 		return 0;
@@ -289,12 +300,14 @@ check(mlm_sched *s, int idx, const mlm_pick *q, int64_t now, cand *c, int64_t *w
 		if (w <= 0 || w > to_next)
 			w = to_next + (o->win_count + 1 > rpm ? (int64_t)(60000 * (o->win_count + 1 - rpm) / (o->win_count + 1)) : 0);
 		*wait = w > 0 ? w : 10;
+		s->bk = "rate_limited";
 		if (why)
 			mlm_buf_printf(why, "%s: at %.1f of %.0f requests/minute\n", e->id, est, rpm);
 		return 0;
 	}
 	if (e->lim.rpd && o->day_count >= (double)e->lim.rpd) {
 		*wait = next_reset(e, now) - now;
+		s->bk = "quota_exhausted";
 		if (why)
 			mlm_buf_printf(why, "%s: %ld of %ld requests today\n", e->id,
 			    (long)o->day_count, e->lim.rpd);
@@ -302,6 +315,7 @@ check(mlm_sched *s, int idx, const mlm_pick *q, int64_t now, cand *c, int64_t *w
 	}
 	if (e->lim.tpm && q->need_tokens && rate_est(o, now, 1) + (double)q->need_tokens > (double)e->lim.tpm) {
 		*wait = 60000 - (now - o->win_start);
+		s->bk = "rate_limited";
 		if (why)
 			mlm_buf_printf(why, "%s: tokens/minute at limit\n", e->id);
 		return 0;
@@ -353,6 +367,7 @@ mlm_sched_pick(mlm_sched *s, const mlm_pick *q, int64_t *wait_ms, uint64_t *leas
 			nc++;
 		} else if (w >= 0 && (soonest < 0 || w < soonest)) {
 			soonest = w;
+			snprintf(s->block_kind, sizeof s->block_kind, "%s", s->bk ? s->bk : "rate_limited");
 		}
 	}
 	/* slow start: while the first request to an untried owner is out,
