@@ -589,6 +589,8 @@ attempt_done(call *c, CURLcode cc)
 		return;
 	}
 	c->tried[c->idx] = permanent(o.kind) ? 2 : 1;
+	if (o.kind == MLM_UNSUPPORTED && c->o.schema)
+		c->tried[c->idx] = 0;   /* asked again with the schema in the prompt */
 	if (o.kind == MLM_TOO_LARGE) {
 		/* only entries with a larger window than this one */
 		if (e->window && c->o.pick.need_tokens <= e->window)
