@@ -30,6 +30,7 @@ struct mlm_sched {
 	int depth;                      /* nested transactions (batches) */
 	char block_kind[24];            /* why the last fruitless pick found nothing */
 	const char *bk;                 /* check()'s reason for the entry it refused */
+	char bkbuf[24];
 };
 
 /* One store transaction however deeply picks and outcomes nest: the engine
@@ -259,7 +260,9 @@ check(mlm_sched *s, int idx, const mlm_pick *q, int64_t now, cand *c, int64_t *w
 	for (int i = 0; i < 4; i++) {
 		if (r[i].until_ms > now) {
 			*wait = r[i].until_ms - now;
-			s->bk = r[i].kind[0] ? r[i].kind : "rate_limited";
+			/* copied: r is this function's */
+			snprintf(s->bkbuf, sizeof s->bkbuf, "%s", r[i].kind[0] ? r[i].kind : "rate_limited");
+			s->bk = s->bkbuf;
 			if (why)
 				mlm_buf_printf(why, "%s: %s %.1fs (%s%s%s)\n", e->id,
 				    r[i].dead ? "dead, probe in" : "cooling", (double)*wait / 1000,
