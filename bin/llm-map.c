@@ -603,7 +603,9 @@ write_record(item *it)
 	else
 		w.failed++;
 	w.done++;
-	if (opt.text && jfd < 0) {
+	if (opt.text) {
+		/* the answer's text on stdout; with -o the record still goes to
+		 * the journal */
 		jv t = jv_object_get(jv_copy(r), jv_string("text"));
 		mlm_buf b = { 0 };
 		mlm_buf_add(&b, "", 0);
@@ -624,8 +626,10 @@ write_record(item *it)
 		jv_free(t);
 		out_line(b.p, b.len, 0);
 		mlm_buf_free(&b);
-		jv_free(r);
-		return;
+		if (jfd < 0) {
+			jv_free(r);
+			return;
+		}
 	}
 	jv s = jv_dump_string(r, 0);
 	const char *p = jv_string_value(s);
