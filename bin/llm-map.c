@@ -645,8 +645,8 @@ write_record(item *it)
 			if (k < 0) {
 				if (errno == EINTR)
 					continue;
-				die(EX_SOMEFAIL, "%s: write error: %s (records up to input %ld are saved)",
-				    opt.output, strerror(errno), it->i - 1);
+				die(EX_SOMEFAIL, "%s: write error: %s (the records written are whole; "
+				    "--resume redoes the rest)", opt.output, strerror(errno));
 			}
 			off += (size_t)k;
 		}

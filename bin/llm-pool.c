@@ -192,6 +192,9 @@ show_status(tool_pool *t, int table)
 		}
 		o = jv_object_set(o, jv_string("day"), d);
 		o = jv_object_set(o, jv_string("inflight"), jv_number((double)r[2].inflight));
+		if (r[2].learned_conc > 0)
+			o = jv_object_set(o, jv_string("learned_conc"),
+			    jv_number(round(r[2].learned_conc * 10) / 10));
 		if (r[0].lat_ms > 0)
 			o = jv_object_set(o, jv_string("latency_ms"), jv_number(round(r[0].lat_ms)));
 		o = jv_object_set(o, jv_string("ok"), jv_number((double)r[0].n_ok));
