@@ -153,14 +153,18 @@ static struct {
 	char **files;
 	int nfiles;
 	long total;          /* known total lines, -1 unknown */
-} rq = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, NULL, 0, 256, NULL, NULL, 0, -1 };
+	int waiting;         /* the reader waits for room */
+} rq = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, NULL, 0, 256, NULL, NULL, 0, -1, 0 };
 
 static void
 rq_push(line *l)
 {
 	pthread_mutex_lock(&rq.mu);
-	while (rq.n >= rq.cap && !l->eof)
+	while (rq.n >= rq.cap && !l->eof) {
+		rq.waiting = 1;
 		pthread_cond_wait(&rq.cond, &rq.mu);
+		rq.waiting = 0;
+	}
 	if (rq.tail)
 		rq.tail->next = l;
 	else
@@ -183,7 +187,8 @@ rq_pop(void)
 		if (!rq.head)
 			rq.tail = NULL;
 		rq.n--;
-		pthread_cond_signal(&rq.cond);
+		if (rq.waiting)
+			pthread_cond_signal(&rq.cond);
 	}
 	pthread_mutex_unlock(&rq.mu);
 	return l;
@@ -277,6 +282,7 @@ static struct {
 
 static tool_pool tp;
 static jq_state *jq;
+static int identity;            /* the template is "." */
 static mlm_call_opts base;
 static mlm_cache *cache;
 static int jfd = -1;            /* the journal (-o) */
@@ -531,8 +537,13 @@ make_item(line *l)
 	if (opt.input)
 		it->input = jv_copy(in);
 	jq_err[0] = 0;
-	jq_start(jq, in, 0);
-	jv out = jq_next(jq);
+	jv out;
+	if (identity) {
+		out = in;       /* the template "." needs no interpreter */
+	} else {
+		jq_start(jq, in, 0);
+		out = jq_next(jq);
+	}
 	if (!jv_is_valid(out)) {
 		jv m = jv_invalid_get_msg(out);
 		if (jv_get_kind(m) == JV_KIND_STRING)
@@ -546,7 +557,7 @@ make_item(line *l)
 		return it;
 	}
 	/* only the first output counts; drain the rest */
-	for (jv more = jq_next(jq); jv_is_valid(more); more = jq_next(jq))
+	for (jv more = identity ? jv_invalid() : jq_next(jq); jv_is_valid(more); more = jq_next(jq))
 		jv_free(more);
 	if (to_request(it, out, msg, sizeof msg) < 0) {
 		item_fail_input(it, "template", msg);
@@ -694,15 +705,11 @@ call_done(void *u, mlm_result *r)
 	if (!r->ok && it->hedge_call && it->call && r->kind == MLM_TIMEOUT && !strcmp(r->msg, "cancelled"))
 		return;
 	w.inflight--;
-	jv rec = mlm_result_json(r);
-	jv head = jv_object();
-	head = jv_object_set(head, jv_string("i"), jv_number((double)it->i));
-	head = jv_object_set(head, jv_string("id"), jv_string(it->id));
 	/* "i" and "id" first, then the result */
-	jv_object_foreach(rec, k, v)
-		head = jv_object_set(head, k, v);
-	jv_free(rec);
-	rec = head;
+	jv rec = jv_object();
+	rec = jv_object_set(rec, jv_string("i"), jv_number((double)it->i));
+	rec = jv_object_set(rec, jv_string("id"), jv_string(it->id));
+	rec = mlm_result_json_to(rec, r);
 	if (it->hedged)
 		rec = jv_object_set(rec, jv_string("hedged"), jv_true());
 	if (opt.input)
@@ -1123,6 +1130,7 @@ main(int argc, char **argv)
 		die(EX_CONFIG_, "cannot start jq");
 	jq_set_error_cb(jq, jq_error_cb, NULL);
 	jq_err[0] = 0;
+	identity = !strcmp(program, ".");
 	if (!jq_compile(jq, program))
 		die(EX_USAGE_, "template: %s", jq_err[0] ? jq_err : "does not compile");
 

@@ -111,7 +111,12 @@ mlm_result_free(mlm_result *r)
 jv
 mlm_result_json(const mlm_result *r)
 {
-	jv o = jv_object();
+	return mlm_result_json_to(jv_object(), r);
+}
+
+jv
+mlm_result_json_to(jv o, const mlm_result *r)
+{
 	o = jv_object_set(o, jv_string("ok"), jv_bool(r->ok));
 	if (r->ok) {
 		o = jv_object_set(o, jv_string("text"), jv_string(r->text ? r->text : ""));

@@ -465,6 +465,8 @@ typedef struct mlm_result {
 void mlm_result_free(mlm_result *r);
 /* The result record of design.md (without "i"/"id"). */
 jv mlm_result_json(const mlm_result *r);
+/* The same fields set on o (consumed), after what o holds already. */
+jv mlm_result_json_to(jv o, const mlm_result *r);
 
 typedef struct mlm_engine mlm_engine;
 typedef void (*mlm_done_fn)(void *u, mlm_result *r);
