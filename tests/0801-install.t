@@ -117,11 +117,9 @@ if command -v pkg-config >/dev/null; then
 	# relocation with --define-variable=prefix needs libdir/includedir given
 	# relative to ${prefix} in the .pc file
 	f2=$(PKG_CONFIG_PATH="$I/lib/pkgconfig" pkg-config --define-variable=prefix="$I" --cflags --libs manyllm)
-	_tap_n=$((_tap_n + 1))
 	case $f2 in
-	"-I$I/include -L$I/lib "*) echo "ok $_tap_n - pkg-config --define-variable=prefix relocates the flags" ;;
-	*) echo "not ok $_tap_n - pkg-config --define-variable=prefix relocates the flags" ;;
-	   diag "got: $f2" ;;
+	"-I$I/include -L$I/lib "*) ok "pkg-config --define-variable=prefix relocates the flags" ;;
+	*) nok "pkg-config --define-variable=prefix relocates the flags"; diag "got: $f2" ;;
 	esac
 	# shellcheck disable=SC2086
 	if (cd build && cc -std=c99 -Wall -Wextra -Werror -o ask ask.c $flags) 2>cc.err; then
