@@ -559,7 +559,12 @@ mlm_sched_done(mlm_sched *s, int idx, uint64_t lease, const mlm_outcome *o,
 	} else if (o->kind != MLM_INVALID_REQUEST && o->kind != MLM_BLOCKED &&
 	    o->kind != MLM_UNSUPPORTED && o->kind != MLM_TOO_LARGE) {
 		er.n_err++;
-		er.fails++;
+		/* while the entry cools no attempt starts on it: a failure now is
+		 * one that was in flight when the cooldown began, the same event
+		 * (a restart, an outage), not one more consecutive failure to
+		 * back off from exponentially */
+		if (!(er.until_ms > now && !er.dead))
+			er.fails++;
 	}
 	er.updated_ms = now;
 	s->store->ops->save(s->store, &er);
