@@ -97,21 +97,6 @@ status_bar(char *out, size_t n, double used, double limit)
 	out[k] = 0;
 }
 
-static double
-est_minute(const mlm_srec *r, int64_t now)
-{
-	int64_t ws = now - now % 60000;
-	if (r->win_start == ws) {
-		double frac = (double)(now - ws) / 60000.0;
-		return r->win_count + r->win_prev * (1 - frac);
-	}
-	if (ws - r->win_start == 60000) {
-		double frac = (double)(now - ws) / 60000.0;
-		return r->win_count * (1 - frac);
-	}
-	return 0;
-}
-
 static void
 show_status(tool_pool *t, int table)
 {
@@ -123,85 +108,35 @@ show_status(tool_pool *t, int table)
 		    "MINUTE", "DAY", "FLY", "LAT", "OK%");
 	for (size_t i = 0; i < t->pool.n; i++) {
 		mlm_entry *e = &t->pool.v[i];
-		char sc[4][256];
-		mlm_srec r[4];
-		mlm_sched_scopes(t->sched, (int)i, sc[0], sc[1], sc[2], sc[3]);
-		for (int k = 0; k < 4; k++)
-			s->ops->load(s, sc[k], &r[k]);
-		const char *state = "ok", *kind = "", *why = "", *scope = "";
-		int64_t until = 0;
-		for (int k = 0; k < 4; k++)
-			if (r[k].until_ms > now && r[k].until_ms > until) {
-				until = r[k].until_ms;
-				kind = r[k].kind;
-				why = r[k].why;
-				scope = sc[k];
-				state = r[k].dead ? "dead" :
-				    (!strcmp(r[k].kind, "quota_exhausted") || !strcmp(r[k].kind, "no_credit")) ?
-				    "parked" : "cooling";
-			}
-		double minute = est_minute(&r[2], now);
-		int64_t day_start = r[2].day_start;
-		double day = (now - day_start) < 86400000 ? r[2].day_count : 0;
-		double okp = r[0].n_ok + r[0].n_err ? 100.0 * (double)r[0].n_ok / (double)(r[0].n_ok + r[0].n_err) : -1;
+		if (!table) {
+			out_json(mlm_sched_status_json(t->sched, e, (int)i, now), 0);
+			continue;
+		}
+		mlm_entry_status st;
+		mlm_sched_entry_status(t->sched, (int)i, now, &st);
+		const mlm_srec *r = st.r, *w = st.which >= 0 ? &r[st.which] : NULL;
+		double minute = mlm_srec_minute(&r[2], now);
+		double day = (now - r[2].day_start) < 86400000 ? r[2].day_count : 0;
+		double okp = r[0].n_ok + r[0].n_err ?
+		    100.0 * (double)r[0].n_ok / (double)(r[0].n_ok + r[0].n_err) : -1;
 		double rpm = (double)e->lim.rpm;
 		if (r[2].learned_rpm > 0 && (rpm == 0 || r[2].learned_rpm < rpm))
 			rpm = r[2].learned_rpm;
-		if (table) {
-			char left[32] = "", mb[32], db[32], mcol[40], dcol[40];
-			if (until)
-				snprintf(left, sizeof left, "%.0fs", (double)(until - now) / 1000);
-			status_bar(mb, sizeof mb, minute, rpm);
-			status_bar(db, sizeof db, day, (double)e->lim.rpd);
-			snprintf(mcol, sizeof mcol, "%s%.0f/%.0f", mb, minute, rpm);
-			snprintf(dcol, sizeof dcol, "%s%.0f/%ld", db, day, e->lim.rpd);
-			printf("%-40.40s %-9s %-8s %-16s %-16s %5ld %6.0fms", e->id, state, left,
-			    rpm > 0 ? mcol : "-", e->lim.rpd ? dcol : "-", r[2].inflight, r[0].lat_ms);
-			if (okp >= 0)
-				printf(" %6.0f%%\n", okp);
-			else
-				printf(" %7s\n", "-");
-			if (until)
-				printf("    %s: %s%s%s\n", scope, kind, *why ? ": " : "", why);
-			continue;
-		}
-		jv o = jv_object();
-		o = jv_object_set(o, jv_string("id"), jv_string(e->id));
-		o = jv_object_set(o, jv_string("quota"), jv_string(e->quota));
-		o = jv_object_set(o, jv_string("state"), jv_string(state));
-		if (until) {
-			o = jv_object_set(o, jv_string("until"), jv_number((double)until));
-			o = jv_object_set(o, jv_string("left_s"), jv_number(round((double)(until - now) / 100) / 10));
-			o = jv_object_set(o, jv_string("scope"), jv_string(scope));
-			o = jv_object_set(o, jv_string("kind"), jv_string(kind));
-			o = jv_object_set(o, jv_string("why"), jv_string(why));
-		}
-		jv m = jv_object_set(jv_object(), jv_string("used"), jv_number(round(minute * 10) / 10));
-		if (rpm > 0)
-			m = jv_object_set(m, jv_string("limit"), jv_number(rpm));
-		if (r[2].learned_rpm > 0)
-			m = jv_object_set(m, jv_string("learned"), jv_number(round(r[2].learned_rpm * 10) / 10));
-		o = jv_object_set(o, jv_string("minute"), m);
-		jv d = jv_object_set(jv_object(), jv_string("used"), jv_number(day));
-		if (e->lim.rpd)
-			d = jv_object_set(d, jv_string("limit"), jv_number((double)e->lim.rpd));
-		if (e->lim.reset) {
-			int64_t off = e->lim.reset == MLM_RESET_PACIFIC ? 8 * 3600000LL : 0;
-			int64_t ds = (now - off) - (now - off) % 86400000 + off;
-			d = jv_object_set(d, jv_string("reset"), jv_number((double)(ds + 86400000)));
-		}
-		o = jv_object_set(o, jv_string("day"), d);
-		o = jv_object_set(o, jv_string("inflight"), jv_number((double)r[2].inflight));
-		if (r[2].learned_conc > 0)
-			o = jv_object_set(o, jv_string("learned_conc"),
-			    jv_number(round(r[2].learned_conc * 10) / 10));
-		if (r[0].lat_ms > 0)
-			o = jv_object_set(o, jv_string("latency_ms"), jv_number(round(r[0].lat_ms)));
-		o = jv_object_set(o, jv_string("ok"), jv_number((double)r[0].n_ok));
-		o = jv_object_set(o, jv_string("errors"), jv_number((double)r[0].n_err));
+		char left[32] = "", mb[32], db[32], mcol[40], dcol[40];
+		if (w)
+			snprintf(left, sizeof left, "%.0fs", (double)(w->until_ms - now) / 1000);
+		status_bar(mb, sizeof mb, minute, rpm);
+		status_bar(db, sizeof db, day, (double)e->lim.rpd);
+		snprintf(mcol, sizeof mcol, "%s%.0f/%.0f", mb, minute, rpm);
+		snprintf(dcol, sizeof dcol, "%s%.0f/%ld", db, day, e->lim.rpd);
+		printf("%-40.40s %-9s %-8s %-16s %-16s %5ld %6.0fms", e->id, st.state, left,
+		    rpm > 0 ? mcol : "-", e->lim.rpd ? dcol : "-", r[2].inflight, r[0].lat_ms);
 		if (okp >= 0)
-			o = jv_object_set(o, jv_string("success"), jv_number(round(okp * 10) / 10));
-		out_json(o, 0);
+			printf(" %6.0f%%\n", okp);
+		else
+			printf(" %7s\n", "-");
+		if (w)
+			printf("    %s: %s%s%s\n", st.scope[st.which], w->kind, *w->why ? ": " : "", w->why);
 	}
 	s->ops->commit(s);
 }

@@ -644,40 +644,17 @@ eng_unlink(job *j)
 	j->enext = j->eprev = NULL;
 }
 
-static double
-est_minute(const mlm_srec *r, int64_t now)
-{
-	int64_t ws = now - now % 60000;
-	if (r->win_start == ws) {
-		double frac = (double)(now - ws) / 60000.0;
-		return r->win_count + r->win_prev * (1 - frac);
-	}
-	if (ws - r->win_start == 60000) {
-		double frac = (double)(now - ws) / 60000.0;
-		return r->win_count * (1 - frac);
-	}
-	return 0;
-}
-
 /* The state of entry i (as llm-pool --status); store transaction open. */
 static const char *
 entry_state(mlm_store *s, size_t i, int64_t now, mlm_srec r[4], char sc[4][256], int *which)
 {
-	mlm_sched_scopes(tp.sched, (int)i, sc[0], sc[1], sc[2], sc[3]);
-	for (int k = 0; k < 4; k++)
-		s->ops->load(s, sc[k], &r[k]);
-	const char *state = "ok";
-	int64_t until = 0;
-	*which = -1;
-	for (int k = 0; k < 4; k++)
-		if (r[k].until_ms > now && r[k].until_ms > until) {
-			until = r[k].until_ms;
-			*which = k;
-			state = r[k].dead ? "dead" :
-			    (!strcmp(r[k].kind, "quota_exhausted") || !strcmp(r[k].kind, "no_credit")) ?
-			    "parked" : "cooling";
-		}
-	return state;
+	(void)s;
+	mlm_entry_status st;
+	mlm_sched_entry_status(tp.sched, (int)i, now, &st);
+	memcpy(r, st.r, sizeof st.r);
+	memcpy(sc, st.scope, sizeof st.scope);
+	*which = st.which;
+	return st.state;
 }
 
 static jv
@@ -687,57 +664,8 @@ status_json(void)
 	mlm_store *s = tp.store;
 	jv a = jv_array();
 	s->ops->begin(s);
-	for (size_t i = 0; i < tp.pool.n; i++) {
-		mlm_entry *e = &tp.pool.v[i];
-		char sc[4][256];
-		mlm_srec r[4];
-		int w;
-		const char *state = entry_state(s, i, now, r, sc, &w);
-		double minute = est_minute(&r[2], now);
-		double day = (now - r[2].day_start) < 86400000 ? r[2].day_count : 0;
-		double okp = r[0].n_ok + r[0].n_err ?
-		    100.0 * (double)r[0].n_ok / (double)(r[0].n_ok + r[0].n_err) : -1;
-		double rpm = (double)e->lim.rpm;
-		if (r[2].learned_rpm > 0 && (rpm == 0 || r[2].learned_rpm < rpm))
-			rpm = r[2].learned_rpm;
-		jv o = jv_object();
-		o = jv_object_set(o, jv_string("id"), jv_string(e->id));
-		o = jv_object_set(o, jv_string("quota"), jv_string(e->quota));
-		o = jv_object_set(o, jv_string("provider"), jv_string(e->provider));
-		o = jv_object_set(o, jv_string("model"), jv_string(e->model));
-		o = jv_object_set(o, jv_string("state"), jv_string(state));
-		if (w >= 0) {
-			o = jv_object_set(o, jv_string("until"), jv_number((double)r[w].until_ms));
-			o = jv_object_set(o, jv_string("left_s"),
-			    jv_number(round((double)(r[w].until_ms - now) / 100) / 10));
-			o = jv_object_set(o, jv_string("scope"), jv_string(sc[w]));
-			o = jv_object_set(o, jv_string("kind"), jv_string(r[w].kind));
-			o = jv_object_set(o, jv_string("why"), jv_string(r[w].why));
-		}
-		jv m = jv_object_set(jv_object(), jv_string("used"), jv_number(round(minute * 10) / 10));
-		if (rpm > 0)
-			m = jv_object_set(m, jv_string("limit"), jv_number(rpm));
-		if (r[2].learned_rpm > 0)
-			m = jv_object_set(m, jv_string("learned"), jv_number(round(r[2].learned_rpm * 10) / 10));
-		o = jv_object_set(o, jv_string("minute"), m);
-		jv d = jv_object_set(jv_object(), jv_string("used"), jv_number(day));
-		if (e->lim.rpd)
-			d = jv_object_set(d, jv_string("limit"), jv_number((double)e->lim.rpd));
-		if (e->lim.reset) {
-			int64_t off = e->lim.reset == MLM_RESET_PACIFIC ? 8 * 3600000LL : 0;
-			int64_t ds = (now - off) - (now - off) % 86400000 + off;
-			d = jv_object_set(d, jv_string("reset"), jv_number((double)(ds + 86400000)));
-		}
-		o = jv_object_set(o, jv_string("day"), d);
-		o = jv_object_set(o, jv_string("inflight"), jv_number((double)r[2].inflight));
-		if (r[0].lat_ms > 0)
-			o = jv_object_set(o, jv_string("latency_ms"), jv_number(round(r[0].lat_ms)));
-		o = jv_object_set(o, jv_string("ok"), jv_number((double)r[0].n_ok));
-		o = jv_object_set(o, jv_string("errors"), jv_number((double)r[0].n_err));
-		if (okp >= 0)
-			o = jv_object_set(o, jv_string("success"), jv_number(round(okp * 10) / 10));
-		a = jv_array_append(a, o);
-	}
+	for (size_t i = 0; i < tp.pool.n; i++)
+		a = jv_array_append(a, mlm_sched_status_json(tp.sched, &tp.pool.v[i], (int)i, now));
 	s->ops->commit(s);
 	return a;
 }

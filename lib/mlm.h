@@ -425,6 +425,20 @@ const char *mlm_sched_block_kind(const mlm_sched *s);
 void mlm_sched_scopes(const mlm_sched *s, int idx, char e[256], char k[256], char o[256], char m[256]);
 mlm_store *mlm_sched_store(mlm_sched *s);
 
+/* status.c: one entry as the scheduler sees it (the store is read; hold a
+ * transaction around a loop over entries). */
+typedef struct mlm_entry_status {
+	const char *state;          /* "ok", "cooling", "parked", "dead" */
+	int which;                  /* the scope keeping it away, -1 none */
+	mlm_srec r[4];              /* entry, key, owner, model */
+	char scope[4][256];
+} mlm_entry_status;
+void mlm_sched_entry_status(mlm_sched *s, int idx, int64_t now, mlm_entry_status *st);
+/* The llm-pool --status record of entry idx (e is pool entry idx). */
+jv mlm_sched_status_json(mlm_sched *s, const mlm_entry *e, int idx, int64_t now);
+/* Requests in the last minute, from a record's sliding window. */
+double mlm_srec_minute(const mlm_srec *r, int64_t now);
+
 /* ---------- engine.c: calls with failover on libcurl's multi interface ---------- */
 
 typedef struct mlm_call_opts {
