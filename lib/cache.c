@@ -26,25 +26,7 @@ cache_path(char *out, size_t n)
 		snprintf(out, n, "%s", p);
 		return 0;
 	}
-	const char *x = getenv("XDG_STATE_HOME"), *h = getenv("HOME");
-	char dir[4096];
-	if (x && *x)
-		snprintf(dir, sizeof dir, "%s", x);
-	else if (h && *h)
-		snprintf(dir, sizeof dir, "%s/.local/state", h);
-	else
-		return -1;
-	for (char *q = dir + 1; *q; q++)
-		if (*q == '/') {
-			*q = 0;
-			mkdir(dir, 0700);
-			*q = '/';
-		}
-	mkdir(dir, 0700);
-	snprintf(out, n, "%s/many-llm", dir);
-	mkdir(out, 0700);
-	snprintf(out, n, "%s/many-llm/cache.db", dir);
-	return 0;
+	return mlm_state_path("cache.db", out, n);
 }
 
 mlm_cache *

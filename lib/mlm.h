@@ -374,6 +374,9 @@ struct mlm_store {
  * A store that cannot be opened falls back to memory with s->warn set. */
 mlm_store *mlm_store_open(const char *spec, char *err, size_t errlen);
 mlm_store *mlm_store_memory(void);
+/* $XDG_STATE_HOME/many-llm/FILE (else ~/.local/state/...), making the
+ * directories 0700. -1 when there is no home for it. */
+int mlm_state_path(const char *file, char *out, size_t n);
 void mlm_store_close(mlm_store *s);
 
 enum mlm_strategy {

@@ -15,10 +15,8 @@
 mlm_store *mlm_store_sqlite(const char *path, char *err, size_t errlen);
 mlm_store *mlm_store_redis(const char *url, char *err, size_t errlen);
 
-/* The default SQLite path: $XDG_STATE_HOME/many-llm/state.db, else
- * $HOME/.local/state/many-llm/state.db; the directory is made 0700. */
-static int
-default_path(char *out, size_t n)
+int
+mlm_state_path(const char *file, char *out, size_t n)
 {
 	const char *x = getenv("XDG_STATE_HOME"), *h = getenv("HOME");
 	char dir[4096];
@@ -39,7 +37,7 @@ default_path(char *out, size_t n)
 	snprintf(out, n, "%s/many-llm", dir);
 	if (mkdir(out, 0700) < 0 && errno != EEXIST)
 		return -1;
-	snprintf(out, n, "%s/many-llm/state.db", dir);
+	snprintf(out, n, "%s/many-llm/%s", dir, file);
 	return 0;
 }
 
@@ -57,7 +55,7 @@ mlm_store_open(const char *spec, char *err, size_t errlen)
 		s = mlm_store_redis(spec, why, sizeof why);
 	} else {
 		if (!spec || !*spec) {
-			if (default_path(path, sizeof path) < 0) {
+			if (mlm_state_path("state.db", path, sizeof path) < 0) {
 				snprintf(why, sizeof why, "no XDG_STATE_HOME or HOME for the state file");
 				goto fallback;
 			}
