@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -125,6 +126,8 @@ int
 main(int argc, char **argv)
 {
 	prog = "llm-ask";
+	/* the keys are in this process's memory: never in a core file */
+	setrlimit(RLIMIT_CORE, &(struct rlimit){ 0, 0 });
 	tool_pool t = { 0 };
 	const char *system = NULL, *conv_file = NULL;
 	double temp = -1;

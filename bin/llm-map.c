@@ -14,6 +14,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -1062,6 +1063,8 @@ int
 main(int argc, char **argv)
 {
 	prog = "llm-map";
+	/* the keys are in this process's memory: never in a core file */
+	setrlimit(RLIMIT_CORE, &(struct rlimit){ 0, 0 });
 	int c;
 	long retries = 0, timeout_ms = 0;
 	while ((c = getopt_long(argc, argv, "hj:m:o:p:qs:t:uv", longopts, NULL)) != -1) {
