@@ -1256,6 +1256,7 @@ main(int argc, char **argv)
 	if (jfd >= 0 && opt.resume && w.done)
 		rewrite_journal(0);
 	out_close();
+	jq_teardown(&jq);
 	/* the reader thread may be blocked on input: do not wait for it */
 	_exit(code);
 }
