@@ -200,6 +200,7 @@ main(int argc, char **argv)
 			FILE *fp = strcmp(f, "-") ? fopen(f, "r") : stdin;
 			if (!fp)
 				die(EX_CONFIG_, "%s: %s", f, strerror(errno));
+			size_t first = t.pool.n;
 			char *line = NULL;
 			size_t cap = 0;
 			ssize_t n;
@@ -224,6 +225,7 @@ main(int argc, char **argv)
 			free(line);
 			if (fp != stdin)
 				fclose(fp);
+			tool_warn_key_file(f, &t.pool, first);
 			before = t.pool.n;
 		}
 		(void)before;

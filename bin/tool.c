@@ -208,6 +208,18 @@ tool_store_warn(tool_pool *t)
 }
 
 void
+tool_warn_key_file(const char *path, const mlm_pool *p, size_t from)
+{
+	struct stat st;
+	int inline_keys = 0;
+	for (size_t i = from; i < p->n; i++)
+		inline_keys |= p->v[i].key_inline;
+	if (inline_keys && strcmp(path, "-") && stat(path, &st) == 0 && (st.st_mode & 077))
+		warnmsg("warning: %s is readable by group or others and holds keys (chmod 600 %s)",
+		    path, path);
+}
+
+void
 tool_pool_open(tool_pool *t)
 {
 	char err[MLM_ERRLEN];
@@ -231,6 +243,7 @@ tool_pool_open(tool_pool *t)
 	if (pf && *pf) {
 		if (mlm_pool_load(&t->pool, pf, err, sizeof err) < 0)
 			die(EX_CONFIG_, "%s", err);
+		tool_warn_key_file(pf, &t->pool, 0);
 		if (!t->pool.n)
 			die(EX_CONFIG_, "%s: the pool is empty", pf);
 	} else if (mlm_pool_from_env(&t->pool, t->env, err, sizeof err) < 0) {

@@ -47,6 +47,9 @@ void tool_pool_open(tool_pool *t);
 void tool_pool_close(tool_pool *t);
 /* Prints the store's degradation warning once. */
 void tool_store_warn(tool_pool *t);
+/* A pool file with inline keys readable by group or others: a warning.
+ * Entries from index `from` on came from path. */
+void tool_warn_key_file(const char *path, const mlm_pool *p, size_t from);
 
 /* Writes one line (s, then '\n') to stdout; flushes when stdout is not a
  * regular file or flush is set. Exits on a write error (EPIPE: quietly). */

@@ -273,10 +273,7 @@ mkdir -p perm
 		llm-map) run sh -c 'echo x | llm-map -q --env empty.env --pool inline.pool' ;;
 		llm-pool) run llm-pool --env empty.env inline.pool ;;
 		esac
-		# KNOWN GAP: a pool file with inline keys is a key file too
-		TODO="no warning for pool files yet"
 		like "$err" 'inline.pool is readable by group or others' "$tool: a pool file with inline keys, mode 644: a warning"
-		TODO=
 		clean "$tool: a pool file with inline keys: no key in its output" "$T/.out" "$T/.err"
 	done
 	echo "$_tap_n $_tap_fail" >"$T/.counts"
