@@ -278,7 +278,9 @@ tool_pool_open(tool_pool *t)
 		if (!t->log)
 			warnmsg("warning: --log %s: %s", lf, strerror(errno));
 	}
-	mlm_engine_trace(t->engine, trace_fn, t);
+	/* attempts are only described for someone who reads them */
+	if (t->verbose || t->log)
+		mlm_engine_trace(t->engine, trace_fn, t);
 }
 
 void

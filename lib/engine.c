@@ -370,9 +370,11 @@ start_attempt(call *c, int idx)
 	c->att_t0 = mlm_mono_ms();
 	mlm_answer_init(&c->ans);
 	c->body.max = BODY_MAX;
+	int had_key = e->key != NULL;
 	if (mlm_entry_key(e, g->pool->env, err, sizeof err) < 0)
 		return mlm_err(NULL, 0, "%s", err), -2;
-	refresh_keys(g);
+	if (!had_key || !g->keys)
+		refresh_keys(g);    /* a key newly known: redact it from now on */
 	const mlm_adapter *ad = mlm_adapter_get(e->wire);
 	jv req = jv_copy(c->req);
 	if (c->o.schema && (!(e->features & MLM_FEAT_SCHEMA) ||
@@ -441,6 +443,10 @@ record_attempt(call *c, const mlm_outcome *o, int64_t ms, long tokens)
 	a = jv_object_set(a, jv_string("status"), jv_number((double)o->status));
 	a = jv_object_set(a, jv_string("ms"), jv_number((double)ms));
 	c->attempts = jv_array_append(c->attempts, jv_copy(a));
+	if (!g->trace) {
+		jv_free(a);
+		goto errs;
+	}
 	jv t = a;
 	t = jv_object_set(t, jv_string("t"), jv_number((double)mlm_now_ms()));
 	t = jv_object_set(t, jv_string("quota"), jv_string(e->quota));
@@ -454,6 +460,7 @@ record_attempt(call *c, const mlm_outcome *o, int64_t ms, long tokens)
 		t = jv_object_set(t, jv_string("message"), jv_string(o->msg));
 	t = jv_object_set(t, jv_string("call"), jv_number((double)c->id));
 	trace(g, t);
+errs:
 	if (o->kind != MLM_OK) {
 		if (o->status)
 			mlm_buf_printf(&c->errs, "%s: %s (HTTP %ld): %s\n", e->id, mlm_kind_name(o->kind),

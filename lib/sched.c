@@ -28,6 +28,7 @@ struct mlm_sched {
 	unsigned *unsupported;          /* per entry: features found unsupported */
 	unsigned seed;
 	int depth;                      /* nested transactions (batches) */
+	struct scopes { char s[4][256]; int done; } *scopes;   /* per entry */
 	char block_kind[24];            /* why the last fruitless pick found nothing */
 	const char *bk;                 /* check()'s reason for the entry it refused */
 	char bkbuf[24];
@@ -91,6 +92,7 @@ mlm_sched_new(mlm_pool *pool, mlm_store *store, int strategy)
 	s->store = store;
 	s->strategy = strategy;
 	s->unsupported = calloc(pool->n + 1, sizeof *s->unsupported);
+	s->scopes = calloc(pool->n + 1, sizeof *s->scopes);
 	s->seed = (unsigned)(getpid() ^ mlm_now_ms());
 	return s;
 }
@@ -101,6 +103,7 @@ mlm_sched_free(mlm_sched *s)
 	if (!s)
 		return;
 	free(s->unsupported);
+	free(s->scopes);
 	free(s);
 }
 
@@ -145,6 +148,13 @@ void
 mlm_sched_scopes(const mlm_sched *s, int idx, char es[256], char ks[256], char os[256],
     char ms[256])
 {
+	/* computed once per entry, once its key is known */
+	struct scopes *c = s->scopes ? &s->scopes[idx] : NULL;
+	if (c && c->done) {
+		memcpy(es, c->s[0], 256), memcpy(ks, c->s[1], 256);
+		memcpy(os, c->s[2], 256), memcpy(ms, c->s[3], 256);
+		return;
+	}
 	mlm_entry *e = &s->pool->v[idx];
 	snprintf(es, 256, "e:%s", e->id);
 	/* a key is known by its reference, never its value; a short digest of
@@ -163,6 +173,11 @@ mlm_sched_scopes(const mlm_sched *s, int idx, char es[256], char ks[256], char o
 	else
 		snprintf(os, 256, "o:%s", e->quota);
 	snprintf(ms, 256, "m:%s/%s", e->provider, e->model);
+	if (c && e->key) {
+		memcpy(c->s[0], es, 256), memcpy(c->s[1], ks, 256);
+		memcpy(c->s[2], os, 256), memcpy(c->s[3], ms, 256);
+		c->done = 1;
+	}
 }
 
 /* Rolls the minute and day windows of r forward to now. */
