@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -16,6 +17,13 @@
 #include "fmt.h"
 
 const char *prog = "llm";
+
+/* Every tool holds keys in its memory: none of them ever leaves a core file. */
+__attribute__((constructor)) static void
+no_core_files(void)
+{
+	setrlimit(RLIMIT_CORE, &(struct rlimit){ 0, 0 });
+}
 
 void
 warnmsg(const char *fmt, ...)

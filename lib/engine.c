@@ -674,7 +674,9 @@ next_attempt(call *c)
 			mlm_outcome o;
 			memset(&o, 0, sizeof o);
 			o.retry_ms = -1;
-			o.kind = MLM_AUTH;
+			/* a key that cannot be had is the key's problem; an address
+			 * refused before connecting is a network matter, not the key's */
+			o.kind = r == -3 ? MLM_NETWORK : MLM_AUTH;
 			if (r == -3)
 				snprintf(o.msg, sizeof o.msg, "plain http to a non-loopback host refused (LLM_INSECURE_HTTP=1 allows it)");
 			else

@@ -191,7 +191,7 @@ mlm_env_load(mlm_env *e, const char *path, char *err, size_t errlen)
 	if (!f)
 		return mlm_err(err, errlen, "%s: %s", path, strerror(errno));
 	struct stat st;
-	if (fstat(fileno(f), &st) == 0 && (st.st_mode & 077))
+	if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 077))
 		e->loose_mode = 1;
 	mlm_buf b = { 0 };
 	b.max = ENV_MAX_FILE;
