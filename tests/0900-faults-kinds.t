@@ -79,6 +79,7 @@ runcase() {
 		"$id" "$w" "$(base "$w")" "$(model "$w" mb)" "$n" "$3" "$n" >p$n.pool
 	printf '{"id":"good%s-%s","provider":"%s","base_url":"%s","model":"%s","key":"good%s","quota":"qgood%s","schema":true}\n' \
 		"$n" "$w" "$w" "$(base "$w")" "$(model "$w" mg)" "$n" "$n" >>p$n.pool
+	chmod 600 p$n.pool     # it holds (fake) keys: no warning
 	if [ "$opts" = schema ]; then
 		for i in $(seq 0 $((N - 1))); do echo "SIM-REPLY: {\"a\":$i}"; done >in$n.txt
 		llm-map -q -j 1 --strategy sequential --retries 4 --pool p$n.pool --schema 'a int' . in$n.txt
