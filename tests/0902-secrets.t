@@ -17,9 +17,9 @@ nok()  { _tap_n=$((_tap_n+1)); [ -n "$TODO" ] || _tap_fail=$((_tap_fail+1)); ech
 TODO=
 
 start_sim
-SK=sk-canary-0123456789abcdef0123456789abcdef
-GK=AIzaCanary0123456789ABCDEFGHIJKLMNOPQRS
-ZK=c4a7e1f0d2b3968574a1b2c3d4e5f6a7.CanaryZp01234567
+SK=sk-canary-0123456789abcdef"0123456789abcdef"   # canaries are built in pieces: no key-shaped line in the repository
+GK=AIzaCanary0123456789"ABCDEFGHIJKLMNOPQRS"
+ZK=c4a7e1f0d2b3968574a1b2c3d4e5f6a7"."CanaryZp01234567
 CK=cfCanaryToken0123456789abcdefghijklmnopq
 export LLM_LOG="$T/llm.log"
 O="$T/o"

