@@ -75,7 +75,7 @@ check-asan: deps
 	$(MAKE) clean
 	$(MAKE) CC=$(CC) CFLAGS="-O1 -g -fno-omit-frame-pointer" SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined" all $(UNITS)
 	ASAN_OPTIONS=detect_leaks=0:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-		prove -f $(PROVE_FLAGS) $(UNITS) tests/*.t
+		MLM_SAN="-fsanitize=address,undefined" prove -f $(PROVE_FLAGS) $(UNITS) tests/*.t
 	$(MAKE) clean
 
 check-valgrind: all

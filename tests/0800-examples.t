@@ -162,7 +162,7 @@ LIBS=$(make -s -C "$TOP" -f Makefile -f - print-libs <<'EOF'
 print-libs: ; @echo $(LIBS)
 EOF
 )
-if cc -std=c99 -Wall -Wextra -Werror -I"$TOP/lib" -o ask "$EX/ask.c" "$TOP/lib/libmanyllm.a" $LIBS 2>cc.err; then
+if cc -std=c99 -Wall -Wextra -Werror ${MLM_SAN:-} -I"$TOP/lib" -o ask "$EX/ask.c" "$TOP/lib/libmanyllm.a" $LIBS 2>cc.err; then
 	ok "ask.c builds against lib/libmanyllm.a"
 else
 	nok "ask.c builds against lib/libmanyllm.a"; diag "$(cat cc.err)"

@@ -122,7 +122,7 @@ if command -v pkg-config >/dev/null; then
 	*) nok "pkg-config --define-variable=prefix relocates the flags"; diag "got: $f2" ;;
 	esac
 	# shellcheck disable=SC2086
-	if (cd build && cc -std=c99 -Wall -Wextra -Werror -o ask ask.c $flags) 2>cc.err; then
+	if (cd build && cc -std=c99 -Wall -Wextra -Werror ${MLM_SAN:-} -o ask ask.c $flags) 2>cc.err; then
 		ok "cc ask.c \$(pkg-config --cflags --libs manyllm) builds from the install"
 	else
 		nok "cc ask.c \$(pkg-config --cflags --libs manyllm) builds from the install"; diag "$(cat cc.err)"
