@@ -745,7 +745,8 @@ submit(item *it)
 	if (it->model)
 		o.pick.model = it->model;
 	jv req = jv_copy(it->req);
-	req = jv_object_delete(req, jv_string("model"));
+	if (it->model)          /* the model travels as a pick, not in the body */
+		req = jv_object_delete(req, jv_string("model"));
 	it->state = I_FLIGHT;
 	it->t0 = mlm_mono_ms();
 	w.inflight++;

@@ -107,13 +107,17 @@ mlm_cache_close(mlm_cache *c)
 	free(c);
 }
 
-/* The request's content hash: the canonical (sorted-key) JSON of the
- * neutral request, without "stream". Stable across runs and machines. */
+/* The request's content hash: the JSON of the neutral request, without
+ * "stream". Stable across runs and machines. */
 void
 mlm_req_hash(jv req_borrowed, char out[17])
 {
-	jv r = jv_object_delete(jv_copy(req_borrowed), jv_string("stream"));
-	jv s = jv_dump_string(r, JV_PRINT_SORTED);
+	/* requests are built field by field in a fixed order, so their plain
+	 * dump is already canonical: no key sort */
+	jv r = jv_copy(req_borrowed);
+	if (jv_object_has(jv_copy(r), jv_string("stream")))
+		r = jv_object_delete(r, jv_string("stream"));
+	jv s = jv_dump_string(r, 0);
 	mlm_hash_hex(jv_string_value(s), (size_t)jv_string_length_bytes(jv_copy(s)), out);
 	jv_free(s);
 }

@@ -22,6 +22,7 @@
 #include "fmt.h"
 
 #define BODY_MAX (16u << 20)
+#define FREE_HANDLES 256
 
 enum { C_WAIT = 0, C_RUN, C_DONE };
 
@@ -81,6 +82,8 @@ struct mlm_engine {
 	void *trace_u;
 	const char **keys;
 	size_t nkeys;
+	CURL *free_h[FREE_HANDLES];     /* easy handles to reuse */
+	int nfree;
 };
 
 static int curl_inited;
@@ -190,8 +193,15 @@ static void
 attempt_clear(call *c)
 {
 	if (c->h) {
-		curl_multi_remove_handle(c->g->m, c->h);
-		curl_easy_cleanup(c->h);
+		mlm_engine *g = c->g;
+		curl_multi_remove_handle(g->m, c->h);
+		/* kept for the next attempt: a new handle costs its buffers */
+		if (g->nfree < FREE_HANDLES) {
+			curl_easy_reset(c->h);
+			g->free_h[g->nfree++] = c->h;
+		} else {
+			curl_easy_cleanup(c->h);
+		}
 		c->h = NULL;
 	}
 	curl_slist_free_all(c->hl);
@@ -231,6 +241,8 @@ mlm_engine_free(mlm_engine *g)
 		g->calls = c->next;
 		call_free(c);
 	}
+	while (g->nfree)
+		curl_easy_cleanup(g->free_h[--g->nfree]);
 	curl_multi_cleanup(g->m);
 	free(g->keys);
 	free(g);
@@ -391,7 +403,7 @@ start_attempt(call *c, int idx)
 		return -3;
 	c->stream = c->hr.stream;
 	mlm_sse_init(&c->sse, 0);
-	CURL *h = curl_easy_init();
+	CURL *h = g->nfree ? g->free_h[--g->nfree] : curl_easy_init();
 	if (!h)
 		return -1;
 	c->h = h;

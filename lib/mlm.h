@@ -523,7 +523,7 @@ mlm_cache *mlm_cache_open(char *err, size_t errlen);
 jv mlm_cache_get(mlm_cache *c, const char *hash, int64_t max_age_ms);
 void mlm_cache_put(mlm_cache *c, const char *hash, jv record);
 void mlm_cache_close(mlm_cache *c);
-/* The content hash of a neutral request (sorted keys, "stream" left out). */
+/* The content hash of a neutral request ("stream" left out). */
 void mlm_req_hash(jv req_borrowed, char out[17]);
 
 #endif
