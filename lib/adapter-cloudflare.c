@@ -83,30 +83,11 @@ cf_build(const mlm_entry *e, const char *key, jv req, int stream,
 	jv_free(json);
 	b = jv_object_set(b, jv_string("stream"), jv_bool(stream));
 
-	jv d = jv_dump_string(b, 0);
-	out->body = mlm_strdup(jv_string_value(d));
-	jv_free(d);
 	size_t bl = strlen(e->base_url);
 	int slash = e->base_url[bl - 1] == '/';
 	if (asprintf(&out->url, "%s%s%s", e->base_url, slash ? "" : "/", e->model) < 0)
 		out->url = NULL;
-	out->shown_url = mlm_strdup(out->url);
-	int h = 0;
-	if (key && *key && asprintf(&out->hdr[h++], "Authorization: Bearer %s", key) < 0)
-		out->hdr[h - 1] = NULL;
-	out->hdr[h++] = mlm_strdup("Content-Type: application/json");
-	if (stream)
-		out->hdr[h++] = mlm_strdup("Accept: text/event-stream");
-	out->stream = stream;
-	for (int i = 0; i < h; i++)
-		if (!out->hdr[i])
-			goto nomem;
-	if (!out->body || !out->url || !out->shown_url)
-		goto nomem;
-	return 0;
-nomem:
-	mlm_httpreq_free(out);
-	return mlm_err(err, errlen, "out of memory");
+	return mlm_httpreq_finish(out, b, "Authorization: Bearer", key, stream, err, errlen);
 }
 
 /* ---------- answers ---------- */
@@ -154,21 +135,6 @@ set_finish(mlm_answer *a, jv fr, mlm_outcome *o)
 	return 0;
 }
 
-static jv
-parse_json(const char *body, size_t len)
-{
-	if (!body || len == 0 || len > (size_t)0x7fffffff)
-		return jv_invalid();
-	/* libjq 1.6 quotes the text as a C string in its parse errors:
-	 * give it a terminated copy */
-	char *t = mlm_strndup(body, len);
-	if (!t)
-		return jv_invalid();
-	jv r = jv_parse_sized(t, (int)len);
-	free(t);
-	return r;
-}
-
 /* success:false, or a non-empty errors[] without a result */
 static int
 is_error(jv x)
@@ -184,7 +150,7 @@ static int
 cf_parse(const mlm_entry *e, const char *body, size_t len, mlm_answer *a, mlm_outcome *o)
 {
 	(void)e;
-	jv x = parse_json(body, len);
+	jv x = mlm_parse_body(body, len);
 	int r = 0;
 	if (jv_get_kind(x) != JV_KIND_OBJECT) {
 		jv_free(x);
@@ -251,7 +217,7 @@ cf_event(const mlm_entry *e, const char *event, const char *data, size_t len,
 	}
 	if (len == 0)
 		return 0;
-	jv x = parse_json(data, len);
+	jv x = mlm_parse_body(data, len);
 	int r = 0;
 	if (jv_get_kind(x) != JV_KIND_OBJECT) {
 		jv_free(x);

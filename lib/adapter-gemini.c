@@ -93,10 +93,6 @@ gemini_build(const mlm_entry *e, const char *key, jv req, int stream,
 	else
 		jv_free(gc);
 
-	jv d = jv_dump_string(b, 0);
-	out->body = mlm_strdup(jv_string_value(d));
-	jv_free(d);
-
 	/* base/models/MODEL, without doubling an existing "models/" prefix */
 	size_t bl = strlen(e->base_url);
 	while (bl && e->base_url[bl - 1] == '/')
@@ -106,23 +102,8 @@ gemini_build(const mlm_entry *e, const char *key, jv req, int stream,
 	if (asprintf(&out->url, "%.*s/%s%s:%s", (int)bl, e->base_url, prefixed ? "" : "models/",
 	    model, stream ? "streamGenerateContent?alt=sse" : "generateContent") < 0)
 		out->url = NULL;
-	out->shown_url = mlm_strdup(out->url);
-	int h = 0;
-	if (key && *key && asprintf(&out->hdr[h++], "x-goog-api-key: %s", key) < 0)
-		out->hdr[h - 1] = NULL;
-	out->hdr[h++] = mlm_strdup("Content-Type: application/json");
-	if (stream)
-		out->hdr[h++] = mlm_strdup("Accept: text/event-stream");
-	out->stream = stream;
-	for (int i = 0; i < h; i++)
-		if (!out->hdr[i])
-			goto nomem;
-	if (!out->body || !out->url || !out->shown_url)
-		goto nomem;
-	return 0;
-nomem:
-	mlm_httpreq_free(out);
-	return mlm_err(err, errlen, "out of memory");
+	/* the key in a header, never in the URL */
+	return mlm_httpreq_finish(out, b, "x-goog-api-key:", key, stream, err, errlen);
 }
 
 /* ---------- answers ---------- */
@@ -212,21 +193,6 @@ chunk(jv x, int final, mlm_answer *a, mlm_outcome *o)
 	return r;
 }
 
-static jv
-parse_json(const char *body, size_t len)
-{
-	if (!body || len == 0 || len > (size_t)0x7fffffff)
-		return jv_invalid();
-	/* libjq 1.6 quotes the text as a C string in its parse errors:
-	 * give it a terminated copy */
-	char *t = mlm_strndup(body, len);
-	if (!t)
-		return jv_invalid();
-	jv r = jv_parse_sized(t, (int)len);
-	free(t);
-	return r;
-}
-
 static int
 is_error(jv x)
 {
@@ -240,7 +206,7 @@ static int
 gemini_parse(const mlm_entry *e, const char *body, size_t len, mlm_answer *a, mlm_outcome *o)
 {
 	(void)e;
-	jv x = parse_json(body, len);
+	jv x = mlm_parse_body(body, len);
 	int r = 0;
 	if (jv_get_kind(x) == JV_KIND_ARRAY) {
 		/* the stream without alt=sse: an array of responses */
@@ -287,7 +253,7 @@ gemini_event(const mlm_entry *e, const char *event, const char *data, size_t len
 		data++, len--;
 	if (len == 0)
 		return 0;
-	jv x = parse_json(data, len);
+	jv x = mlm_parse_body(data, len);
 	int r;
 	if (jv_get_kind(x) != JV_KIND_OBJECT) {
 		mlm_outcome_set(o, MLM_BAD_RESPONSE, 200, "HTTP 200: stream event is not a JSON object");

@@ -37,16 +37,6 @@ joinurl(const char *base, const char *tail)
 	return u;
 }
 
-static char *
-hdr(const char *name, const char *value)
-{
-	char *s = NULL;
-	/* name may carry a scheme: hdr("Authorization: Bearer", key) */
-	if (asprintf(&s, strchr(name, ':') ? "%s %s" : "%s: %s", name, value) < 0)
-		return NULL;
-	return s;
-}
-
 /* OpenAI wants [a-zA-Z0-9_-]{1,64}. */
 static jv
 schema_name(jv req)
@@ -160,27 +150,8 @@ openai_build(const mlm_entry *e, const char *key, jv req, int stream,
 		b = jv_object_set(b, jv_string("stream_options"),
 		    jv_object_set(jv_object(), jv_string("include_usage"), jv_true()));
 
-	jv d = jv_dump_string(b, 0);
-	out->body = mlm_strdup(jv_string_value(d));
-	jv_free(d);
 	out->url = joinurl(e->base_url, "/chat/completions");
-	out->shown_url = mlm_strdup(out->url);
-	int h = 0;
-	if (key && *key)
-		out->hdr[h++] = hdr("Authorization: Bearer", key);
-	out->hdr[h++] = hdr("Content-Type", "application/json");
-	if (stream)
-		out->hdr[h++] = hdr("Accept", "text/event-stream");
-	out->stream = stream;
-	for (int i = 0; i < h; i++)
-		if (!out->hdr[i])
-			goto nomem;
-	if (!out->body || !out->url || !out->shown_url)
-		goto nomem;
-	return 0;
-nomem:
-	mlm_httpreq_free(out);
-	return mlm_err(err, errlen, "out of memory");
+	return mlm_httpreq_finish(out, b, "Authorization: Bearer", key, stream, err, errlen);
 }
 
 /* ---------- answers ---------- */
@@ -254,21 +225,6 @@ finish(mlm_answer *a, jv fr, mlm_outcome *o)
 	return 0;
 }
 
-static jv
-parse_json(const char *body, size_t len)
-{
-	if (!body || len == 0 || len > (size_t)0x7fffffff)
-		return jv_invalid();
-	/* libjq 1.6 quotes the text as a C string in its parse errors:
-	 * give it a terminated copy */
-	char *t = mlm_strndup(body, len);
-	if (!t)
-		return jv_invalid();
-	jv r = jv_parse_sized(t, (int)len);
-	free(t);
-	return r;
-}
-
 static int
 has_error(jv x)
 {
@@ -282,7 +238,7 @@ static int
 openai_parse(const mlm_entry *e, const char *body, size_t len, mlm_answer *a, mlm_outcome *o)
 {
 	(void)e;
-	jv x = parse_json(body, len);
+	jv x = mlm_parse_body(body, len);
 	if (jv_get_kind(x) != JV_KIND_OBJECT) {
 		jv_free(x);
 		mlm_classify_generic(200, NULL, body, len, o);
@@ -336,7 +292,7 @@ openai_event(const mlm_entry *e, const char *event, const char *data, size_t len
 	}
 	if (len == 0)
 		return 0;
-	jv x = parse_json(data, len);
+	jv x = mlm_parse_body(data, len);
 	if (jv_get_kind(x) != JV_KIND_OBJECT) {
 		jv_free(x);
 		mlm_outcome_set(o, MLM_BAD_RESPONSE, 200, "HTTP 200: stream event is not a JSON object");

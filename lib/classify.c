@@ -549,16 +549,53 @@ classify_kind(long status, const struct errinfo *e, int *per_day)
 	return MLM_SERVER;
 }
 
+int
+mlm_httpreq_finish(mlm_httpreq *out, jv body, const char *auth, const char *key, int stream,
+    char *err, size_t errlen)
+{
+	jv d = jv_dump_string(body, 0);
+	out->body = mlm_strdup(jv_string_value(d));
+	jv_free(d);
+	out->shown_url = mlm_strdup(out->url);
+	int h = 0;
+	if (key && *key && asprintf(&out->hdr[h++], "%s %s", auth, key) < 0)
+		out->hdr[h - 1] = NULL;
+	out->hdr[h++] = mlm_strdup("Content-Type: application/json");
+	if (stream)
+		out->hdr[h++] = mlm_strdup("Accept: text/event-stream");
+	out->stream = stream;
+	for (int i = 0; i < h; i++)
+		if (!out->hdr[i])
+			goto nomem;
+	if (!out->body || !out->url || !out->shown_url)
+		goto nomem;
+	return 0;
+nomem:
+	mlm_httpreq_free(out);
+	return mlm_err(err, errlen, "out of memory");
+}
+
+jv
+mlm_parse_body(const char *body, size_t len)
+{
+	if (!body || len == 0 || len > (size_t)INT_MAX)
+		return jv_invalid();
+	/* libjq 1.6 quotes the text as a C string in its parse errors:
+	 * give it a terminated copy */
+	char *t = mlm_strndup(body, len);
+	if (!t)
+		return jv_invalid();
+	jv r = jv_parse_sized(t, (int)len);
+	free(t);
+	return r;
+}
+
 void
 mlm_classify_generic(long status, const mlm_headers *h, const char *body,
     size_t len, mlm_outcome *o)
 {
 	struct errinfo e;
-	/* libjq 1.6 quotes the text as a C string in its parse errors:
-	 * give it a terminated copy */
-	char *t = body && len && len < INT_MAX ? mlm_strndup(body, len) : NULL;
-	jv b = t ? jv_parse_sized(t, (int)len) : jv_invalid();
-	free(t);
+	jv b = mlm_parse_body(body, len);
 	if (kind_is(b, JV_KIND_ARRAY)) {
 		jv x = jv_array_length(jv_copy(b)) > 0 ? jv_array_get(jv_copy(b), 0) : jv_null();
 		jv_free(b);

@@ -309,6 +309,14 @@ void mlm_classify_generic(long status, const mlm_headers *h, const char *body,
  * status and a one-line message (retry_ms -1, per_day 0). */
 extern const mlm_adapter mlm_adapter_openai, mlm_adapter_gemini, mlm_adapter_cloudflare;
 jv mlm_jpath(jv v_borrowed, const char *path);
+/* Finishes a request an adapter built: the body (consumed) as JSON text,
+ * the shown URL, the key header ("AUTH KEY", e.g. "Authorization: Bearer"
+ * or "x-goog-api-key:"), the content type, an SSE Accept when streaming.
+ * out->url must be set; -1 (and out freed) when memory runs out. */
+int mlm_httpreq_finish(mlm_httpreq *out, jv body, const char *auth, const char *key, int stream,
+    char *err, size_t errlen);
+/* A body of len bytes parsed as JSON (jv_invalid() when it is not). */
+jv mlm_parse_body(const char *body, size_t len);
 void mlm_outcome_set(mlm_outcome *o, int kind, long status, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
