@@ -67,6 +67,12 @@ static const struct option longopts[] = {
 struct probe { jv *slot; int done; };
 
 static void
+dup_dropped(void *u, const char *origin)
+{
+	warnmsg("%s: duplicate entry dropped", origin);
+}
+
+static void
 probe_done(void *u, mlm_result *r)
 {
 	struct probe *p = u;
@@ -194,41 +200,15 @@ main(int argc, char **argv)
 		if (envf && mlm_env_load(t.env, envf, err, sizeof err) < 0)
 			die(EX_CONFIG_, "%s", err);
 		t.pool.env = t.env;
-		size_t before = 0;
 		for (int i = 0; i < (argc ? argc : 1); i++) {
 			const char *f = argc ? argv[i] : "-";
-			FILE *fp = strcmp(f, "-") ? fopen(f, "r") : stdin;
-			if (!fp)
-				die(EX_CONFIG_, "%s: %s", f, strerror(errno));
 			size_t first = t.pool.n;
-			char *line = NULL;
-			size_t cap = 0;
-			ssize_t n;
-			long ln = 0;
-			while ((n = getline(&line, &cap, fp)) >= 0) {
-				ln++;
-				while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-					line[--n] = 0;
-				const char *s = line;
-				while (*s == ' ' || *s == '\t')
-					s++;
-				if (!*s || *s == '#')
-					continue;
-				char origin[600];
-				snprintf(origin, sizeof origin, "%s:%ld", strcmp(f, "-") ? f : "<stdin>", ln);
-				int r = mlm_pool_add_line(&t.pool, line, (size_t)n, origin, err, sizeof err);
-				if (r < 0)
-					die(EX_DATA, "%s", err);
-				if (r == 1 && t.verbose)
-					warnmsg("%s: duplicate entry dropped", origin);
-			}
-			free(line);
-			if (fp != stdin)
-				fclose(fp);
+			int r = mlm_pool_load_cb(&t.pool, f, t.verbose ? dup_dropped : NULL, NULL, err,
+			    sizeof err);
+			if (r < 0)
+				die(r == -2 ? EX_CONFIG_ : EX_DATA, "%s", err);
 			tool_warn_key_file(f, &t.pool, first);
-			before = t.pool.n;
 		}
-		(void)before;
 	} else {
 		tool_pool tmp = t;
 		tmp.env = mlm_env_new();

@@ -1005,19 +1005,8 @@ on_trace(void *u, jv a)
 					break;
 				}
 		}
-		if (tp.verbose) {
-			jv st = jv_object_get(jv_copy(a), jv_string("status"));
-			jv ms = jv_object_get(jv_copy(a), jv_string("ms"));
-			jv m = jv_object_get(jv_copy(a), jv_string("message"));
-			fprintf(stderr, "%s: attempt: %s: %s", prog, jv_string_value(e), jv_string_value(k));
-			if (jv_number_value(st))
-				fprintf(stderr, " (HTTP %.0f)", jv_number_value(st));
-			fprintf(stderr, " %.0f ms", jv_number_value(ms));
-			if (jv_get_kind(m) == JV_KIND_STRING)
-				fprintf(stderr, ": %s", jv_string_value(m));
-			fputc('\n', stderr);
-			jv_free(st), jv_free(ms), jv_free(m);
-		}
+		if (tp.verbose)
+			tool_print_attempt(a);
 		if (tp.log) {
 			jv s = jv_dump_string(jv_copy(a), 0);
 			mlm_buf b = { 0 };

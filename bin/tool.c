@@ -25,14 +25,11 @@ no_core_files(void)
 	setrlimit(RLIMIT_CORE, &(struct rlimit){ 0, 0 });
 }
 
-void
-warnmsg(const char *fmt, ...)
+static void
+vwarn(const char *fmt, va_list ap)
 {
 	char buf[2048];
-	va_list ap;
-	va_start(ap, fmt);
 	vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
 	for (char *p = buf; *p; p++)
 		if (*p == '\n')
 			*p = ' ';
@@ -40,17 +37,21 @@ warnmsg(const char *fmt, ...)
 }
 
 void
-die(int code, const char *fmt, ...)
+warnmsg(const char *fmt, ...)
 {
-	char buf[2048];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
+	vwarn(fmt, ap);
 	va_end(ap);
-	for (char *p = buf; *p; p++)
-		if (*p == '\n')
-			*p = ' ';
-	fprintf(stderr, "%s: %s\n", prog, buf);
+}
+
+void
+die(int code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vwarn(fmt, ap);
+	va_end(ap);
 	exit(code);
 }
 
@@ -146,6 +147,24 @@ out_close(void)
 		out_fail();
 }
 
+void
+tool_print_attempt(jv a)
+{
+	jv e = jv_object_get(jv_copy(a), jv_string("entry"));
+	jv k = jv_object_get(jv_copy(a), jv_string("kind"));
+	jv st = jv_object_get(jv_copy(a), jv_string("status"));
+	jv ms = jv_object_get(jv_copy(a), jv_string("ms"));
+	jv m = jv_object_get(jv_copy(a), jv_string("message"));
+	fprintf(stderr, "%s: attempt: %s: %s", prog, jv_string_value(e), jv_string_value(k));
+	if (jv_number_value(st))
+		fprintf(stderr, " (HTTP %.0f)", jv_number_value(st));
+	fprintf(stderr, " %.0f ms", jv_number_value(ms));
+	if (jv_get_kind(m) == JV_KIND_STRING)
+		fprintf(stderr, ": %s", jv_string_value(m));
+	fputc('\n', stderr);
+	jv_free(e), jv_free(k), jv_free(st), jv_free(ms), jv_free(m);
+}
+
 /* -v: one stderr line per attempt; LLM_LOG: one NDJSON line per attempt */
 static void
 trace_fn(void *u, jv a)
@@ -171,19 +190,7 @@ trace_fn(void *u, jv a)
 			jv_free(why);
 			jv_free(ms);
 		} else {
-			jv e = jv_object_get(jv_copy(a), jv_string("entry"));
-			jv k = jv_object_get(jv_copy(a), jv_string("kind"));
-			jv st = jv_object_get(jv_copy(a), jv_string("status"));
-			jv ms = jv_object_get(jv_copy(a), jv_string("ms"));
-			jv m = jv_object_get(jv_copy(a), jv_string("message"));
-			fprintf(stderr, "%s: attempt: %s: %s", prog, jv_string_value(e), jv_string_value(k));
-			if (jv_number_value(st))
-				fprintf(stderr, " (HTTP %.0f)", jv_number_value(st));
-			fprintf(stderr, " %.0f ms", jv_number_value(ms));
-			if (jv_get_kind(m) == JV_KIND_STRING)
-				fprintf(stderr, ": %s", jv_string_value(m));
-			fputc('\n', stderr);
-			jv_free(e), jv_free(k), jv_free(st), jv_free(ms), jv_free(m);
+			tool_print_attempt(a);
 		}
 		jv_free(ev);
 	}

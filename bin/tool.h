@@ -47,6 +47,8 @@ void tool_pool_open(tool_pool *t);
 void tool_pool_close(tool_pool *t);
 /* Prints the store's degradation warning once. */
 void tool_store_warn(tool_pool *t);
+/* -v's line for one attempt record (borrowed): "prog: attempt: ENTRY: KIND ..." */
+void tool_print_attempt(jv a);
 /* A pool file with inline keys readable by group or others: a warning.
  * Entries from index `from` on came from path. */
 void tool_warn_key_file(const char *path, const mlm_pool *p, size_t from);

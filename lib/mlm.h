@@ -169,6 +169,10 @@ int mlm_pool_add_line(mlm_pool *p, const char *line, size_t len, const char *ori
     char *err, size_t errlen);
 /* Loads a pool file ("-" = stdin); errors name file:line. */
 int mlm_pool_load(mlm_pool *p, const char *path, char *err, size_t errlen);
+/* The same, calling dup with the "file:line" of each duplicate dropped.
+ * Both return -1 for a bad line and -2 when the file cannot be read. */
+int mlm_pool_load_cb(mlm_pool *p, const char *path, void (*dup)(void *u, const char *origin),
+    void *u, char *err, size_t errlen);
 /* The entry as a pool line; with_key also writes an inline key it has. */
 jv mlm_entry_json(const mlm_entry *e, int with_key);
 /* Resolves the key (environment/.env, key_cmd once, or inline). */

@@ -504,10 +504,17 @@ mlm_pool_add_line(mlm_pool *p, const char *line, size_t len, const char *origin,
 int
 mlm_pool_load(mlm_pool *p, const char *path, char *err, size_t errlen)
 {
+	return mlm_pool_load_cb(p, path, NULL, NULL, err, errlen);
+}
+
+int
+mlm_pool_load_cb(mlm_pool *p, const char *path, void (*dup)(void *u, const char *origin),
+    void *u, char *err, size_t errlen)
+{
 	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
 	const char *shown = strcmp(path, "-") ? path : "<stdin>";
 	if (!f)
-		return mlm_err(err, errlen, "%s: %s", path, strerror(errno));
+		return mlm_err(err, errlen, "%s: %s", path, strerror(errno)), -2;
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n;
@@ -524,10 +531,13 @@ mlm_pool_load(mlm_pool *p, const char *path, char *err, size_t errlen)
 			continue;
 		char origin[600];
 		snprintf(origin, sizeof origin, "%s:%ld", shown, ln);
-		if (mlm_pool_add_line(p, line, (size_t)n, origin, err, errlen) < 0) {
+		int a = mlm_pool_add_line(p, line, (size_t)n, origin, err, errlen);
+		if (a < 0) {
 			r = -1;
 			break;
 		}
+		if (a == 1 && dup)
+			dup(u, origin);
 	}
 	free(line);
 	if (f != stdin)
