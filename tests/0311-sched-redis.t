@@ -12,26 +12,7 @@ if ! command -v redis-server >/dev/null 2>&1; then
 	exit 0
 fi
 
-# a free port: let the kernel pick one for a moment
-RPORT=
-for _try in 1 2 3 4 5; do
-	p=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null ||
-		echo $((20000 + $$ % 20000 + _try)))
-	redis-server --port "$p" --bind 127.0.0.1 --save '' --appendonly no --dir "$T" \
-		>"$T/redis.log" 2>&1 &
-	rpid=$!
-	for _i in $(seq 1 100); do
-		redis-cli -p "$p" ping 2>/dev/null | grep -q PONG && break
-		kill -0 "$rpid" 2>/dev/null || break
-		sleep 0.05
-	done
-	if redis-cli -p "$p" ping 2>/dev/null | grep -q PONG; then
-		RPORT=$p
-		_pids="$_pids $rpid"
-		break
-	fi
-	kill "$rpid" 2>/dev/null
-done
+start_redis
 if [ -z "$RPORT" ]; then
 	echo "1..0 # SKIP could not start redis-server"
 	exit 0

@@ -249,24 +249,7 @@ elif ! command -v parallel >/dev/null || ! parallel --version 2>/dev/null | grep
 	ok "# SKIP many-machines.sh: no GNU parallel"
 else
 	mkdir -p "$T/home"   # parallel writes ~/.parallel
-	RPORT= RPID=
-	for _try in 1 2 3 4 5 6 7 8; do
-		p=$(( (($$ * 7919 + _try * 104729) % 40000) + 20000 ))
-		redis-server --port "$p" --bind 127.0.0.1 --save '' --appendonly no --daemonize no \
-			--logfile "$T/redis.log" &
-		RPID=$!
-		for _i in $(seq 1 100); do
-			redis-cli -p "$p" ping 2>/dev/null | grep -q PONG && break
-			kill -0 "$RPID" 2>/dev/null || break
-			sleep 0.05
-		done
-		if kill -0 "$RPID" 2>/dev/null && redis-cli -p "$p" ping 2>/dev/null | grep -q PONG; then
-			RPORT=$p
-			_pids="$_pids $RPID"
-			break
-		fi
-		kill "$RPID" 2>/dev/null; wait "$RPID" 2>/dev/null
-	done
+	start_redis
 	if [ -z "$RPORT" ]; then
 		nok "many-machines.sh: redis-server started"
 	else

@@ -106,24 +106,7 @@ is "$rc/$err" "0/" "state unlocked: the next run is quiet"
 
 # ---- Redis killed in the middle of a run
 if command -v redis-server >/dev/null 2>&1 && command -v redis-cli >/dev/null 2>&1; then
-	RPORT=
-	for _try in 1 2 3 4 5; do
-		p=$((20000 + ($$ * 7 + _try * 101) % 30000))
-		redis-server --port "$p" --bind 127.0.0.1 --save '' --appendonly no --dir "$T" \
-			>redis.log 2>&1 &
-		rpid=$!
-		for _i in $(seq 1 100); do
-			redis-cli -p "$p" ping 2>/dev/null | grep -q PONG && break
-			kill -0 "$rpid" 2>/dev/null || break
-			sleep 0.05
-		done
-		if redis-cli -p "$p" ping 2>/dev/null | grep -q PONG; then
-			RPORT=$p
-			_pids="$_pids $rpid"
-			break
-		fi
-		kill "$rpid" 2>/dev/null
-	done
+	start_redis
 	if [ -n "$RPORT" ]; then
 		seq 1 400 >r.txt
 		LLM_STATE="redis://127.0.0.1:$RPORT/0" OPENAI_API_KEY=r1+slow=20 \
@@ -131,8 +114,8 @@ if command -v redis-server >/dev/null 2>&1 && command -v redis-cli >/dev/null 2>
 		mp=$!
 		for _i in $(seq 1 200); do [ "$(wc -l <redis.out)" -ge 40 ] && break; sleep 0.02; done
 		at=$(wc -l <redis.out)
-		kill "$rpid"
-		wait "$rpid" 2>/dev/null
+		kill "$RPID"
+		wait "$RPID" 2>/dev/null
 		wait "$mp"
 		rc=$?
 		check "redis: killed mid-run (after $at of 400)" [ "$at" -lt 400 ]

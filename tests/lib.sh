@@ -55,3 +55,28 @@ sim_env() {
 	       ZHIPU_BASE_URL="$SIM/api/paas/v4" \
 	       CLOUDFLARE_API_BASE_URL="$SIM/client/v4/accounts/acct1/ai/run/"
 }
+
+# start_redis: a private redis-server on a free loopback port (no disk);
+# sets $RPORT and $RPID, or returns 1 when none would start.
+start_redis() {
+	RPORT= RPID=
+	for _try in 1 2 3 4 5 6 7 8; do
+		_p=$(( (($$ * 7919 + _try * 104729) % 40000) + 20000 ))
+		redis-server --port "$_p" --bind 127.0.0.1 --save '' --appendonly no \
+			--daemonize no --dir "$T" >"$T/redis.log" 2>&1 &
+		RPID=$!
+		for _i in $(seq 1 100); do
+			redis-cli -p "$_p" ping 2>/dev/null | grep -q PONG && break
+			kill -0 "$RPID" 2>/dev/null || break
+			sleep 0.05
+		done
+		if kill -0 "$RPID" 2>/dev/null && redis-cli -p "$_p" ping 2>/dev/null | grep -q PONG; then
+			RPORT=$_p
+			_pids="$_pids $RPID"
+			return 0
+		fi
+		kill "$RPID" 2>/dev/null; wait "$RPID" 2>/dev/null
+	done
+	RPID=
+	return 1
+}
