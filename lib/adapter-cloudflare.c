@@ -21,17 +21,9 @@ static int
 cf_build(const mlm_entry *e, const char *key, jv req, int stream,
     mlm_httpreq *out, char *err, size_t errlen)
 {
-	memset(out, 0, sizeof *out);
-	if (!e || !e->base_url || !*e->base_url || !e->model || !*e->model)
-		return mlm_err(err, errlen, "%s: needs a base URL and a model",
-		    e && e->id ? e->id : "entry");
-	if (jv_get_kind(req) != JV_KIND_OBJECT)
-		return mlm_err(err, errlen, "request: not a JSON object");
-	jv m = mlm_jpath(req, "messages");
-	if (jv_get_kind(m) != JV_KIND_ARRAY) {
-		jv_free(m);
-		return mlm_err(err, errlen, "request: \"messages\" must be an array");
-	}
+	jv m;
+	if (mlm_build_begin(e, req, out, &m, err, errlen) < 0)
+		return -1;
 	jv msgs = jv_array();
 	jv sys = mlm_jpath(req, "system");
 	if (jv_get_kind(sys) == JV_KIND_STRING && jv_string_length_bytes(jv_copy(sys)))

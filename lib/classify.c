@@ -550,6 +550,25 @@ classify_kind(long status, const struct errinfo *e, int *per_day)
 }
 
 int
+mlm_build_begin(const mlm_entry *e, jv req, mlm_httpreq *out, jv *msgs, char *err, size_t errlen)
+{
+	memset(out, 0, sizeof *out);
+	*msgs = jv_invalid();
+	if (!e || !e->base_url || !*e->base_url || !e->model || !*e->model)
+		return mlm_err(err, errlen, "%s: needs a base URL and a model",
+		    e && e->id ? e->id : "entry");
+	if (jv_get_kind(req) != JV_KIND_OBJECT)
+		return mlm_err(err, errlen, "request: not a JSON object");
+	jv m = mlm_jpath(req, "messages");
+	if (jv_get_kind(m) != JV_KIND_ARRAY) {
+		jv_free(m);
+		return mlm_err(err, errlen, "request: \"messages\" must be an array");
+	}
+	*msgs = m;
+	return 0;
+}
+
+int
 mlm_httpreq_finish(mlm_httpreq *out, jv body, const char *auth, const char *key, int stream,
     char *err, size_t errlen)
 {

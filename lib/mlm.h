@@ -313,6 +313,10 @@ void mlm_classify_generic(long status, const mlm_headers *h, const char *body,
  * status and a one-line message (retry_ms -1, per_day 0). */
 extern const mlm_adapter mlm_adapter_openai, mlm_adapter_gemini, mlm_adapter_cloudflare;
 jv mlm_jpath(jv v_borrowed, const char *path);
+/* Starts building: clears out, checks the entry has a base URL and a model
+ * and req (borrowed) is an object with a "messages" array, returned in *msgs. */
+int mlm_build_begin(const mlm_entry *e, jv req, mlm_httpreq *out, jv *msgs, char *err,
+    size_t errlen);
 /* Finishes a request an adapter built: the body (consumed) as JSON text,
  * the shown URL, the key header ("AUTH KEY", e.g. "Authorization: Bearer"
  * or "x-goog-api-key:"), the content type, an SSE Accept when streaming.
