@@ -361,6 +361,16 @@ typedef struct mlm_srec {
 	int64_t updated_ms;
 } mlm_srec;
 
+/* The stored fields of mlm_srec, for stores that serialise records. */
+enum { MLM_F_I64, MLM_F_INT, MLM_F_LONG, MLM_F_DBL, MLM_F_STR };
+typedef struct mlm_srec_field {
+	const char *name;
+	int type;
+	size_t off, size;
+} mlm_srec_field;
+extern const mlm_srec_field mlm_srec_fields[];
+extern const size_t mlm_srec_nfields;
+
 typedef struct mlm_store mlm_store;
 typedef struct mlm_store_ops {
 	const char *name;

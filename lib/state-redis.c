@@ -33,22 +33,11 @@ mlm_store *mlm_store_redis(const char *url, char *err, size_t errlen);
 #define LOCK_MS 2000            /* lock lifetime, and how long begin() tries */
 #define MAXARGS 48
 
-enum { F_I64, F_INT, F_LONG, F_DBL, F_STR };
-static const struct field {
-	const char *name;
-	int type;
-	size_t off, size;
-} fields[] = {
-#define FLD(n, t) { #n, t, offsetof(mlm_srec, n), sizeof(((mlm_srec *)0)->n) }
-	FLD(until_ms, F_I64), FLD(kind, F_STR), FLD(why, F_STR), FLD(dead, F_INT),
-	FLD(fails, F_INT), FLD(win_start, F_I64), FLD(win_count, F_DBL),
-	FLD(win_prev, F_DBL), FLD(tok_count, F_DBL), FLD(tok_prev, F_DBL),
-	FLD(day_start, F_I64), FLD(day_count, F_DBL), FLD(lat_ms, F_DBL),
-	FLD(lat_dev, F_DBL), FLD(n_ok, F_LONG), FLD(n_err, F_LONG),
-	FLD(learned_rpm, F_DBL), FLD(updated_ms, F_I64), FLD(learned_conc, F_DBL),
-#undef FLD
-};
-#define NFIELDS (sizeof fields / sizeof fields[0])
+/* the record's columns: mlm_srec_fields in state.c */
+#define fields mlm_srec_fields
+#define NFIELDS mlm_srec_nfields
+enum { F_I64 = MLM_F_I64, F_INT = MLM_F_INT, F_LONG = MLM_F_LONG, F_DBL = MLM_F_DBL,
+	F_STR = MLM_F_STR };
 
 static const char lease_lua[] =
 	"local id = redis.call('incr', KEYS[3]) "

@@ -32,23 +32,11 @@ mlm_store *mlm_store_sqlite(const char *path, char *err, size_t errlen);
 #define BUSY_MS 5000            /* how long a writer waits for the lock */
 #define PURGE_EVERY 64          /* leases between purges of expired ones */
 
-/* The record's columns, in mlm_srec order (inflight is computed). */
-enum { F_I64, F_INT, F_LONG, F_DBL, F_STR };
-static const struct field {
-	const char *name;
-	int type;
-	size_t off, size;
-} fields[] = {
-#define FLD(n, t) { #n, t, offsetof(mlm_srec, n), sizeof(((mlm_srec *)0)->n) }
-	FLD(until_ms, F_I64), FLD(kind, F_STR), FLD(why, F_STR), FLD(dead, F_INT),
-	FLD(fails, F_INT), FLD(win_start, F_I64), FLD(win_count, F_DBL),
-	FLD(win_prev, F_DBL), FLD(tok_count, F_DBL), FLD(tok_prev, F_DBL),
-	FLD(day_start, F_I64), FLD(day_count, F_DBL), FLD(lat_ms, F_DBL),
-	FLD(lat_dev, F_DBL), FLD(n_ok, F_LONG), FLD(n_err, F_LONG),
-	FLD(learned_rpm, F_DBL), FLD(updated_ms, F_I64), FLD(learned_conc, F_DBL),
-#undef FLD
-};
-#define NFIELDS (sizeof fields / sizeof fields[0])
+/* the record's columns: mlm_srec_fields in state.c */
+#define fields mlm_srec_fields
+#define NFIELDS mlm_srec_nfields
+enum { F_I64 = MLM_F_I64, F_INT = MLM_F_INT, F_LONG = MLM_F_LONG, F_DBL = MLM_F_DBL,
+	F_STR = MLM_F_STR };
 
 enum {
 	Q_LOAD, Q_COUNT, Q_SAVE, Q_TOUCH, Q_LEASE, Q_UNLEASE, Q_PURGE, Q_EACH,
@@ -250,6 +238,8 @@ build_sql(sqstore *s)
 	int bad = 0;
 	for (size_t i = 0; i < NFIELDS; i++)
 		bad |= mlm_buf_printf(&cols, "%s%s", i ? ", " : "", fields[i].name);
+	if (!cols.p)
+		return -1;
 	bad |= mlm_buf_printf(&sel, "SELECT %s FROM rec WHERE scope=?1", cols.p);
 	bad |= mlm_buf_printf(&ins, "INSERT OR REPLACE INTO rec(scope, %s) VALUES(?1", cols.p);
 	for (size_t i = 0; i < NFIELDS; i++)

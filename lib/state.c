@@ -5,12 +5,27 @@
  * the memory store takes over and says why once, through s->warn.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "mlm.h"
+
+/* The stored fields of a record, in mlm_srec order (inflight is computed
+ * by each store from its leases): one table for every shared store. */
+const mlm_srec_field mlm_srec_fields[] = {
+#define FLD(n, t) { #n, t, offsetof(mlm_srec, n), sizeof(((mlm_srec *)0)->n) }
+	FLD(until_ms, MLM_F_I64), FLD(kind, MLM_F_STR), FLD(why, MLM_F_STR), FLD(dead, MLM_F_INT),
+	FLD(fails, MLM_F_INT), FLD(win_start, MLM_F_I64), FLD(win_count, MLM_F_DBL),
+	FLD(win_prev, MLM_F_DBL), FLD(tok_count, MLM_F_DBL), FLD(tok_prev, MLM_F_DBL),
+	FLD(day_start, MLM_F_I64), FLD(day_count, MLM_F_DBL), FLD(lat_ms, MLM_F_DBL),
+	FLD(lat_dev, MLM_F_DBL), FLD(n_ok, MLM_F_LONG), FLD(n_err, MLM_F_LONG),
+	FLD(learned_rpm, MLM_F_DBL), FLD(updated_ms, MLM_F_I64), FLD(learned_conc, MLM_F_DBL),
+#undef FLD
+};
+const size_t mlm_srec_nfields = sizeof mlm_srec_fields / sizeof mlm_srec_fields[0];
 
 mlm_store *mlm_store_sqlite(const char *path, char *err, size_t errlen);
 mlm_store *mlm_store_redis(const char *url, char *err, size_t errlen);
