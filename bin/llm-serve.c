@@ -1,11 +1,15 @@
 /*
  * llm-serve — an OpenAI-compatible HTTP API in front of the pool.
  *
- * Threads: libmicrohttpd's pool of N threads parses requests; ONE engine
- * thread owns the library engine (which is not thread-safe) and loops on
- * mlm_engine_run. A request becomes a job: the HTTP thread pushes it on a
- * mutex-protected queue, wakes the engine and suspends the connection; the
- * engine thread submits it, and its delta/done callbacks fill the job's
+ * Threads. By default (--threads 1) there is one: libmicrohttpd runs
+ * without a thread of its own and the engine's poll also waits on its epoll
+ * descriptor (serve_loop), so the handler submits a request straight to the
+ * engine and the engine's callbacks resume the connection; no request
+ * changes threads. With --threads N > 1, libmicrohttpd's pool of N threads
+ * parses requests and ONE engine thread owns the library engine (which is
+ * not thread-safe) and loops on mlm_engine_run: the HTTP thread pushes a job
+ * on a mutex-protected queue, wakes the engine and suspends the connection;
+ * the engine thread submits it, and its delta/done callbacks fill the job's
  * buffer under the job's mutex and resume the connection. Anything that
  * reads the scheduler store (/status.json, /metrics) is a job too.
  *
@@ -25,6 +29,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -68,7 +73,7 @@ usage(int code)
 "      --max-body SIZE       largest request body (default 4M)\n"
 "      --client-timeout DUR  close connections idle this long (default 30s)\n"
 "      --max-connections N   connections at once (default 512)\n"
-"      --threads N           HTTP threads (default 2)\n"
+"      --threads N           HTTP threads (default 1: one loop for HTTP and upstream)\n"
 "      --grace DUR           on SIGTERM, wait this long for requests (default 30s)\n"
 "      --log FILE            append one NDJSON line per attempt (or LLM_LOG)\n"
 "  -v, --verbose             one stderr line per request and attempt\n"
@@ -221,6 +226,10 @@ job_unref(job *j)
 	free(j);
 }
 
+/* --threads 1: the HTTP server runs in the engine's thread (no queue) */
+static int one_thread;
+static int mhd_kick;            /* one_thread: a connection was resumed */
+
 /* Resume a suspended connection (caller holds j->mu). */
 static void
 job_wake(job *j)
@@ -228,6 +237,7 @@ job_wake(job *j)
 	if (j->suspended && j->conn) {
 		j->suspended = 0;
 		MHD_resume_connection(j->conn);
+		mhd_kick = 1;
 	}
 }
 
@@ -251,12 +261,18 @@ q_kick_locked(void)
 		mlm_engine_wakeup(tp.engine);
 }
 
+static void eng_take(job *j);
+
 static void
 q_push(job *j)
 {
 	pthread_mutex_lock(&j->mu);
 	j->refs++;
 	pthread_mutex_unlock(&j->mu);
+	if (one_thread) {
+		eng_take(j);        /* this thread is the engine's */
+		return;
+	}
 	pthread_mutex_lock(&q.mu);
 	j->qnext = NULL;
 	if (q.tail)
@@ -271,6 +287,11 @@ q_push(job *j)
 static void
 q_cancel(job *j)
 {
+	if (one_thread) {
+		if (j->in_engine)
+			mlm_engine_cancel(tp.engine, j->call_id);
+		return;
+	}
 	pthread_mutex_lock(&j->mu);
 	j->refs++;
 	pthread_mutex_unlock(&j->mu);
@@ -1440,6 +1461,97 @@ completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestT
 	job_unref(j);
 }
 
+/* ---------- --threads 1: one loop for HTTP and the engine ---------- */
+
+static void
+drain_begin(int sig, long grace)
+{
+	if (tp.verbose)
+		warnmsg("%s: draining (up to %.1f s)", sig == SIGINT ? "SIGINT" : "SIGTERM",
+		    (double)grace / 1000);
+	atomic_store(&draining, 1);
+	MHD_socket ls = MHD_quiesce_daemon(daemon_);
+	if (ls != MHD_INVALID_SOCKET)
+		close(ls);
+}
+
+/* early: a second signal came before --grace was over */
+static void
+warn_cancel(int early, long grace)
+{
+	long n = atomic_load(&m_inflight);
+	if (early)
+		warnmsg("second signal: %ld request%s cancelled", n, n == 1 ? "" : "s");
+	else
+		warnmsg("%ld request%s still running after %.1f s: cancelled", n, n == 1 ? "" : "s",
+		    (double)grace / 1000);
+}
+
+static void
+cancel_all(int early, long grace)
+{
+	warn_cancel(early, grace);
+	while (eng_jobs)
+		mlm_engine_cancel(tp.engine, eng_jobs->call_id);
+}
+
+/* MHD without a thread of its own: the engine's poll also waits on MHD's
+ * epoll descriptor and on a signalfd, and MHD_run runs between engine
+ * rounds. A request never changes threads, so it pays no hand-off. */
+static void
+serve_loop(const sigset_t *sigs, long grace)
+{
+	int sfd = signalfd(-1, sigs, SFD_NONBLOCK | SFD_CLOEXEC);
+	const union MHD_DaemonInfo *ei = MHD_get_daemon_info(daemon_, MHD_DAEMON_INFO_EPOLL_FD);
+	if (sfd < 0 || !ei)
+		die(EX_SOMEFAIL, "cannot set up the event loop: %s", strerror(errno));
+	int fds[2] = { ei->epoll_fd, sfd };
+	mlm_engine_watch(tp.engine, fds, 2);
+	int stage = 0;              /* 0 serving, 1 draining, 2 cancelled */
+	int early = 0;
+	int64_t end = 0, mhd_due = 0;
+	unsigned ready = 1;
+	for (;;) {
+		int64_t now = mlm_mono_ms();
+		/* MHD runs when its descriptor is ready, a connection was
+		 * resumed, or one of its timeouts is due */
+		if ((ready & 1) || mhd_kick || now >= mhd_due) {
+			mhd_kick = 0;
+			MHD_run(daemon_);
+			MHD_UNSIGNED_LONG_LONG to;
+			mhd_due = now + 100;
+			if (MHD_get_timeout(daemon_, &to) == MHD_YES && to < 100)
+				mhd_due = now + (int64_t)to;
+		}
+		struct signalfd_siginfo si;
+		if ((ready & 2) && read(sfd, &si, sizeof si) == (ssize_t)sizeof si) {
+			if (stage == 0) {
+				drain_begin((int)si.ssi_signo, grace);
+				stage = 1, end = now + grace;
+			} else if (stage == 1) {
+				end = 0, early = 1;     /* a second signal: cancel now */
+			}
+		}
+		if (stage) {
+			if (atomic_load(&m_inflight) <= 0 && !mlm_engine_active(tp.engine))
+				break;
+			if (stage == 1 && now >= end) {
+				cancel_all(early, grace);
+				stage = 2, end = now + 1000;    /* let the cancelled answers go out */
+				mhd_kick = 1;
+				continue;
+			}
+			if (stage == 2 && now >= end)
+				break;
+		}
+		int64_t t = mhd_kick ? 0 : mhd_due - now;
+		mlm_engine_run(tp.engine, t < 0 ? 0 : t > 100 ? 100 : (int)t);
+		ready = mlm_engine_watched(tp.engine);
+	}
+	mlm_engine_watch(tp.engine, NULL, 0);
+	close(sfd);
+}
+
 /* ---------- set-up ---------- */
 
 static size_t
@@ -1558,7 +1670,7 @@ main(int argc, char **argv)
 {
 	prog = "llm-serve";
 	const char *listen_at = "127.0.0.1:8080", *port_file = NULL, *token_file = NULL;
-	long client_to = 30000, max_conn = 512, threads = 2, grace = 30000, max_wait = 5000;
+	long client_to = 30000, max_conn = 512, threads = 1, grace = 30000, max_wait = 5000;
 	long timeout_ms = 0, retries = 0;
 	int c;
 
@@ -1640,11 +1752,12 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	pthread_t eng;
-	if (pthread_create(&eng, NULL, engine_main, NULL))
+	one_thread = threads == 1;
+	if (!one_thread && pthread_create(&eng, NULL, engine_main, NULL))
 		die(EX_SOMEFAIL, "cannot start the engine thread");
 
-	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC |
-	    MHD_USE_TURBO;
+	unsigned flags = one_thread ? MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO :
+	    MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC | MHD_USE_TURBO;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	unsigned cto = (unsigned)((client_to + 999) / 1000);
@@ -1667,23 +1780,24 @@ main(int argc, char **argv)
 	else
 		warnmsg("listening on http://%s:%u", host, bound);
 
+	if (one_thread) {
+		serve_loop(&sigs, grace);
+		goto done;
+	}
 	int sig = 0;
 	sigwait(&sigs, &sig);
-	if (tp.verbose)
-		warnmsg("%s: draining (up to %.1f s)", sig == SIGINT ? "SIGINT" : "SIGTERM",
-		    (double)grace / 1000);
-	atomic_store(&draining, 1);
-	MHD_socket ls = MHD_quiesce_daemon(daemon_);
-	if (ls != MHD_INVALID_SOCKET)
-		close(ls);
+	drain_begin(sig, grace);
 	int64_t end = mlm_mono_ms() + grace;
+	int early = 0;
 	while (atomic_load(&m_inflight) > 0 && mlm_mono_ms() < end) {
 		struct timespec ts = { 0, 10 * 1000000 };
-		nanosleep(&ts, NULL);
+		if (sigtimedwait(&sigs, NULL, &ts) > 0) {
+			early = 1;  /* a second signal: cancel now */
+			break;
+		}
 	}
 	if (atomic_load(&m_inflight) > 0) {
-		warnmsg("%ld request%s still running after %.1f s: cancelled",
-		    atomic_load(&m_inflight), atomic_load(&m_inflight) == 1 ? "" : "s", (double)grace / 1000);
+		warn_cancel(early, grace);
 		pthread_mutex_lock(&q.mu);
 		q.abort_all = 1;
 		q_kick_locked();
@@ -1700,6 +1814,7 @@ main(int argc, char **argv)
 	q_kick_locked();
 	pthread_mutex_unlock(&q.mu);
 	pthread_join(eng, NULL);
+done:
 	MHD_stop_daemon(daemon_);
 	tool_store_warn(&tp);
 	tool_pool_close(&tp);

@@ -84,6 +84,9 @@ struct mlm_engine {
 	size_t nkeys;
 	CURL *free_h[FREE_HANDLES];     /* easy handles to reuse */
 	int nfree;
+	struct curl_waitfd watch[4];    /* mlm_engine_watch */
+	unsigned nwatch;
+	unsigned long ncb;              /* done/delta callbacks run so far */
 };
 
 static int curl_inited;
@@ -272,6 +275,27 @@ mlm_engine_wakeup(mlm_engine *g)
 	curl_multi_wakeup(g->m);
 }
 
+int
+mlm_engine_watch(mlm_engine *g, const int *fds, unsigned n)
+{
+	if (n > sizeof g->watch / sizeof g->watch[0])
+		return -1;
+	for (unsigned i = 0; i < n; i++)
+		g->watch[i] = (struct curl_waitfd){ .fd = fds[i], .events = CURL_WAIT_POLLIN };
+	g->nwatch = n;
+	return 0;
+}
+
+unsigned
+mlm_engine_watched(const mlm_engine *g)
+{
+	unsigned m = 0;
+	for (unsigned i = 0; i < g->nwatch; i++)
+		if (g->watch[i].revents)
+			m |= 1u << i;
+	return m;
+}
+
 /* ---- stream events ---- */
 
 static int
@@ -282,6 +306,7 @@ on_event(void *u, const char *event, const char *data, size_t len)
 	size_t before = c->ans.text.len;
 	int r = ad->event(&c->g->pool->v[c->idx], event, data, len, &c->ans, &c->ev_out);
 	if (c->delta && c->ans.text.len > before) {
+		c->g->ncb++;
 		c->delta(c->du, &c->g->pool->v[c->idx], c->ans.text.p + before, c->ans.text.len - before);
 		c->delivered += c->ans.text.len - before;
 	}
@@ -625,6 +650,7 @@ attempt_done(call *c, CURLcode cc)
 	if (c->delivered && c->o.no_restart)
 		c->stop = 1;
 	else if (c->delivered && c->delta) {
+		c->g->ncb++;
 		c->delta(c->du, e, NULL, 0);     /* what was shown is void */
 		c->restarted = 1;
 	}
@@ -798,6 +824,7 @@ finish(call *c, int ok, int kind)
 	}
 	c->state = C_DONE;
 	g->active--;
+	g->ncb++;
 	if (c->done)
 		c->done(c->u, &r);
 	mlm_result_free(&r);
@@ -905,6 +932,7 @@ int
 mlm_engine_run(mlm_engine *g, int timeout_ms)
 {
 	int64_t now = mlm_mono_ms();
+	unsigned long ncb0 = g->ncb;
 	/* timers: waiting calls, first-byte deadlines */
 	int64_t next = now + timeout_ms;
 	mlm_sched_batch(g->sched, 1);
@@ -942,8 +970,14 @@ mlm_engine_run(mlm_engine *g, int timeout_ms)
 		wait = 0;
 	if (wait > timeout_ms)
 		wait = timeout_ms;
-	if (g->active)
-		curl_multi_poll(g->m, NULL, 0, wait, NULL);
+	/* a callback ran: return to the caller, which may have work to add
+	 * (or, with watched descriptors, a response to send) before sleeping */
+	if (g->ncb != ncb0)
+		wait = 0;
+	for (unsigned i = 0; i < g->nwatch; i++)
+		g->watch[i].revents = 0;
+	if (g->active || g->nwatch)
+		curl_multi_poll(g->m, g->nwatch ? g->watch : NULL, g->nwatch, wait, NULL);
 	curl_multi_perform(g->m, &running);
 	mlm_sched_batch(g->sched, 1);
 	drain_msgs(g);

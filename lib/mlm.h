@@ -536,6 +536,12 @@ int mlm_engine_active(const mlm_engine *g);
 int mlm_engine_call_attempt(const mlm_engine *g, long id, int *idx, int64_t *start_ms);
 /* Wakes a thread blocked in mlm_engine_run (safe from any thread). */
 void mlm_engine_wakeup(mlm_engine *g);
+/* Descriptors mlm_engine_run also waits on (readable), even with no call
+ * active, so one thread can serve them and the transfers: an HTTP server's
+ * epoll descriptor, a signalfd. Up to 4; n == 0 removes them. */
+int mlm_engine_watch(mlm_engine *g, const int *fds, unsigned n);
+/* After mlm_engine_run: bit i set when fds[i] was found readable. */
+unsigned mlm_engine_watched(const mlm_engine *g);
 /* Blocking convenience: one call to completion. */
 int mlm_call(mlm_engine *g, jv req, const mlm_call_opts *o, mlm_delta_fn delta, void *u,
     mlm_result *out);

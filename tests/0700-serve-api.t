@@ -4,16 +4,6 @@
 # errors (400, 404, 405, 413, 429), /v1/models, /healthz, /metrics.
 . "$(dirname "$0")/lib.sh"
 
-# start_serve [OPTION]...: llm-serve on a free port; sets $SRV, $SRV_PID
-start_serve() {
-	rm -f "$T/serve.port"
-	llm-serve --listen 127.0.0.1:0 --port-file "$T/serve.port" "$@" 2>"$T/serve.err" &
-	SRV_PID=$!
-	_pids="$_pids $SRV_PID"
-	for _i in $(seq 1 250); do [ -s "$T/serve.port" ] && break; sleep 0.02; done
-	SRV="http://127.0.0.1:$(cat "$T/serve.port" 2>/dev/null)"
-}
-stop_serve() { kill "$SRV_PID" 2>/dev/null; wait "$SRV_PID" 2>/dev/null; }
 # req [CURL-ARGS]...: sets $code, headers in $T/h, body in $T/b, $body
 req() {
 	code=$(curl -s -N -D "$T/h" -o "$T/b" -w '%{http_code}' "$@")

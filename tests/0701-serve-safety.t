@@ -3,16 +3,6 @@
 # clients, client disconnects, and draining on SIGTERM.
 . "$(dirname "$0")/lib.sh"
 
-start_serve() {
-	rm -f "$T/serve.port"
-	llm-serve --listen 127.0.0.1:0 --port-file "$T/serve.port" "$@" 2>"$T/serve.err" &
-	SRV_PID=$!
-	_pids="$_pids $SRV_PID"
-	for _i in $(seq 1 250); do [ -s "$T/serve.port" ] && break; sleep 0.02; done
-	SRV_PORT=$(cat "$T/serve.port" 2>/dev/null)
-	SRV="http://127.0.0.1:$SRV_PORT"
-}
-stop_serve() { kill "$SRV_PID" 2>/dev/null; wait "$SRV_PID" 2>/dev/null; }
 req() {
 	code=$(curl -s -N -D "$T/h" -o "$T/b" -w '%{http_code}' "$@")
 	body=$(cat "$T/b")
@@ -181,5 +171,23 @@ wait "$cpid"
 like "$(cat "$T/drain.code")" '^5[0-9][0-9]$' "grace over: the client gets a 5xx"
 el=$(($(ms) - t0))
 if [ "$el" -lt 2500 ]; then ok "grace over: stopped soon (${el} ms)"; else nok "grace over: stopped soon (${el} ms)"; fi
+
+# a second signal cancels at once, without waiting for --grace
+export OPENAI_API_KEY_1='s1+slow=5000'
+start_serve --grace 30
+curl -s -o "$T/drain.b" -w '%{http_code}' "$SRV/v1/chat/completions" -d "$BODY" >"$T/drain.code" &
+cpid=$!
+sleep 0.2
+t0=$(ms)
+kill -TERM "$SRV_PID"
+sleep 0.2
+kill -TERM "$SRV_PID"
+wait "$SRV_PID"
+is "$?" 0 "second signal: exit 0"
+wait "$cpid"
+like "$(cat "$T/drain.code")" '^5[0-9][0-9]$' "second signal: the client gets a 5xx"
+like "$(cat "$T/serve.err")" 'second signal: 1 request cancelled' "second signal: said on stderr"
+el=$(($(ms) - t0))
+if [ "$el" -lt 2500 ]; then ok "second signal: stopped at once (${el} ms)"; else nok "second signal: stopped at once (${el} ms)"; fi
 
 done_testing

@@ -15,14 +15,6 @@ if [ -z "$CHROMIUM" ]; then
 	exit 0
 fi
 
-start_serve() {
-	rm -f "$T/serve.port"
-	llm-serve --listen 127.0.0.1:0 --port-file "$T/serve.port" "$@" 2>"$T/serve.err" &
-	SRV_PID=$!
-	_pids="$_pids $SRV_PID"
-	for _i in $(seq 1 250); do [ -s "$T/serve.port" ] && break; sleep 0.02; done
-	SRV="http://127.0.0.1:$(cat "$T/serve.port" 2>/dev/null)"
-}
 dump() {
 	timeout 60 "$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-background-networking \
 		--disable-component-update --disable-sync --no-first-run --disable-dev-shm-usage \

@@ -58,6 +58,21 @@ sim_env() {
 
 # start_redis: a private redis-server on a free loopback port (no disk);
 # sets $RPORT and $RPID, or returns 1 when none would start.
+# start_serve [OPTION]...: llm-serve on a free port; sets $SRV, $SRV_PORT,
+# $SRV_PID; stderr goes to $T/serve.err. SERVE_THREADS=N runs it with
+# --threads N (the same tests, over the threaded server).
+start_serve() {
+	rm -f "$T/serve.port"
+	llm-serve --listen 127.0.0.1:0 --port-file "$T/serve.port" \
+		${SERVE_THREADS:+--threads "$SERVE_THREADS"} "$@" 2>"$T/serve.err" &
+	SRV_PID=$!
+	_pids="$_pids $SRV_PID"
+	for _i in $(seq 1 250); do [ -s "$T/serve.port" ] && break; sleep 0.02; done
+	SRV_PORT=$(cat "$T/serve.port" 2>/dev/null)
+	SRV="http://127.0.0.1:$SRV_PORT"
+}
+stop_serve() { kill "$SRV_PID" 2>/dev/null; wait "$SRV_PID" 2>/dev/null; }
+
 start_redis() {
 	RPORT= RPID=
 	for _try in 1 2 3 4 5 6 7 8; do
