@@ -188,8 +188,12 @@ rq_pop(void)
 		if (!rq.head)
 			rq.tail = NULL;
 		rq.n--;
-		if (rq.waiting)
+		/* wake a reader waiting for room once half the queue is free,
+		 * not for every line (a context switch each) */
+		if (rq.waiting && rq.n <= rq.cap / 2) {
+			rq.waiting = 0;
 			pthread_cond_signal(&rq.cond);
+		}
 	}
 	pthread_mutex_unlock(&rq.mu);
 	return l;
@@ -643,13 +647,12 @@ write_record(item *it)
 			return;
 		}
 	}
-	jv s = jv_dump_string(r, 0);
-	const char *p = jv_string_value(s);
-	size_t n = (size_t)jv_string_length_bytes(jv_copy(s));
+	mlm_buf b = { 0 };
+	if (mlm_json_dump(&b, r) < 0)
+		die(EX_SOMEFAIL, "out of memory writing record %ld", it->i);
+	jv_free(r);
 	if (jfd >= 0) {
 		/* a journal line is written whole, with one write(2) */
-		mlm_buf b = { 0 };
-		mlm_buf_add(&b, p, n);
 		mlm_buf_add(&b, "\n", 1);
 		size_t off = 0;
 		while (off < b.len) {
@@ -662,11 +665,10 @@ write_record(item *it)
 			}
 			off += (size_t)k;
 		}
-		mlm_buf_free(&b);
 	} else {
-		out_line(p, n, 0);
+		out_line(b.p, b.len, 0);
 	}
-	jv_free(s);
+	mlm_buf_free(&b);
 }
 
 static void

@@ -305,38 +305,9 @@ q_cancel(job *j)
 /* ---------- small JSON writers ---------- */
 
 static void
-json_str(mlm_buf *b, const char *s, size_t n)
-{
-	static const char hex[] = "0123456789abcdef";
-	mlm_buf_add(b, "\"", 1);
-	size_t run = 0;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c >= 0x20 && c != '"' && c != '\\')
-			continue;
-		mlm_buf_add(b, s + run, i - run);
-		run = i + 1;
-		char e[7] = "\\u00";
-		switch (c) {
-		case '"': mlm_buf_add(b, "\\\"", 2); break;
-		case '\\': mlm_buf_add(b, "\\\\", 2); break;
-		case '\n': mlm_buf_add(b, "\\n", 2); break;
-		case '\r': mlm_buf_add(b, "\\r", 2); break;
-		case '\t': mlm_buf_add(b, "\\t", 2); break;
-		default:
-			e[4] = hex[c >> 4];
-			e[5] = hex[c & 15];
-			mlm_buf_add(b, e, 6);
-		}
-	}
-	mlm_buf_add(b, s + run, n - run);
-	mlm_buf_add(b, "\"", 1);
-}
-
-static void
 json_strz(mlm_buf *b, const char *s)
 {
-	json_str(b, s, strlen(s));
+	mlm_json_str(b, s, strlen(s));
 }
 
 /* {"error":{"message","type","param":null,"code"}} */
@@ -859,7 +830,7 @@ on_delta(void *u, const mlm_entry *e, const char *text, size_t n)
 		if (first)
 			mlm_buf_puts(&j->out, "\"role\":\"assistant\",");
 		mlm_buf_puts(&j->out, "\"content\":");
-		json_str(&j->out, text, n);
+		mlm_json_str(&j->out, text, n);
 		mlm_buf_puts(&j->out, "},\"logprobs\":null,\"finish_reason\":null}]");
 		if (j->include_usage)
 			mlm_buf_puts(&j->out, ",\"usage\":null");
@@ -1029,14 +1000,13 @@ on_trace(void *u, jv a)
 		if (tp.verbose)
 			tool_print_attempt(a);
 		if (tp.log) {
-			jv s = jv_dump_string(jv_copy(a), 0);
 			mlm_buf b = { 0 };
-			mlm_buf_printf(&b, "%s\n", jv_string_value(s));
+			mlm_json_dump(&b, a);
+			mlm_buf_add(&b, "\n", 1);
 			if (write(fileno(tp.log), b.p, b.len) < 0) {
 				/* a log that cannot be written does not stop work */
 			}
 			mlm_buf_free(&b);
-			jv_free(s);
 		}
 		jv_free(e), jv_free(k), jv_free(c);
 	}

@@ -133,9 +133,12 @@ out_line(const char *s, size_t n, int flush)
 void
 out_json(jv j, int flush)
 {
-	jv s = jv_dump_string(j, 0);
-	out_line(jv_string_value(s), (size_t)jv_string_length_bytes(jv_copy(s)), flush);
-	jv_free(s);
+	mlm_buf s = { 0 };
+	if (mlm_json_dump(&s, j) < 0)
+		die(EX_SOMEFAIL, "out of memory");
+	out_line(s.p, s.len, flush);
+	mlm_buf_free(&s);
+	jv_free(j);
 }
 
 void
@@ -199,15 +202,14 @@ trace_fn(void *u, jv a)
 		int is_attempt = jv_get_kind(ev) != JV_KIND_STRING;
 		jv_free(ev);
 		if (is_attempt) {
-			jv s = jv_dump_string(jv_copy(a), 0);
 			/* one write per line: lines from many processes never interleave */
 			mlm_buf b = { 0 };
-			mlm_buf_printf(&b, "%s\n", jv_string_value(s));
+			mlm_json_dump(&b, a);
+			mlm_buf_add(&b, "\n", 1);
 			if (write(fileno(t->log), b.p, b.len) < 0) {
 				/* a log that cannot be written does not stop work */
 			}
 			mlm_buf_free(&b);
-			jv_free(s);
 		}
 	}
 	jv_free(a);

@@ -86,14 +86,16 @@ mlm_cache_put(mlm_cache *c, const char *hash, jv record)
 		jv_free(record);
 		return;
 	}
-	jv s = jv_dump_string(record, 0);
+	mlm_buf s = { 0 };
+	mlm_json_dump(&s, record);
+	jv_free(record);
 	sqlite3_reset(c->put);
 	sqlite3_bind_text(c->put, 1, hash, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(c->put, 2, mlm_now_ms());
-	sqlite3_bind_text(c->put, 3, jv_string_value(s), -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(c->put, 3, s.p ? s.p : "", -1, SQLITE_TRANSIENT);
 	sqlite3_step(c->put);
 	sqlite3_reset(c->put);
-	jv_free(s);
+	mlm_buf_free(&s);
 }
 
 void
@@ -117,7 +119,9 @@ mlm_req_hash(jv req_borrowed, char out[17])
 	jv r = jv_copy(req_borrowed);
 	if (jv_object_has(jv_copy(r), jv_string("stream")))
 		r = jv_object_delete(r, jv_string("stream"));
-	jv s = jv_dump_string(r, 0);
-	mlm_hash_hex(jv_string_value(s), (size_t)jv_string_length_bytes(jv_copy(s)), out);
-	jv_free(s);
+	mlm_buf s = { 0 };
+	mlm_json_dump(&s, r);
+	mlm_hash_hex(s.p ? s.p : "", s.len, out);
+	mlm_buf_free(&s);
+	jv_free(r);
 }

@@ -572,9 +572,12 @@ int
 mlm_httpreq_finish(mlm_httpreq *out, jv body, const char *auth, const char *key, int stream,
     char *err, size_t errlen)
 {
-	jv d = jv_dump_string(body, 0);
-	out->body = mlm_strdup(jv_string_value(d));
-	jv_free(d);
+	mlm_buf d = { 0 };
+	if (mlm_json_dump(&d, body) == 0)
+		out->body = d.p ? d.p : mlm_strdup("");
+	else
+		mlm_buf_free(&d);
+	jv_free(body);
 	out->shown_url = mlm_strdup(out->url);
 	int h = 0;
 	if (key && *key && asprintf(&out->hdr[h++], "%s %s", auth, key) < 0)

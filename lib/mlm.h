@@ -41,6 +41,13 @@ int mlm_buf_printf(mlm_buf *b, const char *fmt, ...)
 void mlm_buf_reset(mlm_buf *b);
 void mlm_buf_free(mlm_buf *b);
 
+/* ---------- json.c: JSON text of jv values ---------- */
+
+/* A JSON string literal of s[0..n), escaped as libjq escapes. */
+int mlm_json_str(mlm_buf *b, const char *s, size_t n);
+/* Appends x (borrowed) as jv_dump_string(x, 0) would write it. */
+int mlm_json_dump(mlm_buf *b, jv x);
+
 /* Writes "fmt..." into err (errlen bytes); returns -1 for `return mlm_err(...)`. */
 int mlm_err(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
