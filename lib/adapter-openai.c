@@ -234,10 +234,69 @@ has_error(jv x)
 	return k == JV_KIND_OBJECT || k == JV_KIND_STRING;
 }
 
+/* The common answer read off a token tape: an object without "error",
+ * choices[0].message.content a string (or absent), usage numbers. Returns
+ * -2 for anything else, before touching a, and libjq's parser decides. */
+static int
+parse_fast(const char *body, size_t len, mlm_answer *a, mlm_outcome *o)
+{
+	if (mlm_json_fast_off)
+		return -2;
+	mlm_jdoc *d = malloc(sizeof *d);
+	int r = -2;
+	if (!d || mlm_jdoc_parse(d, body, len) < 0 || d->t[0].type != MLM_J_OBJECT)
+		goto out;
+	int er = mlm_jdoc_get(d, 0, "error");
+	int c0 = mlm_jdoc_get(d, 0, "choices.0");
+	int u = mlm_jdoc_get(d, 0, "usage");
+	if (u == -1 || (u >= 0 && d->t[u].type != MLM_J_OBJECT))
+		u = mlm_jdoc_get(d, 0, "x_groq.usage");
+	if (er != -1 || c0 < 0 || d->t[c0].type != MLM_J_OBJECT || u == -2)
+		goto out;
+	int pt = u >= 0 ? mlm_jdoc_get(d, u, "prompt_tokens") : -1;
+	int ct = u >= 0 ? mlm_jdoc_get(d, u, "completion_tokens") : -1;
+	int content = mlm_jdoc_get(d, c0, "message.content");
+	int refusal = mlm_jdoc_get(d, c0, "message.refusal");
+	int fr = mlm_jdoc_get(d, c0, "finish_reason");
+	if (pt == -2 || ct == -2 || content == -2 || refusal == -2 || fr == -2 ||
+	    (content >= 0 && d->t[content].type != MLM_J_STRING) ||
+	    (content < 0 && refusal >= 0 && d->t[refusal].type == MLM_J_STRING) ||
+	    (fr >= 0 && d->t[fr].type == MLM_J_STRING && d->t[fr].esc))
+		goto out;
+	size_t at = a->text.len;
+	if (content >= 0 && (r = mlm_jdoc_str(d, content, &a->text)) == -2)
+		goto out;
+	double v;
+	if (u >= 0 && (d->t[u].type == MLM_J_OBJECT)) {
+		if (mlm_jdoc_num(d, pt, &v) == 0)
+			a->in_tok = (long)v;
+		if (mlm_jdoc_num(d, ct, &v) == 0)
+			a->out_tok = (long)v;
+	}
+	if (r == -1) {
+		a->text.len = at;
+		mlm_outcome_set(o, MLM_BAD_RESPONSE, 200, "HTTP 200: answer too large");
+		goto out;
+	}
+	r = 0;
+	if (fr >= 0 && d->t[fr].type == MLM_J_STRING) {
+		jv f = jv_string_sized(body + d->t[fr].start, (int)(d->t[fr].end - d->t[fr].start));
+		r = finish(a, f, o);
+		jv_free(f);
+	}
+	a->done = 1;
+out:
+	free(d);
+	return r;
+}
+
 static int
 openai_parse(const mlm_entry *e, const char *body, size_t len, mlm_answer *a, mlm_outcome *o)
 {
 	(void)e;
+	int fast = parse_fast(body, len, a, o);
+	if (fast != -2)
+		return fast;
 	jv x = mlm_parse_body(body, len);
 	if (jv_get_kind(x) != JV_KIND_OBJECT) {
 		jv_free(x);

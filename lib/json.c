@@ -5,6 +5,7 @@
  */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "mlm.h"
@@ -107,4 +108,368 @@ mlm_json_dump(mlm_buf *b, jv x)
 	default:
 		return dump_slow(b, x);
 	}
+}
+
+/* ---------- a token tape over JSON text ---------- */
+
+int mlm_json_fast_off;
+
+static const char *
+ws(const char *p, const char *e)
+{
+	while (p < e && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+		p++;
+	return p;
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* p at the opening quote; returns the closing quote or NULL */
+static const char *
+scan_string(const char *p, const char *e, int *esc)
+{
+	for (p++; p < e; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c == '"')
+			return p;
+		if (c < 0x20)
+			return NULL;
+		if (c == '\\') {
+			*esc = 1;
+			if (++p >= e)
+				return NULL;
+			switch (*p) {
+			case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+				break;
+			case 'u':
+				if (e - p < 5 || hexval(p[1]) < 0 || hexval(p[2]) < 0 || hexval(p[3]) < 0 ||
+				    hexval(p[4]) < 0)
+					return NULL;
+				p += 4;
+				break;
+			default:
+				return NULL;
+			}
+		}
+	}
+	return NULL;
+}
+
+static const char *
+scan_number(const char *p, const char *e)
+{
+	if (p < e && *p == '-')
+		p++;
+	if (p >= e)
+		return NULL;
+	if (*p == '0')
+		p++;
+	else if (*p >= '1' && *p <= '9')
+		while (p < e && *p >= '0' && *p <= '9')
+			p++;
+	else
+		return NULL;
+	if (p < e && *p == '.') {
+		const char *d = ++p;
+		while (p < e && *p >= '0' && *p <= '9')
+			p++;
+		if (p == d)
+			return NULL;
+	}
+	if (p < e && (*p == 'e' || *p == 'E')) {
+		p++;
+		if (p < e && (*p == '+' || *p == '-'))
+			p++;
+		const char *d = p;
+		while (p < e && *p >= '0' && *p <= '9')
+			p++;
+		if (p == d)
+			return NULL;
+	}
+	return p;
+}
+
+static int
+add_tok(mlm_jdoc *d, int type, size_t start, size_t end, int esc)
+{
+	if (d->n >= MLM_JDOC_MAX)
+		return -1;
+	mlm_jtok *t = &d->t[d->n];
+	t->type = type;
+	t->esc = esc;
+	t->start = start;
+	t->end = end;
+	t->next = d->n + 1;
+	return d->n++;
+}
+
+int
+mlm_jdoc_parse(mlm_jdoc *d, const char *s, size_t n)
+{
+	const char *p = s, *e = s + n;
+	int stack[64], depth = 0;
+	d->s = s;
+	d->n = 0;
+	p = ws(p, e);
+	for (;;) {
+		/* a value at p */
+		if (p >= e)
+			return -1;
+		int esc = 0, k;
+		const char *q;
+		switch (*p) {
+		case '{':
+		case '[':
+			if (depth == 64 || (k = add_tok(d, *p == '{' ? MLM_J_OBJECT : MLM_J_ARRAY,
+			    (size_t)(p - s), 0, 0)) < 0)
+				return -1;
+			stack[depth++] = k;
+			p = ws(p + 1, e);
+			if (p < e && *p == (d->t[k].type == MLM_J_OBJECT ? '}' : ']')) {
+				depth--;
+				d->t[k].end = (size_t)(p + 1 - s);
+				d->t[k].next = d->n;
+				p++;
+				goto after;
+			}
+			if (d->t[k].type == MLM_J_OBJECT)
+				goto key;
+			continue;
+		case '"':
+			if (!(q = scan_string(p, e, &esc)) ||
+			    add_tok(d, MLM_J_STRING, (size_t)(p + 1 - s), (size_t)(q - s), esc) < 0)
+				return -1;
+			p = q + 1;
+			break;
+		case 't':
+			if (e - p < 4 || memcmp(p, "true", 4) || add_tok(d, MLM_J_TRUE, 0, 0, 0) < 0)
+				return -1;
+			p += 4;
+			break;
+		case 'f':
+			if (e - p < 5 || memcmp(p, "false", 5) || add_tok(d, MLM_J_FALSE, 0, 0, 0) < 0)
+				return -1;
+			p += 5;
+			break;
+		case 'n':
+			if (e - p < 4 || memcmp(p, "null", 4) || add_tok(d, MLM_J_NULL, 0, 0, 0) < 0)
+				return -1;
+			p += 4;
+			break;
+		default:
+			if (!(q = scan_number(p, e)) ||
+			    add_tok(d, MLM_J_NUMBER, (size_t)(p - s), (size_t)(q - s), 0) < 0)
+				return -1;
+			p = q;
+			break;
+		}
+after:
+		/* after a value: a separator, a closing bracket, or the end */
+		for (;;) {
+			p = ws(p, e);
+			if (!depth)
+				return p == e ? 0 : -1;
+			mlm_jtok *c = &d->t[stack[depth - 1]];
+			if (p >= e)
+				return -1;
+			if (*p == ',') {
+				p = ws(p + 1, e);
+				if (c->type == MLM_J_OBJECT)
+					goto key;
+				break;
+			}
+			if (*p != (c->type == MLM_J_OBJECT ? '}' : ']'))
+				return -1;
+			c->end = (size_t)(p + 1 - s);
+			c->next = d->n;
+			depth--;
+			p++;
+		}
+		continue;
+key:
+		/* an object member: "key" ws : ws, then its value */
+		if (p >= e || *p != '"')
+			return -1;
+		esc = 0;
+		if (!(q = scan_string(p, e, &esc)) ||
+		    add_tok(d, MLM_J_STRING, (size_t)(p + 1 - s), (size_t)(q - s), esc) < 0)
+			return -1;
+		p = ws(q + 1, e);
+		if (p >= e || *p != ':')
+			return -1;
+		p = ws(p + 1, e);
+	}
+}
+
+int
+mlm_jdoc_get(const mlm_jdoc *d, int tok, const char *path)
+{
+	const char *p = path;
+	while (tok >= 0 && *p) {
+		const char *dot = strchr(p, '.');
+		size_t n = dot ? (size_t)(dot - p) : strlen(p);
+		const mlm_jtok *t = &d->t[tok];
+		int found = -1;
+		if (t->type == MLM_J_OBJECT) {
+			/* the last of duplicate keys wins, as in libjq */
+			for (int k = tok + 1; k < t->next; k = d->t[k + 1].next) {
+				const mlm_jtok *key = &d->t[k];
+				if (key->esc)
+					return -2;
+				if (key->end - key->start == n && !memcmp(d->s + key->start, p, n))
+					found = k + 1;
+			}
+		} else if (t->type == MLM_J_ARRAY && n && n < 9 && *p >= '0' && *p <= '9') {
+			int idx = atoi(p), i = 0;
+			for (int k = tok + 1; k < t->next; k = d->t[k].next, i++)
+				if (i == idx) {
+					found = k;
+					break;
+				}
+		}
+		tok = found;
+		if (tok >= 0 && d->t[tok].type == MLM_J_NULL)
+			return -1;
+		p += n + (dot ? 1 : 0);
+	}
+	return tok;
+}
+
+/* valid UTF-8 that libjq keeps as it is (no overlongs, surrogates, or
+ * code points past U+10FFFF) */
+static int
+utf8_ok(const unsigned char *s, size_t n)
+{
+	for (size_t i = 0; i < n;) {
+		unsigned c = s[i];
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		size_t len;
+		unsigned cp, min;
+		if (c >= 0xc2 && c <= 0xdf)
+			len = 2, cp = c & 0x1f, min = 0x80;
+		else if (c >= 0xe0 && c <= 0xef)
+			len = 3, cp = c & 0x0f, min = 0x800;
+		else if (c >= 0xf0 && c <= 0xf4)
+			len = 4, cp = c & 0x07, min = 0x10000;
+		else
+			return 0;
+		if (i + len > n)
+			return 0;
+		for (size_t k = 1; k < len; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return 0;
+			cp = cp << 6 | (s[i + k] & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return 0;
+		i += len;
+	}
+	return 1;
+}
+
+static void
+put_utf8(char *o, size_t *k, unsigned cp)
+{
+	if (cp < 0x80) {
+		o[(*k)++] = (char)cp;
+	} else if (cp < 0x800) {
+		o[(*k)++] = (char)(0xc0 | cp >> 6);
+		o[(*k)++] = (char)(0x80 | (cp & 0x3f));
+	} else if (cp < 0x10000) {
+		o[(*k)++] = (char)(0xe0 | cp >> 12);
+		o[(*k)++] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		o[(*k)++] = (char)(0x80 | (cp & 0x3f));
+	} else {
+		o[(*k)++] = (char)(0xf0 | cp >> 18);
+		o[(*k)++] = (char)(0x80 | ((cp >> 12) & 0x3f));
+		o[(*k)++] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		o[(*k)++] = (char)(0x80 | (cp & 0x3f));
+	}
+}
+
+int
+mlm_jdoc_str(const mlm_jdoc *d, int tok, mlm_buf *out)
+{
+	if (tok < 0 || d->t[tok].type != MLM_J_STRING)
+		return -2;
+	const mlm_jtok *t = &d->t[tok];
+	const char *s = d->s + t->start;
+	size_t n = t->end - t->start, at = out->len;
+	if (!utf8_ok((const unsigned char *)s, n))
+		return -2;
+	if (!t->esc)
+		return mlm_buf_add(out, s, n);
+	/* the decoded text is never longer than the escaped one */
+	if (mlm_buf_add(out, s, n) < 0)
+		return -1;
+	char *o = out->p + at;
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] != '\\') {
+			o[k++] = s[i];
+			continue;
+		}
+		char c = s[++i];
+		switch (c) {
+		case 'b': o[k++] = '\b'; break;
+		case 'f': o[k++] = '\f'; break;
+		case 'n': o[k++] = '\n'; break;
+		case 'r': o[k++] = '\r'; break;
+		case 't': o[k++] = '\t'; break;
+		case 'u': {
+			unsigned cp = (unsigned)(hexval(s[i + 1]) << 12 | hexval(s[i + 2]) << 8 |
+			    hexval(s[i + 3]) << 4 | hexval(s[i + 4]));
+			i += 4;
+			if (cp >= 0xd800 && cp <= 0xdbff && i + 6 < n + 0 && s[i + 1] == '\\' &&
+			    s[i + 2] == 'u') {
+				unsigned lo = (unsigned)(hexval(s[i + 3]) << 12 | hexval(s[i + 4]) << 8 |
+				    hexval(s[i + 5]) << 4 | hexval(s[i + 6]));
+				if (lo >= 0xdc00 && lo <= 0xdfff) {
+					cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+					i += 6;
+				}
+			}
+			if (cp >= 0xd800 && cp <= 0xdfff) {
+				/* a lone surrogate: libjq's own replacement rules */
+				out->len = at;
+				out->p[at] = 0;
+				return -2;
+			}
+			put_utf8(o, &k, cp);
+			break;
+		}
+		default: o[k++] = c; break;     /* " \ / */
+		}
+	}
+	out->len = at + k;
+	out->p[out->len] = 0;
+	return 0;
+}
+
+int
+mlm_jdoc_num(const mlm_jdoc *d, int tok, double *v)
+{
+	if (tok < 0 || d->t[tok].type != MLM_J_NUMBER)
+		return -1;
+	char t[64];
+	size_t n = d->t[tok].end - d->t[tok].start;
+	if (n >= sizeof t)
+		return -1;
+	memcpy(t, d->s + d->t[tok].start, n);
+	t[n] = 0;
+	*v = strtod(t, NULL);
+	return 0;
 }

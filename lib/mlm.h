@@ -48,6 +48,34 @@ int mlm_json_str(mlm_buf *b, const char *s, size_t n);
 /* Appends x (borrowed) as jv_dump_string(x, 0) would write it. */
 int mlm_json_dump(mlm_buf *b, jv x);
 
+/* A token tape over strict JSON text (RFC 8259), for the hot paths that
+ * read a few fields of a provider's answer without building jv values.
+ * Anything it does not take (bad or odd JSON, escaped keys, lone
+ * surrogates, too many tokens) is for libjq's parser to decide. */
+enum { MLM_J_NULL, MLM_J_TRUE, MLM_J_FALSE, MLM_J_NUMBER, MLM_J_STRING, MLM_J_ARRAY, MLM_J_OBJECT };
+#define MLM_JDOC_MAX 1024
+typedef struct mlm_jtok {
+	int type, esc;          /* esc: a string with backslash escapes */
+	int next;               /* the token after this value's subtree */
+	size_t start, end;      /* strings: between the quotes */
+} mlm_jtok;
+typedef struct mlm_jdoc {
+	const char *s;
+	int n;
+	mlm_jtok t[MLM_JDOC_MAX];
+} mlm_jdoc;
+/* 0, or -1 when the text is not strict JSON or has too many tokens. */
+int mlm_jdoc_parse(mlm_jdoc *d, const char *s, size_t n);
+/* The token at "a.0.b" under tok, as mlm_jpath walks: -1 absent or null,
+ * -2 when an escaped key makes the answer uncertain. */
+int mlm_jdoc_get(const mlm_jdoc *d, int tok, const char *path);
+/* Appends a string token's text, decoded: -2 (nothing appended) when
+ * libjq would change it (invalid UTF-8, lone surrogates), -1 when full. */
+int mlm_jdoc_str(const mlm_jdoc *d, int tok, mlm_buf *out);
+int mlm_jdoc_num(const mlm_jdoc *d, int tok, double *v);
+/* Set by tests: every reader takes libjq's path (to compare the two). */
+extern int mlm_json_fast_off;
+
 /* Writes "fmt..." into err (errlen bytes); returns -1 for `return mlm_err(...)`. */
 int mlm_err(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -41,6 +41,45 @@ slurp(const char *path, size_t *n)
 	return b.p;
 }
 
+/* One OpenAI-wire body through the adapter with the token-tape reader and
+ * with libjq's alone: the same return, text, finish reason, usage, kind
+ * and message. */
+static void
+same_parse(const char *body, size_t len, const char *what)
+{
+	mlm_entry e;
+	memset(&e, 0, sizeof e);
+	e.id = (char *)"t:e";
+	e.provider = (char *)"openai";
+	e.wire = MLM_WIRE_OPENAI;
+	e.model = (char *)"m";
+	e.base_url = (char *)"http://x";
+	mlm_answer a[2];
+	mlm_outcome o[2];
+	int r[2];
+	for (int k = 0; k < 2; k++) {
+		mlm_json_fast_off = k;
+		memset(&o[k], 0, sizeof o[k]);
+		mlm_answer_init(&a[k]);
+		r[k] = mlm_adapter_get(MLM_WIRE_OPENAI)->parse(&e, body, len, &a[k], &o[k]);
+	}
+	mlm_json_fast_off = 0;
+	int same = r[0] == r[1] && a[0].text.len == a[1].text.len &&
+	    (!a[0].text.len || !memcmp(a[0].text.p, a[1].text.p, a[0].text.len)) &&
+	    !strcmp(a[0].finish, a[1].finish) && a[0].in_tok == a[1].in_tok &&
+	    a[0].out_tok == a[1].out_tok && a[0].done == a[1].done &&
+	    (r[0] == 0 || (o[0].kind == o[1].kind && !strcmp(o[0].msg, o[1].msg)));
+	ok(same, "openai parse alike: %s", what);
+	if (!same)
+		printf("#   fast: r=%d text='%s' finish=%s in=%ld out=%ld kind=%d msg=%s\n"
+		    "#   jq:   r=%d text='%s' finish=%s in=%ld out=%ld kind=%d msg=%s\n",
+		    r[0], a[0].text.p ? a[0].text.p : "", a[0].finish, a[0].in_tok, a[0].out_tok,
+		    o[0].kind, o[0].msg, r[1], a[1].text.p ? a[1].text.p : "", a[1].finish,
+		    a[1].in_tok, a[1].out_tok, o[1].kind, o[1].msg);
+	mlm_answer_free(&a[0]);
+	mlm_answer_free(&a[1]);
+}
+
 int
 main(void)
 {
@@ -68,6 +107,74 @@ main(void)
 	/* a string holding invalid UTF-8 (libjq replaces it) and a NUL */
 	same_dump(jv_string_sized("a\xff\x00z", 4), "invalid UTF-8 and NUL in a string");
 
+	static const char *const bodies[] = {
+		"{\"choices\":[{\"message\":{\"content\":\"hi\"},\"finish_reason\":\"stop\"}],"
+		    "\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":1}}",
+		" {\"choices\" : [ { \"message\" : { \"content\" : \"a\\nb\\t\\\"q\\\\ \\/ \\u00e9\\ud83d\\ude00\" } } ] } ",
+		"{\"choices\":[{\"message\":{\"content\":\"lone \\ud800 surrogate\"}}]}",
+		"{\"choices\":[{\"message\":{\"content\":\"bad \xff utf8\"}}]}",
+		"{\"choices\":[{\"message\":{\"content\":\"nul \\u0000 in\"}}]}",
+		"{\"choices\":[{\"message\":{\"content\":\"first\"},\"message\":{\"content\":\"last\"}}]}",
+		"{\"choices\":[{\"message\":{\"c\\u006fntent\":\"escaped key\"}}]}",
+		"{\"choices\":[{\"message\":{\"content\":null,\"refusal\":\"no\"}}]}",
+		"{\"choices\":[{\"message\":{\"content\":[{\"type\":\"text\",\"text\":\"part\"}]}}]}",
+		"{\"choices\":[{\"message\":{\"content\":\"x\"},\"finish_reason\":\"content_filter\"}]}",
+		"{\"choices\":[{\"message\":{\"content\":\"x\"},\"finish_reason\":\"length\"}]}",
+		"{\"choices\":[{\"message\":{\"content\":\"x\"}}],\"x_groq\":{\"usage\":{\"prompt_tokens\":7}}}",
+		"{\"choices\":[{\"message\":{\"content\":\"x\"}}],\"usage\":null,\"x_groq\":{\"usage\":{\"completion_tokens\":2}}}",
+		"{\"choices\":[{\"message\":{\"content\":\"x\"}}],\"usage\":{\"prompt_tokens\":1.5e1,\"completion_tokens\":-0}}",
+		"{\"error\":{\"message\":\"boom\",\"type\":\"server_error\"}}",
+		"{\"error\":\"plain\"}",
+		"{\"error\":null,\"choices\":[{\"message\":{\"content\":\"x\"}}]}",
+		"{\"choices\":[]}", "{\"choices\":{}}", "{}", "[]", "3", "", "{", "{\"choices\":[{\"message\":{\"content\":\"x\"}}]",
+		"{\"choices\":[{\"message\":{\"content\":\"x\"}}]} trailing",
+		"{\"choices\":[{\"message\":{\"content\":\"x\"}}]}{}",
+		"{\"choices\":[{\"message\":{\"content\":01}}]}",
+		"{\"choices\":[{\"message\":{\"content\":\"raw\ttab\"}}]}",
+		"{\"choices\":[{\"message\":{\"content\":\"x\"},\"finish_reason\":\"st\\u006fp\"}]}",
+		"<html>502 Bad Gateway</html>",
+	};
+	for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++)
+		same_parse(bodies[i], strlen(bodies[i]), bodies[i]);
+
+	/* the tape itself */
+	mlm_jdoc *td = malloc(sizeof *td);
+	ok(mlm_jdoc_parse(td, bodies[0], strlen(bodies[0])) == 0, "tape: a plain answer parses");
+	int c = mlm_jdoc_get(td, 0, "choices.0.message.content");
+	mlm_buf b = { 0 };
+	ok(c > 0 && mlm_jdoc_str(td, c, &b) == 0 && b.p && !strcmp(b.p, "hi"), "tape: choices.0.message.content");
+	double v = 0;
+	ok(mlm_jdoc_num(td, mlm_jdoc_get(td, 0, "usage.completion_tokens"), &v) == 0 && v == 1, "tape: a number");
+	is_int(mlm_jdoc_get(td, 0, "choices.1"), -1, "tape: past the array's end");
+	is_int(mlm_jdoc_get(td, 0, "nope"), -1, "tape: an absent key");
+	is_int(mlm_jdoc_get(td, 0, "choices.0.message.content.x"), -1, "tape: below a string");
+	mlm_buf_reset(&b);
+	ok(mlm_jdoc_parse(td, bodies[1], strlen(bodies[1])) == 0, "tape: escapes and spaces parse");
+	c = mlm_jdoc_get(td, 0, "choices.0.message.content");
+	ok(mlm_jdoc_str(td, c, &b) == 0 && b.p && !strcmp(b.p, "a\nb\t\"q\\ / \xc3\xa9\xf0\x9f\x98\x80"),
+	    "tape: escapes decoded, a surrogate pair joined");
+	mlm_buf_reset(&b);
+	ok(mlm_jdoc_parse(td, bodies[2], strlen(bodies[2])) == 0, "tape: a lone surrogate parses");
+	ok(mlm_jdoc_str(td, mlm_jdoc_get(td, 0, "choices.0.message.content"), &b) == -2 && b.len == 0,
+	    "tape: a lone surrogate is left to libjq");
+	ok(mlm_jdoc_parse(td, bodies[5], strlen(bodies[5])) == 0, "tape: duplicate keys parse");
+	c = mlm_jdoc_get(td, 0, "choices.0.message.content");
+	ok(mlm_jdoc_str(td, c, &b) == 0 && b.p && !strcmp(b.p, "last"), "tape: the last duplicate wins");
+	is_int(mlm_jdoc_get(td, 0, "choices.0.message.x"), -1, "tape: absent under duplicates");
+	ok(mlm_jdoc_parse(td, bodies[6], strlen(bodies[6])) == 0 &&
+	    mlm_jdoc_get(td, 0, "choices.0.message.content") == -2, "tape: an escaped key is uncertain");
+	static const char *const bad[] = { "", " ", "{", "}", "[1,]", "{\"a\"}", "{\"a\":}", "{\"a\":1,}",
+		"01", "1.", ".5", "-", "1e", "+1", "tru", "nul", "\"\\x\"", "\"\\u12\"", "\"a", "{} {}",
+		"\"tab\there\"", "[1 2]", "{\"a\" 1}", "NaN" };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		ok(mlm_jdoc_parse(td, bad[i], strlen(bad[i])) < 0, "tape: refuses '%s'", bad[i]);
+	char deep[200];
+	memset(deep, '[', 100);
+	memset(deep + 100, ']', 100);
+	ok(mlm_jdoc_parse(td, deep, 200) < 0, "tape: nesting past 64 is left to libjq");
+	mlm_buf_free(&b);
+	free(td);
+
 	/* every fixture */
 	const char *dirs[] = { "tests/fixtures", "fixtures" };
 	DIR *d = NULL;
@@ -90,6 +197,8 @@ main(void)
 		char *t = slurp(path, &n);
 		if (!t)
 			continue;
+		if (is_json)
+			same_parse(t, n, de->d_name);
 		if (is_json) {
 			jv x = jv_parse_sized(t, (int)n);
 			if (jv_is_valid(x)) {
