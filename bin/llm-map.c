@@ -266,6 +266,8 @@ typedef struct item {
 	char *pos;
 	char id[17];
 	jv input, req, record;
+	mlm_buf line;                   /* or the record's text, and whether ok */
+	int ok;
 	char *model, *system_override;
 	int state;
 	long call, hedge_call;
@@ -601,6 +603,7 @@ item_free(item *it)
 	jv_free(it->input);
 	jv_free(it->req);
 	jv_free(it->record);
+	mlm_buf_free(&it->line);
 	free(it->model);
 	free(it->pos);
 	free(it);
@@ -613,7 +616,9 @@ write_record(item *it)
 {
 	jv r = it->record;
 	it->record = jv_invalid();
-	int ok = jv_get_kind(jv_object_get(jv_copy(r), jv_string("ok"))) == JV_KIND_TRUE;
+	mlm_buf b = it->line;
+	memset(&it->line, 0, sizeof it->line);
+	int ok = b.p ? it->ok : jv_get_kind(jv_object_get(jv_copy(r), jv_string("ok"))) == JV_KIND_TRUE;
 	if (ok)
 		w.ok++;
 	else
@@ -623,32 +628,31 @@ write_record(item *it)
 		/* the answer's text on stdout; with -o the record still goes to
 		 * the journal */
 		jv t = jv_object_get(jv_copy(r), jv_string("text"));
-		mlm_buf b = { 0 };
-		mlm_buf_add(&b, "", 0);
+		mlm_buf tb = { 0 };
+		mlm_buf_add(&tb, "", 0);
 		if (jv_get_kind(t) == JV_KIND_STRING) {
 			const char *s = jv_string_value(t);
 			int n = jv_string_length_bytes(jv_copy(t));
 			for (int k = 0; k < n; k++) {
 				if (s[k] == '\n')
-					mlm_buf_add(&b, "\\n", 2);
+					mlm_buf_add(&tb, "\\n", 2);
 				else if (s[k] == '\\')
-					mlm_buf_add(&b, "\\\\", 2);
+					mlm_buf_add(&tb, "\\\\", 2);
 				else if (s[k] == '\r')
-					mlm_buf_add(&b, "\\r", 2);
+					mlm_buf_add(&tb, "\\r", 2);
 				else
-					mlm_buf_add(&b, s + k, 1);
+					mlm_buf_add(&tb, s + k, 1);
 			}
 		}
 		jv_free(t);
-		out_line(b.p, b.len, 0);
-		mlm_buf_free(&b);
+		out_line(tb.p, tb.len, 0);
+		mlm_buf_free(&tb);
 		if (jfd < 0) {
 			jv_free(r);
 			return;
 		}
 	}
-	mlm_buf b = { 0 };
-	if (mlm_json_dump(&b, r) < 0)
+	if (!b.p && mlm_json_dump(&b, r) < 0)
 		die(EX_SOMEFAIL, "out of memory writing record %ld", it->i);
 	jv_free(r);
 	if (jfd >= 0) {
@@ -709,22 +713,38 @@ call_done(void *u, mlm_result *r)
 		return;
 	w.inflight--;
 	/* "i" and "id" first, then the result */
-	jv rec = jv_object();
-	rec = jv_object_set(rec, jv_string("i"), jv_number((double)it->i));
-	rec = jv_object_set(rec, jv_string("id"), jv_string(it->id));
-	rec = mlm_result_json_to(rec, r);
-	if (it->hedged)
-		rec = jv_object_set(rec, jv_string("hedged"), jv_true());
-	if (opt.input)
-		rec = jv_object_set(rec, jv_string("input"), jv_copy(it->input));
-	if (r->ok) {
-		count_provider(r->entry->provider);
-		if (cache)
+	if (!cache && !opt.text) {
+		/* the common case: the record's text, without building it */
+		mlm_buf *b = &it->line;
+		int e = mlm_buf_printf(b, "{\"i\":%ld,\"id\":\"%s\"", it->i, it->id);
+		e |= mlm_result_write(b, r);
+		if (it->hedged)
+			e |= mlm_buf_puts(b, ",\"hedged\":true");
+		if (opt.input) {
+			e |= mlm_buf_puts(b, ",\"input\":");
+			e |= mlm_json_dump(b, it->input);
+		}
+		e |= mlm_buf_puts(b, "}");
+		if (e)
+			die(EX_SOMEFAIL, "out of memory writing record %ld", it->i);
+		it->ok = r->ok;
+	} else {
+		jv rec = jv_object();
+		rec = jv_object_set(rec, jv_string("i"), jv_number((double)it->i));
+		rec = jv_object_set(rec, jv_string("id"), jv_string(it->id));
+		rec = mlm_result_json_to(rec, r);
+		if (it->hedged)
+			rec = jv_object_set(rec, jv_string("hedged"), jv_true());
+		if (opt.input)
+			rec = jv_object_set(rec, jv_string("input"), jv_copy(it->input));
+		if (r->ok && cache)
 			mlm_cache_put(cache, it->id, jv_copy(rec));
+		it->record = rec;
 	}
+	if (r->ok)
+		count_provider(r->entry->provider);
 	if (r->nattempts > 1)
 		w.failovers++;
-	it->record = rec;
 	it->state = I_DONE;
 	/* a hedge: cancel the other call */
 	if (it->hedge_call) {

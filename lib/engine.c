@@ -149,6 +149,49 @@ mlm_result_json_to(jv o, const mlm_result *r)
 	return o;
 }
 
+static int
+put_field(mlm_buf *b, const char *name, const char *s)
+{
+	int r = mlm_buf_puts(b, name);
+	return r | mlm_json_str(b, s, strlen(s));
+}
+
+int
+mlm_result_write(mlm_buf *b, const mlm_result *r)
+{
+	int e = mlm_buf_puts(b, r->ok ? ",\"ok\":true" : ",\"ok\":false");
+	if (r->ok) {
+		e |= put_field(b, ",\"text\":", r->text ? r->text : "");
+		if (jv_is_valid(r->data)) {
+			e |= mlm_buf_puts(b, ",\"data\":");
+			e |= mlm_json_dump(b, r->data);
+		}
+	} else {
+		e |= put_field(b, ",\"error\":{\"kind\":", mlm_kind_name(r->kind));
+		e |= put_field(b, ",\"message\":", r->msg);
+		e |= mlm_buf_puts(b, "}");
+	}
+	if (r->entry) {
+		e |= put_field(b, ",\"provider\":", r->entry->provider);
+		e |= put_field(b, ",\"model\":", r->entry->model);
+		e |= put_field(b, ",\"entry\":", r->entry->id);
+	}
+	e |= mlm_buf_puts(b, ",\"attempts\":");
+	e |= mlm_json_dump(b, r->attempts);
+	e |= mlm_buf_puts(b, ",\"usage\":{");
+	if (r->in_tok >= 0) {
+		e |= mlm_buf_puts(b, "\"in\":");
+		e |= mlm_json_num(b, (double)r->in_tok);
+	}
+	if (r->out_tok >= 0) {
+		e |= mlm_buf_puts(b, r->in_tok >= 0 ? ",\"out\":" : "\"out\":");
+		e |= mlm_json_num(b, (double)r->out_tok);
+	}
+	e |= mlm_buf_puts(b, "},\"ms\":");
+	e |= mlm_json_num(b, (double)r->ms);
+	return e ? -1 : 0;
+}
+
 mlm_engine *
 mlm_engine_new(mlm_pool *pool, mlm_sched *sched, char *err, size_t errlen)
 {

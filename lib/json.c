@@ -3,6 +3,7 @@
  * jv_dump_string(x, 0) writes, without its per-character printer (which
  * was a fifth of llm-map's CPU: request bodies, request hashes, records).
  */
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,8 +11,10 @@
 
 #include "mlm.h"
 
-int
-mlm_json_str(mlm_buf *b, const char *s, size_t n)
+static int utf8_ok(const unsigned char *s, size_t n);
+
+static int
+str_out(mlm_buf *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	int r = mlm_buf_add(b, "\"", 1);
@@ -41,6 +44,18 @@ mlm_json_str(mlm_buf *b, const char *s, size_t n)
 	return r ? -1 : 0;
 }
 
+int
+mlm_json_str(mlm_buf *b, const char *s, size_t n)
+{
+	if (utf8_ok((const unsigned char *)s, n))
+		return str_out(b, s, n);
+	/* what libjq keeps of it: invalid sequences become U+FFFD */
+	jv t = jv_string_sized(s, (int)(n > INT_MAX ? INT_MAX : n));
+	int r = str_out(b, jv_string_value(t), (size_t)jv_string_length_bytes(jv_copy(t)));
+	jv_free(t);
+	return r;
+}
+
 /* anything this writer does not do itself goes through libjq */
 static int
 dump_slow(mlm_buf *b, jv x)
@@ -48,6 +63,22 @@ dump_slow(mlm_buf *b, jv x)
 	jv d = jv_dump_string(jv_copy(x), 0);
 	int r = mlm_buf_add(b, jv_string_value(d), (size_t)jv_string_length_bytes(jv_copy(d)));
 	jv_free(d);
+	return r;
+}
+
+int
+mlm_json_num(mlm_buf *b, double d)
+{
+	/* integers below 1e15 print as such; libjq writes larger ones,
+	 * fractions and -0 in its own shortest form */
+	if (d == floor(d) && fabs(d) < 1e15 && (d != 0 || !signbit(d))) {
+		char t[24];
+		int n = snprintf(t, sizeof t, "%lld", (long long)d);
+		return mlm_buf_add(b, t, (size_t)n);
+	}
+	jv x = jv_number(d);
+	int r = dump_slow(b, x);
+	jv_free(x);
 	return r;
 }
 
@@ -62,17 +93,8 @@ mlm_json_dump(mlm_buf *b, jv x)
 		return mlm_buf_add(b, "true", 4);
 	case JV_KIND_FALSE:
 		return mlm_buf_add(b, "false", 5);
-	case JV_KIND_NUMBER: {
-		/* integers below 1e15 print as such; libjq writes larger ones,
-		 * fractions and -0 in its own shortest form */
-		double d = jv_number_value(x);
-		if (d == floor(d) && fabs(d) < 1e15 && (d != 0 || !signbit(d))) {
-			char t[24];
-			int n = snprintf(t, sizeof t, "%lld", (long long)d);
-			return mlm_buf_add(b, t, (size_t)n);
-		}
-		return dump_slow(b, x);
-	}
+	case JV_KIND_NUMBER:
+		return mlm_json_num(b, jv_number_value(x));
 	case JV_KIND_STRING:
 		return mlm_json_str(b, jv_string_value(x), (size_t)jv_string_length_bytes(jv_copy(x)));
 	case JV_KIND_ARRAY: {

@@ -47,6 +47,8 @@ void mlm_buf_free(mlm_buf *b);
 int mlm_json_str(mlm_buf *b, const char *s, size_t n);
 /* Appends x (borrowed) as jv_dump_string(x, 0) would write it. */
 int mlm_json_dump(mlm_buf *b, jv x);
+/* A number as jv_dump_string writes jv_number(d). */
+int mlm_json_num(mlm_buf *b, double d);
 
 /* A token tape over strict JSON text (RFC 8259), for the hot paths that
  * read a few fields of a provider's answer without building jv values.
@@ -545,6 +547,10 @@ void mlm_result_free(mlm_result *r);
 jv mlm_result_json(const mlm_result *r);
 /* The same fields set on o (consumed), after what o holds already. */
 jv mlm_result_json_to(jv o, const mlm_result *r);
+/* The same fields as JSON text, each ",\"name\":value" (the caller
+ * opens and closes the object): what dumping mlm_result_json_to writes,
+ * without building it. */
+int mlm_result_write(mlm_buf *b, const mlm_result *r);
 
 typedef struct mlm_engine mlm_engine;
 typedef void (*mlm_done_fn)(void *u, mlm_result *r);

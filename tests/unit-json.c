@@ -137,6 +137,38 @@ main(void)
 	for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++)
 		same_parse(bodies[i], strlen(bodies[i]), bodies[i]);
 
+	/* result records: written directly, and dumped from jv */
+	mlm_entry re;
+	memset(&re, 0, sizeof re);
+	re.id = (char *)"openai:m1#1";
+	re.provider = (char *)"openai";
+	re.model = (char *)"m\"1";
+	for (int k = 0; k < 6; k++) {
+		mlm_result r;
+		memset(&r, 0, sizeof r);
+		r.ok = k < 3;
+		r.kind = k < 3 ? MLM_OK : MLM_RATE_LIMITED;
+		r.text = k == 0 ? (char *)"plain" : k == 1 ? (char *)"multi\nline \"q\" \x01 \xff bad" : NULL;
+		snprintf(r.msg, sizeof r.msg, "%s", k == 4 ? "HTTP 429: slow \xc3 down\t" : "HTTP 500");
+		r.entry = k == 5 ? NULL : &re;
+		r.attempts = jv_parse(k == 2 ? "[]" : "[{\"entry\":\"openai:m1#1\",\"kind\":\"ok\",\"ms\":3.5}]");
+		r.data = k == 2 ? jv_parse("{\"a\":[1,2.5,null]}") : jv_invalid();
+		r.in_tok = k == 3 ? -1 : 12;
+		r.out_tok = k == 4 ? -1 : 7;
+		r.ms = k * 1000 + 17;
+		mlm_buf w = { 0 };
+		mlm_buf_puts(&w, "{\"i\":3");
+		ok(mlm_result_write(&w, &r) == 0, "result %d: written", k);
+		mlm_buf_puts(&w, "}");
+		jv o = mlm_result_json_to(jv_object_set(jv_object(), jv_string("i"), jv_number(3)), &r);
+		jv want = jv_dump_string(o, 0);
+		is_str(w.p, jv_string_value(want), "result %d: as dumped from mlm_result_json_to", k);
+		jv_free(want);
+		mlm_buf_free(&w);
+		jv_free(r.attempts);
+		jv_free(r.data);
+	}
+
 	/* the tape itself */
 	mlm_jdoc *td = malloc(sizeof *td);
 	ok(mlm_jdoc_parse(td, bodies[0], strlen(bodies[0])) == 0, "tape: a plain answer parses");
