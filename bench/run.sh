@@ -168,15 +168,23 @@ wrk.body = '{"model":"auto","messages":[{"role":"user","content":"hello"}]}'
 wrk.headers["Content-Type"] = "application/json"
 EOF
 lat() { # lat URL LUA CONC: "p50 p99 rps" (ms ms req/s)
-	wrk -t1 -c"$3" -d3s --latency -s "$2" "$1" 2>/dev/null | awk '
+	wrk -t1 -c"$3" -d2s --latency -s "$2" "$1" 2>/dev/null | awk '
 		function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
 		/^ +50%/ { p50 = ms($2) } /^ +99%/ { p99 = ms($2) } /Requests\/sec/ { r = $2 }
 		END { printf "%.3f %.3f %.0f", p50, p99, r }'
 }
+# direct and through llm-serve in alternation, 3 pairs: the medians, so a
+# drift of the machine during the run weighs on both sides alike
 for c in 1 64; do
-	set -- $(lat "$SIM/v1/chat/completions" "$d/post.lua" $c); dp50=$1 dp99=$2 drps=$3
-	set -- $(lat "http://127.0.0.1:$(cat "$d/sport.mem")/v1/chat/completions" "$d/serve.lua" $c); sp50=$1 sp99=$2 srps=$3
-	row "llm-serve -c$c: p50 / p99 ms (added)" "$sp50 / $sp99" "direct $dp50 / $dp99" "+$(awk -v a="$sp50" -v b="$dp50" 'BEGIN{printf "%.3f", a-b}') / +$(awk -v a="$sp99" -v b="$dp99" 'BEGIN{printf "%.3f", a-b}')" "$( [ $c = 1 ] && echo '+0.15 / +1 ms' || echo '-')"
+	: > "$d/lat.direct"; : > "$d/lat.serve"
+	for k in 1 2 3; do
+		lat "$SIM/v1/chat/completions" "$d/post.lua" $c >> "$d/lat.direct"; echo >> "$d/lat.direct"
+		lat "http://127.0.0.1:$(cat "$d/sport.mem")/v1/chat/completions" "$d/serve.lua" $c >> "$d/lat.serve"; echo >> "$d/lat.serve"
+	done
+	col() { awk -v f="$1" '{ print $f }' "$2" | median; }
+	dp50=$(col 1 "$d/lat.direct") dp99=$(col 2 "$d/lat.direct") drps=$(col 3 "$d/lat.direct")
+	sp50=$(col 1 "$d/lat.serve") sp99=$(col 2 "$d/lat.serve") srps=$(col 3 "$d/lat.serve")
+	row "llm-serve -c$c: p50 / p99 ms (added; median of 3 alternating runs)" "$sp50 / $sp99" "direct $dp50 / $dp99" "+$(awk -v a="$sp50" -v b="$dp50" 'BEGIN{printf "%.3f", a-b}') / +$(awk -v a="$sp99" -v b="$dp99" 'BEGIN{printf "%.3f", a-b}')" "$( [ $c = 1 ] && echo '+0.15 / +1 ms' || echo '-')"
 	[ $c = 64 ] && serve_rps=$srps
 done
 if [ "${BENCH_PORTKEY:-1}" != 0 ]; then
