@@ -127,6 +127,19 @@ set_finish(mlm_answer *a, jv fr, mlm_outcome *o)
 	return 0;
 }
 
+/* Workers AI has no content-filter signal of its own: a filtered prompt
+ * comes back as an empty "response" with zero completion tokens. An empty
+ * answer with tokens spent (or none reported) is an answer. */
+static int
+empty_blocked(mlm_answer *a, mlm_outcome *o)
+{
+	if (a->text.len || a->out_tok != 0)
+		return 0;
+	mlm_outcome_set(o, MLM_BLOCKED, 200, "HTTP 200: empty answer with 0 completion tokens "
+	    "(taken as filtered)");
+	return -1;
+}
+
 /* success:false, or a non-empty errors[] without a result */
 static int
 is_error(jv x)
@@ -188,6 +201,8 @@ cf_parse(const mlm_entry *e, const char *body, size_t len, mlm_answer *a, mlm_ou
 		r = -1;
 	}
 	take_usage(a, res, "usage");
+	if (!r && jv_get_kind(resp) == JV_KIND_STRING)
+		r = empty_blocked(a, o);
 	if (!r)
 		a->done = 1;
 	jv_free(resp), jv_free(c0), jv_free(res), jv_free(x);
@@ -204,6 +219,8 @@ cf_event(const mlm_entry *e, const char *event, const char *data, size_t len,
 	while (len && (data[len - 1] == ' ' || data[len - 1] == '\t'))
 		len--;
 	if (len == 6 && !memcmp(data, "[DONE]", 6)) {
+		if (!a->finish[0] && empty_blocked(a, o) < 0)
+			return -1;      /* native events only: no finish_reason came */
 		a->done = 1;
 		return 1;
 	}
