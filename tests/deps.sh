@@ -25,6 +25,8 @@ need jq jq
 need curl curl
 need redis-server redis-server
 need tmux tmux
+need zsh zsh
+need fish fish
 need sqlite3 sqlite3
 [ -z "$pkgs" ] && exit 0
 # curl.h may live elsewhere on other architectures
