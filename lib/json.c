@@ -144,18 +144,6 @@ ws(const char *p, const char *e)
 	return p;
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* p at the opening quote; returns the closing quote or NULL */
 static const char *
 scan_string(const char *p, const char *e, int *esc)
@@ -174,8 +162,8 @@ scan_string(const char *p, const char *e, int *esc)
 			case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
 				break;
 			case 'u':
-				if (e - p < 5 || hexval(p[1]) < 0 || hexval(p[2]) < 0 || hexval(p[3]) < 0 ||
-				    hexval(p[4]) < 0)
+				if (e - p < 5 || mlm_hexval(p[1]) < 0 || mlm_hexval(p[2]) < 0 || mlm_hexval(p[3]) < 0 ||
+				    mlm_hexval(p[4]) < 0)
 					return NULL;
 				p += 4;
 				break;
@@ -452,13 +440,13 @@ mlm_jdoc_str(const mlm_jdoc *d, int tok, mlm_buf *out)
 		case 'r': o[k++] = '\r'; break;
 		case 't': o[k++] = '\t'; break;
 		case 'u': {
-			unsigned cp = (unsigned)(hexval(s[i + 1]) << 12 | hexval(s[i + 2]) << 8 |
-			    hexval(s[i + 3]) << 4 | hexval(s[i + 4]));
+			unsigned cp = (unsigned)(mlm_hexval(s[i + 1]) << 12 | mlm_hexval(s[i + 2]) << 8 |
+			    mlm_hexval(s[i + 3]) << 4 | mlm_hexval(s[i + 4]));
 			i += 4;
 			if (cp >= 0xd800 && cp <= 0xdbff && i + 6 < n + 0 && s[i + 1] == '\\' &&
 			    s[i + 2] == 'u') {
-				unsigned lo = (unsigned)(hexval(s[i + 3]) << 12 | hexval(s[i + 4]) << 8 |
-				    hexval(s[i + 5]) << 4 | hexval(s[i + 6]));
+				unsigned lo = (unsigned)(mlm_hexval(s[i + 3]) << 12 | mlm_hexval(s[i + 4]) << 8 |
+				    mlm_hexval(s[i + 5]) << 4 | mlm_hexval(s[i + 6]));
 				if (lo >= 0xdc00 && lo <= 0xdfff) {
 					cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
 					i += 6;

@@ -39,6 +39,8 @@ int mlm_buf_puts(mlm_buf *b, const char *s);
 int mlm_buf_printf(mlm_buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void mlm_buf_reset(mlm_buf *b);
+/* The value of a hex digit, -1 for any other character. */
+int mlm_hexval(int c);
 void mlm_buf_free(mlm_buf *b);
 
 /* ---------- json.c: JSON text of jv values ---------- */

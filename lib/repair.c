@@ -406,25 +406,13 @@ rp_ws(rp *p)
 }
 
 static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static int
 hex4(const char *s, size_t n, size_t i, unsigned *out)
 {
 	if (i + 4 > n)
 		return -1;
 	unsigned v = 0;
 	for (int k = 0; k < 4; k++) {
-		int h = hexval((unsigned char)s[i + k]);
+		int h = mlm_hexval((unsigned char)s[i + k]);
 		if (h < 0)
 			return -1;
 		v = v * 16 + (unsigned)h;
@@ -480,7 +468,7 @@ decode_escape(const char *s, size_t n, size_t i, mlm_buf *b, int *kind)
 				/* cut inside the escape */
 				int ok = 1;
 				for (size_t k = i + 2; k < n; k++)
-					if (hexval((unsigned char)s[k]) < 0)
+					if (mlm_hexval((unsigned char)s[k]) < 0)
 						ok = 0;
 				if (ok)
 					return 0;

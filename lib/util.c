@@ -39,6 +39,18 @@ mlm_buf_add(mlm_buf *b, const void *s, size_t n)
 }
 
 int
+mlm_hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int
 mlm_buf_puts(mlm_buf *b, const char *s)
 {
 	return mlm_buf_add(b, s, strlen(s));

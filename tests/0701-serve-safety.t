@@ -139,12 +139,17 @@ if [ $(($(ms) - t0)) -lt 2500 ]; then ok "disconnect: the call ended before its 
 stop_serve
 
 # ---- SIGTERM drains in-flight requests
+# slow_request: one request in flight (its code and body land in
+# $T/drain.code and $T/drain.b); sets $cpid and $t0
+slow_request() {
+	curl -s -o "$T/drain.b" -w '%{http_code}' "$SRV/v1/chat/completions" -d "$BODY" >"$T/drain.code" &
+	cpid=$!
+	sleep 0.2
+	t0=$(ms)
+}
 export OPENAI_API_KEY_1='s1+slow=800'
 start_serve
-curl -s -o "$T/drain.b" -w '%{http_code}' "$SRV/v1/chat/completions" -d "$BODY" >"$T/drain.code" &
-cpid=$!
-sleep 0.2
-t0=$(ms)
+slow_request
 kill -TERM "$SRV_PID"
 sleep 0.1
 code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$SRV/healthz")
@@ -160,10 +165,7 @@ if [ "$el" -lt 2000 ]; then ok "draining: stopped once the request was done (${e
 # a request longer than --grace is cancelled, and the server still exits 0
 export OPENAI_API_KEY_1='s1+slow=5000'
 start_serve --grace 0.3
-curl -s -o "$T/drain.b" -w '%{http_code}' "$SRV/v1/chat/completions" -d "$BODY" >"$T/drain.code" &
-cpid=$!
-sleep 0.2
-t0=$(ms)
+slow_request
 kill -INT "$SRV_PID"
 wait "$SRV_PID"
 is "$?" 0 "grace over: exit 0"
@@ -175,10 +177,7 @@ if [ "$el" -lt 2500 ]; then ok "grace over: stopped soon (${el} ms)"; else nok "
 # a second signal cancels at once, without waiting for --grace
 export OPENAI_API_KEY_1='s1+slow=5000'
 start_serve --grace 30
-curl -s -o "$T/drain.b" -w '%{http_code}' "$SRV/v1/chat/completions" -d "$BODY" >"$T/drain.code" &
-cpid=$!
-sleep 0.2
-t0=$(ms)
+slow_request
 kill -TERM "$SRV_PID"
 sleep 0.2
 kill -TERM "$SRV_PID"

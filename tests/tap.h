@@ -2,6 +2,7 @@
 #ifndef TAP_H
 #define TAP_H
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int tap_n, tap_fail;
@@ -25,6 +26,38 @@ static int tap_n, tap_fail;
 	ok(g_ == w_, __VA_ARGS__); \
 	if (g_ != w_) printf("#   got:  %lld\n#   want: %lld\n", g_, w_); \
 } while (0)
+
+/* A whole file, NUL-terminated (malloc'd); NULL when it cannot be read. */
+static inline char *
+tap_slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	char *p = NULL;
+	size_t n = 0, cap = 0, k;
+	char tmp[4096];
+	while ((k = fread(tmp, 1, sizeof tmp, f)) > 0) {
+		if (n + k + 1 > cap) {
+			cap = (n + k + 1) * 2;
+			char *q = realloc(p, cap);
+			if (!q) {
+				free(p);
+				fclose(f);
+				return NULL;
+			}
+			p = q;
+		}
+		memcpy(p + n, tmp, k);
+		n += k;
+	}
+	fclose(f);
+	if (!p && !(p = calloc(1, 1)))
+		return NULL;
+	p[n] = 0;
+	*len = n;
+	return p;
+}
 
 static inline int tap_done(void) { printf("1..%d\n", tap_n); return tap_fail ? 1 : 0; }
 #endif

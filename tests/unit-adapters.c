@@ -23,17 +23,7 @@ slurp(const char *name, size_t *len)
 {
 	char path[1024];
 	snprintf(path, sizeof path, "%s/%s", fixdir, name);
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	mlm_buf b = { 0 };
-	char tmp[4096];
-	size_t n;
-	while ((n = fread(tmp, 1, sizeof tmp, f)) > 0)
-		mlm_buf_add(&b, tmp, n);
-	fclose(f);
-	*len = b.len;
-	return b.p ? b.p : calloc(1, 1);
+	return tap_slurp(path, len);
 }
 
 static const char *

@@ -25,22 +25,6 @@ same_dump(jv x, const char *what)
 	return same;
 }
 
-static char *
-slurp(const char *path, size_t *n)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	mlm_buf b = { 0 };
-	char t[4096];
-	size_t k;
-	while ((k = fread(t, 1, sizeof t, f)) > 0)
-		mlm_buf_add(&b, t, k);
-	fclose(f);
-	*n = b.len;
-	return b.p;
-}
-
 /* One OpenAI-wire body through the adapter with the token-tape reader and
  * with libjq's alone: the same return, text, finish reason, usage, kind
  * and message. */
@@ -226,7 +210,7 @@ main(void)
 		char path[1024];
 		snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
 		size_t n;
-		char *t = slurp(path, &n);
+		char *t = tap_slurp(path, &n);
 		if (!t)
 			continue;
 		if (is_json)

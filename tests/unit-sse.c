@@ -109,22 +109,6 @@ stopcb(void *u, const char *event, const char *data, size_t dlen)
 	return ++*count == 2 ? 7 : 0;
 }
 
-static char *
-slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	mlm_buf b = { 0 };
-	char tmp[4096];
-	size_t n;
-	while ((n = fread(tmp, 1, sizeof tmp, f)) > 0)
-		mlm_buf_add(&b, tmp, n);
-	fclose(f);
-	*len = b.len;
-	return b.p ? b.p : calloc(1, 1);
-}
-
 static const char *
 fixtures_dir(void)
 {
@@ -168,7 +152,7 @@ fixture_streams(void)
 		char path[1024];
 		snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
 		size_t len;
-		char *s = slurp(path, &len);
+		char *s = tap_slurp(path, &len);
 		ok(s != NULL, "read %s", de->d_name);
 		if (!s)
 			continue;
