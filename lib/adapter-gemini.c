@@ -241,21 +241,11 @@ gemini_event(const mlm_entry *e, const char *event, const char *data, size_t len
     mlm_answer *a, mlm_outcome *o)
 {
 	(void)e; (void)event;
-	while (len && (*data == ' ' || *data == '\t'))
-		data++, len--;
-	if (len == 0)
-		return 0;
-	jv x = mlm_parse_body(data, len);
-	int r;
-	if (jv_get_kind(x) != JV_KIND_OBJECT) {
-		mlm_outcome_set(o, MLM_BAD_RESPONSE, 200, "HTTP 200: stream event is not a JSON object");
-		r = -1;
-	} else if (is_error(x)) {
-		mlm_classify_generic(200, NULL, data, len, o);
-		r = -1;
-	} else {
-		r = chunk(x, 0, a, o);
-	}
+	jv x;
+	int r = mlm_event_object(data, len, 0, is_error, &x, o);     /* no [DONE] here */
+	if (r != 2)
+		return r;
+	r = chunk(x, 0, a, o);
 	jv_free(x);
 	return r;
 }

@@ -341,28 +341,13 @@ openai_event(const mlm_entry *e, const char *event, const char *data, size_t len
     mlm_answer *a, mlm_outcome *o)
 {
 	(void)e; (void)event;
-	while (len && (*data == ' ' || *data == '\t'))
-		data++, len--;
-	while (len && (data[len - 1] == ' ' || data[len - 1] == '\t'))
-		len--;
-	if (len == 6 && !memcmp(data, "[DONE]", 6)) {
+	jv x;
+	int r = mlm_event_object(data, len, 1, has_error, &x, o);
+	if (r == 1)
 		a->done = 1;
-		return 1;
-	}
-	if (len == 0)
-		return 0;
-	jv x = mlm_parse_body(data, len);
-	if (jv_get_kind(x) != JV_KIND_OBJECT) {
-		jv_free(x);
-		mlm_outcome_set(o, MLM_BAD_RESPONSE, 200, "HTTP 200: stream event is not a JSON object");
-		return -1;
-	}
-	if (has_error(x)) {
-		jv_free(x);
-		mlm_classify_generic(200, NULL, data, len, o);
-		return -1;
-	}
-	int r = 0;
+	if (r != 2)
+		return r;
+	r = 0;
 	jv c0 = mlm_jpath(x, "choices.0");
 	if (jv_get_kind(c0) == JV_KIND_OBJECT) {
 		jv dc = mlm_jpath(c0, "delta.content");

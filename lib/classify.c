@@ -612,6 +612,34 @@ mlm_parse_body(const char *body, size_t len)
 	return r;
 }
 
+int
+mlm_event_object(const char *data, size_t len, int done_marker, int (*is_error)(jv),
+    jv *x, mlm_outcome *o)
+{
+	*x = jv_invalid();
+	while (len && (*data == ' ' || *data == '\t'))
+		data++, len--;
+	while (len && (data[len - 1] == ' ' || data[len - 1] == '\t'))
+		len--;
+	if (done_marker && len == 6 && !memcmp(data, "[DONE]", 6))
+		return 1;
+	if (len == 0)
+		return 0;
+	jv v = mlm_parse_body(data, len);
+	if (jv_get_kind(v) != JV_KIND_OBJECT) {
+		jv_free(v);
+		mlm_outcome_set(o, MLM_BAD_RESPONSE, 200, "HTTP 200: stream event is not a JSON object");
+		return -1;
+	}
+	if (is_error(v)) {
+		jv_free(v);
+		mlm_classify_generic(200, NULL, data, len, o);
+		return -1;
+	}
+	*x = v;
+	return 2;
+}
+
 void
 mlm_classify_generic(long status, const mlm_headers *h, const char *body,
     size_t len, mlm_outcome *o)

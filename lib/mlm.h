@@ -343,6 +343,12 @@ const mlm_adapter *mlm_adapter_get(int wire);
  * X-RateLimit-Reset ms, "try again in 3.01s"/"retry in 37.42s" text). */
 int64_t mlm_retry_hint(const mlm_headers *h, jv body_borrowed, const char *msg);
 /* Generic classification from status + body shapes of providers.md §8. */
+/* The opening every stream event of the JSON APIs shares: trims blanks;
+ * 1 at "[DONE]" (when done_marker), 0 for empty data, -1 with o filled for
+ * data that is not a JSON object or is an error (is_error), else 2 with
+ * the object in *x (the caller frees it). */
+int mlm_event_object(const char *data, size_t len, int done_marker, int (*is_error)(jv),
+    jv *x, mlm_outcome *o);
 void mlm_classify_generic(long status, const mlm_headers *h, const char *body,
     size_t len, mlm_outcome *o);
 

@@ -5,14 +5,6 @@
 
 CR=$(printf '\r')
 
-# req [CURL-ARGS]...: sets $code, headers in $T/h, body in $T/b, $body
-req() {
-	code=$(curl -s -D "$T/h" -o "$T/b" -w '%{http_code}' "$@")
-	body=$(cat "$T/b")
-}
-hdr() { sed -n "s/^$1: *//Ip" "$T/h" | tr -d '\r' | head -1; }
-jqb() { jq -r "$1" "$T/b" 2>/dev/null; }
-
 OAI_BODY='{"model":"gpt-4o-mini","messages":[{"role":"system","content":"sys"},{"role":"user","content":"hello"}]}'
 oai() { req "$SIM/v1/chat/completions" -H "Authorization: Bearer $1" -H 'Content-Type: application/json' \
 	-d "${2:-$OAI_BODY}"; }

@@ -4,13 +4,6 @@
 # errors (400, 404, 405, 413, 429), /v1/models, /healthz, /metrics.
 . "$(dirname "$0")/lib.sh"
 
-# req [CURL-ARGS]...: sets $code, headers in $T/h, body in $T/b, $body
-req() {
-	code=$(curl -s -N -D "$T/h" -o "$T/b" -w '%{http_code}' "$@")
-	body=$(cat "$T/b")
-}
-hdr() { sed -n "s/^$1: *//Ip" "$T/h" | tr -d '\r' | head -1; }
-jqb() { jq -r "$1" "$T/b" 2>/dev/null; }
 chat() { req "$SRV/v1/chat/completions" -H 'Content-Type: application/json' -d "$1"; }
 # the last request the simulator received
 simlast() { tail -1 "$SIM_LOG" | jq -c "$1"; }

@@ -3,12 +3,6 @@
 # clients, client disconnects, and draining on SIGTERM.
 . "$(dirname "$0")/lib.sh"
 
-req() {
-	code=$(curl -s -N -D "$T/h" -o "$T/b" -w '%{http_code}' "$@")
-	body=$(cat "$T/b")
-}
-hdr() { sed -n "s/^$1: *//Ip" "$T/h" | tr -d '\r' | head -1; }
-jqb() { jq -r "$1" "$T/b" 2>/dev/null; }
 BODY='{"model":"auto","messages":[{"role":"user","content":"hi"}]}'
 ms() { date +%s%3N; }
 

@@ -58,6 +58,16 @@ sim_env() {
 
 # start_redis: a private redis-server on a free loopback port (no disk);
 # sets $RPORT and $RPID, or returns 1 when none would start.
+# HTTP checks: req [CURL-ARGS]... sets $code, headers in $T/h, the body in
+# $T/b and $body; hdr NAME prints a header of the last answer; jqb FILTER
+# runs jq on its body.
+req() {
+	code=$(curl -s -N -D "$T/h" -o "$T/b" -w '%{http_code}' "$@")
+	body=$(cat "$T/b")
+}
+hdr() { sed -n "s/^$1: *//Ip" "$T/h" | tr -d '\r' | head -1; }
+jqb() { jq -r "$1" "$T/b" 2>/dev/null; }
+
 # start_serve [OPTION]...: llm-serve on a free port; sets $SRV, $SRV_PORT,
 # $SRV_PID; stderr goes to $T/serve.err. SERVE_THREADS=N runs it with
 # --threads N (the same tests, over the threaded server).

@@ -1,6 +1,7 @@
 /* tap.h — a tiny TAP producer for the C unit tests (run by prove). */
 #ifndef TAP_H
 #define TAP_H
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +58,25 @@ tap_slurp(const char *path, size_t *len)
 	p[n] = 0;
 	*len = n;
 	return p;
+}
+
+/* The wire fixtures: $MLM_FIXTURES, or tests/fixtures from the top or
+ * fixtures from tests/; NULL when there are none. */
+static inline const char *
+tap_fixtures_dir(void)
+{
+	static const char *const dirs[] = { "tests/fixtures", "fixtures" };
+	const char *env = getenv("MLM_FIXTURES");
+	if (env && *env)
+		return env;
+	for (size_t i = 0; i < sizeof dirs / sizeof *dirs; i++) {
+		DIR *d = opendir(dirs[i]);
+		if (d) {
+			closedir(d);
+			return dirs[i];
+		}
+	}
+	return NULL;
 }
 
 static inline int tap_done(void) { printf("1..%d\n", tap_n); return tap_fail ? 1 : 0; }

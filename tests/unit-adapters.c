@@ -26,22 +26,6 @@ slurp(const char *name, size_t *len)
 	return tap_slurp(path, len);
 }
 
-static const char *
-fixtures_dir(void)
-{
-	static const char *const dirs[] = { "tests/fixtures", "fixtures", "../shared/docs/fixtures" };
-	const char *env = getenv("MLM_FIXTURES");
-	if (env && *env)
-		return env;
-	for (size_t i = 0; i < sizeof dirs / sizeof *dirs; i++) {
-		DIR *d = opendir(dirs[i]);
-		if (d) {
-			closedir(d);
-			return dirs[i];
-		}
-	}
-	return NULL;
-}
 
 static mlm_entry
 entry(const char *provider, int wire, const char *model, const char *base)
@@ -755,7 +739,7 @@ main(void)
 	t_cloudflare_more();
 	t_classify_more();
 
-	fixdir = fixtures_dir();
+	fixdir = tap_fixtures_dir();
 	DIR *d = fixdir ? opendir(fixdir) : NULL;
 	if (!d) {
 		ok(1, "# skip no fixtures folder (tests/fixtures, MLM_FIXTURES or ../shared/docs/fixtures)");

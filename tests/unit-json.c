@@ -192,12 +192,8 @@ main(void)
 	free(td);
 
 	/* every fixture */
-	const char *dirs[] = { "tests/fixtures", "fixtures" };
-	DIR *d = NULL;
-	const char *dir = NULL;
-	for (size_t i = 0; i < 2 && !d; i++)
-		if ((d = opendir(dirs[i])))
-			dir = dirs[i];
+	const char *dir = tap_fixtures_dir();
+	DIR *d = dir ? opendir(dir) : NULL;
 	ok(d != NULL, "fixtures found");
 	int files = 0;
 	struct dirent *de;

@@ -109,22 +109,6 @@ stopcb(void *u, const char *event, const char *data, size_t dlen)
 	return ++*count == 2 ? 7 : 0;
 }
 
-static const char *
-fixtures_dir(void)
-{
-	static const char *const dirs[] = { "tests/fixtures", "fixtures", "../shared/docs/fixtures" };
-	const char *env = getenv("MLM_FIXTURES");
-	if (env && *env)
-		return env;
-	for (size_t i = 0; i < sizeof dirs / sizeof *dirs; i++) {
-		DIR *d = opendir(dirs[i]);
-		if (d) {
-			closedir(d);
-			return dirs[i];
-		}
-	}
-	return NULL;
-}
 
 static unsigned long rng = 12345;
 static size_t
@@ -137,7 +121,7 @@ rnd(size_t n)
 static void
 fixture_streams(void)
 {
-	const char *dir = fixtures_dir();
+	const char *dir = tap_fixtures_dir();
 	if (!dir) {
 		ok(1, "# skip no fixtures folder");
 		return;
