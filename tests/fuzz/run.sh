@@ -19,7 +19,7 @@ for src in tests/fuzz/fuzz-*.c; do
 	$CC $FLAGS -o "$out/$name" "$src" lib/*.c $LIBS
 	corpus="$out/$name.corpus"
 	mkdir -p "$corpus"
-	for d in tests/fixtures ../shared/docs/fixtures tests/fmt-corpus; do
+	for d in tests/fixtures tests/fmt-corpus; do
 		[ -d "$d" ] && find "$d" -type f -size -64k -exec cp {} "$corpus/" \; 2>/dev/null
 	done
 	ASAN_OPTIONS=detect_leaks=0 "$out/$name" -max_total_time="$secs" -max_len=65536 \
