@@ -4,18 +4,7 @@
 # client's error classes.
 . "$(dirname "$0")/lib.sh"
 
-NODE_DIR="$TOP/tests/node"
-if ! command -v node >/dev/null; then
-	echo "1..0 # SKIP no node"
-	exit 0
-fi
-if [ ! -d "$NODE_DIR/node_modules/openai" ]; then
-	if ! command -v npm >/dev/null ||
-	   ! (cd "$NODE_DIR" && npm install --no-audit --no-fund --silent >"$T/npm.log" 2>&1); then
-		echo "1..0 # SKIP npm install openai failed"
-		exit 0
-	fi
-fi
+node_clients
 
 start_sim
 sim_env
@@ -32,16 +21,7 @@ SRV="http://127.0.0.1:$(cat "$T/serve.port")"
 curl -s -H 'Authorization: Bearer tok1' "$SRV/v1/chat/completions" \
 	-d '{"model":"busy","messages":[{"role":"user","content":"x"}]}' >/dev/null
 
-SRV="$SRV" TOKEN=tok1 timeout 60 node "$NODE_DIR/openai-client.mjs" >"$T/node.out" 2>"$T/node.err"
-is "$?" 0 "the client script ran"
-[ -s "$T/node.err" ] && diag "$(cat "$T/node.err")"
-while IFS= read -r line; do
-	case $line in
-	PASS\ *) ok "openai client: ${line#PASS }" ;;
-	FAIL\ *) nok "openai client: ${line#FAIL }" ;;
-	*) diag "$line" ;;
-	esac
-done <"$T/node.out"
+SRV="$SRV" TOKEN=tok1 node_tap openai-client.mjs "openai client: "
 for want in 'whole answer: text' 'streamed answer: text' 'bad token: AuthenticationError' \
 	'every entry cooling: RateLimitError' 'broken stream: the client sees an error'; do
 	grep -q "^PASS $want\$" "$T/node.out" && ok "ran: $want" || nok "ran: $want"

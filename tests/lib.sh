@@ -58,6 +58,37 @@ sim_env() {
 
 # start_redis: a private redis-server on a free loopback port (no disk);
 # sets $RPORT and $RPID, or returns 1 when none would start.
+# node_clients: the official npm clients of tests/node (package.json),
+# installed on first use; skips the whole test file without node or npm.
+NODE_DIR="$TOP/tests/node"
+node_clients() {
+	if ! command -v node >/dev/null; then
+		echo "1..0 # SKIP no node"
+		exit 0
+	fi
+	[ -d "$NODE_DIR/node_modules/openai" ] && [ -d "$NODE_DIR/node_modules/@google/genai" ] && return
+	if ! command -v npm >/dev/null ||
+	   ! (cd "$NODE_DIR" && npm install --no-audit --no-fund --silent >"$T/npm.log" 2>&1); then
+		echo "1..0 # SKIP npm install of tests/node failed"
+		exit 0
+	fi
+}
+
+# node_tap SCRIPT: runs a tests/node script printing "PASS name" or
+# "FAIL name: why" lines, one TAP line each, under PREFIX
+node_tap() {
+	timeout 90 node "$NODE_DIR/$1" >"$T/node.out" 2>"$T/node.err"
+	is "$?" 0 "$1 ran"
+	[ -s "$T/node.err" ] && diag "$(cat "$T/node.err")"
+	while IFS= read -r line; do
+		case $line in
+		PASS\ *) ok "$2${line#PASS }" ;;
+		FAIL\ *) nok "$2${line#FAIL }" ;;
+		*) diag "$line" ;;
+		esac
+	done <"$T/node.out"
+}
+
 # HTTP checks: req [CURL-ARGS]... sets $code, headers in $T/h, the body in
 # $T/b and $body; hdr NAME prints a header of the last answer; jqb FILTER
 # runs jq on its body.
