@@ -577,7 +577,9 @@ long mlm_engine_submit(mlm_engine *g, jv req, const mlm_call_opts *o,
     mlm_done_fn done, mlm_delta_fn delta, void *u);
 /* Cancels a call (its done runs with kind timeout and "cancelled"). */
 void mlm_engine_cancel(mlm_engine *g, long id);
-/* Runs transfers for at most timeout_ms; returns the number of calls still active. */
+/* Runs transfers for at most timeout_ms, and no longer than it takes to run
+ * a done or delta callback (the caller may have work to add then); returns
+ * the number of calls still active. */
 int mlm_engine_run(mlm_engine *g, int timeout_ms);
 int mlm_engine_active(const mlm_engine *g);
 /* The attempt a call is running: entry index and its start (mono ms).
