@@ -1148,6 +1148,21 @@ parts_text(jv content, struct sb *out)
 	jv_free(parts);
 }
 
+/* Adds the text t of one turn (and frees it): every turn counts toward the
+ * prompt tokens, the last user turn is the one echoed. */
+static void
+add_turn(struct ctx *x, struct sb *t, int user)
+{
+	if (t->len)
+		sb_add(&x->all, t->p, t->len);
+	if (user) {
+		x->last.len = 0;
+		sb_add(&x->last, t->p ? t->p : "", t->len);
+		x->has_user = 1;
+	}
+	free(t->p);
+}
+
 /* Fills x->all / x->last from the request; -1 with msg when the shape is wrong. */
 static int
 read_conversation(struct ctx *x, const char **msg)
@@ -1178,14 +1193,9 @@ read_conversation(struct ctx *x, const char **msg)
 			jv c = jv_array_get(jv_copy(cs), i), role = jget(c, "role");
 			struct sb t = { 0 };
 			parts_text(c, &t);
-			if (t.len)
-				sb_add(&x->all, t.p, t.len);
-			if (jv_get_kind(role) != JV_KIND_STRING || strcmp(jv_string_value(role), "user") == 0) {
-				x->last.len = 0;
-				sb_add(&x->last, t.p ? t.p : "", t.len);
-				x->has_user = 1;
-			}
-			free(t.p);
+			/* a content with no role is the user's */
+			add_turn(x, &t, jv_get_kind(role) != JV_KIND_STRING
+			    || strcmp(jv_string_value(role), "user") == 0);
 			jv_free(role);
 			jv_free(c);
 		}
@@ -1215,14 +1225,7 @@ read_conversation(struct ctx *x, const char **msg)
 		jv m = jv_array_get(jv_copy(msgs), i), role = jget(m, "role"), c = jget(m, "content");
 		struct sb t = { 0 };
 		content_text(c, &t);
-		if (t.len)
-			sb_add(&x->all, t.p, t.len);
-		if (jv_get_kind(role) == JV_KIND_STRING && strcmp(jv_string_value(role), "user") == 0) {
-			x->last.len = 0;
-			sb_add(&x->last, t.p ? t.p : "", t.len);
-			x->has_user = 1;
-		}
-		free(t.p);
+		add_turn(x, &t, jv_get_kind(role) == JV_KIND_STRING && strcmp(jv_string_value(role), "user") == 0);
 		jv_free(role);
 		jv_free(c);
 		jv_free(m);
@@ -1244,25 +1247,23 @@ read_conversation(struct ctx *x, const char **msg)
 static int
 has_schema(struct ctx *x)
 {
+	static const char *const gkeys[] = {
+		"responseSchema", "responseJsonSchema", "response_schema", "response_json_schema"
+	};
 	int r = 0;
+	size_t i;
+
 	if (x->api == API_GEMINI) {
-		jv gc = jget(x->req, "generationConfig"), s;
+		jv gc = jget(x->req, "generationConfig");
 		if (!jv_is_valid(gc)) {
 			jv_free(gc);
 			gc = jget(x->req, "generation_config");
 		}
-		s = jget(gc, "responseSchema");
-		r |= jv_is_valid(s) && jv_get_kind(s) != JV_KIND_NULL;
-		jv_free(s);
-		s = jget(gc, "responseJsonSchema");
-		r |= jv_is_valid(s) && jv_get_kind(s) != JV_KIND_NULL;
-		jv_free(s);
-		s = jget(gc, "response_schema");
-		r |= jv_is_valid(s) && jv_get_kind(s) != JV_KIND_NULL;
-		jv_free(s);
-		s = jget(gc, "response_json_schema");
-		r |= jv_is_valid(s) && jv_get_kind(s) != JV_KIND_NULL;
-		jv_free(s);
+		for (i = 0; i < sizeof gkeys / sizeof gkeys[0]; i++) {
+			jv s = jget(gc, gkeys[i]);
+			r |= jv_is_valid(s) && jv_get_kind(s) != JV_KIND_NULL;
+			jv_free(s);
+		}
 		jv_free(gc);
 	} else {
 		jv rf = jget(x->req, "response_format"), t = jget(rf, "type");
@@ -1529,6 +1530,16 @@ sse_done(struct answer *a)
 		sb_puts(&a->sse_segs[a->nsegs++], "data: [DONE]\n\n");
 }
 
+/* An OpenAI chunk: with include_usage, each one before the usage chunk says
+ * "usage": null. */
+static void
+oai_event(struct ctx *x, struct answer *a, jv c)
+{
+	if (x->include_usage)
+		c = jset(c, "usage", jv_null());
+	sse_event(a, c, 0);
+}
+
 /* Builds a stream answer; block: a content-filtered answer; cut: stop after
  * the first half of the content with no finish and no terminator. */
 static void
@@ -1593,27 +1604,16 @@ build_stream(struct ctx *x, struct answer *a, int block, int cut)
 	{
 		jv d = jset(jset(jset(jv_object(), "role", jv_string("assistant")), "content", jv_string("")),
 		    "refusal", jv_null());
-		jv c = oai_chunk(x, d, NULL, 1);
-		if (x->include_usage)
-			c = jset(c, "usage", jv_null());
-		sse_event(a, c, 0);
+		oai_event(x, a, oai_chunk(x, d, NULL, 1));
 	}
 	for (i = 0; !block && i < upto; i++) {
 		char *piece = xstrndup(r + cuts[i], cuts[i + 1] - cuts[i]);
-		jv c = oai_chunk(x, jset(jv_object(), "content", jv_string(piece)), NULL, 1);
-		if (x->include_usage)
-			c = jset(c, "usage", jv_null());
-		sse_event(a, c, 0);
+		oai_event(x, a, oai_chunk(x, jset(jv_object(), "content", jv_string(piece)), NULL, 1));
 		free(piece);
 	}
 	if (cut)
 		return;
-	{
-		jv c = oai_chunk(x, jv_object(), block ? "content_filter" : "stop", 1);
-		if (x->include_usage)
-			c = jset(c, "usage", jv_null());
-		sse_event(a, c, 0);
-	}
+	oai_event(x, a, oai_chunk(x, jv_object(), block ? "content_filter" : "stop", 1));
 	if (x->include_usage) {
 		long save = x->ctok;
 		if (block)
@@ -2649,25 +2649,16 @@ main(int argc, char **argv)
 	}
 
 	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO;
-	if (opt_threads > 1)
-		d = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, on_request, NULL,
-		    MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&sa,
-		    MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
-		    MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL,
-		    MHD_OPTION_CONNECTION_LIMIT, (unsigned)10000,
-		    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)300,
-		    MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
-		    MHD_OPTION_THREAD_POOL_SIZE, opt_threads,
-		    MHD_OPTION_END);
-	else
-		d = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, on_request, NULL,
-		    MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&sa,
-		    MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
-		    MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL,
-		    MHD_OPTION_CONNECTION_LIMIT, (unsigned)10000,
-		    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)300,
-		    MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
-		    MHD_OPTION_END);
+	/* one thread: no pool option at all (the list ends before it) */
+	d = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, on_request, NULL,
+	    MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&sa,
+	    MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)10000,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)300,
+	    MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
+	    opt_threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, opt_threads,
+	    MHD_OPTION_END);
 	if (!d) {
 		fprintf(stderr, PROG ": cannot listen on %s:%ld\n", host, port);
 		return 1;
