@@ -6,7 +6,8 @@
  * Design: libmicrohttpd with an epoll thread pool. Every request is answered
  * from its own data (no scenario file): the reply is "echo: " + the last user
  * text (or what follows SIM-REPLY:), and the API key carries the faults to
- * simulate ("k1+rpm=2+owner=acme"). Shared state (per-bucket counters,
+ * simulate ("k1+rpm=2+owner=acme"). How each flavor answers each fault is
+ * a row of one table (fault_rows). Shared state (per-bucket counters,
  * per-key stats, the in-memory request log) lives under one mutex.
  *
  * Delays never block a worker: a slow or hanging request suspends its
@@ -221,6 +222,14 @@ static atomic_ullong g_seq;
 
 enum flavor { FL_OPENAI, FL_GEMINI, FL_ZHIPU, FL_CLOUDFLARE };
 static const char *const flavor_names[] = { "openai", "gemini", "zhipu", "cloudflare" };
+/* Listed by GET .../models unless LLM_SIM_MODELS says otherwise; the first
+ * is the model an error message names when the request names none. */
+static const char *const default_models[4][4] = {
+	{ "gpt-4o-mini", "gpt-4.1-nano", "sim-small", NULL },
+	{ "gemini-2.5-flash", "gemini-2.5-flash-lite", "gemini-2.5-pro", NULL },
+	{ "glm-4.7-flash", "glm-4-flash-250414", NULL, NULL },
+	{ "@cf/meta/llama-3.1-8b-instruct", "@cf/meta/llama-3.3-70b-instruct-fp8-fast", NULL, NULL },
+};
 
 enum api {
 	API_NOTFOUND, API_CHAT, API_GEMINI, API_CFRUN, API_MODELS, API_GMODELS,
@@ -620,7 +629,7 @@ struct ctx {
 	long ptok, ctok;
 };
 
-/* ---------- error bodies ---------- */
+/* ---------- error answers ---------- */
 
 enum ekind {
 	E_NOKEY, E_INVALID, E_RPM, E_CONC, E_RPD, E_CREDIT, E_OVERLOAD, E_STATUS,
@@ -636,6 +645,198 @@ struct einfo {
 	const char *msg;
 };
 
+#define K(k) (1u << (k))
+#define ST_5XX 1                /* .when: any asked status from 500 up */
+
+/* What an answer has beyond its flavor's usual error body. */
+enum {
+	X_RATELIMIT = 1 << 0,   /* OpenAI: retry-after and x-ratelimit-* headers */
+	X_RETRYAFTER = 1 << 1,  /* Cloudflare: a Retry-After header */
+	X_NULLRESULT = 1 << 2,  /* Cloudflare: "result":null rather than {} */
+	X_KEYINFO = 1 << 3,     /* Gemini: ErrorInfo and LocalizedMessage details */
+	X_QUOTA_RPM = 1 << 4,   /* Gemini: quota details, per-minute quota */
+	X_QUOTA_RPD = 1 << 5,   /* Gemini: quota details, per-day quota */
+	X_WHITELABEL = 1 << 6,  /* Zhipu: its gateway's bare 404 page, msg as "error" */
+};
+
+/*
+ * How one flavor answers some fault kinds. make_error() takes the first row
+ * that fits, so a new fault or a new flavor is new rows, not new code.
+ */
+struct fault_row {
+	enum flavor fl;
+	unsigned kinds;         /* K(E_...) of the faults it answers */
+	unsigned status;        /* HTTP status, 0: the one the key asked for */
+	const char *code;       /* OpenAI "code" (NULL: null), Gemini "status"
+				 * (NULL: named after the HTTP status), Zhipu
+				 * "code", Cloudflare errors[0].code */
+	const char *msg;        /* {name} stands for a value: see put_var() */
+	const char *type;       /* OpenAI "type" */
+	const char *param;      /* OpenAI "param" (NULL: null) */
+	unsigned extra;         /* X_* */
+	int when;               /* for E_STATUS: the asked status it answers,
+				 * ST_5XX, or 0 for any (so put it last) */
+};
+
+#define G_QUOTA_MSG "You exceeded your current quota, please check your plan and billing details. " \
+	"For more information on this error, head to: https://ai.google.dev/gemini-api/docs/rate-limits. " \
+	"To monitor your current usage, head to: https://ai.dev/rate-limit. \n" \
+	"* Quota exceeded for metric: generativelanguage.googleapis.com/generate_content_free_tier_requests, " \
+	"limit: {limit}, model: {model}\nPlease retry in {wait_s}s."
+#define Z_BADREQ "API 调用参数有误，请检查文档。"
+#define CF_STATUS(st, code, m) \
+	{ FL_CLOUDFLARE, K(E_STATUS), 0, code, .when = st, .msg = "AiError: AiError: " m " ({uuid})" }
+
+static const struct fault_row fault_rows[] = {
+	/* OpenAI: {"error":{"message","type","param","code"}} */
+	{ FL_OPENAI, K(E_NOKEY), 401, NULL, .type = "invalid_request_error",
+	    .msg = "You didn't provide an API key. You need to provide your API key in an "
+	    "Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY), or as the "
+	    "password field (with blank username) if you're accessing the API from your browser and are "
+	    "prompted for a username. You can obtain an API key from https://platform.openai.com/account/api-keys." },
+	{ FL_OPENAI, K(E_INVALID), 401, "invalid_api_key", .type = "invalid_request_error",
+	    .msg = "Incorrect API key provided: {key}. You can find your API key at "
+	    "https://platform.openai.com/account/api-keys." },
+	{ FL_OPENAI, K(E_RPM) | K(E_CONC), 429, "rate_limit_exceeded", .type = "requests", .extra = X_RATELIMIT,
+	    .msg = "Rate limit reached for {model} in organization org-llmsim on requests per "
+	    "min (RPM): Limit {limit}, Used {limit}, Requested 1. Please try again in {wait}. Visit "
+	    "https://platform.openai.com/account/rate-limits to learn more." },
+	{ FL_OPENAI, K(E_RPD), 429, "rate_limit_exceeded", .type = "requests", .extra = X_RATELIMIT,
+	    .msg = "Rate limit reached for {model} in organization org-llmsim on requests per "
+	    "day (RPD): Limit {limit}, Used {limit}, Requested 1. Please try again in {wait}. Visit "
+	    "https://platform.openai.com/account/rate-limits to learn more." },
+	{ FL_OPENAI, K(E_CREDIT), 429, "insufficient_quota", .type = "insufficient_quota",
+	    .msg = "You exceeded your current quota, please check your plan and billing details. "
+	    "For more information on this error, read the docs: "
+	    "https://platform.openai.com/docs/guides/error-codes/api-errors." },
+	{ FL_OPENAI, K(E_OVERLOAD), 503, NULL, .type = "server_error",
+	    .msg = "The engine is currently overloaded, please try again later" },
+	{ FL_OPENAI, K(E_STATUS), 0, NULL, .type = "server_error", .when = ST_5XX,
+	    .msg = "The server had an error while processing your request. Sorry about that!" },
+	{ FL_OPENAI, K(E_STATUS), 0, NULL, .type = "invalid_request_error",
+	    .msg = "llm-sim: simulated HTTP {status} error" },
+	{ FL_OPENAI, K(E_MODEL404), 404, "model_not_found", .type = "invalid_request_error",
+	    .msg = "The model `{model}` does not exist or you do not have access to it." },
+	{ FL_OPENAI, K(E_CONTEXT), 400, "context_length_exceeded", .type = "invalid_request_error",
+	    .param = "messages",
+	    .msg = "This model's maximum context length is {max} tokens. However, your "
+	    "messages resulted in {tokens} tokens. Please reduce the length of the messages." },
+	{ FL_OPENAI, K(E_NOSCHEMA), 400, NULL, .type = "invalid_request_error", .param = "response_format",
+	    .msg = "response_format json_schema is not supported for this model" },
+	{ FL_OPENAI, K(E_BADJSON), 400, NULL, .type = "invalid_request_error",
+	    .msg = "We could not parse the JSON body of your request. (HINT: This likely means you "
+	    "aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was "
+	    "sent was not valid JSON. If you have trouble figuring out how to fix this, please contact us "
+	    "through our help center at help.openai.com.)" },
+	{ FL_OPENAI, K(E_BADREQ) | K(E_BADKEY) | K(E_JSONMODE) | K(E_BLOCK), 400, NULL,
+	    .type = "invalid_request_error", .msg = "{msg}" },
+	{ FL_OPENAI, K(E_TOOLARGE), 413, "request_too_large", .type = "invalid_request_error",
+	    .msg = "Request too large: the body is over the limit of {maxbody} bytes." },
+	{ FL_OPENAI, K(E_NOTFOUND), 404, NULL, .type = "invalid_request_error",
+	    .msg = "Invalid URL ({method} {path})" },
+
+	/* Gemini: {"error":{"code","message","status"[,"details"]}} */
+	{ FL_GEMINI, K(E_NOKEY), 403, "PERMISSION_DENIED",
+	    .msg = "Method doesn't allow unregistered callers (callers without established "
+	    "identity). Please use API key or other form of API consumer identity to call this API." },
+	{ FL_GEMINI, K(E_INVALID), 400, "INVALID_ARGUMENT", .extra = X_KEYINFO,
+	    .msg = "API key not valid. Please pass a valid API key." },
+	{ FL_GEMINI, K(E_RPM) | K(E_CONC), 429, "RESOURCE_EXHAUSTED", .extra = X_QUOTA_RPM, .msg = G_QUOTA_MSG },
+	{ FL_GEMINI, K(E_RPD) | K(E_CREDIT), 429, "RESOURCE_EXHAUSTED", .extra = X_QUOTA_RPD, .msg = G_QUOTA_MSG },
+	{ FL_GEMINI, K(E_OVERLOAD), 503, "UNAVAILABLE", .msg = "The model is overloaded. Please try again later." },
+	{ FL_GEMINI, K(E_STATUS), 0, NULL, .when = ST_5XX,
+	    .msg = "An internal error has occurred. Please retry or report in "
+	    "https://developers.generativeai.google/guide/troubleshooting" },
+	{ FL_GEMINI, K(E_STATUS), 0, NULL, .msg = "llm-sim: simulated HTTP {status} error" },
+	{ FL_GEMINI, K(E_MODEL404), 404, "NOT_FOUND",
+	    .msg = "models/{model} is not found for API version v1beta, or is not supported "
+	    "for generateContent. Call ListModels to see the list of available models and their "
+	    "supported methods." },
+	{ FL_GEMINI, K(E_CONTEXT), 400, "INVALID_ARGUMENT",
+	    .msg = "The input token count ({tokens}) exceeds the maximum number of tokens allowed ({max})." },
+	{ FL_GEMINI, K(E_NOSCHEMA), 400, "INVALID_ARGUMENT",
+	    .msg = "responseSchema (structured output) is not supported for models/{model}." },
+	{ FL_GEMINI, K(E_BADJSON), 400, "INVALID_ARGUMENT",
+	    .msg = "Invalid JSON payload received. Unexpected token." },
+	{ FL_GEMINI, K(E_BADREQ) | K(E_BADKEY) | K(E_JSONMODE) | K(E_BLOCK), 400, "INVALID_ARGUMENT",
+	    .msg = "{msg}" },
+	{ FL_GEMINI, K(E_TOOLARGE), 413, "INVALID_ARGUMENT",
+	    .msg = "Request payload size exceeds the limit: {maxbody} bytes." },
+	{ FL_GEMINI, K(E_NOTFOUND), 404, "NOT_FOUND", .msg = "Requested entity was not found: {method} {path}" },
+
+	/* Zhipu: {"error":{"code","message"},"request_id"}; a simulated 401 or
+	 * 429 reads like its own bad key or rate limit */
+	{ FL_ZHIPU, K(E_NOKEY), 401, "1001", .msg = "Header中未收到Authentication参数，无法进行身份验证。" },
+	{ FL_ZHIPU, K(E_INVALID) | K(E_STATUS), 401, "1000", .when = 401, .msg = "身份验证失败。" },
+	{ FL_ZHIPU, K(E_RPM) | K(E_STATUS), 429, "1302", .when = 429,
+	    .msg = "您的账户已达到速率限制，请您控制请求频率" },
+	{ FL_ZHIPU, K(E_CONC), 429, "1302", .msg = "您当前使用该API的并发数过高，请降低并发，或联系客服增加限额。" },
+	{ FL_ZHIPU, K(E_RPD), 429, "1304", .msg = "该 API 已达今日调用次数限额，如有更多需求，请联系客服购买。" },
+	{ FL_ZHIPU, K(E_CREDIT), 429, "1113", .msg = "余额不足或无可用资源包,请充值。" },
+	{ FL_ZHIPU, K(E_OVERLOAD), 429, "1305", .msg = "该模型当前访问量过大，请您稍后再试" },
+	{ FL_ZHIPU, K(E_STATUS), 0, "500", .when = ST_5XX, .msg = "内部错误。" },
+	{ FL_ZHIPU, K(E_STATUS), 0, "1210", .msg = Z_BADREQ },
+	{ FL_ZHIPU, K(E_MODEL404), 400, "1211", .msg = "模型不存在，请检查模型代码。" },
+	{ FL_ZHIPU, K(E_CONTEXT), 400, "1261", .msg = "Prompt 超长：输入 {tokens} tokens，超过模型上限 {max}。" },
+	{ FL_ZHIPU, K(E_BLOCK), 400, "1301", .msg = "系统检测到输入或生成内容可能包含不安全或敏感内容，"
+	    "请您避免输入易产生敏感内容的提示语，感谢您的配合。" },
+	{ FL_ZHIPU, K(E_NOSCHEMA), 400, "1210",
+	    .msg = Z_BADREQ "response_format json_schema is not supported for this model" },
+	{ FL_ZHIPU, K(E_BADJSON), 400, "1210", .msg = Z_BADREQ "请求体不是合法的 JSON" },
+	{ FL_ZHIPU, K(E_BADREQ) | K(E_BADKEY) | K(E_JSONMODE), 400, "1210", .msg = Z_BADREQ "{msg}" },
+	{ FL_ZHIPU, K(E_TOOLARGE), 413, "1210", .msg = Z_BADREQ "请求体过大" },
+	{ FL_ZHIPU, K(E_NOTFOUND), 404, NULL, .extra = X_WHITELABEL, .msg = "Not Found" },
+
+	/* Cloudflare: {"result","success":false,"errors":[{"code","message"}],"messages":[]} */
+	{ FL_CLOUDFLARE, K(E_NOKEY) | K(E_INVALID), 401, "10000", .extra = X_NULLRESULT,
+	    .msg = "Authentication error" },
+	{ FL_CLOUDFLARE, K(E_RPM) | K(E_CONC), 429, "971", .extra = X_NULLRESULT | X_RETRYAFTER,
+	    .msg = "Please wait and consider throttling your request speed" },
+	{ FL_CLOUDFLARE, K(E_RPD) | K(E_CREDIT), 429, "3036",
+	    .msg = "AiError: AiError: You have used up your daily free allocation of 10,000 "
+	    "neurons. Please upgrade to Cloudflare's Workers Paid plan if you would like to continue "
+	    "usage. ({uuid})" },
+	{ FL_CLOUDFLARE, K(E_OVERLOAD) | K(E_STATUS), 429, "3040", .when = 429,
+	    .msg = "AiError: AiError: Capacity temporarily exceeded, please try again. ({uuid})" },
+	CF_STATUS(400, "3003", "Request is missing headers or body"),
+	CF_STATUS(401, "10000", "Authentication error"),
+	CF_STATUS(403, "10000", "Authentication error"),
+	CF_STATUS(404, "3042", "The model name is invalid"),
+	CF_STATUS(408, "3007", "Request timeout"),
+	CF_STATUS(413, "3006", "Request is too large"),
+	CF_STATUS(0, "3043", "Internal server error"),
+	{ FL_CLOUDFLARE, K(E_MODEL404), 400, "5007", .msg = "No such model {model} or task" },
+	{ FL_CLOUDFLARE, K(E_CONTEXT), 413, "3006",
+	    .msg = "AiError: Ai: The estimated number of input and maximum output tokens "
+	    "({tokens}) exceeded this model context window limit ({max}). ({uuid})" },
+	{ FL_CLOUDFLARE, K(E_NOSCHEMA), 400, "5006",
+	    .msg = "AiError: Bad input: response_format json_schema is not supported for this model ({uuid})" },
+	{ FL_CLOUDFLARE, K(E_JSONMODE), 400, "5006", .msg = "AiError: AiError: JSON Mode couldn't be met ({uuid})" },
+	{ FL_CLOUDFLARE, K(E_BADJSON), 400, "3003",
+	    .msg = "Request is missing headers or body: the body is not valid JSON" },
+	{ FL_CLOUDFLARE, K(E_BADREQ) | K(E_BADKEY) | K(E_BLOCK), 400, "5006", .msg = "AiError: Bad input: {msg}" },
+	{ FL_CLOUDFLARE, K(E_TOOLARGE), 413, "3006", .msg = "Request is too large" },
+	{ FL_CLOUDFLARE, K(E_NOTFOUND), 404, "7003", .extra = X_NULLRESULT,
+	    .msg = "Could not route to {path}, perhaps your object identifier is invalid?" },
+};
+
+static const struct fault_row *
+fault_row(enum flavor fl, enum ekind k, int st)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof fault_rows / sizeof fault_rows[0]; i++) {
+		const struct fault_row *r = &fault_rows[i];
+		if (r->fl != fl || !(r->kinds & K(k)))
+			continue;
+		if (k != E_STATUS || r->when == 0 || r->when == st || (r->when == ST_5XX && st >= 500))
+			return r;
+	}
+	/* a hole in the table: say so loudly rather than answer something */
+	fprintf(stderr, PROG ": no answer to fault %d for flavor %s\n", (int)k, flavor_names[fl]);
+	abort();
+}
+
 static const char *
 model_or(struct ctx *x, const char *dflt)
 {
@@ -649,6 +850,88 @@ fake_uuid(struct ctx *x, char *out, size_t n)
 	    (unsigned long long)(x->now / 1000) & 0xffffffffULL, x->seq);
 }
 
+/* Whole seconds to wait, rounded up, as Retry-After gives them. */
+static long long
+wait_secs(int64_t wait_ms)
+{
+	return (long long)((wait_ms + 999) / 1000);
+}
+
+/* Appends the value of the message placeholder {name} (n bytes); -1 if
+ * there is no such name. */
+static int
+put_var(struct sb *b, const char *name, size_t n, struct ctx *x, const struct einfo *ei)
+{
+	char v[64];
+	const char *s = v;
+
+#define IS(lit) (n == sizeof lit - 1 && memcmp(name, lit, n) == 0)
+	if (IS("model"))                /* the flavor's first model if none was named */
+		s = model_or(x, default_models[x->fl][0]);
+	else if (IS("method"))
+		s = x->method;
+	else if (IS("path"))
+		s = x->path;
+	else if (IS("msg"))             /* what decide() found wrong */
+		s = ei->msg ? ei->msg : "";
+	else if (IS("key")) {           /* the key, masked as OpenAI shows it */
+		size_t kl = x->key ? strlen(x->key) : 0;
+		if (kl >= 8)
+			snprintf(v, sizeof v, "%.3s***%s", x->key, x->key + kl - 3);
+		else
+			snprintf(v, sizeof v, "***");
+	} else if (IS("uuid"))
+		fake_uuid(x, v, sizeof v);
+	else if (IS("wait"))            /* as a Go duration */
+		go_dur(ei->wait_ms, v, sizeof v);
+	else if (IS("wait_s"))          /* in seconds, two decimals */
+		snprintf(v, sizeof v, "%lld.%02lld", (long long)(ei->wait_ms / 1000),
+		    (long long)(ei->wait_ms % 1000 / 10));
+	else if (IS("limit"))
+		snprintf(v, sizeof v, "%ld", ei->limit);
+	else if (IS("tokens"))
+		snprintf(v, sizeof v, "%ld", ei->tokens);
+	else if (IS("max"))
+		snprintf(v, sizeof v, "%ld", ei->max_tokens);
+	else if (IS("status"))
+		snprintf(v, sizeof v, "%d", ei->status);
+	else if (IS("maxbody"))
+		snprintf(v, sizeof v, "%u", SIM_MAX_BODY);
+	else
+		return -1;
+#undef IS
+	sb_puts(b, s);
+	return 0;
+}
+
+/* The message of a row with its placeholders filled in; malloc'd. */
+static char *
+fault_msg(struct ctx *x, const char *t, const struct einfo *ei)
+{
+	struct sb b = { 0 };
+
+	sb_puts(&b, "");
+	while (*t) {
+		const char *o = strchr(t, '{'), *c = o ? strchr(o, '}') : NULL;
+		if (!c) {
+			sb_puts(&b, t);
+			break;
+		}
+		sb_add(&b, t, (size_t)(o - t));
+		if (put_var(&b, o + 1, (size_t)(c - o - 1), x, ei) == 0)
+			t = c + 1;
+		else {
+			sb_add(&b, o, 1);
+			t = o + 1;
+		}
+	}
+	/* a client's model name or path can be long: 1023 bytes at most, as
+	 * the simulator has always cut them */
+	if (b.len > 1023)
+		b.p[b.len = 1023] = 0;
+	return b.p;
+}
+
 static jv
 oai_err(const char *msg, const char *type, jv param, jv code)
 {
@@ -660,13 +943,18 @@ oai_err(const char *msg, const char *type, jv param, jv code)
 	return jset(jv_object(), "error", e);
 }
 
+/* details: an array, or invalid for none */
 static jv
-g_err(int code, const char *msg, const char *status)
+g_err(int code, const char *msg, const char *status, jv details)
 {
 	jv e = jv_object();
 	e = jset(e, "code", jv_number(code));
 	e = jset(e, "message", jv_string(msg));
 	e = jset(e, "status", jv_string(status));
+	if (jv_is_valid(details))
+		e = jset(e, "details", details);
+	else
+		jv_free(details);
 	return jset(jv_object(), "error", e);
 }
 
@@ -679,6 +967,17 @@ z_err(const char *code, const char *msg, struct ctx *x)
 	e = jset(e, "message", jv_string(msg));
 	snprintf(id, sizeof id, "sim%016llx", x->seq);
 	return jset(jset(jv_object(), "error", e), "request_id", jv_string(id));
+}
+
+/* Zhipu's gateway answers an unknown path with a Spring-style page. */
+static jv
+z_whitelabel(struct ctx *x, unsigned status, const char *msg)
+{
+	jv o = jv_object();
+	o = jset(o, "timestamp", jv_number((double)x->now));
+	o = jset(o, "status", jv_number(status));
+	o = jset(o, "error", jv_string(msg));
+	return jset(o, "path", jv_string(x->path));
 }
 
 static jv
@@ -712,25 +1011,33 @@ g_status_name(int st)
 	}
 }
 
-/* Gemini's 429 with Help, QuotaFailure and RetryInfo details. */
+/* Gemini's bad key details: ErrorInfo and the message again, localized. */
+static jv
+g_keyinfo(const char *msg)
+{
+	jv det = jv_array(), v;
+
+	v = jv_object();
+	v = jset(v, "@type", jv_string("type.googleapis.com/google.rpc.ErrorInfo"));
+	v = jset(v, "reason", jv_string("API_KEY_INVALID"));
+	v = jset(v, "domain", jv_string("googleapis.com"));
+	v = jset(v, "metadata", jset(jv_object(), "service", jv_string("generativelanguage.googleapis.com")));
+	det = jv_array_append(det, v);
+	v = jv_object();
+	v = jset(v, "@type", jv_string("type.googleapis.com/google.rpc.LocalizedMessage"));
+	v = jset(v, "locale", jv_string("en-US"));
+	v = jset(v, "message", jv_string(msg));
+	return jv_array_append(det, v);
+}
+
+/* Gemini's 429 details: Help, QuotaFailure and RetryInfo. */
 static jv
 g_quota(struct ctx *x, int daily, long limit, int64_t wait_ms)
 {
-	char msg[1024], dims[64];
-	const char *model = model_or(x, "gemini-2.5-flash");
-	jv e = jv_object(), details = jv_array(), v, q;
-	long long ws = (wait_ms + 999) / 1000;
+	char dims[64];
+	const char *model = model_or(x, default_models[FL_GEMINI][0]);
+	jv details = jv_array(), v, q;
 
-	snprintf(msg, sizeof msg,
-	    "You exceeded your current quota, please check your plan and billing details. "
-	    "For more information on this error, head to: https://ai.google.dev/gemini-api/docs/rate-limits. "
-	    "To monitor your current usage, head to: https://ai.dev/rate-limit. \n"
-	    "* Quota exceeded for metric: generativelanguage.googleapis.com/generate_content_free_tier_requests, "
-	    "limit: %ld, model: %s\nPlease retry in %lld.%02llds.",
-	    limit, model, (long long)(wait_ms / 1000), (long long)(wait_ms % 1000 / 10));
-	e = jset(e, "code", jv_number(429));
-	e = jset(e, "message", jv_string(msg));
-	e = jset(e, "status", jv_string("RESOURCE_EXHAUSTED"));
 	v = jv_object();
 	v = jset(v, "@type", jv_string("type.googleapis.com/google.rpc.Help"));
 	v = jset(v, "links", jv_array_append(jv_array(),
@@ -751,399 +1058,60 @@ g_quota(struct ctx *x, int daily, long limit, int64_t wait_ms)
 	details = jv_array_append(details, v);
 	v = jv_object();
 	v = jset(v, "@type", jv_string("type.googleapis.com/google.rpc.RetryInfo"));
-	snprintf(dims, sizeof dims, "%llds", ws);
+	snprintf(dims, sizeof dims, "%llds", wait_secs(wait_ms));
 	v = jset(v, "retryDelay", jv_string(dims));
-	details = jv_array_append(details, v);
-	e = jset(e, "details", details);
-	return jset(jv_object(), "error", e);
+	return jv_array_append(details, v);
 }
 
 static void
-oai_ratelimit_headers(struct answer *a, long limit, long remaining, int64_t wait_ms)
+oai_ratelimit_headers(struct answer *a, long limit, long remaining, int64_t reset_ms)
 {
 	char d[32];
 
-	go_dur(wait_ms, d, sizeof d);
-	add_hdr(a, "retry-after", "%lld", (long long)((wait_ms + 999) / 1000));
+	go_dur(reset_ms, d, sizeof d);
 	add_hdr(a, "x-ratelimit-limit-requests", "%ld", limit);
 	add_hdr(a, "x-ratelimit-remaining-requests", "%ld", remaining);
 	add_hdr(a, "x-ratelimit-reset-requests", "%s", d);
 }
 
-static void
-make_error(struct ctx *x, enum ekind k, const struct einfo *ei, struct answer *a)
+/* The body of row r in x's flavor, with message msg and HTTP status st. */
+static jv
+fault_body(struct ctx *x, const struct fault_row *r, const char *msg, unsigned st, const struct einfo *ei)
 {
-	char msg[1024], d[32], uuid[64];
-	const char *model;
+	jv det = jv_invalid();
 
-	fake_uuid(x, uuid, sizeof uuid);
+	if (x->fl == FL_OPENAI)
+		return oai_err(msg, r->type, r->param ? jv_string(r->param) : jv_null(),
+		    r->code ? jv_string(r->code) : jv_null());
+	if (x->fl == FL_ZHIPU)
+		return r->extra & X_WHITELABEL ? z_whitelabel(x, st, msg) : z_err(r->code, msg, x);
+	if (x->fl == FL_CLOUDFLARE)
+		return cf_err(atoi(r->code), msg, r->extra & X_NULLRESULT);
+	if (r->extra & X_KEYINFO)
+		det = g_keyinfo(msg);
+	else if (r->extra & (X_QUOTA_RPM | X_QUOTA_RPD))
+		det = g_quota(x, r->extra & X_QUOTA_RPD, ei->limit, ei->wait_ms);
+	return g_err((int)st, msg, r->code ? r->code : g_status_name((int)st), det);
+}
+
+/* Fills a with how x's flavor answers fault k; name is the fault for the log. */
+static void
+make_error(struct ctx *x, const char *name, enum ekind k, const struct einfo *ei, struct answer *a)
+{
+	const struct fault_row *r = fault_row(x->fl, k, ei->status);
+	char *msg = fault_msg(x, r->msg, ei);
+
+	a->fault = name;
+	a->status = r->status ? r->status : (unsigned)ei->status;
 	a->ctype = "application/json";
-	go_dur(ei->wait_ms, d, sizeof d);
-
-	switch (x->fl) {
-	case FL_OPENAI:
-		model = model_or(x, "gpt-4o-mini");
-		switch (k) {
-		case E_NOKEY:
-			a->status = 401;
-			a->body = oai_err("You didn't provide an API key. You need to provide your API key in an "
-			    "Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY), or as the "
-			    "password field (with blank username) if you're accessing the API from your browser and are "
-			    "prompted for a username. You can obtain an API key from https://platform.openai.com/account/api-keys.",
-			    "invalid_request_error", jv_null(), jv_null());
-			return;
-		case E_INVALID: {
-			char mask[32];
-			size_t kl = strlen(x->key);
-			if (kl >= 8)
-				snprintf(mask, sizeof mask, "%.3s***%s", x->key, x->key + kl - 3);
-			else
-				snprintf(mask, sizeof mask, "***");
-			snprintf(msg, sizeof msg, "Incorrect API key provided: %s. You can find your API key at "
-			    "https://platform.openai.com/account/api-keys.", mask);
-			a->status = 401;
-			a->body = oai_err(msg, "invalid_request_error", jv_null(), jv_string("invalid_api_key"));
-			return;
-		}
-		case E_RPM: case E_CONC:
-			snprintf(msg, sizeof msg, "Rate limit reached for %s in organization org-llmsim on requests per "
-			    "min (RPM): Limit %ld, Used %ld, Requested 1. Please try again in %s. Visit "
-			    "https://platform.openai.com/account/rate-limits to learn more.", model, ei->limit, ei->limit, d);
-			a->status = 429;
-			a->body = oai_err(msg, "requests", jv_null(), jv_string("rate_limit_exceeded"));
-			oai_ratelimit_headers(a, ei->limit, 0, ei->wait_ms);
-			return;
-		case E_RPD:
-			snprintf(msg, sizeof msg, "Rate limit reached for %s in organization org-llmsim on requests per "
-			    "day (RPD): Limit %ld, Used %ld, Requested 1. Please try again in %s. Visit "
-			    "https://platform.openai.com/account/rate-limits to learn more.", model, ei->limit, ei->limit, d);
-			a->status = 429;
-			a->body = oai_err(msg, "requests", jv_null(), jv_string("rate_limit_exceeded"));
-			oai_ratelimit_headers(a, ei->limit, 0, ei->wait_ms);
-			return;
-		case E_CREDIT:
-			a->status = 429;
-			a->body = oai_err("You exceeded your current quota, please check your plan and billing details. "
-			    "For more information on this error, read the docs: "
-			    "https://platform.openai.com/docs/guides/error-codes/api-errors.",
-			    "insufficient_quota", jv_null(), jv_string("insufficient_quota"));
-			return;
-		case E_OVERLOAD:
-			a->status = 503;
-			a->body = oai_err("The engine is currently overloaded, please try again later",
-			    "server_error", jv_null(), jv_null());
-			return;
-		case E_STATUS:
-			a->status = (unsigned)ei->status;
-			if (ei->status >= 500) {
-				a->body = oai_err("The server had an error while processing your request. Sorry about that!",
-				    "server_error", jv_null(), jv_null());
-			} else {
-				snprintf(msg, sizeof msg, "llm-sim: simulated HTTP %d error", ei->status);
-				a->body = oai_err(msg, "invalid_request_error", jv_null(), jv_null());
-			}
-			return;
-		case E_MODEL404:
-			snprintf(msg, sizeof msg, "The model `%s` does not exist or you do not have access to it.", model);
-			a->status = 404;
-			a->body = oai_err(msg, "invalid_request_error", jv_null(), jv_string("model_not_found"));
-			return;
-		case E_CONTEXT:
-			snprintf(msg, sizeof msg, "This model's maximum context length is %ld tokens. However, your "
-			    "messages resulted in %ld tokens. Please reduce the length of the messages.",
-			    ei->max_tokens, ei->tokens);
-			a->status = 400;
-			a->body = oai_err(msg, "invalid_request_error", jv_string("messages"),
-			    jv_string("context_length_exceeded"));
-			return;
-		case E_NOSCHEMA:
-			a->status = 400;
-			a->body = oai_err("response_format json_schema is not supported for this model",
-			    "invalid_request_error", jv_string("response_format"), jv_null());
-			return;
-		case E_BADJSON:
-			a->status = 400;
-			a->body = oai_err("We could not parse the JSON body of your request. (HINT: This likely means you "
-			    "aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was "
-			    "sent was not valid JSON. If you have trouble figuring out how to fix this, please contact us "
-			    "through our help center at help.openai.com.)", "invalid_request_error", jv_null(), jv_null());
-			return;
-		case E_BADREQ: case E_BADKEY: case E_JSONMODE: case E_BLOCK:
-			a->status = 400;
-			a->body = oai_err(ei->msg, "invalid_request_error", jv_null(), jv_null());
-			return;
-		case E_TOOLARGE:
-			snprintf(msg, sizeof msg, "Request too large: the body is over the limit of %u bytes.", SIM_MAX_BODY);
-			a->status = 413;
-			a->body = oai_err(msg, "invalid_request_error", jv_null(), jv_string("request_too_large"));
-			return;
-		case E_NOTFOUND:
-			snprintf(msg, sizeof msg, "Invalid URL (%s %s)", x->method, x->path);
-			a->status = 404;
-			a->body = oai_err(msg, "invalid_request_error", jv_null(), jv_null());
-			return;
-		}
-		break;
-
-	case FL_GEMINI:
-		model = model_or(x, "gemini-2.5-flash");
-		switch (k) {
-		case E_NOKEY:
-			a->status = 403;
-			a->body = g_err(403, "Method doesn't allow unregistered callers (callers without established "
-			    "identity). Please use API key or other form of API consumer identity to call this API.",
-			    "PERMISSION_DENIED");
-			return;
-		case E_INVALID: {
-			jv e = jv_object(), det = jv_array(), v;
-			const char *m = "API key not valid. Please pass a valid API key.";
-			e = jset(e, "code", jv_number(400));
-			e = jset(e, "message", jv_string(m));
-			e = jset(e, "status", jv_string("INVALID_ARGUMENT"));
-			v = jv_object();
-			v = jset(v, "@type", jv_string("type.googleapis.com/google.rpc.ErrorInfo"));
-			v = jset(v, "reason", jv_string("API_KEY_INVALID"));
-			v = jset(v, "domain", jv_string("googleapis.com"));
-			v = jset(v, "metadata", jset(jv_object(), "service", jv_string("generativelanguage.googleapis.com")));
-			det = jv_array_append(det, v);
-			v = jv_object();
-			v = jset(v, "@type", jv_string("type.googleapis.com/google.rpc.LocalizedMessage"));
-			v = jset(v, "locale", jv_string("en-US"));
-			v = jset(v, "message", jv_string(m));
-			det = jv_array_append(det, v);
-			e = jset(e, "details", det);
-			a->status = 400;
-			a->body = jset(jv_object(), "error", e);
-			return;
-		}
-		case E_RPM: case E_CONC:
-			a->status = 429;
-			a->body = g_quota(x, 0, ei->limit, ei->wait_ms);
-			return;
-		case E_RPD: case E_CREDIT:
-			a->status = 429;
-			a->body = g_quota(x, 1, ei->limit, ei->wait_ms);
-			return;
-		case E_OVERLOAD:
-			a->status = 503;
-			a->body = g_err(503, "The model is overloaded. Please try again later.", "UNAVAILABLE");
-			return;
-		case E_STATUS:
-			a->status = (unsigned)ei->status;
-			if (ei->status >= 500)
-				snprintf(msg, sizeof msg, "An internal error has occurred. Please retry or report in "
-				    "https://developers.generativeai.google/guide/troubleshooting");
-			else
-				snprintf(msg, sizeof msg, "llm-sim: simulated HTTP %d error", ei->status);
-			a->body = g_err(ei->status, msg, g_status_name(ei->status));
-			return;
-		case E_MODEL404:
-			snprintf(msg, sizeof msg, "models/%s is not found for API version v1beta, or is not supported "
-			    "for generateContent. Call ListModels to see the list of available models and their "
-			    "supported methods.", model);
-			a->status = 404;
-			a->body = g_err(404, msg, "NOT_FOUND");
-			return;
-		case E_CONTEXT:
-			snprintf(msg, sizeof msg, "The input token count (%ld) exceeds the maximum number of tokens "
-			    "allowed (%ld).", ei->tokens, ei->max_tokens);
-			a->status = 400;
-			a->body = g_err(400, msg, "INVALID_ARGUMENT");
-			return;
-		case E_NOSCHEMA:
-			snprintf(msg, sizeof msg, "responseSchema (structured output) is not supported for models/%s.", model);
-			a->status = 400;
-			a->body = g_err(400, msg, "INVALID_ARGUMENT");
-			return;
-		case E_BADJSON:
-			a->status = 400;
-			a->body = g_err(400, "Invalid JSON payload received. Unexpected token.", "INVALID_ARGUMENT");
-			return;
-		case E_BADREQ: case E_BADKEY: case E_JSONMODE: case E_BLOCK:
-			a->status = 400;
-			a->body = g_err(400, ei->msg, "INVALID_ARGUMENT");
-			return;
-		case E_TOOLARGE:
-			snprintf(msg, sizeof msg, "Request payload size exceeds the limit: %u bytes.", SIM_MAX_BODY);
-			a->status = 413;
-			a->body = g_err(413, msg, "INVALID_ARGUMENT");
-			return;
-		case E_NOTFOUND:
-			snprintf(msg, sizeof msg, "Requested entity was not found: %s %s", x->method, x->path);
-			a->status = 404;
-			a->body = g_err(404, msg, "NOT_FOUND");
-			return;
-		}
-		break;
-
-	case FL_ZHIPU:
-		switch (k) {
-		case E_NOKEY:
-			a->status = 401;
-			a->body = z_err("1001", "Header中未收到Authentication参数，无法进行身份验证。", x);
-			return;
-		case E_INVALID:
-			a->status = 401;
-			a->body = z_err("1000", "身份验证失败。", x);
-			return;
-		case E_RPM:
-			a->status = 429;
-			a->body = z_err("1302", "您的账户已达到速率限制，请您控制请求频率", x);
-			return;
-		case E_CONC:
-			a->status = 429;
-			a->body = z_err("1302", "您当前使用该API的并发数过高，请降低并发，或联系客服增加限额。", x);
-			return;
-		case E_RPD:
-			a->status = 429;
-			a->body = z_err("1304", "该 API 已达今日调用次数限额，如有更多需求，请联系客服购买。", x);
-			return;
-		case E_CREDIT:
-			a->status = 429;
-			a->body = z_err("1113", "余额不足或无可用资源包,请充值。", x);
-			return;
-		case E_OVERLOAD:
-			a->status = 429;
-			a->body = z_err("1305", "该模型当前访问量过大，请您稍后再试", x);
-			return;
-		case E_STATUS:
-			a->status = (unsigned)ei->status;
-			if (ei->status >= 500)
-				a->body = z_err("500", "内部错误。", x);
-			else if (ei->status == 429)
-				a->body = z_err("1302", "您的账户已达到速率限制，请您控制请求频率", x);
-			else if (ei->status == 401)
-				a->body = z_err("1000", "身份验证失败。", x);
-			else
-				a->body = z_err("1210", "API 调用参数有误，请检查文档。", x);
-			return;
-		case E_MODEL404:
-			a->status = 400;
-			a->body = z_err("1211", "模型不存在，请检查模型代码。", x);
-			return;
-		case E_CONTEXT:
-			snprintf(msg, sizeof msg, "Prompt 超长：输入 %ld tokens，超过模型上限 %ld。", ei->tokens, ei->max_tokens);
-			a->status = 400;
-			a->body = z_err("1261", msg, x);
-			return;
-		case E_BLOCK:
-			a->status = 400;
-			a->body = z_err("1301", "系统检测到输入或生成内容可能包含不安全或敏感内容，请您避免输入易产生敏感内容的提示语，感谢您的配合。", x);
-			return;
-		case E_NOSCHEMA:
-			a->status = 400;
-			a->body = z_err("1210", "API 调用参数有误，请检查文档。response_format json_schema is not supported for this model", x);
-			return;
-		case E_BADJSON:
-			a->status = 400;
-			a->body = z_err("1210", "API 调用参数有误，请检查文档。请求体不是合法的 JSON", x);
-			return;
-		case E_BADREQ: case E_BADKEY: case E_JSONMODE:
-			snprintf(msg, sizeof msg, "API 调用参数有误，请检查文档。%s", ei->msg);
-			a->status = 400;
-			a->body = z_err("1210", msg, x);
-			return;
-		case E_TOOLARGE:
-			a->status = 413;
-			a->body = z_err("1210", "API 调用参数有误，请检查文档。请求体过大", x);
-			return;
-		case E_NOTFOUND: {
-			jv o = jv_object();
-			o = jset(o, "timestamp", jv_number((double)x->now));
-			o = jset(o, "status", jv_number(404));
-			o = jset(o, "error", jv_string("Not Found"));
-			o = jset(o, "path", jv_string(x->path));
-			a->status = 404;
-			a->body = o;
-			return;
-		}
-		}
-		break;
-
-	case FL_CLOUDFLARE:
-		model = model_or(x, "@cf/meta/llama-3.1-8b-instruct");
-		switch (k) {
-		case E_NOKEY: case E_INVALID:
-			a->status = 401;
-			a->body = cf_err(10000, "Authentication error", 1);
-			return;
-		case E_RPM: case E_CONC:
-			a->status = 429;
-			a->body = cf_err(971, "Please wait and consider throttling your request speed", 1);
-			add_hdr(a, "Retry-After", "%lld", (long long)((ei->wait_ms + 999) / 1000));
-			return;
-		case E_RPD: case E_CREDIT:
-			snprintf(msg, sizeof msg, "AiError: AiError: You have used up your daily free allocation of 10,000 "
-			    "neurons. Please upgrade to Cloudflare's Workers Paid plan if you would like to continue "
-			    "usage. (%s)", uuid);
-			a->status = 429;
-			a->body = cf_err(3036, msg, 0);
-			return;
-		case E_OVERLOAD:
-			snprintf(msg, sizeof msg, "AiError: AiError: Capacity temporarily exceeded, please try again. (%s)", uuid);
-			a->status = 429;
-			a->body = cf_err(3040, msg, 0);
-			return;
-		case E_STATUS: {
-			int st = ei->status, code;
-			const char *m;
-			switch (st) {
-			case 400: code = 3003; m = "Request is missing headers or body"; break;
-			case 401: case 403: code = 10000; m = "Authentication error"; break;
-			case 404: code = 3042; m = "The model name is invalid"; break;
-			case 408: code = 3007; m = "Request timeout"; break;
-			case 413: code = 3006; m = "Request is too large"; break;
-			case 429: code = 3040; m = "Capacity temporarily exceeded, please try again."; break;
-			default: code = 3043; m = "Internal server error"; break;
-			}
-			snprintf(msg, sizeof msg, "AiError: AiError: %s (%s)", m, uuid);
-			a->status = (unsigned)st;
-			a->body = cf_err(code, msg, 0);
-			return;
-		}
-		case E_MODEL404:
-			snprintf(msg, sizeof msg, "No such model %s or task", model);
-			a->status = 400;
-			a->body = cf_err(5007, msg, 0);
-			return;
-		case E_CONTEXT:
-			snprintf(msg, sizeof msg, "AiError: Ai: The estimated number of input and maximum output tokens "
-			    "(%ld) exceeded this model context window limit (%ld). (%s)", ei->tokens, ei->max_tokens, uuid);
-			a->status = 413;
-			a->body = cf_err(3006, msg, 0);
-			return;
-		case E_NOSCHEMA:
-			snprintf(msg, sizeof msg, "AiError: Bad input: response_format json_schema is not supported for "
-			    "this model (%s)", uuid);
-			a->status = 400;
-			a->body = cf_err(5006, msg, 0);
-			return;
-		case E_JSONMODE:
-			snprintf(msg, sizeof msg, "AiError: AiError: JSON Mode couldn't be met (%s)", uuid);
-			a->status = 400;
-			a->body = cf_err(5006, msg, 0);
-			return;
-		case E_BADJSON:
-			a->status = 400;
-			a->body = cf_err(3003, "Request is missing headers or body: the body is not valid JSON", 0);
-			return;
-		case E_BADREQ: case E_BADKEY: case E_BLOCK:
-			snprintf(msg, sizeof msg, "AiError: Bad input: %s", ei->msg);
-			a->status = 400;
-			a->body = cf_err(5006, msg, 0);
-			return;
-		case E_TOOLARGE:
-			a->status = 413;
-			a->body = cf_err(3006, "Request is too large", 0);
-			return;
-		case E_NOTFOUND:
-			snprintf(msg, sizeof msg, "Could not route to %s, perhaps your object identifier is invalid?", x->path);
-			a->status = 404;
-			a->body = cf_err(7003, msg, 1);
-			return;
-		}
-		break;
+	a->body = fault_body(x, r, msg, a->status, ei);
+	free(msg);
+	if (r->extra & X_RATELIMIT) {
+		add_hdr(a, "retry-after", "%lld", wait_secs(ei->wait_ms));
+		oai_ratelimit_headers(a, ei->limit, 0, ei->wait_ms);
 	}
+	if (r->extra & X_RETRYAFTER)
+		add_hdr(a, "Retry-After", "%lld", wait_secs(ei->wait_ms));
 }
 
 /* ---------- reading the request ---------- */
@@ -1180,6 +1148,21 @@ parts_text(jv content, struct sb *out)
 	jv_free(parts);
 }
 
+/* Adds the text t of one turn (and frees it): every turn counts toward the
+ * prompt tokens, the last user turn is the one echoed. */
+static void
+add_turn(struct ctx *x, struct sb *t, int user)
+{
+	if (t->len)
+		sb_add(&x->all, t->p, t->len);
+	if (user) {
+		x->last.len = 0;
+		sb_add(&x->last, t->p ? t->p : "", t->len);
+		x->has_user = 1;
+	}
+	free(t->p);
+}
+
 /* Fills x->all / x->last from the request; -1 with msg when the shape is wrong. */
 static int
 read_conversation(struct ctx *x, const char **msg)
@@ -1210,14 +1193,9 @@ read_conversation(struct ctx *x, const char **msg)
 			jv c = jv_array_get(jv_copy(cs), i), role = jget(c, "role");
 			struct sb t = { 0 };
 			parts_text(c, &t);
-			if (t.len)
-				sb_add(&x->all, t.p, t.len);
-			if (jv_get_kind(role) != JV_KIND_STRING || strcmp(jv_string_value(role), "user") == 0) {
-				x->last.len = 0;
-				sb_add(&x->last, t.p ? t.p : "", t.len);
-				x->has_user = 1;
-			}
-			free(t.p);
+			/* a content with no role is the user's */
+			add_turn(x, &t, jv_get_kind(role) != JV_KIND_STRING
+			    || strcmp(jv_string_value(role), "user") == 0);
 			jv_free(role);
 			jv_free(c);
 		}
@@ -1247,14 +1225,7 @@ read_conversation(struct ctx *x, const char **msg)
 		jv m = jv_array_get(jv_copy(msgs), i), role = jget(m, "role"), c = jget(m, "content");
 		struct sb t = { 0 };
 		content_text(c, &t);
-		if (t.len)
-			sb_add(&x->all, t.p, t.len);
-		if (jv_get_kind(role) == JV_KIND_STRING && strcmp(jv_string_value(role), "user") == 0) {
-			x->last.len = 0;
-			sb_add(&x->last, t.p ? t.p : "", t.len);
-			x->has_user = 1;
-		}
-		free(t.p);
+		add_turn(x, &t, jv_get_kind(role) == JV_KIND_STRING && strcmp(jv_string_value(role), "user") == 0);
 		jv_free(role);
 		jv_free(c);
 		jv_free(m);
@@ -1276,25 +1247,23 @@ read_conversation(struct ctx *x, const char **msg)
 static int
 has_schema(struct ctx *x)
 {
+	static const char *const gkeys[] = {
+		"responseSchema", "responseJsonSchema", "response_schema", "response_json_schema"
+	};
 	int r = 0;
+	size_t i;
+
 	if (x->api == API_GEMINI) {
-		jv gc = jget(x->req, "generationConfig"), s;
+		jv gc = jget(x->req, "generationConfig");
 		if (!jv_is_valid(gc)) {
 			jv_free(gc);
 			gc = jget(x->req, "generation_config");
 		}
-		s = jget(gc, "responseSchema");
-		r |= jv_is_valid(s) && jv_get_kind(s) != JV_KIND_NULL;
-		jv_free(s);
-		s = jget(gc, "responseJsonSchema");
-		r |= jv_is_valid(s) && jv_get_kind(s) != JV_KIND_NULL;
-		jv_free(s);
-		s = jget(gc, "response_schema");
-		r |= jv_is_valid(s) && jv_get_kind(s) != JV_KIND_NULL;
-		jv_free(s);
-		s = jget(gc, "response_json_schema");
-		r |= jv_is_valid(s) && jv_get_kind(s) != JV_KIND_NULL;
-		jv_free(s);
+		for (i = 0; i < sizeof gkeys / sizeof gkeys[0]; i++) {
+			jv s = jget(gc, gkeys[i]);
+			r |= jv_is_valid(s) && jv_get_kind(s) != JV_KIND_NULL;
+			jv_free(s);
+		}
 		jv_free(gc);
 	} else {
 		jv rf = jget(x->req, "response_format"), t = jget(rf, "type");
@@ -1561,6 +1530,16 @@ sse_done(struct answer *a)
 		sb_puts(&a->sse_segs[a->nsegs++], "data: [DONE]\n\n");
 }
 
+/* An OpenAI chunk: with include_usage, each one before the usage chunk says
+ * "usage": null. */
+static void
+oai_event(struct ctx *x, struct answer *a, jv c)
+{
+	if (x->include_usage)
+		c = jset(c, "usage", jv_null());
+	sse_event(a, c, 0);
+}
+
 /* Builds a stream answer; block: a content-filtered answer; cut: stop after
  * the first half of the content with no finish and no terminator. */
 static void
@@ -1625,27 +1604,16 @@ build_stream(struct ctx *x, struct answer *a, int block, int cut)
 	{
 		jv d = jset(jset(jset(jv_object(), "role", jv_string("assistant")), "content", jv_string("")),
 		    "refusal", jv_null());
-		jv c = oai_chunk(x, d, NULL, 1);
-		if (x->include_usage)
-			c = jset(c, "usage", jv_null());
-		sse_event(a, c, 0);
+		oai_event(x, a, oai_chunk(x, d, NULL, 1));
 	}
 	for (i = 0; !block && i < upto; i++) {
 		char *piece = xstrndup(r + cuts[i], cuts[i + 1] - cuts[i]);
-		jv c = oai_chunk(x, jset(jv_object(), "content", jv_string(piece)), NULL, 1);
-		if (x->include_usage)
-			c = jset(c, "usage", jv_null());
-		sse_event(a, c, 0);
+		oai_event(x, a, oai_chunk(x, jset(jv_object(), "content", jv_string(piece)), NULL, 1));
 		free(piece);
 	}
 	if (cut)
 		return;
-	{
-		jv c = oai_chunk(x, jv_object(), block ? "content_filter" : "stop", 1);
-		if (x->include_usage)
-			c = jset(c, "usage", jv_null());
-		sse_event(a, c, 0);
-	}
+	oai_event(x, a, oai_chunk(x, jv_object(), block ? "content_filter" : "stop", 1));
 	if (x->include_usage) {
 		long save = x->ctok;
 		if (block)
@@ -1692,13 +1660,6 @@ build_whole(struct ctx *x, struct answer *a, int block)
 }
 
 /* ---------- model listings ---------- */
-
-static const char *const default_models[4][4] = {
-	{ "gpt-4o-mini", "gpt-4.1-nano", "sim-small", NULL },
-	{ "gemini-2.5-flash", "gemini-2.5-flash-lite", "gemini-2.5-pro", NULL },
-	{ "glm-4.7-flash", "glm-4-flash-250414", NULL, NULL },
-	{ "@cf/meta/llama-3.1-8b-instruct", "@cf/meta/llama-3.3-70b-instruct-fp8-fast", NULL, NULL },
-};
 
 static jv
 model_names(enum flavor fl)
@@ -2067,6 +2028,13 @@ get_key(struct ctx *x, struct MHD_Connection *c)
 	x->key = x->auth ? k : NULL;
 }
 
+/* Milliseconds until the daily counts start again (midnight UTC). */
+static int64_t
+day_left(int64_t now)
+{
+	return (now / 86400000 + 1) * 86400000 - now;
+}
+
 /* The answer for one provider request; fills a and returns. */
 static void
 decide(struct ctx *x, struct req *r, struct MHD_Connection *c, struct answer *a)
@@ -2079,26 +2047,22 @@ decide(struct ctx *x, struct req *r, struct MHD_Connection *c, struct answer *a)
 	int64_t now = x->now;
 
 	if (r->too_large) {
-		a->fault = "toolarge";
-		make_error(x, E_TOOLARGE, &ei, a);
+		make_error(x, "toolarge", E_TOOLARGE, &ei, a);
 		return;
 	}
 	if (x->api == API_NOTFOUND) {
-		a->fault = "notfound";
-		make_error(x, E_NOTFOUND, &ei, a);
+		make_error(x, "notfound", E_NOTFOUND, &ei, a);
 		return;
 	}
 	if (!x->key) {
-		a->fault = "nokey";
-		make_error(x, E_NOKEY, &ei, a);
+		make_error(x, "nokey", E_NOKEY, &ei, a);
 		return;
 	}
 	if (parse_faults(x->key, f, errmsg, sizeof errmsg) < 0) {
 		char m[300];
 		snprintf(m, sizeof m, "llm-sim: %s", errmsg);
-		a->fault = "badkey";
 		ei.msg = m;
-		make_error(x, E_BADKEY, &ei, a);
+		make_error(x, "badkey", E_BADKEY, &ei, a);
 		return;
 	}
 	/* stage 1: reset, hang, invalid */
@@ -2113,8 +2077,7 @@ decide(struct ctx *x, struct req *r, struct MHD_Connection *c, struct answer *a)
 		return;
 	}
 	if (f->invalid) {
-		a->fault = "invalid";
-		make_error(x, E_INVALID, &ei, a);
+		make_error(x, "invalid", E_INVALID, &ei, a);
 		return;
 	}
 	if (x->api == API_MODELS || x->api == API_GMODELS) {
@@ -2124,14 +2087,12 @@ decide(struct ctx *x, struct req *r, struct MHD_Connection *c, struct answer *a)
 		return;
 	}
 	if (!jv_is_valid(x->req)) {
-		a->fault = "badjson";
-		make_error(x, E_BADJSON, &ei, a);
+		make_error(x, "badjson", E_BADJSON, &ei, a);
 		return;
 	}
 	if (read_conversation(x, &msg) < 0) {
-		a->fault = "badrequest";
 		ei.msg = msg;
-		make_error(x, E_BADREQ, &ei, a);
+		make_error(x, "badrequest", E_BADREQ, &ei, a);
 		return;
 	}
 	if (x->api != API_GEMINI)
@@ -2148,10 +2109,9 @@ decide(struct ctx *x, struct req *r, struct MHD_Connection *c, struct answer *a)
 	b = table_get(bk_tab, f->owner ? f->owner : f->name, 0);
 	if (f->conc >= 0 && b->inflight >= f->conc) {
 		pthread_mutex_unlock(&g_mu);
-		a->fault = "conc";
 		ei.limit = f->conc;
 		ei.wait_ms = 1000;
-		make_error(x, E_CONC, &ei, a);
+		make_error(x, "conc", E_CONC, &ei, a);
 		return;
 	}
 	b->inflight++;
@@ -2166,19 +2126,17 @@ decide(struct ctx *x, struct req *r, struct MHD_Connection *c, struct answer *a)
 		rpm_prune(b, now);
 	if (f->rpd >= 0 && b->day_n >= f->rpd) {
 		pthread_mutex_unlock(&g_mu);
-		a->fault = "rpd";
 		ei.limit = f->rpd;
-		ei.wait_ms = (now / 86400000 + 1) * 86400000 - now;
-		make_error(x, E_RPD, &ei, a);
+		ei.wait_ms = day_left(now);
+		make_error(x, "rpd", E_RPD, &ei, a);
 		return;
 	}
 	if (f->rpm >= 0 && (long)b->ts_n >= f->rpm) {
 		int64_t wait = b->ts_n ? b->ts[b->ts_start] + 60000 - now : 60000;
 		pthread_mutex_unlock(&g_mu);
-		a->fault = "rpm";
 		ei.limit = f->rpm;
 		ei.wait_ms = wait > 0 ? wait : 1;
-		make_error(x, E_RPM, &ei, a);
+		make_error(x, "rpm", E_RPM, &ei, a);
 		return;
 	}
 	b->day_n++;
@@ -2191,67 +2149,57 @@ decide(struct ctx *x, struct req *r, struct MHD_Connection *c, struct answer *a)
 		pthread_mutex_unlock(&g_mu);
 
 		if (f->quota || f->credit) {
-			a->fault = f->quota ? "quota" : "credit";
 			ei.limit = f->rpd >= 0 ? f->rpd : 200;
-			ei.wait_ms = (now / 86400000 + 1) * 86400000 - now;
-			make_error(x, f->quota ? E_RPD : E_CREDIT, &ei, a);
+			ei.wait_ms = day_left(now);
+			make_error(x, f->quota ? "quota" : "credit", f->quota ? E_RPD : E_CREDIT, &ei, a);
 			return;
 		}
 		if (f->retry >= 0) {
-			a->fault = "retry";
 			ei.limit = f->rpm >= 0 ? f->rpm : 1;
 			ei.wait_ms = f->retry * 1000;
-			make_error(x, E_RPM, &ei, a);
+			make_error(x, "retry", E_RPM, &ei, a);
 			return;
 		}
 		/* stage 3 */
 		if (f->overload) {
-			a->fault = "overload";
-			make_error(x, E_OVERLOAD, &ei, a);
+			make_error(x, "overload", E_OVERLOAD, &ei, a);
 			return;
 		}
 		if (f->status >= 0) {
-			a->fault = "status";
 			ei.status = (int)f->status;
-			make_error(x, E_STATUS, &ei, a);
+			make_error(x, "status", E_STATUS, &ei, a);
 			return;
 		}
 		if (f->flaky > 0 && admitted % f->flaky == 0) {
-			a->fault = "flaky";
 			ei.status = 500;
-			make_error(x, E_STATUS, &ei, a);
+			make_error(x, "flaky", E_STATUS, &ei, a);
 			return;
 		}
 		if (f->failafter >= 0 && admitted > f->failafter) {
-			a->fault = "failafter";
 			if (x->fl == FL_OPENAI || x->fl == FL_GEMINI)
-				make_error(x, E_OVERLOAD, &ei, a);
+				make_error(x, "failafter", E_OVERLOAD, &ei, a);
 			else {
 				ei.status = 503;
-				make_error(x, E_STATUS, &ei, a);
+				make_error(x, "failafter", E_STATUS, &ei, a);
 			}
 			return;
 		}
 		if (f->model404) {
-			a->fault = "model404";
-			make_error(x, E_MODEL404, &ei, a);
+			make_error(x, "model404", E_MODEL404, &ei, a);
 			return;
 		}
 		if (f->context >= 0 && x->ptok > f->context) {
-			a->fault = "context";
 			ei.tokens = x->ptok;
 			ei.max_tokens = f->context;
-			make_error(x, E_CONTEXT, &ei, a);
+			make_error(x, "context", E_CONTEXT, &ei, a);
 			return;
 		}
 		if (f->noschema && has_schema(x)) {
-			a->fault = "noschema";
-			make_error(x, E_NOSCHEMA, &ei, a);
+			make_error(x, "noschema", E_NOSCHEMA, &ei, a);
 			return;
 		}
 		if (f->block && x->fl == FL_ZHIPU) {
-			a->fault = "block";
-			make_error(x, E_BLOCK, &ei, a);
+			make_error(x, "block", E_BLOCK, &ei, a);
 			return;
 		}
 		if (f->block)
@@ -2261,19 +2209,14 @@ decide(struct ctx *x, struct req *r, struct MHD_Connection *c, struct answer *a)
 		if (x->stream && !f->garbage)
 			build_stream(x, a, f->block, f->cut);
 		else if (build_whole(x, a, f->block) < 0) {
-			a->fault = "jsonmode";
-			make_error(x, E_JSONMODE, &ei, a);
+			make_error(x, "jsonmode", E_JSONMODE, &ei, a);
 			return;
 		}
 		if (x->fl == FL_OPENAI && (f->rpm >= 0 || f->rpd >= 0)) {
-			char d[32];
 			long lim = f->rpm >= 0 ? f->rpm : f->rpd;
 			long used = f->rpm >= 0 ? used_m : used_d;
-			int64_t rst = f->rpm >= 0 ? reset_m : (now / 86400000 + 1) * 86400000 - now;
-			go_dur(rst, d, sizeof d);
-			add_hdr(a, "x-ratelimit-limit-requests", "%ld", lim);
-			add_hdr(a, "x-ratelimit-remaining-requests", "%ld", lim > used ? lim - used : 0);
-			add_hdr(a, "x-ratelimit-reset-requests", "%s", d);
+			oai_ratelimit_headers(a, lim, lim > used ? lim - used : 0,
+			    f->rpm >= 0 ? reset_m : day_left(now));
 		}
 		if (f->slow > 0) {
 			a->slow = f->slow;
@@ -2706,25 +2649,16 @@ main(int argc, char **argv)
 	}
 
 	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO;
-	if (opt_threads > 1)
-		d = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, on_request, NULL,
-		    MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&sa,
-		    MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
-		    MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL,
-		    MHD_OPTION_CONNECTION_LIMIT, (unsigned)10000,
-		    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)300,
-		    MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
-		    MHD_OPTION_THREAD_POOL_SIZE, opt_threads,
-		    MHD_OPTION_END);
-	else
-		d = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, on_request, NULL,
-		    MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&sa,
-		    MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
-		    MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL,
-		    MHD_OPTION_CONNECTION_LIMIT, (unsigned)10000,
-		    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)300,
-		    MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
-		    MHD_OPTION_END);
+	/* one thread: no pool option at all (the list ends before it) */
+	d = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, on_request, NULL,
+	    MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&sa,
+	    MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)10000,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)300,
+	    MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
+	    opt_threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, opt_threads,
+	    MHD_OPTION_END);
 	if (!d) {
 		fprintf(stderr, PROG ": cannot listen on %s:%ld\n", host, port);
 		return 1;
