@@ -714,6 +714,86 @@ rp_ellipsis(rp *p)
 	return 0;
 }
 
+/* the text ended inside a value: journal it and close what is open */
+static int
+rp_cut(rp *p, size_t off, const char *extra)
+{
+	if (rp_repair(p, R_TRUNCATED, off, extra) < 0)
+		return -1;
+	p->truncated = 1;
+	return 0;
+}
+
+/* white space inside an object entry: 0 more text follows, 1 the text
+ * ended there (journaled), -1 on error */
+static int
+rp_ws_more(rp *p)
+{
+	if (rp_ws(p) < 0)
+		return -1;
+	if (p->i < p->n)
+		return 0;
+	return rp_cut(p, p->n, NULL) < 0 ? -1 : 1;
+}
+
+/* where an object or an array stands between its items */
+typedef struct seps {
+	int need_comma, last_comma;
+	size_t comma_at;
+} seps;
+
+enum { SEP_ITEM, SEP_END, SEP_AGAIN };
+
+/*
+ * Objects and arrays punctuate their items alike: this reads what comes
+ * before the next item (white space, commas, an ellipsis, the closer).
+ * SEP_ITEM: an item starts at p->i; SEP_END: the container is closed or
+ * the text ended; SEP_AGAIN: something was skipped, look again; -1 error.
+ */
+static int
+rp_sep(rp *p, seps *q, char close)
+{
+	if (rp_ws(p) < 0)
+		return -1;
+	if (p->i >= p->n)
+		return rp_cut(p, p->i, NULL) < 0 ? -1 : SEP_END;
+	char c = p->s[p->i];
+	if (c == close) {
+		if (q->last_comma && rp_repair(p, R_TRAILING_COMMA, q->comma_at, NULL) < 0)
+			return -1;
+		p->i++;
+		return SEP_END;
+	}
+	if (c == ',') {
+		if ((!q->need_comma || q->last_comma) && rp_repair(p, R_EXTRA_COMMA, p->i, NULL) < 0)
+			return -1;
+		q->comma_at = p->i;
+		q->last_comma = 1;
+		q->need_comma = 0;
+		p->i++;
+		return SEP_AGAIN;
+	}
+	if (p->tier >= 2) {
+		int e = rp_ellipsis(p);
+		if (e < 0)
+			return -1;
+		if (e)
+			return SEP_AGAIN;
+	}
+	if (q->need_comma) {
+		char other = close == '}' ? ']' : '}';
+		if (p->tier >= 2 && starts_value(p)) {
+			if (rp_repair(p, R_MISSING_COMMA, p->i, NULL) < 0)
+				return -1;
+		} else if (c == other)
+			return rp_fail(p, p->i, "expected '%c' but found '%c'", close, other);
+		else
+			return rp_fail(p, p->i, "expected ',' or '%c'", close);
+	}
+	q->last_comma = 0;
+	return SEP_ITEM;
+}
+
 static int
 rp_object(rp *p, mlm_fnode **out)
 {
@@ -721,62 +801,27 @@ rp_object(rp *p, mlm_fnode **out)
 	if (!o)
 		return rp_fail(p, p->i, "out of memory");
 	p->i++;
-	int need_comma = 0, last_comma = 0;
-	size_t comma_at = 0;
+	seps q = {0};
 	for (;;) {
-		if (rp_ws(p) < 0)
+		int r = rp_sep(p, &q, '}');
+		if (r < 0)
 			goto fail;
-		if (p->i >= p->n) {
-			if (rp_repair(p, R_TRUNCATED, p->i, NULL) < 0)
-				goto fail;
-			p->truncated = 1;
+		if (r == SEP_END)
 			break;
-		}
-		char c = p->s[p->i];
-		if (c == '}') {
-			if (last_comma && rp_repair(p, R_TRAILING_COMMA, comma_at, NULL) < 0)
-				goto fail;
-			p->i++;
-			break;
-		}
-		if (c == ',') {
-			if ((!need_comma || last_comma) && rp_repair(p, R_EXTRA_COMMA, p->i, NULL) < 0)
-				goto fail;
-			comma_at = p->i;
-			last_comma = 1;
-			need_comma = 0;
-			p->i++;
+		if (r == SEP_AGAIN)
 			continue;
-		}
-		if (p->tier >= 2) {
-			int e = rp_ellipsis(p);
-			if (e < 0)
-				goto fail;
-			if (e)
-				continue;
-		}
-		if (need_comma) {
-			if (p->tier >= 2 && starts_value(p)) {
-				if (rp_repair(p, R_MISSING_COMMA, p->i, NULL) < 0)
-					goto fail;
-			} else {
-				rp_fail(p, p->i, c == ']' ? "expected '}' but found ']'" : "expected ',' or '}'");
-				goto fail;
-			}
-		}
-		last_comma = 0;
+		char c = p->s[p->i];
 		/* key */
 		size_t kat = p->i;
 		char *key = NULL;
 		size_t klen = 0;
 		if (c == '"' || c == '\'' || (curly(p->s, p->n, p->i) && curly(p->s, p->n, p->i) != 4)) {
-			int r = rp_string(p, &key, &klen, 1);
+			r = rp_string(p, &key, &klen, 1);
 			if (r < 0)
 				goto fail;
 			if (r > 0) {
-				if (rp_repair(p, R_TRUNCATED, p->n, NULL) < 0)
+				if (rp_cut(p, p->n, NULL) < 0)
 					goto fail;
-				p->truncated = 1;
 				break;
 			}
 		} else if (is_key_byte(p->s, p->n, p->i)) {
@@ -784,9 +829,8 @@ rp_object(rp *p, mlm_fnode **out)
 			while (p->i < p->n && is_key_byte(p->s, p->n, p->i))
 				p->i++;
 			if (p->i >= p->n && p->tier >= 1) {
-				if (rp_repair(p, R_TRUNCATED, p->n, NULL) < 0)
+				if (rp_cut(p, p->n, NULL) < 0)
 					goto fail;
-				p->truncated = 1;
 				break;
 			}
 			if (rp_repair(p, R_UNQUOTED_KEY, st, NULL) < 0)
@@ -797,15 +841,10 @@ rp_object(rp *p, mlm_fnode **out)
 			rp_fail(p, p->i, "expected a key");
 			goto fail;
 		}
-		if (rp_ws(p) < 0) {
+		if ((r = rp_ws_more(p)) != 0) {
 			free(key);
-			goto fail;
-		}
-		if (p->i >= p->n) {
-			free(key);
-			if (rp_repair(p, R_TRUNCATED, p->n, NULL) < 0)
+			if (r < 0)
 				goto fail;
-			p->truncated = 1;
 			break;
 		}
 		if (p->s[p->i] != ':') {
@@ -814,15 +853,10 @@ rp_object(rp *p, mlm_fnode **out)
 			goto fail;
 		}
 		p->i++;
-		if (rp_ws(p) < 0) {
+		if ((r = rp_ws_more(p)) != 0) {
 			free(key);
-			goto fail;
-		}
-		if (p->i >= p->n) {
-			free(key);
-			if (rp_repair(p, R_TRUNCATED, p->n, NULL) < 0)
+			if (r < 0)
 				goto fail;
-			p->truncated = 1;
 			break;
 		}
 		mlm_fnode *v = NULL;
@@ -833,16 +867,15 @@ rp_object(rp *p, mlm_fnode **out)
 			}
 			v = fn_new(FN_NULL, p->i);
 		} else {
-			int r = rp_value(p, &v);
+			r = rp_value(p, &v);
 			if (r < 0) {
 				free(key);
 				goto fail;
 			}
 			if (r > 0) {        /* incomplete at the end: dropped */
 				free(key);
-				if (rp_repair(p, R_TRUNCATED, p->n, "dropped the incomplete last value") < 0)
+				if (rp_cut(p, p->n, "dropped the incomplete last value") < 0)
 					goto fail;
-				p->truncated = 1;
 				break;
 			}
 		}
@@ -853,7 +886,7 @@ rp_object(rp *p, mlm_fnode **out)
 			rp_fail(p, p->i, "out of memory");
 			goto fail;
 		}
-		need_comma = 1;
+		q.need_comma = 1;
 	}
 	*out = o;
 	return 0;
@@ -869,53 +902,18 @@ rp_array(rp *p, mlm_fnode **out)
 	if (!a)
 		return rp_fail(p, p->i, "out of memory");
 	p->i++;
-	int need_comma = 0, last_comma = 0;
-	size_t comma_at = 0;
+	seps q = {0};
 	for (;;) {
-		if (rp_ws(p) < 0)
+		int r = rp_sep(p, &q, ']');
+		if (r < 0)
 			goto fail;
-		if (p->i >= p->n) {
-			if (rp_repair(p, R_TRUNCATED, p->i, NULL) < 0)
-				goto fail;
-			p->truncated = 1;
+		if (r == SEP_END)
 			break;
-		}
-		char c = p->s[p->i];
-		if (c == ']') {
-			if (last_comma && rp_repair(p, R_TRAILING_COMMA, comma_at, NULL) < 0)
-				goto fail;
-			p->i++;
-			break;
-		}
-		if (c == ',') {
-			if ((!need_comma || last_comma) && rp_repair(p, R_EXTRA_COMMA, p->i, NULL) < 0)
-				goto fail;
-			comma_at = p->i;
-			last_comma = 1;
-			need_comma = 0;
-			p->i++;
+		if (r == SEP_AGAIN)
 			continue;
-		}
-		if (p->tier >= 2) {
-			int e = rp_ellipsis(p);
-			if (e < 0)
-				goto fail;
-			if (e)
-				continue;
-		}
-		if (need_comma) {
-			if (p->tier >= 2 && starts_value(p)) {
-				if (rp_repair(p, R_MISSING_COMMA, p->i, NULL) < 0)
-					goto fail;
-			} else {
-				rp_fail(p, p->i, c == '}' ? "expected ']' but found '}'" : "expected ',' or ']'");
-				goto fail;
-			}
-		}
-		last_comma = 0;
 		mlm_fnode *v = NULL;
 		int was = p->truncated;
-		int r = rp_value(p, &v);
+		r = rp_value(p, &v);
 		if (r < 0)
 			goto fail;
 		if (r == 0 && !was && p->truncated && (v->t == FN_OBJ || v->t == FN_ARR)) {
@@ -928,9 +926,8 @@ rp_array(rp *p, mlm_fnode **out)
 			break;
 		}
 		if (r > 0) {
-			if (rp_repair(p, R_TRUNCATED, p->n, "dropped the incomplete last value") < 0)
+			if (rp_cut(p, p->n, "dropped the incomplete last value") < 0)
 				goto fail;
-			p->truncated = 1;
 			break;
 		}
 		if (fn_add(a, NULL, 0, v) < 0) {
@@ -938,7 +935,7 @@ rp_array(rp *p, mlm_fnode **out)
 			rp_fail(p, p->i, "out of memory");
 			goto fail;
 		}
-		need_comma = 1;
+		q.need_comma = 1;
 	}
 	*out = a;
 	return 0;
