@@ -348,30 +348,21 @@ utf8_count(const char *s, size_t n)
 	return c;
 }
 
-static void
-fmt_num(char *b, size_t n, double v)
-{
-	if (v == floor(v) && fabs(v) < 1e15)
-		snprintf(b, n, "%.0f", v);
-	else
-		snprintf(b, n, "%.17g", v);
-}
-
 static int
 check_range(vctx *v, const mlm_schema *s, double x)
 {
 	char nb[64];
 	if (s->has_min && (s->excl_min ? x <= s->min : x < s->min)) {
-		fmt_num(nb, sizeof nb, s->min);
+		mlm_fmt_num(nb, sizeof nb, s->min);
 		char xb[64];
-		fmt_num(xb, sizeof xb, x);
+		mlm_fmt_num(xb, sizeof xb, x);
 		verr(v, "minimum", "%s is less than the minimum %s%s", xb, s->excl_min ? "(exclusive) " : "", nb);
 		return -1;
 	}
 	if (s->has_max && (s->excl_max ? x >= s->max : x > s->max)) {
-		fmt_num(nb, sizeof nb, s->max);
+		mlm_fmt_num(nb, sizeof nb, s->max);
 		char xb[64];
-		fmt_num(xb, sizeof xb, x);
+		mlm_fmt_num(xb, sizeof xb, x);
 		verr(v, "maximum", "%s is greater than the maximum %s%s", xb, s->excl_max ? "(exclusive) " : "", nb);
 		return -1;
 	}
@@ -389,7 +380,7 @@ enum_list(const mlm_schema *s, char *b, size_t bl)
 			mlm_buf_add(&t, jv_string_value(x), (size_t)jv_string_length_bytes(jv_copy(x)));
 		else {
 			char nb[64];
-			fmt_num(nb, sizeof nb, jv_number_value(x));
+			mlm_fmt_num(nb, sizeof nb, jv_number_value(x));
 			mlm_buf_puts(&t, nb);
 		}
 		jv_free(x);
@@ -790,7 +781,7 @@ coerce(vctx *v, const mlm_schema *s, const mlm_fnode *n, int depth)
 				if (v->level >= MLM_FMT_LENIENT) {
 					double r = round(x);
 					char xb[64];
-					fmt_num(xb, sizeof xb, x);
+					mlm_fmt_num(xb, sizeof xb, x);
 					vnote(v, "coerce", "round", "rounded %s to %.0f", xb, r);
 					x = r;
 				} else {
