@@ -31,32 +31,33 @@ typedef struct vctx {
 	mlm_buf path;
 } vctx;
 
+/* the index of s among n names (indexed by their enum), -1 if absent */
+static int
+word_index(const char *const *names, int n, const char *s)
+{
+	for (int i = 0; s && i < n; i++)
+		if (!strcmp(s, names[i]))
+			return i;
+	return -1;
+}
+
 int
 mlm_fmt_level_parse(const char *s)
 {
-	if (!s)
-		return -1;
-	if (!strcmp(s, "strict"))
-		return MLM_FMT_STRICT;
-	if (!strcmp(s, "safe"))
-		return MLM_FMT_SAFE;
-	if (!strcmp(s, "lenient"))
-		return MLM_FMT_LENIENT;
-	return -1;
+	static const char *const names[] = {
+		[MLM_FMT_STRICT] = "strict", [MLM_FMT_SAFE] = "safe", [MLM_FMT_LENIENT] = "lenient",
+	};
+	return word_index(names, (int)(sizeof names / sizeof names[0]), s);
 }
 
 int
 mlm_fmt_repair_parse(const char *s)
 {
-	if (!s)
-		return -1;
-	if (!strcmp(s, "none"))
-		return MLM_FMT_REPAIR_NONE;
-	if (!strcmp(s, "safe"))
-		return MLM_FMT_REPAIR_SAFE;
-	if (!strcmp(s, "aggressive"))
-		return MLM_FMT_REPAIR_AGGRESSIVE;
-	return -1;
+	static const char *const names[] = {
+		[MLM_FMT_REPAIR_NONE] = "none", [MLM_FMT_REPAIR_SAFE] = "safe",
+		[MLM_FMT_REPAIR_AGGRESSIVE] = "aggressive",
+	};
+	return word_index(names, (int)(sizeof names / sizeof names[0]), s);
 }
 
 static const char *
