@@ -508,6 +508,21 @@ jstr(jv v, size_t *len)
 	return jv_string_value(v);
 }
 
+/* the backslash escapes that C, Python, Go, Rust and JavaScript spell
+ * alike (TSV borrows them too); NULL for any other byte */
+static const char *
+short_escape(unsigned char c)
+{
+	switch (c) {
+	case '\\': return "\\\\";
+	case '"': return "\\\"";
+	case '\n': return "\\n";
+	case '\t': return "\\t";
+	case '\r': return "\\r";
+	}
+	return NULL;
+}
+
 /* C string literal; -1 on NUL when not allowed */
 static int
 c_string(mlm_emitter *e, mlm_buf *b, const char *s, size_t n, char *err, size_t errlen)
@@ -516,6 +531,7 @@ c_string(mlm_emitter *e, mlm_buf *b, const char *s, size_t n, char *err, size_t 
 	mlm_buf_add(b, "\"", 1);
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
+		const char *q = short_escape(c);
 		char o[8];
 		if (piece >= 72 && (c < 0x80 || (c & 0xC0) != 0x80)) {
 			mlm_buf_puts(b, "\"\n\t    \"");
@@ -523,16 +539,8 @@ c_string(mlm_emitter *e, mlm_buf *b, const char *s, size_t n, char *err, size_t 
 		}
 		if (c == 0 && !e->o.c_nul)
 			return mlm_err(err, errlen, "string holds a NUL byte (use --c-nul escape)");
-		if (c == '\\')
-			mlm_buf_add(b, "\\\\", 2);
-		else if (c == '"')
-			mlm_buf_add(b, "\\\"", 2);
-		else if (c == '\n')
-			mlm_buf_add(b, "\\n", 2);
-		else if (c == '\t')
-			mlm_buf_add(b, "\\t", 2);
-		else if (c == '\r')
-			mlm_buf_add(b, "\\r", 2);
+		if (q)
+			mlm_buf_puts(b, q);
 		else if (c == '?' && i > 0 && s[i - 1] == '?')
 			mlm_buf_add(b, "\\?", 2);
 		else if (c < 0x20 || c == 0x7F || (c >= 0x80 && e->o.ascii)) {
@@ -1063,19 +1071,16 @@ typedef struct rowctx {
 	int failed;
 } rowctx;
 
+/* a TSV cell: tab, newline, CR and backslash escaped as in C, a quote is
+ * plain, NUL is \0 */
 static void
 tsv_cell(mlm_buf *b, const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		char c = s[i];
-		if (c == '\t')
-			mlm_buf_puts(b, "\\t");
-		else if (c == '\n')
-			mlm_buf_puts(b, "\\n");
-		else if (c == '\r')
-			mlm_buf_puts(b, "\\r");
-		else if (c == '\\')
-			mlm_buf_puts(b, "\\\\");
+		const char *q = short_escape((unsigned char)c);
+		if (q && c != '"')
+			mlm_buf_puts(b, q);
 		else if (c == 0)
 			mlm_buf_puts(b, "\\0");
 		else
@@ -1150,17 +1155,10 @@ q_string(mlm_buf *b, const char *s, size_t n, int lang)
 	mlm_buf_add(b, "\"", 1);
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
+		const char *q = short_escape(c);
 		char o[16];
-		if (c == '\\')
-			mlm_buf_puts(b, "\\\\");
-		else if (c == '"')
-			mlm_buf_puts(b, "\\\"");
-		else if (c == '\n')
-			mlm_buf_puts(b, "\\n");
-		else if (c == '\t')
-			mlm_buf_puts(b, "\\t");
-		else if (c == '\r')
-			mlm_buf_puts(b, "\\r");
+		if (q)
+			mlm_buf_puts(b, q);
 		else if (c < 0x20 || c == 0x7F) {
 			if (lang == 'r')
 				snprintf(o, sizeof o, "\\u{%x}", c);
