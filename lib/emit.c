@@ -269,6 +269,13 @@ num_enum(const mlm_schema *s)
 	return r;
 }
 
+/* written as an integer: the integer type and enums of whole numbers */
+static int
+integral(const mlm_schema *t)
+{
+	return t->type == MLM_ST_INTEGER || (t->type == MLM_ST_ENUM && num_enum(t) == 1);
+}
+
 static int
 build_names(mlm_emitter *e, const mlm_schema *s, const char *ctag, const char *cam, char *err, size_t errlen)
 {
@@ -711,10 +718,23 @@ c_decls(mlm_emitter *e, const mlm_schema *s, mlm_buf *b, int enums)
 static int c_init(mlm_emitter *e, const mlm_schema *s, jv v, const char *stat, mlm_buf *pre,
     mlm_buf *b, int indent, char *err, size_t errlen);
 
+/* a C number literal: integers as long long (the members' type), others as double */
+static void
+c_number(mlm_buf *b, double d, int isint)
+{
+	char nb[64];
+	if (isint) {
+		ll_text(nb, sizeof nb, d);
+		mlm_buf_printf(b, "%sLL", nb);
+	} else {
+		dbl(nb, sizeof nb, d);
+		mlm_buf_puts(b, nb);
+	}
+}
+
 static int
 c_scalar_value(mlm_emitter *e, const mlm_schema *t, jv x, mlm_buf *b, char *err, size_t errlen)
 {
-	char nb[64];
 	switch (t->type) {
 	case MLM_ST_STRING: {
 		size_t l;
@@ -722,12 +742,8 @@ c_scalar_value(mlm_emitter *e, const mlm_schema *t, jv x, mlm_buf *b, char *err,
 		return c_string(e, b, sv, l, err, errlen);
 	}
 	case MLM_ST_INTEGER:
-		ll_text(nb, sizeof nb, jv_number_value(x));
-		mlm_buf_printf(b, "%sLL", nb);
-		return 0;
 	case MLM_ST_NUMBER:
-		dbl(nb, sizeof nb, jv_number_value(x));
-		mlm_buf_puts(b, nb);
+		c_number(b, jv_number_value(x), t->type == MLM_ST_INTEGER);
 		return 0;
 	case MLM_ST_BOOLEAN:
 		mlm_buf_puts(b, jv_get_kind(x) == JV_KIND_TRUE ? "true" : "false");
@@ -743,13 +759,8 @@ c_scalar_value(mlm_emitter *e, const mlm_schema *t, jv x, mlm_buf *b, char *err,
 			if (found < 0)
 				return mlm_err(err, errlen, "value is not in the enum");
 			mlm_buf_puts(b, ti->enumr[found]);
-		} else if (num_enum(t) == 1) {
-			ll_text(nb, sizeof nb, jv_number_value(x));
-			mlm_buf_printf(b, "%sLL", nb);
-		} else {
-			dbl(nb, sizeof nb, jv_number_value(x));
-			mlm_buf_puts(b, nb);
-		}
+		} else
+			c_number(b, jv_number_value(x), integral(t));
 		return 0;
 	}
 	return mlm_err(err, errlen, "internal: not a scalar");
@@ -975,7 +986,7 @@ leaf_text(const mlm_schema *t, jv x, mlm_buf *o, int *isnull)
 	case JV_KIND_NUMBER: {
 		double d = jv_number_value(x);
 		char nb[64];
-		if (t && (t->type == MLM_ST_INTEGER || (t->type == MLM_ST_ENUM && num_enum(t) == 1)))
+		if (t && integral(t))
 			ll_text(nb, sizeof nb, d);
 		else if (d == floor(d) && fabs(d) < 1e15 && !(t && t->type == MLM_ST_NUMBER))
 			snprintf(nb, sizeof nb, "%.0f", d);
@@ -1181,7 +1192,7 @@ static void
 num_lit(mlm_buf *b, const mlm_schema *t, double d, int lang)
 {
 	char nb[64];
-	int isint = t && (t->type == MLM_ST_INTEGER || (t->type == MLM_ST_ENUM && num_enum(t) == 1));
+	int isint = t && integral(t);
 	if (isint || (!t && d == floor(d) && fabs(d) < 1e15))
 		ll_text(nb, sizeof nb, d);
 	else {
@@ -1377,8 +1388,7 @@ lang_value(mlm_emitter *e, const mlm_schema *t, jv x, int opt, mlm_buf *b, int l
 	case JV_KIND_NUMBER:
 		if (lang == 'g' && gptr) {
 			/* typed, so the helper's T is right */
-			int isint = t->type == MLM_ST_INTEGER || (t->type == MLM_ST_ENUM && num_enum(t) == 1);
-			mlm_buf_puts(b, isint ? "int64(" : "float64(");
+			mlm_buf_puts(b, integral(t) ? "int64(" : "float64(");
 			num_lit(b, t, jv_number_value(x), lang);
 			mlm_buf_puts(b, ")");
 		} else if (t->type == MLM_ST_ANY && lang == 'r') {
