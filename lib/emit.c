@@ -1353,6 +1353,22 @@ lang_decls(mlm_emitter *e, const mlm_schema *s, mlm_buf *b, int lang)
 		mlm_buf_puts(b, "}\n\n");
 }
 
+/* x's JSON text as a string literal: how Rust holds a value of any type,
+ * and Go too, typed as json.RawMessage */
+static void
+json_text(mlm_buf *b, jv x, int lang)
+{
+	jv d = jv_dump_string(jv_copy(x), 0);
+	size_t l;
+	const char *ds = jstr(d, &l);
+	if (lang == 'g')
+		mlm_buf_puts(b, "json.RawMessage(");
+	q_string(b, ds, l, lang);
+	if (lang == 'g')
+		mlm_buf_puts(b, ")");
+	jv_free(d);
+}
+
 static void
 lang_value(mlm_emitter *e, const mlm_schema *t, jv x, int opt, mlm_buf *b, int lang, int indent)
 {
@@ -1376,12 +1392,9 @@ lang_value(mlm_emitter *e, const mlm_schema *t, jv x, int opt, mlm_buf *b, int l
 	case JV_KIND_STRING: {
 		size_t l;
 		const char *sv = jstr(x, &l);
-		if (t->type == MLM_ST_ANY && lang == 'r') {
-			jv d = jv_dump_string(jv_copy(x), 0);
-			const char *ds = jstr(d, &l);
-			q_string(b, ds, l, lang);
-			jv_free(d);
-		} else
+		if (t->type == MLM_ST_ANY && lang == 'r')
+			json_text(b, x, lang);
+		else
 			q_string(b, sv, l, lang);
 		break;
 	}
@@ -1391,38 +1404,24 @@ lang_value(mlm_emitter *e, const mlm_schema *t, jv x, int opt, mlm_buf *b, int l
 			mlm_buf_puts(b, integral(t) ? "int64(" : "float64(");
 			num_lit(b, t, jv_number_value(x), lang);
 			mlm_buf_puts(b, ")");
-		} else if (t->type == MLM_ST_ANY && lang == 'r') {
-			jv d = jv_dump_string(jv_copy(x), 0);
-			size_t l;
-			const char *ds = jstr(d, &l);
-			q_string(b, ds, l, lang);
-			jv_free(d);
-		} else
+		} else if (t->type == MLM_ST_ANY && lang == 'r')
+			json_text(b, x, lang);
+		else
 			num_lit(b, t->type == MLM_ST_ANY ? NULL : t, jv_number_value(x), lang);
 		break;
 	case JV_KIND_TRUE:
 	case JV_KIND_FALSE: {
 		int tv = jv_get_kind(x) == JV_KIND_TRUE;
 		if (t->type == MLM_ST_ANY && lang == 'r')
-			mlm_buf_puts(b, tv ? "\"true\"" : "\"false\"");
+			json_text(b, x, lang);
 		else
 			mlm_buf_puts(b, lang == 'p' ? (tv ? "True" : "False") : (tv ? "true" : "false"));
 		break;
 	}
 	case JV_KIND_ARRAY:
-		if (t->type == MLM_ST_ANY) {
-			if (lang == 'r' || lang == 'g') {
-				jv d = jv_dump_string(jv_copy(x), 0);
-				size_t l;
-				const char *ds = jstr(d, &l);
-				if (lang == 'g')
-					mlm_buf_puts(b, "json.RawMessage(");
-				q_string(b, ds, l, lang);
-				if (lang == 'g')
-					mlm_buf_puts(b, ")");
-				jv_free(d);
-				break;
-			}
+		if (t->type == MLM_ST_ANY && (lang == 'r' || lang == 'g')) {
+			json_text(b, x, lang);
+			break;
 		}
 		if (lang == 'r')
 			mlm_buf_puts(b, "&[");
@@ -1443,16 +1442,14 @@ lang_value(mlm_emitter *e, const mlm_schema *t, jv x, int opt, mlm_buf *b, int l
 		break;
 	case JV_KIND_OBJECT:
 		if (t->type == MLM_ST_ANY || !is_obj(t)) {
+			if (lang == 'r' || lang == 'g') {
+				json_text(b, x, lang);
+				break;
+			}
 			jv d = jv_dump_string(jv_copy(x), 0);
 			size_t l;
 			const char *ds = jstr(d, &l);
-			if (lang == 'r' || lang == 'g') {
-				if (lang == 'g')
-					mlm_buf_puts(b, "json.RawMessage(");
-				q_string(b, ds, l, lang);
-				if (lang == 'g')
-					mlm_buf_puts(b, ")");
-			} else if (lang == 'p') {
+			if (lang == 'p') {
 				/* JSON and Python agree except for true/false/null */
 				mlm_buf_puts(b, "__import__('json').loads(");
 				q_string(b, ds, l, lang);
