@@ -121,6 +121,16 @@ in_words(const char *const *w, const char *x)
 	return 0;
 }
 
+/* an identifier may be neither empty nor start with a digit: c goes first */
+static void
+lead(char *o, size_t n, char c)
+{
+	if (n == 0 || isdigit((unsigned char)o[0])) {
+		memmove(o + 1, o, n + 1);
+		o[0] = c;
+	}
+}
+
 /* [A-Za-z0-9_] with runs of anything else as one '_' */
 static char *
 ident(const char *k, int upper)
@@ -145,10 +155,7 @@ ident(const char *k, int upper)
 		}
 	}
 	o[n] = 0;
-	if (n == 0 || isdigit((unsigned char)o[0])) {
-		memmove(o + 1, o, n + 1);
-		o[0] = '_';
-	}
+	lead(o, n, '_');
 	return o;
 }
 
@@ -191,10 +198,7 @@ camel(const char *k)
 			up = 1;
 	}
 	o[n] = 0;
-	if (n == 0 || isdigit((unsigned char)o[0])) {
-		memmove(o + 1, o, n + 1);
-		o[0] = 'F';
-	}
+	lead(o, n, 'F');
 	return o;
 }
 
