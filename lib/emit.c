@@ -921,6 +921,15 @@ c_init(mlm_emitter *e, const mlm_schema *s, jv v, const char *stat, mlm_buf *pre
 
 /* ---------- flattening for sh, tsv, csv ---------- */
 
+/* b as it was at len: a path one level up, or a value taken back */
+static void
+buf_cut(mlm_buf *b, size_t len)
+{
+	b->len = len;
+	if (b->p)
+		b->p[len] = 0;
+}
+
 typedef void (*leaf_fn)(void *u, const char *path, const mlm_schema *t, jv x);
 
 /* walks leaves in schema order (consumes v); arrays are leaves unless expand */
@@ -942,8 +951,7 @@ leaves(const mlm_schema *s, jv v, mlm_buf *path, const char *sep, int expand, in
 			} else
 				mlm_buf_puts(path, s->props[i].name);
 			leaves(s->props[i].s, x, path, sep, expand, upper, fn, u);
-			path->len = base;
-			path->p[base] = 0;
+			buf_cut(path, base);
 		}
 		if (jv_is_valid(v) && jv_get_kind(v) == JV_KIND_NULL && base && expand)
 			fn(u, path->p, NULL, jv_null());   /* a null object */
@@ -955,20 +963,28 @@ leaves(const mlm_schema *s, jv v, mlm_buf *path, const char *sep, int expand, in
 		mlm_buf_printf(path, "%s%s", sep, upper ? "COUNT" : "count");
 		jv c = jv_number(n);
 		fn(u, path->p, NULL, c);
-		path->len = base;
-		path->p[base] = 0;
+		buf_cut(path, base);
 		if (!jv_is_valid(v) || jv_get_kind(v) == JV_KIND_NULL)
 			fn(u, path->p, NULL, jv_null());
 		for (int i = 0; i < n; i++) {
 			mlm_buf_printf(path, "%s%d", sep, i);
 			leaves(s->items, jv_array_get(jv_copy(v), i), path, sep, expand, upper, fn, u);
-			path->len = base;
-			path->p[base] = 0;
+			buf_cut(path, base);
 		}
 		jv_free(v);
 		return;
 	}
 	fn(u, path->p ? path->p : "", s, v);
+}
+
+/* the leaves of v (consumed) from the root */
+static void
+walk(const mlm_schema *s, jv v, const char *sep, int expand, int upper, leaf_fn fn, void *u)
+{
+	mlm_buf path = {0};
+	mlm_buf_add(&path, "", 0);
+	leaves(s, v, &path, sep, expand, upper, fn, u);
+	mlm_buf_free(&path);
 }
 
 /* the text of a leaf: strings raw; numbers, booleans; others JSON */
@@ -1522,10 +1538,7 @@ mlm_fmt_emit_begin(mlm_emitter *e, mlm_buf *b, char *err, size_t errlen)
 	} else if (to == MLM_TO_TSV || to == MLM_TO_CSV) {
 		if (e->o.header) {
 			rowctx c = {e, b, 0, 1, err, errlen, 0};
-			mlm_buf path = {0};
-			mlm_buf_add(&path, "", 0);
-			leaves(e->s, jv_invalid(), &path, ".", 0, 0, row_leaf, &c);
-			mlm_buf_free(&path);
+			walk(e->s, jv_invalid(), ".", 0, 0, row_leaf, &c);
 			mlm_buf_puts(b, to == MLM_TO_CSV ? "\r\n" : "\n");
 		}
 	} else if (to == MLM_TO_PY) {
@@ -1594,16 +1607,11 @@ mlm_fmt_emit_value(mlm_emitter *e, jv v, mlm_buf *b, char *err, size_t errlen)
 		break;
 	case MLM_TO_SH: {
 		shctx c = {e, b, {0}, err, errlen, 0};
-		mlm_buf path = {0};
-		mlm_buf_add(&path, "", 0);
 		size_t at = b->len;
-		leaves(e->s, jv_copy(v), &path, "_", 1, e->o.upper, sh_leaf, &c);
-		mlm_buf_free(&path);
+		walk(e->s, jv_copy(v), "_", 1, e->o.upper, sh_leaf, &c);
 		nset_free(&c.names);
 		if (c.failed) {
-			b->len = at;
-			if (b->p)
-				b->p[at] = 0;
+			buf_cut(b, at);
 			r = -1;
 		}
 		break;
@@ -1611,16 +1619,11 @@ mlm_fmt_emit_value(mlm_emitter *e, jv v, mlm_buf *b, char *err, size_t errlen)
 	case MLM_TO_TSV:
 	case MLM_TO_CSV: {
 		rowctx c = {e, b, 0, 0, err, errlen, 0};
-		mlm_buf path = {0};
-		mlm_buf_add(&path, "", 0);
 		size_t at = b->len;
-		leaves(e->s, jv_copy(v), &path, ".", 0, 0, row_leaf, &c);
-		mlm_buf_free(&path);
+		walk(e->s, jv_copy(v), ".", 0, 0, row_leaf, &c);
 		mlm_buf_puts(b, to == MLM_TO_CSV ? "\r\n" : "\n");
 		if (c.failed) {
-			b->len = at;
-			if (b->p)
-				b->p[at] = 0;
+			buf_cut(b, at);
 			r = -1;
 		}
 		break;
