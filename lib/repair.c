@@ -742,7 +742,7 @@ typedef struct seps {
 	size_t comma_at;
 } seps;
 
-enum { SEP_ITEM, SEP_END, SEP_AGAIN };
+enum { SEP_ITEM = 0, SEP_END = 1, SEP_AGAIN = 2 };
 
 /*
  * Objects and arrays punctuate their items alike: this reads what comes
@@ -794,154 +794,117 @@ rp_sep(rp *p, seps *q, char close)
 	return SEP_ITEM;
 }
 
+/* one "key: value" entry into o: 0 added, 1 the text ended, -1 error */
 static int
-rp_object(rp *p, mlm_fnode **out)
+rp_entry(rp *p, mlm_fnode *o)
 {
-	mlm_fnode *o = fn_new(FN_OBJ, p->i);
-	if (!o)
-		return rp_fail(p, p->i, "out of memory");
-	p->i++;
-	seps q = {0};
-	for (;;) {
-		int r = rp_sep(p, &q, '}');
+	char c = p->s[p->i];
+	char *key = NULL;
+	size_t klen = 0;
+	int r;
+	if (c == '"' || c == '\'' || (curly(p->s, p->n, p->i) && curly(p->s, p->n, p->i) != 4)) {
+		r = rp_string(p, &key, &klen, 1);
 		if (r < 0)
-			goto fail;
-		if (r == SEP_END)
-			break;
-		if (r == SEP_AGAIN)
-			continue;
-		char c = p->s[p->i];
-		/* key */
-		size_t kat = p->i;
-		char *key = NULL;
-		size_t klen = 0;
-		if (c == '"' || c == '\'' || (curly(p->s, p->n, p->i) && curly(p->s, p->n, p->i) != 4)) {
-			r = rp_string(p, &key, &klen, 1);
-			if (r < 0)
-				goto fail;
-			if (r > 0) {
-				if (rp_cut(p, p->n, NULL) < 0)
-					goto fail;
-				break;
-			}
-		} else if (is_key_byte(p->s, p->n, p->i)) {
-			size_t st = p->i;
-			while (p->i < p->n && is_key_byte(p->s, p->n, p->i))
-				p->i++;
-			if (p->i >= p->n && p->tier >= 1) {
-				if (rp_cut(p, p->n, NULL) < 0)
-					goto fail;
-				break;
-			}
-			if (rp_repair(p, R_UNQUOTED_KEY, st, NULL) < 0)
-				goto fail;
-			klen = p->i - st;
-			key = mlm_strndup(p->s + st, klen);
-		} else {
-			rp_fail(p, p->i, "expected a key");
-			goto fail;
-		}
-		if ((r = rp_ws_more(p)) != 0) {
-			free(key);
-			if (r < 0)
-				goto fail;
-			break;
-		}
-		if (p->s[p->i] != ':') {
-			free(key);
-			rp_fail(p, p->i, "expected ':' after the key");
-			goto fail;
-		}
-		p->i++;
-		if ((r = rp_ws_more(p)) != 0) {
-			free(key);
-			if (r < 0)
-				goto fail;
-			break;
-		}
-		mlm_fnode *v = NULL;
-		if (p->s[p->i] == ',' || p->s[p->i] == '}') {
-			if (rp_repair(p, R_MISSING_VALUE, p->i, NULL) < 0) {
-				free(key);
-				goto fail;
-			}
-			v = fn_new(FN_NULL, p->i);
-		} else {
-			r = rp_value(p, &v);
-			if (r < 0) {
-				free(key);
-				goto fail;
-			}
-			if (r > 0) {        /* incomplete at the end: dropped */
-				free(key);
-				if (rp_cut(p, p->n, "dropped the incomplete last value") < 0)
-					goto fail;
-				break;
-			}
-		}
-		(void)kat;
-		if (fn_add(o, key, klen, v) < 0) {
-			free(key);
-			mlm_fnode_free(v);
-			rp_fail(p, p->i, "out of memory");
-			goto fail;
-		}
-		q.need_comma = 1;
+			return -1;
+		if (r > 0)
+			return rp_cut(p, p->n, NULL) < 0 ? -1 : 1;
+	} else if (is_key_byte(p->s, p->n, p->i)) {
+		size_t st = p->i;
+		while (p->i < p->n && is_key_byte(p->s, p->n, p->i))
+			p->i++;
+		if (p->i >= p->n && p->tier >= 1)
+			return rp_cut(p, p->n, NULL) < 0 ? -1 : 1;
+		if (rp_repair(p, R_UNQUOTED_KEY, st, NULL) < 0)
+			return -1;
+		klen = p->i - st;
+		key = mlm_strndup(p->s + st, klen);
+	} else
+		return rp_fail(p, p->i, "expected a key");
+	if ((r = rp_ws_more(p)) != 0) {
+		free(key);
+		return r;
 	}
-	*out = o;
+	if (p->s[p->i] != ':') {
+		free(key);
+		return rp_fail(p, p->i, "expected ':' after the key");
+	}
+	p->i++;
+	if ((r = rp_ws_more(p)) != 0) {
+		free(key);
+		return r;
+	}
+	mlm_fnode *v = NULL;
+	if (p->s[p->i] == ',' || p->s[p->i] == '}') {
+		if (rp_repair(p, R_MISSING_VALUE, p->i, NULL) < 0) {
+			free(key);
+			return -1;
+		}
+		v = fn_new(FN_NULL, p->i);
+	} else if ((r = rp_value(p, &v)) != 0) {
+		free(key);
+		if (r < 0)
+			return -1;
+		/* incomplete at the end: dropped */
+		return rp_cut(p, p->n, "dropped the incomplete last value") < 0 ? -1 : 1;
+	}
+	if (fn_add(o, key, klen, v) < 0) {
+		free(key);
+		mlm_fnode_free(v);
+		return rp_fail(p, p->i, "out of memory");
+	}
 	return 0;
-fail:
-	mlm_fnode_free(o);
-	return -1;
 }
 
+/* one array item into a: 0 added, 1 the text ended, -1 error */
 static int
-rp_array(rp *p, mlm_fnode **out)
+rp_item(rp *p, mlm_fnode *a)
 {
-	mlm_fnode *a = fn_new(FN_ARR, p->i);
-	if (!a)
+	mlm_fnode *v = NULL;
+	int was = p->truncated;
+	int r = rp_value(p, &v);
+	if (r < 0)
+		return -1;
+	if (r == 0 && !was && p->truncated && (v->t == FN_OBJ || v->t == FN_ARR)) {
+		/* the text ended inside this item: a partial item is not an item */
+		r = rp_repair(p, R_TRUNCATED, p->n, "dropped the incomplete last item");
+		mlm_fnode_free(v);
+		return r < 0 ? -1 : 1;
+	}
+	if (r > 0)
+		return rp_cut(p, p->n, "dropped the incomplete last value") < 0 ? -1 : 1;
+	if (fn_add(a, NULL, 0, v) < 0) {
+		mlm_fnode_free(v);
+		return rp_fail(p, p->i, "out of memory");
+	}
+	return 0;
+}
+
+/* an object (t FN_OBJ, closed by '}', entries) or an array (FN_ARR, ']',
+ * items): the two differ only in what stands between the separators */
+static int
+rp_container(rp *p, mlm_fnode **out, int t, char close, int (*item)(rp *, mlm_fnode *))
+{
+	mlm_fnode *c = fn_new(t, p->i);
+	if (!c)
 		return rp_fail(p, p->i, "out of memory");
 	p->i++;
 	seps q = {0};
 	for (;;) {
-		int r = rp_sep(p, &q, ']');
-		if (r < 0)
-			goto fail;
-		if (r == SEP_END)
-			break;
+		int r = rp_sep(p, &q, close);
 		if (r == SEP_AGAIN)
 			continue;
-		mlm_fnode *v = NULL;
-		int was = p->truncated;
-		r = rp_value(p, &v);
-		if (r < 0)
-			goto fail;
-		if (r == 0 && !was && p->truncated && (v->t == FN_OBJ || v->t == FN_ARR)) {
-			/* the text ended inside this item: a partial item is not an item */
-			if (rp_repair(p, R_TRUNCATED, p->n, "dropped the incomplete last item") < 0) {
-				mlm_fnode_free(v);
-				goto fail;
-			}
-			mlm_fnode_free(v);
+		if (r == SEP_ITEM)
+			r = item(p, c);
+		if (r < 0) {
+			mlm_fnode_free(c);
+			return -1;
+		}
+		if (r > 0)          /* SEP_END, or the text ended in the item */
 			break;
-		}
-		if (r > 0) {
-			if (rp_cut(p, p->n, "dropped the incomplete last value") < 0)
-				goto fail;
-			break;
-		}
-		if (fn_add(a, NULL, 0, v) < 0) {
-			mlm_fnode_free(v);
-			rp_fail(p, p->i, "out of memory");
-			goto fail;
-		}
 		q.need_comma = 1;
 	}
-	*out = a;
+	*out = c;
 	return 0;
-fail:
-	mlm_fnode_free(a);
-	return -1;
 }
 
 static int
@@ -1107,9 +1070,9 @@ rp_value(rp *p, mlm_fnode **out)
 	int r;
 	p->depth++;
 	if (c == '{')
-		r = rp_object(p, out);
+		r = rp_container(p, out, FN_OBJ, '}', rp_entry);
 	else if (c == '[')
-		r = rp_array(p, out);
+		r = rp_container(p, out, FN_ARR, ']', rp_item);
 	else if (c == '"' || c == '\'' || (curly(p->s, p->n, p->i) && curly(p->s, p->n, p->i) != 4)) {
 		size_t st = p->i;
 		char *s;
