@@ -121,6 +121,16 @@ in_words(const char *const *w, const char *x)
 	return 0;
 }
 
+/* an identifier may be neither empty nor start with a digit: c goes first */
+static void
+lead(char *o, size_t n, char c)
+{
+	if (n == 0 || isdigit((unsigned char)o[0])) {
+		memmove(o + 1, o, n + 1);
+		o[0] = c;
+	}
+}
+
 /* [A-Za-z0-9_] with runs of anything else as one '_' */
 static char *
 ident(const char *k, int upper)
@@ -145,10 +155,7 @@ ident(const char *k, int upper)
 		}
 	}
 	o[n] = 0;
-	if (n == 0 || isdigit((unsigned char)o[0])) {
-		memmove(o + 1, o, n + 1);
-		o[0] = '_';
-	}
+	lead(o, n, '_');
 	return o;
 }
 
@@ -191,10 +198,7 @@ camel(const char *k)
 			up = 1;
 	}
 	o[n] = 0;
-	if (n == 0 || isdigit((unsigned char)o[0])) {
-		memmove(o + 1, o, n + 1);
-		o[0] = 'F';
-	}
+	lead(o, n, 'F');
 	return o;
 }
 
@@ -267,6 +271,13 @@ num_enum(const mlm_schema *s)
 		jv_free(x);
 	}
 	return r;
+}
+
+/* written as an integer: the integer type and enums of whole numbers */
+static int
+integral(const mlm_schema *t)
+{
+	return t->type == MLM_ST_INTEGER || (t->type == MLM_ST_ENUM && num_enum(t) == 1);
 }
 
 static int
@@ -508,6 +519,21 @@ jstr(jv v, size_t *len)
 	return jv_string_value(v);
 }
 
+/* the backslash escapes that C, Python, Go, Rust and JavaScript spell
+ * alike (TSV borrows them too); NULL for any other byte */
+static const char *
+short_escape(unsigned char c)
+{
+	switch (c) {
+	case '\\': return "\\\\";
+	case '"': return "\\\"";
+	case '\n': return "\\n";
+	case '\t': return "\\t";
+	case '\r': return "\\r";
+	}
+	return NULL;
+}
+
 /* C string literal; -1 on NUL when not allowed */
 static int
 c_string(mlm_emitter *e, mlm_buf *b, const char *s, size_t n, char *err, size_t errlen)
@@ -516,6 +542,7 @@ c_string(mlm_emitter *e, mlm_buf *b, const char *s, size_t n, char *err, size_t 
 	mlm_buf_add(b, "\"", 1);
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
+		const char *q = short_escape(c);
 		char o[8];
 		if (piece >= 72 && (c < 0x80 || (c & 0xC0) != 0x80)) {
 			mlm_buf_puts(b, "\"\n\t    \"");
@@ -523,16 +550,8 @@ c_string(mlm_emitter *e, mlm_buf *b, const char *s, size_t n, char *err, size_t 
 		}
 		if (c == 0 && !e->o.c_nul)
 			return mlm_err(err, errlen, "string holds a NUL byte (use --c-nul escape)");
-		if (c == '\\')
-			mlm_buf_add(b, "\\\\", 2);
-		else if (c == '"')
-			mlm_buf_add(b, "\\\"", 2);
-		else if (c == '\n')
-			mlm_buf_add(b, "\\n", 2);
-		else if (c == '\t')
-			mlm_buf_add(b, "\\t", 2);
-		else if (c == '\r')
-			mlm_buf_add(b, "\\r", 2);
+		if (q)
+			mlm_buf_puts(b, q);
 		else if (c == '?' && i > 0 && s[i - 1] == '?')
 			mlm_buf_add(b, "\\?", 2);
 		else if (c < 0x20 || c == 0x7F || (c >= 0x80 && e->o.ascii)) {
@@ -703,10 +722,23 @@ c_decls(mlm_emitter *e, const mlm_schema *s, mlm_buf *b, int enums)
 static int c_init(mlm_emitter *e, const mlm_schema *s, jv v, const char *stat, mlm_buf *pre,
     mlm_buf *b, int indent, char *err, size_t errlen);
 
+/* a C number literal: integers as long long (the members' type), others as double */
+static void
+c_number(mlm_buf *b, double d, int isint)
+{
+	char nb[64];
+	if (isint) {
+		ll_text(nb, sizeof nb, d);
+		mlm_buf_printf(b, "%sLL", nb);
+	} else {
+		dbl(nb, sizeof nb, d);
+		mlm_buf_puts(b, nb);
+	}
+}
+
 static int
 c_scalar_value(mlm_emitter *e, const mlm_schema *t, jv x, mlm_buf *b, char *err, size_t errlen)
 {
-	char nb[64];
 	switch (t->type) {
 	case MLM_ST_STRING: {
 		size_t l;
@@ -714,12 +746,8 @@ c_scalar_value(mlm_emitter *e, const mlm_schema *t, jv x, mlm_buf *b, char *err,
 		return c_string(e, b, sv, l, err, errlen);
 	}
 	case MLM_ST_INTEGER:
-		ll_text(nb, sizeof nb, jv_number_value(x));
-		mlm_buf_printf(b, "%sLL", nb);
-		return 0;
 	case MLM_ST_NUMBER:
-		dbl(nb, sizeof nb, jv_number_value(x));
-		mlm_buf_puts(b, nb);
+		c_number(b, jv_number_value(x), t->type == MLM_ST_INTEGER);
 		return 0;
 	case MLM_ST_BOOLEAN:
 		mlm_buf_puts(b, jv_get_kind(x) == JV_KIND_TRUE ? "true" : "false");
@@ -735,13 +763,8 @@ c_scalar_value(mlm_emitter *e, const mlm_schema *t, jv x, mlm_buf *b, char *err,
 			if (found < 0)
 				return mlm_err(err, errlen, "value is not in the enum");
 			mlm_buf_puts(b, ti->enumr[found]);
-		} else if (num_enum(t) == 1) {
-			ll_text(nb, sizeof nb, jv_number_value(x));
-			mlm_buf_printf(b, "%sLL", nb);
-		} else {
-			dbl(nb, sizeof nb, jv_number_value(x));
-			mlm_buf_puts(b, nb);
-		}
+		} else
+			c_number(b, jv_number_value(x), integral(t));
 		return 0;
 	}
 	return mlm_err(err, errlen, "internal: not a scalar");
@@ -898,6 +921,15 @@ c_init(mlm_emitter *e, const mlm_schema *s, jv v, const char *stat, mlm_buf *pre
 
 /* ---------- flattening for sh, tsv, csv ---------- */
 
+/* b as it was at len: a path one level up, or a value taken back */
+static void
+buf_cut(mlm_buf *b, size_t len)
+{
+	b->len = len;
+	if (b->p)
+		b->p[len] = 0;
+}
+
 typedef void (*leaf_fn)(void *u, const char *path, const mlm_schema *t, jv x);
 
 /* walks leaves in schema order (consumes v); arrays are leaves unless expand */
@@ -919,8 +951,7 @@ leaves(const mlm_schema *s, jv v, mlm_buf *path, const char *sep, int expand, in
 			} else
 				mlm_buf_puts(path, s->props[i].name);
 			leaves(s->props[i].s, x, path, sep, expand, upper, fn, u);
-			path->len = base;
-			path->p[base] = 0;
+			buf_cut(path, base);
 		}
 		if (jv_is_valid(v) && jv_get_kind(v) == JV_KIND_NULL && base && expand)
 			fn(u, path->p, NULL, jv_null());   /* a null object */
@@ -932,20 +963,28 @@ leaves(const mlm_schema *s, jv v, mlm_buf *path, const char *sep, int expand, in
 		mlm_buf_printf(path, "%s%s", sep, upper ? "COUNT" : "count");
 		jv c = jv_number(n);
 		fn(u, path->p, NULL, c);
-		path->len = base;
-		path->p[base] = 0;
+		buf_cut(path, base);
 		if (!jv_is_valid(v) || jv_get_kind(v) == JV_KIND_NULL)
 			fn(u, path->p, NULL, jv_null());
 		for (int i = 0; i < n; i++) {
 			mlm_buf_printf(path, "%s%d", sep, i);
 			leaves(s->items, jv_array_get(jv_copy(v), i), path, sep, expand, upper, fn, u);
-			path->len = base;
-			path->p[base] = 0;
+			buf_cut(path, base);
 		}
 		jv_free(v);
 		return;
 	}
 	fn(u, path->p ? path->p : "", s, v);
+}
+
+/* the leaves of v (consumed) from the root */
+static void
+walk(const mlm_schema *s, jv v, const char *sep, int expand, int upper, leaf_fn fn, void *u)
+{
+	mlm_buf path = {0};
+	mlm_buf_add(&path, "", 0);
+	leaves(s, v, &path, sep, expand, upper, fn, u);
+	mlm_buf_free(&path);
 }
 
 /* the text of a leaf: strings raw; numbers, booleans; others JSON */
@@ -967,7 +1006,7 @@ leaf_text(const mlm_schema *t, jv x, mlm_buf *o, int *isnull)
 	case JV_KIND_NUMBER: {
 		double d = jv_number_value(x);
 		char nb[64];
-		if (t && (t->type == MLM_ST_INTEGER || (t->type == MLM_ST_ENUM && num_enum(t) == 1)))
+		if (t && integral(t))
 			ll_text(nb, sizeof nb, d);
 		else if (d == floor(d) && fabs(d) < 1e15 && !(t && t->type == MLM_ST_NUMBER))
 			snprintf(nb, sizeof nb, "%.0f", d);
@@ -1063,19 +1102,16 @@ typedef struct rowctx {
 	int failed;
 } rowctx;
 
+/* a TSV cell: tab, newline, CR and backslash escaped as in C, a quote is
+ * plain, NUL is \0 */
 static void
 tsv_cell(mlm_buf *b, const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		char c = s[i];
-		if (c == '\t')
-			mlm_buf_puts(b, "\\t");
-		else if (c == '\n')
-			mlm_buf_puts(b, "\\n");
-		else if (c == '\r')
-			mlm_buf_puts(b, "\\r");
-		else if (c == '\\')
-			mlm_buf_puts(b, "\\\\");
+		const char *q = short_escape((unsigned char)c);
+		if (q && c != '"')
+			mlm_buf_puts(b, q);
 		else if (c == 0)
 			mlm_buf_puts(b, "\\0");
 		else
@@ -1150,17 +1186,10 @@ q_string(mlm_buf *b, const char *s, size_t n, int lang)
 	mlm_buf_add(b, "\"", 1);
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
+		const char *q = short_escape(c);
 		char o[16];
-		if (c == '\\')
-			mlm_buf_puts(b, "\\\\");
-		else if (c == '"')
-			mlm_buf_puts(b, "\\\"");
-		else if (c == '\n')
-			mlm_buf_puts(b, "\\n");
-		else if (c == '\t')
-			mlm_buf_puts(b, "\\t");
-		else if (c == '\r')
-			mlm_buf_puts(b, "\\r");
+		if (q)
+			mlm_buf_puts(b, q);
 		else if (c < 0x20 || c == 0x7F) {
 			if (lang == 'r')
 				snprintf(o, sizeof o, "\\u{%x}", c);
@@ -1183,7 +1212,7 @@ static void
 num_lit(mlm_buf *b, const mlm_schema *t, double d, int lang)
 {
 	char nb[64];
-	int isint = t && (t->type == MLM_ST_INTEGER || (t->type == MLM_ST_ENUM && num_enum(t) == 1));
+	int isint = t && integral(t);
 	if (isint || (!t && d == floor(d) && fabs(d) < 1e15))
 		ll_text(nb, sizeof nb, d);
 	else {
@@ -1344,6 +1373,22 @@ lang_decls(mlm_emitter *e, const mlm_schema *s, mlm_buf *b, int lang)
 		mlm_buf_puts(b, "}\n\n");
 }
 
+/* x's JSON text as a string literal: how Rust holds a value of any type,
+ * and Go too, typed as json.RawMessage */
+static void
+json_text(mlm_buf *b, jv x, int lang)
+{
+	jv d = jv_dump_string(jv_copy(x), 0);
+	size_t l;
+	const char *ds = jstr(d, &l);
+	if (lang == 'g')
+		mlm_buf_puts(b, "json.RawMessage(");
+	q_string(b, ds, l, lang);
+	if (lang == 'g')
+		mlm_buf_puts(b, ")");
+	jv_free(d);
+}
+
 static void
 lang_value(mlm_emitter *e, const mlm_schema *t, jv x, int opt, mlm_buf *b, int lang, int indent)
 {
@@ -1367,54 +1412,36 @@ lang_value(mlm_emitter *e, const mlm_schema *t, jv x, int opt, mlm_buf *b, int l
 	case JV_KIND_STRING: {
 		size_t l;
 		const char *sv = jstr(x, &l);
-		if (t->type == MLM_ST_ANY && lang == 'r') {
-			jv d = jv_dump_string(jv_copy(x), 0);
-			const char *ds = jstr(d, &l);
-			q_string(b, ds, l, lang);
-			jv_free(d);
-		} else
+		if (t->type == MLM_ST_ANY && lang == 'r')
+			json_text(b, x, lang);
+		else
 			q_string(b, sv, l, lang);
 		break;
 	}
 	case JV_KIND_NUMBER:
 		if (lang == 'g' && gptr) {
 			/* typed, so the helper's T is right */
-			int isint = t->type == MLM_ST_INTEGER || (t->type == MLM_ST_ENUM && num_enum(t) == 1);
-			mlm_buf_puts(b, isint ? "int64(" : "float64(");
+			mlm_buf_puts(b, integral(t) ? "int64(" : "float64(");
 			num_lit(b, t, jv_number_value(x), lang);
 			mlm_buf_puts(b, ")");
-		} else if (t->type == MLM_ST_ANY && lang == 'r') {
-			jv d = jv_dump_string(jv_copy(x), 0);
-			size_t l;
-			const char *ds = jstr(d, &l);
-			q_string(b, ds, l, lang);
-			jv_free(d);
-		} else
+		} else if (t->type == MLM_ST_ANY && lang == 'r')
+			json_text(b, x, lang);
+		else
 			num_lit(b, t->type == MLM_ST_ANY ? NULL : t, jv_number_value(x), lang);
 		break;
 	case JV_KIND_TRUE:
 	case JV_KIND_FALSE: {
 		int tv = jv_get_kind(x) == JV_KIND_TRUE;
 		if (t->type == MLM_ST_ANY && lang == 'r')
-			mlm_buf_puts(b, tv ? "\"true\"" : "\"false\"");
+			json_text(b, x, lang);
 		else
 			mlm_buf_puts(b, lang == 'p' ? (tv ? "True" : "False") : (tv ? "true" : "false"));
 		break;
 	}
 	case JV_KIND_ARRAY:
-		if (t->type == MLM_ST_ANY) {
-			if (lang == 'r' || lang == 'g') {
-				jv d = jv_dump_string(jv_copy(x), 0);
-				size_t l;
-				const char *ds = jstr(d, &l);
-				if (lang == 'g')
-					mlm_buf_puts(b, "json.RawMessage(");
-				q_string(b, ds, l, lang);
-				if (lang == 'g')
-					mlm_buf_puts(b, ")");
-				jv_free(d);
-				break;
-			}
+		if (t->type == MLM_ST_ANY && (lang == 'r' || lang == 'g')) {
+			json_text(b, x, lang);
+			break;
 		}
 		if (lang == 'r')
 			mlm_buf_puts(b, "&[");
@@ -1435,16 +1462,14 @@ lang_value(mlm_emitter *e, const mlm_schema *t, jv x, int opt, mlm_buf *b, int l
 		break;
 	case JV_KIND_OBJECT:
 		if (t->type == MLM_ST_ANY || !is_obj(t)) {
+			if (lang == 'r' || lang == 'g') {
+				json_text(b, x, lang);
+				break;
+			}
 			jv d = jv_dump_string(jv_copy(x), 0);
 			size_t l;
 			const char *ds = jstr(d, &l);
-			if (lang == 'r' || lang == 'g') {
-				if (lang == 'g')
-					mlm_buf_puts(b, "json.RawMessage(");
-				q_string(b, ds, l, lang);
-				if (lang == 'g')
-					mlm_buf_puts(b, ")");
-			} else if (lang == 'p') {
+			if (lang == 'p') {
 				/* JSON and Python agree except for true/false/null */
 				mlm_buf_puts(b, "__import__('json').loads(");
 				q_string(b, ds, l, lang);
@@ -1513,10 +1538,7 @@ mlm_fmt_emit_begin(mlm_emitter *e, mlm_buf *b, char *err, size_t errlen)
 	} else if (to == MLM_TO_TSV || to == MLM_TO_CSV) {
 		if (e->o.header) {
 			rowctx c = {e, b, 0, 1, err, errlen, 0};
-			mlm_buf path = {0};
-			mlm_buf_add(&path, "", 0);
-			leaves(e->s, jv_invalid(), &path, ".", 0, 0, row_leaf, &c);
-			mlm_buf_free(&path);
+			walk(e->s, jv_invalid(), ".", 0, 0, row_leaf, &c);
 			mlm_buf_puts(b, to == MLM_TO_CSV ? "\r\n" : "\n");
 		}
 	} else if (to == MLM_TO_PY) {
@@ -1585,16 +1607,11 @@ mlm_fmt_emit_value(mlm_emitter *e, jv v, mlm_buf *b, char *err, size_t errlen)
 		break;
 	case MLM_TO_SH: {
 		shctx c = {e, b, {0}, err, errlen, 0};
-		mlm_buf path = {0};
-		mlm_buf_add(&path, "", 0);
 		size_t at = b->len;
-		leaves(e->s, jv_copy(v), &path, "_", 1, e->o.upper, sh_leaf, &c);
-		mlm_buf_free(&path);
+		walk(e->s, jv_copy(v), "_", 1, e->o.upper, sh_leaf, &c);
 		nset_free(&c.names);
 		if (c.failed) {
-			b->len = at;
-			if (b->p)
-				b->p[at] = 0;
+			buf_cut(b, at);
 			r = -1;
 		}
 		break;
@@ -1602,16 +1619,11 @@ mlm_fmt_emit_value(mlm_emitter *e, jv v, mlm_buf *b, char *err, size_t errlen)
 	case MLM_TO_TSV:
 	case MLM_TO_CSV: {
 		rowctx c = {e, b, 0, 0, err, errlen, 0};
-		mlm_buf path = {0};
-		mlm_buf_add(&path, "", 0);
 		size_t at = b->len;
-		leaves(e->s, jv_copy(v), &path, ".", 0, 0, row_leaf, &c);
-		mlm_buf_free(&path);
+		walk(e->s, jv_copy(v), ".", 0, 0, row_leaf, &c);
 		mlm_buf_puts(b, to == MLM_TO_CSV ? "\r\n" : "\n");
 		if (c.failed) {
-			b->len = at;
-			if (b->p)
-				b->p[at] = 0;
+			buf_cut(b, at);
 			r = -1;
 		}
 		break;

@@ -254,6 +254,9 @@ int mlm_fmt_conserved(const mlm_fnode *n, const char *text, size_t len,
     char *why, size_t whylen);
 jv mlm_fmt_diag(const char *kind, const char *code, const char *path, long off,
     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* A number as schemas and messages show it (schema.c): "%.0f" when
+ * integral and below 1e15, else "%.17g". */
+void mlm_fmt_num(char *b, size_t n, double v);
 #endif
 
 #endif

@@ -714,237 +714,197 @@ rp_ellipsis(rp *p)
 	return 0;
 }
 
+/* the text ended inside a value: journal it and close what is open */
 static int
-rp_object(rp *p, mlm_fnode **out)
+rp_cut(rp *p, size_t off, const char *extra)
 {
-	mlm_fnode *o = fn_new(FN_OBJ, p->i);
-	if (!o)
-		return rp_fail(p, p->i, "out of memory");
-	p->i++;
-	int need_comma = 0, last_comma = 0;
-	size_t comma_at = 0;
-	for (;;) {
-		if (rp_ws(p) < 0)
-			goto fail;
-		if (p->i >= p->n) {
-			if (rp_repair(p, R_TRUNCATED, p->i, NULL) < 0)
-				goto fail;
-			p->truncated = 1;
-			break;
-		}
-		char c = p->s[p->i];
-		if (c == '}') {
-			if (last_comma && rp_repair(p, R_TRAILING_COMMA, comma_at, NULL) < 0)
-				goto fail;
-			p->i++;
-			break;
-		}
-		if (c == ',') {
-			if ((!need_comma || last_comma) && rp_repair(p, R_EXTRA_COMMA, p->i, NULL) < 0)
-				goto fail;
-			comma_at = p->i;
-			last_comma = 1;
-			need_comma = 0;
-			p->i++;
-			continue;
-		}
-		if (p->tier >= 2) {
-			int e = rp_ellipsis(p);
-			if (e < 0)
-				goto fail;
-			if (e)
-				continue;
-		}
-		if (need_comma) {
-			if (p->tier >= 2 && starts_value(p)) {
-				if (rp_repair(p, R_MISSING_COMMA, p->i, NULL) < 0)
-					goto fail;
-			} else {
-				rp_fail(p, p->i, c == ']' ? "expected '}' but found ']'" : "expected ',' or '}'");
-				goto fail;
-			}
-		}
-		last_comma = 0;
-		/* key */
-		size_t kat = p->i;
-		char *key = NULL;
-		size_t klen = 0;
-		if (c == '"' || c == '\'' || (curly(p->s, p->n, p->i) && curly(p->s, p->n, p->i) != 4)) {
-			int r = rp_string(p, &key, &klen, 1);
-			if (r < 0)
-				goto fail;
-			if (r > 0) {
-				if (rp_repair(p, R_TRUNCATED, p->n, NULL) < 0)
-					goto fail;
-				p->truncated = 1;
-				break;
-			}
-		} else if (is_key_byte(p->s, p->n, p->i)) {
-			size_t st = p->i;
-			while (p->i < p->n && is_key_byte(p->s, p->n, p->i))
-				p->i++;
-			if (p->i >= p->n && p->tier >= 1) {
-				if (rp_repair(p, R_TRUNCATED, p->n, NULL) < 0)
-					goto fail;
-				p->truncated = 1;
-				break;
-			}
-			if (rp_repair(p, R_UNQUOTED_KEY, st, NULL) < 0)
-				goto fail;
-			klen = p->i - st;
-			key = mlm_strndup(p->s + st, klen);
-		} else {
-			rp_fail(p, p->i, "expected a key");
-			goto fail;
-		}
-		if (rp_ws(p) < 0) {
-			free(key);
-			goto fail;
-		}
-		if (p->i >= p->n) {
-			free(key);
-			if (rp_repair(p, R_TRUNCATED, p->n, NULL) < 0)
-				goto fail;
-			p->truncated = 1;
-			break;
-		}
-		if (p->s[p->i] != ':') {
-			free(key);
-			rp_fail(p, p->i, "expected ':' after the key");
-			goto fail;
-		}
-		p->i++;
-		if (rp_ws(p) < 0) {
-			free(key);
-			goto fail;
-		}
-		if (p->i >= p->n) {
-			free(key);
-			if (rp_repair(p, R_TRUNCATED, p->n, NULL) < 0)
-				goto fail;
-			p->truncated = 1;
-			break;
-		}
-		mlm_fnode *v = NULL;
-		if (p->s[p->i] == ',' || p->s[p->i] == '}') {
-			if (rp_repair(p, R_MISSING_VALUE, p->i, NULL) < 0) {
-				free(key);
-				goto fail;
-			}
-			v = fn_new(FN_NULL, p->i);
-		} else {
-			int r = rp_value(p, &v);
-			if (r < 0) {
-				free(key);
-				goto fail;
-			}
-			if (r > 0) {        /* incomplete at the end: dropped */
-				free(key);
-				if (rp_repair(p, R_TRUNCATED, p->n, "dropped the incomplete last value") < 0)
-					goto fail;
-				p->truncated = 1;
-				break;
-			}
-		}
-		(void)kat;
-		if (fn_add(o, key, klen, v) < 0) {
-			free(key);
-			mlm_fnode_free(v);
-			rp_fail(p, p->i, "out of memory");
-			goto fail;
-		}
-		need_comma = 1;
-	}
-	*out = o;
+	if (rp_repair(p, R_TRUNCATED, off, extra) < 0)
+		return -1;
+	p->truncated = 1;
 	return 0;
-fail:
-	mlm_fnode_free(o);
-	return -1;
 }
 
+/* white space inside an object entry: 0 more text follows, 1 the text
+ * ended there (journaled), -1 on error */
 static int
-rp_array(rp *p, mlm_fnode **out)
+rp_ws_more(rp *p)
 {
-	mlm_fnode *a = fn_new(FN_ARR, p->i);
-	if (!a)
+	if (rp_ws(p) < 0)
+		return -1;
+	if (p->i < p->n)
+		return 0;
+	return rp_cut(p, p->n, NULL) < 0 ? -1 : 1;
+}
+
+/* where an object or an array stands between its items */
+typedef struct seps {
+	int need_comma, last_comma;
+	size_t comma_at;
+} seps;
+
+enum { SEP_ITEM = 0, SEP_END = 1, SEP_AGAIN = 2 };
+
+/*
+ * Objects and arrays punctuate their items alike: this reads what comes
+ * before the next item (white space, commas, an ellipsis, the closer).
+ * SEP_ITEM: an item starts at p->i; SEP_END: the container is closed or
+ * the text ended; SEP_AGAIN: something was skipped, look again; -1 error.
+ */
+static int
+rp_sep(rp *p, seps *q, char close)
+{
+	if (rp_ws(p) < 0)
+		return -1;
+	if (p->i >= p->n)
+		return rp_cut(p, p->i, NULL) < 0 ? -1 : SEP_END;
+	char c = p->s[p->i];
+	if (c == close) {
+		if (q->last_comma && rp_repair(p, R_TRAILING_COMMA, q->comma_at, NULL) < 0)
+			return -1;
+		p->i++;
+		return SEP_END;
+	}
+	if (c == ',') {
+		if ((!q->need_comma || q->last_comma) && rp_repair(p, R_EXTRA_COMMA, p->i, NULL) < 0)
+			return -1;
+		q->comma_at = p->i;
+		q->last_comma = 1;
+		q->need_comma = 0;
+		p->i++;
+		return SEP_AGAIN;
+	}
+	if (p->tier >= 2) {
+		int e = rp_ellipsis(p);
+		if (e < 0)
+			return -1;
+		if (e)
+			return SEP_AGAIN;
+	}
+	if (q->need_comma) {
+		char other = close == '}' ? ']' : '}';
+		if (p->tier >= 2 && starts_value(p)) {
+			if (rp_repair(p, R_MISSING_COMMA, p->i, NULL) < 0)
+				return -1;
+		} else if (c == other)
+			return rp_fail(p, p->i, "expected '%c' but found '%c'", close, other);
+		else
+			return rp_fail(p, p->i, "expected ',' or '%c'", close);
+	}
+	q->last_comma = 0;
+	return SEP_ITEM;
+}
+
+/* one "key: value" entry into o: 0 added, 1 the text ended, -1 error */
+static int
+rp_entry(rp *p, mlm_fnode *o)
+{
+	char c = p->s[p->i];
+	char *key = NULL;
+	size_t klen = 0;
+	int r;
+	if (c == '"' || c == '\'' || (curly(p->s, p->n, p->i) && curly(p->s, p->n, p->i) != 4)) {
+		r = rp_string(p, &key, &klen, 1);
+		if (r < 0)
+			return -1;
+		if (r > 0)
+			return rp_cut(p, p->n, NULL) < 0 ? -1 : 1;
+	} else if (is_key_byte(p->s, p->n, p->i)) {
+		size_t st = p->i;
+		while (p->i < p->n && is_key_byte(p->s, p->n, p->i))
+			p->i++;
+		if (p->i >= p->n && p->tier >= 1)
+			return rp_cut(p, p->n, NULL) < 0 ? -1 : 1;
+		if (rp_repair(p, R_UNQUOTED_KEY, st, NULL) < 0)
+			return -1;
+		klen = p->i - st;
+		key = mlm_strndup(p->s + st, klen);
+	} else
+		return rp_fail(p, p->i, "expected a key");
+	if ((r = rp_ws_more(p)) != 0) {
+		free(key);
+		return r;
+	}
+	if (p->s[p->i] != ':') {
+		free(key);
+		return rp_fail(p, p->i, "expected ':' after the key");
+	}
+	p->i++;
+	if ((r = rp_ws_more(p)) != 0) {
+		free(key);
+		return r;
+	}
+	mlm_fnode *v = NULL;
+	if (p->s[p->i] == ',' || p->s[p->i] == '}') {
+		if (rp_repair(p, R_MISSING_VALUE, p->i, NULL) < 0) {
+			free(key);
+			return -1;
+		}
+		v = fn_new(FN_NULL, p->i);
+	} else if ((r = rp_value(p, &v)) != 0) {
+		free(key);
+		if (r < 0)
+			return -1;
+		/* incomplete at the end: dropped */
+		return rp_cut(p, p->n, "dropped the incomplete last value") < 0 ? -1 : 1;
+	}
+	if (fn_add(o, key, klen, v) < 0) {
+		free(key);
+		mlm_fnode_free(v);
+		return rp_fail(p, p->i, "out of memory");
+	}
+	return 0;
+}
+
+/* one array item into a: 0 added, 1 the text ended, -1 error */
+static int
+rp_item(rp *p, mlm_fnode *a)
+{
+	mlm_fnode *v = NULL;
+	int was = p->truncated;
+	int r = rp_value(p, &v);
+	if (r < 0)
+		return -1;
+	if (r == 0 && !was && p->truncated && (v->t == FN_OBJ || v->t == FN_ARR)) {
+		/* the text ended inside this item: a partial item is not an item */
+		r = rp_repair(p, R_TRUNCATED, p->n, "dropped the incomplete last item");
+		mlm_fnode_free(v);
+		return r < 0 ? -1 : 1;
+	}
+	if (r > 0)
+		return rp_cut(p, p->n, "dropped the incomplete last value") < 0 ? -1 : 1;
+	if (fn_add(a, NULL, 0, v) < 0) {
+		mlm_fnode_free(v);
+		return rp_fail(p, p->i, "out of memory");
+	}
+	return 0;
+}
+
+/* an object (t FN_OBJ, closed by '}', entries) or an array (FN_ARR, ']',
+ * items): the two differ only in what stands between the separators */
+static int
+rp_container(rp *p, mlm_fnode **out, int t, char close, int (*item)(rp *, mlm_fnode *))
+{
+	mlm_fnode *c = fn_new(t, p->i);
+	if (!c)
 		return rp_fail(p, p->i, "out of memory");
 	p->i++;
-	int need_comma = 0, last_comma = 0;
-	size_t comma_at = 0;
+	seps q = {0};
 	for (;;) {
-		if (rp_ws(p) < 0)
-			goto fail;
-		if (p->i >= p->n) {
-			if (rp_repair(p, R_TRUNCATED, p->i, NULL) < 0)
-				goto fail;
-			p->truncated = 1;
-			break;
-		}
-		char c = p->s[p->i];
-		if (c == ']') {
-			if (last_comma && rp_repair(p, R_TRAILING_COMMA, comma_at, NULL) < 0)
-				goto fail;
-			p->i++;
-			break;
-		}
-		if (c == ',') {
-			if ((!need_comma || last_comma) && rp_repair(p, R_EXTRA_COMMA, p->i, NULL) < 0)
-				goto fail;
-			comma_at = p->i;
-			last_comma = 1;
-			need_comma = 0;
-			p->i++;
+		int r = rp_sep(p, &q, close);
+		if (r == SEP_AGAIN)
 			continue;
+		if (r == SEP_ITEM)
+			r = item(p, c);
+		if (r < 0) {
+			mlm_fnode_free(c);
+			return -1;
 		}
-		if (p->tier >= 2) {
-			int e = rp_ellipsis(p);
-			if (e < 0)
-				goto fail;
-			if (e)
-				continue;
-		}
-		if (need_comma) {
-			if (p->tier >= 2 && starts_value(p)) {
-				if (rp_repair(p, R_MISSING_COMMA, p->i, NULL) < 0)
-					goto fail;
-			} else {
-				rp_fail(p, p->i, c == '}' ? "expected ']' but found '}'" : "expected ',' or ']'");
-				goto fail;
-			}
-		}
-		last_comma = 0;
-		mlm_fnode *v = NULL;
-		int was = p->truncated;
-		int r = rp_value(p, &v);
-		if (r < 0)
-			goto fail;
-		if (r == 0 && !was && p->truncated && (v->t == FN_OBJ || v->t == FN_ARR)) {
-			/* the text ended inside this item: a partial item is not an item */
-			if (rp_repair(p, R_TRUNCATED, p->n, "dropped the incomplete last item") < 0) {
-				mlm_fnode_free(v);
-				goto fail;
-			}
-			mlm_fnode_free(v);
+		if (r > 0)          /* SEP_END, or the text ended in the item */
 			break;
-		}
-		if (r > 0) {
-			if (rp_repair(p, R_TRUNCATED, p->n, "dropped the incomplete last value") < 0)
-				goto fail;
-			p->truncated = 1;
-			break;
-		}
-		if (fn_add(a, NULL, 0, v) < 0) {
-			mlm_fnode_free(v);
-			rp_fail(p, p->i, "out of memory");
-			goto fail;
-		}
-		need_comma = 1;
+		q.need_comma = 1;
 	}
-	*out = a;
+	*out = c;
 	return 0;
-fail:
-	mlm_fnode_free(a);
-	return -1;
 }
 
 static int
@@ -1110,9 +1070,9 @@ rp_value(rp *p, mlm_fnode **out)
 	int r;
 	p->depth++;
 	if (c == '{')
-		r = rp_object(p, out);
+		r = rp_container(p, out, FN_OBJ, '}', rp_entry);
 	else if (c == '[')
-		r = rp_array(p, out);
+		r = rp_container(p, out, FN_ARR, ']', rp_item);
 	else if (c == '"' || c == '\'' || (curly(p->s, p->n, p->i) && curly(p->s, p->n, p->i) != 4)) {
 		size_t st = p->i;
 		char *s;

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define MLM_FMT_INTERNAL
 #include "fmt.h"
 
 #define MAX_DEPTH 64
@@ -2152,8 +2153,9 @@ enum_type(jv enums)
 
 enum { DIALECT_JS, DIALECT_OPENAI, DIALECT_GEMINI };
 
-static void
-fmt_num(char *b, size_t n, double v)
+/* shared with validate.c, so that schemas and errors spell numbers alike */
+void
+mlm_fmt_num(char *b, size_t n, double v)
 {
 	if (v == floor(v) && fabs(v) < 1e15)
 		snprintf(b, n, "%.0f", v);
@@ -2205,7 +2207,7 @@ lower(const mlm_schema *s, int dialect, int optional)
 		jv e = jv_array();
 		jv_array_foreach(s->enums, k, v) {
 			if (dialect == DIALECT_GEMINI && jv_get_kind(v) == JV_KIND_NUMBER) {
-				fmt_num(nb, sizeof nb, jv_number_value(v));
+				mlm_fmt_num(nb, sizeof nb, jv_number_value(v));
 				e = jv_array_append(e, jv_string(nb));
 				jv_free(v);
 			} else
@@ -2234,8 +2236,8 @@ lower(const mlm_schema *s, int dialect, int optional)
 			if (s->has_max)
 				o = jv_object_set(o, jv_string(hi), jv_number(s->max));
 		} else {
-			fmt_num(nb, sizeof nb, s->min);
-			fmt_num(nb2, sizeof nb2, s->max);
+			mlm_fmt_num(nb, sizeof nb, s->min);
+			mlm_fmt_num(nb2, sizeof nb2, s->max);
 			if (s->has_min)
 				mlm_buf_printf(&extra, "%s%s: %s", extra.len ? "; " : "", lo, nb);
 			if (s->has_max)
@@ -2372,7 +2374,7 @@ dsl_out_type(mlm_buf *b, const mlm_schema *s)
 				mlm_buf_puts(b, "|");
 			first = 0;
 			if (jv_get_kind(v) == JV_KIND_NUMBER) {
-				fmt_num(nb, sizeof nb, jv_number_value(v));
+				mlm_fmt_num(nb, sizeof nb, jv_number_value(v));
 				mlm_buf_puts(b, nb);
 			} else {
 				const char *w = jv_string_value(v);
@@ -2433,12 +2435,12 @@ dsl_out_fields(mlm_buf *b, const mlm_schema *s, int top)
 		if (t->has_min || t->has_max) {
 			mlm_buf_puts(b, " ");
 			if (t->has_min) {
-				fmt_num(nb, sizeof nb, t->min);
+				mlm_fmt_num(nb, sizeof nb, t->min);
 				mlm_buf_puts(b, nb);
 			}
 			mlm_buf_puts(b, "..");
 			if (t->has_max) {
-				fmt_num(nb, sizeof nb, t->max);
+				mlm_fmt_num(nb, sizeof nb, t->max);
 				mlm_buf_puts(b, nb);
 			}
 		}

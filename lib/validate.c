@@ -31,32 +31,33 @@ typedef struct vctx {
 	mlm_buf path;
 } vctx;
 
+/* the index of s among n names (indexed by their enum), -1 if absent */
+static int
+word_index(const char *const *names, int n, const char *s)
+{
+	for (int i = 0; s && i < n; i++)
+		if (!strcmp(s, names[i]))
+			return i;
+	return -1;
+}
+
 int
 mlm_fmt_level_parse(const char *s)
 {
-	if (!s)
-		return -1;
-	if (!strcmp(s, "strict"))
-		return MLM_FMT_STRICT;
-	if (!strcmp(s, "safe"))
-		return MLM_FMT_SAFE;
-	if (!strcmp(s, "lenient"))
-		return MLM_FMT_LENIENT;
-	return -1;
+	static const char *const names[] = {
+		[MLM_FMT_STRICT] = "strict", [MLM_FMT_SAFE] = "safe", [MLM_FMT_LENIENT] = "lenient",
+	};
+	return word_index(names, (int)(sizeof names / sizeof names[0]), s);
 }
 
 int
 mlm_fmt_repair_parse(const char *s)
 {
-	if (!s)
-		return -1;
-	if (!strcmp(s, "none"))
-		return MLM_FMT_REPAIR_NONE;
-	if (!strcmp(s, "safe"))
-		return MLM_FMT_REPAIR_SAFE;
-	if (!strcmp(s, "aggressive"))
-		return MLM_FMT_REPAIR_AGGRESSIVE;
-	return -1;
+	static const char *const names[] = {
+		[MLM_FMT_REPAIR_NONE] = "none", [MLM_FMT_REPAIR_SAFE] = "safe",
+		[MLM_FMT_REPAIR_AGGRESSIVE] = "aggressive",
+	};
+	return word_index(names, (int)(sizeof names / sizeof names[0]), s);
 }
 
 static const char *
@@ -153,6 +154,14 @@ push_key(vctx *v, const char *k, size_t kl)
 		mlm_buf_printf(&v->path, "[%s]", jv_string_value(q));
 		jv_free(q);
 	}
+}
+
+/* back to the path as it was at base, before push_key or an index */
+static void
+pop_path(vctx *v, size_t base)
+{
+	v->path.len = base;
+	v->path.p[base] = 0;
 }
 
 /* trimmed copy of a string node, NUL-free; NULL if it holds NUL */
@@ -348,33 +357,24 @@ utf8_count(const char *s, size_t n)
 	return c;
 }
 
-static void
-fmt_num(char *b, size_t n, double v)
+/* x broke the bound named by code ("minimum", "maximum"); -1 */
+static int
+out_of_range(vctx *v, const char *code, const char *cmp, int excl, double bound, double x)
 {
-	if (v == floor(v) && fabs(v) < 1e15)
-		snprintf(b, n, "%.0f", v);
-	else
-		snprintf(b, n, "%.17g", v);
+	char nb[64], xb[64];
+	mlm_fmt_num(nb, sizeof nb, bound);
+	mlm_fmt_num(xb, sizeof xb, x);
+	verr(v, code, "%s is %s the %s %s%s", xb, cmp, code, excl ? "(exclusive) " : "", nb);
+	return -1;
 }
 
 static int
 check_range(vctx *v, const mlm_schema *s, double x)
 {
-	char nb[64];
-	if (s->has_min && (s->excl_min ? x <= s->min : x < s->min)) {
-		fmt_num(nb, sizeof nb, s->min);
-		char xb[64];
-		fmt_num(xb, sizeof xb, x);
-		verr(v, "minimum", "%s is less than the minimum %s%s", xb, s->excl_min ? "(exclusive) " : "", nb);
-		return -1;
-	}
-	if (s->has_max && (s->excl_max ? x >= s->max : x > s->max)) {
-		fmt_num(nb, sizeof nb, s->max);
-		char xb[64];
-		fmt_num(xb, sizeof xb, x);
-		verr(v, "maximum", "%s is greater than the maximum %s%s", xb, s->excl_max ? "(exclusive) " : "", nb);
-		return -1;
-	}
+	if (s->has_min && (s->excl_min ? x <= s->min : x < s->min))
+		return out_of_range(v, "minimum", "less than", s->excl_min, s->min, x);
+	if (s->has_max && (s->excl_max ? x >= s->max : x > s->max))
+		return out_of_range(v, "maximum", "greater than", s->excl_max, s->max, x);
 	return 0;
 }
 
@@ -389,7 +389,7 @@ enum_list(const mlm_schema *s, char *b, size_t bl)
 			mlm_buf_add(&t, jv_string_value(x), (size_t)jv_string_length_bytes(jv_copy(x)));
 		else {
 			char nb[64];
-			fmt_num(nb, sizeof nb, jv_number_value(x));
+			mlm_fmt_num(nb, sizeof nb, jv_number_value(x));
 			mlm_buf_puts(&t, nb);
 		}
 		jv_free(x);
@@ -561,8 +561,7 @@ coerce_object(vctx *v, const mlm_schema *s, const mlm_fnode *n, int depth)
 			if (n->klen[i] == n->klen[j] && !memcmp(n->key[i], n->key[j], n->klen[i])) {
 				push_key(v, n->key[i], n->klen[i]);
 				verr(v, "duplicate_key", "the key occurs more than once");
-				v->path.len = base;
-				v->path.p[base] = 0;
+				pop_path(v, base);
 				bad = 1;
 				break;
 			}
@@ -581,40 +580,28 @@ coerce_object(vctx *v, const mlm_schema *s, const mlm_fnode *n, int depth)
 					at = (long)i;
 					push_key(v, pr->name, pl);
 					vnote(v, "coerce", "key_case", "read key \"%.*s\" as \"%s\"", (int)n->klen[i], n->key[i], pr->name);
-					v->path.len = base;
-					v->path.p[base] = 0;
+					pop_path(v, base);
 					break;
 				}
 		}
 		if (at < 0) {
-			if (pr->required) {
-				if (jv_is_valid(pr->s->dflt) && v->level >= MLM_FMT_SAFE) {
-					push_key(v, pr->name, pl);
-					vnote(v, "coerce", "default", "missing: used the default");
-					jv x = use_default(v, pr->s, depth);
-					v->path.len = base;
-					v->path.p[base] = 0;
-					if (jv_is_valid(x))
-						o = jv_object_set(o, jv_string(pr->name), x);
-					else {
-						jv_free(x);
-						bad = 1;
-					}
-				} else {
-					verr(v, "required", "missing required field \"%s\"", pr->name);
-					bad = 1;
-				}
-			} else if (jv_is_valid(pr->s->dflt) && v->level >= MLM_FMT_SAFE) {
+			/* a default stands in for a missing key, required or not;
+			 * only a required one is worth a note */
+			if (jv_is_valid(pr->s->dflt) && v->level >= MLM_FMT_SAFE) {
 				push_key(v, pr->name, pl);
+				if (pr->required)
+					vnote(v, "coerce", "default", "missing: used the default");
 				jv x = use_default(v, pr->s, depth);
-				v->path.len = base;
-				v->path.p[base] = 0;
+				pop_path(v, base);
 				if (jv_is_valid(x))
 					o = jv_object_set(o, jv_string(pr->name), x);
 				else {
 					jv_free(x);
 					bad = 1;
 				}
+			} else if (pr->required) {
+				verr(v, "required", "missing required field \"%s\"", pr->name);
+				bad = 1;
 			} else if (pr->s->nullable)
 				o = jv_object_set(o, jv_string(pr->name), jv_null());
 			continue;
@@ -622,8 +609,7 @@ coerce_object(vctx *v, const mlm_schema *s, const mlm_fnode *n, int depth)
 		used[at] = 1;
 		push_key(v, pr->name, pl);
 		jv x = coerce(v, pr->s, n->kid[at], depth + 1);
-		v->path.len = base;
-		v->path.p[base] = 0;
+		pop_path(v, base);
 		if (!jv_is_valid(x)) {
 			jv_free(x);
 			bad = 1;
@@ -649,8 +635,7 @@ coerce_object(vctx *v, const mlm_schema *s, const mlm_fnode *n, int depth)
 			o = jv_object_set(o, jv_string_sized(n->key[i], (int)n->klen[i]), mlm_fnode_to_jv(n->kid[i]));
 		} else
 			vnote(v, "warning", "extra_key", "dropped a field that is not in the schema");
-		v->path.len = base;
-		v->path.p[base] = 0;
+		pop_path(v, base);
 	}
 	free(used);
 	if (bad) {
@@ -790,7 +775,7 @@ coerce(vctx *v, const mlm_schema *s, const mlm_fnode *n, int depth)
 				if (v->level >= MLM_FMT_LENIENT) {
 					double r = round(x);
 					char xb[64];
-					fmt_num(xb, sizeof xb, x);
+					mlm_fmt_num(xb, sizeof xb, x);
 					vnote(v, "coerce", "round", "rounded %s to %.0f", xb, r);
 					x = r;
 				} else {
@@ -858,8 +843,7 @@ coerce(vctx *v, const mlm_schema *s, const mlm_fnode *n, int depth)
 				size_t base = v->path.len;
 				mlm_buf_puts(&v->path, "[0]");
 				jv x = coerce(v, s->items, n, depth + 1);
-				v->path.len = base;
-				v->path.p[base] = 0;
+				pop_path(v, base);
 				if (!jv_is_valid(x))
 					return x;
 				if (check_range(v, s, 1) < 0) {
@@ -878,8 +862,7 @@ coerce(vctx *v, const mlm_schema *s, const mlm_fnode *n, int depth)
 		for (size_t i = 0; i < n->n; i++) {
 			mlm_buf_printf(&v->path, "[%zu]", i);
 			jv x = coerce(v, s->items, n->kid[i], depth + 1);
-			v->path.len = base;
-			v->path.p[base] = 0;
+			pop_path(v, base);
 			if (!jv_is_valid(x)) {
 				jv_free(x);
 				bad = 1;
