@@ -98,7 +98,7 @@ mlm_env_parse(mlm_env *e, const char *fname, const char *text, size_t len,
 				p++;
 		}
 		const char *name = p;
-		if (!(isalpha((unsigned char)*p) || *p == '_'))
+		if (p >= end || !(isalpha((unsigned char)*p) || *p == '_'))   /* "export" and blanks */
 			return mlm_err(err, errlen, "%s:%d: expected a variable name", fname, line);
 		while (p < end && (isalnum((unsigned char)*p) || *p == '_' || *p == '.'))
 			p++;

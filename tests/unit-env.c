@@ -1,0 +1,52 @@
+/* unit-env.c — the .env parser on exact-size buffers (so that ASan sees a
+ * read past the end): the inputs the fuzzers found, and the forms .env
+ * files take. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../lib/mlm.h"
+#include "tap.h"
+
+/* parse TEXT from a buffer of exactly its length; 0 or -1, err filled */
+static int
+parse(const char *text, mlm_env **out, char *err, size_t errlen)
+{
+	size_t n = strlen(text);
+	char *b = malloc(n ? n : 1);
+	memcpy(b, text, n);
+	mlm_env *e = mlm_env_new();
+	err[0] = 0;
+	int r = mlm_env_parse(e, "t.env", b, n, err, errlen);
+	free(b);
+	if (out)
+		*out = e;
+	else
+		mlm_env_free(e);
+	return r;
+}
+
+int
+main(void)
+{
+	char err[MLM_ERRLEN];
+	/* found by fuzz-env and fuzz-pool: "export" and blanks, then the end */
+	static const char *const cut[] = { "\t\t\t\t\t\t\t\t\texport\t\t\t\t\t", "export    ", "export\t",
+		"A=1\nexport " };
+	for (size_t i = 0; i < sizeof cut / sizeof cut[0]; i++) {
+		ok(parse(cut[i], NULL, err, sizeof err) == -1 && strstr(err, "t.env:"),
+		    "'export' and blanks at the end (%zu): an error, not a read past the end: %s", i, err);
+	}
+	ok(parse("export", NULL, err, sizeof err) == -1 && strstr(err, "t.env:1:"),
+	    "a bare 'export' is no assignment: %s", err);
+
+	mlm_env *e;
+	ok(parse("# keys\nexport GEMINI_API_KEY_1=ab\n  OPENAI_API_KEY_1 = \"q r\"\nZ='s'", &e, err,
+	    sizeof err) == 0, "comments, export, blanks, quotes: %s", err);
+	is_str(mlm_env_get(e, "GEMINI_API_KEY_1"), "ab", "export NAME=value");
+	is_str(mlm_env_get(e, "OPENAI_API_KEY_1"), "q r", "blanks around '=', double quotes");
+	is_str(mlm_env_get(e, "Z"), "s", "single quotes, no newline at the end");
+	mlm_env_free(e);
+	ok(parse("A=1\n=2\n", NULL, err, sizeof err) == -1 && strstr(err, "t.env:2:"),
+	    "the line of an error is named: %s", err);
+	return tap_done();
+}
