@@ -51,14 +51,21 @@ $(LIB): $(LIB_OBJ)
 	ar rcs $@ $(LIB_OBJ)
 
 TOOL_OBJ := bin/tool.o bin/chat.o
+# an archive, so a tool links only the parts it uses: a tool without chat
+# does not load libedit, llm-sim loads neither libcurl nor SQLite
+TOOL_LIB := bin/libtool.a
 # shared by every tool: never an intermediate to delete after a link
 .SECONDARY: $(TOOL_OBJ) $(LIB_OBJ)
 
 bin/%.o: bin/%.c bin/*.h lib/*.h
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-bin/llm-%: bin/llm-%.c $(TOOL_OBJ) bin/*.h $(LIB)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(TOOL_OBJ) $(LIB) $(LIBS)
+$(TOOL_LIB): $(TOOL_OBJ)
+	rm -f $@
+	ar rcs $@ $(TOOL_OBJ)
+
+bin/llm-%: bin/llm-%.c $(TOOL_LIB) bin/*.h $(LIB)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(TOOL_LIB) $(LIB) $(LIBS)
 
 tests/unit-%: tests/unit-%.c tests/tap.h $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LIBS)
@@ -121,6 +128,6 @@ uninstall:
 	for f in completions/fish/*; do rm -f $(DESTDIR)$(DATADIR)/fish/vendor_completions.d/$$(basename $$f); done
 
 clean:
-	rm -f $(LIB) lib/*.o bin/*.o $(TOOLS) $(UNITS) tests/fuzz/fuzz-*[!.c]
+	rm -f $(LIB) $(TOOL_LIB) lib/*.o bin/*.o $(TOOLS) $(UNITS) tests/fuzz/fuzz-*[!.c]
 
 .PHONY: all deps check check-asan check-valgrind check-long fuzz bench demo install uninstall clean
