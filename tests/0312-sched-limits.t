@@ -21,7 +21,7 @@ is "$(jq -r 'select(.text != "echo: \(.i + 1)" and .text != "echo: \(.i)") | .i'
 n429=$(jq -r 'select(.status == 429) | .seq' "$SIM_LOG" | wc -l | tr -d ' ')
 is "$n429" 0 "no 429 from the simulator"
 nlim=$(jq -r --arg k "$LIM" 'select(.key == $k and .status == 200) | .seq' "$SIM_LOG" | wc -l | tr -d ' ')
-check "the limited key answered up to its limit ($nlim of 30)" [ "$nlim" -ge 20 ] && [ "$nlim" -le 30 ]
+check "the limited key answered up to its limit ($nlim of 30)" [ "$nlim" -ge 20 -a "$nlim" -le 30 ]
 nother=$(jq -r 'select(.key == "good-other") | .seq' "$SIM_LOG" | wc -l | tr -d ' ')
 is "$((nlim + nother))" 40 "the rest went to the other entry ($nother)"
 diag "limited key: $(statuses "$LIM")" "other: $(statuses good-other)"

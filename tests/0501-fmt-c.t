@@ -111,7 +111,11 @@ check "c-decl is a guarded header" cc -std=c99 -pedantic -Wall -Wextra -Werror h
 
 # --ascii: only ASCII bytes, same values
 llm-fmt -s "$S" -t c -n rec --ascii in.ndjson > out.h
+# (an empty out.h has no non-ASCII byte, and a failed build would leave the
+# last compiler's prog and got.ndjson behind: neither may pass for a result)
+is "$(grep -c 'static const struct rec rec_' out.h)" "$n" "--ascii: one value per record"
 is "$(LC_ALL=C grep -c '[^ -~	]' out.h)" 0 "--ascii writes only ASCII"
+rm -f prog got.ndjson
 cc -std=c99 -pedantic -Wall -Wextra -Werror main.c -o prog && ./prog | jq -cS . > got.ndjson
 check "--ascii: values print back equal" cmp -s got.ndjson want.ndjson
 

@@ -12,6 +12,8 @@ jq -nc '[
   "trailing newline\n", "\n", "", "#comment", "!event", "a'"'"'b\"c$d`e\\f"
 ] | .[] | {name: ., tags: [., "x"], n: 1, ok: true, nick: ., addr: {street: ., zip: null}}' > in.ndjson
 total=$(wc -l < in.ndjson)
+# (a jq error leaves in.ndjson empty: every check below would hold on nothing)
+is "$total" 21 "21 hostile records"
 
 i=0
 while IFS= read -r rec; do
