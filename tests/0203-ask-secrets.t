@@ -50,7 +50,10 @@ export GEMINI_BASE_URL="$SIM/v1beta" GEMINI_API_KEY="$CANARY+invalid" GEMINI_MOD
 llm-ask -v --json hello >"$T/o6" 2>"$T/e6"; rc=$?
 is "$rc" 69 "gemini invalid canary: exit 69"
 clean "gemini error path: no key" "$T/o6" "$T/e6"
-is "$(tail -n 1 "$SIM_LOG" | jq -r '.query // "" | contains("key=")')" false "gemini: no key in the URL"
+# the Gemini requests the simulator received: on the generateContent
+# path, the key in x-goog-api-key, none in the query
+is "$(jq -r 'select(.path | contains(":generateContent")) | [.auth, (.query // "" | contains("key="))] | join(" ")' \
+	"$SIM_LOG" | sort -u)" "x-goog-api-key false" "gemini: the key in x-goog-api-key, not in the URL"
 unset GEMINI_BASE_URL GEMINI_API_KEY GEMINI_MODELS
 
 # ---- the command line of a running llm-ask
