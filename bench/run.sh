@@ -149,7 +149,7 @@ fo() { # fo KEY1 [KEY2]: median ms of 20 sequential llm-ask calls
 good=$(fo fo-good "" a)
 bad=$(fo fo-bad+status=500 fo-good2 b)
 spent=$(curl -s "$SIM_fo/_sim/stats" | jq -r '.by_key["fo-bad"].requests // 0')
-row "failover: ms per call while one of two owners fails" "$bad" "$good (healthy pool)" "+$(awk -v a="$bad" -v b="$good" 'BEGIN{printf "%.1f", a - b}') ms" "-"
+row "failover: ms per call while one of two owners fails" "$bad" "$good (healthy pool)" "$(awk -v a="$bad" -v b="$good" 'BEGIN{printf "%+.1f", a - b}') ms" "-"
 row "failover: attempts spent on the failing owner in 20 calls" "$spent" "-" "-" "<= 3 after it is known bad"
 
 # ---- llm-serve: added latency and throughput; the Portkey gateway
