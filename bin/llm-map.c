@@ -792,7 +792,7 @@ maybe_hedge(void)
 		if (mlm_engine_call_attempt(tp.engine, it->call, &idx, &st) < 0)
 			continue;
 		double p95 = mlm_sched_p95(tp.sched, idx);
-		if (p95 <= 0 || (double)(now - st) < p95 || now - st < 50)
+		if (p95 < 0 || (double)(now - st) < p95 || now - st < 50)
 			continue;
 		mlm_call_opts o = base;
 		if (it->model)

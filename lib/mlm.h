@@ -487,7 +487,7 @@ void mlm_sched_done(mlm_sched *s, int idx, uint64_t lease, const mlm_outcome *o,
 /* Batches: between mlm_sched_batch(s, 1) and (s, 0) every pick and outcome
  * shares one store transaction (nests). Nothing slow may happen inside. */
 void mlm_sched_batch(mlm_sched *s, int on);
-/* The entry's latency p95 estimate in ms, 0 unknown (for hedging). */
+/* The entry's latency p95 estimate in ms, -1 before its first answer (for hedging). */
 double mlm_sched_p95(mlm_sched *s, int idx);
 /* Marks (entry, feature) unsupported in this process; asks about it. */
 void mlm_sched_unsupported(mlm_sched *s, int idx, unsigned feature);
@@ -604,7 +604,8 @@ typedef struct mlm_cache mlm_cache;
 mlm_cache *mlm_cache_open(char *err, size_t errlen);
 /* The stored record for hash, or jv_invalid() (none, or older than max_age_ms > 0). */
 jv mlm_cache_get(mlm_cache *c, const char *hash, int64_t max_age_ms);
-void mlm_cache_put(mlm_cache *c, const char *hash, jv record);
+/* Keeps a record, given as its JSON text. */
+void mlm_cache_put(mlm_cache *c, const char *hash, const char *record, size_t len);
 void mlm_cache_close(mlm_cache *c);
 /* The content hash of a neutral request ("stream" left out). */
 void mlm_req_hash(jv req_borrowed, char out[17]);

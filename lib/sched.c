@@ -344,7 +344,7 @@ check(mlm_sched *s, int idx, const mlm_pick *q, int64_t now, cand *c, int64_t *w
 	if (e->lim.rpd)
 		h = fmin(h, 1 - o->day_count / (double)e->lim.rpd);
 	c->headroom = h;
-	c->lat = r[0].lat_ms;
+	c->lat = r[0].n_ok > 0 ? r[0].lat_ms : -1;       /* -1: not measured */
 	c->inflight = o->inflight;
 	return 1;
 }
@@ -452,7 +452,7 @@ mlm_sched_pick(mlm_sched *s, const mlm_pick *q, int64_t *wait_ms, uint64_t *leas
 			break;
 		case MLM_STRAT_LATENCY:
 			for (int i = 0; i < nc; i++)
-				cs[i].score += cs[i].lat > 0 ? cs[i].lat : 1.0 + (double)(rnd(s) % 100) / 1000;
+				cs[i].score += cs[i].lat >= 0 ? cs[i].lat : 1.0 + (double)(rnd(s) % 100) / 1000;
 			break;
 		case MLM_STRAT_HEADROOM:
 			for (int i = 0; i < nc; i++)
@@ -461,7 +461,7 @@ mlm_sched_pick(mlm_sched *s, const mlm_pick *q, int64_t *wait_ms, uint64_t *leas
 		default: /* smart: priority tiers, then headroom and latency, spread by load */
 			for (int i = 0; i < nc; i++) {
 				const mlm_entry *e = &p->v[cs[i].idx];
-				double lat = cs[i].lat > 0 ? cs[i].lat : 500;
+				double lat = cs[i].lat >= 0 ? cs[i].lat : 500;
 				cs[i].score += (double)e->priority * 1e6 + (1 - cs[i].headroom) * 2 +
 				    lat / 2000.0 + (double)cs[i].inflight * 0.25 +
 				    (double)(rnd(s) % 1000) * 1e-4;
@@ -544,7 +544,7 @@ mlm_sched_p95(mlm_sched *s, int idx)
 	mlm_srec r;
 	mlm_sched_scopes(s, idx, sc[0], sc[1], sc[2], sc[3]);
 	s->store->ops->load(s->store, sc[0], &r);
-	return r.lat_ms > 0 ? r.lat_ms + 2 * r.lat_dev : 0;
+	return r.n_ok > 0 ? r.lat_ms + 2 * r.lat_dev : -1;
 }
 
 void
@@ -562,7 +562,9 @@ mlm_sched_done(mlm_sched *s, int idx, uint64_t lease, const mlm_outcome *o,
 	s->store->ops->load(s->store, es, &er);
 	if (o->kind == MLM_OK) {
 		double l = (double)latency_ms;
-		if (er.lat_ms <= 0) {
+		/* the first answer starts the average: a latency of 0 (below the
+		 * clock's millisecond) is a measure too, so n_ok tells, not lat_ms */
+		if (er.n_ok == 0) {
 			er.lat_ms = l;
 			er.lat_dev = l / 4;
 		} else {

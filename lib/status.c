@@ -93,7 +93,7 @@ mlm_sched_status_json(mlm_sched *s, const mlm_entry *e, int idx, int64_t now)
 	SET("inflight", jv_number((double)r[2].inflight));
 	if (r[2].learned_conc > 0)
 		SET("learned_conc", jv_number(round(r[2].learned_conc * 10) / 10));
-	if (r[0].lat_ms > 0)
+	if (r[0].n_ok > 0)
 		SET("latency_ms", jv_number(round(r[0].lat_ms)));
 	SET("ok", jv_number((double)r[0].n_ok));
 	SET("errors", jv_number((double)r[0].n_err));

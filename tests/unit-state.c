@@ -538,6 +538,35 @@ test_redis(void)
 	ok(s == NULL && strstr(err, "port"), "redis: bad url: %s", err);
 }
 
+/* The latency estimate starts at the first answer, whatever it measured:
+ * an answer under the clock's millisecond (0 ms) is known, not unknown. */
+static void
+test_latency(void)
+{
+	mlm_pool p = { 0 };
+	char err[MLM_ERRLEN] = "";
+	const char *line = "{\"id\":\"e1\",\"provider\":\"openai\",\"base_url\":\"http://127.0.0.1:9/v1\","
+	    "\"model\":\"m1\",\"key\":\"k\"}";
+	ok(mlm_pool_add_line(&p, line, strlen(line), "t", err, sizeof err) == 0, "latency: a pool of one: %s", err);
+	mlm_store *st = mlm_store_memory();
+	mlm_sched *s = mlm_sched_new(&p, st, MLM_STRAT_SMART);
+	ok(mlm_sched_p95(s, 0) < 0, "latency: no estimate before the first answer");
+	int64_t wait;
+	uint64_t lease;
+	int idx = mlm_sched_pick(s, &(mlm_pick){ 0 }, &wait, &lease, NULL);
+	mlm_outcome o;
+	memset(&o, 0, sizeof o);
+	o.kind = MLM_OK;
+	mlm_sched_done(s, idx, lease, &o, 0, 0, NULL);
+	ok(idx == 0 && mlm_sched_p95(s, 0) == 0, "latency: a 0 ms answer gives an estimate of 0 ms, not none");
+	idx = mlm_sched_pick(s, &(mlm_pick){ 0 }, &wait, &lease, NULL);
+	mlm_sched_done(s, idx, lease, &o, 40, 0, NULL);
+	ok(mlm_sched_p95(s, 0) > 0, "latency: and moves with the next answer (%.1f ms)", mlm_sched_p95(s, 0));
+	mlm_sched_free(s);
+	mlm_store_close(st);
+	mlm_pool_free(&p);
+}
+
 int
 main(void)
 {
@@ -548,6 +577,7 @@ main(void)
 	}
 	test_sqlite();
 	test_redis();
+	test_latency();
 	char cmd[600];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
