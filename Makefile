@@ -67,7 +67,7 @@ $(TOOL_LIB): $(TOOL_OBJ)
 bin/llm-%: bin/llm-%.c $(TOOL_LIB) bin/*.h $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(TOOL_LIB) $(LIB) $(LIBS)
 
-tests/unit-%: tests/unit-%.c tests/tap.h $(LIB)
+tests/unit-%: tests/unit-%.c tests/*.h $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LIBS)
 
 deps:

@@ -266,8 +266,9 @@ typedef struct item {
 	char *pos;
 	char id[17];
 	jv input, req, record;
-	mlm_buf line;                   /* or the record's text, and whether ok */
+	mlm_buf line;                   /* or the record's text, whether ok, */
 	int ok;
+	char *answer;                   /* and with --text its answer */
 	char *model, *system_override;
 	int state;
 	long call, hedge_call;
@@ -604,12 +605,33 @@ item_free(item *it)
 	jv_free(it->req);
 	jv_free(it->record);
 	mlm_buf_free(&it->line);
+	free(it->answer);
 	free(it->model);
 	free(it->pos);
 	free(it);
 }
 
 /* ---- output ---- */
+
+/* --text: one answer on one line, its newlines and backslashes escaped */
+static void
+text_line(const char *s, size_t n)
+{
+	mlm_buf b = { 0 };
+	mlm_buf_add(&b, "", 0);
+	for (size_t k = 0; k < n; k++) {
+		if (s[k] == '\n')
+			mlm_buf_add(&b, "\\n", 2);
+		else if (s[k] == '\\')
+			mlm_buf_add(&b, "\\\\", 2);
+		else if (s[k] == '\r')
+			mlm_buf_add(&b, "\\r", 2);
+		else
+			mlm_buf_add(&b, s + k, 1);
+	}
+	out_line(b.p, b.len, 0);
+	mlm_buf_free(&b);
+}
 
 static void
 write_record(item *it)
@@ -627,27 +649,18 @@ write_record(item *it)
 	if (opt.text) {
 		/* the answer's text on stdout; with -o the record still goes to
 		 * the journal */
-		jv t = jv_object_get(jv_copy(r), jv_string("text"));
-		mlm_buf tb = { 0 };
-		mlm_buf_add(&tb, "", 0);
-		if (jv_get_kind(t) == JV_KIND_STRING) {
-			const char *s = jv_string_value(t);
-			int n = jv_string_length_bytes(jv_copy(t));
-			for (int k = 0; k < n; k++) {
-				if (s[k] == '\n')
-					mlm_buf_add(&tb, "\\n", 2);
-				else if (s[k] == '\\')
-					mlm_buf_add(&tb, "\\\\", 2);
-				else if (s[k] == '\r')
-					mlm_buf_add(&tb, "\\r", 2);
-				else
-					mlm_buf_add(&tb, s + k, 1);
-			}
+		if (b.p) {
+			text_line(it->answer ? it->answer : "", it->answer ? strlen(it->answer) : 0);
+		} else {
+			jv t = jv_object_get(jv_copy(r), jv_string("text"));
+			if (jv_get_kind(t) == JV_KIND_STRING)
+				text_line(jv_string_value(t), (size_t)jv_string_length_bytes(jv_copy(t)));
+			else
+				text_line("", 0);
+			jv_free(t);
 		}
-		jv_free(t);
-		out_line(tb.p, tb.len, 0);
-		mlm_buf_free(&tb);
 		if (jfd < 0) {
+			mlm_buf_free(&b);
 			jv_free(r);
 			return;
 		}
@@ -712,37 +725,27 @@ call_done(void *u, mlm_result *r)
 	if (!r->ok && it->hedge_call && it->call && r->kind == MLM_TIMEOUT && !strcmp(r->msg, "cancelled"))
 		return;
 	w.inflight--;
-	/* "i" and "id" first, then the result */
-	if (!cache && !opt.text) {
-		/* the common case: the record's text, without building it */
-		mlm_buf *b = &it->line;
-		int e = mlm_buf_printf(b, "{\"i\":%ld,\"id\":\"%s\"", it->i, it->id);
-		e |= mlm_result_write(b, r);
-		if (it->hedged)
-			e |= mlm_buf_puts(b, ",\"hedged\":true");
-		if (opt.input) {
-			e |= mlm_buf_puts(b, ",\"input\":");
-			e |= mlm_json_dump(b, it->input);
-		}
-		e |= mlm_buf_puts(b, "}");
-		if (e)
-			die(EX_SOMEFAIL, "out of memory writing record %ld", it->i);
-		it->ok = r->ok;
-	} else {
-		jv rec = jv_object();
-		rec = jv_object_set(rec, jv_string("i"), jv_number((double)it->i));
-		rec = jv_object_set(rec, jv_string("id"), jv_string(it->id));
-		rec = mlm_result_json_to(rec, r);
-		if (it->hedged)
-			rec = jv_object_set(rec, jv_string("hedged"), jv_true());
-		if (opt.input)
-			rec = jv_object_set(rec, jv_string("input"), jv_copy(it->input));
-		if (r->ok && cache)
-			mlm_cache_put(cache, it->id, jv_copy(rec));
-		it->record = rec;
+	/* the record's text, "i" and "id" first, then the result */
+	mlm_buf *b = &it->line;
+	int e = mlm_buf_printf(b, "{\"i\":%ld,\"id\":\"%s\"", it->i, it->id);
+	e |= mlm_result_write(b, r);
+	if (it->hedged)
+		e |= mlm_buf_puts(b, ",\"hedged\":true");
+	if (opt.input) {
+		e |= mlm_buf_puts(b, ",\"input\":");
+		e |= mlm_json_dump(b, it->input);
 	}
-	if (r->ok)
+	e |= mlm_buf_puts(b, "}");
+	if (opt.text && r->ok && !(it->answer = mlm_strdup(r->text ? r->text : "")))
+		e = -1;
+	if (e)
+		die(EX_SOMEFAIL, "out of memory writing record %ld", it->i);
+	it->ok = r->ok;
+	if (r->ok) {
 		count_provider(r->entry->provider);
+		if (cache)
+			mlm_cache_put(cache, it->id, b->p, b->len);
+	}
 	if (r->nattempts > 1)
 		w.failovers++;
 	it->state = I_DONE;

@@ -1431,7 +1431,7 @@ completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestT
 	job_unref(j);
 }
 
-/* ---------- --threads 1: one loop for HTTP and the engine ---------- */
+/* ---------- draining (both modes), and --threads 1's one loop ---------- */
 
 static void
 drain_begin(int sig, long grace)

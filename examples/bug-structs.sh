@@ -13,16 +13,17 @@
 # against it with every warning an error, and run: it prints the reports.
 # DIR defaults to a temporary directory that is removed afterwards.
 set -eu
+usage() { echo "usage: bug-structs.sh [-o DIR] FILE" >&2; exit 2; }
 here=$(cd "$(dirname "$0")" && pwd)
 out=
 while getopts o: o; do
 	case $o in
 	o) out=$OPTARG ;;
-	*) echo "usage: bug-structs.sh [-o DIR] FILE" >&2; exit 2 ;;
+	*) usage ;;
 	esac
 done
 shift $((OPTIND - 1))
-[ $# -eq 1 ] || { echo "usage: bug-structs.sh [-o DIR] FILE" >&2; exit 2; }
+[ $# -eq 1 ] || usage
 if [ -z "$out" ]; then
 	out=$(mktemp -d "${TMPDIR:-/tmp}/bug-structs.XXXXXX")
 	trap 'rm -rf "$out"' EXIT INT TERM

@@ -13,15 +13,16 @@
 # state, no process started per question. Prints "Q: ..." and "A: ... [entry]"
 # for each round. Exit status 1 when a question could not be answered.
 set -eu
+usage() { echo "usage: coprocess.sh [-n ROUNDS] TOPIC" >&2; exit 2; }
 rounds=3
 while getopts n: o; do
 	case $o in
 	n) rounds=$OPTARG ;;
-	*) echo "usage: coprocess.sh [-n ROUNDS] TOPIC" >&2; exit 2 ;;
+	*) usage ;;
 	esac
 done
 shift $((OPTIND - 1))
-[ $# -ge 1 ] || { echo "usage: coprocess.sh [-n ROUNDS] TOPIC" >&2; exit 2; }
+[ $# -ge 1 ] || usage
 topic=$*
 
 dir=$(mktemp -d "${TMPDIR:-/tmp}/coprocess.XXXXXX")

@@ -12,17 +12,18 @@
 # one row per input row, in input order; null is \N. A row whose answer
 # does not fit the schema is reported on stderr and left out (exit 1).
 set -eu
+usage() { echo "usage: csv-to-tsv.sh [-s SCHEMA] [-j JOBS] [FILE]" >&2; exit 2; }
 schema='name: the full name as First Last, age int 0..150, city: capitalised, joined date, plan free|pro|team?'
 jobs=8
 while getopts s:j: o; do
 	case $o in
 	s) schema=$OPTARG ;;
 	j) jobs=$OPTARG ;;
-	*) echo "usage: csv-to-tsv.sh [-s SCHEMA] [-j JOBS] [FILE]" >&2; exit 2 ;;
+	*) usage ;;
 	esac
 done
 shift $((OPTIND - 1))
-[ $# -le 1 ] || { echo "usage: csv-to-tsv.sh [-s SCHEMA] [-j JOBS] [FILE]" >&2; exit 2; }
+[ $# -le 1 ] || usage
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/csv-to-tsv.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT INT TERM

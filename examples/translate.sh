@@ -12,16 +12,17 @@
 # Exit status: 0 when every paragraph was translated, 1 otherwise (the
 # failures are listed on stderr and nothing is printed).
 set -eu
+usage() { echo "usage: translate.sh [-l LANGUAGE] [-j JOBS] FILE" >&2; exit 2; }
 lang=French jobs=8
 while getopts l:j: o; do
 	case $o in
 	l) lang=$OPTARG ;;
 	j) jobs=$OPTARG ;;
-	*) echo "usage: translate.sh [-l LANGUAGE] [-j JOBS] FILE" >&2; exit 2 ;;
+	*) usage ;;
 	esac
 done
 shift $((OPTIND - 1))
-[ $# -eq 1 ] || { echo "usage: translate.sh [-l LANGUAGE] [-j JOBS] FILE" >&2; exit 2; }
+[ $# -eq 1 ] || usage
 file=$1
 [ -r "$file" ] || { echo "translate.sh: cannot read $file" >&2; exit 2; }
 

@@ -80,22 +80,16 @@ mlm_cache_get(mlm_cache *c, const char *hash, int64_t max_age_ms)
 }
 
 void
-mlm_cache_put(mlm_cache *c, const char *hash, jv record)
+mlm_cache_put(mlm_cache *c, const char *hash, const char *record, size_t len)
 {
-	if (!c) {
-		jv_free(record);
+	if (!c)
 		return;
-	}
-	mlm_buf s = { 0 };
-	mlm_json_dump(&s, record);
-	jv_free(record);
 	sqlite3_reset(c->put);
 	sqlite3_bind_text(c->put, 1, hash, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(c->put, 2, mlm_now_ms());
-	sqlite3_bind_text(c->put, 3, s.p ? s.p : "", -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(c->put, 3, record, (int)len, SQLITE_TRANSIENT);
 	sqlite3_step(c->put);
 	sqlite3_reset(c->put);
-	mlm_buf_free(&s);
 }
 
 void

@@ -5,63 +5,42 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../lib/mlm.h"
+#include "mlm.h"
 #include "tap.h"
+#include "json-alike.h"
+
+/* a failed comparison's two sides, as TAP comments */
+static void
+diag_why(const char *why)
+{
+	for (const char *p = why; *p;) {
+		const char *e = strchr(p, '\n');
+		int n = e ? (int)(e - p) : (int)strlen(p);
+		printf("#   %.*s\n", n, p);
+		p += n + (e ? 1 : 0);
+	}
+}
 
 static int
 same_dump(jv x, const char *what)
 {
-	jv want = jv_dump_string(jv_copy(x), 0);
-	mlm_buf b = { 0 };
-	int r = mlm_json_dump(&b, x);
-	const char *w = jv_string_value(want);
-	int same = r == 0 && b.p && strlen(w) == b.len && !memcmp(w, b.p, b.len);
+	char why[4096];
+	int same = dump_alike(x, why, sizeof why);
 	ok(same, "%s", what);
 	if (!same)
-		printf("#   got:  %s\n#   want: %s\n", b.p ? b.p : "(null)", w);
-	mlm_buf_free(&b);
-	jv_free(want);
+		diag_why(why);
 	jv_free(x);
 	return same;
 }
 
-/* One OpenAI-wire body through the adapter with the token-tape reader and
- * with libjq's alone: the same return, text, finish reason, usage, kind
- * and message. */
 static void
 same_parse(const char *body, size_t len, const char *what)
 {
-	mlm_entry e;
-	memset(&e, 0, sizeof e);
-	e.id = (char *)"t:e";
-	e.provider = (char *)"openai";
-	e.wire = MLM_WIRE_OPENAI;
-	e.model = (char *)"m";
-	e.base_url = (char *)"http://x";
-	mlm_answer a[2];
-	mlm_outcome o[2];
-	int r[2];
-	for (int k = 0; k < 2; k++) {
-		mlm_json_fast_off = k;
-		memset(&o[k], 0, sizeof o[k]);
-		mlm_answer_init(&a[k]);
-		r[k] = mlm_adapter_get(MLM_WIRE_OPENAI)->parse(&e, body, len, &a[k], &o[k]);
-	}
-	mlm_json_fast_off = 0;
-	int same = r[0] == r[1] && a[0].text.len == a[1].text.len &&
-	    (!a[0].text.len || !memcmp(a[0].text.p, a[1].text.p, a[0].text.len)) &&
-	    !strcmp(a[0].finish, a[1].finish) && a[0].in_tok == a[1].in_tok &&
-	    a[0].out_tok == a[1].out_tok && a[0].done == a[1].done &&
-	    (r[0] == 0 || (o[0].kind == o[1].kind && !strcmp(o[0].msg, o[1].msg)));
+	char why[4096];
+	int same = parse_alike(body, len, why, sizeof why);
 	ok(same, "openai parse alike: %s", what);
 	if (!same)
-		printf("#   fast: r=%d text='%s' finish=%s in=%ld out=%ld kind=%d msg=%s\n"
-		    "#   jq:   r=%d text='%s' finish=%s in=%ld out=%ld kind=%d msg=%s\n",
-		    r[0], a[0].text.p ? a[0].text.p : "", a[0].finish, a[0].in_tok, a[0].out_tok,
-		    o[0].kind, o[0].msg, r[1], a[1].text.p ? a[1].text.p : "", a[1].finish,
-		    a[1].in_tok, a[1].out_tok, o[1].kind, o[1].msg);
-	mlm_answer_free(&a[0]);
-	mlm_answer_free(&a[1]);
+		diag_why(why);
 }
 
 int
@@ -226,14 +205,10 @@ main(void)
 				if (!strncmp(p, "data:", 5)) {
 					size_t k = (e ? (size_t)(e - p) : strlen(p)) - 5;
 					jv x = jv_parse_sized(p + 5, (int)k);
+					char why[4096];
 					if (jv_is_valid(x)) {
-						jv want = jv_dump_string(jv_copy(x), 0);
-						mlm_buf b = { 0 };
-						mlm_json_dump(&b, x);
-						all &= b.p && !strcmp(b.p, jv_string_value(want));
+						all &= dump_alike(x, why, sizeof why);
 						lines++;
-						mlm_buf_free(&b);
-						jv_free(want);
 					}
 					jv_free(x);
 				}

@@ -5,23 +5,7 @@
 #include <string.h>
 
 #include "mlm.h"
-
-/* libjq 1.6 itself leaks a key string on some parse errors; keep LeakSanitizer
- * on for everything else. libjq has no frame pointers: unwind slowly so the
- * suppression sees its frames. */
-const char *__asan_default_options(void);
-const char *
-__asan_default_options(void)
-{
-	return "fast_unwind_on_malloc=0";
-}
-
-const char *__lsan_default_suppressions(void);
-const char *
-__lsan_default_suppressions(void)
-{
-	return "leak:jv_parser_next\n";
-}
+#include "jq-leak.h"
 
 static void
 check_outcome(const mlm_outcome *o)

@@ -2,21 +2,10 @@
 // tests/0703-serve-openai.t). Prints one "PASS name" or "FAIL name: why"
 // line per check. Environment: SRV (base URL), TOKEN (bearer token).
 import OpenAI from 'openai';
+import { check, step } from './check.mjs';
 
 const baseURL = process.env.SRV + '/v1';
 const client = new OpenAI({ baseURL, apiKey: process.env.TOKEN, maxRetries: 0, timeout: 20000 });
-
-function check(name, cond, why) {
-	console.log(cond ? `PASS ${name}` : `FAIL ${name}: ${why}`);
-}
-
-async function step(name, fn) {
-	try {
-		await fn();
-	} catch (e) {
-		check(name, false, `threw ${e && e.constructor && e.constructor.name}: ${e && e.message}`);
-	}
-}
 
 await step('whole answer', async () => {
 	const { data, response } = await client.chat.completions.create({

@@ -5,20 +5,9 @@
 // Environment: SIM (the simulator's base URL).
 import OpenAI from 'openai';
 import { GoogleGenAI, ApiError } from '@google/genai';
+import { check, step } from './check.mjs';
 
 const SIM = process.env.SIM;
-
-function check(name, cond, why) {
-	console.log(cond ? `PASS ${name}` : `FAIL ${name}: ${why}`);
-}
-
-async function step(name, fn) {
-	try {
-		await fn();
-	} catch (e) {
-		check(name, false, `threw ${e && e.constructor && e.constructor.name}: ${e && e.message}`);
-	}
-}
 
 const oai = (key) => new OpenAI({ baseURL: SIM + '/v1', apiKey: key, maxRetries: 0, timeout: 20000 });
 
