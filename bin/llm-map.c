@@ -24,8 +24,12 @@
 
 #include "tool.h"
 #include "fmt.h"
+#include "journal.h"
+#include "lines.h"
 
 #define LINE_MAX_DEFAULT (1u << 20)
+/* another run holds the journal (sysexits' EX_TEMPFAIL) */
+#define EX_TEMPFAIL 75
 
 static const char usage_text[] =
 "usage: llm-map [-huqv] [-j jobs] [-o file [--resume [--retry-failed]]] [-m glob]\n"
@@ -78,7 +82,8 @@ usage(int code)
 "  -v, --verbose          one stderr line per attempt and decision\n"
 "  -h, --help             this help\n\n"
 "Exit status: 0 all answered, 1 some items failed, 2 usage, 69 nothing could\n"
-"be answered, 78 configuration, 130 interrupted.\n", stdout);
+"be answered, 75 the journal is in use by another run, 78 configuration,\n"
+"130 interrupted.\n", stdout);
 	exit(code);
 }
 
@@ -206,48 +211,42 @@ reader(void *arg)
 	int n = rq.nfiles ? rq.nfiles : 1;
 	for (int f = 0; f < n; f++) {
 		const char *name = rq.nfiles ? rq.files[f] : "-";
-		const char *shown = strcmp(name, "-") ? name : "<stdin>";
-		FILE *fp = strcmp(name, "-") ? fopen(name, "r") : stdin;
-		if (!fp) {
+		char err[MLM_ERRLEN];
+		mlm_lines *r = mlm_lines_open(name, (size_t)opt.max_line, err, sizeof err);
+		if (!r) {
 			line *l = calloc(1, sizeof *l);
 			l->i = -1;
-			l->pos = mlm_strdup(name);
-			l->text = mlm_strdup(strerror(errno));
+			l->pos = mlm_strdup(err);
 			rq_push(l);
 			continue;
 		}
-		char *buf = NULL;
-		size_t cap = 0;
-		ssize_t len;
-		long ln = 0;
-		while ((len = getline(&buf, &cap, fp)) >= 0) {
-			ln++;
-			while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
-				len--;
+		mlm_line ln;
+		int rc;
+		while ((rc = mlm_lines_next(r, &ln, err, sizeof err)) == 1) {
 			line *l = calloc(1, sizeof *l);
-			if (!l)
-				break;
 			char pos[4200];
-			snprintf(pos, sizeof pos, "%s:%ld", shown, ln);
+			mlm_lines_pos(r, pos, sizeof pos);
+			if (!l || !(l->pos = mlm_strdup(pos)) ||
+			    (!ln.toolong && !(l->text = mlm_strndup(ln.text, ln.len)))) {
+				rc = -1;
+				mlm_err(err, sizeof err, "%s: out of memory", pos);
+				free(l ? l->pos : NULL);
+				free(l);
+				break;
+			}
 			l->i = i++;
-			l->pos = mlm_strdup(pos);
-			if ((size_t)len > (size_t)opt.max_line) {
-				l->toolong = 1;
-				l->len = (size_t)len;
-			} else {
-				l->text = mlm_strndup(buf, (size_t)len);
-				l->len = (size_t)len;
-			}
-			if (cap > (size_t)opt.max_line * 2) {
-				free(buf);      /* do not keep a huge buffer around */
-				buf = NULL;
-				cap = 0;
-			}
+			l->toolong = ln.toolong;
+			l->len = ln.len;
 			rq_push(l);
 		}
-		free(buf);
-		if (fp != stdin)
-			fclose(fp);
+		if (rc < 0) {
+			/* a read error ends this file: reported like a file not opened */
+			line *l = calloc(1, sizeof *l);
+			l->i = -1;
+			l->pos = mlm_strdup(err);
+			rq_push(l);
+		}
+		mlm_lines_close(r);
 	}
 	line *e = calloc(1, sizeof *e);
 	e->eof = 1;
@@ -293,8 +292,9 @@ static jq_state *jq;
 static int identity;            /* the template is "." */
 static mlm_call_opts base;
 static mlm_cache *cache;
-static int jfd = -1;            /* the journal (-o) */
+static mlm_journal *journal;    /* -o */
 static char jq_err[1024];
+static void item_done(item *it);
 static volatile sig_atomic_t sigs;
 
 /* resume: answered (i, id) pairs */
@@ -375,7 +375,7 @@ item_fail_input(item *it, const char *kind, const char *msg)
 	}
 	warnmsg("%s: %s", it->pos, msg);
 	it->record = error_record(it, kind, msg);
-	it->state = I_DONE;
+	item_done(it);
 }
 
 /* template output → neutral request; returns 0, or -1 with msg */
@@ -487,8 +487,8 @@ make_item(line *l)
 	it->record = jv_invalid();
 	char msg[1200];
 	if (l->i < 0) {
-		/* a file that could not be opened: no input line, no record */
-		warnmsg("%s: %s", it->pos, l->text);
+		/* a file that could not be opened or read: no input line, no record */
+		warnmsg("%s", it->pos);
 		it->state = I_SKIP;
 		it->i = -1;
 		w.unopened++;
@@ -588,7 +588,7 @@ make_item(line *l)
 			rec = jv_object_set(rec, jv_string("cached"), jv_true());
 			rec = jv_object_set(rec, jv_string("ms"), jv_number(0));
 			it->record = rec;
-			it->state = I_DONE;
+			item_done(it);
 			w.cached++;
 			return it;
 		}
@@ -633,59 +633,54 @@ text_line(const char *s, size_t n)
 	mlm_buf_free(&b);
 }
 
+/*
+ * An item has its record: as text, and at once in the journal, with one
+ * write(2), whatever the reorder window still holds back for standard
+ * output, so that a crash loses no answer that came back.
+ */
+static void
+item_done(item *it)
+{
+	it->state = I_DONE;
+	if (!it->line.p) {
+		/* a record built here (bad input, template, cache): its text */
+		jv r = it->record;
+		it->record = jv_invalid();
+		jv ok = jv_object_get(jv_copy(r), jv_string("ok"));
+		it->ok = jv_get_kind(ok) == JV_KIND_TRUE;
+		jv_free(ok);
+		jv t = jv_object_get(jv_copy(r), jv_string("text"));
+		if (opt.text && jv_get_kind(t) == JV_KIND_STRING)
+			it->answer = mlm_strndup(jv_string_value(t), (size_t)jv_string_length_bytes(jv_copy(t)));
+		jv_free(t);
+		if (mlm_json_dump(&it->line, r) < 0)
+			die(EX_SOMEFAIL, "out of memory writing record %ld", it->i);
+		jv_free(r);
+	}
+	if (!journal || opt.dry_run)
+		return;
+	char err[MLM_ERRLEN];
+	if (mlm_buf_add(&it->line, "\n", 1) < 0)
+		die(EX_SOMEFAIL, "out of memory writing record %ld", it->i);
+	if (mlm_journal_append(journal, it->line.p, it->line.len, err, sizeof err) < 0)
+		die(EX_SOMEFAIL, "%s; --resume redoes the rest", err);
+}
+
+/* In output order: the counts, and standard output (the records, or with
+ * --text the answers; with -o the records are in the journal already). */
 static void
 write_record(item *it)
 {
-	jv r = it->record;
-	it->record = jv_invalid();
-	mlm_buf b = it->line;
-	memset(&it->line, 0, sizeof it->line);
-	int ok = b.p ? it->ok : jv_get_kind(jv_object_get(jv_copy(r), jv_string("ok"))) == JV_KIND_TRUE;
-	if (ok)
+	if (it->ok)
 		w.ok++;
 	else
 		w.failed++;
 	w.done++;
-	if (opt.text) {
-		/* the answer's text on stdout; with -o the record still goes to
-		 * the journal */
-		if (b.p) {
-			text_line(it->answer ? it->answer : "", it->answer ? strlen(it->answer) : 0);
-		} else {
-			jv t = jv_object_get(jv_copy(r), jv_string("text"));
-			if (jv_get_kind(t) == JV_KIND_STRING)
-				text_line(jv_string_value(t), (size_t)jv_string_length_bytes(jv_copy(t)));
-			else
-				text_line("", 0);
-			jv_free(t);
-		}
-		if (jfd < 0) {
-			mlm_buf_free(&b);
-			jv_free(r);
-			return;
-		}
-	}
-	if (!b.p && mlm_json_dump(&b, r) < 0)
-		die(EX_SOMEFAIL, "out of memory writing record %ld", it->i);
-	jv_free(r);
-	if (jfd >= 0) {
-		/* a journal line is written whole, with one write(2) */
-		mlm_buf_add(&b, "\n", 1);
-		size_t off = 0;
-		while (off < b.len) {
-			ssize_t k = write(jfd, b.p + off, b.len - off);
-			if (k < 0) {
-				if (errno == EINTR)
-					continue;
-				die(EX_SOMEFAIL, "%s: write error: %s (the records written are whole; "
-				    "--resume redoes the rest)", opt.output, strerror(errno));
-			}
-			off += (size_t)k;
-		}
-	} else {
-		out_line(b.p, b.len, 0);
-	}
-	mlm_buf_free(&b);
+	if (opt.text)
+		text_line(it->answer ? it->answer : "", it->answer ? strlen(it->answer) : 0);
+	else if (!journal || opt.dry_run)
+		out_line(it->line.p, it->line.len, 0);
+	mlm_buf_free(&it->line);
 }
 
 static void
@@ -748,7 +743,7 @@ call_done(void *u, mlm_result *r)
 	}
 	if (r->nattempts > 1)
 		w.failovers++;
-	it->state = I_DONE;
+	item_done(it);
 	/* a hedge: cancel the other call */
 	if (it->hedge_call) {
 		long other = it->hedge_call;
@@ -885,13 +880,16 @@ progress(int final)
 
 /* ---- resume ---- */
 
-/* pass 1 of a journal rewrite: the whole, well-formed records to keep */
+/* a journal line longer than any record written is not one of ours */
+#define JOURNAL_LINE_MAX (2 * (size_t)MLM_BUF_DEFAULT_MAX)
+
+/* a whole, well-formed record: its i and id (and ok, with drop_failed) */
 static int
-journal_line(const char *buf, ssize_t n, int drop_failed, long *i, char id[17])
+journal_line(const mlm_line *l, int drop_failed, long *i, char id[17])
 {
-	if (n == 0 || buf[n - 1] != '\n')
+	if (!l->nl || l->toolong)
 		return 0;       /* a torn last line from a crash */
-	jv r = jv_parse_sized(buf, (int)n - 1);
+	jv r = jv_parse_sized(l->text, (int)l->len);
 	int keep = 0;
 	if (jv_is_valid(r) && jv_get_kind(r) == JV_KIND_OBJECT) {
 		jv iv = jv_object_get(jv_copy(r), jv_string("i"));
@@ -927,89 +925,95 @@ cmp_long(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* pass 1: where each i's records are */
+struct jscan { jpos *ps; size_t n, cap; int drop_failed; };
+
+static int
+scan_line(void *u, const mlm_line *l)
+{
+	struct jscan *s = u;
+	long i;
+	char id[17];
+	if (!journal_line(l, s->drop_failed, &i, id))
+		return 0;
+	if (s->n == s->cap) {
+		s->cap = s->cap ? s->cap * 2 : 1024;
+		if (!(s->ps = realloc(s->ps, s->cap * sizeof *s->ps)))
+			die(EX_SOMEFAIL, "%s: out of memory", opt.output);
+	}
+	s->ps[s->n].i = i;
+	s->ps[s->n++].line = l->lineno;
+	return 0;
+}
+
+/* pass 2: the lines kept (sorted), and when loading, what is answered */
+struct jkeep { long *keep; size_t n, k; int loading; };
+
+static int
+keep_line(void *u, const mlm_line *l)
+{
+	struct jkeep *c = u;
+	if (c->k >= c->n || l->lineno != c->keep[c->k])
+		return 0;
+	c->k++;
+	long i;
+	char id[17];
+	if (c->loading && journal_line(l, 0, &i, id)) {
+		if (answered.n == answered.cap) {
+			answered.cap = answered.cap ? answered.cap * 2 : 1024;
+			if (!(answered.ids = realloc(answered.ids, answered.cap * 24)))
+				die(EX_SOMEFAIL, "%s: out of memory", opt.output);
+		}
+		done_key(answered.ids[answered.n++], i, id);
+	}
+	return 1;
+}
+
 /*
- * Rewrites the journal atomically with one record per input: the last
- * whole record for each i (an input that changed since was asked again
- * and appended). Loading (--resume) also drops failed records with
- * --retry-failed and fills the answered set.
+ * Rewrites the journal with one record per input: the last whole record
+ * for each i (an input that changed since was asked again and appended).
+ * Loading (--resume) also drops failed records with --retry-failed and
+ * fills the answered set. The journal stays locked throughout.
  */
 static void
 rewrite_journal(int loading)
 {
-	FILE *f = fopen(opt.output, "r");
-	if (!f) {
-		if (errno == ENOENT)
-			return;
-		die(EX_CONFIG_, "%s: %s", opt.output, strerror(errno));
-	}
-	int drop_failed = loading && opt.retry_failed;
-	char *buf = NULL;
-	size_t cap = 0;
-	ssize_t n;
-	jpos *ps = NULL;
-	size_t np = 0, pcap = 0;
-	long line = 0, i;
-	char id[17];
-	while ((n = getline(&buf, &cap, f)) >= 0) {
-		line++;
-		if (!journal_line(buf, n, drop_failed, &i, id))
-			continue;
-		if (np == pcap) {
-			pcap = pcap ? pcap * 2 : 1024;
-			ps = realloc(ps, pcap * sizeof *ps);
-			if (!ps)
-				die(EX_SOMEFAIL, "%s: out of memory", opt.output);
-		}
-		ps[np].i = i;
-		ps[np++].line = line;
-	}
+	char err[MLM_ERRLEN];
+	struct jscan s = { NULL, 0, 0, loading && opt.retry_failed };
+	if (mlm_journal_scan(journal, JOURNAL_LINE_MAX, scan_line, &s, err, sizeof err) < 0)
+		die(EX_CONFIG_, "%s", err);
 	/* the line numbers to keep: the last one of each i, sorted */
-	qsort(ps, np, sizeof *ps, cmp_jpos);
-	long *keep = malloc((np + 1) * sizeof *keep);
-	size_t nk = 0;
-	for (size_t k = 0; k < np; k++)
-		if (k + 1 == np || ps[k + 1].i != ps[k].i)
-			keep[nk++] = ps[k].line;
-	free(ps);
-	qsort(keep, nk, sizeof *keep, cmp_long);
-
-	char tmp[4200];
-	snprintf(tmp, sizeof tmp, "%s.tmp.%ld", opt.output, (long)getpid());
-	FILE *out = fopen(tmp, "w");
-	if (!out)
-		die(EX_CONFIG_, "%s: %s", tmp, strerror(errno));
-	rewind(f);
-	line = 0;
-	size_t k = 0;
-	while (k < nk && (n = getline(&buf, &cap, f)) >= 0) {
-		if (++line != keep[k])
-			continue;
-		k++;
-		if (loading) {
-			journal_line(buf, n, 0, &i, id);
-			if (answered.n == answered.cap) {
-				answered.cap = answered.cap ? answered.cap * 2 : 1024;
-				answered.ids = realloc(answered.ids, answered.cap * 24);
-			}
-			done_key(answered.ids[answered.n++], i, id);
-		}
-		fwrite(buf, 1, (size_t)n, out);
-	}
-	free(keep);
-	free(buf);
-	fclose(f);
-	if (fflush(out) || fsync(fileno(out)) || fclose(out) || rename(tmp, opt.output)) {
-		unlink(tmp);
-		die(EX_SOMEFAIL, "%s: cannot rewrite the journal: %s", opt.output, strerror(errno));
-	}
+	qsort(s.ps, s.n, sizeof *s.ps, cmp_jpos);
+	struct jkeep c = { malloc((s.n + 1) * sizeof *c.keep), 0, 0, loading };
+	if (!c.keep)
+		die(EX_SOMEFAIL, "%s: out of memory", opt.output);
+	for (size_t k = 0; k < s.n; k++)
+		if (k + 1 == s.n || s.ps[k + 1].i != s.ps[k].i)
+			c.keep[c.n++] = s.ps[k].line;
+	free(s.ps);
+	qsort(c.keep, c.n, sizeof *c.keep, cmp_long);
+	if (mlm_journal_rewrite(journal, JOURNAL_LINE_MAX, keep_line, &c, err, sizeof err) < 0)
+		die(EX_SOMEFAIL, "%s", err);
+	free(c.keep);
 	if (loading)
 		qsort(answered.ids, answered.n, 24, cmp24);
 }
 
+/* -o: the journal, locked for the whole run (another run on it: exit 75) */
 static void
-load_journal(void)
+open_journal(void)
 {
-	rewrite_journal(1);
+	char err[MLM_ERRLEN];
+	int why;
+	journal = mlm_journal_open(opt.output, opt.resume, &why, err, sizeof err);
+	if (journal)
+		return;
+	if (why == MLM_JOURNAL_LOCKED)
+		die(EX_TEMPFAIL, "%s", err);
+	if (why == MLM_JOURNAL_EXISTS)
+		die(EX_USAGE_, "-o %s: the file exists; use --resume to continue it, or remove it",
+		    opt.output);
+	die(EX_CONFIG_, "%s", err);
 }
 
 static long
@@ -1182,13 +1186,10 @@ main(int argc, char **argv)
 		if (!cache)
 			warnmsg("warning: cache unavailable: %s", err);
 	}
+	if (opt.output && (opt.resume || !opt.dry_run))
+		open_journal();
 	if (opt.resume)
-		load_journal();
-	if (opt.output && !opt.dry_run) {
-		jfd = open(opt.output, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-		if (jfd < 0)
-			die(EX_CONFIG_, "%s: %s", opt.output, strerror(errno));
-	}
+		rewrite_journal(1);
 	show_progress = !opt.quiet && (opt.progress || isatty(2));
 
 	struct sigaction sa;
@@ -1279,10 +1280,11 @@ main(int argc, char **argv)
 		code = EX_SOMEFAIL;     /* a missing input file is not success */
 	if (stopping)
 		code = EX_INTR;
-	if (jfd >= 0 && (fsync(jfd) < 0 && errno != EINVAL))
-		die(EX_SOMEFAIL, "%s: %s", opt.output, strerror(errno));
+	char err[MLM_ERRLEN];
+	if (journal && mlm_journal_sync(journal, err, sizeof err) < 0)
+		die(EX_SOMEFAIL, "%s", err);
 	/* a resumed input whose line changed has an older record too: keep the last */
-	if (jfd >= 0 && opt.resume && w.done)
+	if (journal && opt.resume && w.done)
 		rewrite_journal(0);
 	out_close();
 	if (jq)

@@ -3,6 +3,7 @@
  * set-up, tracing, record output. See tool.h.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
 #include <signal.h>
@@ -291,7 +292,11 @@ tool_pool_open(tool_pool *t)
 		die(EX_CONFIG_, "%s", err);
 	const char *lf = t->log_file ? t->log_file : getenv("LLM_LOG");
 	if (lf && *lf) {
-		t->log = fopen(lf, "a");
+		/* attempts name prompts' entries and errors: private, 0600 */
+		int fd = open(lf, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+		t->log = fd < 0 ? NULL : fdopen(fd, "a");
+		if (!t->log && fd >= 0)
+			close(fd);
 		if (!t->log)
 			warnmsg("warning: --log %s: %s", lf, strerror(errno));
 	}
