@@ -264,6 +264,7 @@ typedef struct item {
 	long i;
 	char *pos;
 	char id[17];
+	char ckey[65];                  /* --cache: the key, "" none */
 	jv input, req, record;
 	mlm_buf line;                   /* or the record's text, whether ok, */
 	int ok;
@@ -577,8 +578,10 @@ make_item(line *l)
 		w.skipped++;
 		return it;
 	}
-	if (cache) {
-		jv rec = mlm_cache_get(cache, it->id, opt.cache_age_ms);
+	if (cache && mlm_cache_key(it->req, tp.model, tp.provider, base.schema, base.multi, it->ckey) < 0)
+		it->ckey[0] = 0;
+	if (it->ckey[0]) {
+		jv rec = mlm_cache_get(cache, it->ckey, opt.cache_age_ms);
 		if (jv_is_valid(rec)) {
 			/* the cached record is another item's: make it this one's */
 			rec = jv_object_set(rec, jv_string("i"), jv_number((double)it->i));
@@ -738,8 +741,8 @@ call_done(void *u, mlm_result *r)
 	it->ok = r->ok;
 	if (r->ok) {
 		count_provider(r->entry->provider);
-		if (cache)
-			mlm_cache_put(cache, it->id, b->p, b->len);
+		if (it->ckey[0])
+			mlm_cache_put(cache, it->ckey, b->p, b->len);
 	}
 	if (r->nattempts > 1)
 		w.failovers++;

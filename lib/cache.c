@@ -12,6 +12,8 @@
 #include <sqlite3.h>
 
 #include "mlm.h"
+#include "fmt.h"
+#include "sha256.h"
 
 struct mlm_cache {
 	sqlite3 *db;
@@ -118,4 +120,35 @@ mlm_req_hash(jv req_borrowed, char out[17])
 	mlm_hash_hex(s.p ? s.p : "", s.len, out);
 	mlm_buf_free(&s);
 	jv_free(r);
+}
+
+/* The key's text is one JSON object, its fields in a fixed order (the
+ * request is already canonical, see above): a change to any of them, or
+ * to the version, makes another key. */
+int
+mlm_cache_key(jv req_borrowed, const char *model, const char *provider,
+    const struct mlm_schema *schema, int multi, char out[65])
+{
+	jv r = jv_copy(req_borrowed);
+	if (jv_object_has(jv_copy(r), jv_string("stream")))
+		r = jv_object_delete(r, jv_string("stream"));
+	jv k = jv_object();
+	k = jv_object_set(k, jv_string("v"), jv_number(2));
+	k = jv_object_set(k, jv_string("request"), r);
+	k = jv_object_set(k, jv_string("model"), model ? jv_string(model) : jv_null());
+	k = jv_object_set(k, jv_string("provider"), provider ? jv_string(provider) : jv_null());
+	k = jv_object_set(k, jv_string("schema"), schema ? mlm_schema_jsonschema(schema) : jv_null());
+	k = jv_object_set(k, jv_string("multi"), jv_bool(multi));
+	mlm_buf s = { 0 };
+	int rc = mlm_json_dump(&s, k);
+	jv_free(k);
+	if (rc < 0) {
+		mlm_buf_free(&s);
+		return -1;
+	}
+	unsigned char d[32];
+	mlm_sha256(s.p ? s.p : "", s.len, d);
+	mlm_sha256_hex(d, out);
+	mlm_buf_free(&s);
+	return 0;
 }

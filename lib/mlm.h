@@ -609,5 +609,12 @@ void mlm_cache_put(mlm_cache *c, const char *hash, const char *record, size_t le
 void mlm_cache_close(mlm_cache *c);
 /* The content hash of a neutral request ("stream" left out). */
 void mlm_req_hash(jv req_borrowed, char out[17]);
+/* The cache's key for a call: SHA-256 (64 hex digits) over everything that
+ * shapes what is sent and who may answer it: the neutral request ("stream"
+ * left out, borrowed), the model and provider globs, the schema and multi.
+ * -1 when out of memory. */
+struct mlm_schema;
+int mlm_cache_key(jv req_borrowed, const char *model, const char *provider,
+    const struct mlm_schema *schema, int multi, char out[65]);
 
 #endif

@@ -65,6 +65,50 @@ run llm-map -q --cache -s 'a system' . in.txt
 is "$(sent) $(printf '%s\n' "$out" | jq -r '[.i, .cached] | map(tostring) | join(":")' | tr '\n' ' ')" "0 0:true 1:true 2:true " \
 	"same system prompt: cached"
 
+# every option that shapes the request is part of the key: -m, -p, --schema
+export OPENAI_MODELS=m1,m2 GEMINI_API_KEY=g1 GEMINI_MODELS=gm1
+printf 'alpha\nbeta\n' >ab.txt
+run llm-map -q --cache -m m1 . ab.txt
+is "$rc $(printf '%s\n' "$out" | jq -r .model | sort -u)" "0 m1" "-m m1: answered by m1"
+: >"$SIM_LOG"
+run llm-map -q --cache -m m2 . ab.txt
+is "$(sent)" 2 "-m m2 after -m m1: sent again"
+is "$(printf '%s\n' "$out" | jq -r '[.model, .cached] | map(tostring) | join(" ")' | sort -u)" "m2 null" \
+	"-m m2: m2's answers, not m1's from the cache"
+: >"$SIM_LOG"
+run llm-map -q --cache -m m2 . ab.txt
+is "$(sent) $(printf '%s\n' "$out" | jq -r '[.model, .cached] | map(tostring) | join(" ")' | sort -u)" "0 m2 true" \
+	"-m m2 again: m2's answers from the cache"
+run llm-map -q --cache -p openai . ab.txt
+is "$(printf '%s\n' "$out" | jq -r .provider | sort -u)" openai "-p openai: answered by openai"
+: >"$SIM_LOG"
+run llm-map -q --cache -p gemini . ab.txt
+is "$(sent)" 2 "-p gemini after -p openai: sent again"
+is "$(printf '%s\n' "$out" | jq -r '[.provider, .cached] | map(tostring) | join(" ")' | sort -u)" "gemini null" \
+	"-p gemini: gemini's answers"
+printf '%s\n' 'SIM-REPLY: {"name":"Ada","age":36}' >sch.txt
+run llm-map -q --cache -m m1 . sch.txt
+is "$(printf '%s\n' "$out" | jq -c .data)" null "no --schema: no data"
+: >"$SIM_LOG"
+run llm-map -q --cache -m m1 --schema 'name, age int' . sch.txt
+is "$(sent)" 1 "--schema after none: sent again"
+is "$(printf '%s\n' "$out" | jq -c '[.data, .cached]')" '[{"name":"Ada","age":36},null]' "--schema: the record has data"
+: >"$SIM_LOG"
+run llm-map -q --cache -m m1 --schema 'name, age int' --multi . sch.txt
+is "$(sent)" 1 "--multi after none: sent again"
+: >"$SIM_LOG"
+run llm-map -q --cache -m m1 --schema 'name' . sch.txt
+is "$(sent)" 1 "another schema: sent again"
+: >"$SIM_LOG"
+run llm-map -q --cache -m m1 --schema 'name, age int' . sch.txt
+is "$(sent) $(printf '%s\n' "$out" | jq -c '[.data, .cached]')" '0 [{"name":"Ada","age":36},true]' \
+	"the same schema again: cached, with data"
+# the key is a SHA-256 digest (64 hex digits)
+is "$(sqlite3 "$XDG_STATE_HOME/many-llm/cache.db" 'SELECT DISTINCT length(hash) FROM answers' 2>&1)" 64 \
+	"cache keys are SHA-256 digests"
+unset GEMINI_API_KEY GEMINI_MODELS
+export OPENAI_MODELS=m1
+
 # --cache-max-age: older answers are not used
 sleep 1.1
 : >"$SIM_LOG"
