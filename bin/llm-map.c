@@ -511,6 +511,11 @@ make_item(line *l)
 		item_fail_input(it, "bad_input", "NUL byte in the line");
 		return it;
 	}
+	if ((size_t)(s - l->text) == l->len) {
+		/* nothing to ask, as llm-ask refuses an empty prompt */
+		item_fail_input(it, "bad_input", "blank line");
+		return it;
+	}
 	/* libjq replaces invalid UTF-8 with U+FFFD instead of failing: compare */
 	jv u8 = jv_string_sized(l->text, (int)l->len);
 	int bad_u8 = (size_t)jv_string_length_bytes(jv_copy(u8)) != l->len ||

@@ -56,12 +56,19 @@ run sh -c 'llm-map --max-line 64 <bad.txt'
 is "$rc" 1 "stdin: exit 1"
 like "$err" 'llm-map: <stdin>:5: the line is not valid UTF-8' "stdin: position <stdin>:N"
 
-# a blank line is the empty string; only whitespace before { counts
-printf '\n  {"prompt":"spaced"}\n' >blank.txt
-run llm-map -q . blank.txt
-is "$rc" 0 "blank line and indented JSON: exit 0"
-is "$(printf '%s\n' "$out" | jq -r .text)" "echo: 
-echo: spaced" "blank line is the empty prompt; indented JSON parses"
+# a blank line is refused as llm-ask refuses an empty prompt: a bad_input
+# record, not sent; only whitespace before { counts
+printf '\n  {"prompt":"spaced"}\n \t \r\nlast\n' >blank.txt
+: >"$SIM_LOG"
+run llm-map . blank.txt
+is "$rc" 1 "blank lines and indented JSON: exit 1"
+is "$(printf '%s\n' "$out" | jq -c '[.i, .ok, .error.kind // .text, .error.message]')" '[0,false,"bad_input","blank line"]
+[1,true,"echo: spaced",null]
+[2,false,"bad_input","blank line"]
+[3,true,"echo: last",null]' "a blank line (empty, or blanks only) is bad_input; indented JSON parses"
+is "$(printf '%s\n' "$err" | grep -v ' done (')" "llm-map: blank.txt:1: blank line
+llm-map: blank.txt:3: blank line" "blank lines: FILE:N on stderr"
+is "$(jq -r '.body.messages[-1].content' "$SIM_LOG" | sort | tr '\n' ' ')" "last spaced " "blank lines: not sent"
 
 # ---- template errors, per line
 printf '"just a string"\n{"x":{"y":"deep"}}\n{"x":5}\n' >t.txt
