@@ -1011,6 +1011,8 @@ rewrite_journal(int loading)
 static void
 open_journal(void)
 {
+	if (journal)
+		return;
 	char err[MLM_ERRLEN];
 	int why;
 	journal = mlm_journal_open(opt.output, opt.resume, &why, err, sizeof err);
@@ -1147,12 +1149,9 @@ main(int argc, char **argv)
 		die(EX_USAGE_, "--resume needs -o FILE");
 	if (opt.retry_failed && !opt.resume)
 		die(EX_USAGE_, "--retry-failed goes with --resume");
-	if (opt.output && !opt.resume && access(opt.output, F_OK) == 0) {
-		struct stat st;
-		if (stat(opt.output, &st) == 0 && st.st_size > 0)
-			die(EX_USAGE_, "-o %s: the file exists; use --resume to continue it, or remove it",
-			    opt.output);
-	}
+	/* an existing journal: refused (2) or in use (75) before anything else */
+	if (opt.output && access(opt.output, F_OK) == 0)
+		open_journal();
 	if (tp.strategy && mlm_strategy_parse(tp.strategy) < 0)
 		die(EX_USAGE_, "--strategy: unknown strategy '%s'", tp.strategy);
 	if (opt.multi && !opt.schema)
@@ -1195,7 +1194,7 @@ main(int argc, char **argv)
 			warnmsg("warning: cache unavailable: %s", err);
 	}
 	if (opt.output && (opt.resume || !opt.dry_run))
-		open_journal();
+		open_journal();         /* a new one is created only now */
 	if (opt.resume)
 		rewrite_journal(1);
 	show_progress = !opt.quiet && (opt.progress || isatty(2));

@@ -55,6 +55,9 @@ apid=$!
 wait_sent 4
 run llm-map -q -j 16 -o r.ndjson --resume . in300.txt
 is "$rc" 75 "a second --resume while the first rewrites and runs: exit 75"
+run llm-map -q -j 16 -o r.ndjson . in300.txt
+is "$rc $err" "75 llm-map: r.ndjson: in use by another run (locked)" \
+	"a second run without --resume on the journal in use (not empty): exit 75 too"
 wait $apid
 is "$?" 0 "the first --resume: exit 0"
 is "$(nlines r.ndjson) $(whole r.ndjson)" "300 300" "the journal: 300 whole records"
