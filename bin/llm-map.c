@@ -888,93 +888,16 @@ progress(int final)
 
 /* ---- resume ---- */
 
-/* a journal line longer than any record written is not one of ours */
-#define JOURNAL_LINE_MAX (2 * (size_t)MLM_BUF_DEFAULT_MAX)
-
-/* a whole, well-formed record: its i and id (and ok, with drop_failed) */
-static int
-journal_line(const mlm_line *l, int drop_failed, long *i, char id[17])
+/* --resume: an answered record */
+static void
+answered_add(void *u, long i, const char *id)
 {
-	if (!l->nl || l->toolong)
-		return 0;       /* a torn last line from a crash */
-	jv r = jv_parse_sized(l->text, (int)l->len);
-	int keep = 0;
-	if (jv_is_valid(r) && jv_get_kind(r) == JV_KIND_OBJECT) {
-		jv iv = jv_object_get(jv_copy(r), jv_string("i"));
-		jv idv = jv_object_get(jv_copy(r), jv_string("id"));
-		jv ok = jv_object_get(jv_copy(r), jv_string("ok"));
-		keep = jv_get_kind(iv) == JV_KIND_NUMBER && jv_get_kind(idv) == JV_KIND_STRING &&
-		    (jv_get_kind(ok) == JV_KIND_TRUE || !drop_failed);
-		if (keep) {
-			*i = (long)jv_number_value(iv);
-			snprintf(id, 17, "%s", jv_string_value(idv));
-		}
-		jv_free(iv), jv_free(idv), jv_free(ok);
-	}
-	jv_free(r);
-	return keep;
-}
-
-typedef struct { long i, line; } jpos;
-
-static int
-cmp_jpos(const void *a, const void *b)
-{
-	const jpos *x = a, *y = b;
-	if (x->i != y->i)
-		return x->i < y->i ? -1 : 1;
-	return (x->line > y->line) - (x->line < y->line);
-}
-
-static int
-cmp_long(const void *a, const void *b)
-{
-	long x = *(const long *)a, y = *(const long *)b;
-	return (x > y) - (x < y);
-}
-
-/* pass 1: where each i's records are */
-struct jscan { jpos *ps; size_t n, cap; int drop_failed; };
-
-static int
-scan_line(void *u, const mlm_line *l)
-{
-	struct jscan *s = u;
-	long i;
-	char id[17];
-	if (!journal_line(l, s->drop_failed, &i, id))
-		return 0;
-	if (s->n == s->cap) {
-		s->cap = s->cap ? s->cap * 2 : 1024;
-		if (!(s->ps = realloc(s->ps, s->cap * sizeof *s->ps)))
+	if (answered.n == answered.cap) {
+		answered.cap = answered.cap ? answered.cap * 2 : 1024;
+		if (!(answered.ids = realloc(answered.ids, answered.cap * 24)))
 			die(EX_SOMEFAIL, "%s: out of memory", opt.output);
 	}
-	s->ps[s->n].i = i;
-	s->ps[s->n++].line = l->lineno;
-	return 0;
-}
-
-/* pass 2: the lines kept (sorted), and when loading, what is answered */
-struct jkeep { long *keep; size_t n, k; int loading; };
-
-static int
-keep_line(void *u, const mlm_line *l)
-{
-	struct jkeep *c = u;
-	if (c->k >= c->n || l->lineno != c->keep[c->k])
-		return 0;
-	c->k++;
-	long i;
-	char id[17];
-	if (c->loading && journal_line(l, 0, &i, id)) {
-		if (answered.n == answered.cap) {
-			answered.cap = answered.cap ? answered.cap * 2 : 1024;
-			if (!(answered.ids = realloc(answered.ids, answered.cap * 24)))
-				die(EX_SOMEFAIL, "%s: out of memory", opt.output);
-		}
-		done_key(answered.ids[answered.n++], i, id);
-	}
-	return 1;
+	done_key(answered.ids[answered.n++], i, id);
 }
 
 /*
@@ -987,22 +910,9 @@ static void
 rewrite_journal(int loading)
 {
 	char err[MLM_ERRLEN];
-	struct jscan s = { NULL, 0, 0, loading && opt.retry_failed };
-	if (mlm_journal_scan(journal, JOURNAL_LINE_MAX, scan_line, &s, err, sizeof err) < 0)
-		die(EX_CONFIG_, "%s", err);
-	/* the line numbers to keep: the last one of each i, sorted */
-	qsort(s.ps, s.n, sizeof *s.ps, cmp_jpos);
-	struct jkeep c = { malloc((s.n + 1) * sizeof *c.keep), 0, 0, loading };
-	if (!c.keep)
-		die(EX_SOMEFAIL, "%s: out of memory", opt.output);
-	for (size_t k = 0; k < s.n; k++)
-		if (k + 1 == s.n || s.ps[k + 1].i != s.ps[k].i)
-			c.keep[c.n++] = s.ps[k].line;
-	free(s.ps);
-	qsort(c.keep, c.n, sizeof *c.keep, cmp_long);
-	if (mlm_journal_rewrite(journal, JOURNAL_LINE_MAX, keep_line, &c, err, sizeof err) < 0)
+	if (mlm_journal_compact(journal, loading && opt.retry_failed, loading ? answered_add : NULL,
+	    NULL, err, sizeof err) < 0)
 		die(EX_SOMEFAIL, "%s", err);
-	free(c.keep);
 	if (loading)
 		qsort(answered.ids, answered.n, 24, cmp24);
 }

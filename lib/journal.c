@@ -208,6 +208,122 @@ mlm_journal_append(mlm_journal *j, const void *p, size_t n, char *err, size_t er
 	return -1;
 }
 
+/* ---- a journal of result records ---- */
+
+/* a line longer than any record written is not one of ours */
+#define RECORD_LINE_MAX (2 * (size_t)MLM_BUF_DEFAULT_MAX)
+
+/* a whole, well-formed record: its i and id (and ok, with drop_failed) */
+static int
+record_line(const mlm_line *l, int drop_failed, long *i, char id[17])
+{
+	if (!l->nl || l->toolong)
+		return 0;       /* a torn last line from a crash */
+	jv r = jv_parse_sized(l->text, (int)l->len);
+	int keep = 0;
+	if (jv_is_valid(r) && jv_get_kind(r) == JV_KIND_OBJECT) {
+		jv iv = jv_object_get(jv_copy(r), jv_string("i"));
+		jv idv = jv_object_get(jv_copy(r), jv_string("id"));
+		jv ok = jv_object_get(jv_copy(r), jv_string("ok"));
+		keep = jv_get_kind(iv) == JV_KIND_NUMBER && jv_get_kind(idv) == JV_KIND_STRING &&
+		    (jv_get_kind(ok) == JV_KIND_TRUE || !drop_failed);
+		if (keep) {
+			*i = (long)jv_number_value(iv);
+			snprintf(id, 17, "%s", jv_string_value(idv));
+		}
+		jv_free(iv), jv_free(idv), jv_free(ok);
+	}
+	jv_free(r);
+	return keep;
+}
+
+typedef struct { long i, line; } jpos;
+
+static int
+cmp_jpos(const void *a, const void *b)
+{
+	const jpos *x = a, *y = b;
+	if (x->i != y->i)
+		return x->i < y->i ? -1 : 1;
+	return (x->line > y->line) - (x->line < y->line);
+}
+
+static int
+cmp_long(const void *a, const void *b)
+{
+	long x = *(const long *)a, y = *(const long *)b;
+	return (x > y) - (x < y);
+}
+
+/* pass 1: where each i's records are */
+struct jscan { jpos *ps; size_t n, cap; int drop_failed, nomem; };
+
+static int
+scan_record(void *u, const mlm_line *l)
+{
+	struct jscan *s = u;
+	long i;
+	char id[17];
+	if (!record_line(l, s->drop_failed, &i, id))
+		return 0;
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 1024;
+		jpos *ps = realloc(s->ps, cap * sizeof *ps);
+		if (!ps) {
+			s->nomem = 1;
+			return -1;
+		}
+		s->ps = ps;
+		s->cap = cap;
+	}
+	s->ps[s->n].i = i;
+	s->ps[s->n++].line = l->lineno;
+	return 0;
+}
+
+/* pass 2: the lines kept (sorted line numbers) */
+struct jkeep { long *keep; size_t n, k; void (*fn)(void *u, long i, const char *id); void *u; };
+
+static int
+keep_record(void *u, const mlm_line *l)
+{
+	struct jkeep *c = u;
+	if (c->k >= c->n || l->lineno != c->keep[c->k])
+		return 0;
+	c->k++;
+	long i;
+	char id[17];
+	if (c->fn && record_line(l, 0, &i, id))
+		c->fn(c->u, i, id);
+	return 1;
+}
+
+int
+mlm_journal_compact(mlm_journal *j, int drop_failed,
+    void (*fn)(void *u, long i, const char *id), void *u, char *err, size_t errlen)
+{
+	struct jscan s = { NULL, 0, 0, drop_failed, 0 };
+	if (mlm_journal_scan(j, RECORD_LINE_MAX, scan_record, &s, err, errlen) < 0 || s.nomem) {
+		free(s.ps);
+		return s.nomem ? mlm_err(err, errlen, "%s: out of memory", j->path) : -1;
+	}
+	/* the line numbers to keep: the last one of each i, in file order */
+	qsort(s.ps, s.n, sizeof *s.ps, cmp_jpos);
+	struct jkeep c = { malloc((s.n + 1) * sizeof *c.keep), 0, 0, fn, u };
+	if (!c.keep) {
+		free(s.ps);
+		return mlm_err(err, errlen, "%s: out of memory", j->path);
+	}
+	for (size_t k = 0; k < s.n; k++)
+		if (k + 1 == s.n || s.ps[k + 1].i != s.ps[k].i)
+			c.keep[c.n++] = s.ps[k].line;
+	free(s.ps);
+	qsort(c.keep, c.n, sizeof *c.keep, cmp_long);
+	int rc = mlm_journal_rewrite(j, RECORD_LINE_MAX, keep_record, &c, err, errlen);
+	free(c.keep);
+	return rc;
+}
+
 int
 mlm_journal_sync(mlm_journal *j, char *err, size_t errlen)
 {

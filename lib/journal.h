@@ -42,6 +42,16 @@ int mlm_journal_rewrite(mlm_journal *j, size_t max, int (*keep)(void *u, const m
 int mlm_journal_append(mlm_journal *j, const void *p, size_t n, char *err, size_t errlen);
 /* fsync; 0 or -1 (err set). */
 int mlm_journal_sync(mlm_journal *j, char *err, size_t errlen);
+/*
+ * A journal of result records (design.md): lines that are JSON objects
+ * with a numeric "i" and a string "id". Keeps the last whole record of
+ * each i (the one appended last wins), drops a torn last line, lines that
+ * are not such records and, with drop_failed, records without "ok":true;
+ * rewrites the journal with what is kept (mlm_journal_rewrite), calling
+ * fn(u, i, id) for each record kept (fn may be NULL). 0, or -1 (err set).
+ */
+int mlm_journal_compact(mlm_journal *j, int drop_failed,
+    void (*fn)(void *u, long i, const char *id), void *u, char *err, size_t errlen);
 /* Closes it, releasing the lock. */
 void mlm_journal_close(mlm_journal *j);
 
