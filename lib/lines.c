@@ -16,6 +16,8 @@
 
 struct mlm_lines {
 	int fd, own;
+	const char *mem;                /* or lines from memory: mem[0, memlen) */
+	size_t memlen, memoff;
 	char *name;
 	size_t max;
 	char *buf;
@@ -41,6 +43,17 @@ mlm_lines_fd(int fd, const char *name, size_t max)
 	if (!r->buf || !r->name) {
 		mlm_lines_close(r);
 		return NULL;
+	}
+	return r;
+}
+
+mlm_lines *
+mlm_lines_mem(const void *p, size_t n, const char *name, size_t max)
+{
+	mlm_lines *r = mlm_lines_fd(-1, name, max);
+	if (r) {
+		r->mem = p ? p : "";
+		r->memlen = p ? n : 0;
 	}
 	return r;
 }
@@ -109,6 +122,16 @@ fill(mlm_lines *r, char *err, size_t errlen)
 		r->cap = want;
 	}
 	size_t room = r->cap - r->end;
+	if (r->mem) {
+		size_t k = r->memlen - r->memoff;
+		k = k < room ? k : room;
+		k = k < CHUNK ? k : CHUNK;
+		memcpy(r->buf + r->end, r->mem + r->memoff, k);
+		r->memoff += k;
+		r->end += k;
+		r->eof = k == 0;
+		return 0;
+	}
 	for (;;) {
 		ssize_t k = read(r->fd, r->buf + r->end, room < CHUNK ? room : CHUNK);
 		if (k < 0 && errno == EINTR)

@@ -31,6 +31,9 @@ typedef struct mlm_line {
  * max: the longest line taken (bytes without its end), at least 1.
  * NULL when out of memory. */
 mlm_lines *mlm_lines_fd(int fd, const char *name, size_t max);
+/* A reader over n bytes at p (borrowed: they must outlive the reader),
+ * such as a request body; the same rules and the same bound. */
+mlm_lines *mlm_lines_mem(const void *p, size_t n, const char *name, size_t max);
 /* A reader over the file at path ("-": standard input, named "<stdin>"),
  * closed by mlm_lines_close. NULL with err set when it cannot be opened. */
 mlm_lines *mlm_lines_open(const char *path, size_t max, char *err, size_t errlen);

@@ -122,6 +122,19 @@ main(void)
 	close(p[0]);
 	waitpid(pid, NULL, 0);
 
+	/* from memory: the same rules */
+	static const char mem[] = "one\r\n\ntoo long a line\nlast";
+	r = mlm_lines_mem(mem, sizeof mem - 1, "body", 8);
+	mlm_buf b = { 0 };
+	mlm_buf_add(&b, "", 0);
+	while (mlm_lines_next(r, &l, err, sizeof err) == 1)
+		mlm_buf_printf(&b, "%ld:%s%s|", l.lineno, l.toolong ? "LONG" : l.text, l.nl ? "" : "$");
+	is_str(b.p, "1:one|2:|3:LONG|4:last$|", "from memory: the same rules");
+	mlm_lines_pos(r, pos, sizeof pos);
+	is_str(pos, "body:4", "from memory: positions");
+	mlm_lines_close(r);
+	mlm_buf_free(&b);
+
 	/* errors: a file that cannot be opened, a read error */
 	r = mlm_lines_open("/nonexistent/x", 10, err, sizeof err);
 	ok(!r, "open: a missing file");
