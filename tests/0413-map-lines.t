@@ -11,26 +11,56 @@ export OPENAI_API_KEY=good1 OPENAI_MODELS=m1 LLM_STATE=memory
 # big: 300 MB of "a", no newline
 printf '#!/bin/sh\nhead -c 300000000 /dev/zero | tr "\\000" a\n' >big
 chmod +x big
-rss() { tail -n 1 rss; }
-rss_ok() { test "$(rss)" -lt 100000; }      # KiB: well under the line's 300 MB
+# hwm_run GEN ARG...: runs "llm-map -o hwm.ndjson ARG..." reading the fifo
+# "in" that GEN's output goes to; the writer keeps it open until $want
+# records are in the journal and the peak RSS (VmHWM, KiB) is read into
+# $hwm from /proc while llm-map is still alive; then sets $out (the
+# journal), $err and $rc.
+mkfifo in
+hwm_run() {
+	gen=$1
+	shift
+	rm -f hwm.ndjson
+	llm-map -o hwm.ndjson "$@" <in >"$T/.out" 2>"$T/.err" &
+	mpid=$!
+	rm -f hwm.done
+	{ sh -c "$gen"; while [ ! -e hwm.done ]; do sleep 0.05; done; } >in &
+	gpid=$!
+	for _w in $(seq 1 500); do
+		[ "$(cat hwm.ndjson 2>/dev/null | grep -c .)" -ge "$want" ] && break
+		sleep 0.02
+	done
+	hwm=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' /proc/$mpid/status)
+	: >hwm.done     # the writer ends: llm-map sees the end of its input
+	wait $mpid
+	rc=$?
+	wait $gpid 2>/dev/null
+	out=$(cat hwm.ndjson)
+	err=$(cat "$T/.err")
+}
+# KiB: well under the line's 300 MB (the old reader kept it whole)
+rss_ok() { test "${hwm:-999999}" -lt 150000; }
 
 # ---- a 300 MB line, then a short one
-run sh -c "{ ./big; printf '\\nnext\\n'; } | /usr/bin/time -o rss -f %M llm-map -q ."
+want=2
+hwm_run "./big; printf '\\nnext\\n'" -q .
 is "$rc" 1 "300 MB line: exit 1"
-is "$(printf '%s\n' "$out" | jq -c '[.i, .ok, .error.kind // .text]')" '[0,false,"bad_input"]
+is "$(printf '%s\n' "$out" | jq -c '[.i, .ok, .error.kind // .text]' | sort)" '[0,false,"bad_input"]
 [1,true,"echo: next"]' "300 MB line: one bad_input record, then the next line answered"
 is "$(printf '%s\n' "$out" | jq -r 'select(.i == 0) | .error.message')" \
 	"line longer than 1048576 bytes (300000000)" "300 MB line: the record says why, with its length"
 is "$err" "llm-map: <stdin>:1: line longer than 1048576 bytes (300000000)" "300 MB line: one stderr line, FILE:N"
-check "300 MB line: max RSS $(rss) KiB, not the line's size" rss_ok
+check "300 MB line: peak RSS ${hwm:-?} KiB, not the line's size" rss_ok
 is "$(jq -r '.body.messages[-1].content' "$SIM_LOG")" next "300 MB line: only the next line was sent"
 
-# ---- 300 MB and no newline at all
-run sh -c "./big | /usr/bin/time -o rss -f %M llm-map -q --max-line 4096 ."
+# ---- 300 MB and no newline at all (the record comes at the end of input)
+run sh -c "./big | llm-map -q --max-line 4096 ."
 is "$rc" 69 "no newline at all: nothing answered, exit 69"
 is "$(printf '%s\n' "$out" | jq -c '[.i, .error.kind, .error.message]')" \
 	'[0,"bad_input","line longer than 4096 bytes (300000000)"]' "no newline at all: one bad_input record"
-check "no newline at all: max RSS $(rss) KiB" rss_ok
+want=1
+hwm_run "./big; printf '\\n'" -q --max-line 4096 .
+check "300 MB before the first newline: peak RSS ${hwm:-?} KiB" rss_ok
 
 # ---- from a file: CR LF ends a line (its CR is not counted against
 # --max-line), a lone CR is text
