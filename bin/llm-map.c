@@ -913,7 +913,7 @@ rewrite_journal(int loading)
 	if (mlm_journal_compact(journal, loading && opt.retry_failed, loading ? answered_add : NULL,
 	    NULL, err, sizeof err) < 0)
 		die(EX_SOMEFAIL, "%s", err);
-	if (loading)
+	if (loading && answered.n)
 		qsort(answered.ids, answered.n, 24, cmp24);
 }
 

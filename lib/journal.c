@@ -308,7 +308,8 @@ mlm_journal_compact(mlm_journal *j, int drop_failed,
 		return s.nomem ? mlm_err(err, errlen, "%s: out of memory", j->path) : -1;
 	}
 	/* the line numbers to keep: the last one of each i, in file order */
-	qsort(s.ps, s.n, sizeof *s.ps, cmp_jpos);
+	if (s.n)
+		qsort(s.ps, s.n, sizeof *s.ps, cmp_jpos);
 	struct jkeep c = { malloc((s.n + 1) * sizeof *c.keep), 0, 0, fn, u };
 	if (!c.keep) {
 		free(s.ps);
