@@ -34,8 +34,13 @@ open_once(mlm_journal *j, int cont, int *why, char *err, size_t errlen)
 	if (fd < 0 && !cont && errno == EEXIST)
 		fd = open(j->path, fl);
 	if (fd < 0) {
+		struct stat ls;
+		if (errno == ENOENT && lstat(j->path, &ls) == 0 && S_ISLNK(ls.st_mode)) {
+			*why = MLM_JOURNAL_IO;
+			return mlm_err(err, errlen, "%s: a link to a file that does not exist", j->path);
+		}
 		if (errno == ENOENT)
-			return 1;
+			return 1;       /* removed between the two opens */
 		*why = MLM_JOURNAL_IO;
 		return mlm_err(err, errlen, "%s: %s", j->path, strerror(errno));
 	}
