@@ -103,6 +103,31 @@ mlm_sha256(const void *p, size_t n, unsigned char out[32])
 }
 
 void
+mlm_hmac_sha256(const void *key, size_t keylen, const void *msg, size_t n, unsigned char out[32])
+{
+	unsigned char k[64] = { 0 }, pad[64], inner[32];
+	if (keylen > 64)
+		mlm_sha256(key, keylen, k);
+	else if (keylen)
+		memcpy(k, key, keylen);
+	mlm_sha256_ctx c;
+	for (int i = 0; i < 64; i++)
+		pad[i] = k[i] ^ 0x36;
+	mlm_sha256_init(&c);
+	mlm_sha256_update(&c, pad, 64);
+	mlm_sha256_update(&c, msg, n);
+	mlm_sha256_final(&c, inner);
+	for (int i = 0; i < 64; i++)
+		pad[i] = k[i] ^ 0x5c;
+	mlm_sha256_init(&c);
+	mlm_sha256_update(&c, pad, 64);
+	mlm_sha256_update(&c, inner, 32);
+	mlm_sha256_final(&c, out);
+	memset(k, 0, sizeof k);
+	memset(pad, 0, sizeof pad);
+}
+
+void
 mlm_sha256_hex(const unsigned char d[32], char out[65])
 {
 	static const char hx[] = "0123456789abcdef";

@@ -1,5 +1,6 @@
 /* unit-sha256.c — SHA-256 against the FIPS 180-4 / NIST vectors, one-shot
- * and fed in pieces of every size across block boundaries. */
+ * and fed in pieces of every size across block boundaries; HMAC-SHA-256
+ * against RFC 4231. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +52,22 @@ main(void)
 	ok(same, "pieces of every size give the one-shot digest");
 	is_str(hex(a, 56), "b35439a4ac6f0948b6d6f9e3c6af0f5f590ce20f1bde7090ef7970686ec6738a", "56 'a' (padding spills into a second block)");
 	is_str(hex(a, 64), "ffe054fe7ae0cb6dc65c3af9b61d5209f439851db43d0ba5997337df154668eb", "64 'a' (one whole block)");
+
+	/* HMAC-SHA-256: RFC 4231 test cases 1, 2, 6 (a key longer than a block) */
+	unsigned char d[32], key[131];
+	char h[65];
+	memset(key, 0x0b, 20);
+	mlm_hmac_sha256(key, 20, "Hi There", 8, d);
+	mlm_sha256_hex(d, h);
+	is_str(h, "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7", "HMAC: RFC 4231 case 1");
+	mlm_hmac_sha256("Jefe", 4, "what do ya want for nothing?", 28, d);
+	mlm_sha256_hex(d, h);
+	is_str(h, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843", "HMAC: RFC 4231 case 2");
+	memset(key, 0xaa, 131);
+	const char *m6 = "Test Using Larger Than Block-Size Key - Hash Key First";
+	mlm_hmac_sha256(key, 131, m6, strlen(m6), d);
+	mlm_sha256_hex(d, h);
+	is_str(h, "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54", "HMAC: RFC 4231 case 6 (long key)");
 	free(a);
 	printf("1..%d\n", tap_n);
 	return tap_fail != 0;
