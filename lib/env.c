@@ -3,7 +3,8 @@
  *
  * dotenv rules: `# comments`, blank lines, an optional `export ` prefix,
  * NAME=VALUE with VALUE bare (trailing ` # comment` dropped, spaces trimmed),
- * 'single quoted' (taken literally) or "double quoted" (\n \r \t \" \\ \$
+ * 'single quoted' (taken literally but for \' and \\, as python-dotenv)
+ * or "double quoted" (\n \r \t \" \\ \$
  * escapes; may span lines). No variable expansion. Real environment
  * variables win over the file. The table owns its strings.
  */
@@ -127,7 +128,10 @@ mlm_env_parse(mlm_env *e, const char *fname, const char *text, size_t len,
 				}
 				if (c == '\n')
 					line++;
-				if (q == '"' && c == '\\' && p < end) {
+				/* python-dotenv: in single quotes only \' and \\ */
+				if (q == '\'' && c == '\\' && p < end && (*p == '\'' || *p == '\\'))
+					c = *p++;
+				else if (q == '"' && c == '\\' && p < end) {
 					char x = *p++;
 					switch (x) {
 					case 'n': c = '\n'; break;
