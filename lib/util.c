@@ -270,11 +270,27 @@ cut_replace(char *s, size_t at, size_t n)
 	}
 }
 
+static int
+longer_first(const void *a, const void *b)
+{
+	const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+	size_t lx = x ? strlen(x) : 0, ly = y ? strlen(y) : 0;
+	return (lx < ly) - (lx > ly);
+}
+
 void
 mlm_redact(char *s, const char *const *keys, size_t nkeys)
 {
 	if (!s)
 		return;
+	/* longest first: a key that begins another would otherwise be cut out
+	 * of it and leave the longer key's rest in view */
+	const char **sorted = nkeys > 1 ? malloc(nkeys * sizeof *sorted) : NULL;
+	if (sorted) {
+		memcpy(sorted, keys, nkeys * sizeof *sorted);
+		qsort(sorted, nkeys, sizeof *sorted, longer_first);
+		keys = sorted;
+	}
 	for (size_t k = 0; k < nkeys; k++) {
 		const char *key = keys[k];
 		size_t kl = key ? strlen(key) : 0;
@@ -295,6 +311,7 @@ mlm_redact(char *s, const char *const *keys, size_t nkeys)
 				cut_replace(s, (size_t)(p - s), 8);
 		}
 	}
+	free(sorted);
 	for (size_t i = 0; s[i]; i++) {
 		if (i && (isalnum((unsigned char)s[i - 1]) || s[i - 1] == '-' || s[i - 1] == '_'))
 			continue;
