@@ -1178,16 +1178,20 @@ js_node(js *j, jv s, const char *path)
 			t->has_max = 1, t->max = v;
 	}
 	if (t->type == MLM_ST_INTEGER || t->type == MLM_ST_NUMBER) {
+		/* with both minimum and a numeric exclusiveMinimum, both hold:
+		 * the stricter one is kept (and the same for the maximum) */
 		jv em = jv_object_get(jv_copy(s), jv_string("exclusiveMinimum"));
-		if (jv_get_kind(em) == JV_KIND_NUMBER)
-			t->has_min = 1, t->min = jv_number_value(em), t->excl_min = 1;
-		else if (jv_get_kind(em) == JV_KIND_TRUE)
+		if (jv_get_kind(em) == JV_KIND_NUMBER) {
+			if (!t->has_min || jv_number_value(em) >= t->min)
+				t->has_min = 1, t->min = jv_number_value(em), t->excl_min = 1;
+		} else if (jv_get_kind(em) == JV_KIND_TRUE)
 			t->excl_min = t->has_min;
 		jv_free(em);
 		em = jv_object_get(jv_copy(s), jv_string("exclusiveMaximum"));
-		if (jv_get_kind(em) == JV_KIND_NUMBER)
-			t->has_max = 1, t->max = jv_number_value(em), t->excl_max = 1;
-		else if (jv_get_kind(em) == JV_KIND_TRUE)
+		if (jv_get_kind(em) == JV_KIND_NUMBER) {
+			if (!t->has_max || jv_number_value(em) <= t->max)
+				t->has_max = 1, t->max = jv_number_value(em), t->excl_max = 1;
+		} else if (jv_get_kind(em) == JV_KIND_TRUE)
 			t->excl_max = t->has_max;
 		jv_free(em);
 	}
