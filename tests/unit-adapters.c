@@ -562,6 +562,37 @@ t_gemini_more(void)
 	mlm_answer_free(&a);
 }
 
+/* System messages inside "messages" (the library's neutral request allows
+ * them anywhere) go to systemInstruction, in order after "system", never
+ * into contents as user turns. */
+static void
+t_gemini_system_messages(void)
+{
+	mlm_entry e = entry("gemini", MLM_WIRE_GEMINI, "gemini-2.5-flash", "http://127.0.0.1:1/v1beta");
+	mlm_httpreq hr;
+	jv req = jv_parse("{\"system\":\"S0\",\"messages\":["
+	    "{\"role\":\"system\",\"content\":\"S1\"},{\"role\":\"user\",\"content\":\"U1\"},"
+	    "{\"role\":\"assistant\",\"content\":\"A1\"},{\"role\":\"system\",\"content\":\"S2\"},"
+	    "{\"role\":\"user\",\"content\":\"U2\"}]}");
+	jv got = build(&e, req, 0, &hr, "k");
+	ok(same(get(got, "systemInstruction"),
+	    jv_parse("{\"parts\":[{\"text\":\"S0\"},{\"text\":\"S1\"},{\"text\":\"S2\"}]}")),
+	    "gemini: system messages join the system prompt in systemInstruction, in order");
+	ok(same(get(got, "contents"), jv_parse("[{\"role\":\"user\",\"parts\":[{\"text\":\"U1\"}]},"
+	    "{\"role\":\"model\",\"parts\":[{\"text\":\"A1\"}]},{\"role\":\"user\",\"parts\":[{\"text\":\"U2\"}]}]")),
+	    "gemini: contents hold only the user and model turns");
+	jv_free(got);
+	mlm_httpreq_free(&hr);
+	req = jv_parse("{\"messages\":[{\"role\":\"system\",\"content\":\"only\"},"
+	    "{\"role\":\"user\",\"content\":\"q\"}]}");
+	got = build(&e, req, 0, &hr, "k");
+	ok(same(get(got, "systemInstruction.parts"), jv_parse("[{\"text\":\"only\"}]")) &&
+	    jv_array_length(get(got, "contents")) == 1,
+	    "gemini: a system message without a system prompt: systemInstruction, one user turn");
+	jv_free(got);
+	mlm_httpreq_free(&hr);
+}
+
 static void
 t_cloudflare_more(void)
 {
@@ -802,6 +833,7 @@ main(void)
 {
 	t_openai_more();
 	t_gemini_more();
+	t_gemini_system_messages();
 	t_cloudflare_more();
 	t_classify_more();
 	t_classify_echo();
