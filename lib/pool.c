@@ -252,7 +252,7 @@ add_provider(mlm_pool *p, const mlm_env *env, const char *NAME, const char *cons
 
 	/* collect key variables: NAME_API_KEY[_N] (cloudflare: NAME_API_TOKEN[_N]) */
 	struct keyref *keys = NULL;
-	size_t nk = 0;
+	size_t nk = 0, capk = 0;
 	for (size_t i = 0; i < nnames; i++) {
 		size_t pl;
 		long n = key_var(names[i], "API_KEY", &pl);
@@ -272,10 +272,15 @@ add_provider(mlm_pool *p, const mlm_env *env, const char *NAME, const char *cons
 			free(prov);
 			return -1;
 		}
-		struct keyref *nkp = realloc(keys, (nk + 1) * sizeof *keys);
-		if (!nkp)
-			break;
-		keys = nkp;
+		if (nk == capk) {
+			/* grows by doubling: thousands of keys are not copied n times */
+			size_t c = capk ? capk * 2 : 16;
+			struct keyref *nkp = realloc(keys, c * sizeof *keys);
+			if (!nkp)
+				break;
+			keys = nkp;
+			capk = c;
+		}
 		keys[nk].var = mlm_strdup(names[i]);
 		keys[nk].n = n;
 		nk++;
