@@ -123,6 +123,14 @@ is "$rc" 0 "20,000 keys: llm-pool exits 0"
 is "$(printf '%s\n' "$out" | wc -l | tr -d ' ')" 20000 "20,000 entries"
 is "$(printf '%s\n' "$out" | jq -r .id | sort -u | wc -l | tr -d ' ')" 20000 "20,000 distinct ids"
 is "$(printf '%s\n' "$out" | sed -n '20000p' | jq -r .key_env)" OPENAI_API_KEY_20000 "in key order, the last is _20000"
+# the same pool asked through the shared SQLite state: every entry's record
+sed "s|http://127.0.0.1:1/v1|$SIM/v1|" big.env > big2.env
+chmod 600 big2.env
+run env -u LLM_STATE llm-ask --env big2.env hello
+is "$out" "echo: hello" "20,000 keys with the SQLite state: llm-ask answers"
+run env -u LLM_STATE llm-pool --env big2.env --status
+is "$(printf '%s\n' "$out" | wc -l | tr -d ' ')" 20000 "llm-pool --status: 20,000 entries"
+is "$(printf '%s\n' "$out" | jq -s '[.[] | select(.minute.used == 1)] | length')" 1 "one entry was charged the call"
 # a duplicate id among many is still dropped (the index sees earlier lines)
 awk 'BEGIN { for (i = 1; i <= 3000; i++) printf "{\"provider\":\"openai\",\"model\":\"m%d\",\"key_env\":\"K\"}\n", i % 2000 }' > dup.ndjson
 run env K=k1 llm-pool dup.ndjson
