@@ -114,8 +114,6 @@ int mlm_url_plain_remote(const char *url);
 /* A short stable hex digest (16 hex chars, FNV-1a 64) of n bytes. */
 void mlm_hash_hex(const void *p, size_t n, char out[17]);
 
-/* ---------- env.c: .env files and the environment ---------- */
-
 /* A string → index hash table over borrowed strings (strindex.c). Zeroed
  * is empty; _find returns SIZE_MAX when absent; _put replaces. */
 typedef struct mlm_strindex {
@@ -125,6 +123,8 @@ typedef struct mlm_strindex {
 size_t mlm_strindex_find(const mlm_strindex *x, const char *s, size_t n);
 int mlm_strindex_put(mlm_strindex *x, const char *key, size_t idx);
 void mlm_strindex_free(mlm_strindex *x);
+
+/* ---------- env.c: .env files and the environment ---------- */
 
 typedef struct mlm_env mlm_env;
 
