@@ -111,6 +111,12 @@ if [ "$(id -u)" != 0 ]; then
 else
 	ok "# skip read-only directory as root"
 fi
+echo hi > one.txt
+run env XDG_STATE_HOME="$T/notadir/state" LLM_STATE=memory OPENAI_API_KEY=k1 OPENAI_MODELS=m1 OPENAI_BASE_URL="$SIM/v1" \
+	llm-map --cache . one.txt
+is "$rc" 0 "llm-map --cache without a usable directory: still answers"
+like "$err" "warning: cache unavailable: cannot create the state directory $T/notadir/state: Not a directory \(set LLM_CACHE\)" \
+	"llm-map --cache: the directory and the reason are named"
 run env -u XDG_STATE_HOME -u HOME OPENAI_API_KEY=k1 OPENAI_MODELS=m1 OPENAI_BASE_URL="$SIM/v1" llm-ask hi
 like "$err" 'no XDG_STATE_HOME or HOME' "without either variable: says so"
 
