@@ -107,6 +107,25 @@ rss() { seq "$1" | /usr/bin/time -f "%M" -o "$d/rss" env LLM_STATE=memory llm-ma
 r10k=$(rss 10000); rbig=$(rss "$BIG")
 row "peak RSS, KB: 10k lines vs $BIG lines" "$rbig" "$r10k" "$(ratio "$rbig" "$r10k")x" "<= 1.2x and < 64 MB"
 
+# ---- building a large pool: 10,000 keys in a .env file
+say "pool of 10,000 keys"
+awk 'BEGIN { for (i = 1; i <= 10000; i++) printf "OPENAI_API_KEY_%d=sk-bench%08d\n", i, i;
+	print "OPENAI_MODELS=m1,m2" }' > "$d/big.env"
+chmod 600 "$d/big.env"
+awk 'BEGIN { for (i = 1; i <= 1000; i++) printf "OPENAI_API_KEY_%d=sk-bench%08d\n", i, i;
+	print "OPENAI_MODELS=m1,m2" }' > "$d/small.env"
+chmod 600 "$d/small.env"
+poolms() {
+	_b=""
+	for _r in $(seq "$RUNS"); do
+		_t0=$(date +%s%N); llm-pool --env "$1" > /dev/null; _t1=$(date +%s%N)
+		_b="$_b $(( (_t1 - _t0) / 1000000 ))"
+	done
+	printf '%s\n' $_b | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+}
+p10k=$(poolms "$d/big.env"); p1k=$(poolms "$d/small.env")
+row "llm-pool building 20,000 entries (10,000 keys x 2 models), ms" "$p10k" "1,000 keys $p1k" "$(ratio "$p10k" "$p1k")x" "<= 15x (linear: 10x)"
+
 # ---- quota utilisation: declared and learned limits
 if [ "$QT" -gt 0 ]; then
 	say "quota utilisation (${QT}s each)"

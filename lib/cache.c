@@ -21,22 +21,22 @@ struct mlm_cache {
 };
 
 static int
-cache_path(char *out, size_t n)
+cache_path(char *out, size_t n, char *why, size_t wl)
 {
 	const char *p = getenv("LLM_CACHE");
 	if (p && *p) {
 		snprintf(out, n, "%s", p);
 		return 0;
 	}
-	return mlm_state_path("cache.db", out, n);
+	return mlm_state_path_why("cache.db", out, n, why, wl);
 }
 
 mlm_cache *
 mlm_cache_open(char *err, size_t errlen)
 {
-	char path[4200];
-	if (cache_path(path, sizeof path) < 0) {
-		mlm_err(err, errlen, "no place for the cache (set LLM_CACHE)");
+	char path[4200], why[MLM_ERRLEN];
+	if (cache_path(path, sizeof path, why, sizeof why) < 0) {
+		mlm_err(err, errlen, "%.400s (set LLM_CACHE)", why);
 		return NULL;
 	}
 	mlm_cache *c = calloc(1, sizeof *c);

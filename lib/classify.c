@@ -9,6 +9,16 @@
  * wrapped in an array) and applies the matrix of §0.2. Provider codes win
  * over the HTTP status, which is coarse for Zhipu and Cloudflare.
  * Nothing here allocates memory that outlives a call.
+ *
+ * A provider's message may quote the request (a model name, a prompt), so
+ * its words never decide a kind that parks a key, an owner or an entry for
+ * others: auth, no_credit and not_found come from the status and the
+ * structured fields only (reason, code, status, type, param). Words are
+ * read only where the status already said what happened or where the
+ * outcome stays with this request: on a 429, whether the limit is per
+ * minute or per day; too_large (this call moves to a larger window);
+ * blocked on a 403 (this call stops, nobody is parked); unsupported on a
+ * 400/422 only when no "param" names another field.
  */
 #include <ctype.h>
 #include <limits.h>
@@ -289,6 +299,7 @@ struct errinfo {
 	int code_is_str;
 	char status[64];        /* .error.status (Google) */
 	char type[64];          /* .error.type */
+	char param[64];         /* .error.param (OpenAI) */
 	long cf;                /* .errors[0].code (Cloudflare), -1 */
 	long topcode;           /* .code (SiliconFlow), -1 */
 	char msg[1024];         /* the provider's message */
@@ -374,6 +385,7 @@ read_errinfo(jv body, struct errinfo *e)
 		jstr(err, "code", e->code, sizeof e->code);
 		jstr(err, "status", e->status, sizeof e->status);
 		jstr(err, "type", e->type, sizeof e->type);
+		jstr(err, "param", e->param, sizeof e->param);
 		jstr(err, "message", e->msg, sizeof e->msg);
 		jstr(err, "metadata.raw", e->raw, sizeof e->raw);
 		jstr(err, "metadata.limit_source", b, sizeof b);
@@ -491,7 +503,7 @@ classify_kind(long status, const struct errinfo *e, int *per_day)
 	    !strcmp(e->detail_code, "enforced_spend_limit_reached") ||
 	    !strcmp(e->type, "billing_error"))
 		return MLM_NO_CREDIT;
-	if (!strcmp(e->reason, "API_KEY_INVALID") || has(e->msg, "API key not valid") ||
+	if (!strcmp(e->reason, "API_KEY_INVALID") ||
 	    !strcmp(e->code, "invalid_api_key") || !strcmp(e->type, "authentication_error") ||
 	    !strcmp(e->type, "permission_error") || !strcmp(e->status, "PERMISSION_DENIED") ||
 	    !strcmp(e->status, "UNAUTHENTICATED"))
@@ -524,7 +536,8 @@ classify_kind(long status, const struct errinfo *e, int *per_day)
 	}
 	if (too_large_text(e))
 		return MLM_TOO_LARGE;
-	if ((status == 400 || status == 422) && unsupported_text(e->msg))
+	if ((status == 400 || status == 422) && unsupported_text(e->msg) &&
+	    (!e->param[0] || !strcmp(e->param, "response_format")))
 		return MLM_UNSUPPORTED;
 	if (!strcmp(e->status, "FAILED_PRECONDITION"))
 		return MLM_NOT_FOUND;      /* free tier not offered here: another model */

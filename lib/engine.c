@@ -403,16 +403,6 @@ on_header(char *p, size_t sz, size_t n, void *u)
 	return len;
 }
 
-static int
-loopback_url(const char *url)
-{
-	const char *h = strstr(url, "://");
-	if (!h)
-		return 0;
-	h += 3;
-	return !strncmp(h, "127.", 4) || !strncmp(h, "localhost", 9) || !strncmp(h, "[::1]", 5);
-}
-
 /* ---- attempts ---- */
 
 static void finish(call *c, int ok, int kind);
@@ -466,8 +456,7 @@ start_attempt(call *c, int idx)
 		return -2;
 	}
 	jv_free(req);
-	if (!strncmp(c->hr.url, "http://", 7) && !loopback_url(c->hr.url) &&
-	    !getenv("LLM_INSECURE_HTTP"))
+	if (mlm_url_plain_remote(c->hr.url) && !getenv("LLM_INSECURE_HTTP"))
 		return -3;
 	c->stream = c->hr.stream;
 	mlm_sse_init(&c->sse, 0);

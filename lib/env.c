@@ -3,7 +3,8 @@
  *
  * dotenv rules: `# comments`, blank lines, an optional `export ` prefix,
  * NAME=VALUE with VALUE bare (trailing ` # comment` dropped, spaces trimmed),
- * 'single quoted' (taken literally) or "double quoted" (\n \r \t \" \\ \$
+ * 'single quoted' (taken literally but for \' and \\, as python-dotenv)
+ * or "double quoted" (\n \r \t \" \\ \$
  * escapes; may span lines). No variable expansion. Real environment
  * variables win over the file. The table owns its strings.
  */
@@ -29,6 +30,7 @@ struct mlm_env {
 	size_t nenvnames;
 	char *file;            /* path of the last file loaded */
 	int loose_mode;        /* the file was readable by group/others */
+	mlm_strindex idx;      /* name → index in name[] */
 };
 
 mlm_env *
@@ -40,12 +42,12 @@ mlm_env_new(void)
 static int
 env_set(mlm_env *e, const char *name, size_t nl, char *value, const char *origin)
 {
-	for (size_t i = 0; i < e->n; i++)
-		if (strlen(e->name[i]) == nl && !memcmp(e->name[i], name, nl)) {
-			free(e->value[i]);
-			e->value[i] = value;
-			return 0;
-		}
+	size_t i = mlm_strindex_find(&e->idx, name, nl);
+	if (i != SIZE_MAX) {
+		free(e->value[i]);
+		e->value[i] = value;
+		return 0;
+	}
 	if (e->n == e->cap) {
 		size_t c = e->cap ? e->cap * 2 : 16;
 		char **a = realloc(e->name, c * sizeof *a);
@@ -65,7 +67,7 @@ env_set(mlm_env *e, const char *name, size_t nl, char *value, const char *origin
 	e->name[e->n] = mlm_strndup(name, nl);
 	e->value[e->n] = value;
 	e->origin[e->n] = mlm_strdup(origin);
-	if (!e->name[e->n] || !e->origin[e->n])
+	if (!e->name[e->n] || !e->origin[e->n] || mlm_strindex_put(&e->idx, e->name[e->n], e->n) < 0)
 		return -1;
 	e->n++;
 	return 0;
@@ -126,7 +128,10 @@ mlm_env_parse(mlm_env *e, const char *fname, const char *text, size_t len,
 				}
 				if (c == '\n')
 					line++;
-				if (q == '"' && c == '\\' && p < end) {
+				/* python-dotenv: in single quotes only \' and \\ */
+				if (q == '\'' && c == '\\' && p < end && (*p == '\'' || *p == '\\'))
+					c = *p++;
+				else if (q == '"' && c == '\\' && p < end) {
 					char x = *p++;
 					switch (x) {
 					case 'n': c = '\n'; break;
@@ -229,11 +234,8 @@ mlm_env_get(const mlm_env *e, const char *name)
 	const char *v = getenv(name);
 	if (v)
 		return v;
-	if (e)
-		for (size_t i = 0; i < e->n; i++)
-			if (!strcmp(e->name[i], name))
-				return e->value[i];
-	return NULL;
+	size_t i = e ? mlm_strindex_find(&e->idx, name, strlen(name)) : SIZE_MAX;
+	return i != SIZE_MAX ? e->value[i] : NULL;
 }
 
 const char *
@@ -241,11 +243,8 @@ mlm_env_origin(const mlm_env *e, const char *name)
 {
 	if (getenv(name))
 		return "environment";
-	if (e)
-		for (size_t i = 0; i < e->n; i++)
-			if (!strcmp(e->name[i], name))
-				return e->origin[i];
-	return NULL;
+	size_t i = e ? mlm_strindex_find(&e->idx, name, strlen(name)) : SIZE_MAX;
+	return i != SIZE_MAX ? e->origin[i] : NULL;
 }
 
 static int
@@ -310,5 +309,6 @@ mlm_env_free(mlm_env *e)
 		free(e->envnames[i]);
 	free(e->envnames);
 	free(e->name), free(e->value), free(e->origin), free(e->names), free(e->file);
+	mlm_strindex_free(&e->idx);
 	free(e);
 }

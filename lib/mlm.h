@@ -106,8 +106,23 @@ int64_t mlm_parse_duration_ms(const char *s, int64_t now_ms);
  * with "[REDACTED]". keys may be NULL. */
 void mlm_redact(char *s, const char *const *keys, size_t nkeys);
 
+/* 1 when url would carry a key in clear to another machine: its scheme is
+ * not https and its host (parsed as libcurl does: user info, ports,
+ * brackets) is not localhost, 127.0.0.0/8 or ::1; or it cannot be parsed. */
+int mlm_url_plain_remote(const char *url);
+
 /* A short stable hex digest (16 hex chars, FNV-1a 64) of n bytes. */
 void mlm_hash_hex(const void *p, size_t n, char out[17]);
+
+/* A string → index hash table over borrowed strings (strindex.c). Zeroed
+ * is empty; _find returns SIZE_MAX when absent; _put replaces. */
+typedef struct mlm_strindex {
+	struct mlm_strslot { const char *key; size_t idx; } *slot;
+	size_t cap, n;
+} mlm_strindex;
+size_t mlm_strindex_find(const mlm_strindex *x, const char *s, size_t n);
+int mlm_strindex_put(mlm_strindex *x, const char *key, size_t idx);
+void mlm_strindex_free(mlm_strindex *x);
 
 /* ---------- env.c: .env files and the environment ---------- */
 
@@ -196,6 +211,8 @@ typedef struct mlm_pool {
 	mlm_entry *v;
 	size_t n, cap;
 	const mlm_env *env;                /* borrowed, for key_env look-ups */
+	mlm_strindex ids;                  /* entry id → index, for v[0..nids) */
+	size_t nids;
 } mlm_pool;
 
 /* Builds entries from variables (seed names and NAME_API_KEY[_N] + NAME_BASE_URL).
@@ -448,6 +465,8 @@ mlm_store *mlm_store_memory(void);
 /* $XDG_STATE_HOME/many-llm/FILE (else ~/.local/state/...), making the
  * directories 0700. -1 when there is no home for it. */
 int mlm_state_path(const char *file, char *out, size_t n);
+/* The same; on failure why says what failed (the path and the reason). */
+int mlm_state_path_why(const char *file, char *out, size_t n, char *why, size_t wl);
 void mlm_store_close(mlm_store *s);
 
 enum mlm_strategy {

@@ -36,6 +36,8 @@ mlm_pool_free(mlm_pool *p)
 	free(p->v);
 	p->v = NULL;
 	p->n = p->cap = 0;
+	mlm_strindex_free(&p->ids);
+	p->nids = 0;
 }
 
 static mlm_entry *
@@ -55,14 +57,30 @@ pool_push(mlm_pool *p)
 	return e;
 }
 
+/* Whether an entry has this id: a hash look-up (a pool of 20,000 keys was
+ * 20,000 linear scans); entries added since the last call are indexed
+ * first. Returns -1 when the index cannot grow. */
 static int
-pool_has_id(const mlm_pool *p, const char *id, size_t upto)
+pool_has_id(mlm_pool *p, const char *id)
 {
-	for (size_t i = 0; i < upto; i++)
-		if (!strcmp(p->v[i].id, id))
+	for (; p->nids < p->n; p->nids++)
+		if (mlm_strindex_put(&p->ids, p->v[p->nids].id, p->nids) < 0)
+			return -1;
+	return mlm_strindex_find(&p->ids, id, strlen(id)) != SIZE_MAX;
+}
+
+/* A key goes raw into an HTTP header: CR or LF there would end the header
+ * and start another, and no provider's key holds any control byte. */
+static int
+key_has_ctl(const char *k)
+{
+	for (const unsigned char *c = (const unsigned char *)k; c && *c; c++)
+		if (*c < 0x20 || *c == 0x7f)
 			return 1;
 	return 0;
 }
+
+#define KEY_CTL "holds a control character (CR, LF, or another byte below 0x20, or DEL): refused"
 
 static void
 apply_catalog(mlm_entry *e)
@@ -234,7 +252,7 @@ add_provider(mlm_pool *p, const mlm_env *env, const char *NAME, const char *cons
 
 	/* collect key variables: NAME_API_KEY[_N] (cloudflare: NAME_API_TOKEN[_N]) */
 	struct keyref *keys = NULL;
-	size_t nk = 0;
+	size_t nk = 0, capk = 0;
 	for (size_t i = 0; i < nnames; i++) {
 		size_t pl;
 		long n = key_var(names[i], "API_KEY", &pl);
@@ -245,10 +263,24 @@ add_provider(mlm_pool *p, const mlm_env *env, const char *NAME, const char *cons
 		const char *v = mlm_env_get(env, names[i]);
 		if (!v || !*v)
 			continue;
-		struct keyref *nkp = realloc(keys, (nk + 1) * sizeof *keys);
-		if (!nkp)
-			break;
-		keys = nkp;
+		if (key_has_ctl(v)) {
+			const char *from = mlm_env_origin(env, names[i]);
+			mlm_err(err, errlen, "%s (%s): the key " KEY_CTL, names[i], from ? from : "environment");
+			for (size_t k = 0; k < nk; k++)
+				free(keys[k].var);
+			free(keys);
+			free(prov);
+			return -1;
+		}
+		if (nk == capk) {
+			/* grows by doubling: thousands of keys are not copied n times */
+			size_t c = capk ? capk * 2 : 16;
+			struct keyref *nkp = realloc(keys, c * sizeof *keys);
+			if (!nkp)
+				break;
+			keys = nkp;
+			capk = c;
+		}
 		keys[nk].var = mlm_strdup(names[i]);
 		keys[nk].n = n;
 		nk++;
@@ -276,12 +308,12 @@ add_provider(mlm_pool *p, const mlm_env *env, const char *NAME, const char *cons
 		for (size_t m = 0; m < nm; m++) {
 			char id[600];
 			snprintf(id, sizeof id, "%s:%s", keyid, models[m]);
-			if (pool_has_id(p, id, p->n))
+			int dup = pool_has_id(p, id);
+			if (dup > 0)
 				continue;
-			mlm_entry *e = pool_push(p);
-			if (!e)
+			mlm_entry *e = dup < 0 ? NULL : pool_push(p);
+			if (!e || !(e->id = mlm_strdup(id)))
 				goto oom;
-			e->id = mlm_strdup(id);
 			e->provider = mlm_strdup(prov);
 			e->wire = known ? known->wire : MLM_WIRE_OPENAI;
 			e->model = mlm_strdup(models[m]);
@@ -411,19 +443,30 @@ mlm_pool_add_line(mlm_pool *p, const char *line, size_t len, const char *origin,
 	const mlm_provider *known = mlm_provider_find(prov);
 	int w = wire ? mlm_wire_parse(wire) : known ? known->wire : MLM_WIRE_OPENAI;
 	if (w < 0) {
+		/* wire lives inside o: the message is made before o is freed */
+		mlm_err(err, errlen, "%s: unknown wire \"%s\" (openai, gemini, cloudflare)", origin, wire);
 		jv_free(o);
-		return mlm_err(err, errlen, "%s: unknown wire \"%s\" (openai, gemini, cloudflare)",
-		    origin, wire);
+		return -1;
 	}
 	if (!base)
 		base = known ? known->base_url : NULL;
 	if (!base || !*base) {
+		mlm_err(err, errlen, "%s: missing \"base_url\" for provider %s", origin, prov);
 		jv_free(o);
-		return mlm_err(err, errlen, "%s: missing \"base_url\" for provider %s", origin, prov);
+		return -1;
 	}
 	if (!kenv && !kcmd && !key && !(known && !strcmp(known->name, "ollama"))) {
 		jv_free(o);
 		return mlm_err(err, errlen, "%s: needs one of \"key_env\", \"key_cmd\" or \"key\"", origin);
+	}
+	const char *kv = kenv && p->env ? mlm_env_get(p->env, kenv) : NULL;
+	if (key_has_ctl(kv) || (!kenv && !kcmd && key_has_ctl(key))) {
+		if (kv && key_has_ctl(kv))
+			mlm_err(err, errlen, "%s: %s: the key " KEY_CTL, origin, kenv);
+		else
+			mlm_err(err, errlen, "%s: \"key\" " KEY_CTL, origin);
+		jv_free(o);
+		return -1;
 	}
 	const char *id = jstr(o, "id");
 	char idbuf[600];
@@ -444,16 +487,16 @@ mlm_pool_add_line(mlm_pool *p, const char *line, size_t len, const char *origin,
 			*c = (char)tolower((unsigned char)*c);
 		id = idbuf;
 	}
-	if (pool_has_id(p, id, p->n)) {
+	int dup = pool_has_id(p, id);
+	if (dup > 0) {
 		jv_free(o);
 		return 1;
 	}
-	mlm_entry *e = pool_push(p);
-	if (!e) {
+	mlm_entry *e = dup < 0 ? NULL : pool_push(p);
+	if (!e || !(e->id = mlm_strdup(id))) {
 		jv_free(o);
 		return mlm_err(err, errlen, "out of memory");
 	}
-	e->id = mlm_strdup(id);
 	e->provider = mlm_strdup(prov);
 	e->wire = w;
 	e->model = mlm_strdup(model);
@@ -629,12 +672,20 @@ mlm_entry_key(mlm_entry *e, const mlm_env *env, char *err, size_t errlen)
 		const char *v = mlm_env_get(env, e->key_env);
 		if (!v || !*v)
 			return mlm_err(err, errlen, "%s: %s is not set", e->id, e->key_env);
+		if (key_has_ctl(v))
+			return mlm_err(err, errlen, "%s: %s: the key " KEY_CTL, e->id, e->key_env);
 		e->key = mlm_strdup(v);
 	} else if (e->key_cmd) {
 		char buf[MLM_ERRLEN];
 		e->key = run_key_cmd(e->key_cmd, buf, sizeof buf);
 		if (!e->key)
 			return mlm_err(err, errlen, "%s: %s", e->id, buf);
+		if (key_has_ctl(e->key)) {
+			memset(e->key, 0, strlen(e->key));
+			free(e->key);
+			e->key = NULL;
+			return mlm_err(err, errlen, "%s: the output of key_cmd " KEY_CTL, e->id);
+		}
 	} else {
 		e->key = mlm_strdup("none");    /* local hosts without auth */
 	}
@@ -644,6 +695,9 @@ mlm_entry_key(mlm_entry *e, const mlm_env *env, char *err, size_t errlen)
 void
 mlm_pool_filter(mlm_pool *p, const unsigned char *keep)
 {
+	/* the index borrows ids that may be freed here: rebuilt on next use */
+	mlm_strindex_free(&p->ids);
+	p->nids = 0;
 	size_t w = 0;
 	for (size_t i = 0; i < p->n; i++) {
 		if (keep[i])

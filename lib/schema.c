@@ -790,11 +790,25 @@ mlm_schema_parse_dsl(const char *spec, char *err, size_t errlen)
 
 /* ---------- JSON Schema in ---------- */
 
+/* A schema may name a definition many times ("$ref" bombs: each of 18
+ * definitions naming the next twice is 2^18 nodes): each definition is
+ * built once and copied, and the whole tree, $ref expanded, is capped. */
+#define MAX_NODES 10000
+
+typedef struct js_def {
+	char *ref;                 /* "#/$defs/name" */
+	mlm_schema *s;             /* the definition built, or NULL while building */
+	size_t nodes;              /* its node count */
+} js_def;
+
 typedef struct js {
 	jv root;
 	char *err;
 	size_t errlen;
 	int depth;
+	size_t nodes;              /* nodes in the tree so far, $ref expanded */
+	js_def *defs;              /* definitions met so far */
+	size_t ndefs;
 } js;
 
 static const char *refused[] = {
@@ -851,6 +865,83 @@ js_num(jv s, const char *k, double *out)
 	return r;
 }
 
+static int
+js_count(js *j, size_t n, const char *path)
+{
+	j->nodes += n;
+	if (j->nodes <= MAX_NODES)
+		return 0;
+	js_fail(j, path, "the schema has more than %d nodes once each $ref is expanded", MAX_NODES);
+	return -1;
+}
+
+static int
+node_height(const mlm_schema *s)
+{
+	int h = 0;
+	for (size_t i = 0; i < s->nprops; i++) {
+		int c = node_height(s->props[i].s);
+		h = c > h ? c : h;
+	}
+	if (s->items) {
+		int c = node_height(s->items);
+		h = c > h ? c : h;
+	}
+	return h + 1;
+}
+
+/* The definition r (name in root.where), built on its first use, copied on
+ * the next ones. A definition that names itself, directly or not, would be
+ * an infinite tree: it is refused. */
+static mlm_schema *
+js_ref(js *j, const char *r, const char *name, const char *where, const char *path)
+{
+	for (size_t i = 0; i < j->ndefs; i++) {
+		js_def *d = &j->defs[i];
+		if (strcmp(d->ref, r))
+			continue;
+		if (!d->s)
+			return js_fail(j, path, "recursive $ref \"%s\": a definition that contains "
+			    "itself is not supported (the schema must be finite)", r);
+		if (js_count(j, d->nodes, path) < 0)
+			return NULL;
+		if (j->depth + node_height(d->s) > MAX_DEPTH)
+			return js_fail(j, path, "schema nested deeper than %d", MAX_DEPTH);
+		mlm_schema *t = node_copy(d->s);
+		return t ? t : js_fail(j, path, "out of memory");
+	}
+	jv defs = jv_get_kind(j->root) == JV_KIND_OBJECT ?
+	    jv_object_get(jv_copy(j->root), jv_string(where)) : jv_invalid();
+	jv def = jv_get_kind(defs) == JV_KIND_OBJECT ? jv_object_get(defs, jv_string(name)) :
+	    (jv_free(defs), jv_invalid());
+	if (!jv_is_valid(def) || jv_get_kind(def) == JV_KIND_NULL) {
+		jv_free(def);
+		return js_fail(j, path, "$ref \"%s\" not found", r);
+	}
+	js_def *nd = realloc(j->defs, (j->ndefs + 1) * sizeof *nd);
+	char *key = mlm_strdup(r);
+	if (nd)
+		j->defs = nd;
+	if (!nd || !key) {
+		free(key);
+		jv_free(def);
+		return js_fail(j, path, "out of memory");
+	}
+	size_t slot = j->ndefs++, before = j->nodes;
+	j->defs[slot] = (js_def){ .ref = key };
+	mlm_schema *t = js_node(j, def, r);
+	jv_free(def);
+	if (!t)
+		return NULL;
+	j->defs[slot].nodes = j->nodes - before;
+	j->defs[slot].s = node_copy(t);
+	if (!j->defs[slot].s) {
+		mlm_schema_free(t);
+		return js_fail(j, path, "out of memory");
+	}
+	return t;
+}
+
 /* s is borrowed */
 static mlm_schema *
 js_node(js *j, jv s, const char *path)
@@ -880,18 +971,8 @@ js_node(js *j, jv s, const char *path)
 			t = js_fail(j, path, "recursive $ref \"#\" is not supported");
 		else if (!name || strchr(name, '/'))
 			t = js_fail(j, path, "only local $ref into $defs or definitions is supported");
-		else {
-			jv defs = jv_get_kind(j->root) == JV_KIND_OBJECT ?
-			    jv_object_get(jv_copy(j->root), jv_string(where)) : jv_invalid();
-			jv def = jv_get_kind(defs) == JV_KIND_OBJECT ? jv_object_get(defs, jv_string(name)) : (jv_free(defs), jv_invalid());
-			if (!jv_is_valid(def) || jv_get_kind(def) == JV_KIND_NULL)
-				t = js_fail(j, path, "$ref \"%s\" not found", r);
-			else {
-				snprintf(sub, sizeof sub, "%s", r);
-				t = js_node(j, def, sub);
-			}
-			jv_free(def);
-		}
+		else
+			t = js_ref(j, r, name, where, path);
 		jv_free(ref);
 		if (t) {
 			jv d = jv_object_get(jv_copy(s), jv_string("description"));
@@ -1052,6 +1133,10 @@ js_node(js *j, jv s, const char *path)
 	}
 	if (!t)
 		return js_fail(j, path, "out of memory");
+	if (js_count(j, 1, path) < 0) {
+		mlm_schema_free(t);
+		return NULL;
+	}
 	t->nullable = nullable;
 	jv nb = jv_object_get(jv_copy(s), jv_string("nullable"));
 	if (jv_get_kind(nb) == JV_KIND_TRUE)
@@ -1093,16 +1178,20 @@ js_node(js *j, jv s, const char *path)
 			t->has_max = 1, t->max = v;
 	}
 	if (t->type == MLM_ST_INTEGER || t->type == MLM_ST_NUMBER) {
+		/* with both minimum and a numeric exclusiveMinimum, both hold:
+		 * the stricter one is kept (and the same for the maximum) */
 		jv em = jv_object_get(jv_copy(s), jv_string("exclusiveMinimum"));
-		if (jv_get_kind(em) == JV_KIND_NUMBER)
-			t->has_min = 1, t->min = jv_number_value(em), t->excl_min = 1;
-		else if (jv_get_kind(em) == JV_KIND_TRUE)
+		if (jv_get_kind(em) == JV_KIND_NUMBER) {
+			if (!t->has_min || jv_number_value(em) >= t->min)
+				t->has_min = 1, t->min = jv_number_value(em), t->excl_min = 1;
+		} else if (jv_get_kind(em) == JV_KIND_TRUE)
 			t->excl_min = t->has_min;
 		jv_free(em);
 		em = jv_object_get(jv_copy(s), jv_string("exclusiveMaximum"));
-		if (jv_get_kind(em) == JV_KIND_NUMBER)
-			t->has_max = 1, t->max = jv_number_value(em), t->excl_max = 1;
-		else if (jv_get_kind(em) == JV_KIND_TRUE)
+		if (jv_get_kind(em) == JV_KIND_NUMBER) {
+			if (!t->has_max || jv_number_value(em) <= t->max)
+				t->has_max = 1, t->max = jv_number_value(em), t->excl_max = 1;
+		} else if (jv_get_kind(em) == JV_KIND_TRUE)
 			t->excl_max = t->has_max;
 		jv_free(em);
 	}
@@ -1193,7 +1282,13 @@ mlm_schema_from_jv(jv doc, char *err, size_t errlen)
 	j.root = doc;
 	j.err = err;
 	j.errlen = errlen;
-	return js_node(&j, doc, "$");
+	mlm_schema *s = js_node(&j, doc, "$");
+	for (size_t i = 0; i < j.ndefs; i++) {
+		free(j.defs[i].ref);
+		mlm_schema_free(j.defs[i].s);
+	}
+	free(j.defs);
+	return s;
 }
 
 mlm_schema *

@@ -61,6 +61,7 @@ typedef struct sqstore {
 	 * (leases of dead processes expire by time, not by writes). */
 	struct mirror { mlm_srec r; int64_t until; } *mir;
 	size_t nmir, capmir;
+	mlm_strindex mix;       /* scope → index in mir (keys borrowed from mir) */
 	int64_t dataver;
 	dev_t dev;              /* the file we opened, to notice it deleted or replaced */
 	ino_t ino;
@@ -69,13 +70,15 @@ typedef struct sqstore {
 
 #define MIRROR_MS 1000
 
+static void mir_clear(sqstore *s);
+
+/* A hash look-up: with a pool of 20,000 keys a linear scan per record made
+ * every call quadratic. */
 static struct mirror *
 mir_find(sqstore *s, const char *scope)
 {
-	for (size_t i = 0; i < s->nmir; i++)
-		if (!strcmp(s->mir[i].r.scope, scope))
-			return &s->mir[i];
-	return NULL;
+	size_t i = mlm_strindex_find(&s->mix, scope, strlen(scope));
+	return i < s->nmir ? &s->mir[i] : NULL;
 }
 
 static void
@@ -90,10 +93,19 @@ mir_put(sqstore *s, const mlm_srec *r, int keep_inflight)
 				return;
 			s->mir = v;
 			s->capmir = c;
+			/* the index borrowed the old array's scopes: rebuilt */
+			mlm_strindex_free(&s->mix);
+			for (size_t i = 0; i < s->nmir; i++)
+				if (mlm_strindex_put(&s->mix, s->mir[i].r.scope, i) < 0) {
+					mir_clear(s);
+					return;
+				}
 		}
-		m = &s->mir[s->nmir++];
+		m = &s->mir[s->nmir];
 		m->until = mlm_now_ms() + MIRROR_MS;
 		m->r = *r;
+		if (mlm_strindex_put(&s->mix, m->r.scope, s->nmir) == 0)
+			s->nmir++;
 		return;
 	}
 	long inflight = m->r.inflight;
@@ -106,6 +118,7 @@ static void
 mir_clear(sqstore *s)
 {
 	s->nmir = 0;
+	mlm_strindex_free(&s->mix);
 }
 
 static const char schema[] =
@@ -683,6 +696,7 @@ sq_close(mlm_store *b)
 		free(s->sql[i]);
 	free(s->path);
 	free(s->mir);
+	mlm_strindex_free(&s->mix);
 	free(s);
 }
 

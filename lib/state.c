@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "mlm.h"
 
@@ -30,30 +31,56 @@ const size_t mlm_srec_nfields = sizeof mlm_srec_fields / sizeof mlm_srec_fields[
 mlm_store *mlm_store_sqlite(const char *path, char *err, size_t errlen);
 mlm_store *mlm_store_redis(const char *url, char *err, size_t errlen);
 
+/* mkdir -p dir (0700), then: is it a directory we may write in? why says
+ * what failed, with the path and the system's reason. */
+static int
+state_dir(char *dir, char *why, size_t wl)
+{
+	struct stat st;
+	for (char *p = dir + 1;; p++) {
+		if (*p && *p != '/')
+			continue;
+		char c = *p;
+		*p = 0;
+		int bad = mkdir(dir, 0700) < 0 && errno != EEXIST;
+		if (bad)
+			mlm_err(why, wl, "cannot create the state directory %s: %s", dir, strerror(errno));
+		*p = c;
+		if (bad)
+			return -1;
+		if (!c)
+			break;
+	}
+	if (stat(dir, &st) < 0)
+		return mlm_err(why, wl, "state directory %s: %s", dir, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return mlm_err(why, wl, "state directory %s: %s", dir, strerror(ENOTDIR));
+	if (access(dir, W_OK | X_OK) < 0)
+		return mlm_err(why, wl, "cannot write in the state directory %s: %s", dir, strerror(errno));
+	return 0;
+}
+
 int
-mlm_state_path(const char *file, char *out, size_t n)
+mlm_state_path_why(const char *file, char *out, size_t n, char *why, size_t wl)
 {
 	const char *x = getenv("XDG_STATE_HOME"), *h = getenv("HOME");
 	char dir[4096];
 	if (x && *x)
-		snprintf(dir, sizeof dir, "%s", x);
+		snprintf(dir, sizeof dir, "%s/many-llm", x);
 	else if (h && *h)
-		snprintf(dir, sizeof dir, "%s/.local/state", h);
+		snprintf(dir, sizeof dir, "%s/.local/state/many-llm", h);
 	else
+		return mlm_err(why, wl, "no XDG_STATE_HOME or HOME for the state file");
+	if (state_dir(dir, why, wl) < 0)
 		return -1;
-	/* mkdir -p */
-	for (char *p = dir + 1; *p; p++)
-		if (*p == '/') {
-			*p = 0;
-			mkdir(dir, 0700);
-			*p = '/';
-		}
-	mkdir(dir, 0700);
-	snprintf(out, n, "%s/many-llm", dir);
-	if (mkdir(out, 0700) < 0 && errno != EEXIST)
-		return -1;
-	snprintf(out, n, "%s/many-llm/%s", dir, file);
+	snprintf(out, n, "%s/%s", dir, file);
 	return 0;
+}
+
+int
+mlm_state_path(const char *file, char *out, size_t n)
+{
+	return mlm_state_path_why(file, out, n, NULL, 0);
 }
 
 mlm_store *
@@ -70,10 +97,8 @@ mlm_store_open(const char *spec, char *err, size_t errlen)
 		s = mlm_store_redis(spec, why, sizeof why);
 	} else {
 		if (!spec || !*spec) {
-			if (mlm_state_path("state.db", path, sizeof path) < 0) {
-				snprintf(why, sizeof why, "no XDG_STATE_HOME or HOME for the state file");
+			if (mlm_state_path_why("state.db", path, sizeof path, why, sizeof why) < 0)
 				goto fallback;
-			}
 			spec = path;
 		}
 		s = mlm_store_sqlite(spec, why, sizeof why);

@@ -3,13 +3,17 @@
  * Small pieces every other module leans on. Nothing here allocates behind
  * the caller's back except mlm_buf, whose memory the buffer owns.
  */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fnmatch.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <curl/curl.h>
 
 #include "mlm.h"
 
@@ -266,11 +270,27 @@ cut_replace(char *s, size_t at, size_t n)
 	}
 }
 
+static int
+longer_first(const void *a, const void *b)
+{
+	const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+	size_t lx = x ? strlen(x) : 0, ly = y ? strlen(y) : 0;
+	return (lx < ly) - (lx > ly);
+}
+
 void
 mlm_redact(char *s, const char *const *keys, size_t nkeys)
 {
 	if (!s)
 		return;
+	/* longest first: a key that begins another would otherwise be cut out
+	 * of it and leave the longer key's rest in view */
+	const char **sorted = nkeys > 1 ? malloc(nkeys * sizeof *sorted) : NULL;
+	if (sorted) {
+		memcpy(sorted, keys, nkeys * sizeof *sorted);
+		qsort(sorted, nkeys, sizeof *sorted, longer_first);
+		keys = sorted;
+	}
 	for (size_t k = 0; k < nkeys; k++) {
 		const char *key = keys[k];
 		size_t kl = key ? strlen(key) : 0;
@@ -291,6 +311,7 @@ mlm_redact(char *s, const char *const *keys, size_t nkeys)
 				cut_replace(s, (size_t)(p - s), 8);
 		}
 	}
+	free(sorted);
 	for (size_t i = 0; s[i]; i++) {
 		if (i && (isalnum((unsigned char)s[i - 1]) || s[i - 1] == '-' || s[i - 1] == '_'))
 			continue;
@@ -310,4 +331,46 @@ mlm_hash_hex(const void *p, size_t n, char out[17])
 		h *= 1099511628211ULL;
 	}
 	snprintf(out, 17, "%016llx", (unsigned long long)h);
+}
+
+/* Is host (as curl's URL parser gives it) the loopback interface? Only
+ * "localhost", 127.0.0.0/8, ::1 and ::ffff:127.x.y.z: a name that merely
+ * starts like one ("127.0.0.1.example.com", "localhost.example.com") is not. */
+static int
+loopback_host(const char *host)
+{
+	char h[64];
+	size_t n = strlen(host);
+	if (!strcasecmp(host, "localhost") || !strcasecmp(host, "localhost."))
+		return 1;
+	if (host[0] == '[' && n > 2 && n - 2 < sizeof h && host[n - 1] == ']') {
+		struct in6_addr a6;
+		memcpy(h, host + 1, n - 2), h[n - 2] = 0;
+		char *zone = strchr(h, '%');
+		if (zone)
+			*zone = 0;
+		if (inet_pton(AF_INET6, h, &a6) != 1)
+			return 0;
+		if (!memcmp(&a6, &in6addr_loopback, sizeof a6))
+			return 1;
+		return IN6_IS_ADDR_V4MAPPED(&a6) && a6.s6_addr[12] == 127;
+	}
+	struct in_addr a4;
+	return inet_pton(AF_INET, host, &a4) == 1 && ((const unsigned char *)&a4)[0] == 127;
+}
+
+int
+mlm_url_plain_remote(const char *url)
+{
+	CURLU *u = curl_url();
+	char *scheme = NULL, *host = NULL;
+	int r = 1;      /* what cannot be parsed is not known to be safe */
+	if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK)
+		r = strcasecmp(scheme, "https") && !loopback_host(host);
+	curl_free(scheme);
+	curl_free(host);
+	curl_url_cleanup(u);
+	return r;
 }

@@ -562,6 +562,37 @@ t_gemini_more(void)
 	mlm_answer_free(&a);
 }
 
+/* System messages inside "messages" (the library's neutral request allows
+ * them anywhere) go to systemInstruction, in order after "system", never
+ * into contents as user turns. */
+static void
+t_gemini_system_messages(void)
+{
+	mlm_entry e = entry("gemini", MLM_WIRE_GEMINI, "gemini-2.5-flash", "http://127.0.0.1:1/v1beta");
+	mlm_httpreq hr;
+	jv req = jv_parse("{\"system\":\"S0\",\"messages\":["
+	    "{\"role\":\"system\",\"content\":\"S1\"},{\"role\":\"user\",\"content\":\"U1\"},"
+	    "{\"role\":\"assistant\",\"content\":\"A1\"},{\"role\":\"system\",\"content\":\"S2\"},"
+	    "{\"role\":\"user\",\"content\":\"U2\"}]}");
+	jv got = build(&e, req, 0, &hr, "k");
+	ok(same(get(got, "systemInstruction"),
+	    jv_parse("{\"parts\":[{\"text\":\"S0\"},{\"text\":\"S1\"},{\"text\":\"S2\"}]}")),
+	    "gemini: system messages join the system prompt in systemInstruction, in order");
+	ok(same(get(got, "contents"), jv_parse("[{\"role\":\"user\",\"parts\":[{\"text\":\"U1\"}]},"
+	    "{\"role\":\"model\",\"parts\":[{\"text\":\"A1\"}]},{\"role\":\"user\",\"parts\":[{\"text\":\"U2\"}]}]")),
+	    "gemini: contents hold only the user and model turns");
+	jv_free(got);
+	mlm_httpreq_free(&hr);
+	req = jv_parse("{\"messages\":[{\"role\":\"system\",\"content\":\"only\"},"
+	    "{\"role\":\"user\",\"content\":\"q\"}]}");
+	got = build(&e, req, 0, &hr, "k");
+	ok(same(get(got, "systemInstruction.parts"), jv_parse("[{\"text\":\"only\"}]")) &&
+	    jv_array_length(get(got, "contents")) == 1,
+	    "gemini: a system message without a system prompt: systemInstruction, one user turn");
+	jv_free(got);
+	mlm_httpreq_free(&hr);
+}
+
 static void
 t_cloudflare_more(void)
 {
@@ -731,13 +762,81 @@ cmpstr(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* A provider's message may quote the request: its words never decide a kind
+ * that parks a key, an owner or an entry for others. */
+static void
+t_classify_echo(void)
+{
+	/* every structured marker the classifier knows, written as prose */
+#define ECHO "API key not valid. Please pass a valid API key. invalid_api_key authentication_error " \
+	"PERMISSION_DENIED UNAUTHENTICATED API_KEY_INVALID insufficient_quota billing_error " \
+	"model_not_found NOT_FOUND not_found_error overloaded_error rate-limited upstream " \
+	"limit: 0 requests per day (RPD) daily free-models-per-day Quota exceeded try again in 9s"
+	static const struct { long st; const char *body; int kind; } c[] = {
+		/* Gemini's shape: the message alone, without ErrorInfo's reason */
+		{ 400, "{\"error\":{\"code\":400,\"message\":\"Invalid value at 'contents': " ECHO "\","
+		  "\"status\":\"INVALID_ARGUMENT\"}}", MLM_INVALID_REQUEST },
+		/* OpenAI's shape, a bad parameter quoting the prompt */
+		{ 400, "{\"error\":{\"message\":\"Invalid 'messages[0].content': " ECHO "\","
+		  "\"type\":\"invalid_request_error\",\"param\":\"messages\",\"code\":null}}", MLM_INVALID_REQUEST },
+		{ 422, "{\"detail\":\"" ECHO "\"}", MLM_INVALID_REQUEST },
+		{ 400, "{\"error\":\"" ECHO "\"}", MLM_INVALID_REQUEST },
+		{ 400, "{\"message\":\"" ECHO "\",\"type\":\"invalid_request_error\"}", MLM_INVALID_REQUEST },
+		{ 400, "{\"errors\":[{\"code\":5006,\"message\":\"AiError: Bad input: " ECHO "\"}],\"success\":false}",
+		  MLM_INVALID_REQUEST },
+		{ 400, "[{\"error\":{\"code\":400,\"message\":\"" ECHO "\",\"status\":\"INVALID_ARGUMENT\"}}]",
+		  MLM_INVALID_REQUEST },
+		/* a model name echoed in a 404: the entry's model, not the key */
+		{ 404, "{\"error\":{\"message\":\"The model `API key not valid` does not exist or you do not have "
+		  "access to it.\",\"type\":\"invalid_request_error\",\"param\":null,\"code\":\"model_not_found\"}}",
+		  MLM_NOT_FOUND },
+		/* a 200 carrying an error object with no status of its own */
+		{ 200, "{\"error\":{\"message\":\"" ECHO "\"}}", MLM_SERVER },
+		/* a schema phrase quoted in an error about another field */
+		{ 400, "{\"error\":{\"message\":\"Invalid 'messages[0]': response_format json_schema is not supported\","
+		  "\"type\":\"invalid_request_error\",\"param\":\"messages\"}}", MLM_INVALID_REQUEST },
+		/* ... while the real answers are still read */
+		{ 400, "{\"error\":{\"message\":\"response_format json_schema is not supported for this model\","
+		  "\"type\":\"invalid_request_error\",\"param\":\"response_format\"}}", MLM_UNSUPPORTED },
+		{ 400, "{\"error\":{\"code\":400,\"message\":\"API key not valid. Please pass a valid API key.\","
+		  "\"status\":\"INVALID_ARGUMENT\",\"details\":[{\"@type\":\"type.googleapis.com/google.rpc.ErrorInfo\","
+		  "\"reason\":\"API_KEY_INVALID\"}]}}", MLM_AUTH },
+		{ 401, "{\"error\":{\"message\":\"" ECHO "\"}}", MLM_AUTH },
+		{ 403, "{\"error\":{\"code\":403,\"message\":\"" ECHO "\",\"status\":\"PERMISSION_DENIED\"}}", MLM_AUTH },
+		{ 400, "{\"error\":{\"message\":\"x\",\"code\":\"invalid_api_key\"}}", MLM_AUTH },
+		{ 400, "{\"type\":\"error\",\"error\":{\"type\":\"authentication_error\",\"message\":\"x\"}}", MLM_AUTH },
+	};
+#undef ECHO
+	for (size_t i = 0; i < sizeof c / sizeof *c; i++) {
+		mlm_outcome o;
+		memset(&o, 0, sizeof o);
+		mlm_classify_generic(c[i].st, NULL, c[i].body, strlen(c[i].body), &o);
+		ok(o.kind == c[i].kind && !o.per_day, "echoed prose #%zu, HTTP %ld: %s (want %s)", i, c[i].st,
+		    mlm_kind_name(o.kind), mlm_kind_name(c[i].kind));
+	}
+	/* every adapter's own classifier agrees */
+	const char *b = "{\"error\":{\"code\":400,\"message\":\"API key not valid: echoed\",\"status\":\"INVALID_ARGUMENT\"}}";
+	int wires[] = { MLM_WIRE_OPENAI, MLM_WIRE_GEMINI, MLM_WIRE_CLOUDFLARE };
+	for (size_t i = 0; i < 3; i++) {
+		mlm_entry e = { 0 };
+		mlm_outcome o;
+		e.wire = wires[i];
+		memset(&o, 0, sizeof o);
+		mlm_adapter_get(wires[i])->classify(&e, 400, NULL, b, strlen(b), &o);
+		ok(o.kind == MLM_INVALID_REQUEST, "adapter %d: 'API key not valid' in a 400 message is %s, not auth",
+		    wires[i], mlm_kind_name(o.kind));
+	}
+}
+
 int
 main(void)
 {
 	t_openai_more();
 	t_gemini_more();
+	t_gemini_system_messages();
 	t_cloudflare_more();
 	t_classify_more();
+	t_classify_echo();
 
 	fixdir = tap_fixtures_dir();
 	DIR *d = fixdir ? opendir(fixdir) : NULL;

@@ -25,6 +25,71 @@ parse(const char *text, mlm_env **out, char *err, size_t errlen)
 	return r;
 }
 
+/* Quotes as python-dotenv reads them: in single quotes only \' and \\ are
+ * escapes, everything else (\n, \t, \$, a newline) is kept as written; in
+ * double quotes \n \r \t \" \' \\ \$ are escapes. */
+static void
+t_quotes(void)
+{
+	static const struct { const char *text, *want, *what; } c[] = {
+		{ "K='a\\nb'", "a\\nb", "single quotes: \\n stays a backslash and an n" },
+		{ "K='a\\tb\\rc'", "a\\tb\\rc", "single quotes: \\t and \\r stay" },
+		{ "K='$HOME\\$x'", "$HOME\\$x", "single quotes: $ and \\$ stay" },
+		{ "K='say \"hi\"'", "say \"hi\"", "single quotes: double quotes inside" },
+		{ "K='it\\'s'", "it's", "single quotes: \\' is a quote (python-dotenv)" },
+		{ "K='a\\\\b'", "a\\b", "single quotes: \\\\ is one backslash (python-dotenv)" },
+		{ "K='a\\qb'", "a\\qb", "single quotes: another backslash is kept" },
+		{ "K='two\nlines'", "two\nlines", "single quotes: a value may span lines" },
+		{ "K=\"a\\nb\"", "a\nb", "double quotes: \\n is a newline" },
+		{ "K=\"a\\tb\\\\c\\$d\"", "a\tb\\c$d", "double quotes: \\t \\\\ \\$" },
+		{ "K=\"a\\qb\"", "a\\qb", "double quotes: another backslash is kept" },
+		{ "K=a\\nb", "a\\nb", "a bare value: \\n stays" },
+	};
+	char err[MLM_ERRLEN];
+	for (size_t i = 0; i < sizeof c / sizeof *c; i++) {
+		mlm_env *e;
+		int r = parse(c[i].text, &e, err, sizeof err);
+		const char *v = r == 0 ? mlm_env_get(e, "K") : NULL;
+		ok(r == 0 && v && !strcmp(v, c[i].want), "%s (%s)", c[i].what, r ? err : "parsed");
+		mlm_env_free(e);
+	}
+	ok(parse("K='a' b\n", NULL, err, sizeof err) == -1 && strstr(err, "after the closing quote"),
+	    "single quotes: text after the closing quote is an error: %s", err);
+	ok(parse("K='a\\'\n", NULL, err, sizeof err) == -1 && strstr(err, "unterminated single quote"),
+	    "single quotes: a final \\' does not close the value: %s", err);
+}
+
+/* Many variables: each found, a later one replacing an earlier. */
+static void
+t_index(void)
+{
+	mlm_buf b = { 0 };
+	b.max = 8u << 20;
+	for (int i = 0; i < 5000; i++)
+		mlm_buf_printf(&b, "V_%d=%d\n", i, i * 7);
+	mlm_buf_printf(&b, "V_17=again\n");
+	mlm_env *e = mlm_env_new();
+	char err[MLM_ERRLEN];
+	ok(mlm_env_parse(e, "t.env", b.p, b.len, err, sizeof err) == 0, "5,000 variables parse: %s", err);
+	int bad = 0;
+	for (int i = 0; i < 5000; i++) {
+		char n[32], v[32];
+		snprintf(n, sizeof n, "V_%d", i);
+		snprintf(v, sizeof v, "%d", i * 7);
+		const char *got = mlm_env_get(e, n);
+		if (i != 17 && (!got || strcmp(got, v)))
+			bad++;
+	}
+	is_int(bad, 0, "every one of 5,000 variables has its value");
+	is_str(mlm_env_get(e, "V_17"), "again", "a repeated name: the last value");
+	ok(mlm_env_get(e, "V_5000") == NULL && mlm_env_get(e, "V_") == NULL && mlm_env_get(e, "V_1x") == NULL,
+	    "names not in the file are not found");
+	const char *const *names;
+	is_int((long)mlm_env_names(e, &names) >= 5000, 1, "the name list holds them once each");
+	mlm_env_free(e);
+	mlm_buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -48,5 +113,7 @@ main(void)
 	mlm_env_free(e);
 	ok(parse("A=1\n=2\n", NULL, err, sizeof err) == -1 && strstr(err, "t.env:2:"),
 	    "the line of an error is named: %s", err);
+	t_quotes();
+	t_index();
 	return tap_done();
 }
