@@ -45,7 +45,7 @@ usage(int code)
 "      --max-tokens N      output cap\n"
 "      --timeout DUR       per-attempt time limit (e.g. 30, 90s, 2m)\n"
 "      --retries N         at most N attempts (default 10)\n"
-"      --env FILE          read variables from FILE (default ./.env)\n"
+"      --env FILE          read variables from FILE too (over ./.env)\n"
 "      --pool FILE         read the pool from FILE (or LLM_POOL)\n"
 "      --json              print one result record instead of the text\n"
 "      --stream            print the answer as it arrives (default on a terminal)\n"

@@ -72,7 +72,7 @@ usage(int code)
 "      --max-line BYTES   longer input lines are errors (default 1048576)\n"
 "      --schema SPEC      answers in this schema (as llm-fmt); records get \"data\"\n"
 "      --multi            with --schema: each answer holds many items\n"
-"      --env FILE         read variables from FILE (default ./.env)\n"
+"      --env FILE         read variables from FILE too (over ./.env)\n"
 "      --pool FILE        read the pool from FILE (or LLM_POOL)\n"
 "      --log FILE         append one NDJSON line per attempt (or LLM_LOG)\n"
 "  -v, --verbose          one stderr line per attempt and decision\n"

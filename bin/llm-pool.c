@@ -28,7 +28,7 @@ usage(int code)
 		fputs("\n"
 "Build the pool from the environment and .env, or read pool lines from FILEs or\n"
 "a pipe; validate, fill defaults, drop duplicates, filter, and write NDJSON.\n\n"
-"      --env FILE        read variables from FILE (default ./.env)\n"
+"      --env FILE        read variables from FILE too (over ./.env)\n"
 "      --provider GLOB   keep entries of matching providers\n"
 "      --model GLOB      keep entries whose model matches\n"
 "      --quota GLOB      keep entries whose quota owner matches\n"
@@ -191,15 +191,12 @@ main(int argc, char **argv)
 	struct stat st;
 	int from_stdin = argc == 0 && fstat(0, &st) == 0 &&
 	    (S_ISFIFO(st.st_mode) || S_ISREG(st.st_mode) || S_ISSOCK(st.st_mode));
+	if (t.verbose)
+		t.list_env = 1;
+	tool_env_load(&t);
+	tool_env_defaults(&t);
 	if (argc || from_stdin) {
-		/* read pool lines; tool_pool_open then sees LLM_POOL-like input */
-		t.env = mlm_env_new();
-		const char *envf = t.env_file;
-		if (!envf && access(".env", F_OK) == 0)
-			envf = ".env";
-		if (envf && mlm_env_load(t.env, envf, err, sizeof err) < 0)
-			die(EX_CONFIG_, "%s", err);
-		t.pool.env = t.env;
+		/* read pool lines */
 		for (int i = 0; i < (argc ? argc : 1); i++) {
 			const char *f = argc ? argv[i] : "-";
 			size_t first = t.pool.n;
@@ -209,23 +206,12 @@ main(int argc, char **argv)
 				die(r == -2 ? EX_CONFIG_ : EX_DATA, "%s", err);
 			tool_warn_key_file(f, &t.pool, first);
 		}
+		tool_env_report(&t, 1);
 	} else {
-		tool_pool tmp = t;
-		tmp.env = mlm_env_new();
-		const char *envf = t.env_file;
-		if (!envf && access(".env", F_OK) == 0)
-			envf = ".env";
-		if (envf) {
-			if (mlm_env_load(tmp.env, envf, err, sizeof err) < 0)
-				die(EX_CONFIG_, "%s", err);
-			if (mlm_env_loose(tmp.env))
-				warnmsg("warning: %s is readable by group or others (chmod 600 %s)", envf, envf);
-		}
-		tmp.pool.env = tmp.env;
-		if (mlm_pool_from_env(&tmp.pool, tmp.env, err, sizeof err) < 0)
-			die(EX_CONFIG_, "%s, in the environment%s%s%s", err,
-			    envf ? " and " : " (no ", envf ? envf : "./.env", envf ? "" : " file)");
-		t = tmp;
+		int r = mlm_pool_from_env(&t.pool, t.env, err, sizeof err);
+		tool_env_report(&t, 0);
+		if (r < 0)
+			tool_die_no_pool(&t, err);
 	}
 	/* filters */
 	unsigned char *keep = calloc(t.pool.n + 1, 1);

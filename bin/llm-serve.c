@@ -64,7 +64,7 @@ usage(int code)
 "  -p, --provider GLOB       only entries of matching providers\n"
 "      --strategy NAME       smart, sequential, random, round-robin, weighted,\n"
 "                            least-busy, latency, headroom\n"
-"      --env FILE            read variables from FILE (default ./.env)\n"
+"      --env FILE            read variables from FILE too (over ./.env)\n"
 "      --pool FILE           read the pool from FILE (or LLM_POOL)\n"
 "      --timeout DUR         per-attempt time limit (default 5m)\n"
 "      --retries N           at most N attempts per request (default 10)\n"
