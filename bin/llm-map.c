@@ -33,7 +33,8 @@ static const char usage_text[] =
 "               [--strategy name] [--max-tokens n] [--timeout dur] [--retries n]\n"
 "               [--input | --no-input] [--text] [--dry-run] [--cache\n"
 "               [--cache-max-age dur]] [--hedge [--hedge-max pct]] [--progress]\n"
-"               [--max-line bytes] [--schema spec [--multi]] [--log file]\n"
+"               [--max-line bytes] [--schema spec [--to format] [--multi]]\n"
+"               [--log file]\n"
 "               [template] [file ...]\n";
 
 static void
@@ -71,6 +72,8 @@ usage(int code)
 "  -q, --quiet            no progress and no summary\n"
 "      --max-line BYTES   longer input lines are errors (default 1048576)\n"
 "      --schema SPEC      answers in this schema (as llm-fmt); records get \"data\"\n"
+"      --to FORMAT        with --schema: print the data as json, c, c-decl, c-value,\n"
+"                         sh, tsv, csv, py, go, rs, ts (as llm-fmt --to), not records\n"
 "      --multi            with --schema: each answer holds many items\n"
 "      --env FILE         read variables from FILE too (over ./.env)\n"
 "      --pool FILE        read the pool from FILE (or LLM_POOL)\n"
@@ -84,7 +87,7 @@ usage(int code)
 
 enum { O_ENV = 256, O_POOL, O_STRATEGY, O_MAXTOK, O_TIMEOUT, O_RETRIES, O_INPUT,
 	O_NOINPUT, O_TEXT, O_DRYRUN, O_CACHE, O_CACHEAGE, O_HEDGE, O_HEDGEMAX, O_PROGRESS,
-	O_RESUME, O_RETRYFAILED, O_MAXLINE, O_LOG, O_SCHEMA, O_MULTI };
+	O_RESUME, O_RETRYFAILED, O_MAXLINE, O_LOG, O_SCHEMA, O_MULTI, O_TO };
 
 static const struct option longopts[] = {
 	{ "cache", no_argument, NULL, O_CACHE },
@@ -116,6 +119,7 @@ static const struct option longopts[] = {
 	{ "temperature", required_argument, NULL, 't' },
 	{ "text", no_argument, NULL, O_TEXT },
 	{ "timeout", required_argument, NULL, O_TIMEOUT },
+	{ "to", required_argument, NULL, O_TO },
 	{ "unordered", no_argument, NULL, 'u' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ NULL, 0, NULL, 0 },
@@ -127,11 +131,12 @@ static struct {
 	double temperature;
 	long max_tokens, jobs, max_line;
 	int unordered, input, text, dry_run, cache, hedge, progress, quiet, resume, retry_failed;
-	int multi;
+	int multi, to;
 	const char *schema;
+	mlm_emitter *emit;       /* --to */
 	long cache_age_ms;
 	double hedge_max;
-} opt = { .temperature = -1, .jobs = 8, .max_line = LINE_MAX_DEFAULT, .hedge_max = 10 };
+} opt = { .to = -1, .temperature = -1, .jobs = 8, .max_line = LINE_MAX_DEFAULT, .hedge_max = 10 };
 
 /* ---- the reader thread: lines into a bounded queue ---- */
 
@@ -646,7 +651,14 @@ write_record(item *it)
 	else
 		w.failed++;
 	w.done++;
-	if (opt.text) {
+	if (opt.emit) {
+		tool_to_record(opt.emit, b.p ? jv_invalid() : r, b.p, b.len, opt.multi);
+		if (jfd < 0) {
+			mlm_buf_free(&b);
+			jv_free(r);
+			return;
+		}
+	} else if (opt.text) {
 		/* the answer's text on stdout; with -o the record still goes to
 		 * the journal */
 		if (b.p) {
@@ -1126,6 +1138,11 @@ main(int argc, char **argv)
 		case O_LOG: tp.log_file = optarg; break;
 		case O_SCHEMA: opt.schema = optarg; break;
 		case O_MULTI: opt.multi = 1; break;
+		case O_TO:
+			if ((opt.to = mlm_fmt_to_parse(optarg)) < 0)
+				die(EX_USAGE_, "--to: unknown format '%s' (json, c, c-decl, c-value, sh, "
+				    "tsv, csv, py, go, rs, ts)", optarg);
+			break;
 		default: usage(2);
 		}
 	}
@@ -1145,7 +1162,11 @@ main(int argc, char **argv)
 		die(EX_USAGE_, "--strategy: unknown strategy '%s'", tp.strategy);
 	if (opt.multi && !opt.schema)
 		die(EX_USAGE_, "--multi goes with --schema");
+	if (opt.to >= 0 && !opt.schema)
+		die(EX_USAGE_, "--to goes with --schema");
 	mlm_schema *schema = opt.schema ? tool_load_schema(opt.schema) : NULL;
+	if (opt.to >= 0)
+		opt.emit = tool_to_open(schema, opt.to);
 	const char *program = argc > 0 ? argv[0] : ".";
 	if (!*program)
 		program = ".";
@@ -1284,6 +1305,8 @@ main(int argc, char **argv)
 	/* a resumed input whose line changed has an older record too: keep the last */
 	if (jfd >= 0 && opt.resume && w.done)
 		rewrite_journal(0);
+	if (opt.emit)
+		tool_to_close(opt.emit);
 	out_close();
 	if (jq)
 		jq_teardown(&jq);

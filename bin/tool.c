@@ -410,6 +410,78 @@ tool_pool_close(tool_pool *t)
 	memset(t, 0, sizeof *t);
 }
 
+static void
+to_write(mlm_buf *b)
+{
+	if (b->len && b->p[b->len - 1] == '\n')
+		b->len--;
+	if (b->len)
+		out_line(b->p, b->len, 0);
+	mlm_buf_free(b);
+}
+
+mlm_emitter *
+tool_to_open(const mlm_schema *s, int to)
+{
+	char err[MLM_ERRLEN];
+	mlm_emit_opts eo = { .to = to };
+	mlm_emitter *e = mlm_fmt_emitter_new(s, &eo, err, sizeof err);
+	if (!e)
+		die(EX_USAGE_, "--to: %s", err);
+	mlm_buf b = { 0 };
+	if (mlm_fmt_emit_begin(e, &b, err, sizeof err) < 0)
+		die(EX_USAGE_, "--to: %s", err);
+	to_write(&b);
+	return e;
+}
+
+void
+tool_to_record(mlm_emitter *e, jv rec, const char *text, size_t len, int multi)
+{
+	char err[MLM_ERRLEN];
+	jv r = text ? jv_parse_sized(text, (int)len) : jv_copy(rec);
+	jv ok = jv_object_get(jv_copy(r), jv_string("ok"));
+	jv i = jv_object_get(jv_copy(r), jv_string("i"));
+	if (jv_get_kind(ok) != JV_KIND_TRUE) {
+		jv er = jv_object_get(jv_copy(r), jv_string("error"));
+		jv m = jv_get_kind(er) == JV_KIND_OBJECT ? jv_object_get(jv_copy(er), jv_string("message")) : jv_invalid();
+		warnmsg("item %.0f: no data: %s", jv_get_kind(i) == JV_KIND_NUMBER ? jv_number_value(i) : -1,
+		    jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m) : "failed");
+		jv_free(er), jv_free(m);
+	} else {
+		jv d = jv_object_get(jv_copy(r), jv_string("data"));
+		mlm_buf b = { 0 };
+		int bad = 0;
+		if (multi && jv_get_kind(d) == JV_KIND_ARRAY) {
+			jv_array_foreach(d, k, v) {
+				bad = bad || mlm_fmt_emit_value(e, v, &b, err, sizeof err) < 0;
+				jv_free(v);
+			}
+		} else {
+			bad = mlm_fmt_emit_value(e, d, &b, err, sizeof err) < 0;
+		}
+		if (bad) {
+			warnmsg("item %.0f: --to: %s", jv_number_value(i), err);
+			mlm_buf_free(&b);
+		} else {
+			to_write(&b);
+		}
+		jv_free(d);
+	}
+	jv_free(ok), jv_free(i), jv_free(r);
+}
+
+void
+tool_to_close(mlm_emitter *e)
+{
+	char err[MLM_ERRLEN];
+	mlm_buf b = { 0 };
+	if (mlm_fmt_emit_end(e, &b, err, sizeof err) < 0)
+		warnmsg("--to: %s", err);
+	to_write(&b);
+	mlm_fmt_emitter_free(e);
+}
+
 static int
 has_suffix(const char *s, const char *suf)
 {

@@ -92,6 +92,14 @@ long opt_duration_ms(const char *opt, const char *s);
 struct mlm_schema *tool_load_schema(const char *spec);
 void tool_free_schema(struct mlm_schema *s);
 
+/* --to FORMAT of llm-map: the data of each result record printed in a
+ * format (the header at open, the footer at close), not the records.
+ * tool_to_record takes the record as jv (borrowed) or as JSON text; a
+ * failed record prints nothing but a line on stderr. */
+struct mlm_emitter *tool_to_open(const struct mlm_schema *s, int to);
+void tool_to_record(struct mlm_emitter *e, jv rec, const char *text, size_t len, int multi);
+void tool_to_close(struct mlm_emitter *e);
+
 /* Reads all of f into a malloc'd NUL-terminated string (bounded). */
 char *slurp(FILE *f, size_t max, size_t *len);
 
