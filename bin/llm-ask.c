@@ -50,7 +50,7 @@ usage(int code)
 "      --json              print one result record instead of the text\n"
 "      --stream            print the answer as it arrives (default on a terminal)\n"
 "      --no-stream         print the answer when complete\n"
-"  -c, --conversation FILE keep the dialogue in FILE (NDJSON messages)\n"
+"  -c, --conversation FILE keep the dialogue in FILE (NDJSON messages; with -i too)\n"
 "      --messages          read the conversation (NDJSON messages) from stdin\n"
 "  -i, --chat              interactive session on a terminal\n"
 "      --schema SPEC       answer in this schema (DSL, JSON Schema, C struct,\n"
@@ -250,7 +250,7 @@ main(int argc, char **argv)
 
 	chat_opts co = { .system = system, .temperature = temp, .max_tokens = max_tokens };
 	if (chat) {
-		int r = chat_interactive(&t, &o, &co, prompt.len ? prompt.p : NULL, history);
+		int r = chat_interactive(&t, &o, &co, prompt.len ? prompt.p : NULL, history, conv_file);
 		mlm_buf_free(&prompt);
 		tool_pool_close(&t);
 		return r;
