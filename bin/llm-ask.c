@@ -60,6 +60,7 @@ usage(int code)
 "      --multi             the answer holds many items of the schema\n"
 "      --log FILE          append one NDJSON line per attempt (or LLM_LOG)\n"
 "  -v, --verbose           one stderr line per attempt and decision\n"
+"      --version           print the name and version, and exit\n"
 "  -h, --help              this help\n\n"
 "Exit status: 0 answered, 2 usage, 65 bad input, 69 no entry could answer,\n"
 "78 configuration.\n", stdout);
@@ -92,6 +93,7 @@ static const struct option longopts[] = {
 	{ "timeout", required_argument, NULL, O_TIMEOUT },
 	{ "to", required_argument, NULL, O_TO },
 	{ "verbose", no_argument, NULL, 'v' },
+	{ "version", no_argument, NULL, O_VERSION },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -141,6 +143,7 @@ main(int argc, char **argv)
 		switch (c) {
 		case 'c': conv_file = optarg; break;
 		case 'h': usage(0); break;
+		case O_VERSION: tool_version();
 		case 'i': chat = 1; break;
 		case 'm': t.model = optarg; break;
 		case 'p': t.provider = optarg; break;

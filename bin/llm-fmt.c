@@ -40,6 +40,7 @@ static const struct option longopts[] = {
 	{"to", required_argument, NULL, 'T'},
 	{"upper", no_argument, NULL, O_UPPER},
 	{"verbose", no_argument, NULL, 'v'},
+	{"version", no_argument, NULL, O_VERSION},
 	{"whole", no_argument, NULL, 'w'},
 	{NULL, 0, NULL, 0},
 };
@@ -75,6 +76,7 @@ static const char help_text[] =
     "      --ascii              c: write bytes >= 0x80 as octal escapes\n"
     "      --upper              sh: upper-case variable names\n"
     "  -v, --verbose            print every repair and coercion to stderr\n"
+    "      --version            print the name and version, and exit\n"
     "  -h, --help               this help\n"
     "\n"
     "Exit status: 0 ok, 1 some records failed, 2 usage or schema error, 65 bad input data.\n";
@@ -524,6 +526,7 @@ main(int argc, char **argv)
 			out_close();
 			return 0;
 		case 'k': g.keep_going = 1; break;
+		case O_VERSION: tool_version();
 		case 'L':
 			if ((g.fo.level = mlm_fmt_level_parse(optarg)) < 0)
 				die(EX_USAGE_, "--level: expected strict, safe or lenient, got '%s'", optarg);

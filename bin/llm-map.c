@@ -79,6 +79,7 @@ usage(int code)
 "      --pool FILE        read the pool from FILE (or LLM_POOL)\n"
 "      --log FILE         append one NDJSON line per attempt (or LLM_LOG)\n"
 "  -v, --verbose          one stderr line per attempt and decision\n"
+"      --version          print the name and version, and exit\n"
 "  -h, --help             this help\n\n"
 "Exit status: 0 all answered, 1 some items failed, 2 usage, 69 nothing could\n"
 "be answered, 78 configuration, 130 interrupted.\n", stdout);
@@ -122,6 +123,7 @@ static const struct option longopts[] = {
 	{ "to", required_argument, NULL, O_TO },
 	{ "unordered", no_argument, NULL, 'u' },
 	{ "verbose", no_argument, NULL, 'v' },
+	{ "version", no_argument, NULL, O_VERSION },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -1108,6 +1110,7 @@ main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "hj:m:o:p:qs:t:uv", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'h': usage(0); break;
+		case O_VERSION: tool_version();
 		case 'j': opt.jobs = opt_long("--jobs", optarg, 1, 4096); break;
 		case 'm': tp.model = optarg; break;
 		case 'o': opt.output = optarg; break;

@@ -15,6 +15,7 @@
 
 #include "tool.h"
 #include "fmt.h"
+#include "version.h"
 
 const char *prog = "llm";
 
@@ -34,6 +35,14 @@ vwarn(const char *fmt, va_list ap)
 		if (*p == '\n')
 			*p = ' ';
 	fprintf(stderr, "%s: %s\n", prog, buf);
+}
+
+void
+tool_version(void)
+{
+	printf("%s %s\n", prog, MLM_VERSION);
+	out_close();
+	exit(0);
 }
 
 void

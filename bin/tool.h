@@ -17,6 +17,10 @@ enum {
 
 extern const char *prog;
 
+/* --version, the same in every tool: "llm-ask 0.1.0" on stdout, exit 0 */
+enum { O_VERSION = 0x1000 };
+void tool_version(void) __attribute__((noreturn));
+
 /* "prog: message" on stderr, one line */
 void warnmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* warnmsg then exit(code) */

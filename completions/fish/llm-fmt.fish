@@ -18,3 +18,4 @@ complete -c llm-fmt -s T -l to -x -a 'json c c-decl c-value sh tsv csv py go rs 
 complete -c llm-fmt -l upper -d 'sh: upper-case variable names'
 complete -c llm-fmt -s v -l verbose -d 'Print every repair and coercion'
 complete -c llm-fmt -s w -l whole -d 'Read each file as one text'
+complete -c llm-fmt -l version -d 'Print the name and version and exit'
