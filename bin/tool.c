@@ -338,6 +338,8 @@ tool_env_defaults(tool_pool *t)
 	    "least-busy, latency, headroom)";
 	if (t->strategy && (strat = mlm_strategy_parse(t->strategy)) < 0)
 		die(EX_USAGE_, "--strategy: unknown strategy '%s' %s", t->strategy, names);
+	t->model_env = !t->model;
+	t->provider_env = !t->provider;
 	t->model = env_default(t, t->model, "LLM_MODEL");
 	t->provider = env_default(t, t->provider, "LLM_PROVIDER");
 	const char *s = env_default(t, NULL, "LLM_STRATEGY");
@@ -382,8 +384,10 @@ tool_pool_open(tool_pool *t)
 			    mlm_glob(t->model, t->pool.v[i].model))
 				keep[i] = 1, kept++;
 		if (!kept)
-			die(EX_CONFIG_, "no pool entry matches%s%s%s%s", t->provider ? " --provider " : "",
-			    t->provider ? t->provider : "", t->model ? " --model " : "", t->model ? t->model : "");
+			die(EX_CONFIG_, "no pool entry matches%s%s%s%s", t->provider ?
+			    (t->provider_env ? " LLM_PROVIDER=" : " --provider ") : "",
+			    t->provider ? t->provider : "",
+			    t->model ? (t->model_env ? " LLM_MODEL=" : " --model ") : "", t->model ? t->model : "");
 		mlm_pool_filter(&t->pool, keep);
 		free(keep);
 	}

@@ -36,6 +36,7 @@ typedef struct tool_pool {
 	const char *log_file;    /* --log, else LLM_LOG */
 	int verbose;
 	int list_env;            /* llm-pool -v: list every variable and what became of it */
+	int model_env, provider_env;    /* --model/--provider came from LLM_MODEL/LLM_PROVIDER */
 	/* set up by tool_pool_open */
 	mlm_env *env;
 	mlm_pool pool;

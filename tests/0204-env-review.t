@@ -130,6 +130,9 @@ run env LLM_MODEL='gemini-2.5-flash' llm-ask hi
 is "$(lastq .model)" gemini-2.5-flash "LLM_MODEL in the environment wins over .env"
 run env LLM_MODEL= LLM_PROVIDER=gemini llm-ask --json hi
 is "$(printf '%s' "$out" | jq -r .provider)" gemini "LLM_PROVIDER: the default provider"
+run env LLM_MODEL=nosuch llm-ask hi
+is "$rc" 78 "LLM_MODEL matching nothing: exit 78"
+is "$err" "llm-ask: no pool entry matches LLM_MODEL=nosuch" "LLM_MODEL matching nothing: named as LLM_MODEL"
 run env LLM_MODEL= llm-pool
 is "$(printf '%s\n' "$out" | jq -r .provider | sort -u | tr '\n' ' ')" "gemini openai " \
 	"an empty LLM_MODEL: no filter"
