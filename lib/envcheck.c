@@ -134,7 +134,7 @@ static const char *
 suffix_like(const char *r)
 {
 	static const char *const keyish[] = { "KEY", "APIKEY", "API", "SECRET", "SECRET_KEY",
-		"API_SECRET", "TOKEN", "ACCESS_TOKEN", "AUTH_TOKEN", "API_KEYS", NULL };
+		"API_SECRET", "TOKEN", "API_TOKEN", "ACCESS_TOKEN", "AUTH_TOKEN", "API_KEYS", NULL };
 	static const char *const urlish[] = { "BASEURL", "BASE", "URL", "API_BASE", "API_URL",
 		"ENDPOINT", "HOST", "API_HOST", "API_BASEURL", "BASE_URI", "API_BASE_URL", NULL };
 	if (in_list(keyish, r) || lev(r, "API_KEY") <= 2)

@@ -59,6 +59,33 @@ is "$(l '.env:7: ZHIPU_API_KEY_1: dropped: empty value: no key, no entries')" 1 
 is "$(l '.env:9: DATABASE_URL: ignored: not a Many-LLM name')" 1 "-v: another program's name ignored"
 is "$(printf '%s\n' "$err" | grep -c '^llm-pool: \.env:')" 9 "-v: one line per line of the file"
 
+# more slips, and the name meant for each
+cat > .env <<ENV
+OPENAI_BASE_URL=$SIM/v1
+OPENAI_API_KEY_1=k
+LLM_MODLE=x
+GOOGLE_API_KEY=g
+GROQ_APIKEY=q
+OPENAI_API_BASE=http://127.0.0.1:1/v1
+ZHIPUAI_API_KEY=z
+OPENAI_API_TOKEN=t
+MISTRAL_KEY_2=m
+LLM_STATE=memory
+FOO_API_KEY=f
+ENV
+run env -u LLM_STATE llm-pool -v
+for pair in 3:LLM_MODLE:LLM_MODEL 4:GOOGLE_API_KEY:GEMINI_API_KEY 5:GROQ_APIKEY:GROQ_API_KEY \
+    6:OPENAI_API_BASE:OPENAI_BASE_URL 7:ZHIPUAI_API_KEY:ZHIPU_API_KEY 8:OPENAI_API_TOKEN:OPENAI_API_KEY \
+    9:MISTRAL_KEY_2:MISTRAL_API_KEY_2; do
+	n=${pair%%:*} rest=${pair#*:}
+	name=${rest%%:*} want=${rest#*:}
+	is "$(l ".env:$n: $name: ignored: not read; did you mean $want?")" 1 "$name: did you mean $want?"
+done
+is "$(l '.env:10: LLM_STATE: dropped: not read: LLM_STATE is taken from the process environment only')" 1 \
+	"LLM_STATE in a file: not read, and why"
+is "$(l '.env:11: FOO_API_KEY: dropped: no entries: FOO is not a known provider and FOO_BASE_URL is not set')" 1 \
+	"FOO_API_KEY without FOO_BASE_URL: dropped, and why"
+
 # the environment: named as such; a name set both ways is listed as replaced
 printf 'OPENAI_BASE_URL=%s/v1\nOPENAI_API_KEY_1=file-key\n' "$SIM" > .env
 run env OPENAI_KEY=x llm-ask hi
