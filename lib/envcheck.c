@@ -147,16 +147,23 @@ suffix_like(const char *r)
 }
 
 /* Worth a warning: always in a file; in the process environment (where
- * other programs' names live: GITHUB_TOKEN, GOOGLE_API_KEY) only for the
- * seed's providers and LLM_ settings, and when the name meant is not set. */
+ * other programs' names live: GITHUB_TOKEN, GOOGLE_API_KEY) only for slips
+ * of the seed's providers' names and LLM_ settings, and when the name meant
+ * is not set. */
 static int
-warn_meant(const mlm_env *e, const char *alt, int envv)
+warn_meant(const mlm_env *e, const char *name, const char *alt, int envv)
 {
 	static const char *const seed[] = { "GEMINI_", "OPENAI_", "CLOUDFLARE_", "ZHIPU_", "LLM_", NULL };
 	if (!envv)
 		return 1;
 	if (mlm_env_get(e, alt))
 		return 0;
+	/* another program's name for the provider (CF_API_TOKEN, GOOGLE_API_KEY) */
+	for (size_t i = 0; aliases[i].from; i++) {
+		size_t l = strlen(aliases[i].from);
+		if (!strncmp(name, aliases[i].from, l) && name[l] == '_')
+			return 0;
+	}
 	for (const char *const *s = seed; *s; s++)
 		if (!strncmp(alt, *s, strlen(*s)))
 			return 1;
@@ -335,7 +342,7 @@ review_key(notes *ns, mlm_env *e, const mlm_pool *p, const char *name, const cha
 		char alt[300];
 		if (meant(name, alt, sizeof alt))
 			note(ns, name, origin, line, MLM_VAR_IGNORED,
-			    warn_meant(e, alt, !strcmp(origin, "environment")), "not read; did you mean %s?", alt);
+			    warn_meant(e, name, alt, !strcmp(origin, "environment")), "not read; did you mean %s?", alt);
 		else
 			note(ns, name, origin, line, MLM_VAR_DROPPED, strcmp(origin, "environment") != 0,
 			    "no entries: %s is not a known provider and %s is not set", NAME, var);
@@ -388,7 +395,7 @@ review_one(notes *ns, mlm_env *e, const mlm_pool *p, const char *name, const cha
 			    !strcmp(*s, "BASE_URL") ? "address" : !strcmp(*s, "MODELS") ? "models" : "quota owner",
 			    NAME);
 		} else if (!strcmp(*s, "BASE_URL") && !is_known_provider(NAME) && meant(name, alt, sizeof alt)) {
-			note(ns, name, origin, line, MLM_VAR_IGNORED, warn_meant(e, alt, envv),
+			note(ns, name, origin, line, MLM_VAR_IGNORED, warn_meant(e, name, alt, envv),
 			    "not read; did you mean %s?", alt);
 		} else {
 			note(ns, name, origin, line, MLM_VAR_DROPPED, 0, "no %s entries (no %s_API_%s with a value)",
@@ -397,7 +404,7 @@ review_one(notes *ns, mlm_env *e, const mlm_pool *p, const char *name, const cha
 		return;
 	}
 	if (meant(name, alt, sizeof alt)) {
-		note(ns, name, origin, line, MLM_VAR_IGNORED, warn_meant(e, alt, envv),
+		note(ns, name, origin, line, MLM_VAR_IGNORED, warn_meant(e, name, alt, envv),
 		    "not read; did you mean %s?", alt);
 		return;
 	}

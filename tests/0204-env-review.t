@@ -94,8 +94,11 @@ run env OPENAI_API_KEY_1=env-key llm-pool -v
 is "$(l '.env:2: OPENAI_API_KEY_1: dropped: replaced by the environment')" 1 "-v: a file value hidden by the environment"
 is "$(l 'environment: OPENAI_API_KEY_1: used: key of 1 entry')" 1 "-v: the environment's value used"
 # another program's names in the environment draw no warning
-run env GITHUB_TOKEN=x ANTHROPIC_API_KEY=y llm-ask hi
-is "$err" "" "GITHUB_TOKEN, ANTHROPIC_API_KEY in the environment: no warning"
+run env GITHUB_TOKEN=x ANTHROPIC_API_KEY=y GOOGLE_API_KEY=z CF_API_TOKEN=w llm-ask hi
+is "$err" "" "GITHUB_TOKEN, ANTHROPIC_API_KEY, GOOGLE_API_KEY, CF_API_TOKEN in the environment: no warning"
+run env GEMINI_API_KEY1=x llm-ask hi
+is "$err" "llm-ask: warning: environment: GEMINI_API_KEY1: not read; did you mean GEMINI_API_KEY_1?" \
+	"a slip of a seed name in the environment: a warning"
 
 # a key with blanks at its ends: a warning (the key is sent as written)
 printf 'OPENAI_BASE_URL=%s/v1\nOPENAI_API_KEY_1=" padded-key "\n' "$SIM" > .env
