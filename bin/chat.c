@@ -169,18 +169,57 @@ print_delta(void *u, const mlm_entry *e, const char *text, size_t n)
 	at_start = n && text[n - 1] == '\n';
 }
 
+/* FILE.lock, held while a conversation file is read and rewritten, and
+ * removed after use. A waiter that wakes holding a lock file someone has
+ * removed (or replaced) meanwhile tries again with the one now there. */
+static char held_lock[4200];     /* removed at exit too (die() while held) */
+
+static void
+drop_held_lock(void)
+{
+	if (held_lock[0])
+		unlink(held_lock);
+}
+
+static int
+conv_lock(const char *file, char *lockname, size_t n)
+{
+	static int registered;
+	if (!registered++)
+		atexit(drop_held_lock);
+	snprintf(lockname, n, "%s.lock", file);
+	for (;;) {
+		int lfd = open(lockname, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		if (lfd < 0)
+			die(EX_CONFIG_, "%s: %s", lockname, strerror(errno));
+		while (flock(lfd, LOCK_EX) < 0)
+			if (errno != EINTR)
+				die(EX_CONFIG_, "%s: lock: %s", lockname, strerror(errno));
+		struct stat a, b;
+		if (fstat(lfd, &a) == 0 && stat(lockname, &b) == 0 && a.st_dev == b.st_dev &&
+		    a.st_ino == b.st_ino) {
+			snprintf(held_lock, sizeof held_lock, "%s", lockname);
+			return lfd;
+		}
+		close(lfd);
+	}
+}
+
+static void
+conv_unlock(int lfd, const char *lockname)
+{
+	unlink(lockname);       /* while held: nobody holds the name after us */
+	held_lock[0] = 0;
+	flock(lfd, LOCK_UN);
+	close(lfd);
+}
+
 int
 chat_conversation_file(tool_pool *t, mlm_call_opts *o, const chat_opts *co,
     const char *file, const char *prompt, int json)
 {
 	char lockname[4200], tmpname[4200], err[MLM_ERRLEN];
-	snprintf(lockname, sizeof lockname, "%s.lock", file);
-	int lfd = open(lockname, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (lfd < 0)
-		die(EX_CONFIG_, "%s: %s", lockname, strerror(errno));
-	while (flock(lfd, LOCK_EX) < 0)
-		if (errno != EINTR)
-			die(EX_CONFIG_, "%s: lock: %s", lockname, strerror(errno));
+	int lfd = conv_lock(file, lockname, sizeof lockname);
 
 	/* load what is there */
 	mlm_buf old = { 0 };
@@ -258,8 +297,7 @@ chat_conversation_file(tool_pool *t, mlm_call_opts *o, const chat_opts *co,
 	}
 	mlm_result_free(&r);
 	mlm_buf_free(&old);
-	flock(lfd, LOCK_UN);
-	close(lfd);
+	conv_unlock(lfd, lockname);
 	return code;
 }
 
@@ -318,6 +356,48 @@ save_history(jv hist, const char *file, const chat_opts *co)
 	return 0;
 }
 
+/* Reads a conversation file into *hist (replaced); a system line becomes
+ * *system. Returns 0, or with err (the history is then unchanged) -1 when
+ * the file cannot be read, -2 when a line is bad. */
+static int
+load_history(const char *file, jv *hist, char **system, char *err, size_t errlen)
+{
+	FILE *f = file ? fopen(file, "r") : NULL;
+	if (!f)
+		return mlm_err(err, errlen, "cannot read %s: %s", file ? file : "(no file)", strerror(errno));
+	jv h = chat_read_messages(f, file, jv_array(), err, errlen);
+	fclose(f);
+	if (!jv_is_valid(h))
+		return -2;
+	jv nh = jv_array();
+	jv_array_foreach(h, i, m) {
+		jv r = jv_object_get(jv_copy(m), jv_string("role"));
+		if (!strcmp(jv_string_value(r), "system")) {
+			jv c = jv_object_get(m, jv_string("content"));
+			free(*system);
+			*system = mlm_strdup(jv_string_value(c));
+			jv_free(c);
+		} else
+			nh = jv_array_append(nh, m);
+		jv_free(r);
+	}
+	jv_free(h);
+	jv_free(*hist);
+	*hist = nh;
+	return 0;
+}
+
+/* -c FILE: the conversation so far is written to FILE after every answer */
+static void
+save_conversation(const char *file, jv hist, const chat_opts *co)
+{
+	char lockname[4200];
+	int lfd = conv_lock(file, lockname, sizeof lockname);
+	if (save_history(hist, file, co) < 0)
+		printf("[cannot save to %s: %s]\n", file, strerror(errno));
+	conv_unlock(lfd, lockname);
+}
+
 static const char chat_help[] =
 "/model GLOB      only entries whose model matches (/model * for all)\n"
 "/provider NAME   only entries of matching providers\n"
@@ -333,7 +413,7 @@ static const char chat_help[] =
 
 int
 chat_interactive(tool_pool *t, mlm_call_opts *o, const chat_opts *co0, const char *first,
-    jv hist)
+    jv hist, const char *file)
 {
 	chat_opts co = *co0;
 	char *system = co.system ? mlm_strdup(co.system) : NULL;
@@ -347,8 +427,25 @@ chat_interactive(tool_pool *t, mlm_call_opts *o, const chat_opts *co0, const cha
 	rl_readline_name = "llm-ask";
 	using_history();
 	const char *pending = first;
+	int loaded = -1;
+	if (file) {
+		/* continue the file; a missing one is started */
+		char err[MLM_ERRLEN], lockname[4200];
+		int lfd = conv_lock(file, lockname, sizeof lockname);
+		if (access(file, F_OK) == 0) {
+			int r = load_history(file, &hist, &system, err, sizeof err);
+			if (r < 0)
+				die(r == -2 ? EX_DATA : EX_CONFIG_, "%s", err);
+			loaded = jv_array_length(jv_copy(hist));
+		}
+		conv_unlock(lfd, lockname);
+	}
 	printf("llm-ask chat: %zu entries in the pool; /help for commands, Ctrl-D to leave\n",
 	    t->pool.n);
+	if (loaded >= 0)
+		printf("continuing %s: %d messages\n", file, loaded);
+	else if (file)
+		printf("saving to %s\n", file);
 	fflush(stdout);
 	for (;;) {
 		char *line = NULL;
@@ -436,34 +533,10 @@ chat_interactive(tool_pool *t, mlm_call_opts *o, const chat_opts *co0, const cha
 					printf("saved %d messages to %s\n", jv_array_length(jv_copy(hist)), arg);
 			} else if (!strcmp(cmd, "load")) {
 				char err[MLM_ERRLEN];
-				FILE *f = *arg ? fopen(arg, "r") : NULL;
-				if (!f)
-					printf("cannot read %s: %s\n", *arg ? arg : "(no file)", strerror(errno));
-				else {
-					jv h = chat_read_messages(f, arg, jv_array(), err, sizeof err);
-					fclose(f);
-					if (!jv_is_valid(h))
-						printf("%s\n", err);
-					else {
-						/* a system line in the file becomes the system prompt */
-						jv nh = jv_array();
-						jv_array_foreach(h, i, m) {
-							jv r = jv_object_get(jv_copy(m), jv_string("role"));
-							if (!strcmp(jv_string_value(r), "system")) {
-								jv c = jv_object_get(m, jv_string("content"));
-								free(system);
-								system = mlm_strdup(jv_string_value(c));
-								jv_free(c);
-							} else
-								nh = jv_array_append(nh, m);
-							jv_free(r);
-						}
-						jv_free(h);
-						jv_free(hist);
-						hist = nh;
-						printf("loaded %d messages from %s\n", jv_array_length(jv_copy(hist)), arg);
-					}
-				}
+				if (load_history(*arg ? arg : NULL, &hist, &system, err, sizeof err) < 0)
+					printf("%s\n", err);
+				else
+					printf("loaded %d messages from %s\n", jv_array_length(jv_copy(hist)), arg);
 			} else if (!strcmp(cmd, "retry")) {
 				if (!last_user)
 					printf("nothing to retry\n");
@@ -515,6 +588,8 @@ chat_interactive(tool_pool *t, mlm_call_opts *o, const chat_opts *co0, const cha
 			hist = chat_append(hist, "user", last_user);
 			hist = chat_append(hist, "assistant", tu.r.text);
 			printf("[%s]\n", tu.r.entry ? tu.r.entry->id : "?");
+			if (file)
+				save_conversation(file, hist, &co);
 		} else if (interrupted) {
 			printf("[cancelled; /retry asks again]\n");
 		} else {

@@ -25,8 +25,9 @@ long chat_need_tokens(tool_pool *t, jv req_borrowed, long max_tokens);
 /* llm-ask -c FILE: load, ask, append user+assistant atomically under a lock. */
 int chat_conversation_file(tool_pool *t, mlm_call_opts *o, const chat_opts *co,
     const char *file, const char *prompt, int json);
-/* llm-ask --chat */
+/* llm-ask --chat; with file (-c), the conversation in it is continued and
+ * the whole of it saved back after every answer */
 int chat_interactive(tool_pool *t, mlm_call_opts *o, const chat_opts *co,
-    const char *first, jv history);
+    const char *first, jv history, const char *file);
 
 #endif

@@ -45,12 +45,12 @@ usage(int code)
 "      --max-tokens N      output cap\n"
 "      --timeout DUR       per-attempt time limit (e.g. 30, 90s, 2m)\n"
 "      --retries N         at most N attempts (default 10)\n"
-"      --env FILE          read variables from FILE (default ./.env)\n"
+"      --env FILE          read variables from FILE too (over ./.env)\n"
 "      --pool FILE         read the pool from FILE (or LLM_POOL)\n"
 "      --json              print one result record instead of the text\n"
 "      --stream            print the answer as it arrives (default on a terminal)\n"
 "      --no-stream         print the answer when complete\n"
-"  -c, --conversation FILE keep the dialogue in FILE (NDJSON messages)\n"
+"  -c, --conversation FILE keep the dialogue in FILE (NDJSON messages; with -i too)\n"
 "      --messages          read the conversation (NDJSON messages) from stdin\n"
 "  -i, --chat              interactive session on a terminal\n"
 "      --schema SPEC       answer in this schema (DSL, JSON Schema, C struct,\n"
@@ -60,6 +60,7 @@ usage(int code)
 "      --multi             the answer holds many items of the schema\n"
 "      --log FILE          append one NDJSON line per attempt (or LLM_LOG)\n"
 "  -v, --verbose           one stderr line per attempt and decision\n"
+"      --version           print the name and version, and exit\n"
 "  -h, --help              this help\n\n"
 "Exit status: 0 answered, 2 usage, 65 bad input, 69 no entry could answer,\n"
 "78 configuration.\n", stdout);
@@ -92,6 +93,7 @@ static const struct option longopts[] = {
 	{ "timeout", required_argument, NULL, O_TIMEOUT },
 	{ "to", required_argument, NULL, O_TO },
 	{ "verbose", no_argument, NULL, 'v' },
+	{ "version", no_argument, NULL, O_VERSION },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -141,6 +143,7 @@ main(int argc, char **argv)
 		switch (c) {
 		case 'c': conv_file = optarg; break;
 		case 'h': usage(0); break;
+		case O_VERSION: tool_version();
 		case 'i': chat = 1; break;
 		case 'm': t.model = optarg; break;
 		case 'p': t.provider = optarg; break;
@@ -250,7 +253,7 @@ main(int argc, char **argv)
 
 	chat_opts co = { .system = system, .temperature = temp, .max_tokens = max_tokens };
 	if (chat) {
-		int r = chat_interactive(&t, &o, &co, prompt.len ? prompt.p : NULL, history);
+		int r = chat_interactive(&t, &o, &co, prompt.len ? prompt.p : NULL, history, conv_file);
 		mlm_buf_free(&prompt);
 		tool_pool_close(&t);
 		return r;

@@ -18,7 +18,7 @@
 #define MAX_WHOLE (64u << 20)
 
 enum {
-	O_EXTRA = 256, O_CNUL, O_ASCII, O_UPPER, O_RAW,
+	O_EXTRA = 256, O_CNUL, O_ASCII, O_UPPER, O_RAW, O_LINES,
 };
 
 static const struct option longopts[] = {
@@ -29,38 +29,44 @@ static const struct option longopts[] = {
 	{"header", no_argument, NULL, 'H'},
 	{"help", no_argument, NULL, 'h'},
 	{"keep-going", no_argument, NULL, 'k'},
-	{"level", required_argument, NULL, 'l'},
-	{"multi", no_argument, NULL, 'm'},
+	{"level", required_argument, NULL, 'L'},
+	{"lines", no_argument, NULL, O_LINES},
+	{"multi", no_argument, NULL, 'M'},
 	{"name", required_argument, NULL, 'n'},
-	{"prefix", required_argument, NULL, 'p'},
+	{"prefix", required_argument, NULL, 'P'},
 	{"raw", no_argument, NULL, O_RAW},
 	{"repair", required_argument, NULL, 'r'},
-	{"schema", required_argument, NULL, 's'},
-	{"to", required_argument, NULL, 't'},
+	{"schema", required_argument, NULL, 'S'},
+	{"to", required_argument, NULL, 'T'},
 	{"upper", no_argument, NULL, O_UPPER},
 	{"verbose", no_argument, NULL, 'v'},
+	{"version", no_argument, NULL, O_VERSION},
 	{"whole", no_argument, NULL, 'w'},
 	{NULL, 0, NULL, 0},
 };
 
 static const char usage_text[] =
-    "usage: llm-fmt [-Hhkmvw] -s SPEC [-e jsonschema|openai|gemini|dsl] [-l strict|safe|lenient]\n"
-    "               [-n NAME] [-p PREFIX] [-r none|safe|aggressive] [-t FORMAT] [--ascii]\n"
-    "               [--c-nul error|escape] [--extra-keys drop|error|keep] [--raw] [--upper]\n"
+    "usage: llm-fmt [-HhkMvw] -S SPEC [-e jsonschema|openai|gemini|dsl] [-L strict|safe|lenient]\n"
+    "               [-n NAME] [-P PREFIX] [-r none|safe|aggressive] [-T FORMAT] [--ascii]\n"
+    "               [--c-nul error|escape] [--extra-keys drop|error|keep] [--lines] [--raw]\n"
+    "               [--upper]\n"
     "               [FILE]...\n";
 
 static const char help_text[] =
     "Extract, repair, validate and convert model output to typed data.\n"
     "\n"
-    "  -s, --schema SPEC        the schema: DSL ('name, age int, tags [str]'), JSON Schema\n"
+    "  -S, --schema SPEC        the schema: DSL ('name, age int, tags [str]'), JSON Schema\n"
     "                           ('{...}'), C declarations ('struct x {...};'), or @FILE\n"
-    "  -t, --to FORMAT          json (default), c, c-decl, c-value, sh, tsv, csv, py, go, rs, ts\n"
+    "  -T, --to FORMAT          json (default), c, c-decl, c-value, sh, tsv, csv, py, go, rs, ts\n"
     "  -n, --name NAME          type name for c, go, rs, ts, py (default llm_result)\n"
-    "  -p, --prefix PREFIX      variable prefix for sh (default LLM_)\n"
-    "  -m, --multi              the schema describes one item; the answer holds many\n"
-    "  -w, --whole              read each FILE (or stdin) as one text, not one text per line\n"
+    "  -P, --prefix PREFIX      variable prefix for sh (default LLM_)\n"
+    "  -M, --multi              the schema describes one item; the answer holds many\n"
+    "  -w, --whole              read each FILE (or stdin) as one text\n"
+    "      --lines              read one text per line\n"
+    "                           (default: one text per line when the first line holds a\n"
+    "                           whole value or record, else the input is one text)\n"
     "      --raw                every line is model text, even one that looks like a record\n"
-    "  -l, --level LEVEL        coercion: strict, safe (default), lenient\n"
+    "  -L, --level LEVEL        coercion: strict, safe (default), lenient\n"
     "  -r, --repair TIER        repairs: none, safe (default), aggressive\n"
     "      --extra-keys MODE    keys not in the schema: drop (default), error, keep\n"
     "  -k, --keep-going         report a failed record and go on (exit 1 at the end)\n"
@@ -70,6 +76,7 @@ static const char help_text[] =
     "      --ascii              c: write bytes >= 0x80 as octal escapes\n"
     "      --upper              sh: upper-case variable names\n"
     "  -v, --verbose            print every repair and coercion to stderr\n"
+    "      --version            print the name and version, and exit\n"
     "  -h, --help               this help\n"
     "\n"
     "Exit status: 0 ok, 1 some records failed, 2 usage or schema error, 65 bad input data.\n";
@@ -81,6 +88,22 @@ usage(void)
 	exit(EX_USAGE_);
 }
 
+/* An unknown option; the letters that moved so that a letter means one
+ * thing in every tool (-s is --system in llm-ask and llm-map) are named. */
+static void
+bad_option(int opt, const char *arg)
+{
+	static const char moved[] = "stmpl", *to[] = { "-S, --schema", "-T, --to", "-M, --multi",
+		"-P, --prefix", "-L, --level" };
+	const char *m = opt ? strchr(moved, opt) : NULL;
+	if (m)
+		die(EX_USAGE_, "-%c: unknown option; did you mean %s? (see llm-fmt --help)", opt,
+		    to[m - moved]);
+	if (opt)
+		die(EX_USAGE_, "-%c: unknown option (see llm-fmt --help)", opt);
+	die(EX_USAGE_, "%s: unknown option (see llm-fmt --help)", arg);
+}
+
 static struct {
 	mlm_schema *schema;      /* as given */
 	const mlm_schema *item;  /* what one emitted value is */
@@ -88,7 +111,9 @@ static struct {
 	mlm_fmt_opts fo;
 	mlm_emit_opts eo;
 	mlm_emitter *em;
-	int keep_going, verbose, whole, raw;
+	int keep_going, verbose, whole, lines, raw;
+	int hold;                /* the output has a header: written whole at the end, or not at all */
+	mlm_buf held;
 	long failed;
 	long ordinal;            /* texts seen, for "i" of raw texts */
 } g;
@@ -99,6 +124,12 @@ emit_buf(mlm_buf *b)
 	if (b->len == 0)
 		return;
 	size_t n = b->len;
+	if (g.hold) {
+		if (mlm_buf_add(&g.held, b->p, n) < 0 || (b->p[n - 1] != '\n' && mlm_buf_add(&g.held, "\n", 1) < 0))
+			die(EX_SOMEFAIL, "out of memory");
+		mlm_buf_reset(b);
+		return;
+	}
 	if (b->p[n - 1] == '\n')
 		n--;
 	out_line(b->p, n, 0);
@@ -208,6 +239,7 @@ fail_record(const char *where, jv i, jv id, const char *msg)
 	} else
 		warnmsg("%s: %s", where, msg);
 	if (!g.keep_going) {
+		/* a held header and the rows before are dropped: no half-written file */
 		out_close();
 		exit(EX_DATA);
 	}
@@ -347,40 +379,100 @@ do_line(const char *s, size_t n, const char *file, long line)
 	jv_free(i);
 }
 
+/* A line that is a result record, or holds a whole value by itself (not one
+ * the repairs would have to close): the input is then one text per line. */
+static int
+holds_value(const char *s, size_t n)
+{
+	if (!g.raw && s[0] == '{' && memmem(s, n, "\"ok\"", 4))
+		return 1;
+	jv out = jv_invalid(), diag = jv_invalid();
+	char err[MLM_ERRLEN];
+	int ok = mlm_fmt_repair(s, n, MLM_FMT_REPAIR_SAFE, &out, &diag, err, sizeof err) == 0;
+	if (ok && jv_get_kind(diag) == JV_KIND_ARRAY) {
+		jv_array_foreach(diag, k, d) {
+			jv c = jv_object_get(d, jv_string("code"));
+			if (jv_get_kind(c) == JV_KIND_STRING && !strcmp(jv_string_value(c), "truncated"))
+				ok = 0;
+			jv_free(c);
+		}
+	}
+	jv_free(out);
+	jv_free(diag);
+	return ok;
+}
+
+/* The input as one text: what was read already (pre, consumed), then the rest. */
+static void
+whole_rest(FILE *f, const char *name, mlm_buf *pre)
+{
+	size_t len;
+	char *s = slurp(f, MAX_WHOLE, &len);
+	if (ferror(f))
+		die(EX_DATA, "%s: read error: %s", name, strerror(errno));
+	if (s && pre && pre->len) {
+		if (mlm_buf_add(pre, s, len) < 0) {
+			free(s);
+			s = NULL;
+		} else {
+			free(s);
+			s = pre->p, len = pre->len;
+			*pre = (mlm_buf){ 0 };
+		}
+	}
+	if (pre)
+		mlm_buf_free(pre);
+	int was = g.whole;
+	g.whole = 1;        /* messages name the file, not a line */
+	jv i = jv_number((double)g.ordinal++);
+	if (!s)
+		fail_record(name, i, jv_invalid(), "input larger than 64 MiB");
+	else
+		do_text(s, len, name, 1, i, jv_invalid(), 0);
+	jv_free(i);
+	free(s);
+	g.whole = was;
+}
+
 static void
 do_file(FILE *f, const char *name)
 {
 	if (g.whole) {
-		size_t len;
-		char *s = slurp(f, MAX_WHOLE, &len);
-		if (!s) {
-			g.whole = 1;
-			jv i = jv_number((double)g.ordinal++);
-			fail_record(name, i, jv_invalid(), "input larger than 64 MiB");
-			jv_free(i);
-			return;
-		}
-		if (ferror(f))
-			die(EX_DATA, "%s: read error: %s", name, strerror(errno));
-		jv i = jv_number((double)g.ordinal++);
-		do_text(s, len, name, 1, i, jv_invalid(), 0);
-		jv_free(i);
-		free(s);
+		whole_rest(f, name, NULL);
 		return;
 	}
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n;
 	long ln = 0;
+	int decided = g.lines;
+	mlm_buf seen = { 0 };     /* the lines read before the input's form is known */
 	while ((n = getline(&line, &cap, f)) >= 0) {
 		ln++;
 		size_t len = (size_t)n;
+		if (!decided && mlm_buf_add(&seen, line, len) < 0)
+			die(EX_SOMEFAIL, "out of memory");
 		if (len && line[len - 1] == '\n')
 			len--;
 		if (len && line[len - 1] == '\r')
 			len--;
 		if (len == 0)
 			continue;
+		if (!decided) {
+			decided = 1;
+			if (!holds_value(line, len)) {
+				if (g.verbose)
+					warnmsg("%s: one text (its first line holds no whole value; --lines for "
+					    "one text per line)", name);
+				whole_rest(f, name, &seen);
+				free(line);
+				return;
+			}
+			if (g.verbose)
+				warnmsg("%s: one text per line (the first line holds a whole value or record; "
+				    "-w for one text)", name);
+			mlm_buf_free(&seen);
+		}
 		if (len > MAX_LINE) {
 			char where[600];
 			place(where, sizeof where, name, ln);
@@ -391,6 +483,7 @@ do_file(FILE *f, const char *name)
 		}
 		do_line(line, len, name, ln);
 	}
+	mlm_buf_free(&seen);
 	if (ferror(f))
 		die(EX_DATA, "%s: read error: %s", name, strerror(errno));
 	free(line);
@@ -416,7 +509,8 @@ main(int argc, char **argv)
 	g.fo.repair = MLM_FMT_REPAIR_SAFE;
 	g.eo.to = MLM_TO_JSON;
 	int c;
-	while ((c = getopt_long(argc, argv, "e:Hhkl:mn:p:r:s:t:vw", longopts, NULL)) != -1) {
+	opterr = 0;     /* one line of our own, not getopt's + usage */
+	while ((c = getopt_long(argc, argv, ":e:HhkL:Mn:P:r:S:T:vw", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'e':
 			emit = optarg;
@@ -432,13 +526,14 @@ main(int argc, char **argv)
 			out_close();
 			return 0;
 		case 'k': g.keep_going = 1; break;
-		case 'l':
+		case O_VERSION: tool_version();
+		case 'L':
 			if ((g.fo.level = mlm_fmt_level_parse(optarg)) < 0)
 				die(EX_USAGE_, "--level: expected strict, safe or lenient, got '%s'", optarg);
 			break;
-		case 'm': g.fo.multi = 1; break;
+		case 'M': g.fo.multi = 1; break;
 		case 'n': g.eo.name = optarg; break;
-		case 'p':
+		case 'P':
 			if (!valid_prefix(optarg))
 				die(EX_USAGE_, "--prefix: expected a shell name such as LLM_, got '%s'", optarg);
 			g.eo.prefix = optarg;
@@ -447,13 +542,14 @@ main(int argc, char **argv)
 			if ((g.fo.repair = mlm_fmt_repair_parse(optarg)) < 0)
 				die(EX_USAGE_, "--repair: expected none, safe or aggressive, got '%s'", optarg);
 			break;
-		case 's': spec = optarg; break;
-		case 't':
+		case 'S': spec = optarg; break;
+		case 'T':
 			if ((g.eo.to = mlm_fmt_to_parse(optarg)) < 0)
 				die(EX_USAGE_, "--to: expected json, c, c-decl, c-value, sh, tsv, csv, py, go, rs or ts, got '%s'", optarg);
 			break;
 		case 'v': g.verbose = 1; break;
 		case 'w': g.whole = 1; break;
+		case O_LINES: g.lines = 1; break;
 		case O_ASCII: g.eo.ascii = 1; break;
 		case O_UPPER: g.eo.upper = 1; break;
 		case O_RAW: g.raw = 1; break;
@@ -473,8 +569,10 @@ main(int argc, char **argv)
 			else
 				die(EX_USAGE_, "--extra-keys: expected drop, error or keep, got '%s'", optarg);
 			break;
+		case ':':
+			die(EX_USAGE_, "%s: missing argument (see llm-fmt --help)", argv[optind - 1]);
 		default:
-			usage();
+			bad_option(optopt, argv[optind - 1]);
 		}
 	}
 	if (!spec) {
@@ -482,6 +580,8 @@ main(int argc, char **argv)
 			usage();
 		die(EX_USAGE_, "--schema is required (e.g. --schema 'name, age int')");
 	}
+	if (g.whole && g.lines)
+		die(EX_USAGE_, "--whole and --lines cannot be used together");
 	g.schema = load_schema(spec, g.eo.name);
 
 	if (emit) {
@@ -518,6 +618,10 @@ main(int argc, char **argv)
 		die(EX_USAGE_, "--to %s: %s", mlm_fmt_to_name(g.eo.to), err);
 	mlm_buf b = {0};
 	mlm_fmt_emit_begin(g.em, &b, err, sizeof err);
+	/* a header (c, c-value, csv -H...) and its rows are written at the end,
+	 * whole, so that an error leaves no half-written file on stdout */
+	g.hold = b.len > 0 && g.eo.to != MLM_TO_C_DECL;
+	g.held.max = (size_t)1 << 34;
 	emit_buf(&b);
 	if (g.eo.to == MLM_TO_C_DECL) {
 		mlm_buf_free(&b);
@@ -553,6 +657,9 @@ main(int argc, char **argv)
 	mlm_fmt_emit_end(g.em, &b, err, sizeof err);
 	emit_buf(&b);
 	mlm_buf_free(&b);
+	if (g.held.len)
+		out_line(g.held.p, g.held.len - 1, 0);
+	mlm_buf_free(&g.held);
 	mlm_fmt_emitter_free(g.em);
 	mlm_schema_free(g.schema);
 	out_close();

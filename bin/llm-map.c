@@ -37,7 +37,8 @@ static const char usage_text[] =
 "               [--strategy name] [--max-tokens n] [--timeout dur] [--retries n]\n"
 "               [--input | --no-input] [--text] [--dry-run] [--cache\n"
 "               [--cache-max-age dur]] [--hedge [--hedge-max pct]] [--progress]\n"
-"               [--max-line bytes] [--schema spec [--multi]] [--log file]\n"
+"               [--max-line bytes] [--schema spec [--to format] [--multi]]\n"
+"               [--log file]\n"
 "               [template] [file ...]\n";
 
 static void
@@ -75,11 +76,14 @@ usage(int code)
 "  -q, --quiet            no progress and no summary\n"
 "      --max-line BYTES   longer input lines are errors (default 1048576)\n"
 "      --schema SPEC      answers in this schema (as llm-fmt); records get \"data\"\n"
+"      --to FORMAT        with --schema: print the data as json, c, c-decl, c-value,\n"
+"                         sh, tsv, csv, py, go, rs, ts (as llm-fmt --to), not records\n"
 "      --multi            with --schema: each answer holds many items\n"
-"      --env FILE         read variables from FILE (default ./.env)\n"
+"      --env FILE         read variables from FILE too (over ./.env)\n"
 "      --pool FILE        read the pool from FILE (or LLM_POOL)\n"
 "      --log FILE         append one NDJSON line per attempt (or LLM_LOG)\n"
 "  -v, --verbose          one stderr line per attempt and decision\n"
+"      --version          print the name and version, and exit\n"
 "  -h, --help             this help\n\n"
 "Exit status: 0 all answered, 1 some items failed, 2 usage, 69 nothing could\n"
 "be answered, 75 the journal is in use by another run, 78 configuration,\n"
@@ -89,7 +93,7 @@ usage(int code)
 
 enum { O_ENV = 256, O_POOL, O_STRATEGY, O_MAXTOK, O_TIMEOUT, O_RETRIES, O_INPUT,
 	O_NOINPUT, O_TEXT, O_DRYRUN, O_CACHE, O_CACHEAGE, O_HEDGE, O_HEDGEMAX, O_PROGRESS,
-	O_RESUME, O_RETRYFAILED, O_MAXLINE, O_LOG, O_SCHEMA, O_MULTI };
+	O_RESUME, O_RETRYFAILED, O_MAXLINE, O_LOG, O_SCHEMA, O_MULTI, O_TO };
 
 static const struct option longopts[] = {
 	{ "cache", no_argument, NULL, O_CACHE },
@@ -121,8 +125,10 @@ static const struct option longopts[] = {
 	{ "temperature", required_argument, NULL, 't' },
 	{ "text", no_argument, NULL, O_TEXT },
 	{ "timeout", required_argument, NULL, O_TIMEOUT },
+	{ "to", required_argument, NULL, O_TO },
 	{ "unordered", no_argument, NULL, 'u' },
 	{ "verbose", no_argument, NULL, 'v' },
+	{ "version", no_argument, NULL, O_VERSION },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -132,11 +138,12 @@ static struct {
 	double temperature;
 	long max_tokens, jobs, max_line;
 	int unordered, input, text, dry_run, cache, hedge, progress, quiet, resume, retry_failed;
-	int multi;
+	int multi, to;
 	const char *schema;
+	mlm_emitter *emit;       /* --to */
 	long cache_age_ms;
 	double hedge_max;
-} opt = { .temperature = -1, .jobs = 8, .max_line = LINE_MAX_DEFAULT, .hedge_max = 10 };
+} opt = { .to = -1, .temperature = -1, .jobs = 8, .max_line = LINE_MAX_DEFAULT, .hedge_max = 10 };
 
 /* ---- the reader thread: lines into a bounded queue ---- */
 
@@ -684,7 +691,9 @@ write_record(item *it)
 	else
 		w.failed++;
 	w.done++;
-	if (opt.text)
+	if (opt.emit)
+		tool_to_record(opt.emit, jv_invalid(), it->line.p, it->line.len, opt.multi);
+	else if (opt.text)
 		text_line(it->answer ? it->answer : "", it->answer ? strlen(it->answer) : 0);
 	else if (!journal || opt.dry_run)
 		out_line(it->line.p, it->line.len, 0);
@@ -1020,6 +1029,7 @@ main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "hj:m:o:p:qs:t:uv", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'h': usage(0); break;
+		case O_VERSION: tool_version();
 		case 'j': opt.jobs = opt_long("--jobs", optarg, 1, 4096); break;
 		case 'm': tp.model = optarg; break;
 		case 'o': opt.output = optarg; break;
@@ -1050,6 +1060,11 @@ main(int argc, char **argv)
 		case O_LOG: tp.log_file = optarg; break;
 		case O_SCHEMA: opt.schema = optarg; break;
 		case O_MULTI: opt.multi = 1; break;
+		case O_TO:
+			if ((opt.to = mlm_fmt_to_parse(optarg)) < 0)
+				die(EX_USAGE_, "--to: unknown format '%s' (json, c, c-decl, c-value, sh, "
+				    "tsv, csv, py, go, rs, ts)", optarg);
+			break;
 		default: usage(2);
 		}
 	}
@@ -1066,7 +1081,11 @@ main(int argc, char **argv)
 		die(EX_USAGE_, "--strategy: unknown strategy '%s'", tp.strategy);
 	if (opt.multi && !opt.schema)
 		die(EX_USAGE_, "--multi goes with --schema");
+	if (opt.to >= 0 && !opt.schema)
+		die(EX_USAGE_, "--to goes with --schema");
 	mlm_schema *schema = opt.schema ? tool_load_schema(opt.schema) : NULL;
+	if (opt.to >= 0)
+		opt.emit = tool_to_open(schema, opt.to);
 	const char *program = argc > 0 ? argv[0] : ".";
 	if (!*program)
 		program = ".";
@@ -1203,6 +1222,8 @@ main(int argc, char **argv)
 	/* a resumed input whose line changed has an older record too: keep the last */
 	if (journal && opt.resume && w.done)
 		rewrite_journal(0);
+	if (opt.emit)
+		tool_to_close(opt.emit);
 	out_close();
 	if (jq)
 		jq_teardown(&jq);

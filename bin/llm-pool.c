@@ -28,7 +28,7 @@ usage(int code)
 		fputs("\n"
 "Build the pool from the environment and .env, or read pool lines from FILEs or\n"
 "a pipe; validate, fill defaults, drop duplicates, filter, and write NDJSON.\n\n"
-"      --env FILE        read variables from FILE (default ./.env)\n"
+"      --env FILE        read variables from FILE too (over ./.env)\n"
 "      --provider GLOB   keep entries of matching providers\n"
 "      --model GLOB      keep entries whose model matches\n"
 "      --quota GLOB      keep entries whose quota owner matches\n"
@@ -39,6 +39,7 @@ usage(int code)
 "      --with-keys       write inline keys back (never to a terminal)\n"
 "      --timeout DUR     --check time limit per entry (default 20s)\n"
 "  -v, --verbose         say what was read and dropped\n"
+"      --version         print the name and version, and exit\n"
 "  -h, --help            this help\n\n"
 "Exit status: 0 success, 1 --check found failing entries, 2 usage,\n"
 "65 bad pool line, 78 configuration.\n", stdout);
@@ -60,6 +61,7 @@ static const struct option longopts[] = {
 	{ "status", no_argument, NULL, O_STATUS },
 	{ "timeout", required_argument, NULL, O_TIMEOUT },
 	{ "verbose", no_argument, NULL, 'v' },
+	{ "version", no_argument, NULL, O_VERSION },
 	{ "with-keys", no_argument, NULL, O_WITHKEYS },
 	{ NULL, 0, NULL, 0 },
 };
@@ -121,7 +123,7 @@ show_status(tool_pool *t, int table)
 		mlm_entry_status st;
 		mlm_sched_entry_status(t->sched, (int)i, now, &st);
 		const mlm_srec *r = st.r, *w = st.which >= 0 ? &r[st.which] : NULL;
-		double minute = mlm_srec_minute(&r[2], now);
+		double minute = ceil(mlm_srec_minute(&r[2], now) - 1e-9);
 		double day = (now - r[2].day_start) < 86400000 ? r[2].day_count : 0;
 		double okp = r[0].n_ok + r[0].n_err ?
 		    100.0 * (double)r[0].n_ok / (double)(r[0].n_ok + r[0].n_err) : -1;
@@ -147,6 +149,48 @@ show_status(tool_pool *t, int table)
 	s->ops->commit(s);
 }
 
+/* On a terminal the pool is a table; NDJSON goes to pipes and files. */
+static void
+table_head(int check)
+{
+	printf("%-36s %-10s %-28s %-20s %-20s %6s %6s%s\n", "ENTRY", "PROVIDER", "MODEL", "KEY",
+	    "QUOTA", "RPM", "RPD", check ? "  CHECK" : "");
+}
+
+/* one entry (its check, borrowed, when probed; with live, only if it
+ * passed); returns whether it passed */
+static int
+table_row(const mlm_entry *e, jv c, int live)
+{
+	int good = 1;
+	if (jv_is_valid(c)) {
+		jv ok = jv_object_get(jv_copy(c), jv_string("ok"));
+		good = jv_get_kind(ok) == JV_KIND_TRUE;
+		jv_free(ok);
+	}
+	if (live && !good)
+		return good;
+	char rpm[24] = "-", rpd[24] = "-";
+	if (e->lim.rpm)
+		snprintf(rpm, sizeof rpm, "%ld", e->lim.rpm);
+	if (e->lim.rpd)
+		snprintf(rpd, sizeof rpd, "%ld", e->lim.rpd);
+	const char *key = e->key_env ? e->key_env : e->key_cmd ? "(command)" : e->key ? "(inline)" : "-";
+	printf("%-36s %-10s %-28s %-20s %-20s %6s %6s", e->id, e->provider, e->model, key,
+	    e->quota ? e->quota : "-", rpm, rpd);
+	if (jv_is_valid(c)) {
+		jv kind = jv_object_get(jv_copy(c), jv_string("kind"));
+		jv ms = jv_object_get(jv_copy(c), jv_string("ms"));
+		if (good)
+			printf("  ok %.0f ms", jv_get_kind(ms) == JV_KIND_NUMBER ? jv_number_value(ms) : 0);
+		else
+			printf("  %s", jv_get_kind(kind) == JV_KIND_STRING ? jv_string_value(kind) : "failed");
+		jv_free(kind), jv_free(ms);
+	}
+	putchar('\n');
+	return good;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -160,6 +204,7 @@ main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "hv", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'h': usage(0); break;
+		case O_VERSION: tool_version();
 		case 'v': t.verbose = 1; break;
 		case O_ENV: t.env_file = optarg; break;
 		case O_PROVIDER: t.provider = optarg; break;
@@ -191,15 +236,12 @@ main(int argc, char **argv)
 	struct stat st;
 	int from_stdin = argc == 0 && fstat(0, &st) == 0 &&
 	    (S_ISFIFO(st.st_mode) || S_ISREG(st.st_mode) || S_ISSOCK(st.st_mode));
+	if (t.verbose)
+		t.list_env = 1;
+	tool_env_load(&t);
+	tool_env_defaults(&t);
 	if (argc || from_stdin) {
-		/* read pool lines; tool_pool_open then sees LLM_POOL-like input */
-		t.env = mlm_env_new();
-		const char *envf = t.env_file;
-		if (!envf && access(".env", F_OK) == 0)
-			envf = ".env";
-		if (envf && mlm_env_load(t.env, envf, err, sizeof err) < 0)
-			die(EX_CONFIG_, "%s", err);
-		t.pool.env = t.env;
+		/* read pool lines */
 		for (int i = 0; i < (argc ? argc : 1); i++) {
 			const char *f = argc ? argv[i] : "-";
 			size_t first = t.pool.n;
@@ -209,23 +251,12 @@ main(int argc, char **argv)
 				die(r == -2 ? EX_CONFIG_ : EX_DATA, "%s", err);
 			tool_warn_key_file(f, &t.pool, first);
 		}
+		tool_env_report(&t, 1);
 	} else {
-		tool_pool tmp = t;
-		tmp.env = mlm_env_new();
-		const char *envf = t.env_file;
-		if (!envf && access(".env", F_OK) == 0)
-			envf = ".env";
-		if (envf) {
-			if (mlm_env_load(tmp.env, envf, err, sizeof err) < 0)
-				die(EX_CONFIG_, "%s", err);
-			if (mlm_env_loose(tmp.env))
-				warnmsg("warning: %s is readable by group or others (chmod 600 %s)", envf, envf);
-		}
-		tmp.pool.env = tmp.env;
-		if (mlm_pool_from_env(&tmp.pool, tmp.env, err, sizeof err) < 0)
-			die(EX_CONFIG_, "%s, in the environment%s%s%s", err,
-			    envf ? " and " : " (no ", envf ? envf : "./.env", envf ? "" : " file)");
-		t = tmp;
+		int r = mlm_pool_from_env(&t.pool, t.env, err, sizeof err);
+		tool_env_report(&t, 0);
+		if (r < 0)
+			tool_die_no_pool(&t, err);
 	}
 	/* filters */
 	unsigned char *keep = calloc(t.pool.n + 1, 1);
@@ -292,7 +323,18 @@ main(int argc, char **argv)
 			mlm_engine_run(t.engine, 200);
 		free(pr);
 	}
+	int table = isatty(1) && !with_keys;
+	if (table)
+		table_head(check);
 	for (size_t i = 0; i < t.pool.n; i++) {
+		if (table) {
+			int good = table_row(&t.pool.v[i], check ? checks[i] : jv_invalid(), live);
+			if (!good)
+				code = EX_SOMEFAIL;
+			if (check)
+				jv_free(checks[i]);
+			continue;
+		}
 		jv e = mlm_entry_json(&t.pool.v[i], with_keys);
 		if (check) {
 			jv ok = jv_object_get(jv_copy(checks[i]), jv_string("ok"));

@@ -64,7 +64,7 @@ usage(int code)
 "  -p, --provider GLOB       only entries of matching providers\n"
 "      --strategy NAME       smart, sequential, random, round-robin, weighted,\n"
 "                            least-busy, latency, headroom\n"
-"      --env FILE            read variables from FILE (default ./.env)\n"
+"      --env FILE            read variables from FILE too (over ./.env)\n"
 "      --pool FILE           read the pool from FILE (or LLM_POOL)\n"
 "      --timeout DUR         per-attempt time limit (default 5m)\n"
 "      --retries N           at most N attempts per request (default 10)\n"
@@ -77,6 +77,7 @@ usage(int code)
 "      --grace DUR           on SIGTERM, wait this long for requests (default 30s)\n"
 "      --log FILE            append one NDJSON line per attempt (or LLM_LOG)\n"
 "  -v, --verbose             one stderr line per request and attempt\n"
+"      --version             print the name and version, and exit\n"
 "  -h, --help                this help\n\n"
 "Exit status: 0 stopped by SIGTERM or SIGINT, 1 cannot listen, 2 usage,\n"
 "78 configuration.\n", stdout);
@@ -106,6 +107,7 @@ static const struct option longopts[] = {
 	{ "timeout", required_argument, NULL, O_TIMEOUT },
 	{ "token-file", required_argument, NULL, O_TOKENFILE },
 	{ "verbose", no_argument, NULL, 'v' },
+	{ "version", no_argument, NULL, O_VERSION },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -1647,6 +1649,7 @@ main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "hl:m:p:v", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'h': usage(0); break;
+		case O_VERSION: tool_version();
 		case 'l': listen_at = optarg; break;
 		case 'm': tp.model = optarg; break;
 		case 'p': tp.provider = optarg; break;

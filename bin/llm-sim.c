@@ -40,6 +40,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "version.h"
+
 #include <jv.h>
 #include <microhttpd.h>
 
@@ -2507,6 +2509,7 @@ help(void)
 	usage(stdout);
 	fputs("Simulate LLM provider APIs (OpenAI, Gemini, Zhipu, Cloudflare) on a loopback port.\n"
 	    "  -h, --help            show this help and exit\n"
+	    "      --version         print the name and version, and exit\n"
 	    "      --host ADDR       listen address, a 127.0.0.0/8 address or localhost (127.0.0.1)\n"
 	    "      --log FILE        append one NDJSON line per request to FILE\n"
 	    "  -p, --port PORT       TCP port, 0 picks a free one (0)\n"
@@ -2554,7 +2557,7 @@ write_port_file(const char *path, unsigned port)
 int
 main(int argc, char **argv)
 {
-	enum { O_HOST = 256, O_LOG, O_PORT_FILE, O_THREADS };
+	enum { O_HOST = 256, O_LOG, O_PORT_FILE, O_THREADS, O_VERSION };
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "host", required_argument, NULL, O_HOST },
@@ -2563,6 +2566,7 @@ main(int argc, char **argv)
 		{ "port-file", required_argument, NULL, O_PORT_FILE },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "threads", required_argument, NULL, O_THREADS },
+		{ "version", no_argument, NULL, O_VERSION },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *host = "127.0.0.1", *port_file = NULL, *log_path = NULL;
@@ -2589,6 +2593,9 @@ main(int argc, char **argv)
 		case 'q':
 			opt_quiet = 1;
 			break;
+		case O_VERSION:
+			printf("%s %s\n", PROG, MLM_VERSION);
+			return fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1;
 		case O_HOST:
 			host = optarg;
 			break;

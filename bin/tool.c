@@ -16,6 +16,7 @@
 
 #include "tool.h"
 #include "fmt.h"
+#include "version.h"
 
 const char *prog = "llm";
 
@@ -35,6 +36,14 @@ vwarn(const char *fmt, va_list ap)
 		if (*p == '\n')
 			*p = ' ';
 	fprintf(stderr, "%s: %s\n", prog, buf);
+}
+
+void
+tool_version(void)
+{
+	printf("%s %s\n", prog, MLM_VERSION);
+	out_close();
+	exit(0);
 }
 
 void
@@ -237,38 +246,137 @@ tool_warn_key_file(const char *path, const mlm_pool *p, size_t from)
 		    path, path);
 }
 
+/* the user file: $XDG_CONFIG_HOME/many-llm/env, else $HOME/.config/many-llm/env */
+static int
+user_env_path(char *out, size_t n)
+{
+	const char *x = getenv("XDG_CONFIG_HOME"), *h = getenv("HOME");
+	if (x && *x == '/')
+		return snprintf(out, n, "%s/many-llm/env", x) < (int)n;
+	if (h && *h)
+		return snprintf(out, n, "%s/.config/many-llm/env", h) < (int)n;
+	return 0;
+}
+
+static void
+env_load_one(tool_pool *t, const char *path, struct stat *seen, int *nseen)
+{
+	char err[MLM_ERRLEN];
+	struct stat st;
+	if (stat(path, &st) == 0) {
+		for (int i = 0; i < *nseen; i++)
+			if (seen[i].st_dev == st.st_dev && seen[i].st_ino == st.st_ino)
+				return;     /* --env .env: read once */
+		seen[(*nseen)++] = st;
+	}
+	if (mlm_env_load(t->env, path, err, sizeof err) < 0)
+		die(EX_CONFIG_, "%s", err);
+	if (mlm_env_loose(t->env))
+		warnmsg("warning: %s is readable by group or others (chmod 600 %s)", path, path);
+	size_t l = strlen(t->env_read);
+	snprintf(t->env_read + l, sizeof t->env_read - l, ", %s", path);
+}
+
+void
+tool_env_load(tool_pool *t)
+{
+	char user[PATH_MAX];
+	struct stat seen[3];
+	int nseen = 0;
+	t->env = mlm_env_new();
+	if (!t->env)
+		die(EX_CONFIG_, "out of memory");
+	t->env_read[0] = 0;
+	/* the least binding first: each later file replaces what it sets */
+	if (user_env_path(user, sizeof user) && access(user, F_OK) == 0)
+		env_load_one(t, user, seen, &nseen);
+	if (access(".env", F_OK) == 0)
+		env_load_one(t, ".env", seen, &nseen);
+	if (t->env_file)
+		env_load_one(t, t->env_file, seen, &nseen);
+	t->pool.env = t->env;
+}
+
+void
+tool_die_no_pool(tool_pool *t, const char *err)
+{
+	char user[PATH_MAX] = "~/.config/many-llm/env";
+	if (t->env_read[0])
+		die(EX_CONFIG_, "%s, in the environment%s", err, t->env_read);
+	user_env_path(user, sizeof user);
+	die(EX_CONFIG_, "%s, in the environment (no ./.env, no %s)", err, user);
+}
+
+void
+tool_env_report(tool_pool *t, int from_pool_file)
+{
+	mlm_var_note *v;
+	size_t n = mlm_env_review(t->env, &t->pool, from_pool_file, &v);
+	for (size_t i = 0; i < n; i++) {
+		if (t->list_env)
+			warnmsg("%s: %s: %s: %s", v[i].where, v[i].name, mlm_var_status_name(v[i].status),
+			    v[i].why);
+		else if (v[i].warn)
+			warnmsg("warning: %s: %s: %s", v[i].where, v[i].name, v[i].why);
+	}
+	mlm_var_notes_free(v, n);
+}
+
+static const char *
+env_default(tool_pool *t, const char *opt, const char *var)
+{
+	if (opt)
+		return opt;
+	const char *v = mlm_env_get(t->env, var);
+	return v && *v ? v : NULL;
+}
+
+int
+tool_env_defaults(tool_pool *t)
+{
+	int strat = MLM_STRAT_SMART;
+	static const char names[] = "(smart, sequential, random, round-robin, weighted, "
+	    "least-busy, latency, headroom)";
+	if (t->strategy && (strat = mlm_strategy_parse(t->strategy)) < 0)
+		die(EX_USAGE_, "--strategy: unknown strategy '%s' %s", t->strategy, names);
+	t->model_env = !t->model;
+	t->provider_env = !t->provider;
+	t->model = env_default(t, t->model, "LLM_MODEL");
+	t->provider = env_default(t, t->provider, "LLM_PROVIDER");
+	const char *s = env_default(t, NULL, "LLM_STRATEGY");
+	if (!t->strategy && s) {
+		if ((strat = mlm_strategy_parse(s)) < 0) {
+			const char *o = mlm_env_origin(t->env, "LLM_STRATEGY");
+			int line = mlm_env_line(t->env, "LLM_STRATEGY");
+			if (line)
+				die(EX_CONFIG_, "%s:%d: LLM_STRATEGY: unknown strategy '%s' %s", o, line, s, names);
+			die(EX_CONFIG_, "LLM_STRATEGY: unknown strategy '%s' %s", s, names);
+		}
+		t->strategy = s;
+	}
+	return strat;
+}
+
 void
 tool_pool_open(tool_pool *t)
 {
 	char err[MLM_ERRLEN];
-	int strat = MLM_STRAT_SMART;
-	if (t->strategy && (strat = mlm_strategy_parse(t->strategy)) < 0)
-		die(EX_USAGE_, "--strategy: unknown strategy '%s' (smart, sequential, random, "
-		    "round-robin, weighted, least-busy, latency, headroom)", t->strategy);
-	t->env = mlm_env_new();
-	const char *envf = t->env_file;
-	int explicit_env = envf != NULL;
-	if (!envf && access(".env", F_OK) == 0)
-		envf = ".env";
-	if (envf) {
-		if (mlm_env_load(t->env, envf, err, sizeof err) < 0)
-			die(EX_CONFIG_, "%s", err);
-		if (mlm_env_loose(t->env))
-			warnmsg("warning: %s is readable by group or others (chmod 600 %s)", envf, envf);
-	}
+	tool_env_load(t);
+	int strat = tool_env_defaults(t);
 	const char *pf = t->pool_file ? t->pool_file : getenv("LLM_POOL");
-	t->pool.env = t->env;
 	if (pf && *pf) {
 		if (mlm_pool_load(&t->pool, pf, err, sizeof err) < 0)
 			die(EX_CONFIG_, "%s", err);
 		tool_warn_key_file(pf, &t->pool, 0);
+		tool_env_report(t, 1);
 		if (!t->pool.n)
 			die(EX_CONFIG_, "%s: the pool is empty", pf);
-	} else if (mlm_pool_from_env(&t->pool, t->env, err, sizeof err) < 0) {
-		die(EX_CONFIG_, "%s, in the environment%s%s%s", err,
-		    envf ? " and " : " (no ", envf ? envf : "./.env", envf ? "" : " file)");
+	} else {
+		int r = mlm_pool_from_env(&t->pool, t->env, err, sizeof err);
+		tool_env_report(t, 0);
+		if (r < 0)
+			tool_die_no_pool(t, err);
 	}
-	(void)explicit_env;
 	if (t->provider || t->model) {
 		unsigned char *keep = calloc(t->pool.n + 1, 1);
 		size_t kept = 0;
@@ -277,8 +385,10 @@ tool_pool_open(tool_pool *t)
 			    mlm_glob(t->model, t->pool.v[i].model))
 				keep[i] = 1, kept++;
 		if (!kept)
-			die(EX_CONFIG_, "no pool entry matches%s%s%s%s", t->provider ? " --provider " : "",
-			    t->provider ? t->provider : "", t->model ? " --model " : "", t->model ? t->model : "");
+			die(EX_CONFIG_, "no pool entry matches%s%s%s%s", t->provider ?
+			    (t->provider_env ? " LLM_PROVIDER=" : " --provider ") : "",
+			    t->provider ? t->provider : "",
+			    t->model ? (t->model_env ? " LLM_MODEL=" : " --model ") : "", t->model ? t->model : "");
 		mlm_pool_filter(&t->pool, keep);
 		free(keep);
 	}
@@ -316,6 +426,78 @@ tool_pool_close(tool_pool *t)
 	if (t->log)
 		fclose(t->log);
 	memset(t, 0, sizeof *t);
+}
+
+static void
+to_write(mlm_buf *b)
+{
+	if (b->len && b->p[b->len - 1] == '\n')
+		b->len--;
+	if (b->len)
+		out_line(b->p, b->len, 0);
+	mlm_buf_free(b);
+}
+
+mlm_emitter *
+tool_to_open(const mlm_schema *s, int to)
+{
+	char err[MLM_ERRLEN];
+	mlm_emit_opts eo = { .to = to };
+	mlm_emitter *e = mlm_fmt_emitter_new(s, &eo, err, sizeof err);
+	if (!e)
+		die(EX_USAGE_, "--to: %s", err);
+	mlm_buf b = { 0 };
+	if (mlm_fmt_emit_begin(e, &b, err, sizeof err) < 0)
+		die(EX_USAGE_, "--to: %s", err);
+	to_write(&b);
+	return e;
+}
+
+void
+tool_to_record(mlm_emitter *e, jv rec, const char *text, size_t len, int multi)
+{
+	char err[MLM_ERRLEN];
+	jv r = text ? jv_parse_sized(text, (int)len) : jv_copy(rec);
+	jv ok = jv_object_get(jv_copy(r), jv_string("ok"));
+	jv i = jv_object_get(jv_copy(r), jv_string("i"));
+	if (jv_get_kind(ok) != JV_KIND_TRUE) {
+		jv er = jv_object_get(jv_copy(r), jv_string("error"));
+		jv m = jv_get_kind(er) == JV_KIND_OBJECT ? jv_object_get(jv_copy(er), jv_string("message")) : jv_invalid();
+		warnmsg("item %.0f: no data: %s", jv_get_kind(i) == JV_KIND_NUMBER ? jv_number_value(i) : -1,
+		    jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m) : "failed");
+		jv_free(er), jv_free(m);
+	} else {
+		jv d = jv_object_get(jv_copy(r), jv_string("data"));
+		mlm_buf b = { 0 };
+		int bad = 0;
+		if (multi && jv_get_kind(d) == JV_KIND_ARRAY) {
+			jv_array_foreach(d, k, v) {
+				bad = bad || mlm_fmt_emit_value(e, v, &b, err, sizeof err) < 0;
+				jv_free(v);
+			}
+		} else {
+			bad = mlm_fmt_emit_value(e, d, &b, err, sizeof err) < 0;
+		}
+		if (bad) {
+			warnmsg("item %.0f: --to: %s", jv_number_value(i), err);
+			mlm_buf_free(&b);
+		} else {
+			to_write(&b);
+		}
+		jv_free(d);
+	}
+	jv_free(ok), jv_free(i), jv_free(r);
+}
+
+void
+tool_to_close(mlm_emitter *e)
+{
+	char err[MLM_ERRLEN];
+	mlm_buf b = { 0 };
+	if (mlm_fmt_emit_end(e, &b, err, sizeof err) < 0)
+		warnmsg("--to: %s", err);
+	to_write(&b);
+	mlm_fmt_emitter_free(e);
 }
 
 static int

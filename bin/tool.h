@@ -17,6 +17,10 @@ enum {
 
 extern const char *prog;
 
+/* --version, the same in every tool: "llm-ask 0.1.0" on stdout, exit 0 */
+enum { O_VERSION = 0x1000 };
+void tool_version(void) __attribute__((noreturn));
+
 /* "prog: message" on stderr, one line */
 void warnmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* warnmsg then exit(code) */
@@ -31,6 +35,8 @@ typedef struct tool_pool {
 	const char *strategy;    /* --strategy */
 	const char *log_file;    /* --log, else LLM_LOG */
 	int verbose;
+	int list_env;            /* llm-pool -v: list every variable and what became of it */
+	int model_env, provider_env;    /* --model/--provider came from LLM_MODEL/LLM_PROVIDER */
 	/* set up by tool_pool_open */
 	mlm_env *env;
 	mlm_pool pool;
@@ -38,9 +44,26 @@ typedef struct tool_pool {
 	mlm_sched *sched;
 	mlm_engine *engine;
 	FILE *log;
+	char env_read[1024];     /* the files read, for messages: ", .env, ~/..." */
 } tool_pool;
 
-/* Loads .env (--env FILE, else ./.env if present), builds or reads the pool,
+/* Reads the variables: the user file ($XDG_CONFIG_HOME/many-llm/env, else
+ * ~/.config/many-llm/env), ./.env, then --env FILE, each replacing what the
+ * one before set; the process environment wins over all. Exits 78 on a
+ * malformed or unreadable file; warns about a file others may read. */
+void tool_env_load(tool_pool *t);
+/* After the pool is built: a warning for each likely mistake among the
+ * variables (a mistyped name, an empty key...), and with t->list_env one
+ * line per variable: used, dropped or ignored, and why. */
+void tool_env_report(tool_pool *t, int from_pool_file);
+/* --model, --provider and --strategy default to LLM_MODEL, LLM_PROVIDER and
+ * LLM_STRATEGY (environment or files); returns the strategy (exits 2 when
+ * --strategy is unknown, 78 when LLM_STRATEGY is). */
+int tool_env_defaults(tool_pool *t);
+/* The message of mlm_pool_from_env's failure, with the places looked at */
+void tool_die_no_pool(tool_pool *t, const char *err) __attribute__((noreturn));
+
+/* Loads the variables (tool_env_load), builds or reads the pool,
  * keeps entries matching --provider/--model, opens the store, scheduler and
  * engine. Exits 78 on a configuration error, 2 on a bad strategy. */
 void tool_pool_open(tool_pool *t);
@@ -73,6 +96,14 @@ long opt_duration_ms(const char *opt, const char *s);
  * position when it does not parse. */
 struct mlm_schema *tool_load_schema(const char *spec);
 void tool_free_schema(struct mlm_schema *s);
+
+/* --to FORMAT of llm-map: the data of each result record printed in a
+ * format (the header at open, the footer at close), not the records.
+ * tool_to_record takes the record as jv (borrowed) or as JSON text; a
+ * failed record prints nothing but a line on stderr. */
+struct mlm_emitter *tool_to_open(const struct mlm_schema *s, int to);
+void tool_to_record(struct mlm_emitter *e, jv rec, const char *text, size_t len, int multi);
+void tool_to_close(struct mlm_emitter *e);
 
 /* Reads all of f into a malloc'd NUL-terminated string (bounded). */
 char *slurp(FILE *f, size_t max, size_t *len);

@@ -38,7 +38,7 @@ version?: the version the reporter ran
 crash bool: whether the program crashed
 steps [str]: the steps to reproduce, in order'
 
-js=$(llm-fmt -s "$schema" -e jsonschema)
+js=$(llm-fmt -S "$schema" -e jsonschema)
 sys=$(jq -n --arg s "$js" '"Read the bug report and answer with one JSON object matching this JSON Schema, nothing else:\n\($s)"')
 
 jq -Rsc '[splits("\n[ \t]*(\n[ \t]*)+")]
@@ -49,7 +49,7 @@ jq -Rsc '[splits("\n[ \t]*(\n[ \t]*)+")]
 
 # the header: types, then the values; any answer that does not fit stops it
 llm-map -q "{system: $sys, prompt: .}" "$out/reports.ndjson" |
-	llm-fmt -s "$schema" --to c -n bug >"$out/bugs.h.tmp"
+	llm-fmt -S "$schema" --to c -n bug >"$out/bugs.h.tmp"
 mv "$out/bugs.h.tmp" "$out/bugs.h"
 
 ${CC:-cc} -std=c99 -Wall -Wextra -Werror -I "$out" -o "$out/bugs" "$here/bugs.c"

@@ -31,11 +31,11 @@ cat ${1+"$1"} | tr -d '\r' >"$tmp/in.csv"
 header=$(sed -n 1p "$tmp/in.csv")
 
 # the schema in the prompt: the JSON Schema llm-fmt itself will check against
-js=$(llm-fmt -s "$schema" -e jsonschema)
+js=$(llm-fmt -S "$schema" -e jsonschema)
 sys=$(jq -n --arg s "$js" '"You clean CSV data. Answer with one JSON object matching this JSON Schema, nothing else:\n\($s)"')
 head=$(jq -n --arg h "$header" '$h')
 
 # every row as a JSON string (jq -R), so that no row is mistaken for JSON
 sed 1d "$tmp/in.csv" | grep -v '^[[:space:]]*$' | jq -R . |
 	llm-map -q -j "$jobs" "{system: $sys, prompt: (\"CSV header: \" + $head + \"\nCSV row: \" + .)}" |
-	llm-fmt -k -s "$schema" --to tsv -H
+	llm-fmt -k -S "$schema" --to tsv -H

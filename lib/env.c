@@ -6,7 +6,9 @@
  * 'single quoted' (taken literally but for \' and \\, as python-dotenv)
  * or "double quoted" (\n \r \t \" \\ \$
  * escapes; may span lines). No variable expansion. Real environment
- * variables win over the file. The table owns its strings.
+ * variables win over the files; a later file or line replaces an earlier
+ * value, which is kept (marked replaced) for mlm_env_var_at's listing.
+ * The table owns its strings.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -21,16 +23,22 @@ extern char **environ;
 
 #define ENV_MAX_FILE (4u << 20)
 
+struct env_var {
+	char *name, *value, *origin;
+	int line;
+	size_t replaced_by;     /* index + 1 of the value that replaced it, or 0 */
+};
+
 struct mlm_env {
 	size_t n, cap;
-	char **name, **value, **origin;
+	struct env_var *v;
 	const char **names;    /* the merged, sorted name list */
 	size_t nnames;
 	char **envnames;       /* copies of the environment's names */
 	size_t nenvnames;
 	char *file;            /* path of the last file loaded */
 	int loose_mode;        /* the file was readable by group/others */
-	mlm_strindex idx;      /* name → index in name[] */
+	mlm_strindex idx;      /* name → index of its live value in v[] */
 };
 
 mlm_env *
@@ -39,37 +47,45 @@ mlm_env_new(void)
 	return calloc(1, sizeof(mlm_env));
 }
 
-static int
-env_set(mlm_env *e, const char *name, size_t nl, char *value, const char *origin)
+/* the live (not replaced) value of a name in the files, or -1 */
+static long
+env_find(const mlm_env *e, const char *name, size_t nl)
 {
 	size_t i = mlm_strindex_find(&e->idx, name, nl);
-	if (i != SIZE_MAX) {
-		free(e->value[i]);
-		e->value[i] = value;
-		return 0;
-	}
+	return i != SIZE_MAX ? (long)i : -1;
+}
+
+static int
+env_set(mlm_env *e, const char *name, size_t nl, char *value, const char *origin, int line)
+{
 	if (e->n == e->cap) {
 		size_t c = e->cap ? e->cap * 2 : 16;
-		char **a = realloc(e->name, c * sizeof *a);
+		struct env_var *a = realloc(e->v, c * sizeof *a);
 		if (!a)
 			return -1;
-		e->name = a;
-		a = realloc(e->value, c * sizeof *a);
-		if (!a)
-			return -1;
-		e->value = a;
-		a = realloc(e->origin, c * sizeof *a);
-		if (!a)
-			return -1;
-		e->origin = a;
+		e->v = a;
 		e->cap = c;
 	}
-	e->name[e->n] = mlm_strndup(name, nl);
-	e->value[e->n] = value;
-	e->origin[e->n] = mlm_strdup(origin);
-	if (!e->name[e->n] || !e->origin[e->n] || mlm_strindex_put(&e->idx, e->name[e->n], e->n) < 0)
+	long old = env_find(e, name, nl);
+	struct env_var *v = &e->v[e->n];
+	v->name = mlm_strndup(name, nl);
+	v->value = value;
+	v->origin = mlm_strdup(origin);
+	v->line = line;
+	v->replaced_by = 0;
+	if (!v->name || !v->origin) {
+		free(v->name);
+		free(v->origin);
 		return -1;
+	}
+	if (mlm_strindex_put(&e->idx, v->name, e->n) < 0) {
+		free(v->name);
+		free(v->origin);
+		return -1;
+	}
 	e->n++;
+	if (old >= 0)
+		e->v[old].replaced_by = e->n;
 	return 0;
 }
 
@@ -179,7 +195,7 @@ mlm_env_parse(mlm_env *e, const char *fname, const char *text, size_t len,
 			mlm_buf_free(&v);
 			return mlm_err(err, errlen, "%s:%d: NUL byte in value", fname, startline);
 		}
-		if (env_set(e, name, nl, v.p, fname) < 0) {
+		if (env_set(e, name, nl, v.p, fname, startline) < 0) {
 			mlm_buf_free(&v);
 			return mlm_err(err, errlen, "%s:%d: out of memory", fname, line);
 		}
@@ -196,8 +212,7 @@ mlm_env_load(mlm_env *e, const char *path, char *err, size_t errlen)
 	if (!f)
 		return mlm_err(err, errlen, "%s: %s", path, strerror(errno));
 	struct stat st;
-	if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 077))
-		e->loose_mode = 1;
+	e->loose_mode = fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 077);
 	mlm_buf b = { 0 };
 	b.max = ENV_MAX_FILE;
 	char chunk[8192];
@@ -234,8 +249,8 @@ mlm_env_get(const mlm_env *e, const char *name)
 	const char *v = getenv(name);
 	if (v)
 		return v;
-	size_t i = e ? mlm_strindex_find(&e->idx, name, strlen(name)) : SIZE_MAX;
-	return i != SIZE_MAX ? e->value[i] : NULL;
+	long i = e ? env_find(e, name, strlen(name)) : -1;
+	return i >= 0 ? e->v[i].value : NULL;
 }
 
 const char *
@@ -243,8 +258,47 @@ mlm_env_origin(const mlm_env *e, const char *name)
 {
 	if (getenv(name))
 		return "environment";
-	size_t i = e ? mlm_strindex_find(&e->idx, name, strlen(name)) : SIZE_MAX;
-	return i != SIZE_MAX ? e->origin[i] : NULL;
+	long i = e ? env_find(e, name, strlen(name)) : -1;
+	return i >= 0 ? e->v[i].origin : NULL;
+}
+
+int
+mlm_env_line(const mlm_env *e, const char *name)
+{
+	if (getenv(name))
+		return 0;
+	long i = e ? env_find(e, name, strlen(name)) : -1;
+	return i >= 0 ? e->v[i].line : 0;
+}
+
+size_t
+mlm_env_count(const mlm_env *e)
+{
+	return e ? e->n : 0;
+}
+
+int
+mlm_env_var_at(const mlm_env *e, size_t i, mlm_env_var *out)
+{
+	if (!e || i >= e->n)
+		return -1;
+	const struct env_var *v = &e->v[i];
+	out->name = v->name;
+	out->value = v->value;
+	out->origin = v->origin;
+	out->line = v->line;
+	out->by_origin = NULL;
+	out->by_line = 0;
+	if (v->replaced_by) {
+		const struct env_var *r = &e->v[v->replaced_by - 1];
+		out->by_origin = r->origin;
+		out->by_line = r->line;
+	}
+	if (getenv(v->name) && !v->replaced_by) {
+		out->by_origin = "environment";
+		out->by_line = 0;
+	}
+	return 0;
 }
 
 static int
@@ -280,7 +334,8 @@ mlm_env_names(mlm_env *e, const char *const **names)
 			e->names[e->nnames++] = e->envnames[e->nenvnames++];
 	}
 	for (size_t i = 0; i < e->n; i++)
-		e->names[e->nnames++] = e->name[i];
+		if (!e->v[i].replaced_by)
+			e->names[e->nnames++] = e->v[i].name;
 	qsort(e->names, e->nnames, sizeof *e->names, cmpstr);
 	size_t w = 0;
 	for (size_t i = 0; i < e->nnames; i++)
@@ -297,18 +352,18 @@ mlm_env_free(mlm_env *e)
 	if (!e)
 		return;
 	for (size_t i = 0; i < e->n; i++) {
-		free(e->name[i]);
-		if (e->value[i]) {
+		free(e->v[i].name);
+		if (e->v[i].value) {
 			/* scrub values: they may be keys */
-			memset(e->value[i], 0, strlen(e->value[i]));
-			free(e->value[i]);
+			memset(e->v[i].value, 0, strlen(e->v[i].value));
+			free(e->v[i].value);
 		}
-		free(e->origin[i]);
+		free(e->v[i].origin);
 	}
 	for (size_t i = 0; i < e->nenvnames; i++)
 		free(e->envnames[i]);
 	free(e->envnames);
-	free(e->name), free(e->value), free(e->origin), free(e->names), free(e->file);
+	free(e->v), free(e->names), free(e->file);
 	mlm_strindex_free(&e->idx);
 	free(e);
 }

@@ -143,9 +143,41 @@ const char *mlm_env_get(const mlm_env *e, const char *name);
 size_t mlm_env_names(mlm_env *e, const char *const **names);
 /* Where a name came from: "environment", or the file path. */
 const char *mlm_env_origin(const mlm_env *e, const char *name);
+/* The line of the file value in force (0: the environment, or unknown). */
+int mlm_env_line(const mlm_env *e, const char *name);
 /* Nonzero when the last file loaded is readable by group or others. */
 int mlm_env_loose(const mlm_env *e);
+/* Every NAME=value read from files, in reading order, with those that were
+ * replaced by a later line or file, or are hidden by the environment
+ * (by_origin set): for listings and diagnostics. Borrowed strings. */
+typedef struct mlm_env_var {
+	const char *name, *value, *origin;
+	int line;
+	const char *by_origin;     /* what replaced it ("environment", a file), or NULL */
+	int by_line;
+} mlm_env_var;
+size_t mlm_env_count(const mlm_env *e);
+int mlm_env_var_at(const mlm_env *e, size_t i, mlm_env_var *out);
 void mlm_env_free(mlm_env *e);
+
+/* ---------- envcheck.c: what became of each variable ---------- */
+
+enum { MLM_VAR_USED = 0, MLM_VAR_DROPPED, MLM_VAR_IGNORED };
+typedef struct mlm_var_note {
+	char *name;
+	char *where;       /* "FILE:LINE" or "environment" */
+	int status;        /* MLM_VAR_*: used, dropped (a Many-LLM name that gave nothing), ignored */
+	int warn;          /* a likely mistake: worth a warning */
+	char *why;         /* "key of 3 entries", "not read; did you mean GEMINI_API_KEY_1?" */
+} mlm_var_note;
+struct mlm_pool;
+/* Reviews the files' variables and the environment's Many-LLM-like names
+ * against the pool built from them (from_pool_file: the pool was read from
+ * a pool file instead). Returns the count; free with mlm_var_notes_free. */
+size_t mlm_env_review(mlm_env *e, const struct mlm_pool *p, int from_pool_file,
+    mlm_var_note **out);
+const char *mlm_var_status_name(int status);
+void mlm_var_notes_free(mlm_var_note *v, size_t n);
 
 /* ---------- catalog.c: providers and their free-tier models (data) ---------- */
 

@@ -7,6 +7,7 @@
  * the table in design.md; limits are charged to the quota owner, per model
  * where the provider meters per model.
  */
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,13 +72,32 @@ mlm_strategy_name(int s)
 	return s >= 0 && s < MLM_STRAT__N ? strat_names[s] : "?";
 }
 
+/* Any case, '_' for '-', and the seed's class names: SequentialStrategy,
+ * RandomStrategy, RoundRobinStrategy... */
 int
 mlm_strategy_parse(const char *s)
 {
-	for (int i = 0; i < MLM_STRAT__N; i++)
-		if (s && !strcmp(s, strat_names[i]))
+	char n[32];
+	size_t k = 0;
+	for (; s && *s && k + 1 < sizeof n; s++)
+		if (*s != '-' && *s != '_')
+			n[k++] = (char)tolower((unsigned char)*s);
+	n[k] = 0;
+	if (!s || *s)
+		return -1;
+	if (k > 8 && !strcmp(n + k - 8, "strategy"))
+		n[k - 8] = 0;
+	for (int i = 0; i < MLM_STRAT__N; i++) {
+		char w[32];
+		size_t j = 0;
+		for (const char *c = strat_names[i]; *c; c++)
+			if (*c != '-')
+				w[j++] = *c;
+		w[j] = 0;
+		if (!strcmp(n, w))
 			return i;
-	if (s && !strcmp(s, "priority"))
+	}
+	if (!strcmp(n, "priority"))
 		return MLM_STRAT_SEQUENTIAL;
 	return -1;
 }

@@ -75,7 +75,9 @@ mlm_sched_status_json(mlm_sched *s, const mlm_entry *e, int idx, int64_t now)
 		SET("kind", jv_string(w->kind));
 		SET("why", jv_string(w->why));
 	}
-	jv m = jv_object_set(jv_object(), jv_string("used"), jv_number(round(minute * 10) / 10));
+	/* requests, a whole number: the sliding estimate rounded up, so that
+	 * one request is counted until its minute has passed */
+	jv m = jv_object_set(jv_object(), jv_string("used"), jv_number(ceil(minute - 1e-9)));
 	if (rpm > 0)
 		m = jv_object_set(m, jv_string("limit"), jv_number(rpm));
 	if (r[2].learned_rpm > 0)

@@ -1,7 +1,8 @@
 #!/bin/sh
 # 0011-man.t — every man page is clean under `mandoc -Tlint -W warning`
 # (a reference to a page that is not installed is fine), has the sections
-# house style asks for, and renders.
+# house style asks for, renders, and draws no troff warning from
+# `man --warnings` at 80 columns or `groff -ww -mandoc`.
 . "$(dirname "$0")/lib.sh"
 
 if ! command -v mandoc >/dev/null 2>&1; then
@@ -52,6 +53,17 @@ for page in "$TOP"/man/*.[1-9]; do
 		else
 			nok "$name: renders with man -l"
 			diag "$(cat "$T/man.err")"
+		fi
+	fi
+	# no troff warnings at a common width (man --warnings is groff -ww)
+	if command -v man >/dev/null 2>&1 && command -v groff >/dev/null 2>&1; then
+		MANWIDTH=80 man --warnings -l "$page" 2>"$T/warn" >/dev/null </dev/null
+		groff -ww -mandoc -z "$page" 2>>"$T/warn"
+		if [ -s "$T/warn" ]; then
+			nok "$name: man and groff -ww print no warnings"
+			diag "$(cat "$T/warn")"
+		else
+			ok "$name: man and groff -ww print no warnings"
 		fi
 	fi
 done

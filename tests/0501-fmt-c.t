@@ -26,7 +26,7 @@ jq -nc '
 n=$(wc -l < in.ndjson)
 is "$n" 25 "25 hostile records"
 
-run llm-fmt -s "$S" -t c -n rec in.ndjson
+run llm-fmt -S "$S" -T c -n rec in.ndjson
 is "$rc" 0 "--to c exits 0"
 printf '%s\n' "$out" > out.h
 like "$(grep -c 'static const struct rec rec_' out.h)" "^$n\$" "one value per record"
@@ -35,7 +35,7 @@ is "$(perl -ne 'print if /(?<!\\)(?:\\\\)*\\x/' out.h)" "" "no hex escapes in th
 unlike "$(grep -v '^/\*\|^ \*' out.h | tr -d '\n' | sed 's/\\?//g')" '\?\?[=/()!<>'"'"'-]' "no trigraph survives"
 
 # the JSON the C program must print: llm-fmt's own JSON for the same input
-llm-fmt -s "$S" in.ndjson | jq -cS . > want.ndjson
+llm-fmt -S "$S" in.ndjson | jq -cS . > want.ndjson
 
 cat > main.c <<'EOF'
 #include <stdio.h>
@@ -103,14 +103,14 @@ if command -v g++ >/dev/null 2>&1; then
 fi
 
 # c-decl + c-value = c; c-decl alone is a header
-llm-fmt -s "$S" -t c-decl -n rec > decl.h
-llm-fmt -s "$S" -t c-value -n rec in.ndjson > value.inc
+llm-fmt -S "$S" -T c-decl -n rec > decl.h
+llm-fmt -S "$S" -T c-value -n rec in.ndjson > value.inc
 is "$(cat decl.h; echo; cat value.inc)" "$(cat out.h)" "c-decl and c-value are the two halves of c"
 printf '#include "decl.h"\n#include "decl.h"\nint main(void){return 0;}\n' > h.c
 check "c-decl is a guarded header" cc -std=c99 -pedantic -Wall -Wextra -Werror h.c -o h
 
 # --ascii: only ASCII bytes, same values
-llm-fmt -s "$S" -t c -n rec --ascii in.ndjson > out.h
+llm-fmt -S "$S" -T c -n rec --ascii in.ndjson > out.h
 # (an empty out.h has no non-ASCII byte, and a failed build would leave the
 # last compiler's prog and got.ndjson behind: neither may pass for a result)
 is "$(grep -c 'static const struct rec rec_' out.h)" "$n" "--ascii: one value per record"
@@ -121,10 +121,10 @@ check "--ascii: values print back equal" cmp -s got.ndjson want.ndjson
 
 # NUL: refused by default, escaped with a length on request
 printf '%s\n' '{"name":"a\u0000b","tags":[],"n":1,"f":1,"ok":true,"role":"admin","jobs":[]}' > nul.json
-run llm-fmt -s "$S" -t c nul.json
+run llm-fmt -S "$S" -T c nul.json
 is "$rc" 65 "NUL in a string: exit 65"
 like "$err" 'nul.json:1: \$\.name: string holds a NUL byte \(use --c-nul escape\)' "NUL: one line naming the path"
-run llm-fmt -s "$S" -t c --c-nul escape -n rec nul.json
+run llm-fmt -S "$S" -T c --c-nul escape -n rec nul.json
 printf '%s\n' "$out" > out.h
 cat > nul.c <<'EOF'
 #include <stdio.h>
@@ -135,7 +135,7 @@ EOF
 check "--c-nul escape: bytes and length survive" sh -c 'cc -std=c99 -pedantic -Wall -Wextra -Werror nul.c -o nul && ./nul'
 
 # names: keywords, odd keys, collisions, type names
-run llm-fmt -s '"class", "for" int, "first name", "first-name", "9lives", _Reserved, "日本", x {"if"}' -t c-decl -n "my type"
+run llm-fmt -S '"class", "for" int, "first name", "first-name", "9lives", _Reserved, "日本", x {"if"}' -T c-decl -n "my type"
 is "$rc" 0 "odd keys: exit 0"
 printf '%s\n' "$out" > odd.h
 like "$out" 'const char \*class_;' "C++ keyword gets a trailing _"
@@ -150,7 +150,7 @@ check "odd names compile as C" cc -std=c99 -pedantic -Wall -Wextra -Werror odd.c
 command -v g++ >/dev/null 2>&1 && check "odd names compile as C++" g++ -x c++ -std=c++20 -pedantic -Wall -Wextra -Werror odd.c -o odd
 
 # what C cannot express is refused up front
-run llm-fmt -s 'm [[int]]' -t c
+run llm-fmt -S 'm [[int]]' -T c
 is "$rc" 2 "arrays of arrays: exit 2"
 like "$err" '^llm-fmt: --to c: \$\.m: arrays of arrays have no C form yet$' "arrays of arrays: one line"
 

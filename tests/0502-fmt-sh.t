@@ -19,7 +19,7 @@ i=0
 while IFS= read -r rec; do
 	i=$((i+1))
 	printf '%s\n' "$rec" > rec.json
-	llm-fmt -s "$S" -t sh rec.json > out.sh || { nok "record $i: exit 0"; continue; }
+	llm-fmt -S "$S" -T sh rec.json > out.sh || { nok "record $i: exit 0"; continue; }
 	jq -j .name rec.json > want
 	for shell in sh dash bash; do
 		command -v "$shell" >/dev/null 2>&1 || continue
@@ -39,7 +39,7 @@ is "$i" "$total" "every record tried"
 
 # null, counts, booleans
 printf '%s\n' '{"name":"a","tags":[],"n":-5,"ok":false,"nick":null,"addr":null}' > r.json
-run llm-fmt -s "$S" -t sh r.json
+run llm-fmt -S "$S" -T sh r.json
 is "$out" "LLM_name='a'
 LLM_tags_count='0'
 LLM_n='-5'
@@ -55,7 +55,7 @@ LLM_addr_null=1" "nulls, empty arrays, numbers, booleans"
 # keys that would clobber variables stay under the prefix
 K='PATH, IFS, HOME, PS4, "a b", "x;y", "$(id)", "1st", "LLM_", "ENV", "_"'
 printf '%s\n' '{"PATH":"/evil","IFS":"x","HOME":"/evil","PS4":"+evil","a b":"s","x;y":"s","$(id)":"s","1st":"s","LLM_":"s","ENV":"/evil","_":"s"}' > k.json
-run llm-fmt -s "$K" -t sh k.json
+run llm-fmt -S "$K" -T sh k.json
 is "$rc" 0 "hostile keys: exit 0"
 unlike "$out" '^(PATH|IFS|HOME|PS4|ENV|_)=' "no assignment outside the prefix"
 while IFS= read -r l; do
@@ -72,21 +72,21 @@ p0=$PATH
 	ok "eval leaves PATH and HOME alone; values land under LLM_" || nok "eval leaves PATH and HOME alone"
 
 # --prefix and --upper
-run llm-fmt -s 'name, tags [str]' -t sh -p R_ --upper <<'EOF'
+run llm-fmt -S 'name, tags [str]' -T sh -P R_ --upper <<'EOF'
 {"name":"a","tags":["b"]}
 EOF
 is "$out" "R_NAME='a'
 R_TAGS_COUNT='1'
 R_TAGS_0='b'" "--prefix R_ --upper"
-run llm-fmt -s name -t sh -p 'x;rm' </dev/null
+run llm-fmt -S name -T sh -P 'x;rm' </dev/null
 is "$rc" 2 "a prefix that is not a shell name: exit 2"
 like "$err" "^llm-fmt: --prefix: expected a shell name" "bad prefix: one line"
-run llm-fmt -s name -t sh -p '' </dev/null
+run llm-fmt -S name -T sh -P '' </dev/null
 is "$rc" 2 "an empty prefix is refused"
 
 # NUL cannot go into a shell variable: a clean per-record error
 printf '%s\n' '{"name":"a\u0000b"}' > nul.json
-run llm-fmt -s name -t sh nul.json
+run llm-fmt -S name -T sh nul.json
 is "$rc" 65 "NUL: exit 65"
 like "$err" 'LLM_name: a shell variable cannot hold a NUL byte' "NUL: says why"
 is "$out" "" "NUL: nothing half-written"

@@ -23,7 +23,7 @@ for t in llm-ask llm-map llm-pool llm-fmt; do
 	llm-ask) run sh -c 'llm-ask hello >/dev/full' ;;
 	llm-map) run sh -c 'llm-map -q . three.txt >/dev/full' ;;
 	llm-pool) run sh -c 'llm-pool >/dev/full' ;;
-	llm-fmt) run sh -c 'llm-fmt -s "a int" fmt.txt >/dev/full' ;;
+	llm-fmt) run sh -c 'llm-fmt -S "a int" fmt.txt >/dev/full' ;;
 	esac
 	check "$t >/dev/full: non-zero exit ($rc)" test "$rc" -ne 0 -a "$rc" -lt 128
 	is "$(nlines "$err")" 1 "$t >/dev/full: one line on stderr"
@@ -41,7 +41,7 @@ for t in llm-ask llm-map llm-pool llm-fmt; do
 	llm-ask) seq 1 30000 >ask.in; run sh -c 'llm-ask --no-stream "lines:" <ask.in 2>head.err | head -1' ;;
 	llm-map) run sh -c 'llm-map -j 8 . many.txt 2>head.err | head -1' ;;
 	llm-pool) run sh -c 'llm-pool big.pool 2>head.err | head -1' ;;
-	llm-fmt) run sh -c 'llm-fmt -s "a int" fmtmany.txt 2>head.err | head -1' ;;
+	llm-fmt) run sh -c 'llm-fmt -S "a int" fmtmany.txt 2>head.err | head -1' ;;
 	esac
 	is "$(nlines "$out")" 1 "$t | head -1: one line through"
 	is "$(cat head.err)" "" "$t | head -1: nothing on stderr"
@@ -52,7 +52,7 @@ for t in ask map pool fmt; do
 	ask) sh -c 'llm-ask --no-stream "lines:" <ask.in 2>/dev/null; echo $? >st.rc' | head -1 >/dev/null ;;
 	map) sh -c 'llm-map -q -j 8 . many.txt 2>/dev/null; echo $? >st.rc' | head -1 >/dev/null ;;
 	pool) sh -c 'llm-pool big.pool 2>/dev/null; echo $? >st.rc' | head -1 >/dev/null ;;
-	fmt) sh -c 'llm-fmt -s "a int" fmtmany.txt 2>/dev/null; echo $? >st.rc' | head -1 >/dev/null ;;
+	fmt) sh -c 'llm-fmt -S "a int" fmtmany.txt 2>/dev/null; echo $? >st.rc' | head -1 >/dev/null ;;
 	esac
 	st=$(cat st.rc)
 	check "llm-$t | head -1: exit $st is 141 (SIGPIPE) or 0" test "$st" = 141 -o "$st" = 0

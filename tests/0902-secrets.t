@@ -84,8 +84,8 @@ clean "llm-map -o: the journal holds no key" good.journal
 t map-dry llm-map --dry-run . in.txt
 check "llm-map --dry-run: printed requests" test -s "$O/map-dry.out"
 t map-schema llm-map -v --schema 'a int' . in.txt
-t fmt llm-fmt -k -s 'text str, provider str' "$O/map.out"
-t fmt-whole llm-fmt -k -w -s 'x int' "$O/map-v.err"
+t fmt llm-fmt -k -S 'text str, provider str' "$O/map.out"
+t fmt-whole llm-fmt -k -w -S 'x int' "$O/map-v.err"
 t status llm-pool --status
 
 # ---- keys the providers refuse: the simulator echoes parts back
@@ -104,7 +104,7 @@ llm-pool --reset
 t map-invalid llm-map -v -j 4 -o bad.journal . in.txt
 clean "llm-map -o, invalid: the journal holds no key" bad.journal
 is "$(jq -r .error.kind bad.journal | sort -u)" auth "llm-map, invalid: every record an auth failure"
-t fmt-invalid llm-fmt -k -s 'text str' bad.journal
+t fmt-invalid llm-fmt -k -S 'text str' bad.journal
 t status-invalid llm-pool --status
 # other refusals with the key echoed in the URL or the message
 for f in "+status=500" "+quota" "+credit" "+model404" "+garbage" "+overload"; do

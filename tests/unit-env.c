@@ -115,5 +115,31 @@ main(void)
 	    "the line of an error is named: %s", err);
 	t_quotes();
 	t_index();
+
+	/* a later line replaces a value, which stays listed with what replaced it */
+	ok(parse("MLM_T_A=1\n# c\nMLM_T_B=\"x\ny\"\nMLM_T_A=2\n", &e, err, sizeof err) == 0, "three lines: %s", err);
+	is_str(mlm_env_get(e, "MLM_T_A"), "2", "the later line wins");
+	ok(mlm_env_line(e, "MLM_T_A") == 5, "the line of the value in force: %d", mlm_env_line(e, "MLM_T_A"));
+	ok(mlm_env_line(e, "MLM_T_B") == 3, "a value over two lines: the line it starts on");
+	ok(mlm_env_count(e) == 3, "every assignment is kept: %zu", mlm_env_count(e));
+	mlm_env_var v;
+	ok(mlm_env_var_at(e, 0, &v) == 0 && !strcmp(v.name, "MLM_T_A") && v.line == 1 && v.by_origin &&
+	    !strcmp(v.by_origin, "t.env") && v.by_line == 5, "the replaced value names what replaced it");
+	ok(mlm_env_var_at(e, 2, &v) == 0 && !v.by_origin, "the value in force is not replaced");
+	ok(mlm_env_var_at(e, 3, &v) == -1, "past the end: -1");
+	const char *const *names;
+	size_t nn = mlm_env_names(e, &names);
+	ok(nn > 0, "names");
+	size_t na = 0;
+	for (size_t i = 0; i < nn; i++)
+		na += !strcmp(names[i], "MLM_T_A");
+	ok(na == 1, "a replaced name is listed once among the names");
+	/* the environment hides a file's value */
+	setenv("MLM_T_B", "env", 1);
+	ok(mlm_env_var_at(e, 1, &v) == 0 && v.by_origin && !strcmp(v.by_origin, "environment"),
+	    "a file value hidden by the environment says so");
+	ok(mlm_env_line(e, "MLM_T_B") == 0, "the environment's value has no line");
+	unsetenv("MLM_T_B");
+	mlm_env_free(e);
 	return tap_done();
 }

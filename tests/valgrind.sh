@@ -107,12 +107,12 @@ Here is the data: ```json
 no json here at all
 EOF
 for to in json c sh tsv csv py go rs ts; do
-	vg "llm-fmt: -t $to, -k (one bad line: exit 1)" 1 llm-fmt -k -s 'name, age int, tags [str]' -t $to fmt.txt
+	vg "llm-fmt: -T $to, -k (one bad line: exit 1)" 1 llm-fmt -k -S 'name, age int, tags [str]' -T $to fmt.txt
 done
 printf '[{"a": 1}, {"a": 2}]\n' >multi.txt
-vg "llm-fmt: --multi" 0 llm-fmt -m -s 'a int' multi.txt
-vg "llm-fmt: -e jsonschema" 0 llm-fmt -e jsonschema -s 'struct p { char name[16]; int age; };'
-vg "llm-fmt: -w -r aggressive -l lenient" 0 sh -c 'printf "{\"age\": \"12\",\n\"name\": \"Z\"" | llm-fmt -w -r aggressive -l lenient -s "name, age int"'
+vg "llm-fmt: --multi" 0 llm-fmt -M -S 'a int' multi.txt
+vg "llm-fmt: -e jsonschema" 0 llm-fmt -e jsonschema -S 'struct p { char name[16]; int age; };'
+vg "llm-fmt: -w -r aggressive -L lenient" 0 sh -c 'printf "{\"age\": \"12\",\n\"name\": \"Z\"" | llm-fmt -w -r aggressive -L lenient -S "name, age int"'
 
 # ---- llm-serve: a few requests, then SIGTERM
 llm-pool --reset >/dev/null 2>&1

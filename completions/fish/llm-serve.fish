@@ -19,3 +19,4 @@ complete -c llm-serve -l strategy -x -a 'smart sequential random round-robin wei
 complete -c llm-serve -l threads -x -d 'HTTP threads'
 complete -c llm-serve -l timeout -x -d 'Per-attempt time limit'
 complete -c llm-serve -l token-file -r -F -d 'Accept the bearer tokens in FILE'
+complete -c llm-serve -l version -d 'Print the name and version and exit'
