@@ -24,17 +24,17 @@ defs() {
 
 # ---- the bomb: 18 definitions, each naming the next twice (2^18 leaves)
 defs 18 > bomb.json
-run timeout 20 llm-fmt -s @bomb.json -e jsonschema
+run timeout 20 llm-fmt -S @bomb.json -e jsonschema
 is "$rc" 2 "\$ref bomb: llm-fmt exits 2 (schema error), not after minutes"
 like "$err" '^llm-fmt: --schema: #/\$defs/d[0-9]+[^ ]*: the schema has more than 10000 nodes once each \$ref is expanded$' \
 	"\$ref bomb: one line naming the place and the cap"
 is "$out" "" "\$ref bomb: nothing on stdout"
 echo '{"x":1}' > in.txt
-run timeout 20 llm-fmt -s @bomb.json in.txt
+run timeout 20 llm-fmt -S @bomb.json in.txt
 is "$rc" 2 "\$ref bomb: validating input is refused the same way"
 # memory stays small: a 150 MB address space is plenty when nothing is expanded
 if ! ldd "$TOP/bin/llm-fmt" 2>/dev/null | grep -q libasan; then
-	run sh -c 'ulimit -v 150000; exec timeout 20 llm-fmt -s @bomb.json -e dsl'
+	run sh -c 'ulimit -v 150000; exec timeout 20 llm-fmt -S @bomb.json -e dsl'
 	is "$rc" 2 "\$ref bomb: refused within a 150 MB address space"
 else
 	ok "# skip address-space limit under ASan"
@@ -42,7 +42,7 @@ fi
 
 # ---- a shared definition within the cap: expanded everywhere it is named
 defs 6 > six.json
-run llm-fmt -s @six.json -e jsonschema
+run llm-fmt -S @six.json -e jsonschema
 is "$rc" 0 "6 definitions, 2^5 leaves: accepted"
 is "$(printf '%s\n' "$out" | jq '[paths(objects and has("type") and .type == "integer")] | length')" 32 \
 	"every use of a definition is expanded (32 leaves)"
@@ -53,10 +53,10 @@ l2=$(printf '{"a":%s,"b":%s}' "$leaf" "$leaf")
 l3=$(printf '{"a":%s,"b":%s}' "$l2" "$l2")
 l4=$(printf '{"a":%s,"b":%s}' "$l3" "$l3")
 printf '{"x":%s}\n' "$l4" > good.json
-run llm-fmt -s @six.json good.json
+run llm-fmt -S @six.json good.json
 is "$rc" 0 "a value of the shared definitions validates"
 sed 's/"b":4}}}}}/"b":-4}}}}}/' good.json > bad.json
-run llm-fmt -s @six.json bad.json
+run llm-fmt -S @six.json bad.json
 is "$rc" 65 "minimum of a copied definition is enforced (-4 < 0)"
 like "$err" 'minimum|less than|below|>= 0' "the error names the bound"
 
@@ -65,7 +65,7 @@ cat > desc.json <<'J'
 {"$defs":{"n":{"type":"integer","description":"plain"}},"type":"object",
  "properties":{"a":{"$ref":"#/$defs/n","description":"first"},"b":{"$ref":"#/$defs/n"}},"required":["a","b"]}
 J
-run llm-fmt -s @desc.json -e jsonschema
+run llm-fmt -S @desc.json -e jsonschema
 is "$(printf '%s\n' "$out" | jq -r '.properties.a.description + "," + .properties.b.description')" "first,plain" \
 	"a \$ref's description is its own: the shared definition is not changed"
 
@@ -74,7 +74,7 @@ cat > rec.json <<'J'
 {"$defs":{"node":{"type":"object","properties":{"v":{"type":"integer"},"next":{"$ref":"#/$defs/node"}}}},
  "$ref":"#/$defs/node"}
 J
-run timeout 20 llm-fmt -s @rec.json -e jsonschema
+run timeout 20 llm-fmt -S @rec.json -e jsonschema
 is "$rc" 2 "recursive \$ref: exit 2"
 is "$err" 'llm-fmt: --schema: #/$defs/node.properties.next: recursive $ref "#/$defs/node": a definition that contains itself is not supported (the schema must be finite)' \
 	"recursive \$ref: says which reference and why"
@@ -83,7 +83,7 @@ cat > mutual.json <<'J'
  "definitions":{"b":{"type":"object","properties":{"x":{"$ref":"#/$defs/a"}}}},
  "type":"object","properties":{"top":{"$ref":"#/$defs/a"}}}
 J
-run timeout 20 llm-fmt -s @mutual.json -e jsonschema
+run timeout 20 llm-fmt -S @mutual.json -e jsonschema
 is "$rc" 2 "mutual recursion through \$defs and definitions: exit 2"
 like "$err" 'recursive \$ref "#/\$defs/a"' "mutual recursion: names the reference that closes the loop"
 
