@@ -217,7 +217,7 @@ like "$body" 'llm_serve_inflight 0' "hang-up: nothing left in flight"
 el=$(($(ms) - t0))
 check "hang-up: all this well before the answer's 6 s (${el} ms)" [ "$el" -lt 4000 ]
 # once the answer's time has passed, still no 200 is counted for it
-sleep $(awk -v e="$(($(ms) - t0))" 'BEGIN { s = (6600 - e) / 1000; print s > 0 ? s : 0 }')
+sleep $(awk -v e="$(($(ms) - t0))" 'BEGIN { s = (6600 - e) / 1000; print (s > 0 ? s : 0) }')
 req "$SRV/metrics"
 unlike "$body" 'llm_serve_requests_total\{route="/v1/chat/completions",status="200"\}' "hang-up: after 6.6 s /metrics still counts no 200"
 stop_serve
