@@ -1395,15 +1395,10 @@ handler(void *cls, struct MHD_Connection *c, const char *url, const char *method
 		int route = route_of(url);
 		int is_get = !strcmp(method, "GET") || !strcmp(method, "HEAD");
 		int is_post = !strcmp(method, "POST");
+		const char *why, *code;
 		guard_request_begins(c);
-		if (!guard_host_ok(MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST)))
-			return send_error(c, route, 403, "Host not allowed: without bearer tokens this "
-			    "server answers only a loopback host name or its listen address",
-			    "invalid_request_error", "forbidden_host", NULL);
-		if (!guard_origin_ok(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin")))
-			return send_error(c, route, 403, "Origin not allowed: without bearer tokens this "
-			    "server answers only pages of a loopback origin", "invalid_request_error",
-			    "forbidden_origin", NULL);
+		if ((why = guard_refusal(c, &code)))
+			return send_error(c, route, 403, why, "invalid_request_error", code, NULL);
 		if (route == R_OTHER)
 			return send_error(c, route, 404, "Unknown request URL. Routes: POST "
 			    "/v1/chat/completions, GET /v1/models, /healthz, /metrics, /status.json, /",
@@ -1755,47 +1750,6 @@ is_loopback(const struct sockaddr *sa)
 	return 0;
 }
 
-/* The listening socket, bound here so that a port already served is an
- * error: SO_REUSEADDR only (a restart can bind while old connections are
- * in TIME_WAIT), SO_REUSEPORT only when asked (--reuse-port), which lets
- * several servers share the port and the kernel split the connections. */
-static int
-listen_socket(const char *listen_at, const struct sockaddr_storage *ss, int reuse_port)
-{
-	int fam = ss->ss_family;
-	socklen_t len = fam == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
-	int fd = socket(fam, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		die(EX_SOMEFAIL, "--listen %s: %s", listen_at, strerror(errno));
-	int one = 1;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-	if (reuse_port && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) < 0)
-		die(EX_SOMEFAIL, "--reuse-port: %s", strerror(errno));
-	if (fam == AF_INET6)
-		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
-	if (bind(fd, (const struct sockaddr *)ss, len) < 0) {
-		if (errno == EADDRINUSE)
-			die(EX_SOMEFAIL, "--listen %s: address already in use (another server listens "
-			    "there; --reuse-port shares the port on purpose)", listen_at);
-		die(EX_SOMEFAIL, "--listen %s: cannot listen: %s", listen_at, strerror(errno));
-	}
-	if (listen(fd, 511) < 0)
-		die(EX_SOMEFAIL, "--listen %s: cannot listen: %s", listen_at, strerror(errno));
-	return fd;
-}
-
-/* --log (or LLM_LOG): created 0600, as its lines may quote what providers
- * said about a request; an existing file keeps its mode. */
-static void
-log_file_private(const char *file)
-{
-	if (!file || !*file)
-		return;
-	int fd = open(file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd >= 0)
-		close(fd);
-}
-
 static void
 write_port_file(const char *file, unsigned port)
 {
@@ -1884,8 +1838,8 @@ main(int argc, char **argv)
 		    "(--token-file or LLM_SERVE_TOKENS)", listen_at);
 
 	guard_init(host, ntokens > 0, header_to, max_conn / 2);
-	int lfd = listen_socket(listen_at, &ss, reuse_port);
-	log_file_private(tp.log_file ? tp.log_file : getenv("LLM_LOG"));
+	int lfd = guard_listen(listen_at, &ss, reuse_port);
+	guard_log_file(tp.log_file ? tp.log_file : getenv("LLM_LOG"));
 	tool_pool_open(&tp);
 	store_health();
 	mlm_engine_trace(tp.engine, on_trace, &tp);

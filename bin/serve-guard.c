@@ -21,6 +21,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -32,6 +33,7 @@
 #include <unistd.h>
 
 #include "serve-guard.h"
+#include "tool.h"
 
 static char g_listen[256];
 static int g_open;
@@ -143,6 +145,67 @@ guard_json_type(const char *ctype)
 	/* application/SOMETHING+json */
 	return n > 17 && !strncasecmp(ctype, "application/", 12) &&
 	    !strncasecmp(ctype + n - 5, "+json", 5);
+}
+
+/* Without tokens: why a request from a foreign Host or Origin is refused
+ * (403), with its error code; NULL when it is not. */
+const char *
+guard_refusal(struct MHD_Connection *c, const char **code)
+{
+	if (!guard_host_ok(MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST))) {
+		*code = "forbidden_host";
+		return "Host not allowed: without bearer tokens this server answers only a "
+		    "loopback host name or its listen address";
+	}
+	if (!guard_origin_ok(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin"))) {
+		*code = "forbidden_origin";
+		return "Origin not allowed: without bearer tokens this server answers only pages "
+		    "of a loopback origin";
+	}
+	return NULL;
+}
+
+/* ---------- the listening socket, the log ---------- */
+
+/* The listening socket, bound here so that a port already served is an
+ * error: SO_REUSEADDR only (a restart can bind while old connections are
+ * in TIME_WAIT), SO_REUSEPORT only when asked (--reuse-port), which lets
+ * several servers share the port and the kernel split the connections. */
+int
+guard_listen(const char *listen_at, const struct sockaddr_storage *ss, int reuse_port)
+{
+	int fam = ss->ss_family;
+	socklen_t len = fam == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+	int fd = socket(fam, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		die(EX_SOMEFAIL, "--listen %s: %s", listen_at, strerror(errno));
+	int one = 1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	if (reuse_port && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) < 0)
+		die(EX_SOMEFAIL, "--reuse-port: %s", strerror(errno));
+	if (fam == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+	if (bind(fd, (const struct sockaddr *)ss, len) < 0) {
+		if (errno == EADDRINUSE)
+			die(EX_SOMEFAIL, "--listen %s: address already in use (another server listens "
+			    "there; --reuse-port shares the port on purpose)", listen_at);
+		die(EX_SOMEFAIL, "--listen %s: cannot listen: %s", listen_at, strerror(errno));
+	}
+	if (listen(fd, 511) < 0)
+		die(EX_SOMEFAIL, "--listen %s: cannot listen: %s", listen_at, strerror(errno));
+	return fd;
+}
+
+/* --log (or LLM_LOG): created 0600, as its lines may quote what providers
+ * said about a request; an existing file keeps its mode. */
+void
+guard_log_file(const char *file)
+{
+	if (!file || !*file)
+		return;
+	int fd = open(file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd >= 0)
+		close(fd);
 }
 
 /* ---------- the connection table ---------- */

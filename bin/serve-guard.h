@@ -26,6 +26,15 @@ int guard_origin_ok(const char *origin);
 /* 1 when the Content-Type is JSON: application/json or application/...+json. */
 int guard_json_type(const char *ctype);
 
+/* Both: why a request is refused with 403 (and its error code), or NULL. */
+const char *guard_refusal(struct MHD_Connection *c, const char **code);
+
+/* The listening socket for ss, bound with SO_REUSEADDR, and SO_REUSEPORT
+ * only when reuse_port: a port already served is an error (exits 1). */
+int guard_listen(const char *listen_at, const struct sockaddr_storage *ss, int reuse_port);
+/* Creates --log's file 0600 if it does not exist (it may quote requests). */
+void guard_log_file(const char *file);
+
 /* MHD callbacks: MHD_OPTION_NOTIFY_CONNECTION and MHD_OPTION_URI_LOG_CALLBACK
  * (returns NULL: the handler sees no context). */
 void guard_notify(void *cls, struct MHD_Connection *c, void **socket_context,
