@@ -1149,7 +1149,6 @@ eng_watch_hangups(void)
 	}
 	for (int i = 0; i < n; i++)
 		mlm_engine_cancel(tp.engine, ids[i]);
-	store_health();
 }
 
 static void *
@@ -1189,6 +1188,7 @@ engine_main(void *arg)
 			break;
 		busy = mlm_engine_run(tp.engine, 100) > 0;
 		eng_watch_hangups();
+		store_health();
 	}
 	return NULL;
 }
@@ -1631,6 +1631,7 @@ serve_loop(const sigset_t *sigs, long grace)
 		mlm_engine_run(tp.engine, t < 0 ? 0 : t > 100 ? 100 : (int)t);
 		ready = mlm_engine_watched(tp.engine);
 		eng_watch_hangups();
+		store_health();
 		if (now - swept >= 100) {
 			guard_sweep();
 			swept = now;
