@@ -1839,7 +1839,6 @@ main(int argc, char **argv)
 		    "(--token-file or LLM_SERVE_TOKENS)", listen_at);
 
 	guard_init(host, ntokens > 0, header_to, max_conn / 2);
-	int lfd = guard_listen(listen_at, &ss, reuse_port);
 	guard_log_file(tp.log_file ? tp.log_file : getenv("LLM_LOG"));
 	tool_pool_open(&tp);
 	store_health();
@@ -1871,6 +1870,7 @@ main(int argc, char **argv)
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	unsigned cto = (unsigned)((client_to + 999) / 1000);
+	int lfd = guard_listen(listen_at, &ss, reuse_port);
 	daemon_ = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, handler, NULL,
 	    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)lfd,
 	    MHD_OPTION_CONNECTION_TIMEOUT, cto,
