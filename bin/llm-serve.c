@@ -1412,8 +1412,9 @@ handler(void *cls, struct MHD_Connection *c, const char *url, const char *method
 		switch (route) {
 		case R_HEALTH:
 			if (atomic_load_explicit(&store_degraded, memory_order_relaxed)) {
-				static const char deg[] = "{\"status\":\"degraded\",\"state\":\"the shared "
-				    "state store is unreachable: state is kept in memory until it is back\"}\n";
+				static const char deg[] = "{\"status\":\"degraded\",\"state\":\"the state "
+				    "store is unavailable: the scheduler's state is kept in memory, not "
+				    "shared\"}\n";
 				return send_buf(c, route, 200, "application/json", (char *)deg,
 				    sizeof deg - 1, 0, NULL);
 			}

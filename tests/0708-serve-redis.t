@@ -39,7 +39,7 @@ up() {
 	req "$SRV/healthz"
 	h=$(jqb .status)
 	req "$SRV/metrics"
-	m=$(printf '%s\n' "$body" | sed -n 's/^llm_serve_state_store_up{store="redis"} //p')
+	m=$(printf '%s\n' "$body" | sed -n 's/^llm_serve_state_store_up{store="[a-z]*"} //p')
 	echo "$h $m"
 }
 
@@ -102,6 +102,12 @@ done
 is "$(up)" "ok 1" "redis down at start: back on Redis once it answers"
 stop_serve
 unlike "$(cat "$T/serve.err")" "$PW" "the password never printed (down at start)"
+
+# ---- a store that cannot be opened at all (a wrong password): degraded too
+LLM_STATE="redis://:wrong$PW@127.0.0.1:$RPORT/0" start_serve
+is "$(up)" "degraded 0" "a store that cannot be opened: /healthz degraded, /metrics down"
+stop_serve
+unlike "$(cat "$T/serve.err")" "$PW" "a store that cannot be opened: no password printed"
 
 # ---- URLs that cannot be used: the warning names no password
 for u in "redis://:$PW@127.0.0.1:99999/0" "redis://user:$PW@127.0.0.1:$RPORT/zz" \
