@@ -103,6 +103,24 @@ is "$(up)" "ok 1" "redis down at start: back on Redis once it answers"
 stop_serve
 unlike "$(cat "$T/serve.err")" "$PW" "the password never printed (down at start)"
 
+# ---- the same for another tool within a run: llm-map with Redis restarted
+seq 1 600 >"$T/in.txt"
+rcli flushall >/dev/null
+OPENAI_API_KEY_1=m1+slow=20 llm-map -j 4 . "$T/in.txt" >"$T/map.out" 2>"$T/map.err" &
+mp=$!
+for _i in $(seq 1 200); do [ "$(wc -l <"$T/map.out")" -ge 40 ] && break; sleep 0.02; done
+kill "$RPID"; wait "$RPID" 2>/dev/null
+sleep 0.5
+redis_again || nok "redis restarted"
+rcli flushall >/dev/null
+wait "$mp"
+is "$?" 0 "llm-map, Redis restarted mid-run: exit 0"
+is "$(jq -r .i "$T/map.out" | sort -n | uniq | wc -l | tr -d ' ')" 600 "llm-map: every item answered once"
+like "$(cat "$T/map.err")" "warning: redis 127.0.0.1:$RPORT went away" "llm-map: says Redis went away"
+like "$(cat "$T/map.err")" "warning: redis 127.0.0.1:$RPORT is back; sharing state again" "llm-map: says Redis is back"
+check "llm-map: its state is in the new Redis" sh -c "REDISCLI_AUTH=$PW redis-cli -p $RPORT --scan --pattern 'mlm:rec:*' 2>/dev/null | grep -q ."
+unlike "$(cat "$T/map.err")" "$PW" "llm-map: no password printed"
+
 # ---- a store that cannot be opened at all (a wrong password): degraded too
 LLM_STATE="redis://:wrong$PW@127.0.0.1:$RPORT/0" start_serve
 is "$(up)" "degraded 0" "a store that cannot be opened: /healthz degraded, /metrics down"
