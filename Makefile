@@ -55,7 +55,7 @@ TOOL_OBJ := bin/tool.o bin/chat.o
 # does not load libedit, llm-sim loads neither libcurl nor SQLite
 TOOL_LIB := bin/libtool.a
 # shared by every tool: never an intermediate to delete after a link
-.SECONDARY: $(TOOL_OBJ) $(LIB_OBJ)
+.SECONDARY: $(TOOL_OBJ) $(LIB_OBJ) bin/serve-guard.o
 
 bin/%.o: bin/%.c bin/*.h lib/*.h
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
@@ -66,6 +66,10 @@ $(TOOL_LIB): $(TOOL_OBJ)
 
 bin/llm-%: bin/llm-%.c $(TOOL_LIB) bin/*.h $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(TOOL_LIB) $(LIB) $(LIBS)
+
+# llm-serve's defences live in a file of their own
+bin/llm-serve: bin/llm-serve.c bin/serve-guard.o $(TOOL_LIB) bin/*.h $(LIB)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< bin/serve-guard.o $(TOOL_LIB) $(LIB) $(LIBS)
 
 tests/unit-%: tests/unit-%.c tests/*.h $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LIBS)

@@ -29,8 +29,10 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -38,13 +40,16 @@
 
 #include "tool.h"
 #include "serve-page.h"
+#include "serve-guard.h"
 
 static const char usage_text[] =
 "usage: llm-serve [-hv] [-l host:port] [-m glob] [-p glob] [--client-timeout dur]\n"
-"                 [--env file] [--grace dur] [--log file] [--max-body size]\n"
-"                 [--max-connections n] [--max-wait dur] [--pool file]\n"
-"                 [--port-file file] [--retries n] [--strategy name]\n"
-"                 [--threads n] [--timeout dur] [--token-file file]\n";
+"                 [--env file] [--grace dur] [--header-timeout dur] [--log file]\n"
+"                 [--max-body size] [--max-connections n]\n"
+"                 [--max-connections-per-ip n] [--max-wait dur] [--pool file]\n"
+"                 [--port-file file] [--retries n] [--reuse-port]\n"
+"                 [--strategy name] [--threads n] [--timeout dur]\n"
+"                 [--token-file file]\n";
 
 static void
 usage(int code)
@@ -72,36 +77,51 @@ usage(int code)
 "                            longer: 429 with Retry-After\n"
 "      --max-body SIZE       largest request body (default 4M)\n"
 "      --client-timeout DUR  close connections idle this long (default 30s)\n"
-"      --max-connections N   connections at once (default 512)\n"
+"      --header-timeout DUR  close a connection whose request headers are not\n"
+"                            complete this long after it began (default 10s)\n"
+"      --max-connections N   connections at once (default 512); at most half\n"
+"                            of them idle or still sending headers\n"
+"      --max-connections-per-ip N  connections from one address (default 128;\n"
+"                            0: no limit)\n"
+"      --reuse-port          share the port with other servers (SO_REUSEPORT);\n"
+"                            without it a port in use is an error\n"
 "      --threads N           HTTP threads (default 1: one loop for HTTP and upstream)\n"
 "      --grace DUR           on SIGTERM, wait this long for requests (default 30s)\n"
 "      --log FILE            append one NDJSON line per attempt (or LLM_LOG)\n"
 "  -v, --verbose             one stderr line per request and attempt\n"
 "      --version             print the name and version, and exit\n"
 "  -h, --help                this help\n\n"
-"Exit status: 0 stopped by SIGTERM or SIGINT, 1 cannot listen, 2 usage,\n"
-"78 configuration.\n", stdout);
+"Without tokens, requests must name a loopback host or the listen address\n"
+"in Host and come from no foreign Origin (else 403); every POST needs\n"
+"Content-Type: application/json (else 415).\n\n"
+"Exit status: 0 stopped by SIGTERM or SIGINT, 1 cannot listen (the port is\n"
+"in use), 2 usage, 78 configuration (a token file or LLM_SERVE_TOKENS without\n"
+"a token).\n", stdout);
 	exit(code);
 }
 
 enum { O_ENV = 256, O_POOL, O_STRATEGY, O_LOG, O_PORTFILE, O_TOKENFILE, O_MAXBODY,
-	O_CLIENTTO, O_MAXCONN, O_THREADS, O_GRACE, O_MAXWAIT, O_TIMEOUT, O_RETRIES };
+	O_CLIENTTO, O_MAXCONN, O_THREADS, O_GRACE, O_MAXWAIT, O_TIMEOUT, O_RETRIES, O_HEADERTO,
+	O_PERIP, O_REUSEPORT };
 
 static const struct option longopts[] = {
 	{ "client-timeout", required_argument, NULL, O_CLIENTTO },
 	{ "env", required_argument, NULL, O_ENV },
 	{ "grace", required_argument, NULL, O_GRACE },
+	{ "header-timeout", required_argument, NULL, O_HEADERTO },
 	{ "help", no_argument, NULL, 'h' },
 	{ "listen", required_argument, NULL, 'l' },
 	{ "log", required_argument, NULL, O_LOG },
 	{ "max-body", required_argument, NULL, O_MAXBODY },
 	{ "max-connections", required_argument, NULL, O_MAXCONN },
+	{ "max-connections-per-ip", required_argument, NULL, O_PERIP },
 	{ "max-wait", required_argument, NULL, O_MAXWAIT },
 	{ "model", required_argument, NULL, 'm' },
 	{ "pool", required_argument, NULL, O_POOL },
 	{ "port-file", required_argument, NULL, O_PORTFILE },
 	{ "provider", required_argument, NULL, 'p' },
 	{ "retries", required_argument, NULL, O_RETRIES },
+	{ "reuse-port", no_argument, NULL, O_REUSEPORT },
 	{ "strategy", required_argument, NULL, O_STRATEGY },
 	{ "threads", required_argument, NULL, O_THREADS },
 	{ "timeout", required_argument, NULL, O_TIMEOUT },
@@ -203,6 +223,8 @@ typedef struct job {
 	int ready;                      /* stream: headers can go; others: done */
 	int finished;                   /* the call is over */
 	int gone;                       /* the client went away */
+	int hungup;                     /* seen closed while suspended: no answer */
+	int fd;                         /* the connection's socket (engine: peek only) */
 	unsigned status;
 	int retry_after;                /* seconds, 0 none */
 	char entry[200], model[200];
@@ -392,6 +414,10 @@ bad(char *err, size_t n, const char *fmt, const char *a)
 	return -1;
 }
 
+/* Bounds on one request (a 4 MB body holds 140,000 empty messages) */
+#define MAX_MESSAGES 4096
+#define MAX_PARTS 4096          /* content parts, all messages together */
+
 /* Builds j->req from the parsed body; on error fills err, returns -1 (400)
  * or -2 (404: no such model). */
 static int
@@ -438,7 +464,13 @@ build_request(job *j, jv body, char *err, size_t errlen)
 		bad(err, errlen, "%s", "messages: expected a non-empty array");
 		goto out;
 	}
-	int n = jv_array_length(jv_copy(ms));
+	int n = jv_array_length(jv_copy(ms)), nparts = 0;
+	if (n > MAX_MESSAGES) {
+		jv_free(ms);
+		snprintf(err, errlen, "messages: %d messages; at most %d in one request", n,
+		    MAX_MESSAGES);
+		goto out;
+	}
 	for (int i = 0; i < n; i++) {
 		jv msg = jv_array_get(jv_copy(ms), i);
 		if (jv_get_kind(msg) != JV_KIND_OBJECT) {
@@ -469,6 +501,11 @@ build_request(job *j, jv body, char *err, size_t errlen)
 			mlm_buf t = { 0 };
 			mlm_buf_add(&t, "", 0);
 			int np = jv_array_length(jv_copy(content)), okp = 1;
+			if ((nparts += np) > MAX_PARTS) {
+				snprintf(err, errlen, "messages[%d].content: more than %d content parts in "
+				    "one request", i, MAX_PARTS);
+				okp = 0;
+			}
 			for (int k = 0; k < np && okp; k++) {
 				jv part = jv_array_get(jv_copy(content), k);
 				jv ty = oget(part, "type");
@@ -726,6 +763,16 @@ metrics_text(mlm_buf *b)
 	mlm_buf_printf(b, "# HELP llm_serve_streams_broken_total Streams that ended with an error event.\n"
 	    "# TYPE llm_serve_streams_broken_total counter\nllm_serve_streams_broken_total %ld\n",
 	    atomic_load_explicit(&m_streams_broken, memory_order_relaxed));
+	mlm_buf_printf(b, "# HELP llm_serve_state_store_up 1 when the scheduler's state store "
+	    "works, 0 while a shared store (Redis) is unreachable and memory stands in.\n"
+	    "# TYPE llm_serve_state_store_up gauge\nllm_serve_state_store_up{store=\"%s\"} %d\n",
+	    tp.store->ops->name, !tp.store->degraded);
+	mlm_buf_printf(b, "# HELP llm_serve_connections_closed_total Connections the server closed: "
+	    "headers not complete in time, or the oldest connection without a request making room.\n"
+	    "# TYPE llm_serve_connections_closed_total counter\n"
+	    "llm_serve_connections_closed_total{reason=\"header_timeout\"} %ld\n"
+	    "llm_serve_connections_closed_total{reason=\"evicted\"} %ld\n",
+	    guard_closed_header_timeout(), guard_closed_evicted());
 	/* entry states, from the store */
 	int64_t now = mlm_now_ms();
 	mlm_store *s = tp.store;
@@ -1069,6 +1116,43 @@ eng_take(job *j)
 	job_unref(j);
 }
 
+/* The store's health for /healthz and /metrics (read by HTTP threads), and
+ * its warnings on stderr as soon as they arise (Redis gone, Redis back). */
+static atomic_int store_degraded;
+
+static void
+store_health(void)
+{
+	atomic_store_explicit(&store_degraded, tp.store->degraded, memory_order_relaxed);
+	tool_store_warn(&tp);
+}
+
+/* Engine thread, a few times a second: a call whose client closed its
+ * connection while the connection was suspended (libmicrohttpd does not
+ * watch suspended connections) is cancelled, as a stream's is when a write
+ * fails; its answer is never sent and counts as 499. */
+static void
+eng_watch_hangups(void)
+{
+	static int64_t last;
+	int64_t now = mlm_mono_ms();
+	if (now - last < 100)
+		return;
+	last = now;
+	long ids[256];
+	int n = 0;
+	for (job *j = eng_jobs; j && n < 256; j = j->enext) {
+		pthread_mutex_lock(&j->mu);
+		if (j->suspended && j->conn && !j->gone && !j->hungup && guard_peer_gone(j->fd)) {
+			j->hungup = 1;
+			ids[n++] = j->call_id;
+		}
+		pthread_mutex_unlock(&j->mu);
+	}
+	for (int i = 0; i < n; i++)
+		mlm_engine_cancel(tp.engine, ids[i]);
+}
+
 static void *
 engine_main(void *arg)
 {
@@ -1105,6 +1189,8 @@ engine_main(void *arg)
 		if (quit && !mlm_engine_active(tp.engine))
 			break;
 		busy = mlm_engine_run(tp.engine, 100) > 0;
+		eng_watch_hangups();
+		store_health();
 	}
 	return NULL;
 }
@@ -1165,6 +1251,7 @@ job_new(struct MHD_Connection *c, int type, int route)
 	j->route = route;
 	j->t0 = now_us();
 	j->req = jv_null();
+	j->fd = -1;
 	j->body.max = max_body;
 	j->out.max = 0;
 	return j;
@@ -1252,6 +1339,15 @@ send_job(struct MHD_Connection *c, job *j)
 	unsigned status;
 	pthread_mutex_lock(&j->mu);
 	status = j->status;
+	if (j->hungup) {
+		/* the client closed its connection while it waited: nothing to
+		 * send; counted as 499 (client closed request), as nginx does */
+		j->status = 499;
+		pthread_mutex_unlock(&j->mu);
+		j->phase = P_SENDING;
+		count_request(j->route, 499);
+		return MHD_NO;
+	}
 	if (j->type == J_CHAT && j->stream && status == 200) {
 		pthread_mutex_unlock(&j->mu);
 		r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16384, stream_reader, j, NULL);
@@ -1301,6 +1397,10 @@ handler(void *cls, struct MHD_Connection *c, const char *url, const char *method
 		int route = route_of(url);
 		int is_get = !strcmp(method, "GET") || !strcmp(method, "HEAD");
 		int is_post = !strcmp(method, "POST");
+		const char *why, *code;
+		guard_request_begins(c);
+		if ((why = guard_refusal(c, &code)))
+			return send_error(c, route, 403, why, "invalid_request_error", code, NULL);
 		if (route == R_OTHER)
 			return send_error(c, route, 404, "Unknown request URL. Routes: POST "
 			    "/v1/chat/completions, GET /v1/models, /healthz, /metrics, /status.json, /",
@@ -1313,6 +1413,13 @@ handler(void *cls, struct MHD_Connection *c, const char *url, const char *method
 			    "Bearer TOKEN)", "invalid_request_error", "invalid_api_key", NULL);
 		switch (route) {
 		case R_HEALTH:
+			if (atomic_load_explicit(&store_degraded, memory_order_relaxed)) {
+				static const char deg[] = "{\"status\":\"degraded\",\"state\":\"the state "
+				    "store is unavailable: the scheduler's state is kept in memory, not "
+				    "shared\"}\n";
+				return send_buf(c, route, 200, "application/json", (char *)deg,
+				    sizeof deg - 1, 0, NULL);
+			}
 			return send_buf(c, route, 200, "application/json", (char *)"{\"status\":\"ok\"}\n",
 			    15, 0, NULL);
 		case R_PAGE:
@@ -1335,6 +1442,11 @@ handler(void *cls, struct MHD_Connection *c, const char *url, const char *method
 			break;
 		}
 		/* POST /v1/chat/completions */
+		if (!guard_json_type(MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+		    MHD_HTTP_HEADER_CONTENT_TYPE)))
+			return send_error(c, route, 415, "Unsupported Content-Type: the body must be "
+			    "sent as Content-Type: application/json", "invalid_request_error",
+			    "unsupported_media_type", NULL);
 		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 		    MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (cl && strtoull(cl, NULL, 10) > max_body) {
@@ -1345,6 +1457,7 @@ handler(void *cls, struct MHD_Connection *c, const char *url, const char *method
 		j = job_new(c, J_CHAT, route);
 		if (!j)
 			return MHD_NO;
+		j->fd = guard_conn_fd(c);
 		atomic_fetch_add_explicit(&m_inflight, 1, memory_order_relaxed);
 		*con_cls = j;
 		return MHD_YES;
@@ -1402,7 +1515,8 @@ handler(void *cls, struct MHD_Connection *c, const char *url, const char *method
 static void
 completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
 {
-	(void)cls, (void)c;
+	(void)cls;
+	guard_request_ends(c);
 	job *j = *con_cls;
 	if (!j)
 		return;
@@ -1481,7 +1595,7 @@ serve_loop(const sigset_t *sigs, long grace)
 	mlm_engine_watch(tp.engine, fds, 2);
 	int stage = 0;              /* 0 serving, 1 draining, 2 cancelled */
 	int early = 0;
-	int64_t end = 0, mhd_due = 0;
+	int64_t end = 0, mhd_due = 0, swept = 0;
 	unsigned ready = 1;
 	for (;;) {
 		int64_t now = mlm_mono_ms();
@@ -1519,6 +1633,12 @@ serve_loop(const sigset_t *sigs, long grace)
 		int64_t t = mhd_kick ? 0 : mhd_due - now;
 		mlm_engine_run(tp.engine, t < 0 ? 0 : t > 100 ? 100 : (int)t);
 		ready = mlm_engine_watched(tp.engine);
+		eng_watch_hangups();
+		store_health();
+		if (now - swept >= 100) {
+			guard_sweep();
+			swept = now;
+		}
 	}
 	mlm_engine_watch(tp.engine, NULL, 0);
 	close(sfd);
@@ -1566,6 +1686,9 @@ load_tokens(const char *file)
 		FILE *f = fopen(file, "r");
 		if (!f)
 			die(EX_CONFIG_, "--token-file %s: %s", file, strerror(errno));
+		struct stat st;
+		if (fstat(fileno(f), &st) == 0 && (st.st_mode & 077))
+			warnmsg("warning: %s is readable by group or others (chmod 600 %s)", file, file);
 		char *line = NULL;
 		size_t cap = 0;
 		ssize_t n;
@@ -1577,13 +1700,19 @@ load_tokens(const char *file)
 			die(EX_CONFIG_, "--token-file %s: no token in the file", file);
 	}
 	const char *env = getenv("LLM_SERVE_TOKENS");
-	if (env)
+	if (env) {
+		size_t had = ntokens;
 		for (const char *p = env; *p;) {
 			const char *e = strchr(p, ',');
 			size_t n = e ? (size_t)(e - p) : strlen(p);
 			add_token(p, n);
 			p += n + (e ? 1 : 0);
 		}
+		/* set but empty, blank or all '#...': never taken as "no auth" */
+		if (ntokens == had)
+			die(EX_CONFIG_, "LLM_SERVE_TOKENS is set but holds no token (a comma-separated "
+			    "list; a token cannot begin with '#'): unset it to serve without tokens");
+	}
 }
 
 static void
@@ -1630,7 +1759,10 @@ write_port_file(const char *file, unsigned port)
 {
 	char tmp[4096];
 	snprintf(tmp, sizeof tmp, "%s.tmp.%ld", file, (long)getpid());
-	FILE *f = fopen(tmp, "w");
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!f && fd >= 0)
+		close(fd);
 	if (!f || fprintf(f, "%u\n", port) < 0 || fclose(f) != 0 || rename(tmp, file) != 0) {
 		unlink(tmp);
 		die(EX_SOMEFAIL, "--port-file %s: %s", file, strerror(errno));
@@ -1643,8 +1775,8 @@ main(int argc, char **argv)
 	prog = "llm-serve";
 	const char *listen_at = "127.0.0.1:8080", *port_file = NULL, *token_file = NULL;
 	long client_to = 30000, max_conn = 512, threads = 1, grace = 30000, max_wait = 5000;
-	long timeout_ms = 0, retries = 0;
-	int c;
+	long timeout_ms = 0, retries = 0, header_to = 10000, per_ip = 128;
+	int c, reuse_port = 0;
 
 	while ((c = getopt_long(argc, argv, "hl:m:p:v", longopts, NULL)) != -1) {
 		switch (c) {
@@ -1668,6 +1800,9 @@ main(int argc, char **argv)
 		case O_MAXWAIT: max_wait = opt_duration_ms("--max-wait", optarg); break;
 		case O_TIMEOUT: timeout_ms = opt_duration_ms("--timeout", optarg); break;
 		case O_RETRIES: retries = opt_long("--retries", optarg, 1, 1000); break;
+		case O_HEADERTO: header_to = opt_duration_ms("--header-timeout", optarg); break;
+		case O_PERIP: per_ip = opt_long("--max-connections-per-ip", optarg, 0, 1000000); break;
+		case O_REUSEPORT: reuse_port = 1; break;
 		default: usage(2);
 		}
 	}
@@ -1678,6 +1813,8 @@ main(int argc, char **argv)
 		    "round-robin, weighted, least-busy, latency, headroom)", tp.strategy);
 	if (client_to < 1)
 		die(EX_USAGE_, "--client-timeout: must be positive");
+	if (header_to < 1)
+		die(EX_USAGE_, "--header-timeout: must be positive");
 
 	/* the address */
 	char host[256];
@@ -1705,7 +1842,10 @@ main(int argc, char **argv)
 		die(EX_USAGE_, "--listen %s: refusing a non-loopback address without bearer tokens "
 		    "(--token-file or LLM_SERVE_TOKENS)", listen_at);
 
+	guard_init(host, ntokens > 0, header_to, max_conn / 2);
+	guard_log_file(tp.log_file ? tp.log_file : getenv("LLM_LOG"));
 	tool_pool_open(&tp);
+	store_health();
 	mlm_engine_trace(tp.engine, on_trace, &tp);
 	mlm_call_opts_init(&base_opts);
 	base_opts.max_wait_ms = max_wait;
@@ -1734,18 +1874,25 @@ main(int argc, char **argv)
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	unsigned cto = (unsigned)((client_to + 999) / 1000);
+	int lfd = guard_listen(listen_at, &ss, reuse_port);
 	daemon_ = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, handler, NULL,
-	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+	    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)lfd,
 	    MHD_OPTION_CONNECTION_TIMEOUT, cto,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)max_conn,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)per_ip,
 	    MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
-	    MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
+	    MHD_OPTION_NOTIFY_CONNECTION, guard_notify, NULL,
+	    MHD_OPTION_URI_LOG_CALLBACK, guard_uri_log, NULL,
 	    threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, (unsigned)threads,
 	    MHD_OPTION_END);
 	if (!daemon_)
-		die(EX_SOMEFAIL, "--listen %s: cannot listen (address in use, or not allowed)", listen_at);
-	const union MHD_DaemonInfo *di = MHD_get_daemon_info(daemon_, MHD_DAEMON_INFO_BIND_PORT);
-	unsigned bound = di ? di->port : (unsigned)port;
+		die(EX_SOMEFAIL, "--listen %s: cannot start the HTTP server", listen_at);
+	struct sockaddr_storage bs;
+	socklen_t bl = sizeof bs;
+	unsigned bound = (unsigned)port;
+	if (getsockname(lfd, (struct sockaddr *)&bs, &bl) == 0)
+		bound = ntohs(bs.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&bs)->sin6_port :
+		    ((struct sockaddr_in *)&bs)->sin_port);
 	if (port_file)
 		write_port_file(port_file, bound);
 	if (ss.ss_family == AF_INET6)
@@ -1757,8 +1904,13 @@ main(int argc, char **argv)
 		serve_loop(&sigs, grace);
 		goto done;
 	}
-	int sig = 0;
-	sigwait(&sigs, &sig);
+	int sig;
+	for (;;) {
+		struct timespec ts = { 0, 100 * 1000000 };
+		if ((sig = sigtimedwait(&sigs, NULL, &ts)) > 0)
+			break;
+		guard_sweep();
+	}
 	drain_begin(sig, grace);
 	int64_t end = mlm_mono_ms() + grace;
 	int early = 0;

@@ -487,6 +487,7 @@ struct mlm_store {
 	const mlm_store_ops *ops;
 	char warn[MLM_ERRLEN];  /* a degradation to report once (fallback to memory...) */
 	int warned;
+	int degraded;           /* 1 while a shared store is unreachable and memory stands in */
 };
 
 /* Opens the store named by spec: NULL or "" (LLM_STATE, else SQLite under

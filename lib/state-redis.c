@@ -9,8 +9,12 @@
  * after about two seconds, goes on without it; commit() drops it only if it
  * is still ours.
  *
- * Redis going away never stops work: the first connection error switches
- * this store for good to an internal memory store, and s->warn says so.
+ * Redis going away never stops work: a connection error (at open or later)
+ * switches this store to an internal memory store, marks it degraded and
+ * says so once through s->warn; the next transactions try to reconnect,
+ * backing off from a quarter of a second to 8 s, and the first that
+ * succeeds drops the memory store, clears degraded and says Redis is back.
+ * Messages name HOST:PORT only, never the password of the URL.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -30,6 +34,9 @@
 mlm_store *mlm_store_redis(const char *url, char *err, size_t errlen);
 
 #define TIMEOUT_MS 1500         /* connect and per-command */
+#define RETRY_FIRST_MS 250      /* first reconnection attempt after a failure */
+#define RETRY_MAX_MS 8000       /* backoff cap */
+#define RECONNECT_MS 500        /* connect timeout of a reconnection */
 #define LOCK_MS 2000            /* lock lifetime, and how long begin() tries */
 #define MAXARGS 48
 
@@ -58,7 +65,12 @@ typedef struct rstore {
 	int intx, locked;
 	unsigned ntoken;
 	uint32_t rnd;
-	mlm_store *mem;         /* set once Redis went away */
+	mlm_store *mem;         /* set while Redis is away */
+	int64_t retry_at;       /* mono ms: next reconnection attempt */
+	long backoff_ms;
+	/* to reconnect */
+	char host[256], user[128], pass[256];
+	long port, db;
 } rstore;
 
 /* One command's arguments; numbers are formatted into num[]. */
@@ -125,7 +137,7 @@ pipe_unblock(const sigset_t *old, int pending)
 	pthread_sigmask(SIG_SETMASK, old, NULL);
 }
 
-/* Redis is gone: from now on every call goes to a memory store. */
+/* Redis is gone: calls go to a memory store until a reconnection works. */
 static void
 to_memory(rstore *s)
 {
@@ -134,14 +146,40 @@ to_memory(rstore *s)
 	snprintf(s->lasterr, sizeof s->lasterr, "%s",
 	    s->c && s->c->errstr[0] ? s->c->errstr : "no reply");
 	snprintf(s->base.warn, sizeof s->base.warn,
-	    "redis %s went away (%s); using memory from now on", s->where, s->lasterr);
+	    "redis %s went away (%s); state is kept in memory, not shared, until it is back",
+	    s->where, s->lasterr);
 	s->base.warned = 0;
+	s->base.degraded = 1;
 	if (s->c)
 		redisFree(s->c);
 	s->c = NULL;
+	s->backoff_ms = RETRY_FIRST_MS;
+	s->retry_at = mlm_mono_ms() + s->backoff_ms;
 	s->mem = mlm_store_memory();
 	if (s->mem && s->intx)
 		s->mem->ops->begin(s->mem);
+}
+
+static int connect_redis(rstore *s, long timeout_ms, char *err, size_t errlen);
+
+/* Out of a transaction, on memory, and the backoff is over: try Redis. */
+static void
+maybe_reconnect(rstore *s)
+{
+	if (!s->mem || s->intx || mlm_mono_ms() < s->retry_at)
+		return;
+	char err[MLM_ERRLEN];
+	if (connect_redis(s, RECONNECT_MS, err, sizeof err) < 0) {
+		s->backoff_ms = s->backoff_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : s->backoff_ms * 2;
+		s->retry_at = mlm_mono_ms() + s->backoff_ms;
+		return;
+	}
+	mlm_store_close(s->mem);
+	s->mem = NULL;
+	s->base.degraded = 0;
+	snprintf(s->base.warn, sizeof s->base.warn, "redis %s is back; sharing state again",
+	    s->where);
+	s->base.warned = 0;
 }
 
 /* Sends n commands in one round trip; rep[i] get the replies (to free).
@@ -229,6 +267,7 @@ static int
 rd_begin(mlm_store *b)
 {
 	rstore *s = (rstore *)b;
+	maybe_reconnect(s);
 	if (s->mem)
 		return s->mem->ops->begin(s->mem);
 	if (s->intx)
@@ -552,32 +591,95 @@ static const mlm_store_ops rd_ops = {
 	rd_each, rd_reset, rd_close,
 };
 
-/* One command at open time: 0, or -1 with err. */
+/* One command on a new connection c: 0; -1 (no reply) or -2 (an error
+ * reply) with err. */
 static int
-setup(rstore *s, cmd *c, char *err, size_t errlen)
+command(rstore *s, redisContext *c, cmd *m, char *err, size_t errlen)
 {
-	redisReply *r;
-	if (roundtrip(s, c, 1, &r) < 0)
-		return mlm_err(err, errlen, "redis %s: %s", s->where, s->lasterr);
+	sigset_t old;
+	int pending;
+	pipe_block(&old, &pending);
+	redisReply *r = redisCommandArgv(c, m->argc, m->argv, m->len);
+	pipe_unblock(&old, pending);
+	if (!r) {
+		mlm_err(err, errlen, "redis %s: %s", s->where, c->errstr[0] ? c->errstr : "no reply");
+		return -1;
+	}
 	int bad = r->type == REDIS_REPLY_ERROR;
 	if (bad)
-		mlm_err(err, errlen, "redis %s: %s: %.*s", s->where, c->argv[0], (int)r->len, r->str);
+		mlm_err(err, errlen, "redis %s: %s: %.*s", s->where, m->argv[0], (int)r->len, r->str);
 	freeReplyObject(r);
-	return bad ? -1 : 0;
+	return bad ? -2 : 0;
 }
 
-/* Connects to redis://[[USER]:PASS@]HOST[:PORT][/DB]. NULL with err when it
- * cannot be reached; the caller falls back to memory. */
+/* Connects s->c (AUTH, SELECT or PING): 0; -1 when Redis cannot be reached,
+ * -2 when it refuses us (a wrong password, a bad database), with err. */
+static int
+connect_redis(rstore *s, long timeout_ms, char *err, size_t errlen)
+{
+	struct timeval tv = { timeout_ms / 1000, (timeout_ms % 1000) * 1000 };
+	redisContext *c = redisConnectWithTimeout(s->host, (int)s->port, tv);
+	if (!c || c->err) {
+		mlm_err(err, errlen, "redis %s: %s", s->where,
+		    c ? c->errstr : "cannot allocate a context");
+		if (c)
+			redisFree(c);
+		return -1;
+	}
+	struct timeval ct = { TIMEOUT_MS / 1000, (TIMEOUT_MS % 1000) * 1000 };
+	redisSetTimeout(c, ct);
+	redisEnableKeepAlive(c);
+	cmd m = { 0 };
+	int rc = 0;
+	if (*s->pass) {
+		arg(&m, "AUTH");
+		if (*s->user)
+			arg(&m, s->user);
+		arg(&m, s->pass);
+		rc = command(s, c, &m, err, errlen);
+	}
+	if (rc == 0) {
+		m.argc = 0;
+		if (s->db) {
+			arg(&m, "SELECT");
+			argi(&m, s->db);
+		} else
+			arg(&m, "PING");
+		rc = command(s, c, &m, err, errlen);
+	}
+	if (rc < 0) {
+		redisFree(c);
+		return rc;
+	}
+	s->c = c;
+	return 0;
+}
+
+/* url without its user and password, for messages */
+static void
+redacted(const char *url, char *out, size_t n)
+{
+	const char *p = url + 8, *at = strchr(p, '@'), *slash = strchr(p, '/');
+	if (at && (!slash || at < slash))
+		snprintf(out, n, "redis://***@%s", at + 1);
+	else
+		snprintf(out, n, "%s", url);
+}
+
+/* Connects to redis://[[USER]:PASS@]HOST[:PORT][/DB]. NULL with err when the
+ * URL is wrong or Redis refuses us (the caller falls back to memory); when
+ * Redis cannot be reached, a degraded store on memory that keeps trying. */
 mlm_store *
 mlm_store_redis(const char *url, char *err, size_t errlen)
 {
-	char host[256] = "127.0.0.1", user[128] = "", pass[256] = "";
+	char host[256] = "127.0.0.1", user[128] = "", pass[256] = "", shown[300];
 	long port = 6379, db = 0;
 	const char *p = url;
 	if (strncmp(p, "redis://", 8)) {
-		mlm_err(err, errlen, "%s: not a redis:// address", url);
+		mlm_err(err, errlen, "LLM_STATE: not a redis:// address");
 		return NULL;
 	}
+	redacted(url, shown, sizeof shown);
 	p += 8;
 	const char *at = strchr(p, '@'), *slash = strchr(p, '/');
 	if (at && (!slash || at < slash)) {
@@ -594,7 +696,7 @@ mlm_store_redis(const char *url, char *err, size_t errlen)
 	if (*p == '[') {
 		const char *e = strchr(p, ']');
 		if (!e) {
-			mlm_err(err, errlen, "%s: bad host", url);
+			mlm_err(err, errlen, "%s: bad host", shown);
 			return NULL;
 		}
 		hl = (size_t)(e - p - 1);
@@ -605,7 +707,7 @@ mlm_store_redis(const char *url, char *err, size_t errlen)
 		rest = p + hl;
 	}
 	if (hl >= sizeof host) {
-		mlm_err(err, errlen, "%s: host name too long", url);
+		mlm_err(err, errlen, "%s: host name too long", shown);
 		return NULL;
 	}
 	if (hl) {
@@ -617,7 +719,7 @@ mlm_store_redis(const char *url, char *err, size_t errlen)
 		errno = 0;
 		port = strtol(rest + 1, &end, 10);
 		if (end == rest + 1 || errno || port < 1 || port > 65535 || (*end && *end != '/')) {
-			mlm_err(err, errlen, "%s: bad port", url);
+			mlm_err(err, errlen, "%s: bad port", shown);
 			return NULL;
 		}
 		rest = end;
@@ -626,51 +728,41 @@ mlm_store_redis(const char *url, char *err, size_t errlen)
 		errno = 0;
 		db = strtol(rest + 1, &end, 10);
 		if (end == rest + 1 || errno || db < 0 || *end) {
-			mlm_err(err, errlen, "%s: bad database number", url);
+			mlm_err(err, errlen, "%s: bad database number", shown);
 			return NULL;
 		}
 	} else if (*rest && strcmp(rest, "/")) {
-		mlm_err(err, errlen, "%s: bad address", url);
+		mlm_err(err, errlen, "%s: bad address", shown);
 		return NULL;
 	}
 
 	rstore *s = calloc(1, sizeof *s);
 	if (!s) {
-		mlm_err(err, errlen, "%s: out of memory", url);
+		mlm_err(err, errlen, "%s: out of memory", shown);
 		return NULL;
 	}
 	s->base.ops = &rd_ops;
 	s->rnd = ((uint32_t)getpid() * 2654435761u ^ (uint32_t)mlm_mono_ms()) | 1;
 	snprintf(s->where, sizeof s->where, "%s:%ld", host, port);
-	struct timeval tv = { TIMEOUT_MS / 1000, (TIMEOUT_MS % 1000) * 1000 };
-	s->c = redisConnectWithTimeout(host, (int)port, tv);
-	if (!s->c || s->c->err) {
-		mlm_err(err, errlen, "redis %s: %s", s->where,
-		    s->c ? s->c->errstr : "cannot allocate a context");
+	memcpy(s->host, host, sizeof host);
+	memcpy(s->user, user, sizeof user);
+	memcpy(s->pass, pass, sizeof pass);
+	s->port = port;
+	s->db = db;
+	int rc = connect_redis(s, TIMEOUT_MS, err, errlen);
+	if (rc == -2) {
 		rd_close(&s->base);
 		return NULL;
 	}
-	redisSetTimeout(s->c, tv);
-	redisEnableKeepAlive(s->c);
-	cmd c = { 0 };
-	if (*pass) {
-		arg(&c, "AUTH");
-		if (*user)
-			arg(&c, user);
-		arg(&c, pass);
-		if (setup(s, &c, err, errlen) < 0)
-			goto fail;
+	if (rc == -1) {
+		/* unreachable now: memory until it answers */
+		to_memory(s);
+		snprintf(s->base.warn, sizeof s->base.warn, "%s; state is kept in memory, not shared, "
+		    "until it is back", err);
+		if (!s->mem) {
+			rd_close(&s->base);
+			return NULL;
+		}
 	}
-	c.argc = 0;
-	if (db) {
-		arg(&c, "SELECT");
-		argi(&c, db);
-	} else
-		arg(&c, "PING");
-	if (setup(s, &c, err, errlen) < 0)
-		goto fail;
 	return &s->base;
-fail:
-	rd_close(&s->base);
-	return NULL;
 }

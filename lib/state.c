@@ -107,7 +107,9 @@ mlm_store_open(const char *spec, char *err, size_t errlen)
 		return s;
 fallback:
 	s = mlm_store_memory();
-	if (s)
+	if (s) {
 		snprintf(s->warn, sizeof s->warn, "state store unavailable (%.400s); using memory", why);
+		s->degraded = 1;
+	}
 	return s;
 }

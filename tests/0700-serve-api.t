@@ -140,7 +140,7 @@ big=$(head -c 3000 /dev/zero | tr '\0' a)
 chat "{\"model\":\"m1\",\"messages\":[{\"role\":\"user\",\"content\":\"$big\"}]}"
 is "$code:$(jqb .error.code)" "413:request_too_large" "body over --max-body: 413"
 printf '{"model":"m1","messages":[{"role":"user","content":"%s"}]}' "$big" >"$T/big.json"
-req "$SRV/v1/chat/completions" -H 'Transfer-Encoding: chunked' --data-binary @"$T/big.json"
+req "$SRV/v1/chat/completions" -H 'Content-Type: application/json' -H 'Transfer-Encoding: chunked' --data-binary @"$T/big.json"
 is "$code" 413 "chunked body over --max-body: 413"
 chat '{"model":"m1","messages":[{"role":"user","content":"still fine"}]}'
 is "$code:$(jqb .choices[0].message.content)" "200:echo: still fine" "a body under the cap still works"

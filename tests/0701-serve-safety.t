@@ -3,6 +3,7 @@
 # clients, client disconnects, and draining on SIGTERM.
 . "$(dirname "$0")/lib.sh"
 
+JSON='Content-Type: application/json'
 BODY='{"model":"auto","messages":[{"role":"user","content":"hi"}]}'
 ms() { date +%s%3N; }
 
@@ -55,19 +56,19 @@ is "$?" 0 "SIGTERM when idle: exit 0"
 # ---- bearer tokens
 printf '# tokens\nalpha\n\n  beta  \n' >"$T/tokens"
 start_serve --token-file "$T/tokens"
-req "$SRV/v1/chat/completions" -d "$BODY"
+req "$SRV/v1/chat/completions" -H "$JSON" -d "$BODY"
 is "$code" 401 "no token: 401"
 is "$(jqb '.error | [.type, .code, .param] | tostring')" '["invalid_request_error","invalid_api_key",null]' "401: OpenAI error shape"
 like "$(hdr WWW-Authenticate)" Bearer "401: WWW-Authenticate: Bearer"
-req "$SRV/v1/chat/completions" -H 'Authorization: Bearer alph' -d "$BODY"
+req "$SRV/v1/chat/completions" -H 'Authorization: Bearer alph' -H "$JSON" -d "$BODY"
 is "$code" 401 "wrong token: 401"
-req "$SRV/v1/chat/completions" -H 'Authorization: Bearer alphaa' -d "$BODY"
+req "$SRV/v1/chat/completions" -H 'Authorization: Bearer alphaa' -H "$JSON" -d "$BODY"
 is "$code" 401 "longer token: 401"
-req "$SRV/v1/chat/completions" -H 'Authorization: Basic alpha' -d "$BODY"
+req "$SRV/v1/chat/completions" -H 'Authorization: Basic alpha' -H "$JSON" -d "$BODY"
 is "$code" 401 "not a bearer: 401"
-req "$SRV/v1/chat/completions" -H 'Authorization: Bearer alpha' -d "$BODY"
+req "$SRV/v1/chat/completions" -H 'Authorization: Bearer alpha' -H "$JSON" -d "$BODY"
 is "$code:$(jqb .choices[0].message.content)" "200:echo: hi" "first token: 200"
-req "$SRV/v1/chat/completions" -H 'Authorization: Bearer beta' -d "$BODY"
+req "$SRV/v1/chat/completions" -H 'Authorization: Bearer beta' -H "$JSON" -d "$BODY"
 is "$code" 200 "second token (trimmed): 200"
 req "$SRV/v1/models"
 is "$code" 401 "/v1/models needs the token"
@@ -80,16 +81,16 @@ is "$code" 200 "/healthz is open"
 unlike "$(cat "$T/serve.err")" 'alpha|beta' "tokens never logged"
 stop_serve
 LLM_SERVE_TOKENS='one, two' start_serve
-req "$SRV/v1/chat/completions" -H 'Authorization: Bearer two' -d "$BODY"
+req "$SRV/v1/chat/completions" -H 'Authorization: Bearer two' -H "$JSON" -d "$BODY"
 is "$code" 200 "LLM_SERVE_TOKENS: 200 with a listed token"
-req "$SRV/v1/chat/completions" -H 'Authorization: Bearer three' -d "$BODY"
+req "$SRV/v1/chat/completions" -H 'Authorization: Bearer three' -H "$JSON" -d "$BODY"
 is "$code" 401 "LLM_SERVE_TOKENS: 401 with another"
 stop_serve
 
 # ---- provider keys never reach clients
 export OPENAI_API_KEY_1='sk-secretsecretsecret1234+invalid' OPENAI_API_KEY_2='sk-secretsecretsecret5678+invalid'
 start_serve
-req "$SRV/v1/chat/completions" -d "$BODY"
+req "$SRV/v1/chat/completions" -H "$JSON" -d "$BODY"
 is "$code" 502 "every key invalid: 502"
 unlike "$body$(cat "$T/h")" 'secretsecret' "no key material in the answer"
 stop_serve
@@ -102,8 +103,8 @@ stall() { # stall WHAT: sends part of a request, prints seconds until the server
 	perl -MIO::Socket::INET -MTime::HiRes=time -e '
 		my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1", PeerPort => $ARGV[0]) or die;
 		my $t = time;
-		if ($ARGV[1] eq "headers") { print $s "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n"; }
-		else { print $s "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"mo"; }
+		if ($ARGV[1] eq "headers") { print $s "POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n"; }
+		else { print $s "POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"mo"; }
 		$s->flush;
 		local $SIG{ALRM} = sub { print "stuck\n"; exit 0 }; alarm 6;
 		my $buf; while (sysread($s, $buf, 4096)) {}
@@ -115,7 +116,7 @@ case $t in stuck) nok "headers stalled: closed after the timeout ($t)";; *)
 t=$(stall body)
 case $t in stuck) nok "body stalled: closed after the timeout ($t)";; *)
 	if awk -v t="$t" 'BEGIN { exit !(t >= 0.9 && t < 4) }'; then ok "body stalled: closed after ~1 s ($t s)"; else nok "body stalled: closed after ~1 s ($t s)"; fi;; esac
-req "$SRV/v1/chat/completions" -d "$BODY"
+req "$SRV/v1/chat/completions" -H "$JSON" -d "$BODY"
 is "$code" 200 "the server still answers others"
 stop_serve
 
@@ -123,7 +124,7 @@ stop_serve
 export OPENAI_API_KEY_1='s1+slow=3000'
 start_serve -v
 t0=$(ms)
-curl -s -N --max-time 0.6 "$SRV/v1/chat/completions" -d '{"model":"m1","stream":true,"messages":[{"role":"user","content":"a b c d e f g h i j"}]}' >"$T/part" 2>/dev/null
+curl -s -N --max-time 0.6 "$SRV/v1/chat/completions" -H "$JSON" -d '{"model":"m1","stream":true,"messages":[{"role":"user","content":"a b c d e f g h i j"}]}' >"$T/part" 2>/dev/null
 like "$(head -1 "$T/part")" '^data: \{' "disconnect: the stream had started"
 for _i in $(seq 1 100); do grep -q 'client gone' "$T/serve.err" && break; sleep 0.02; done
 like "$(cat "$T/serve.err")" 'client gone' "disconnect: noticed"
@@ -136,7 +137,7 @@ stop_serve
 # slow_request: one request in flight (its code and body land in
 # $T/drain.code and $T/drain.b); sets $cpid and $t0
 slow_request() {
-	curl -s -o "$T/drain.b" -w '%{http_code}' "$SRV/v1/chat/completions" -d "$BODY" >"$T/drain.code" &
+	curl -s -o "$T/drain.b" -w '%{http_code}' "$SRV/v1/chat/completions" -H "$JSON" -d "$BODY" >"$T/drain.code" &
 	cpid=$!
 	sleep 0.2
 	t0=$(ms)

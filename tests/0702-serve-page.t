@@ -27,7 +27,7 @@ sim_env
 export OPENAI_API_KEY_1='r1+retry=60' OPENAI_API_KEY_2=good2 OPENAI_MODELS=m1
 start_serve --strategy sequential
 # the first entry is rate limited and cools down; the second answers
-curl -s "$SRV/v1/chat/completions" -d '{"model":"m1","messages":[{"role":"user","content":"a"}]}' >/dev/null
+curl -s "$SRV/v1/chat/completions" -H "Content-Type: application/json" -d '{"model":"m1","messages":[{"role":"user","content":"a"}]}' >/dev/null
 
 code=$(curl -s -o "$T/page.html" -w '%{http_code}' "$SRV/")
 is "$code" 200 "GET /: 200"

@@ -18,7 +18,7 @@ _pids="$_pids $!"
 for _i in $(seq 1 250); do [ -s "$T/serve.port" ] && break; sleep 0.02; done
 SRV="http://127.0.0.1:$(cat "$T/serve.port")"
 # the busy entry's first request makes it cool down
-curl -s -H 'Authorization: Bearer tok1' "$SRV/v1/chat/completions" \
+curl -s -H 'Authorization: Bearer tok1' -H 'Content-Type: application/json' "$SRV/v1/chat/completions" \
 	-d '{"model":"busy","messages":[{"role":"user","content":"x"}]}' >/dev/null
 
 SRV="$SRV" TOKEN=tok1 node_tap openai-client.mjs "openai client: "

@@ -522,6 +522,7 @@ test_redis(void)
 		r |= s->ops->load(s, "e:gone", &g);
 		ok(r == 0 && g.fails == 5, "redis: killed mid-run, calls still work");
 		ok(strstr(s->warn, "went away") && strstr(s->warn, "memory"), "redis: warn: %s", s->warn);
+		ok(s->degraded == 1, "redis: killed mid-run: degraded");
 		uint64_t id;
 		r = s->ops->lease(s, "e:gone", 1000, &id);
 		s->ops->load(s, "e:gone", &g);
@@ -532,8 +533,20 @@ test_redis(void)
 		kill(redis_pid, SIGKILL);
 		waitpid(redis_pid, NULL, 0);
 	}
+	/* nothing listening: a degraded store on memory that keeps trying */
 	s = mlm_store_redis(url, err, sizeof err);
-	ok(s == NULL && err[0], "redis: nothing listening: NULL: %s", err);
+	ok(s != NULL && s->degraded && strstr(s->warn, "memory"), "redis: nothing listening: "
+	    "degraded, on memory: %s", s ? s->warn : err);
+	if (s) {
+		mlm_srec g;
+		int r = s->ops->begin(s);
+		r |= s->ops->load(s, "e:x", &g);
+		s->ops->commit(s);
+		ok(r == 0, "redis: nothing listening: calls work");
+		mlm_store_close(s);
+	}
+	s = mlm_store_redis("redis://:pw0@127.0.0.1:notaport", err, sizeof err);
+	ok(s == NULL && strstr(err, "port") && !strstr(err, "pw0"), "redis: bad url, no password: %s", err);
 	s = mlm_store_redis("redis://127.0.0.1:notaport", err, sizeof err);
 	ok(s == NULL && strstr(err, "port"), "redis: bad url: %s", err);
 }
