@@ -18,7 +18,7 @@
 static const char usage_text[] =
 "usage: llm-pool [-hv] [--env file] [--provider glob] [--model glob] [--quota glob]\n"
 "                [--check [--live]] [--status] [--reset [id]] [--with-keys]\n"
-"                [--timeout dur] [file ...]\n";
+"                [--timeout dur] [--catalog[=file]] [file ...]\n";
 
 static void
 usage(int code)
@@ -38,6 +38,7 @@ usage(int code)
 "      --reset [ID]      clear the scheduler state (of entry ID, or all)\n"
 "      --with-keys       write inline keys back (never to a terminal)\n"
 "      --timeout DUR     --check time limit per entry (default 20s)\n"
+"      --catalog[=FILE]  print the merged provider catalog (with FILE on top)\n"
 "  -v, --verbose         say what was read and dropped\n"
 "  -h, --help            this help\n\n"
 "Exit status: 0 success, 1 --check found failing entries, 2 usage,\n"
@@ -46,9 +47,10 @@ usage(int code)
 }
 
 enum { O_ENV = 256, O_PROVIDER, O_MODEL, O_QUOTA, O_CHECK, O_LIVE, O_STATUS, O_RESET,
-	O_WITHKEYS, O_TIMEOUT };
+	O_WITHKEYS, O_TIMEOUT, O_CATALOG };
 
 static const struct option longopts[] = {
+	{ "catalog", optional_argument, NULL, O_CATALOG },
 	{ "check", no_argument, NULL, O_CHECK },
 	{ "env", required_argument, NULL, O_ENV },
 	{ "help", no_argument, NULL, 'h' },
@@ -153,7 +155,7 @@ main(int argc, char **argv)
 	prog = "llm-pool";
 	tool_pool t = { 0 };
 	const char *quota = NULL, *reset_id = NULL;
-	int check = 0, live = 0, status = 0, reset = 0, with_keys = 0;
+	int check = 0, live = 0, status = 0, reset = 0, with_keys = 0, catalog = 0;
 	long timeout_ms = 20000;
 	int c;
 
@@ -176,11 +178,21 @@ main(int argc, char **argv)
 			break;
 		case O_WITHKEYS: with_keys = 1; break;
 		case O_TIMEOUT: timeout_ms = opt_duration_ms("--timeout", optarg); break;
+		case O_CATALOG:
+			catalog = 1;
+			mlm_catalog_add_file(optarg);
+			break;
 		default: usage(2);
 		}
 	}
 	argc -= optind;
 	argv += optind;
+	if (catalog) {
+		tool_catalog_print(t.provider, t.model);
+		out_close();
+		return 0;
+	}
+	tool_catalog_warn();
 	if (live && !check)
 		die(EX_USAGE_, "--live goes with --check");
 	if (with_keys && isatty(1))

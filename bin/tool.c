@@ -256,6 +256,7 @@ tool_pool_open(tool_pool *t)
 		if (mlm_env_loose(t->env))
 			warnmsg("warning: %s is readable by group or others (chmod 600 %s)", envf, envf);
 	}
+	tool_catalog_warn();
 	const char *pf = t->pool_file ? t->pool_file : getenv("LLM_POOL");
 	t->pool.env = t->env;
 	if (pf && *pf) {

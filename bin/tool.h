@@ -74,6 +74,11 @@ long opt_duration_ms(const char *opt, const char *s);
 struct mlm_schema *tool_load_schema(const char *spec);
 void tool_free_schema(struct mlm_schema *s);
 
+/* catalog-cli.c: the catalog's load warnings, once; and the merged catalog
+ * as NDJSON on stdout, filtered by provider and model globs (NULL: all). */
+void tool_catalog_warn(void);
+int tool_catalog_print(const char *provider, const char *model);
+
 /* Reads all of f into a malloc'd NUL-terminated string (bounded). */
 char *slurp(FILE *f, size_t max, size_t *len);
 

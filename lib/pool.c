@@ -73,6 +73,9 @@ apply_catalog(mlm_entry *e)
 		e->window = m->window;
 		e->features = m->features;
 	} else {
+		const mlm_provider *prov = mlm_provider_find(e->provider);
+		if (prov)       /* the provider's published defaults, if any */
+			e->lim = prov->lim;
 		/* unknown models: try native schemas; a refusal is remembered as
 		 * unsupported (not penalised) and the schema goes in the prompt */
 		e->features = MLM_FEAT_STREAM | MLM_FEAT_JSON |
@@ -110,6 +113,46 @@ key_var(const char *v, const char *suffix, size_t *plen)
 		s = strstr(s + 1, suffix);
 	}
 	return -1;
+}
+
+/* "K" → 0, "K_12" → 12, else -1 */
+static long
+key_exact(const char *v, const char *k)
+{
+	size_t l = strlen(k);
+	if (strncmp(v, k, l))
+		return -1;
+	if (!v[l])
+		return 0;
+	if (v[l] == '_' && isdigit((unsigned char)v[l + 1])) {
+		char *end;
+		long n = strtol(v + l + 1, &end, 10);
+		if (!*end && n > 0 && n < 100000)
+			return n;
+	}
+	return -1;
+}
+
+/* key n of provider NAME in variable v: the catalog's key names, else
+ * NAME_API_KEY[_N] (and NAME_API_TOKEN[_N] for Cloudflare) */
+static long
+key_of(const char *v, const char *NAME, const mlm_provider *known, int cf)
+{
+	if (known && known->nkeys) {
+		for (size_t i = 0; i < known->nkeys; i++) {
+			long n = key_exact(v, known->keys[i]);
+			if (n >= 0)
+				return n;
+		}
+		return -1;
+	}
+	size_t pl;
+	long n = key_var(v, "API_KEY", &pl);
+	if (n < 0 && cf)
+		n = key_var(v, "API_TOKEN", &pl);
+	if (n < 0 || pl != strlen(NAME) || strncmp(v, NAME, pl))
+		return -1;
+	return n;
 }
 
 struct keyref { char *var; long n; };
@@ -236,11 +279,8 @@ add_provider(mlm_pool *p, const mlm_env *env, const char *NAME, const char *cons
 	struct keyref *keys = NULL;
 	size_t nk = 0;
 	for (size_t i = 0; i < nnames; i++) {
-		size_t pl;
-		long n = key_var(names[i], "API_KEY", &pl);
-		if (n < 0 && cf)
-			n = key_var(names[i], "API_TOKEN", &pl);
-		if (n < 0 || pl != strlen(NAME) || strncmp(names[i], NAME, pl))
+		long n = key_of(names[i], NAME, known, cf);
+		if (n < 0)
 			continue;
 		const char *v = mlm_env_get(env, names[i]);
 		if (!v || !*v)

@@ -4,7 +4,7 @@
 set -u
 export LC_ALL=C LANG=C TZ=UTC
 unset $(env | sed -n 's/^\([A-Z][A-Z0-9_]*_\(API_KEY\|API_TOKEN\|BASE_URL\|MODELS\|PROJECT\)[A-Z0-9_]*\)=.*/\1/p') 2>/dev/null
-unset LLM_POOL LLM_STATE LLM_LOG LLM_SERVE_TOKENS XDG_STATE_HOME 2>/dev/null
+unset LLM_POOL LLM_STATE LLM_LOG LLM_SERVE_TOKENS LLM_CATALOG XDG_STATE_HOME XDG_CONFIG_HOME 2>/dev/null
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 PATH="$TOP/bin:$PATH"
 T=$(mktemp -d "${TMPDIR:-/tmp}/mlm-test.XXXXXX")
