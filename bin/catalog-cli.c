@@ -41,3 +41,45 @@ tool_catalog_print(const char *provider, const char *model)
 	jv_free(a);
 	return 0;
 }
+
+/* llm-pool --discover: one listing per provider of the pool (its first
+ * entry's key), one NDJSON line each, the cache updated with what answered.
+ * 0 when every provider answered, 1 otherwise. */
+int
+tool_discover(tool_pool *t)
+{
+	char err[MLM_ERRLEN];
+	jv cache = mlm_discover_cache_read();
+	int failed = 0, asked = 0;
+	for (size_t i = 0; i < t->pool.n; i++) {
+		mlm_entry *e = &t->pool.v[i];
+		int seen = 0;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = !strcmp(t->pool.v[j].provider, e->provider);
+		if (seen)
+			continue;
+		asked++;
+		jv models;
+		if (mlm_entry_key(e, t->env, err, sizeof err) < 0 ||
+		    mlm_discover(e, e->key, &models, err, sizeof err) < 0) {
+			warnmsg("--discover: %s (%s): %s", e->provider, e->base_url, err);
+			jv o = jv_object();
+			o = jv_object_set(o, jv_string("provider"), jv_string(e->provider));
+			o = jv_object_set(o, jv_string("base_url"), jv_string(e->base_url));
+			o = jv_object_set(o, jv_string("error"), jv_string(err));
+			out_json(o, 0);
+			failed = 1;
+			continue;
+		}
+		jv rec = mlm_discover_record(e, models);
+		cache = jv_object_set(cache, jv_string(e->provider), jv_copy(rec));
+		out_json(rec, 0);
+	}
+	if (!asked)
+		warnmsg("--discover: no provider to ask");
+	if (mlm_discover_cache_write(cache, err, sizeof err) < 0) {
+		warnmsg("--discover: %s", err);
+		failed = 1;
+	}
+	return failed ? EX_SOMEFAIL : 0;
+}

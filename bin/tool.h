@@ -78,6 +78,8 @@ void tool_free_schema(struct mlm_schema *s);
  * as NDJSON on stdout, filtered by provider and model globs (NULL: all). */
 void tool_catalog_warn(void);
 int tool_catalog_print(const char *provider, const char *model);
+/* llm-pool --discover: lists each provider's models, caches them; exit code. */
+int tool_discover(tool_pool *t);
 
 /* Reads all of f into a malloc'd NUL-terminated string (bounded). */
 char *slurp(FILE *f, size_t max, size_t *len);

@@ -234,6 +234,20 @@ typedef struct mlm_pool {
 	const mlm_env *env;                /* borrowed, for key_env look-ups */
 } mlm_pool;
 
+/* ---------- discover.c: which models a key may use ---------- */
+
+/* Asks e's provider (wire, base URL) for its models with key; *models gets
+ * the ids kept (free where the listing marks prices, e.g. OpenRouter's
+ * ":free"; every listed chat model where it shows none). */
+int mlm_discover(const mlm_entry *e, const char *key, jv *models, char *err, size_t errlen);
+/* A cache line: {"provider","base_url","date","models"} (consumes models). */
+jv mlm_discover_record(const mlm_entry *e, jv models);
+/* The cache ($XDG_STATE_HOME/many-llm/models.ndjson) as {provider: line}. */
+jv mlm_discover_cache_read(void);
+int mlm_discover_cache_write(jv all, char *err, size_t errlen);
+/* The cached models of prov as asked at base (malloc'd strings); 0 if none. */
+size_t mlm_discover_cached(const char *prov, const char *base, char ***out);
+
 /* Builds entries from variables (seed names and NAME_API_KEY[_N] + NAME_BASE_URL).
  * Returns the number of entries added, or -1. With none, err says which
  * variables were looked for and where. */

@@ -164,9 +164,11 @@ cmpkey(const void *a, const void *b)
 	return (x->n > y->n) - (x->n < y->n);
 }
 
-/* models for a provider: NAME_MODELS or the catalog's */
+/* models for a provider: NAME_MODELS, else what --discover found at this
+ * base URL, else the catalog's */
 static size_t
-models_for(const mlm_env *env, const char *NAME, const mlm_provider *prov, char ***out)
+models_for(const mlm_env *env, const char *NAME, const mlm_provider *prov, const char *base,
+    char ***out)
 {
 	char var[256];
 	snprintf(var, sizeof var, "%s_MODELS", NAME);
@@ -193,7 +195,12 @@ models_for(const mlm_env *env, const char *NAME, const mlm_provider *prov, char 
 			}
 			s = e;
 		}
-	} else if (prov) {
+	} else {
+		char *low = lower(NAME, strlen(NAME));
+		n = low ? mlm_discover_cached(low, base, &v) : 0;
+		free(low);
+	}
+	if (!n && !(list && *list) && prov) {
 		for (const mlm_catalog_model *m = prov->models; m->model; m++) {
 			char **nv = realloc(v, (n + 1) * sizeof *v);
 			if (!nv)
@@ -296,8 +303,6 @@ add_provider(mlm_pool *p, const mlm_env *env, const char *NAME, const char *cons
 	if (nk)
 		qsort(keys, nk, sizeof *keys, cmpkey);
 
-	char **models = NULL;
-	size_t nm = models_for(env, NAME, known, &models);
 	char *b = cf ? mlm_strdup(base) : trim_slash(base);
 	if (cf && b && b[strlen(b) - 1] != '/') {
 		char *nb = malloc(strlen(b) + 2);
@@ -306,6 +311,8 @@ add_provider(mlm_pool *p, const mlm_env *env, const char *NAME, const char *cons
 		free(b);
 		b = nb;
 	}
+	char **models = NULL;
+	size_t nm = models_for(env, NAME, known, b, &models);
 
 	for (size_t k = 0; k < nk; k++) {
 		char keyid[300];

@@ -1,5 +1,6 @@
 # fish completion for llm-pool(1)
 complete -c llm-pool -l catalog -F -d 'Print the merged provider catalog (with FILE on top)'
+complete -c llm-pool -l discover -d 'Ask each provider for its models; cache the free ones'
 complete -c llm-pool -l check -d 'Probe every entry with a minimal request'
 complete -c llm-pool -l env -r -F -d 'Read variables from FILE'
 complete -c llm-pool -s h -l help -d 'Print the usage and exit'
