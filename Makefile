@@ -101,7 +101,7 @@ check-valgrind: all
 check-long: all
 	LLM_LONG=1 prove -v tests/long/*.t
 
-fuzz:
+fuzz: lib/catalog-data.c
 	sh tests/fuzz/run.sh
 
 bench: deps all
