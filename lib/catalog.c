@@ -70,13 +70,16 @@ static pthread_once_t once = PTHREAD_ONCE_INIT;
 static void
 warn(const char *origin, const char *fmt, ...)
 {
-	if (nwarns >= sizeof warns / sizeof *warns)
+	size_t cap = sizeof warns / sizeof *warns;
+	if (nwarns >= cap)
 		return;
 	char msg[512];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	if (nwarns == cap - 1)
+		snprintf(msg, sizeof msg, "more bad lines; warnings stop here");
 	size_t n = strlen(origin) + strlen(msg) + 3;
 	char *w = malloc(n);
 	if (w) {
@@ -355,9 +358,11 @@ add_line(const char *line, size_t len, const char *origin)
 		return;
 	jv o = jv_parse_sized(line, (int)len);
 	if (!jv_is_valid(o)) {
+		/* jq's reason, without its quote of the line (which may be binary) */
 		jv m = jv_invalid_get_msg(o);
-		warn(origin, "invalid JSON (%s): line ignored",
-		    jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m) : "?");
+		const char *r = jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m) : "?";
+		const char *q = strstr(r, " (while parsing");
+		warn(origin, "invalid JSON (%.*s): line ignored", (int)(q ? (size_t)(q - r) : strlen(r)), r);
 		jv_free(m);
 		return;
 	}

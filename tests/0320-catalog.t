@@ -93,6 +93,12 @@ printf '\001\002\377garbage\n{"provider"\n' >"$T/bin.ndjson"
 LLM_CATALOG="$T/bin.ndjson" run llm-ask hello
 is "$rc:$out" "0:echo: hello" "binary junk in the catalog: llm-ask still answers"
 like "$err" "llm-ask: warning: $T/bin.ndjson:1: invalid JSON" "binary junk: llm-ask warns with file:line"
+is "$(printf '%s' "$err" | LC_ALL=C tr -d '\n' | LC_ALL=C tr -d '[:print:]' | wc -c | tr -d ' ')" 0 \
+	"binary junk: the warning does not echo the bytes"
+seq 1 100 | sed 's/^/x/' >"$T/many.ndjson"
+LLM_CATALOG="$T/many.ndjson" run llm-pool
+is "$rc:$(printf '%s\n' "$err" | grep -c 'warning')" "0:64" "a hundred bad lines: 64 warnings at most"
+like "$(printf '%s\n' "$err" | tail -1)" "many.ndjson:64: more bad lines; warnings stop here" "a hundred bad lines: the last says so"
 unset GEMINI_API_KEY GEMINI_BASE_URL
 
 # ---- a provider defined by catalog lines alone, with its own key variable
