@@ -44,11 +44,16 @@ MAN3     := $(sort $(wildcard man/*.3))
 all: $(LIB) $(TOOLS)
 
 lib/%.o: lib/%.c lib/*.h
-	$(CC) $(ALL_CFLAGS) $(DEFS_$(@F)) -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 # the catalog: data/catalog.ndjson, compiled in as a C string (the fallback),
-# and installed for reading; the installed copy is found through DATADIR
-DEFS_catalog.o = -DMLM_DATADIR='"$(DATADIR)"'
+# and installed for reading; the installed copy is found through DATADIR,
+# written to a header that changes (and rebuilds) only when DATADIR does
+lib/catalog.o: lib/catalog-datadir.h
+lib/catalog-datadir.h: FORCE
+	@echo '#define MLM_DATADIR "$(DATADIR)"' >$@.tmp; \
+	if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+FORCE:
 lib/catalog-data.c: data/catalog.ndjson
 	{ echo '/* generated from data/catalog.ndjson by make: do not edit */'; \
 	  echo 'extern const char mlm_catalog_builtin[];'; \
@@ -142,6 +147,6 @@ uninstall:
 	-rmdir $(DESTDIR)$(DATADIR)/many-llm 2>/dev/null
 
 clean:
-	rm -f $(LIB) $(TOOL_LIB) lib/catalog-data.c lib/*.o bin/*.o $(TOOLS) $(UNITS) tests/fuzz/fuzz-*[!.c]
+	rm -f $(LIB) $(TOOL_LIB) lib/catalog-data.c lib/catalog-datadir.h lib/*.o bin/*.o $(TOOLS) $(UNITS) tests/fuzz/fuzz-*[!.c]
 
-.PHONY: all deps check check-asan check-valgrind check-long fuzz bench demo install uninstall clean
+.PHONY: FORCE all deps check check-asan check-valgrind check-long fuzz bench demo install uninstall clean

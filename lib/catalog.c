@@ -20,9 +20,7 @@
 
 #include "mlm.h"
 
-#ifndef MLM_DATADIR
-#define MLM_DATADIR "/usr/local/share"
-#endif
+#include "catalog-datadir.h"         /* MLM_DATADIR, written by make */
 
 extern const char mlm_catalog_builtin[];     /* catalog-data.c */
 
