@@ -28,7 +28,7 @@ LIBS     ?= $(JQ_LIBS) $(CURL_LIBS) $(MHD_LIBS) $(SQL_LIBS) $(REDIS_LIBS) $(EDIT
 
 ALL_CFLAGS = $(WARN) $(CFLAGS) $(SAN) -D_GNU_SOURCE -Ilib $(CPPFLAGS)
 
-LIB_SRC  := $(sort $(wildcard lib/*.c))
+LIB_SRC  := $(sort $(wildcard lib/*.c) lib/catalog-data.c)
 LIB_OBJ  := $(LIB_SRC:.c=.o)
 LIB      := lib/libmanyllm.a
 TOOL_SRC := $(sort $(wildcard bin/llm-*.c))
@@ -46,11 +46,26 @@ all: $(LIB) $(TOOLS)
 lib/%.o: lib/%.c lib/*.h
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
+# the catalog: data/catalog.ndjson, compiled in as a C string (the fallback),
+# and installed for reading; the installed copy is found through DATADIR,
+# written to a header that changes (and rebuilds) only when DATADIR does
+lib/catalog.o: lib/catalog-datadir.h
+lib/catalog-datadir.h: FORCE
+	@echo '#define MLM_DATADIR "$(DATADIR)"' >$@.tmp; \
+	if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+FORCE:
+lib/catalog-data.c: data/catalog.ndjson
+	{ echo '/* generated from data/catalog.ndjson by make: do not edit */'; \
+	  echo 'extern const char mlm_catalog_builtin[];'; \
+	  echo 'const char mlm_catalog_builtin[] ='; \
+	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' data/catalog.ndjson; \
+	  echo ';'; } >$@.tmp && mv $@.tmp $@
+
 $(LIB): $(LIB_OBJ)
 	rm -f $@
 	ar rcs $@ $(LIB_OBJ)
 
-TOOL_OBJ := bin/tool.o bin/chat.o
+TOOL_OBJ := bin/tool.o bin/chat.o bin/catalog-cli.o
 # an archive, so a tool links only the parts it uses: a tool without chat
 # does not load libedit, llm-sim loads neither libcurl nor SQLite
 TOOL_LIB := bin/libtool.a
@@ -95,7 +110,7 @@ check-valgrind: all
 check-long: all
 	LLM_LONG=1 prove -v tests/long/*.t
 
-fuzz:
+fuzz: lib/catalog-data.c
 	sh tests/fuzz/run.sh
 
 bench: deps all
@@ -122,6 +137,8 @@ install: all
 	for f in completions/bash/*; do install -m 644 $$f $(DESTDIR)$(DATADIR)/bash-completion/completions/; done
 	for f in completions/zsh/*; do install -m 644 $$f $(DESTDIR)$(DATADIR)/zsh/site-functions/; done
 	for f in completions/fish/*; do install -m 644 $$f $(DESTDIR)$(DATADIR)/fish/vendor_completions.d/; done
+	mkdir -p $(DESTDIR)$(DATADIR)/many-llm
+	install -m 644 data/catalog.ndjson $(DESTDIR)$(DATADIR)/many-llm/
 
 uninstall:
 	for t in $(TOOLS); do rm -f $(DESTDIR)$(BINDIR)/$$(basename $$t); done
@@ -130,8 +147,10 @@ uninstall:
 	for f in completions/bash/*; do rm -f $(DESTDIR)$(DATADIR)/bash-completion/completions/$$(basename $$f); done
 	for f in completions/zsh/*; do rm -f $(DESTDIR)$(DATADIR)/zsh/site-functions/$$(basename $$f); done
 	for f in completions/fish/*; do rm -f $(DESTDIR)$(DATADIR)/fish/vendor_completions.d/$$(basename $$f); done
+	rm -f $(DESTDIR)$(DATADIR)/many-llm/catalog.ndjson
+	-rmdir $(DESTDIR)$(DATADIR)/many-llm 2>/dev/null
 
 clean:
-	rm -f $(LIB) $(TOOL_LIB) lib/*.o bin/*.o $(TOOLS) $(UNITS) tests/fuzz/fuzz-*[!.c]
+	rm -f $(LIB) $(TOOL_LIB) lib/catalog-data.c lib/catalog-datadir.h lib/*.o bin/*.o $(TOOLS) $(UNITS) tests/fuzz/fuzz-*[!.c]
 
-.PHONY: all deps check check-asan check-valgrind check-long fuzz bench demo install uninstall clean
+.PHONY: FORCE all deps check check-asan check-valgrind check-long fuzz bench demo install uninstall clean

@@ -18,7 +18,8 @@
 static const char usage_text[] =
 "usage: llm-pool [-hv] [--env file] [--provider glob] [--model glob] [--quota glob]\n"
 "                [--check [--live]] [--status] [--reset [id]] [--with-keys]\n"
-"                [--timeout dur] [file ...]\n";
+"                [--timeout dur] [--catalog[=file]] [--discover]\n"
+"                [file ...]\n";
 
 static void
 usage(int code)
@@ -38,19 +39,23 @@ usage(int code)
 "      --reset [ID]      clear the scheduler state (of entry ID, or all)\n"
 "      --with-keys       write inline keys back (never to a terminal)\n"
 "      --timeout DUR     --check time limit per entry (default 20s)\n"
+"      --catalog[=FILE]  print the merged provider catalog (with FILE on top)\n"
+"      --discover        ask each provider for its models; cache the free ones\n"
 "  -v, --verbose         say what was read and dropped\n"
 "      --version         print the name and version, and exit\n"
 "  -h, --help            this help\n\n"
-"Exit status: 0 success, 1 --check found failing entries, 2 usage,\n"
-"65 bad pool line, 78 configuration.\n", stdout);
+"Exit status: 0 success, 1 --check found failing entries or --discover a\n"
+"provider that did not answer, 2 usage, 65 bad pool line, 78 configuration.\n", stdout);
 	exit(code);
 }
 
 enum { O_ENV = 256, O_PROVIDER, O_MODEL, O_QUOTA, O_CHECK, O_LIVE, O_STATUS, O_RESET,
-	O_WITHKEYS, O_TIMEOUT };
+	O_WITHKEYS, O_TIMEOUT, O_CATALOG, O_DISCOVER };
 
 static const struct option longopts[] = {
+	{ "catalog", optional_argument, NULL, O_CATALOG },
 	{ "check", no_argument, NULL, O_CHECK },
+	{ "discover", no_argument, NULL, O_DISCOVER },
 	{ "env", required_argument, NULL, O_ENV },
 	{ "help", no_argument, NULL, 'h' },
 	{ "live", no_argument, NULL, O_LIVE },
@@ -197,7 +202,7 @@ main(int argc, char **argv)
 	prog = "llm-pool";
 	tool_pool t = { 0 };
 	const char *quota = NULL, *reset_id = NULL;
-	int check = 0, live = 0, status = 0, reset = 0, with_keys = 0;
+	int check = 0, live = 0, status = 0, reset = 0, with_keys = 0, catalog = 0, discover = 0;
 	long timeout_ms = 20000;
 	int c;
 
@@ -221,11 +226,22 @@ main(int argc, char **argv)
 			break;
 		case O_WITHKEYS: with_keys = 1; break;
 		case O_TIMEOUT: timeout_ms = opt_duration_ms("--timeout", optarg); break;
+		case O_CATALOG:
+			catalog = 1;
+			mlm_catalog_add_file(optarg);
+			break;
+		case O_DISCOVER: discover = 1; break;
 		default: usage(2);
 		}
 	}
 	argc -= optind;
 	argv += optind;
+	if (catalog) {
+		tool_catalog_print(t.provider, t.model);
+		out_close();
+		return 0;
+	}
+	tool_catalog_warn();
 	if (live && !check)
 		die(EX_USAGE_, "--live goes with --check");
 	if (with_keys && isatty(1))
@@ -265,7 +281,12 @@ main(int argc, char **argv)
 		    mlm_glob(t.model, t.pool.v[i].model) && mlm_glob(quota, t.pool.v[i].quota);
 	mlm_pool_filter(&t.pool, keep);
 	free(keep);
+	int code = 0;
 
+	if (discover) {
+		code = tool_discover(&t);
+		goto out;
+	}
 	if (status || reset || check) {
 		t.store = mlm_store_open(NULL, err, sizeof err);
 		if (!t.store)
@@ -273,7 +294,6 @@ main(int argc, char **argv)
 		tool_store_warn(&t);
 		t.sched = mlm_sched_new(&t.pool, t.store, MLM_STRAT_SMART);
 	}
-	int code = 0;
 	if (reset) {
 		if (!reset_id) {
 			t.store->ops->reset(t.store, NULL);

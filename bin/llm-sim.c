@@ -234,7 +234,7 @@ static const char *const default_models[4][4] = {
 };
 
 enum api {
-	API_NOTFOUND, API_CHAT, API_GEMINI, API_CFRUN, API_MODELS, API_GMODELS,
+	API_NOTFOUND, API_CHAT, API_GEMINI, API_CFRUN, API_MODELS, API_GMODELS, API_CFMODELS,
 	API_SIM_REQUESTS, API_SIM_STATS, API_SIM_RESET
 };
 
@@ -1687,6 +1687,20 @@ model_names(enum flavor fl)
 	return names;
 }
 
+/* OpenRouter's prices: a ":free" model costs "0", one named "paid/..." a
+ * little (so that a listing can be filtered); others show none */
+static jv
+sim_pricing(jv m, const char *name)
+{
+	size_t l = strlen(name);
+	const char *price = l > 5 && strcmp(name + l - 5, ":free") == 0 ? "0" :
+	    strncmp(name, "paid/", 5) == 0 ? "0.0000003" : NULL;
+	if (!price)
+		return m;
+	return jset(m, "pricing", jset(jset(jv_object(), "prompt", jv_string(price)),
+	    "completion", jv_string(price)));
+}
+
 static jv
 list_models(struct ctx *x)
 {
@@ -1705,11 +1719,15 @@ list_models(struct ctx *x)
 			m = jset(m, "outputTokenLimit", jv_number(65536));
 			m = jset(m, "supportedGenerationMethods", jv_array_append(jv_array_append(jv_array(),
 			    jv_string("generateContent")), jv_string("countTokens")));
+		} else if (x->api == API_CFMODELS) {
+			m = jset(m, "name", jv_copy(nm));
+			m = jset(m, "task", jset(jv_object(), "name", jv_string("Text Generation")));
 		} else {
 			m = jset(m, "id", jv_copy(nm));
 			m = jset(m, "object", jv_string("model"));
 			m = jset(m, "created", jv_number(1700000000));
 			m = jset(m, "owned_by", jv_string("llm-sim"));
+			m = sim_pricing(m, jv_string_value(nm));
 		}
 		out = jv_array_append(out, m);
 		jv_free(nm);
@@ -1717,6 +1735,8 @@ list_models(struct ctx *x)
 	jv_free(names);
 	if (x->api == API_GMODELS)
 		return jset(jv_object(), "models", out);
+	if (x->api == API_CFMODELS)
+		return jset(jset(jv_object(), "success", jv_true()), "result", out);
 	return jset(jset(jv_object(), "object", jv_string("list")), "data", out);
 }
 
@@ -1792,6 +1812,11 @@ route(struct ctx *x)
 	}
 	if (get && ends_with(p, "/models")) {
 		x->api = API_MODELS;
+		return;
+	}
+	if (get && x->fl == FL_CLOUDFLARE && (rest = cf_rest(p)) != NULL &&
+	    strcmp(rest, "models/search") == 0) {
+		x->api = API_CFMODELS;
 		return;
 	}
 	if (post && x->fl == FL_CLOUDFLARE && (rest = cf_rest(p)) != NULL && starts_with(rest, "run/")
@@ -2082,7 +2107,7 @@ decide(struct ctx *x, struct req *r, struct MHD_Connection *c, struct answer *a)
 		make_error(x, "invalid", E_INVALID, &ei, a);
 		return;
 	}
-	if (x->api == API_MODELS || x->api == API_GMODELS) {
+	if (x->api == API_MODELS || x->api == API_GMODELS || x->api == API_CFMODELS) {
 		a->status = 200;
 		a->ctype = "application/json";
 		a->body = list_models(x);

@@ -363,6 +363,7 @@ tool_pool_open(tool_pool *t)
 	char err[MLM_ERRLEN];
 	tool_env_load(t);
 	int strat = tool_env_defaults(t);
+	tool_catalog_warn();
 	const char *pf = t->pool_file ? t->pool_file : getenv("LLM_POOL");
 	if (pf && *pf) {
 		if (mlm_pool_load(&t->pool, pf, err, sizeof err) < 0)

@@ -104,6 +104,12 @@ void tool_free_schema(struct mlm_schema *s);
 struct mlm_emitter *tool_to_open(const struct mlm_schema *s, int to);
 void tool_to_record(struct mlm_emitter *e, jv rec, const char *text, size_t len, int multi);
 void tool_to_close(struct mlm_emitter *e);
+/* catalog-cli.c: the catalog's load warnings, once; and the merged catalog
+ * as NDJSON on stdout, filtered by provider and model globs (NULL: all). */
+void tool_catalog_warn(void);
+int tool_catalog_print(const char *provider, const char *model);
+/* llm-pool --discover: lists each provider's models, caches them; exit code. */
+int tool_discover(tool_pool *t);
 
 /* Reads all of f into a malloc'd NUL-terminated string (bounded). */
 char *slurp(FILE *f, size_t max, size_t *len);

@@ -1,148 +1,512 @@
 /*
  * catalog.c — what Many-LLM knows about each provider: wire format, default
- * address, free-tier models and their published limits. Data only.
+ * address, key variables, free-tier models and their published limits.
  *
- * The numbers change often. Each provider names its source and the date the
- * source was read; every figure can be overridden per entry (pool lines) or
- * per provider (NAME_MODELS, NAME_BASE_URL).
+ * The catalog is data, data/catalog.ndjson (format in many-llm(5)): one
+ * line per provider and per model. The copy compiled in (catalog-data.c,
+ * generated from that file) is read first, then the installed file, the
+ * user's $XDG_CONFIG_HOME/many-llm/catalog.ndjson, $LLM_CATALOG and any file
+ * a tool names; a later line for the same provider (and model) replaces the
+ * earlier one. A bad line is a warning naming its file and line, kept for
+ * the tool to print; the library itself never prints.
+ *
+ * Loaded once, on first use, and kept for the life of the process.
  */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "mlm.h"
 
-#define S  MLM_FEAT_SCHEMA
-#define J  MLM_FEAT_JSON
-#define ST MLM_FEAT_STREAM
+#include "catalog-datadir.h"         /* MLM_DATADIR, written by make */
 
-/* Google AI Studio free tier, per project and per model; RPD resets at
- * midnight US Pacific. Source: cheahjs/free-llm-api-resources @ e6765bc
- * (2026-07-18); ai.google.dev/gemini-api/docs/rate-limits. */
-static const mlm_catalog_model gemini_models[] = {
-	{ "gemini-2.5-flash",      { 5, 20, 250000, 0, 1, MLM_RESET_PACIFIC }, 1048576, S | J | ST },
-	{ "gemini-2.5-flash-lite", { 10, 20, 250000, 0, 1, MLM_RESET_PACIFIC }, 1048576, S | J | ST },
-	{ "gemini-3.1-flash-lite", { 15, 500, 250000, 0, 1, MLM_RESET_PACIFIC }, 1048576, S | J | ST },
-	{ "gemma-3-27b-it",        { 30, 14400, 15000, 0, 1, MLM_RESET_PACIFIC }, 131072, ST },
-	{ NULL, { 0 }, 0, 0 },
+extern const char mlm_catalog_builtin[];     /* catalog-data.c */
+
+static const char *const win_names[MLM_WIN__N] = {
+	"rpm", "rph", "rpd", "rpmo", "tpm", "tpd", "tpmo", "conc", "npd",
+};
+static const char *const reset_names[MLM_WRESET__N] = { "rolling", "utc", "pacific", "month" };
+
+const char *
+mlm_window_name(int kind)
+{
+	return kind >= 0 && kind < MLM_WIN__N ? win_names[kind] : "?";
+}
+
+const char *
+mlm_wreset_name(int reset)
+{
+	return reset >= 0 && reset < MLM_WRESET__N ? reset_names[reset] : "?";
+}
+
+static int
+name_index(const char *const *names, int n, const char *s)
+{
+	for (int i = 0; s && i < n; i++)
+		if (!strcmp(names[i], s))
+			return i;
+	return -1;
+}
+
+struct cprov {
+	mlm_provider p;
+	mlm_catalog_model *models;         /* nm used, cap allocated, +1 sentinel */
+	size_t nm, cap;
 };
 
-/* OpenAI has no standing free tier; limits come from x-ratelimit-* headers.
- * Source: openai/openai-openapi @ f85dbe2 (2026-08-21). */
-static const mlm_catalog_model openai_models[] = {
-	{ "gpt-4o-mini", { 0 }, 128000, S | J | ST },
-	{ NULL, { 0 }, 0, 0 },
-};
+static struct cprov *provs;
+static size_t nprov, provcap;
+static const mlm_provider **plist;   /* stable pointers, for mlm_provider_at */
+static char *warns[64];
+static size_t nwarns;
+static const char *extra_files[8];
+static size_t nextra;
+static pthread_once_t once = PTHREAD_ONCE_INIT;
 
-/* Workers AI free plan: 10,000 neurons/day per account (00:00 UTC reset),
- * 300 requests/minute for text generation. Source: cloudflare-docs
- * platform/limits.mdx and pricing.mdx; cheahjs @ e6765bc (2026-07-18). */
-static const mlm_catalog_model cloudflare_models[] = {
-	{ "@cf/meta/llama-3.1-8b-instruct",          { 300, 0, 0, 0, 0, MLM_RESET_UTC }, 128000, S | J | ST },
-	{ "@cf/meta/llama-3.3-70b-instruct-fp8-fast", { 300, 0, 0, 0, 0, MLM_RESET_UTC }, 24000, S | J | ST },
-	{ "@cf/mistralai/mistral-small-3.1-24b-instruct", { 300, 0, 0, 0, 0, MLM_RESET_UTC }, 128000, ST },
-	{ NULL, { 0 }, 0, 0 },
-};
+static void
+warn(const char *origin, const char *fmt, ...)
+{
+	size_t cap = sizeof warns / sizeof *warns;
+	if (nwarns >= cap)
+		return;
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (nwarns == cap - 1)
+		snprintf(msg, sizeof msg, "more bad lines; warnings stop here");
+	size_t n = strlen(origin) + strlen(msg) + 3;
+	char *w = malloc(n);
+	if (w) {
+		snprintf(w, n, "%s: %s", origin, msg);
+		warns[nwarns++] = w;
+	}
+}
 
-/* Zhipu BigModel: free -flash models, per-account concurrency (about one
- * request in flight on a free key). Source: docs.bigmodel.cn rate-limit page
- * and glm-4.5-flash retirement notice (2026-01-30). */
-static const mlm_catalog_model zhipu_models[] = {
-	{ "glm-4.7-flash",      { 0, 0, 0, 1, 0, MLM_RESET_NONE }, 128000, J | ST },
-	{ "glm-4-flash-250414", { 0, 0, 0, 1, 0, MLM_RESET_NONE }, 128000, J | ST },
-	{ NULL, { 0 }, 0, 0 },
-};
+static struct cprov *
+prov_find(const char *name)
+{
+	for (size_t i = 0; i < nprov; i++)
+		if (!strcmp(provs[i].p.name, name))
+			return &provs[i];
+	return NULL;
+}
 
-/* Groq free tier, per organization and per model (RPD and TPM from the
- * x-ratelimit headers). Source: cheahjs @ e6765bc (2026-07-18). */
-static const mlm_catalog_model groq_models[] = {
-	{ "llama-3.1-8b-instant",    { 30, 14400, 6000, 0, 1, MLM_RESET_UTC }, 131072, S | J | ST },
-	{ "llama-3.3-70b-versatile", { 30, 1000, 12000, 0, 1, MLM_RESET_UTC }, 131072, J | ST },
-	{ "openai/gpt-oss-20b",      { 30, 1000, 8000, 0, 1, MLM_RESET_UTC }, 131072, S | J | ST },
-	{ NULL, { 0 }, 0, 0 },
-};
+static const char *
+jstr(jv o, const char *k, int *bad)
+{
+	jv v = jv_object_get(jv_copy(o), jv_string(k));
+	const char *s = NULL;
+	if (jv_get_kind(v) == JV_KIND_STRING)
+		s = mlm_strdup(jv_string_value(v));
+	else if (jv_get_kind(v) != JV_KIND_INVALID && jv_get_kind(v) != JV_KIND_NULL)
+		*bad = 1;
+	jv_free(v);
+	return s;
+}
 
-/* OpenRouter: 20 RPM and 50 RPD shared by every :free model of an account.
- * Source: openrouter.ai/docs/api/reference/limits; cheahjs (2026-07-18). */
-static const mlm_catalog_model openrouter_models[] = {
-	{ "meta-llama/llama-3.3-70b-instruct:free", { 20, 50, 0, 0, 0, MLM_RESET_UTC }, 65536, J | ST },
-	{ "openai/gpt-oss-20b:free",                { 20, 50, 0, 0, 0, MLM_RESET_UTC }, 131072, J | ST },
-	{ NULL, { 0 }, 0, 0 },
-};
+/* a whole non-negative number; -1 when absent, -2 when another number;
+ * *bad when not a number */
+static long
+jlong(jv o, const char *k, int *bad)
+{
+	jv v = jv_object_get(jv_copy(o), jv_string(k));
+	long r = -1;
+	if (jv_get_kind(v) == JV_KIND_NUMBER) {
+		double d = jv_number_value(v);
+		r = d >= 0 && d < 1e15 && d == (double)(long)d ? (long)d : -2;
+	} else if (jv_get_kind(v) != JV_KIND_INVALID && jv_get_kind(v) != JV_KIND_NULL) {
+		*bad = 1;
+	}
+	jv_free(v);
+	return r;
+}
 
-/* Mistral Experiment plan: 1 request/s, 500k TPM, per model.
- * Source: cheahjs @ e6765bc (2026-07-18). */
-static const mlm_catalog_model mistral_models[] = {
-	{ "mistral-small-latest", { 60, 0, 500000, 0, 1, MLM_RESET_NONE }, 32000, S | J | ST },
-	{ NULL, { 0 }, 0, 0 },
-};
+/* "limits": [{"window","max","reset","source","read"}]; -1 with a reason */
+static int
+parse_windows(jv o, mlm_window **out, size_t *nout, char *why, size_t wl)
+{
+	jv a = jv_object_get(jv_copy(o), jv_string("limits"));
+	*out = NULL;
+	*nout = 0;
+	if (jv_get_kind(a) == JV_KIND_INVALID || jv_get_kind(a) == JV_KIND_NULL) {
+		jv_free(a);
+		return 0;
+	}
+	if (jv_get_kind(a) != JV_KIND_ARRAY) {
+		jv_free(a);
+		return mlm_err(why, wl, "\"limits\" is not an array");
+	}
+	int n = jv_array_length(jv_copy(a));
+	mlm_window *w = calloc((size_t)n + 1, sizeof *w);
+	for (int i = 0; w && i < n; i++) {
+		jv l = jv_array_get(jv_copy(a), i);
+		int bad = jv_get_kind(l) != JV_KIND_OBJECT;
+		const char *kind = bad ? NULL : jstr(l, "window", &bad);
+		const char *reset = bad ? NULL : jstr(l, "reset", &bad);
+		long max = bad ? -1 : jlong(l, "max", &bad);
+		w[i].source = bad ? NULL : jstr(l, "source", &bad);
+		w[i].read = bad ? NULL : jstr(l, "read", &bad);
+		w[i].kind = name_index(win_names, MLM_WIN__N, kind);
+		w[i].reset = reset ? name_index(reset_names, MLM_WRESET__N, reset) : MLM_WRESET_ROLLING;
+		w[i].max = max;
+		jv_free(l);
+		int r = 0;
+		if (bad)
+			r = mlm_err(why, wl, "limit %d: not an object of strings and numbers", i + 1);
+		else if (w[i].kind < 0)
+			r = mlm_err(why, wl, "limit %d: unknown window \"%s\" (rpm, rph, rpd, rpmo, "
+			    "tpm, tpd, tpmo, conc, npd)", i + 1, kind ? kind : "");
+		else if (w[i].reset < 0)
+			r = mlm_err(why, wl, "limit %d: unknown reset \"%s\" (rolling, utc, pacific, "
+			    "month)", i + 1, reset);
+		else if (max < 0)
+			r = mlm_err(why, wl, "limit %d: \"max\" is not a whole number", i + 1);
+		free((char *)kind), free((char *)reset);
+		if (r < 0) {
+			jv_free(a);
+			free(w);
+			return -1;
+		}
+	}
+	jv_free(a);
+	*out = w;
+	*nout = (size_t)n;
+	return 0;
+}
 
-/* Cerebras: 30 RPM, 14,400 RPD, 60k TPM. Source: cheahjs (2026-07-18). */
-static const mlm_catalog_model cerebras_models[] = {
-	{ "llama3.1-8b",  { 30, 14400, 60000, 0, 1, MLM_RESET_UTC }, 8192, S | J | ST },
-	{ "gpt-oss-120b", { 30, 14400, 60000, 0, 1, MLM_RESET_UTC }, 8192, S | J | ST },
-	{ NULL, { 0 }, 0, 0 },
-};
+/* what the scheduler honours today, from the windows */
+static mlm_limits
+limits_of(const mlm_window *w, size_t n, int per_model)
+{
+	mlm_limits l = { 0 };
+	l.per_model = per_model;
+	for (size_t i = 0; i < n; i++) {
+		switch (w[i].kind) {
+		case MLM_WIN_RPM: l.rpm = w[i].max; break;
+		case MLM_WIN_RPD: l.rpd = w[i].max; break;
+		case MLM_WIN_TPM: l.tpm = w[i].max; break;
+		case MLM_WIN_CONC: l.conc = w[i].max; break;
+		default: break;
+		}
+		int daily = w[i].kind == MLM_WIN_RPD || w[i].kind == MLM_WIN_TPD ||
+		    w[i].kind == MLM_WIN_NPD;
+		if (daily && !l.reset && (w[i].reset == MLM_WRESET_UTC || w[i].reset == MLM_WRESET_PACIFIC))
+			l.reset = w[i].reset;
+	}
+	return l;
+}
 
-/* NVIDIA NIM: about 40 RPM. Source: cheahjs (2026-07-18). */
-static const mlm_catalog_model nvidia_models[] = {
-	{ "meta/llama-3.1-8b-instruct", { 40, 0, 0, 0, 0, MLM_RESET_NONE }, 8192, J | ST },
-	{ NULL, { 0 }, 0, 0 },
-};
+static unsigned
+parse_caps(jv o, int *bad)
+{
+	jv a = jv_object_get(jv_copy(o), jv_string("caps"));
+	unsigned f = 0;
+	if (jv_get_kind(a) == JV_KIND_ARRAY) {
+		int n = jv_array_length(jv_copy(a));
+		for (int i = 0; i < n; i++) {
+			jv c = jv_array_get(jv_copy(a), i);
+			const char *s = jv_get_kind(c) == JV_KIND_STRING ? jv_string_value(c) : "";
+			if (!strcmp(s, "schema"))
+				f |= MLM_FEAT_SCHEMA;
+			else if (!strcmp(s, "json"))
+				f |= MLM_FEAT_JSON;
+			else if (!strcmp(s, "stream"))
+				f |= MLM_FEAT_STREAM;
+			else
+				*bad = 1;
+			jv_free(c);
+		}
+	} else if (jv_get_kind(a) != JV_KIND_INVALID) {
+		*bad = 1;
+	}
+	jv_free(a);
+	return f;
+}
 
-/* GitHub Models, Copilot Free "Low" models: 15 RPM, 150 RPD, 5 concurrent.
- * Source: github/docs prototyping-with-ai-models.md (2026). */
-static const mlm_catalog_model github_models[] = {
-	{ "openai/gpt-4o-mini", { 15, 150, 0, 5, 1, MLM_RESET_UTC }, 8000, S | J | ST },
-	{ NULL, { 0 }, 0, 0 },
-};
+static const char *const *
+parse_keys(jv o, size_t *n, int *bad)
+{
+	jv a = jv_object_get(jv_copy(o), jv_string("keys"));
+	char **k = NULL;
+	*n = 0;
+	if (jv_get_kind(a) == JV_KIND_ARRAY) {
+		int len = jv_array_length(jv_copy(a));
+		k = calloc((size_t)len + 1, sizeof *k);
+		for (int i = 0; k && i < len; i++) {
+			jv s = jv_array_get(jv_copy(a), i);
+			if (jv_get_kind(s) == JV_KIND_STRING && jv_string_length_bytes(jv_copy(s)) > 0)
+				k[(*n)++] = mlm_strdup(jv_string_value(s));
+			else
+				*bad = 1;
+			jv_free(s);
+		}
+	} else if (jv_get_kind(a) != JV_KIND_INVALID) {
+		*bad = 1;
+	}
+	jv_free(a);
+	return (const char *const *)k;
+}
 
-/* SiliconFlow free models, "within platform rate limits".
- * Source: docs.siliconflow.cn quickstart/models (older list). */
-static const mlm_catalog_model siliconflow_models[] = {
-	{ "Qwen/Qwen2.5-7B-Instruct", { 0 }, 32768, J | ST },
-	{ NULL, { 0 }, 0, 0 },
-};
+static int
+add_provider_line(jv o, const char *name, const char *origin)
+{
+	int bad = 0;
+	const char *wire = jstr(o, "wire", &bad);
+	struct cprov *c = prov_find(name);
+	int w = wire ? mlm_wire_parse(wire) : c ? c->p.wire : MLM_WIRE_OPENAI;
+	if (w < 0) {
+		warn(origin, "unknown wire \"%s\" (openai, gemini, cloudflare): line ignored", wire);
+		free((char *)wire);
+		return -1;
+	}
+	free((char *)wire);
+	mlm_provider p = { 0 };
+	p.wire = w;
+	p.base_url = jstr(o, "base_url", &bad);
+	p.source = jstr(o, "source", &bad);
+	p.read = jstr(o, "read", &bad);
+	p.keys = parse_keys(o, &p.nkeys, &bad);
+	char why[256];
+	mlm_window *win;
+	if (bad || parse_windows(o, &win, &p.nwindows, why, sizeof why) < 0) {
+		warn(origin, "%s: line ignored", bad ? "a field has the wrong type" : why);
+		return -1;
+	}
+	p.windows = win;
+	p.lim = limits_of(win, p.nwindows, 0);
+	p.origin = mlm_strdup(origin);
+	if (!c) {
+		if (nprov == provcap) {
+			size_t nc = provcap ? provcap * 2 : 32;
+			struct cprov *np = realloc(provs, nc * sizeof *np);
+			if (!np)
+				return -1;
+			provs = np;
+			provcap = nc;
+		}
+		c = &provs[nprov++];
+		memset(c, 0, sizeof *c);
+	}
+	p.name = c->p.name ? c->p.name : mlm_strdup(name);
+	c->p = p;
+	return 0;
+}
 
-static const mlm_catalog_model no_models[] = { { NULL, { 0 }, 0, 0 } };
+static int
+add_model_line(jv o, const char *name, const char *model, const char *origin)
+{
+	struct cprov *c = prov_find(name);
+	if (!c) {
+		warn(origin, "model %s of unknown provider \"%s\" (no provider line before it): "
+		    "line ignored", model, name);
+		return -1;
+	}
+	int bad = 0;
+	mlm_catalog_model m = { 0 };
+	long ctx = jlong(o, "context", &bad);
+	if (ctx == -2)
+		bad = 1;
+	m.window = ctx > 0 ? ctx : 0;
+	m.features = parse_caps(o, &bad);
+	jv pm = jv_object_get(jv_copy(o), jv_string("per_model"));
+	int per_model = jv_get_kind(pm) == JV_KIND_TRUE;
+	if (jv_get_kind(pm) != JV_KIND_INVALID && jv_get_kind(pm) != JV_KIND_TRUE &&
+	    jv_get_kind(pm) != JV_KIND_FALSE)
+		bad = 1;
+	jv_free(pm);
+	char why[256];
+	mlm_window *win;
+	if (bad || parse_windows(o, &win, &m.nwindows, why, sizeof why) < 0) {
+		warn(origin, "%s: line ignored", bad ? "a field has the wrong type" : why);
+		return -1;
+	}
+	m.windows = win;
+	m.lim = limits_of(win, m.nwindows, per_model);
+	m.origin = mlm_strdup(origin);
+	for (size_t i = 0; i < c->nm; i++)
+		if (!strcmp(c->models[i].model, model)) {
+			m.model = c->models[i].model;
+			c->models[i] = m;
+			return 0;
+		}
+	if (c->nm + 1 >= c->cap) {
+		size_t nc = c->cap ? c->cap * 2 : 8;
+		mlm_catalog_model *nm = realloc(c->models, nc * sizeof *nm);
+		if (!nm)
+			return -1;
+		c->models = nm;
+		c->cap = nc;
+	}
+	m.model = mlm_strdup(model);
+	c->models[c->nm++] = m;
+	return 0;
+}
 
-static const mlm_provider providers[] = {
-	{ "gemini", MLM_WIRE_GEMINI, "https://generativelanguage.googleapis.com/v1beta",
-	  gemini_models, "cheahjs/free-llm-api-resources e6765bc, 2026-07-18" },
-	{ "openai", MLM_WIRE_OPENAI, "https://api.openai.com/v1",
-	  openai_models, "openai-openapi f85dbe2, 2026-08-21" },
-	{ "cloudflare", MLM_WIRE_CLOUDFLARE, NULL,
-	  cloudflare_models, "cloudflare-docs limits/pricing, 2026-07-18" },
-	{ "zhipu", MLM_WIRE_OPENAI, "https://open.bigmodel.cn/api/paas/v4",
-	  zhipu_models, "docs.bigmodel.cn rate-limit page, 2026" },
-	{ "groq", MLM_WIRE_OPENAI, "https://api.groq.com/openai/v1",
-	  groq_models, "cheahjs/free-llm-api-resources e6765bc, 2026-07-18" },
-	{ "openrouter", MLM_WIRE_OPENAI, "https://openrouter.ai/api/v1",
-	  openrouter_models, "openrouter.ai docs limits, 2026-07-18" },
-	{ "mistral", MLM_WIRE_OPENAI, "https://api.mistral.ai/v1",
-	  mistral_models, "cheahjs/free-llm-api-resources e6765bc, 2026-07-18" },
-	{ "cerebras", MLM_WIRE_OPENAI, "https://api.cerebras.ai/v1",
-	  cerebras_models, "cheahjs/free-llm-api-resources e6765bc, 2026-07-18" },
-	{ "nvidia", MLM_WIRE_OPENAI, "https://integrate.api.nvidia.com/v1",
-	  nvidia_models, "cheahjs/free-llm-api-resources e6765bc, 2026-07-18" },
-	{ "github", MLM_WIRE_OPENAI, "https://models.github.ai/inference",
-	  github_models, "github/docs prototyping-with-ai-models.md, 2026" },
-	{ "siliconflow", MLM_WIRE_OPENAI, "https://api.siliconflow.cn/v1",
-	  siliconflow_models, "docs.siliconflow.cn, older list" },
-	{ "ollama", MLM_WIRE_OPENAI, "http://localhost:11434/v1", no_models, "local" },
-};
+static void
+add_line(const char *line, size_t len, const char *origin)
+{
+	const char *s = line;
+	while (s < line + len && (*s == ' ' || *s == '\t'))
+		s++;
+	if (s == line + len || *s == '#')
+		return;
+	jv o = jv_parse_sized(line, (int)len);
+	if (!jv_is_valid(o)) {
+		/* jq's reason, without its quote of the line (which may be binary) */
+		jv m = jv_invalid_get_msg(o);
+		const char *r = jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m) : "?";
+		const char *q = strstr(r, " (while parsing");
+		warn(origin, "invalid JSON (%.*s): line ignored", (int)(q ? (size_t)(q - r) : strlen(r)), r);
+		jv_free(m);
+		return;
+	}
+	if (jv_get_kind(o) != JV_KIND_OBJECT) {
+		warn(origin, "a catalog line is a JSON object: line ignored");
+		jv_free(o);
+		return;
+	}
+	int bad = 0;
+	char *prov = (char *)jstr(o, "provider", &bad);
+	char *model = (char *)jstr(o, "model", &bad);
+	if (!prov || !*prov || bad)
+		warn(origin, "missing \"provider\": line ignored");
+	else if (model && !*model)
+		warn(origin, "empty \"model\": line ignored");
+	else if (model)
+		add_model_line(o, prov, model, origin);
+	else
+		add_provider_line(o, prov, origin);
+	free(prov), free(model);
+	jv_free(o);
+}
+
+static void
+add_text(const char *text, const char *name)
+{
+	long ln = 0;
+	for (const char *s = text; *s;) {
+		const char *e = strchr(s, '\n');
+		size_t n = e ? (size_t)(e - s) : strlen(s);
+		ln++;
+		while (n > 0 && s[n - 1] == '\r')
+			n--;
+		char origin[600];
+		snprintf(origin, sizeof origin, "%s:%ld", name, ln);
+		add_line(s, n, origin);
+		s = e ? e + 1 : s + strlen(s);
+	}
+}
+
+/* a file layer; quiet when absent unless required */
+static void
+add_file(const char *path, int required)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		if (required || errno != ENOENT)
+			warn(path, "%s: catalog file not read", strerror(errno));
+		return;
+	}
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	long ln = 0;
+	while ((n = getline(&line, &cap, f)) >= 0) {
+		ln++;
+		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+			line[--n] = 0;
+		if (memchr(line, 0, (size_t)n)) {
+			char origin[600];
+			snprintf(origin, sizeof origin, "%s:%ld", path, ln);
+			warn(origin, "a NUL byte: line ignored");
+			continue;
+		}
+		char origin[600];
+		snprintf(origin, sizeof origin, "%s:%ld", path, ln);
+		add_line(line, (size_t)n, origin);
+	}
+	free(line);
+	fclose(f);
+}
+
+static void
+load(void)
+{
+	add_text(mlm_catalog_builtin, "catalog.ndjson (built in)");
+	add_file(MLM_DATADIR "/many-llm/catalog.ndjson", 0);
+	char path[4096];
+	const char *x = getenv("XDG_CONFIG_HOME"), *h = getenv("HOME");
+	if (x && *x == '/')
+		snprintf(path, sizeof path, "%s/many-llm/catalog.ndjson", x);
+	else if (h && *h)
+		snprintf(path, sizeof path, "%s/.config/many-llm/catalog.ndjson", h);
+	else
+		*path = 0;
+	if (*path)
+		add_file(path, 0);
+	const char *l = getenv("LLM_CATALOG");
+	if (l && *l)
+		add_file(l, 1);
+	for (size_t i = 0; i < nextra; i++)
+		add_file(extra_files[i], 1);
+	/* sentinels and stable pointers */
+	plist = calloc(nprov + 1, sizeof *plist);
+	for (size_t i = 0; i < nprov; i++) {
+		struct cprov *c = &provs[i];
+		if (c->nm + 1 > c->cap) {
+			mlm_catalog_model *nm = realloc(c->models, (c->nm + 1) * sizeof *nm);
+			if (nm)
+				c->models = nm, c->cap = c->nm + 1;
+		}
+		if (c->models)
+			memset(&c->models[c->nm], 0, sizeof *c->models);
+		static const mlm_catalog_model none[1];
+		c->p.models = c->models ? c->models : none;
+		if (plist)
+			plist[i] = &c->p;
+	}
+}
+
+static void
+ensure(void)
+{
+	pthread_once(&once, load);
+}
+
+void
+mlm_catalog_add_file(const char *path)
+{
+	if (path && nextra < sizeof extra_files / sizeof *extra_files)
+		extra_files[nextra++] = path;
+}
+
+size_t
+mlm_catalog_warnings(const char *const **w)
+{
+	ensure();
+	*w = (const char *const *)warns;
+	return nwarns;
+}
 
 const mlm_provider *
 mlm_provider_find(const char *name)
 {
-	for (size_t i = 0; i < sizeof providers / sizeof *providers; i++)
-		if (name && !strcmp(providers[i].name, name))
-			return &providers[i];
+	ensure();
+	for (size_t i = 0; name && i < nprov; i++)
+		if (!strcmp(provs[i].p.name, name))
+			return &provs[i].p;
 	return NULL;
 }
 
 const mlm_provider *
 mlm_provider_at(size_t i)
 {
-	return i < sizeof providers / sizeof *providers ? &providers[i] : NULL;
+	ensure();
+	return plist && i < nprov ? plist[i] : NULL;
 }
 
 const mlm_catalog_model *
@@ -154,4 +518,81 @@ mlm_catalog_model_find(const mlm_provider *p, const char *model)
 		if (!strcmp(m->model, model))
 			return m;
 	return NULL;
+}
+
+static jv
+windows_json(const mlm_window *w, size_t n)
+{
+	jv a = jv_array();
+	for (size_t i = 0; i < n; i++) {
+		jv o = jv_object();
+		o = jv_object_set(o, jv_string("window"), jv_string(mlm_window_name(w[i].kind)));
+		o = jv_object_set(o, jv_string("max"), jv_number((double)w[i].max));
+		o = jv_object_set(o, jv_string("reset"), jv_string(mlm_wreset_name(w[i].reset)));
+		if (w[i].source)
+			o = jv_object_set(o, jv_string("source"), jv_string(w[i].source));
+		if (w[i].read)
+			o = jv_object_set(o, jv_string("read"), jv_string(w[i].read));
+		a = jv_array_append(a, o);
+	}
+	return a;
+}
+
+static jv
+provider_json(const mlm_provider *p)
+{
+	jv o = jv_object();
+#define SET(k, v) o = jv_object_set(o, jv_string(k), v)
+	SET("provider", jv_string(p->name));
+	SET("wire", jv_string(mlm_wire_name(p->wire)));
+	if (p->base_url)
+		SET("base_url", jv_string(p->base_url));
+	jv k = jv_array();
+	for (size_t i = 0; i < p->nkeys; i++)
+		k = jv_array_append(k, jv_string(p->keys[i]));
+	SET("keys", k);
+	if (p->source)
+		SET("source", jv_string(p->source));
+	if (p->read)
+		SET("read", jv_string(p->read));
+	if (p->nwindows)
+		SET("limits", windows_json(p->windows, p->nwindows));
+	SET("from", jv_string(p->origin));
+	return o;
+}
+
+static jv
+model_json(const mlm_provider *p, const mlm_catalog_model *m)
+{
+	jv o = jv_object();
+	SET("provider", jv_string(p->name));
+	SET("model", jv_string(m->model));
+	if (m->window)
+		SET("context", jv_number((double)m->window));
+	jv c = jv_array();
+	if (m->features & MLM_FEAT_SCHEMA)
+		c = jv_array_append(c, jv_string("schema"));
+	if (m->features & MLM_FEAT_JSON)
+		c = jv_array_append(c, jv_string("json"));
+	if (m->features & MLM_FEAT_STREAM)
+		c = jv_array_append(c, jv_string("stream"));
+	SET("caps", c);
+	SET("per_model", jv_bool(m->lim.per_model));
+	SET("limits", windows_json(m->windows, m->nwindows));
+	SET("from", jv_string(m->origin));
+#undef SET
+	return o;
+}
+
+jv
+mlm_catalog_json(void)
+{
+	ensure();
+	jv a = jv_array();
+	for (size_t i = 0; i < nprov; i++) {
+		a = jv_array_append(a, provider_json(&provs[i].p));
+		for (const mlm_catalog_model *m = provs[i].p.models; m->model; m++)
+			a = jv_array_append(a, model_json(&provs[i].p, m));
+	}
+	return a;
 }

@@ -197,11 +197,30 @@ typedef struct mlm_limits {
 } mlm_limits;
 enum { MLM_RESET_NONE = 0, MLM_RESET_UTC, MLM_RESET_PACIFIC };
 
+/* One published limit window of the catalog, with where and when it was read.
+ * The scheduler honours rpm, rpd, tpm and conc today (through mlm_limits);
+ * the catalog carries every kind so that it can honour the others later. */
+typedef struct mlm_window {
+	int kind;                          /* MLM_WIN_* */
+	long max;
+	int reset;                         /* MLM_WRESET_* */
+	const char *source, *read;         /* URL and YYYY-MM-DD, NULL if not given */
+} mlm_window;
+enum { MLM_WIN_RPM, MLM_WIN_RPH, MLM_WIN_RPD, MLM_WIN_RPMO, MLM_WIN_TPM, MLM_WIN_TPD,
+	MLM_WIN_TPMO, MLM_WIN_CONC, MLM_WIN_NPD, MLM_WIN__N };
+enum { MLM_WRESET_ROLLING = MLM_RESET_NONE, MLM_WRESET_UTC = MLM_RESET_UTC,
+	MLM_WRESET_PACIFIC = MLM_RESET_PACIFIC, MLM_WRESET_MONTH, MLM_WRESET__N };
+const char *mlm_window_name(int kind);
+const char *mlm_wreset_name(int reset);
+
 typedef struct mlm_catalog_model {
 	const char *model;
 	mlm_limits lim;
 	long window;                       /* context window in tokens, 0 unknown */
 	unsigned features;                 /* MLM_FEAT_* */
+	const mlm_window *windows;         /* every published window */
+	size_t nwindows;
+	const char *origin;                /* "file:line" of the catalog line */
 } mlm_catalog_model;
 enum { MLM_FEAT_SCHEMA = 1, MLM_FEAT_JSON = 2, MLM_FEAT_STREAM = 4 };
 
@@ -211,12 +230,29 @@ typedef struct mlm_provider {
 	const char *base_url;              /* default; NULL: must come from NAME_BASE_URL */
 	const mlm_catalog_model *models;   /* terminated by {NULL} */
 	const char *source;                /* where the limits come from, and when */
+	const char *const *keys;           /* key variable names (each also with _N) */
+	size_t nkeys;
+	mlm_limits lim;                    /* defaults for models not in the catalog */
+	const mlm_window *windows;
+	size_t nwindows;
+	const char *read;                  /* the day source was read */
+	const char *origin;                /* "file:line" of the provider line */
 } mlm_provider;
 
 /* Known provider by lower-case name, or NULL. */
 const mlm_provider *mlm_provider_find(const char *name);
 const mlm_provider *mlm_provider_at(size_t i);   /* NULL past the end */
 const mlm_catalog_model *mlm_catalog_model_find(const mlm_provider *p, const char *model);
+
+/* The catalog is data (catalog.ndjson, many-llm(5)): the built-in copy, then
+ * the installed file, $XDG_CONFIG_HOME/many-llm/catalog.ndjson, $LLM_CATALOG
+ * and the file given here, each overriding the earlier line by line. It is
+ * loaded once, on first use; call this before. */
+void mlm_catalog_add_file(const char *path);
+/* Warnings from loading ("file:line: reason"): never fatal. Borrowed. */
+size_t mlm_catalog_warnings(const char *const **w);
+/* The merged catalog, one JSON object per provider and per model. */
+jv mlm_catalog_json(void);
 
 /* ---------- pool.c: entries ---------- */
 
@@ -246,6 +282,20 @@ typedef struct mlm_pool {
 	mlm_strindex ids;                  /* entry id → index, for v[0..nids) */
 	size_t nids;
 } mlm_pool;
+
+/* ---------- discover.c: which models a key may use ---------- */
+
+/* Asks e's provider (wire, base URL) for its models with key; *models gets
+ * the ids kept (free where the listing marks prices, e.g. OpenRouter's
+ * ":free"; every listed chat model where it shows none). */
+int mlm_discover(const mlm_entry *e, const char *key, jv *models, char *err, size_t errlen);
+/* A cache line: {"provider","base_url","date","models"} (consumes models). */
+jv mlm_discover_record(const mlm_entry *e, jv models);
+/* The cache ($XDG_STATE_HOME/many-llm/models.ndjson) as {provider: line}. */
+jv mlm_discover_cache_read(void);
+int mlm_discover_cache_write(jv all, char *err, size_t errlen);
+/* The cached models of prov as asked at base (malloc'd strings); 0 if none. */
+size_t mlm_discover_cached(const char *prov, const char *base, char ***out);
 
 /* Builds entries from variables (seed names and NAME_API_KEY[_N] + NAME_BASE_URL).
  * Returns the number of entries added, or -1. With none, err says which

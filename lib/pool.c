@@ -91,6 +91,9 @@ apply_catalog(mlm_entry *e)
 		e->window = m->window;
 		e->features = m->features;
 	} else {
+		const mlm_provider *prov = mlm_provider_find(e->provider);
+		if (prov)       /* the provider's published defaults, if any */
+			e->lim = prov->lim;
 		/* unknown models: try native schemas; a refusal is remembered as
 		 * unsupported (not penalised) and the schema goes in the prompt */
 		e->features = MLM_FEAT_STREAM | MLM_FEAT_JSON |
@@ -130,6 +133,46 @@ key_var(const char *v, const char *suffix, size_t *plen)
 	return -1;
 }
 
+/* "K" → 0, "K_12" → 12, else -1 */
+static long
+key_exact(const char *v, const char *k)
+{
+	size_t l = strlen(k);
+	if (strncmp(v, k, l))
+		return -1;
+	if (!v[l])
+		return 0;
+	if (v[l] == '_' && isdigit((unsigned char)v[l + 1])) {
+		char *end;
+		long n = strtol(v + l + 1, &end, 10);
+		if (!*end && n > 0 && n < 100000)
+			return n;
+	}
+	return -1;
+}
+
+/* key n of provider NAME in variable v: the catalog's key names, else
+ * NAME_API_KEY[_N] (and NAME_API_TOKEN[_N] for Cloudflare) */
+static long
+key_of(const char *v, const char *NAME, const mlm_provider *known, int cf)
+{
+	if (known && known->nkeys) {
+		for (size_t i = 0; i < known->nkeys; i++) {
+			long n = key_exact(v, known->keys[i]);
+			if (n >= 0)
+				return n;
+		}
+		return -1;
+	}
+	size_t pl;
+	long n = key_var(v, "API_KEY", &pl);
+	if (n < 0 && cf)
+		n = key_var(v, "API_TOKEN", &pl);
+	if (n < 0 || pl != strlen(NAME) || strncmp(v, NAME, pl))
+		return -1;
+	return n;
+}
+
 struct keyref { char *var; long n; };
 
 static int
@@ -139,9 +182,11 @@ cmpkey(const void *a, const void *b)
 	return (x->n > y->n) - (x->n < y->n);
 }
 
-/* models for a provider: NAME_MODELS or the catalog's */
+/* models for a provider: NAME_MODELS, else what --discover found at this
+ * base URL, else the catalog's */
 static size_t
-models_for(const mlm_env *env, const char *NAME, const mlm_provider *prov, char ***out)
+models_for(const mlm_env *env, const char *NAME, const mlm_provider *prov, const char *base,
+    char ***out)
 {
 	char var[256];
 	snprintf(var, sizeof var, "%s_MODELS", NAME);
@@ -168,7 +213,12 @@ models_for(const mlm_env *env, const char *NAME, const mlm_provider *prov, char 
 			}
 			s = e;
 		}
-	} else if (prov) {
+	} else {
+		char *low = lower(NAME, strlen(NAME));
+		n = low ? mlm_discover_cached(low, base, &v) : 0;
+		free(low);
+	}
+	if (!n && !(list && *list) && prov) {
 		for (const mlm_catalog_model *m = prov->models; m->model; m++) {
 			char **nv = realloc(v, (n + 1) * sizeof *v);
 			if (!nv)
@@ -254,11 +304,8 @@ add_provider(mlm_pool *p, const mlm_env *env, const char *NAME, const char *cons
 	struct keyref *keys = NULL;
 	size_t nk = 0, capk = 0;
 	for (size_t i = 0; i < nnames; i++) {
-		size_t pl;
-		long n = key_var(names[i], "API_KEY", &pl);
-		if (n < 0 && cf)
-			n = key_var(names[i], "API_TOKEN", &pl);
-		if (n < 0 || pl != strlen(NAME) || strncmp(names[i], NAME, pl))
+		long n = key_of(names[i], NAME, known, cf);
+		if (n < 0)
 			continue;
 		const char *v = mlm_env_get(env, names[i]);
 		if (!v || !*v)
@@ -288,8 +335,6 @@ add_provider(mlm_pool *p, const mlm_env *env, const char *NAME, const char *cons
 	if (nk)
 		qsort(keys, nk, sizeof *keys, cmpkey);
 
-	char **models = NULL;
-	size_t nm = models_for(env, NAME, known, &models);
 	char *b = cf ? mlm_strdup(base) : trim_slash(base);
 	if (cf && b && b[strlen(b) - 1] != '/') {
 		char *nb = malloc(strlen(b) + 2);
@@ -298,6 +343,8 @@ add_provider(mlm_pool *p, const mlm_env *env, const char *NAME, const char *cons
 		free(b);
 		b = nb;
 	}
+	char **models = NULL;
+	size_t nm = models_for(env, NAME, known, b, &models);
 
 	for (size_t k = 0; k < nk; k++) {
 		char keyid[300];

@@ -139,6 +139,10 @@ else
 	ok "# SKIP pkg-config: not installed"
 fi
 
+# ---- the catalog, as data beside the tools
+check "catalog: share/many-llm/catalog.ndjson installed" [ -f "$I/share/many-llm/catalog.ndjson" ]
+check "catalog: the installed file is data/catalog.ndjson" cmp -s "$I/share/many-llm/catalog.ndjson" "$TOP/data/catalog.ndjson"
+
 # ---- uninstall: every installed file is gone
 run make -s -C "$TOP" uninstall DESTDIR="$R" PREFIX="$P"
 is "$rc" 0 "make uninstall: exit 0"

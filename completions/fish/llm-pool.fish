@@ -1,10 +1,12 @@
 # fish completion for llm-pool(1)
+complete -c llm-pool -l catalog -F -d 'Print the merged provider catalog (with FILE on top)'
+complete -c llm-pool -l discover -d 'Ask each provider for its models; cache the free ones'
 complete -c llm-pool -l check -d 'Probe every entry with a minimal request'
 complete -c llm-pool -l env -r -F -d 'Read variables from FILE'
 complete -c llm-pool -s h -l help -d 'Print the usage and exit'
 complete -c llm-pool -l live -d 'With --check: keep only entries that answered'
 complete -c llm-pool -l model -x -a '(llm-pool </dev/null 2>/dev/null | jq -r .model 2>/dev/null | sort -u)' -d 'Keep entries whose model matches'
-complete -c llm-pool -l provider -x -a 'gemini openai cloudflare zhipu groq openrouter mistral cerebras nvidia github siliconflow ollama' -d 'Keep entries of matching providers'
+complete -c llm-pool -l provider -x -a 'gemini openai cloudflare zhipu groq openrouter mistral cerebras nvidia github siliconflow modelscope dashscope qianfan hunyuan spark huggingface cohere chutes ollama' -d 'Keep entries of matching providers'
 complete -c llm-pool -l quota -x -a '(llm-pool </dev/null 2>/dev/null | jq -r .quota 2>/dev/null | sort -u)' -d 'Keep entries whose quota owner matches'
 complete -c llm-pool -l reset -f -a '(llm-pool </dev/null 2>/dev/null | jq -r .id 2>/dev/null | sort -u)' -d 'Clear the scheduler state (of entry ID, or all)'
 complete -c llm-pool -l status -d 'Show the scheduler state'
