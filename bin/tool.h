@@ -32,6 +32,7 @@ typedef struct tool_pool {
 	const char *log_file;    /* --log, else LLM_LOG */
 	int verbose;
 	/* set up by tool_pool_open */
+	int tty;                 /* stderr is a terminal: long waits are announced */
 	mlm_env *env;
 	mlm_pool pool;
 	mlm_store *store;
