@@ -496,6 +496,8 @@ typedef struct mlm_pick {
 	const unsigned char *tried; /* entries this call already tried (may be NULL) */
 	const char *avoid_owner;    /* quota owner to avoid (hedging), NULL none */
 	const char *entry;          /* glob over entry ids, NULL any */
+	int ignore_state;           /* every matching entry, whatever the state says
+	                             * (llm-pool --check probes dead ones too) */
 	int wait_dead;              /* a dead entry's probe time counts as a wait
 	                             * (batches wait out an outage; a single call
 	                             * fails at once) */
@@ -533,6 +535,7 @@ void mlm_sched_explain(mlm_sched *s, const mlm_pick *q, mlm_buf *why);
 /* The scopes of entry idx (for status views): entry, key, owner, model. */
 void mlm_sched_scopes(const mlm_sched *s, int idx, char e[256], char k[256], char o[256], char m[256]);
 mlm_store *mlm_sched_store(mlm_sched *s);
+const mlm_entry *mlm_sched_entry(const mlm_sched *s, int idx);
 
 /* status.c: one entry as the scheduler sees it (the store is read; hold a
  * transaction around a loop over entries). */
@@ -541,6 +544,7 @@ typedef struct mlm_entry_status {
 	int which;                  /* the scope keeping it away, -1 none */
 	mlm_srec r[4];              /* entry, key, owner, model */
 	char scope[4][256];
+	int day_full;               /* parked: the declared daily limit is reached */
 } mlm_entry_status;
 void mlm_sched_entry_status(mlm_sched *s, int idx, int64_t now, mlm_entry_status *st);
 /* The llm-pool --status record of entry idx (e is pool entry idx). */

@@ -128,6 +128,12 @@ mlm_sched_set_strategy(mlm_sched *s, int strategy)
 	s->strategy = strategy;
 }
 
+const mlm_entry *
+mlm_sched_entry(const mlm_sched *s, int idx)
+{
+	return &s->pool->v[idx];
+}
+
 mlm_store *
 mlm_sched_store(mlm_sched *s)
 {
@@ -324,7 +330,7 @@ check(mlm_sched *s, int idx, const mlm_pick *q, int64_t now, cand *c, int64_t *w
 	s->bk = NULL;
 	c->idx = idx;
 	*wait = 0;
-	for (int i = 0; i < 4; i++) {
+	for (int i = 0; i < 4 && !q->ignore_state; i++) {
 		if (r[i].until_ms > now) {
 			/* a dead scope is not waited for: its probe time is a guess;
 			 * while a probe runs, others look again soon */
