@@ -76,7 +76,8 @@ mlm_sched_status_json(mlm_sched *s, const mlm_entry *e, int idx, int64_t now)
 	snprintf(owner, sizeof owner, "%.250s", st.scope[2] + 2);
 	if (e->lim.per_model && strchr(owner, '|'))
 		*strrchr(owner, '|') = 0;
-	SET("quota", jv_string(owner));
+	SET("quota", jv_string(e->quota));
+	SET("owner", jv_string(owner));
 	SET("provider", jv_string(e->provider));
 	SET("model", jv_string(e->model));
 	SET("state", jv_string(st.state));

@@ -23,7 +23,7 @@ st() { llm-pool --status "$@" </dev/null; }
 export GEMINI_API_KEY_1=old+retry=30 GEMINI_MODELS=gemini-test
 run llm-ask --max-wait 0 one
 is "$rc" 69 "rate-limited key: exit 69"
-like "$(st | jq -r .quota)" '^gemini/key#[0-9a-f]{16}$' "--status: the owner is the key, by its keyed digest"
+like "$(st | jq -r .owner)" '^gemini/key#[0-9a-f]{16}$' "--status: the owner charged is the key, by its keyed digest"
 export GEMINI_API_KEY_1=fresh
 t0=$(ms)
 run llm-ask two
@@ -33,15 +33,15 @@ check "replaced key: at once ($t ms), not after the old key's 30 s" [ "$t" -lt 3
 is "$(hits fresh)" 1 "replaced key: one request"
 # keyed digest: 0600 secret beside the state; another secret, another digest
 is "$(stat -c %a "$DB.secret")" 600 "the secret beside the state file is 0600"
-d1=$(st | jq -r .quota)
-d2=$(XDG_STATE_HOME="$T/other-state" llm-pool --status </dev/null | jq -r .quota)
+d1=$(st | jq -r .owner)
+d2=$(XDG_STATE_HOME="$T/other-state" llm-pool --status </dev/null | jq -r .owner)
 check "the digest depends on the local secret ($d1 vs $d2)" [ "$d1" != "$d2" ]
 unset GEMINI_API_KEY_1 GEMINI_MODELS
 # a key_cmd is never shown as a name
 printf '{"id":"kc","provider":"x","base_url":"%s/v1","model":"m1","key_cmd":"printf kc-secret-cmd"}\n' "$SIM" >kc.pool
 llm-ask --pool kc.pool hi >/dev/null 2>&1
 all="$(llm-pool kc.pool </dev/null) $(st kc.pool)"
-unlike "$all" '"quota":"printf|"scope":"[a-z]:[^"]*printf' "a key_cmd is neither a quota name nor part of a scope"
+unlike "$all" '"(quota|owner)":"printf|"scope":"[a-z]:[^"]*printf' "a key_cmd is neither a quota name nor part of a scope"
 
 # ---- a fixed base URL starts fresh; messages name the entry, reason, time left
 export CLOUDFLARE_API_BASE_URL="$SIM/client/v4/accounts/acct1/" CLOUDFLARE_API_TOKEN=cft \
