@@ -86,6 +86,16 @@ check "llm-map: $took ms for 60 items (< 3000)" [ "$took" -lt 3000 ]
 n=$(hits msick+failafter=1)
 check "llm-map: $n attempts on the sick key (<= 6 with 4 in flight)" [ "$n" -le 6 ]
 
+# ---- eight processes at once (xargs -P 8) share what they learn
+rm -rf "$XDG_STATE_HOME"
+export OPENAI_API_KEY_1=xsick+failafter=1 OPENAI_API_KEY_2=xwell
+mkdir -p "$T/x"
+seq 1 40 | xargs -P 8 -I{} sh -c 'llm-ask --strategy sequential "q {}" >"$0/{}.out" 2>/dev/null' "$T/x"
+is "$(cat "$T"/x/*.out | grep -c '^echo: q ')" 40 "xargs -P 8: 40 calls answered"
+n=$(hits xsick+failafter=1)
+check "xargs -P 8: $n attempts on the sick key (<= 6)" [ "$n" -le 6 ]
+unset OPENAI_API_KEY_1 OPENAI_API_KEY_2
+
 # ---- the model cools as a whole only on evidence from two owners
 rm -rf "$XDG_STATE_HOME"
 cat >ov.pool <<EOF
