@@ -421,7 +421,8 @@ typedef struct mlm_srec {
 	double learned_rpm;     /* learned per-minute limit, 0 none */
 	double learned_conc;    /* learned requests-in-flight limit, 0 none */
 	int64_t updated_ms;
-	int64_t since_ms;       /* when the running cooldown (or probe) began */
+	int64_t since_ms;       /* when the running cooldown began; negated
+	                         * while a half-open probe holds the scope */
 } mlm_srec;
 
 /* The stored fields of mlm_srec, for stores that serialise records. */

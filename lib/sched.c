@@ -300,11 +300,12 @@ long_park(const char *kind)
 	    !strcmp(kind, "auth") || !strcmp(kind, "not_found");
 }
 
-/* A half-open probe of the scope is in flight (see mlm_sched_pick). */
+/* A half-open probe of the scope is in flight: mlm_sched_pick marks the
+ * hold with the negated time it began. */
 static int
 probing(const mlm_srec *r)
 {
-	return r->since_ms && r->until_ms - r->since_ms == PROBE_HOLD_MS;
+	return r->since_ms < 0;
 }
 
 /* Scope i (0 entry ... 3 model) of a record was dead, parked or ejected and
@@ -569,7 +570,7 @@ mlm_sched_pick(mlm_sched *s, const mlm_pick *q, int64_t *wait_ms, uint64_t *leas
 				s->store->ops->load(s->store, sc[i], &r);
 				if (probe_due(&r, i) && r.until_ms <= now) {
 					r.until_ms = now + PROBE_HOLD_MS;
-					r.since_ms = now;
+					r.since_ms = -now;     /* a probe's hold */
 					s->store->ops->save(s->store, &r);
 				}
 			}
@@ -686,6 +687,7 @@ heal(mlm_sched *s, const char *scope)
 		r.until_ms = 0;
 		r.dead = 0;
 		r.fails = 0;
+		r.since_ms = 0;
 		r.kind[0] = r.why[0] = 0;
 		s->store->ops->save(s->store, &r);
 	}
