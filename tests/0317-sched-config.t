@@ -53,8 +53,10 @@ run llm-ask again
 is "$rc" 69 "still broken: exit 69"
 like "$err" 'cloudflare:@cf/meta/llama-3.1-8b-instruct: dead, probe in [0-9.]+s \(not_found' "the message names the entry, its reason and time left"
 like "$err" 'llm-pool --reset' "the message points at llm-pool --reset"
+before=$(hits cft)
 run llm-pool --check
-is "$(printf '%s\n' "$out" | jq -r '.check.kind')" not_found "llm-pool --check probes the dead entry too"
+is "$(printf '%s\n' "$out" | jq -r '.check.kind')" not_found "llm-pool --check: the dead entry is not_found"
+is "$(( $(hits cft) - before ))" 1 "llm-pool --check sends the dead entry its probe"
 export CLOUDFLARE_API_BASE_URL="$SIM/client/v4/accounts/acct1/ai/run/"
 run llm-ask fixed
 is "$out" "echo: fixed" "the fixed base URL starts fresh: answered at once"
