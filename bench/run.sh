@@ -95,6 +95,11 @@ row "llm-map -j 64 vs curl --parallel-max 64, req/s" "$mm" "$tp" "$(ratio "$mm" 
 row "llm-map -j 64 vs libcurl-multi loop, req/s" "$mm" "$tm" "$(ratio "$mm" "$tm")x" ">= 0.5x"
 row "llm-map -j 64, shared SQLite state, vs multi loop, req/s" "$ms" "$tm" "$(ratio "$ms" "$tm")x" "(shared state)"
 
+# ---- the shared state's cost against a zero-latency upstream (nginx)
+say "shared state against nginx"
+rows="$rows$(OPENAI_API_KEY_1=good1 OPENAI_MODELS=m1 sh "$top/bench/nginx.sh" "$d" "$N" "$RUNS")
+"
+
 # ---- CPU per request
 say "CPU per request"
 cpu() { /usr/bin/time -f "%U %S" -o "$d/cpu" "$@" >/dev/null 2>&1; awk -v n="$N" '{ printf "%.1f", ($1 + $2) * 1e6 / n }' "$d/cpu"; }

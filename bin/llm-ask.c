@@ -24,7 +24,7 @@
 static const char usage_text[] =
 "usage: llm-ask [-hiv] [-c file] [-m glob] [-p name] [-s text] [-t temp]\n"
 "               [--env file] [--pool file] [--strategy name] [--max-tokens n]\n"
-"               [--timeout dur] [--retries n] [--json] [--stream | --no-stream]\n"
+"               [--timeout dur] [--retries n] [--max-wait dur] [--json] [--stream | --no-stream]\n"
 "               [--messages] [--schema spec [--to format] [--multi]]\n"
 "               [--log file] [prompt ...]\n";
 
@@ -45,6 +45,7 @@ usage(int code)
 "      --max-tokens N      output cap\n"
 "      --timeout DUR       per-attempt time limit (e.g. 30, 90s, 2m)\n"
 "      --retries N         at most N attempts (default 10)\n"
+"      --max-wait DUR      longest wait for a cooling entry (default 2m)\n"
 "      --env FILE          read variables from FILE too (over ./.env)\n"
 "      --pool FILE         read the pool from FILE (or LLM_POOL)\n"
 "      --json              print one result record instead of the text\n"
@@ -67,7 +68,7 @@ usage(int code)
 	exit(code);
 }
 
-enum { O_ENV = 256, O_POOL, O_STRATEGY, O_MAXTOK, O_TIMEOUT, O_RETRIES, O_JSON,
+enum { O_ENV = 256, O_POOL, O_STRATEGY, O_MAXTOK, O_TIMEOUT, O_RETRIES, O_MAXWAIT, O_JSON,
 	O_STREAM, O_NOSTREAM, O_MESSAGES, O_LOG, O_SCHEMA, O_TO, O_MULTI };
 
 static const struct option longopts[] = {
@@ -85,6 +86,7 @@ static const struct option longopts[] = {
 	{ "pool", required_argument, NULL, O_POOL },
 	{ "provider", required_argument, NULL, 'p' },
 	{ "retries", required_argument, NULL, O_RETRIES },
+	{ "max-wait", required_argument, NULL, O_MAXWAIT },
 	{ "schema", required_argument, NULL, O_SCHEMA },
 	{ "strategy", required_argument, NULL, O_STRATEGY },
 	{ "stream", no_argument, NULL, O_STREAM },
@@ -133,7 +135,7 @@ main(int argc, char **argv)
 	tool_pool t = { 0 };
 	const char *system = NULL, *conv_file = NULL;
 	double temp = -1;
-	long max_tokens = 0, timeout_ms = 0, retries = 0;
+	long max_tokens = 0, timeout_ms = 0, retries = 0, max_wait = -1;
 	int json = 0, stream = -1, messages = 0, chat = 0, multi = 0, to = -1;
 	const char *schema_spec = NULL;
 	int c;
@@ -156,6 +158,7 @@ main(int argc, char **argv)
 		case O_MAXTOK: max_tokens = opt_long("--max-tokens", optarg, 1, 10000000); break;
 		case O_TIMEOUT: timeout_ms = opt_duration_ms("--timeout", optarg); break;
 		case O_RETRIES: retries = opt_long("--retries", optarg, 1, 1000); break;
+		case O_MAXWAIT: max_wait = opt_duration_ms("--max-wait", optarg); break;
 		case O_JSON: json = 1; break;
 		case O_STREAM: stream = 1; break;
 		case O_NOSTREAM: stream = 0; break;
@@ -243,6 +246,8 @@ main(int argc, char **argv)
 		o.total_ms = o.first_byte_ms = timeout_ms;
 	if (retries)
 		o.max_attempts = (int)retries;
+	if (max_wait >= 0)
+		o.max_wait_ms = max_wait;
 	if (stream < 0)
 		stream = !json && !schema && isatty(1);
 	if (schema)

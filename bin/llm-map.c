@@ -35,6 +35,7 @@ static const char usage_text[] =
 "usage: llm-map [-huqv] [-j jobs] [-o file [--resume [--retry-failed]]] [-m glob]\n"
 "               [-p name] [-s text] [-t temp] [--env file] [--pool file]\n"
 "               [--strategy name] [--max-tokens n] [--timeout dur] [--retries n]\n"
+"               [--max-wait dur]\n"
 "               [--input | --no-input] [--text] [--dry-run] [--cache\n"
 "               [--cache-max-age dur]] [--hedge [--hedge-max pct]] [--progress]\n"
 "               [--max-line bytes] [--schema spec [--to format] [--multi]]\n"
@@ -64,6 +65,7 @@ usage(int code)
 "      --max-tokens N     output cap\n"
 "      --timeout DUR      per-attempt time limit\n"
 "      --retries N        attempts per item at most (default 10)\n"
+"      --max-wait DUR     longest wait of an item for a cooling entry (default 15m)\n"
 "      --input            echo each input into its record\n"
 "      --no-input         do not (the default)\n"
 "      --text             write only the answer text, one line per input\n"
@@ -91,7 +93,7 @@ usage(int code)
 	exit(code);
 }
 
-enum { O_ENV = 256, O_POOL, O_STRATEGY, O_MAXTOK, O_TIMEOUT, O_RETRIES, O_INPUT,
+enum { O_ENV = 256, O_POOL, O_STRATEGY, O_MAXTOK, O_TIMEOUT, O_RETRIES, O_MAXWAIT, O_INPUT,
 	O_NOINPUT, O_TEXT, O_DRYRUN, O_CACHE, O_CACHEAGE, O_HEDGE, O_HEDGEMAX, O_PROGRESS,
 	O_RESUME, O_RETRYFAILED, O_MAXLINE, O_LOG, O_SCHEMA, O_MULTI, O_TO };
 
@@ -118,6 +120,7 @@ static const struct option longopts[] = {
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "resume", no_argument, NULL, O_RESUME },
 	{ "retries", required_argument, NULL, O_RETRIES },
+	{ "max-wait", required_argument, NULL, O_MAXWAIT },
 	{ "retry-failed", no_argument, NULL, O_RETRYFAILED },
 	{ "schema", required_argument, NULL, O_SCHEMA },
 	{ "strategy", required_argument, NULL, O_STRATEGY },
@@ -1025,7 +1028,7 @@ main(int argc, char **argv)
 	/* the keys are in this process's memory: never in a core file */
 	setrlimit(RLIMIT_CORE, &(struct rlimit){ 0, 0 });
 	int c;
-	long retries = 0, timeout_ms = 0;
+	long retries = 0, timeout_ms = 0, max_wait = -1;
 	while ((c = getopt_long(argc, argv, "hj:m:o:p:qs:t:uv", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'h': usage(0); break;
@@ -1045,6 +1048,7 @@ main(int argc, char **argv)
 		case O_MAXTOK: opt.max_tokens = opt_long("--max-tokens", optarg, 1, 10000000); break;
 		case O_TIMEOUT: timeout_ms = opt_duration_ms("--timeout", optarg); break;
 		case O_RETRIES: retries = opt_long("--retries", optarg, 1, 1000); break;
+		case O_MAXWAIT: max_wait = opt_duration_ms("--max-wait", optarg); break;
 		case O_INPUT: opt.input = 1; break;
 		case O_NOINPUT: opt.input = 0; break;
 		case O_TEXT: opt.text = 1; break;
@@ -1113,7 +1117,7 @@ main(int argc, char **argv)
 		base.total_ms = base.first_byte_ms = timeout_ms;
 	if (retries)
 		base.max_attempts = (int)retries;
-	base.max_wait_ms = 15 * 60 * 1000;      /* a batch waits out cooldowns */
+	base.max_wait_ms = max_wait >= 0 ? max_wait : 15 * 60 * 1000;  /* a batch waits out cooldowns */
 	base.schema = schema;
 	base.multi = opt.multi;
 	if (opt.cache) {

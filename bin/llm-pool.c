@@ -333,6 +333,7 @@ main(int argc, char **argv)
 			o.max_wait_ms = timeout_ms;
 			o.total_ms = o.first_byte_ms = timeout_ms;
 			o.pick.entry = t.pool.v[i].id;
+			o.pick.ignore_state = 1;    /* dead and cooling entries are probed too */
 			checks[i] = jv_null();
 			pr[i].slot = &checks[i];
 			jv req = mlm_req_prompt(NULL, "Reply with the word ok.");

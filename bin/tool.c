@@ -178,19 +178,46 @@ tool_print_attempt(jv a)
 	jv_free(e), jv_free(k), jv_free(st), jv_free(ms), jv_free(m);
 }
 
+/* A wait: -v says so each time; on a terminal, without -v, a wait longer
+ * than a second gets one line (what it waits for, how long), once per wait. */
+static void
+say_wait(tool_pool *t, jv a)
+{
+	static int64_t quiet_until;
+	double ms = jv_number_value(jv_object_get(jv_copy(a), jv_string("ms")));
+	jv e = jv_object_get(jv_copy(a), jv_string("entry"));
+	jv k = jv_object_get(jv_copy(a), jv_string("kind"));
+	int64_t now = mlm_mono_ms();
+	if (t->verbose || (ms >= 1000 && now >= quiet_until)) {
+		fprintf(stderr, "%s: waiting %.1fs for %s%s%s%s\n", prog, ms / 1000,
+		    jv_get_kind(e) == JV_KIND_STRING ? jv_string_value(e) : "an entry to free up",
+		    jv_get_kind(k) == JV_KIND_STRING ? " (" : "",
+		    jv_get_kind(k) == JV_KIND_STRING ? jv_string_value(k) : "",
+		    jv_get_kind(k) == JV_KIND_STRING ? ")" : "");
+		quiet_until = now + (int64_t)ms;
+	}
+	jv_free(e);
+	jv_free(k);
+}
+
 /* -v: one stderr line per attempt; LLM_LOG: one NDJSON line per attempt */
 static void
 trace_fn(void *u, jv a)
 {
 	tool_pool *t = u;
+	if (!t->verbose && t->tty) {
+		jv ev = jv_object_get(jv_copy(a), jv_string("event"));
+		if (jv_get_kind(ev) == JV_KIND_STRING && !strcmp(jv_string_value(ev), "wait"))
+			say_wait(t, a);
+		jv_free(ev);
+	}
 	if (t->verbose) {
 		jv ev = jv_object_get(jv_copy(a), jv_string("event"));
 		if (jv_get_kind(ev) == JV_KIND_STRING) {
 			jv why = jv_object_get(jv_copy(a), jv_string("why"));
 			jv ms = jv_object_get(jv_copy(a), jv_string("ms"));
 			if (!strcmp(jv_string_value(ev), "wait"))
-				fprintf(stderr, "%s: waiting %.1fs for an entry to free up\n", prog,
-				    jv_number_value(ms) / 1000);
+				say_wait(t, a);
 			else if (jv_get_kind(why) == JV_KIND_STRING) {
 				const char *w = jv_string_value(why);
 				while (*w) {
@@ -412,7 +439,8 @@ tool_pool_open(tool_pool *t)
 			warnmsg("warning: --log %s: %s", lf, strerror(errno));
 	}
 	/* attempts are only described for someone who reads them */
-	if (t->verbose || t->log)
+	t->tty = isatty(2);
+	if (t->verbose || t->log || t->tty)
 		mlm_engine_trace(t->engine, trace_fn, t);
 }
 

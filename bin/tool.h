@@ -38,6 +38,7 @@ typedef struct tool_pool {
 	int list_env;            /* llm-pool -v: list every variable and what became of it */
 	int model_env, provider_env;    /* --model/--provider came from LLM_MODEL/LLM_PROVIDER */
 	/* set up by tool_pool_open */
+	int tty;                 /* stderr is a terminal: long waits are announced */
 	mlm_env *env;
 	mlm_pool pool;
 	mlm_store *store;

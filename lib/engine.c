@@ -12,6 +12,7 @@
  * ever in request headers; every message is redacted before it leaves.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -548,6 +549,33 @@ permanent(int kind)
 	    kind == MLM_QUOTA_EXHAUSTED || kind == MLM_TOO_LARGE || kind == MLM_UNSUPPORTED;
 }
 
+/* Nothing answers at the entry's address: a fast, clear failure that names
+ * host:port, and the entry is out at once (o->refused). */
+static void
+no_answer_at(call *c, CURLcode cc, mlm_outcome *o)
+{
+	char where[300] = "";
+	CURLU *u = curl_url();
+	char *host = NULL, *port = NULL;
+	if (u && curl_url_set(u, CURLUPART_URL, c->hr.url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK)
+		snprintf(where, sizeof where, "%s:%s", host, port);
+	curl_free(host);
+	curl_free(port);
+	curl_url_cleanup(u);
+	long oserr = 0;
+	curl_easy_getinfo(c->h, CURLINFO_OS_ERRNO, &oserr);
+	o->refused = cc == CURLE_COULDNT_RESOLVE_HOST ? 2 : 1;
+	if (cc == CURLE_COULDNT_RESOLVE_HOST)
+		snprintf(o->msg, sizeof o->msg, "could not resolve the host of %s", where);
+	else if (oserr == ECONNREFUSED)
+		snprintf(o->msg, sizeof o->msg, "connection refused by %s", where);
+	else
+		snprintf(o->msg, sizeof o->msg, "cannot connect to %s: %s", where,
+		    oserr ? strerror((int)oserr) : curl_easy_strerror(cc));
+}
+
 /* An attempt ended: classify, tell the scheduler, go on. */
 static void
 attempt_done(call *c, CURLcode cc)
@@ -578,6 +606,8 @@ attempt_done(call *c, CURLcode cc)
 			snprintf(o.msg, sizeof o.msg, "answer larger than %u bytes", BODY_MAX);
 		} else if (cc == CURLE_PARTIAL_FILE) {
 			snprintf(o.msg, sizeof o.msg, "answer cut short (%s)", curl_easy_strerror(cc));
+		} else if (cc == CURLE_COULDNT_CONNECT || cc == CURLE_COULDNT_RESOLVE_HOST) {
+			no_answer_at(c, cc, &o);
 		} else {
 			snprintf(o.msg, sizeof o.msg, "%s", curl_easy_strerror(cc));
 		}
@@ -669,7 +699,10 @@ attempt_done(call *c, CURLcode cc)
 		finish(c, 1, MLM_OK);
 		return;
 	}
-	c->tried[c->idx] = permanent(o.kind) ? 2 : 1;
+	/* nothing at the address: not again in this call, unless it is a batch
+	 * that waits out an outage (a host that does not resolve is no outage) */
+	c->tried[c->idx] = permanent(o.kind) || o.refused == 2 || (o.refused && !c->o.pick.wait_dead)
+	    ? 2 : 1;
 	if (o.kind == MLM_UNSUPPORTED && c->o.schema)
 		c->tried[c->idx] = 0;   /* asked again with the schema in the prompt */
 	if (o.kind == MLM_TOO_LARGE) {
@@ -688,6 +721,39 @@ attempt_done(call *c, CURLcode cc)
 	}
 	attempt_clear(c);
 	next_attempt(c);
+}
+
+/* Nothing can be picked within the wait allowed: the message names each
+ * entry kept away, its reason and time left, and the way to forget. */
+static void
+unavailable(call *c, const mlm_pick *q, int64_t wait)
+{
+	mlm_engine *g = c->g;
+	mlm_buf why = { 0 };
+	mlm_sched_explain(g->sched, q, &why);
+	if (!why.len) {
+		if (!c->nattempts)
+			mlm_buf_printf(&c->errs, "no entry matches\n");
+		mlm_buf_free(&why);
+		return;
+	}
+	mlm_buf m = { 0 };
+	int n = 0;
+	for (char *p = why.p; p && *p; n++) {
+		char *nl = strchr(p, '\n');
+		size_t l = nl ? (size_t)(nl - p) : strlen(p);
+		if (n < 3)
+			mlm_buf_printf(&m, "%s%.*s", n ? "; " : "", (int)(l > 150 ? 150 : l), p);
+		p = nl ? nl + 1 : NULL;
+	}
+	if (n > 3)
+		mlm_buf_printf(&m, "; and %d more", n - 3);
+	mlm_buf_printf(&c->errs, "%s%s (waits up to %.0f s; llm-pool --reset forgets them)\n",
+	    c->nattempts ? "the rest cannot answer now: " : "no entry can answer now: ", m.p,
+	    (double)c->o.max_wait_ms / 1000);
+	mlm_buf_free(&m);
+	mlm_buf_free(&why);
+	(void)wait;
 }
 
 static void
@@ -767,28 +833,24 @@ next_attempt(call *c)
 		if (wait >= 0 && waited + wait <= c->o.max_wait_ms) {
 			c->state = C_WAIT;
 			c->wake_at = mlm_mono_ms() + (wait < 5 ? 5 : wait);
-			if (c->o.verbose) {
+			if (g->trace) {
+				/* what it waits for and how long: -v prints it, and a
+				 * tool on a terminal says so on a long wait */
+				int bi = mlm_sched_block_entry(g->sched);
 				jv t = jv_object_set(jv_object(), jv_string("event"), jv_string("wait"));
 				t = jv_object_set(t, jv_string("ms"), jv_number((double)wait));
+				if (bi >= 0)
+					t = jv_object_set(t, jv_string("entry"), jv_string(g->pool->v[bi].id));
+				t = jv_object_set(t, jv_string("kind"), jv_string(mlm_sched_block_kind(g->sched)));
 				t = jv_object_set(t, jv_string("call"), jv_number((double)c->id));
 				trace(g, t);
 			}
 			return;
 		}
-		if (!c->nattempts) {
-			if (wait >= 0)
-				mlm_buf_printf(&c->errs, "every matching entry is cooling down, parked or dead "
-				    "for longer than %.0f s (%s)\n", (double)c->o.max_wait_ms / 1000,
-				    mlm_sched_block_kind(g->sched));
-			else
-				mlm_buf_printf(&c->errs, "no entry matches\n");
-		} else if (wait >= 0) {
-			mlm_buf_printf(&c->errs, "every remaining entry is cooling down for %.0f s or more\n",
-			    (double)wait / 1000);
-		}
+		unavailable(c, &q, wait);
 		/* nothing tried because everything is cooling: say so by kind */
 		int bk = mlm_kind_parse(mlm_sched_block_kind(g->sched));
-		finish(c, 0, !c->nattempts && wait >= 0 ? (bk > 0 ? bk : MLM_RATE_LIMITED) : -1);
+		finish(c, 0, !c->nattempts && bk > 0 ? bk : -1);
 		return;
 	}
 }
@@ -897,6 +959,8 @@ submit(mlm_engine *g, jv req, const mlm_call_opts *o, mlm_done_fn done, void *u,
 		c->orig_req = jv_copy(c->req);
 		c->o.pick.need_schema = 1;
 	}
+	/* a batch may wait out an outage; one call says so at once */
+	c->o.pick.wait_dead = c->o.max_wait_ms > 120000;
 	c->t0 = mlm_mono_ms();
 	c->state = C_WAIT;
 	c->wake_at = 0;     /* start at the next run */

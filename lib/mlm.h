@@ -21,6 +21,7 @@
 #include <stdint.h>
 #include <stdarg.h>
 #include <jv.h>
+#include "sha256.h"
 
 #define MLM_ERRLEN 512
 
@@ -267,6 +268,8 @@ typedef struct mlm_entry {
 	char *key;         /* resolved key, in memory only; NULL until mlm_entry_key() */
 	int key_inline;    /* the key came inline on a pool line */
 	char *quota;       /* quota owner */
+	int quota_auto;    /* none was declared: the scheduler charges the key
+	                    * itself (by its keyed digest), quota only names it */
 	int priority;      /* lower is tried first by `sequential` */
 	double weight;     /* for random/weighted */
 	mlm_limits lim;
@@ -358,6 +361,8 @@ typedef struct mlm_outcome {
 	long status;            /* HTTP status, 0 if none */
 	int64_t retry_ms;       /* the provider's wait hint, -1 if none */
 	int per_day;            /* a daily bucket ran out (park until reset) */
+	int refused;            /* nothing answers at the address: 1 connection
+	                         * refused, 2 no such host; out at once */
 	char msg[400];          /* one line, keys redacted by the caller */
 } mlm_outcome;
 
@@ -503,6 +508,8 @@ typedef struct mlm_srec {
 	double learned_rpm;     /* learned per-minute limit, 0 none */
 	double learned_conc;    /* learned requests-in-flight limit, 0 none */
 	int64_t updated_ms;
+	int64_t since_ms;       /* when the running cooldown began; negated
+	                         * while a half-open probe holds the scope */
 } mlm_srec;
 
 /* The stored fields of mlm_srec, for stores that serialise records. */
@@ -538,6 +545,8 @@ struct mlm_store {
 	char warn[MLM_ERRLEN];  /* a degradation to report once (fallback to memory...) */
 	int warned;
 	int degraded;           /* 1 while a shared store is unreachable and memory stands in */
+	unsigned char secret[32];   /* keys the key digests: see mlm_store_secret */
+	int has_secret;
 };
 
 /* Opens the store named by spec: NULL or "" (LLM_STATE, else SQLite under
@@ -545,6 +554,13 @@ struct mlm_store {
  * A store that cannot be opened falls back to memory with s->warn set. */
 mlm_store *mlm_store_open(const char *spec, char *err, size_t errlen);
 mlm_store *mlm_store_memory(void);
+/* The random secret that keys the key digests of the state (HMAC-SHA256),
+ * so a digest seen in the state or a status page cannot confirm a guessed
+ * key: kept beside a SQLite file as FILE.secret (0600), in Redis as
+ * mlm:secret, per process for memory. */
+const unsigned char *mlm_store_secret(mlm_store *s);
+/* A key's keyed digest, 16 hex digits. */
+void mlm_store_key_digest(mlm_store *s, const char *key, char out[17]);
 /* $XDG_STATE_HOME/many-llm/FILE (else ~/.local/state/...), making the
  * directories 0700. -1 when there is no home for it. */
 int mlm_state_path(const char *file, char *out, size_t n);
@@ -571,6 +587,11 @@ typedef struct mlm_pick {
 	const unsigned char *tried; /* entries this call already tried (may be NULL) */
 	const char *avoid_owner;    /* quota owner to avoid (hedging), NULL none */
 	const char *entry;          /* glob over entry ids, NULL any */
+	int ignore_state;           /* every matching entry, whatever the state says
+	                             * (llm-pool --check probes dead ones too) */
+	int wait_dead;              /* a dead entry's probe time counts as a wait
+	                             * (batches wait out an outage; a single call
+	                             * fails at once) */
 } mlm_pick;
 
 mlm_sched *mlm_sched_new(mlm_pool *pool, mlm_store *store, int strategy);
@@ -597,9 +618,15 @@ int mlm_sched_is_unsupported(const mlm_sched *s, int idx, unsigned feature);
 /* After a pick that found nothing: the kind keeping the soonest entry away
  * ("auth" for dead keys, "quota_exhausted", "rate_limited", ...). */
 const char *mlm_sched_block_kind(const mlm_sched *s);
+/* And the entry (index) it would wait for, -1 when none. */
+int mlm_sched_block_entry(const mlm_sched *s);
+/* One line per matching entry that cannot be picked now, into why:
+ * "ID: cooling 12.3s (kind: why)" or "ID: dead, probe in 3599.0s (...)". */
+void mlm_sched_explain(mlm_sched *s, const mlm_pick *q, mlm_buf *why);
 /* The scopes of entry idx (for status views): entry, key, owner, model. */
 void mlm_sched_scopes(const mlm_sched *s, int idx, char e[256], char k[256], char o[256], char m[256]);
 mlm_store *mlm_sched_store(mlm_sched *s);
+const mlm_entry *mlm_sched_entry(const mlm_sched *s, int idx);
 
 /* status.c: one entry as the scheduler sees it (the store is read; hold a
  * transaction around a loop over entries). */
@@ -608,6 +635,7 @@ typedef struct mlm_entry_status {
 	int which;                  /* the scope keeping it away, -1 none */
 	mlm_srec r[4];              /* entry, key, owner, model */
 	char scope[4][256];
+	int day_full;               /* parked: the declared daily limit is reached */
 } mlm_entry_status;
 void mlm_sched_entry_status(mlm_sched *s, int idx, int64_t now, mlm_entry_status *st);
 /* The llm-pool --status record of entry idx (e is pool entry idx). */

@@ -367,6 +367,7 @@ add_provider(mlm_pool *p, const mlm_env *env, const char *NAME, const char *cons
 			e->base_url = mlm_strdup(b);
 			e->key_env = mlm_strdup(keys[k].var);
 			e->quota = owner_for(env, NAME, prov, keys[k].n, keyid, b);
+			e->quota_auto = e->quota && !strcmp(e->quota, keyid);
 			e->priority = 0;
 			char origin[300];
 			snprintf(origin, sizeof origin, "env:%s", keys[k].var);
@@ -555,7 +556,9 @@ mlm_pool_add_line(mlm_pool *p, const char *line, size_t len, const char *origin,
 		e->key_inline = 1;
 	}
 	const char *q = jstr(o, "quota");
-	e->quota = mlm_strdup(q && *q ? q : kenv ? kenv : kcmd ? kcmd : e->id);
+	/* no owner declared: the key is its own (a key_cmd is never a name) */
+	e->quota = mlm_strdup(q && *q ? q : kenv ? kenv : e->id);
+	e->quota_auto = !(q && *q);
 	e->origin = mlm_strdup(origin);
 	apply_catalog(e);
 	double d;
@@ -651,7 +654,10 @@ mlm_entry_json(const mlm_entry *e, int with_key)
 		SET("key_cmd", jv_string(e->key_cmd));
 	if (with_key && e->key_inline && e->key)
 		SET("key", jv_string(e->key));
-	SET("quota", jv_string(e->quota ? e->quota : e->id));
+	/* an owner only when one was declared: a key without is its own, and
+	 * a line read back must not turn the variable's name into an owner */
+	if (e->quota && !e->quota_auto)
+		SET("quota", jv_string(e->quota));
 	SET("priority", jv_number(e->priority));
 	SET("weight", jv_number(e->weight));
 	if (e->lim.rpm)

@@ -20,6 +20,19 @@
 #define LEASE_TTL_MS   (10 * 60 * 1000)
 #define PROBE_DEAD_MS  (60 * 60 * 1000)      /* half-open probe of dead entries */
 #define PARK_CREDIT_MS (6 * 60 * 60 * 1000)  /* no credit: park the key long */
+/* outlier detection: an entry that fails this many times in a row is
+ * ejected, first for EJECT_BASE_MS, twice as long after each failed
+ * half-open probe; a success ends it. */
+#define EJECT_AFTER    2
+#define EJECT_BASE_MS  5000
+#define EJECT_MAX_MS   (5 * 60 * 1000)
+#define PROBE_HOLD_MS  30000                 /* others wait while a probe runs */
+/* a model cools as a whole only on evidence from two owners this close
+ * together (or on the provider's own wait hint), first for a second,
+ * doubling to 16 s while the evidence goes on; a success ends it */
+#define MODEL_EVIDENCE_MS 10000
+#define MODEL_COOL_MS  1000
+#define MODEL_HINT_MAX_MS 60000
 
 struct mlm_sched {
 	mlm_pool *pool;
@@ -31,6 +44,7 @@ struct mlm_sched {
 	int depth;                      /* nested transactions (batches) */
 	struct scopes { char s[4][256]; int done; } *scopes;   /* per entry */
 	char block_kind[24];            /* why the last fruitless pick found nothing */
+	int block_idx;                  /* and the entry it would wait for, -1 none */
 	const char *bk;                 /* check()'s reason for the entry it refused */
 	char bkbuf[24];
 };
@@ -114,6 +128,7 @@ mlm_sched_new(mlm_pool *pool, mlm_store *store, int strategy)
 	s->unsupported = calloc(pool->n + 1, sizeof *s->unsupported);
 	s->scopes = calloc(pool->n + 1, sizeof *s->scopes);
 	s->seed = (unsigned)(getpid() ^ mlm_now_ms());
+	s->block_idx = -1;
 	return s;
 }
 
@@ -133,6 +148,12 @@ mlm_sched_set_strategy(mlm_sched *s, int strategy)
 	s->strategy = strategy;
 }
 
+const mlm_entry *
+mlm_sched_entry(const mlm_sched *s, int idx)
+{
+	return &s->pool->v[idx];
+}
+
 mlm_store *
 mlm_sched_store(mlm_sched *s)
 {
@@ -143,6 +164,12 @@ const char *
 mlm_sched_block_kind(const mlm_sched *s)
 {
 	return s->block_kind;
+}
+
+int
+mlm_sched_block_entry(const mlm_sched *s)
+{
+	return s->block_idx;
 }
 
 int
@@ -158,10 +185,12 @@ mlm_sched_unsupported(mlm_sched *s, int idx, unsigned feature)
 		s->unsupported[idx] |= feature;
 }
 
+/* How the state names a key: its variable, else "cmd" (a command is never
+ * shown) or the entry id for an inline key. The value is never part of it. */
 static const char *
 keyref(const mlm_entry *e)
 {
-	return e->key_env ? e->key_env : e->key_cmd ? e->key_cmd : e->id;
+	return e->key_env ? e->key_env : e->key_cmd ? "cmd" : e->id;
 }
 
 void
@@ -176,22 +205,35 @@ mlm_sched_scopes(const mlm_sched *s, int idx, char es[256], char ks[256], char o
 		return;
 	}
 	mlm_entry *e = &s->pool->v[idx];
-	snprintf(es, 256, "e:%s", e->id);
-	/* a key is known by its reference, never its value; a short digest of
-	 * the value tells a replaced key from the one that failed */
-	char fp[17] = "";
+	/* a key is known by its reference, never its value; a keyed digest of
+	 * the value (the store's secret) tells a replaced key from the one
+	 * that failed, and cannot confirm a guessed key without the secret */
+	char dg[17] = "";
 	if (!e->key && s->pool->env)
 		mlm_entry_key(e, s->pool->env, NULL, 0);
-	if (e->key) {
-		char h[17];
-		mlm_hash_hex(e->key, strlen(e->key), h);
-		snprintf(fp, sizeof fp, "#%.8s", h);
-	}
-	snprintf(ks, 256, "k:%s/%s%s", e->provider, keyref(e), fp);
-	if (e->lim.per_model)
-		snprintf(os, 256, "o:%s|%s", e->quota, e->model);
+	if (e->key)
+		mlm_store_key_digest(s->store, e->key, dg);
+	/* what the entry learns depends on where it goes and what it asks
+	 * for (what depends on the key is the key's scope, and the owner's
+	 * when the key is its own owner): a changed configuration starts
+	 * afresh */
+	char cfg[17];
+	mlm_buf b = { 0 };
+	mlm_buf_printf(&b, "%s\n%s\n%d", e->base_url ? e->base_url : "", e->model ? e->model : "",
+	    e->wire);
+	mlm_hash_hex(b.p ? b.p : "", b.len, cfg);
+	mlm_buf_free(&b);
+	snprintf(es, 256, "e:%s#%.8s", e->id, cfg);
+	snprintf(ks, 256, "k:%s/%s%s%s", e->provider, keyref(e), *dg ? "#" : "", dg);
+	char owner[200];
+	if (e->quota_auto && *dg)
+		snprintf(owner, sizeof owner, "%s/key#%s", e->provider, dg);
 	else
-		snprintf(os, 256, "o:%s", e->quota);
+		snprintf(owner, sizeof owner, "%s", e->quota ? e->quota : e->id);
+	if (e->lim.per_model)
+		snprintf(os, 256, "o:%s|%s", owner, e->model);
+	else
+		snprintf(os, 256, "o:%s", owner);
 	snprintf(ms, 256, "m:%s/%s", e->provider, e->model);
 	if (c && e->key) {
 		memcpy(c->s[0], es, 256), memcpy(c->s[1], ks, 256);
@@ -268,6 +310,7 @@ typedef struct cand {
 	long inflight;
 	int probe;          /* a half-open probe of a dead/parked entry */
 	int untried_busy;   /* never answered, and a request to its owner is in flight */
+	int fails;          /* the entry's consecutive failures */
 } cand;
 
 static int
@@ -275,6 +318,22 @@ long_park(const char *kind)
 {
 	return !strcmp(kind, "quota_exhausted") || !strcmp(kind, "no_credit") ||
 	    !strcmp(kind, "auth") || !strcmp(kind, "not_found");
+}
+
+/* A half-open probe of the scope is in flight: mlm_sched_pick marks the
+ * hold with the negated time it began. */
+static int
+probing(const mlm_srec *r)
+{
+	return r->since_ms < 0;
+}
+
+/* Scope i (0 entry ... 3 model) of a record was dead, parked or ejected and
+ * its time is up (or nearly): the next attempt is a half-open probe. */
+static int
+probe_due(const mlm_srec *r, int i)
+{
+	return r->until_ms && (r->dead || long_park(r->kind) || (i == 0 && r->fails >= EJECT_AFTER));
 }
 
 /* Checks one entry; returns 1 eligible, else 0 with *wait the time it frees up. */
@@ -292,21 +351,26 @@ check(mlm_sched *s, int idx, const mlm_pick *q, int64_t now, cand *c, int64_t *w
 	s->bk = NULL;
 	c->idx = idx;
 	*wait = 0;
-	for (int i = 0; i < 4; i++) {
+	for (int i = 0; i < 4 && !q->ignore_state; i++) {
 		if (r[i].until_ms > now) {
-			*wait = r[i].until_ms - now;
+			/* a dead scope is not waited for: its probe time is a guess;
+			 * while a probe runs, others look again soon */
+			*wait = r[i].dead && !q->wait_dead ? -2 : r[i].until_ms - now;
+			if (*wait > 200 && probing(&r[i]))
+				*wait = 200;
 			/* copied: r is this function's */
 			snprintf(s->bkbuf, sizeof s->bkbuf, "%s", r[i].kind[0] ? r[i].kind : "rate_limited");
 			s->bk = s->bkbuf;
 			if (why)
 				mlm_buf_printf(why, "%s: %s %.1fs (%s%s%s)\n", e->id,
-				    r[i].dead ? "dead, probe in" : "cooling", (double)*wait / 1000,
+				    r[i].dead ? "dead, probe in" : "cooling",
+				    (double)(r[i].until_ms - now) / 1000,
 				    r[i].kind, *r[i].why ? ": " : "", r[i].why);
 			return 0;
 		}
-		/* a dead or parked scope whose time is up: this attempt is its
-		 * half-open probe (short cooldowns simply end) */
-		if (r[i].dead || (r[i].until_ms && long_park(r[i].kind)))
+		/* a dead, parked or ejected scope whose time is up: this attempt
+		 * is its half-open probe (short cooldowns simply end) */
+		if (probe_due(&r[i], i))
 			c->probe = 1;
 	}
 	mlm_srec *o = &r[2];
@@ -365,6 +429,7 @@ check(mlm_sched *s, int idx, const mlm_pick *q, int64_t now, cand *c, int64_t *w
 		h = fmin(h, 1 - o->day_count / (double)e->lim.rpd);
 	c->headroom = h;
 	c->lat = r[0].n_ok > 0 ? r[0].lat_ms : -1;       /* -1: not measured */
+	c->fails = r[0].fails;
 	c->inflight = o->inflight;
 	return 1;
 }
@@ -376,7 +441,9 @@ mlm_sched_pick(mlm_sched *s, const mlm_pick *q, int64_t *wait_ms, uint64_t *leas
 	mlm_pool *p = s->pool;
 	int64_t now = mlm_now_ms(), soonest = -1;
 	cand *cs = calloc(p->n + 1, sizeof *cs);
-	int nc = 0;
+	int nc = 0, nblocked = 0;
+	s->block_kind[0] = 0;
+	s->block_idx = -1;
 	if (!cs) {
 		*wait_ms = -1;
 		return -1;
@@ -403,9 +470,18 @@ mlm_sched_pick(mlm_sched *s, const mlm_pick *q, int64_t *wait_ms, uint64_t *leas
 			    !(e->features & MLM_FEAT_SCHEMA)))
 				cs[nc].score += 1000;   /* prefer native schema support */
 			nc++;
-		} else if (w >= 0 && (soonest < 0 || w < soonest)) {
-			soonest = w;
-			snprintf(s->block_kind, sizeof s->block_kind, "%s", s->bk ? s->bk : "rate_limited");
+		} else {
+			/* the kind keeping the soonest away (a dead one only when
+			 * nothing else is kept away) */
+			int first = nblocked++ == 0;
+			if (w >= 0 && (soonest < 0 || w < soonest)) {
+				soonest = w;
+				first = 1;
+			}
+			if (first) {
+				snprintf(s->block_kind, sizeof s->block_kind, "%s", s->bk ? s->bk : "rate_limited");
+				s->block_idx = (int)i;
+			}
 		}
 	}
 	/* slow start: while the first request to an untried owner is out,
@@ -487,6 +563,8 @@ mlm_sched_pick(mlm_sched *s, const mlm_pick *q, int64_t *wait_ms, uint64_t *leas
 				    (double)(rnd(s) % 1000) * 1e-4;
 				if (cs[i].probe)
 					cs[i].score += 0.5;
+				/* an entry failing lately goes after its healthy siblings */
+				cs[i].score += (double)cs[i].fails;
 			}
 		}
 		int bi = 0;
@@ -510,8 +588,9 @@ mlm_sched_pick(mlm_sched *s, const mlm_pick *q, int64_t *wait_ms, uint64_t *leas
 			for (int i = 0; i < 4; i++) {
 				mlm_srec r;
 				s->store->ops->load(s->store, sc[i], &r);
-				if (r.until_ms && (r.dead || long_park(r.kind)) && r.until_ms <= now) {
-					r.until_ms = now + 30000;
+				if (probe_due(&r, i) && r.until_ms <= now) {
+					r.until_ms = now + PROBE_HOLD_MS;
+					r.since_ms = -now;     /* a probe's hold */
 					s->store->ops->save(s->store, &r);
 				}
 			}
@@ -524,6 +603,23 @@ mlm_sched_pick(mlm_sched *s, const mlm_pick *q, int64_t *wait_ms, uint64_t *leas
 	free(cs);
 	*wait_ms = best >= 0 ? 0 : soonest;
 	return best;
+}
+
+void
+mlm_sched_explain(mlm_sched *s, const mlm_pick *q, mlm_buf *why)
+{
+	int64_t now = mlm_now_ms();
+	tx_begin(s);
+	for (size_t i = 0; i < s->pool->n; i++) {
+		mlm_entry *e = &s->pool->v[i];
+		if (!mlm_glob(q->model, e->model) || !mlm_glob(q->provider, e->provider) ||
+		    !mlm_glob(q->entry, e->id))
+			continue;
+		cand c;
+		int64_t w;
+		check(s, (int)i, q, now, &c, &w, why);
+	}
+	tx_end(s);
 }
 
 static void
@@ -539,7 +635,66 @@ set_until(mlm_sched *s, const char *scope, int64_t until, const mlm_outcome *o, 
 	if (dead)
 		r.dead = 1;
 	r.updated_ms = mlm_now_ms();
+	r.since_ms = r.updated_ms;
 	s->store->ops->save(s->store, &r);
+}
+
+/* Outlier detection: after EJECT_AFTER failures in a row the entry is out
+ * for a time that doubles with each failure after (a failed half-open
+ * probe); nothing answering at its address makes it dead for that time (a
+ * call does not wait for it). Its siblings go on meanwhile. */
+static void
+eject(mlm_sched *s, const char *es, int fails, const mlm_outcome *o, int64_t now)
+{
+	if (fails < EJECT_AFTER)
+		return;
+	int sh = fails - EJECT_AFTER;
+	int64_t w = jitter(s, (int64_t)EJECT_BASE_MS << (sh > 10 ? 10 : sh));
+	if (w > EJECT_MAX_MS)
+		w = EJECT_MAX_MS;
+	mlm_srec r;
+	s->store->ops->load(s->store, es, &r);
+	r.until_ms = now + w;
+	r.since_ms = now;
+	r.dead = o->refused;
+	snprintf(r.kind, sizeof r.kind, "%s", mlm_kind_name(o->kind));
+	snprintf(r.why, sizeof r.why, "%d failures in a row, out %.0fs: %.100s", fails,
+	    (double)w / 1000, o->msg);
+	r.updated_ms = now;
+	s->store->ops->save(s->store, &r);
+}
+
+/* An overload cools the whole model only on evidence from two owners
+ * within MODEL_EVIDENCE_MS, or on the provider's own wait hint; one sick
+ * key is its entry's matter (eject). The record keeps the last owner that
+ * reported in why ("seen at OWNER") while the model is not cooling. */
+static void
+model_evidence(mlm_sched *s, const char *ms, const char *os, const mlm_outcome *o, int64_t now)
+{
+	mlm_srec m;
+	s->store->ops->load(s->store, ms, &m);
+	if (m.until_ms > now)
+		return;     /* cooling already: this one was in flight */
+	char seen[160];
+	snprintf(seen, sizeof seen, "seen at %.140s", os);
+	int other = !strncmp(m.why, "seen at ", 8) && strcmp(m.why, seen) &&
+	    now - m.updated_ms < MODEL_EVIDENCE_MS;
+	if (!other && o->retry_ms < 0) {
+		snprintf(m.kind, sizeof m.kind, "overloaded");
+		snprintf(m.why, sizeof m.why, "%s", seen);
+		m.updated_ms = now;
+		s->store->ops->save(s->store, &m);
+		return;
+	}
+	int64_t w = o->retry_ms >= 0 ? (o->retry_ms < MODEL_HINT_MAX_MS ? o->retry_ms : MODEL_HINT_MAX_MS)
+	    : jitter(s, (int64_t)MODEL_COOL_MS << (m.fails > 4 ? 4 : m.fails));
+	m.fails++;
+	m.until_ms = now + w;
+	m.since_ms = now;
+	snprintf(m.kind, sizeof m.kind, "overloaded");
+	snprintf(m.why, sizeof m.why, "%s%.140s", o->retry_ms >= 0 ? "" : "two owners: ", o->msg);
+	m.updated_ms = now;
+	s->store->ops->save(s->store, &m);
 }
 
 /* clears a scope's cooldown after a success (a probe that worked) */
@@ -552,6 +707,7 @@ heal(mlm_sched *s, const char *scope)
 		r.until_ms = 0;
 		r.dead = 0;
 		r.fails = 0;
+		r.since_ms = 0;
 		r.kind[0] = r.why[0] = 0;
 		s->store->ops->save(s->store, &r);
 	}
@@ -596,12 +752,13 @@ mlm_sched_done(mlm_sched *s, int idx, uint64_t lease, const mlm_outcome *o,
 	} else if (o->kind != MLM_INVALID_REQUEST && o->kind != MLM_BLOCKED &&
 	    o->kind != MLM_UNSUPPORTED && o->kind != MLM_TOO_LARGE) {
 		er.n_err++;
-		/* while the entry cools no attempt starts on it: a failure now is
-		 * one that was in flight when the cooldown began, the same event
-		 * (a restart, an outage), not one more consecutive failure to
-		 * back off from exponentially */
-		if (!(er.until_ms > now && !er.dead))
+		/* while the entry is out no attempt starts on it but its probe:
+		 * another failure now was in flight when it went out, the same
+		 * event (a restart, an outage), not one more to back off from */
+		if (!(er.until_ms > now) || probing(&er))
 			er.fails++;
+		if (o->refused && er.fails < EJECT_AFTER)
+			er.fails = EJECT_AFTER;
 	}
 	er.updated_ms = now;
 	s->store->ops->save(s->store, &er);
@@ -681,20 +838,15 @@ mlm_sched_done(mlm_sched *s, int idx, uint64_t lease, const mlm_outcome *o,
 	case MLM_NOT_FOUND:
 		set_until(s, es, now + PROBE_DEAD_MS, o, 1);
 		break;
-	case MLM_OVERLOADED: {
-		int64_t w = o->retry_ms >= 0 && o->retry_ms < 60000 ? o->retry_ms
-		    : jitter(s, 2000LL << (fails > 4 ? 4 : fails));
-		set_until(s, ms, now + w, o, 0);
+	case MLM_OVERLOADED:
+		model_evidence(s, ms, os, o, now);
+		eject(s, es, fails, o, now);
 		break;
-	}
 	case MLM_SERVER:
 	case MLM_TIMEOUT:
 	case MLM_NETWORK:
 	case MLM_BAD_RESPONSE:
-		if (fails >= 2) {
-			int64_t w = jitter(s, 1000LL << (fails > 8 ? 8 : fails));
-			set_until(s, es, now + (w > 300000 ? 300000 : w), o, 0);
-		}
+		eject(s, es, fails, o, now);
 		break;
 	case MLM_UNSUPPORTED:
 		mlm_sched_unsupported(s, idx, MLM_FEAT_SCHEMA);

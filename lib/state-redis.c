@@ -766,3 +766,35 @@ mlm_store_redis(const char *url, char *err, size_t errlen)
 	}
 	return &s->base;
 }
+
+/* The secret of the keyed key digests, shared by every client of this
+ * Redis as mlm:secret (64 hex digits): the first to come sets it (SET NX),
+ * the others read it. -1 when Redis cannot say. */
+int
+mlm_store_redis_secret(mlm_store *b, const char *mine, char out[65])
+{
+	rstore *s = (rstore *)b;
+	cmd c = { 0 };
+	redisReply *r;
+	if (s->mem)
+		return -1;
+	arg(&c, "SET");
+	arg(&c, "mlm:secret");
+	arg(&c, mine);
+	arg(&c, "NX");
+	if (roundtrip(s, &c, 1, &r) < 0)
+		return -1;
+	freeReplyObject(r);
+	c.argc = 0;
+	arg(&c, "GET");
+	arg(&c, "mlm:secret");
+	if (roundtrip(s, &c, 1, &r) < 0)
+		return -1;
+	int ok = r->type == REDIS_REPLY_STRING && r->len == 64;
+	if (ok) {
+		memcpy(out, r->str, 64);
+		out[64] = 0;
+	}
+	freeReplyObject(r);
+	return ok ? 0 : -1;
+}

@@ -27,8 +27,8 @@
 
 mlm_store *mlm_store_sqlite(const char *path, char *err, size_t errlen);
 
-#define SCHEMA_VERSION 2
-#define SCHEMA_VERSION_S "2"
+#define SCHEMA_VERSION 3
+#define SCHEMA_VERSION_S "3"
 #define BUSY_MS 5000            /* how long a writer waits for the lock */
 #define PURGE_EVERY 64          /* leases between purges of expired ones */
 
@@ -132,7 +132,7 @@ static const char schema[] =
 	" lat_ms REAL NOT NULL DEFAULT 0, lat_dev REAL NOT NULL DEFAULT 0,"
 	" n_ok INTEGER NOT NULL DEFAULT 0, n_err INTEGER NOT NULL DEFAULT 0,"
 	" learned_rpm REAL NOT NULL DEFAULT 0, updated_ms INTEGER NOT NULL DEFAULT 0,"
-	" learned_conc REAL NOT NULL DEFAULT 0);"
+	" learned_conc REAL NOT NULL DEFAULT 0, since_ms INTEGER NOT NULL DEFAULT 0);"
 	"CREATE TABLE IF NOT EXISTS lease(id INTEGER PRIMARY KEY AUTOINCREMENT,"
 	" scope TEXT NOT NULL, pid INTEGER NOT NULL, expires_ms INTEGER NOT NULL);"
 	"CREATE INDEX IF NOT EXISTS lease_scope ON lease(scope, expires_ms);";
@@ -756,6 +756,9 @@ open_db(sqstore *s, char *err, size_t errlen)
 				rc = sqlite3_exec(s->db, schema, NULL, NULL, &msg);
 			if (rc == SQLITE_OK)   /* a file from before learned_conc: add it */
 				sqlite3_exec(s->db, "ALTER TABLE rec ADD COLUMN learned_conc REAL NOT NULL "
+				    "DEFAULT 0", NULL, NULL, NULL);
+			if (rc == SQLITE_OK)   /* and from before since_ms */
+				sqlite3_exec(s->db, "ALTER TABLE rec ADD COLUMN since_ms INTEGER NOT NULL "
 				    "DEFAULT 0", NULL, NULL, NULL);
 			if (rc == SQLITE_OK)
 				rc = sqlite3_exec(s->db, "PRAGMA user_version=" SCHEMA_VERSION_S,

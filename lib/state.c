@@ -5,10 +5,12 @@
  * the memory store takes over and says why once, through s->warn.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -24,12 +26,136 @@ const mlm_srec_field mlm_srec_fields[] = {
 	FLD(day_start, MLM_F_I64), FLD(day_count, MLM_F_DBL), FLD(lat_ms, MLM_F_DBL),
 	FLD(lat_dev, MLM_F_DBL), FLD(n_ok, MLM_F_LONG), FLD(n_err, MLM_F_LONG),
 	FLD(learned_rpm, MLM_F_DBL), FLD(updated_ms, MLM_F_I64), FLD(learned_conc, MLM_F_DBL),
+	FLD(since_ms, MLM_F_I64),
 #undef FLD
 };
 const size_t mlm_srec_nfields = sizeof mlm_srec_fields / sizeof mlm_srec_fields[0];
 
 mlm_store *mlm_store_sqlite(const char *path, char *err, size_t errlen);
 mlm_store *mlm_store_redis(const char *url, char *err, size_t errlen);
+int mlm_store_redis_secret(mlm_store *b, const char *mine, char out[65]);
+
+static void
+random_bytes(unsigned char *p, size_t n)
+{
+	size_t got = 0;
+	while (got < n) {
+		ssize_t r = getrandom(p + got, n - got, 0);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	if (got < n) {
+		/* no getrandom: a last resort that still differs per process */
+		uint64_t x = (uint64_t)mlm_now_ms() * 6364136223846793005ull ^ (uint64_t)getpid();
+		for (; got < n; got++) {
+			x = x * 6364136223846793005ull + 1442695040888963407ull;
+			p[got] = (unsigned char)(x >> 33);
+		}
+	}
+}
+
+static void
+to_hex(const unsigned char *p, size_t n, char *out)
+{
+	static const char hx[] = "0123456789abcdef";
+	for (size_t i = 0; i < n; i++)
+		out[2 * i] = hx[p[i] >> 4], out[2 * i + 1] = hx[p[i] & 15];
+	out[2 * n] = 0;
+}
+
+static int
+from_hex(const char *s, unsigned char *out, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		int a = mlm_hexval((unsigned char)s[2 * i]), b = a < 0 ? -1 : mlm_hexval((unsigned char)s[2 * i + 1]);
+		if (a < 0 || b < 0)
+			return -1;
+		out[i] = (unsigned char)(a << 4 | b);
+	}
+	return 0;
+}
+
+/* PATH.secret: made (0600, O_EXCL) by the first process, read by the others. */
+static int
+secret_file(const char *db, unsigned char out[32])
+{
+	char path[4300], hex[80];
+	snprintf(path, sizeof path, "%s.secret", db);
+	for (int tries = 0; tries < 50; tries++) {
+		int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd >= 0) {
+			struct stat st;
+			ssize_t n = read(fd, hex, 64);
+			if (fstat(fd, &st) == 0 && (st.st_mode & 077))
+				fchmod(fd, 0600);
+			close(fd);
+			if (n == 64 && from_hex(hex, out, 32) == 0)
+				return 0;
+			if (n >= 0 && n < 64) {    /* being written: look again */
+				usleep(2000);
+				continue;
+			}
+			return -1;
+		}
+		if (errno != ENOENT)
+			return -1;
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd < 0) {
+			if (errno == EEXIST)
+				continue;
+			return -1;
+		}
+		random_bytes(out, 32);
+		to_hex(out, 32, hex);
+		hex[64] = '\n';
+		int ok = write(fd, hex, 65) == 65;
+		close(fd);
+		memset(hex, 0, sizeof hex);
+		return ok ? 0 : -1;
+	}
+	return -1;
+}
+
+const unsigned char *
+mlm_store_secret(mlm_store *s)
+{
+	if (!s->has_secret) {
+		random_bytes(s->secret, sizeof s->secret);
+		s->has_secret = 1;
+	}
+	return s->secret;
+}
+
+void
+mlm_store_key_digest(mlm_store *s, const char *key, char out[17])
+{
+	unsigned char d[32];
+	mlm_hmac_sha256(mlm_store_secret(s), 32, key, strlen(key), d);
+	to_hex(d, 8, out);
+}
+
+/* The secret of a shared store, set once it is open. */
+static void
+shared_secret(mlm_store *s, const char *spec)
+{
+	if (!strncmp(spec, "redis://", 8)) {
+		char mine[65], got[65];
+		random_bytes(s->secret, 32);
+		to_hex(s->secret, 32, mine);
+		if (mlm_store_redis_secret(s, mine, got) == 0 && from_hex(got, s->secret, 32) == 0)
+			s->has_secret = 1;
+		memset(mine, 0, sizeof mine);
+		memset(got, 0, sizeof got);
+	} else if (secret_file(spec, s->secret) == 0) {
+		s->has_secret = 1;
+	} else if (!s->warn[0]) {
+		snprintf(s->warn, sizeof s->warn, "%.400s.secret cannot be kept: key digests in the "
+		    "state are this process's own", spec);
+	}
+}
 
 /* mkdir -p dir (0700), then: is it a directory we may write in? why says
  * what failed, with the path and the system's reason. */
@@ -103,8 +229,10 @@ mlm_store_open(const char *spec, char *err, size_t errlen)
 		}
 		s = mlm_store_sqlite(spec, why, sizeof why);
 	}
-	if (s)
+	if (s) {
+		shared_secret(s, spec);
 		return s;
+	}
 fallback:
 	s = mlm_store_memory();
 	if (s) {

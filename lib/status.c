@@ -30,6 +30,7 @@ mlm_sched_entry_status(mlm_sched *s, int idx, int64_t now, mlm_entry_status *st)
 		store->ops->load(store, st->scope[k], &st->r[k]);
 	st->state = "ok";
 	st->which = -1;
+	st->day_full = 0;
 	int64_t until = 0;
 	for (int k = 0; k < 4; k++)
 		if (st->r[k].until_ms > now && st->r[k].until_ms > until) {
@@ -39,6 +40,13 @@ mlm_sched_entry_status(mlm_sched *s, int idx, int64_t now, mlm_entry_status *st)
 			    (!strcmp(st->r[k].kind, "quota_exhausted") || !strcmp(st->r[k].kind, "no_credit")) ?
 			    "parked" : "cooling";
 		}
+	/* a declared daily limit reached parks the owner until its reset */
+	const mlm_entry *e = mlm_sched_entry(s, idx);
+	if (st->which < 0 && e->lim.rpd && now - st->r[2].day_start < 86400000 &&
+	    st->r[2].day_count >= (double)e->lim.rpd) {
+		st->state = "parked";
+		st->day_full = 1;
+	}
 }
 
 /* The per-minute limit in force: declared, or learned when lower. */
@@ -63,7 +71,13 @@ mlm_sched_status_json(mlm_sched *s, const mlm_entry *e, int idx, int64_t now)
 	jv o = jv_object();
 #define SET(k, v) o = jv_object_set(o, jv_string(k), v)
 	SET("id", jv_string(e->id));
+	/* the owner charged: a key without a declared one is its own */
+	char owner[256];
+	snprintf(owner, sizeof owner, "%.250s", st.scope[2] + 2);
+	if (e->lim.per_model && strchr(owner, '|'))
+		*strrchr(owner, '|') = 0;
 	SET("quota", jv_string(e->quota));
+	SET("owner", jv_string(owner));
 	SET("provider", jv_string(e->provider));
 	SET("model", jv_string(e->model));
 	SET("state", jv_string(st.state));
@@ -74,6 +88,15 @@ mlm_sched_status_json(mlm_sched *s, const mlm_entry *e, int idx, int64_t now)
 		SET("scope", jv_string(st.scope[st.which]));
 		SET("kind", jv_string(w->kind));
 		SET("why", jv_string(w->why));
+	} else if (st.day_full) {
+		int64_t off = e->lim.reset == MLM_RESET_PACIFIC ? 8 * 3600000LL : 0;
+		int64_t ds = (now - off) - (now - off) % 86400000 + off;
+		int64_t until = e->lim.reset ? ds + 86400000 : now + 3600000;
+		SET("until", jv_number((double)until));
+		SET("left_s", jv_number(round((double)(until - now) / 100) / 10));
+		SET("scope", jv_string(st.scope[2]));
+		SET("kind", jv_string("quota_exhausted"));
+		SET("why", jv_string("the declared daily limit is reached"));
 	}
 	/* requests, a whole number: the sliding estimate rounded up, so that
 	 * one request is counted until its minute has passed */

@@ -21,8 +21,8 @@ is "$(nlines "$out")" 8 "from env: 3 gemini keys x 2 models + cloudflare + acme"
 is "$(jqo -s 'map(.id) | join(" ")')" \
 	"gemini-1:gemini-2.5-flash gemini-1:gemini-2.5-flash-lite gemini-2:gemini-2.5-flash gemini-2:gemini-2.5-flash-lite gemini-3:gemini-2.5-flash gemini-3:gemini-2.5-flash-lite cloudflare:@cf/meta/llama-3.1-8b-instruct acme:a1" \
 	"from env: ids, in order"
-is "$(jqo -s 'map(select(.provider == "gemini") | .quota) | unique | join(" ")')" "gemini-3 gemini:proj-a" \
-	"GEMINI_PROJECT_N groups keys 1 and 2 under one owner; key 3 is its own"
+is "$(jqo -s 'map(select(.provider == "gemini") | .quota // "-") | unique | join(" ")')" "- gemini:proj-a" \
+	"GEMINI_PROJECT_N groups keys 1 and 2 under one owner; key 3 declares none (it is its own)"
 is "$(jqo 'select(.provider == "cloudflare") | .quota')" cloudflare:acct9 "cloudflare: the account is the owner"
 is "$(jqo 'select(.id == "gemini-2:gemini-2.5-flash") | .key_env')" GEMINI_API_KEY_2 "key_env names the variable"
 is "$(jqo 'select(.provider == "cloudflare") | .key_env')" CLOUDFLARE_API_TOKEN "cloudflare key_env"
@@ -56,7 +56,7 @@ run llm-pool pool.ndjson
 is "$rc" 0 "file: exit 0"
 is "$(jqo -s 'map(.id) | join(" ")')" "x1 x2" "file: comments and blank lines skipped, duplicate dropped"
 is "$(jqo 'select(.id == "x2") | [.rpm, .window] | map(tostring) | join(" ")')" "30 4000" "file: declared limits kept"
-is "$(jqo 'select(.id == "x1") | [.wire, .quota, (.priority|tostring), (.weight|tostring)] | join(" ")')" "openai X_KEY 0 1" "file: defaults filled"
+is "$(jqo 'select(.id == "x1") | [.wire, .quota // "-", (.priority|tostring), (.weight|tostring)] | join(" ")')" "openai - 0 1" "file: defaults filled (no owner declared: none written)"
 out=$(cat pool.ndjson | llm-pool 2>"$T/e"); rc=$?
 is "$rc" 0 "pipe: exit 0"
 is "$(jqo -s 'map(.id) | join(" ")')" "x1 x2" "pipe: same entries"

@@ -62,6 +62,13 @@ run llm-pool --status </dev/null
 is "$(printf '%s\n' "$out" | jq -r 'select(.id == "sh-1:m1") | .state')" cooling "llm-pool --status via redis: the 429 owner is cooling"
 is "$(printf '%s\n' "$out" | jq -r 'select(.id == "sh-1:m1") | .kind')" rate_limited "llm-pool --status via redis: why"
 
+# the key digests are keyed by one secret kept in Redis, shared by every machine
+like "$(redis-cli -p "$RPORT" get mlm:secret)" '^[0-9a-f]{64}$' "the digest secret is kept in Redis"
+oa=$(XDG_STATE_HOME="$T/machine-a.state" llm-pool --status </dev/null | jq -r 'select(.id == "sh-1:m1") | .owner')
+ob=$(XDG_STATE_HOME="$T/machine-b.state" llm-pool --status </dev/null | jq -r 'select(.id == "sh-1:m1") | .owner')
+like "$oa" '^sh/key#[0-9a-f]{16}$' "a key without a declared owner is its own owner ($oa)"
+is "$ob" "$oa" "both machines name it alike"
+
 redis-cli -p "$RPORT" shutdown nosave >/dev/null 2>&1
 
 done_testing

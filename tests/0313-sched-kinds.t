@@ -77,13 +77,17 @@ ask -p nf -m b two
 is "$(jq -r 'select(.key == "nf+model404") | .model' "$SIM_LOG" | tr '\n' ' ')" "a b " "not_found: the other model is still asked"
 unset NF_BASE_URL NF_API_KEY NF_MODELS NG_BASE_URL NG_API_KEY NG_MODELS
 
-# ---- overloaded: the model cools briefly, not the key
+# ---- overloaded, one owner: the entry counts a failure, the model does not
+# cool (one sick key is its entry's matter); a second in a row ejects it
 printf '{"id":"ov","provider":"ov","base_url":"%s/v1","model":"m1","key":"ov+overload","quota":"own-ov"}\n{"id":"ok4","provider":"y","base_url":"%s/v1","model":"m2","key":"good-4"}\n' "$SIM" "$SIM" >ov.pool
 ask --pool ov.pool one
 is "$out" "echo: one" "overloaded: the call goes to another provider"
-is "$(st ov.pool ov '[.state, .scope, .kind] | join(" ")')" "cooling m:ov/m1 overloaded" "overloaded: the model cools, not the key"
+is "$(st ov.pool ov '[.state, .errors] | join(" ")')" "ok 1" "overloaded once, one owner: the model does not cool"
+ask --pool ov.pool two
+like "$(st ov.pool ov '[.state, .scope, .kind] | join(" ")')" '^cooling e:ov#[0-9a-f]{8} overloaded$' \
+	"overloaded twice in a row: the entry is ejected (its own scope)"
 left=$(st ov.pool ov .left_s)
-check "overloaded: briefly ($left s)" awk "BEGIN { exit !($left > 0 && $left <= 10) }"
+check "overloaded: ejected briefly ($left s)" awk "BEGIN { exit !($left > 0 && $left <= 10) }"
 
 # ---- server (always 500): a failure is counted, the other entry answers
 printf '{"id":"sv","provider":"x","base_url":"%s/v1","model":"m1","key":"sv+flaky=1","quota":"own-sv"}\n{"id":"ok5","provider":"x","base_url":"%s/v1","model":"m1","key":"good-5"}\n' "$SIM" "$SIM" >sv.pool

@@ -54,7 +54,7 @@ printf '{"id":"same","provider":"sm","base_url":"%s/v1","model":"m1","key_env":"
 run llm-ask --pool broken.pool five
 is "$rc" 69 "same key: fails (auth) through the broken address"
 scope=$(llm-pool --status fixed.pool </dev/null | jq -r .scope)
-like "$scope" '^k:sm/SAME_KEY#[0-9a-f]{8}$' "same key: its key scope is dead ($scope)"
+like "$scope" '^k:sm/SAME_KEY#[0-9a-f]{16}$' "same key: its key scope is dead ($scope)"
 run llm-ask -v --pool fixed.pool six
 is "$rc" 69 "same key: still dead before its probe time"
 is "$(hits same-key-value)" 0 "same key: nothing sent"

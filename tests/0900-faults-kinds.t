@@ -36,12 +36,12 @@ quota_exhausted|rpd=0|parked|o:Q|openai zhipu gemini cloudflare|
 no_credit|credit|parked|k:P/ID#|openai zhipu|
 auth|invalid|dead|k:P/ID#|openai zhipu gemini cloudflare|
 not_found|model404|dead|e:ID|openai zhipu gemini cloudflare|
-overloaded|overload|cooling|m:P/M|openai zhipu gemini cloudflare|
+overloaded|overload|cooling|e:ID|openai zhipu gemini cloudflare|
 server|status=500|cooling|e:ID|openai zhipu gemini cloudflare|
 server|flaky=1|cooling|e:ID|openai zhipu gemini cloudflare|
 server|status=502|cooling|e:ID|openai zhipu gemini cloudflare|
-overloaded|failafter=0|cooling|m:P/M|openai zhipu gemini cloudflare|
-overloaded|status=503|cooling|m:P/M|openai zhipu gemini cloudflare|
+overloaded|failafter=0|cooling|e:ID|openai zhipu gemini cloudflare|
+overloaded|status=503|cooling|e:ID|openai zhipu gemini cloudflare|
 rate_limited|status=429|cooling|o:Q|openai zhipu gemini|
 auth|status=401|dead|k:P/ID#|openai zhipu gemini cloudflare|
 timeout|hang|cooling|e:ID|openai zhipu gemini cloudflare|--timeout 0.4

@@ -21,6 +21,7 @@ complete -c llm-map -s p -l provider -x -a 'gemini openai cloudflare zhipu groq 
 complete -c llm-map -s q -l quiet -d 'No progress and no summary'
 complete -c llm-map -l resume -d 'Continue the journal: skip inputs already answered'
 complete -c llm-map -l retries -x -d 'Attempts per item at most'
+complete -c llm-map -l max-wait -x -d 'Longest wait of an item for a cooling entry'
 complete -c llm-map -l retry-failed -d 'With --resume: send failed inputs again'
 complete -c llm-map -l schema -r -F -d 'Answers in this schema (as llm-fmt); records get "data"'
 complete -c llm-map -s s -l system -x -d 'System prompt'
