@@ -13,7 +13,8 @@
 # exact replacement (text not found exactly once: "not applicable"), is
 # rebuilt incrementally (make all plus the unit tests named), and its tests
 # run one file at a time with prove under a time limit. A mutant is killed
-# when a test fails, survived when all pass, timed out when a test only hit
+# when a test fails (twice: once more to confirm, unless MUTATE_CONFIRM=0),
+# survived when all pass, timed out when a test only hit
 # its time limit, build failed when it does not compile (not counted as
 # killed). Mutants marked equivalent are skipped. The score is
 # killed / (killed + survived + timed out).
@@ -26,6 +27,8 @@
 #                        removed at the end unless MUTATE_KEEP=1)
 #   MUTATE_MIN=P         exit 1 when the score is under P percent (default 90)
 #   MUTATE_BASELINE=0    skip the check that the tests pass unmutated
+#   MUTATE_CONFIRM=0     count a kill on the first failure (default: the
+#                        failing test must fail a second time)
 #   MAKE                 the make to run (default make)
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
@@ -103,29 +106,49 @@ prepare() {
 	fi
 }
 
+# run_one TREE LOG TEST: 0 passed, 1 failed, 2 hit the time limit
+run_one() {
+	(cd "$1" && TMPDIR="$1/tests/tmp" MLM_TEST_TIMEOUT=$LIMIT \
+		timeout -k 10 $((LIMIT + 30)) prove -f "$3") >>"$2" 2>&1
+	rc=$?
+	if [ "$rc" = 0 ]; then
+		return 0
+	elif [ "$rc" = 124 ] || [ "$rc" = 137 ] ||
+	     tail -n 40 "$2" | grep -q 'timed out after [0-9]* s'; then
+		echo "# $3: timed out" >>"$2"
+		return 2
+	fi
+	echo "# $3: failed" >>"$2"
+	return 1
+}
+
 # run_tests TREE LOG TEST...: 0 all passed, 1 one failed (stops there),
-# 2 none failed but one hit the time limit
+# 2 none failed but one hit the time limit. A failure counts only when the
+# test fails again on a second run (MUTATE_CONFIRM=0: at once): a timing
+# test that flakes under load must not pass for a kill.
 run_tests() {
 	tree=$1 log=$2
 	shift 2
 	: >"$log"
 	st=0
+	FLAKY=
 	for t in "$@"; do
 		t=${t%.c}
-		(cd "$tree" && TMPDIR="$tree/tests/tmp" MLM_TEST_TIMEOUT=$LIMIT \
-			timeout -k 10 $((LIMIT + 30)) prove -f "$t") >>"$log" 2>&1
-		rc=$?
-		if [ "$rc" = 0 ]; then
-			continue
-		elif [ "$rc" = 124 ] || [ "$rc" = 137 ] ||
-		     tail -n 40 "$log" | grep -q 'timed out after [0-9]* s'; then
-			echo "# $t: timed out" >>"$log"
-			st=2
-		else
-			echo "# $t: failed" >>"$log"
-			FAILED_BY=$t
-			return 1
+		run_one "$tree" "$log" "$t"
+		case $? in
+		0) continue ;;
+		2) st=2; continue ;;
+		esac
+		if [ "${MUTATE_CONFIRM:-1}" != 0 ]; then
+			echo "# $t: failed once; running it again to confirm" >>"$log"
+			run_one "$tree" "$log" "$t"
+			case $? in
+			0) FLAKY="$FLAKY $t"; continue ;;
+			2) st=2; continue ;;
+			esac
 		fi
+		FAILED_BY=$t
+		return 1
 	done
 	return $st
 }
@@ -170,7 +193,7 @@ worker() {
 			FAILED_BY=
 			run_tests "$tree" "$log" $tests
 			case $? in
-			0) res=survived detail="survived $tests" ;;
+			0) res=survived detail="survived $tests${FLAKY:+ (failed once but not again:$FLAKY)}" ;;
 			1) res=killed detail="killed by $FAILED_BY" ;;
 			*) res=timeout detail="timed out ($tests)" ;;
 			esac
