@@ -17,7 +17,8 @@
 # survived when all pass, timed out when a test only hit
 # its time limit, build failed when it does not compile (not counted as
 # killed). Mutants marked equivalent are skipped. The score is
-# killed / (killed + survived + timed out).
+# killed / (killed + survived + timed out). Exit 1 when the score is under
+# MUTATE_MIN or a mutant does not apply or compile (the list needs fixing).
 #
 # Environment:
 #   MUTANTS=ID,GLOB...   run only these ids (shell globs over ids: sched-*)
@@ -188,7 +189,7 @@ worker() {
 		if ! $HELPER apply "$LIST" "$id" "$tree" 2>"$log"; then
 			res=na detail="not applicable: $(cat "$log")"
 		elif ! nice $MAKE -C "$tree" -j2 all $(units_of $tests) >"$log" 2>&1; then
-			res=build detail="build failed (log: $log)"
+			res=build detail="build failed: $(grep -m1 'error' "$log" | cut -c1-200)"
 		else
 			FAILED_BY=
 			run_tests "$tree" "$log" $tests
@@ -224,7 +225,11 @@ den=$((k + s + t))
 echo
 echo "mutants: $done_n of $N run: $k killed, $s survived, $t timed out, $na not applicable, $b build failed, $e equivalent"
 for r in survived timeout na build; do
-	awk -F'\t' -v r="$r" '$2 == r { print "  " r ": " $1 " (" $4 ")" }' "$WORK/results"
+	case $r in
+	timeout) label="timed out" ;; na) label="not applicable" ;; build) label="build failed" ;;
+	*) label=$r ;;
+	esac
+	awk -F'\t' -v r="$r" -v l="$label" '$2 == r { print "  " l ": " $1 " (" $4 ")" }' "$WORK/results"
 done
 if [ "$den" -gt 0 ]; then
 	pct=$(awk -v k="$k" -v d="$den" 'BEGIN { printf "%.1f", 100 * k / d }')
@@ -236,5 +241,9 @@ if [ "$den" -gt 0 ]; then
 	}
 else
 	echo "score: none counted"
+fi
+if [ $((na + b)) -gt 0 ]; then
+	echo "$me: the list is out of step with the code (not applicable or not compiling): fix it" >&2
+	exit 1
 fi
 exit 0
