@@ -47,7 +47,7 @@ for c in perl prove timeout; do
 	command -v $c >/dev/null || { echo "$me: $c is needed" >&2; exit 69; }
 done
 
-SEL=$($HELPER list "$LIST" ${MUTANTS:-}) || exit 65
+SEL=$($HELPER list "$LIST" "${MUTANTS:-}") || exit 65
 N=$(printf '%s' "$SEL" | grep -c .)
 if [ "$N" = 0 ]; then
 	echo "$me: no mutant matches '${MUTANTS:-}'" >&2
