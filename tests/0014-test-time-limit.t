@@ -19,8 +19,16 @@ EOF
 cat >tests/quick.t <<'EOF'
 #!/bin/sh
 . "$(dirname "$0")/lib.sh"
-ok "quick"
+sleep 0.1 &
+wait
+ok "quick, with a bare wait"
 done_testing
+EOF
+cat >tests/dies.t <<'EOF'
+#!/bin/sh
+. "$(dirname "$0")/lib.sh"
+ok "then killed, no cleanup"
+kill -KILL $$
 EOF
 
 t0=$(date +%s)
@@ -42,7 +50,11 @@ t0=$(date +%s)
 MLM_TEST_TIMEOUT=30 run prove tests/quick.t
 t1=$(date +%s)
 is "$rc" 0 "a quick test passes under a limit"
-check "and does not wait for its watchdog ($((t1 - t0)) s)" [ $((t1 - t0)) -le 5 ]
+check "and neither it nor its bare wait waits for the watchdog ($((t1 - t0)) s)" [ $((t1 - t0)) -le 5 ]
+t0=$(date +%s)
+MLM_TEST_TIMEOUT=30 run prove tests/dies.t
+t1=$(date +%s)
+check "a test killed without cleanup fails at once, not at the limit ($((t1 - t0)) s)" [ $((t1 - t0)) -le 5 ]
 
 # the C unit tests: the same limit from tests/tap.h
 cat >hang.c <<'EOF'
