@@ -108,7 +108,12 @@ check-valgrind: all
 	sh tests/valgrind.sh
 
 check-long: all
-	LLM_LONG=1 prove -v tests/long/*.t
+	LLM_LONG=1 MLM_TEST_TIMEOUT=$${MLM_TEST_TIMEOUT:-7200} prove -v tests/long/*.t
+
+# the mutation check (tests/mutate/run.sh): MUTANTS=id,glob... picks some,
+# MUTATE_JOBS=N runs N at a time; not part of check (it takes long)
+mutate: deps
+	sh tests/mutate/run.sh
 
 fuzz: lib/catalog-data.c
 	sh tests/fuzz/run.sh
@@ -153,4 +158,4 @@ uninstall:
 clean:
 	rm -f $(LIB) $(TOOL_LIB) lib/catalog-data.c lib/catalog-datadir.h lib/*.o bin/*.o $(TOOLS) $(UNITS) tests/fuzz/fuzz-*[!.c]
 
-.PHONY: FORCE all deps check check-asan check-valgrind check-long fuzz bench demo install uninstall clean
+.PHONY: FORCE all deps check check-asan check-valgrind check-long mutate fuzz bench demo install uninstall clean

@@ -20,6 +20,7 @@ need /usr/include/sqlite3.h libsqlite3-dev
 need /usr/include/hiredis/hiredis.h libhiredis-dev
 need /usr/include/editline/readline.h libedit-dev
 need prove perl
+need ps procps          # the per-test time limit finds a hung test's processes
 need mandoc mandoc
 need jq jq
 need curl curl

@@ -12,7 +12,44 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/mlm-test.XXXXXX")
 export XDG_STATE_HOME="$T/state" HOME="$T"
 cd "$T" || exit 1
 _tap_n=0 _tap_fail=0 _pids=""
+
+# A time limit on the whole test file: after MLM_TEST_TIMEOUT seconds
+# (default 300; 0 turns it off) a watchdog prints a failing TAP line and
+# kills the test and everything it started, so a hung tool fails the test
+# instead of hanging the suite. It is not the test's child (a bare `wait`
+# in a test must not wait for it), ends with the test (cleanup kills it)
+# and, should the test die without cleanup, within a second of it.
+_wd_pid=
+_watchdog() {
+	_wd_limit=${MLM_TEST_TIMEOUT:-300}
+	case $_wd_limit in ''|*[!0-9]*|0) return 0 ;; esac
+	exec 9>&1
+	_wd_pid=$(sh -c '
+		main=$1 limit=$2 name=$3 n=0
+		alive() { case $(ps -o stat= -p "$main" 2>/dev/null) in ""|Z*) return 1 ;; esac; }
+		while [ "$n" -lt "$limit" ]; do
+			sleep 1 </dev/null >/dev/null 2>&1
+			alive || exit 0
+			n=$((n + 1))
+		done
+		# the processes under the test, by parent pid, found before any dies
+		kids=$(ps -e -o pid= -o ppid= | awk -v root="$main" -v me=$$ "
+			{ par[\$1] = \$2 }
+			END { for (p in par) { q = p; while (q in par && q != root && q > 1) q = par[q]
+				if (q == root && p != root && p != me) print p } }")
+		echo "not ok - timed out after $limit s (MLM_TEST_TIMEOUT)"
+		echo "# $name: timed out after $limit s: killed it and the processes it started" >&2
+		exec >/dev/null 2>&1
+		kill -TERM "$main" $kids 2>/dev/null
+		sleep 2
+		kill -KILL "$main" $kids 2>/dev/null
+		exit 0
+	' watchdog "$$" "$_wd_limit" "${0##*/}" >&9 9>&- </dev/null & echo $!)
+	exec 9>&-
+}
+_watchdog
 cleanup() {
+	[ -n "$_wd_pid" ] && kill "$_wd_pid" 2>/dev/null
 	for p in $_pids; do kill "$p" 2>/dev/null; done
 	wait 2>/dev/null
 	[ "$_tap_fail" = 0 ] && rm -rf "$T"

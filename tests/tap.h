@@ -2,9 +2,11 @@
 #ifndef TAP_H
 #define TAP_H
 #include <dirent.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int tap_n, tap_fail;
 
@@ -77,6 +79,34 @@ tap_fixtures_dir(void)
 		}
 	}
 	return NULL;
+}
+
+/* A time limit on the whole test, as tests/lib.sh gives the shell tests:
+ * after $MLM_TEST_TIMEOUT seconds (default 300, 0 for none) a failing TAP
+ * line and exit status 1, so a hang fails the test instead of the suite. */
+static char tap_to_msg[80];
+
+static void
+tap_timed_out(int sig)
+{
+	(void)sig;
+	fflush(stdout);   /* not async-signal-safe, but the test is dying anyway */
+	if (write(1, tap_to_msg, strlen(tap_to_msg)) < 0)
+		_exit(1);
+	_exit(1);
+}
+
+__attribute__((constructor)) static void
+tap_watchdog(void)
+{
+	const char *v = getenv("MLM_TEST_TIMEOUT");
+	long s = v && *v ? strtol(v, NULL, 10) : 300;
+	if (s <= 0)
+		return;
+	snprintf(tap_to_msg, sizeof tap_to_msg,
+	    "not ok - timed out after %ld s (MLM_TEST_TIMEOUT)\n", s);
+	signal(SIGALRM, tap_timed_out);
+	alarm((unsigned)s);
 }
 
 static inline int tap_done(void) { printf("1..%d\n", tap_n); return tap_fail ? 1 : 0; }
