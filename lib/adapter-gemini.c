@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "mlm.h"
+#include "fmt.h"
 
 static int
 gemini_build(const mlm_entry *e, const char *key, jv req, int stream,
@@ -72,8 +73,19 @@ gemini_build(const mlm_entry *e, const char *key, jv req, int stream,
 		jv_free(mt);
 	jv schema = mlm_jpath(req, "schema"), json = mlm_jpath(req, "json");
 	if (jv_get_kind(schema) == JV_KIND_OBJECT) {
+		/* responseSchema, Gemini's OpenAPI subset (llm-fmt --emit-schema
+		 * gemini); a schema it has no words for goes as responseJsonSchema,
+		 * plain JSON Schema */
+		char why[MLM_ERRLEN];
+		jv gs = mlm_schema_dialect(schema, "gemini", why, sizeof why);
 		gc = jv_object_set(gc, jv_string("responseMimeType"), jv_string("application/json"));
-		gc = jv_object_set(gc, jv_string("responseJsonSchema"), schema);
+		if (jv_is_valid(gs)) {
+			gc = jv_object_set(gc, jv_string("responseSchema"), gs);
+			jv_free(schema);
+		} else {
+			jv_free(gs);
+			gc = jv_object_set(gc, jv_string("responseJsonSchema"), schema);
+		}
 	} else {
 		jv_free(schema);
 		if (jv_get_kind(json) == JV_KIND_TRUE)

@@ -372,8 +372,11 @@ t_request(const struct fx *f, const char *body, size_t len)
 			snprintf(p, sizeof p, "generationConfig.%s", gk[i]);
 			ok(same(get(got, p), get(want, p)), "%s: %s as in the fixture", f->file, p);
 		}
-		ok(same(get(got, "generationConfig.responseJsonSchema.type"), jv_string("object")),
-		    "gemini: the standard JSON Schema in responseJsonSchema");
+		ok(same(get(got, "generationConfig.responseSchema"), jv_parse("{\"type\":\"OBJECT\","
+		    "\"properties\":{\"name\":{\"type\":\"STRING\"}},\"propertyOrdering\":[\"name\"]}")),
+		    "gemini: the schema in Gemini's own form, responseSchema");
+		ok(jv_get_kind(get(got, "generationConfig.responseJsonSchema")) == JV_KIND_NULL,
+		    "gemini: not also responseJsonSchema");
 		IS_STR(hr.url, "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash:generateContent",
 		    "gemini url");
 		ok(!strstr(hr.url, key) && !strstr(hr.shown_url, key) && !strstr(hr.url, "key="),
