@@ -67,6 +67,12 @@ $(TOOL_LIB): $(TOOL_OBJ)
 bin/llm-%: bin/llm-%.c $(TOOL_LIB) bin/*.h $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(TOOL_LIB) $(LIB) $(LIBS)
 
+# llm-sim's request rules: its own file, no code of the library's adapters
+SIM_OBJ := bin/sim-strict.o
+.SECONDARY: $(SIM_OBJ)
+bin/llm-sim: bin/llm-sim.c $(SIM_OBJ) $(TOOL_LIB) bin/*.h $(LIB)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(SIM_OBJ) $(TOOL_LIB) $(LIB) $(LIBS)
+
 tests/unit-%: tests/unit-%.c tests/*.h $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LIBS)
 
