@@ -363,6 +363,18 @@ t_request(const struct fx *f, const char *body, size_t len)
 		req = jv_object_set(req, jv_string("schema"), jv_parse(
 		    "{\"type\":\"object\",\"properties\":{\"name\":{\"type\":\"string\"}}}"));
 		jv got = build(&e, req, 0, &hr, key);
+		/* the fixture's schema, written as the engine sends it, comes out
+		 * as the fixture has it */
+		jv req2 = mlm_req_prompt("s", "p");
+		req2 = jv_object_set(req2, jv_string("schema"), jv_parse("{\"type\":\"object\",\"properties\":"
+		    "{\"name\":{\"type\":\"string\"},\"country\":{\"type\":\"string\"},\"population\":"
+		    "{\"type\":\"integer\"}},\"required\":[\"name\",\"country\",\"population\"]}"));
+		mlm_httpreq hr2;
+		jv got2 = build(&e, req2, 0, &hr2, key);
+		ok(same(get(got2, "generationConfig.responseSchema"), get(want, "generationConfig.responseSchema")),
+		    "%s: responseSchema as in the fixture", f->file);
+		jv_free(got2);
+		mlm_httpreq_free(&hr2);
 		ok(same(get(got, "systemInstruction"), get(want, "systemInstruction")),
 		    "%s: systemInstruction as in the fixture", f->file);
 		ok(same(get(got, "contents"), get(want, "contents")), "%s: contents as in the fixture", f->file);
