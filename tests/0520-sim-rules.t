@@ -150,6 +150,24 @@ is "$(jq -c '[.status, .body.stream, .body.response_format.type]' "$SIM_LOG" | t
 stop_serve
 unset CLOUDFLARE_API_TOKEN CLOUDFLARE_MODELS LLM_SERVE_TOKENS
 
+# ---- Cloudflare's empty answer: the documented shapes know no filter
+# signal on Workers AI, so an empty "response" with 0 completion tokens is
+# a bad_response that fails over, not a block that ends the call
+for mode in whole streamed; do
+	o=; [ $mode = streamed ] && o=--stream
+	: >"$SIM_LOG"
+	run env CLOUDFLARE_API_TOKEN=cfe+block CLOUDFLARE_MODELS=@cf/x/y ZZ_API_KEY=k1 ZZ_BASE_URL="$SIM/v1" ZZ_MODELS=m1 \
+		llm-ask -v $o --strategy sequential 'SIM-REPLY: from zz'
+	is "$rc" 0 "cloudflare empty $mode answer: exit 0"
+	is "$out" "from zz" "cloudflare empty $mode answer: the next entry answered"
+	like "$err" 'bad_response \(HTTP 200\) [0-9]+ ms: HTTP 200: empty answer with 0 completion tokens' \
+		"cloudflare empty $mode answer: bad_response, named"
+	is "$(jq -r .path "$SIM_LOG" | sed 's,.*/,,' | tr '\n' ' ')" "y completions " "cloudflare empty $mode answer: failed over"
+done
+run env CLOUDFLARE_API_TOKEN=cfe+block CLOUDFLARE_MODELS=@cf/x/y llm-ask 'SIM-REPLY: x'
+is "$rc" 69 "cloudflare empty answer, no other entry: exit 69"
+unlike "$err" 'blocked' "cloudflare empty answer, no other entry: not called blocked"
+
 # ---- every request fixture keeps the rules its simulator enforces
 for f in "$TOP"/tests/fixtures/*-request.json; do
 	b=$(basename "$f")
