@@ -791,7 +791,6 @@ static const struct fault_row fault_rows[] = {
 	    .msg = Z_BADREQ "response_format json_schema is not supported for this model" },
 	{ FL_ZHIPU, K(E_BADJSON), 400, "1210", .msg = Z_BADREQ "请求体不是合法的 JSON" },
 	{ FL_ZHIPU, K(E_BADREQ) | K(E_BADKEY) | K(E_JSONMODE), 400, "1210", .msg = Z_BADREQ "{msg}" },
-	{ FL_ZHIPU, K(E_RULES), 400, "1210", .msg = Z_BADREQ "{msg}" },
 	{ FL_ZHIPU, K(E_TOOLARGE), 413, "1210", .msg = Z_BADREQ "请求体过大" },
 	{ FL_ZHIPU, K(E_NOTFOUND), 404, NULL, .extra = X_WHITELABEL, .msg = "Not Found" },
 
