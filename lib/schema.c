@@ -2334,6 +2334,8 @@ strict_fits(const mlm_schema *s, int depth, size_t *nprops, size_t *nenum)
 	}
 	if (s->type == MLM_ST_ARRAY)
 		return strict_fits(s->items, depth + 1, nprops, nenum);
+	if (s->type == MLM_ST_OBJECT && !s->nprops && !s->closed)
+		return 0;       /* any object: strict mode would allow only {} */
 	if (s->type == MLM_ST_OBJECT) {
 		*nprops += s->nprops;
 		for (size_t i = 0; i < s->nprops; i++)
@@ -2343,11 +2345,12 @@ strict_fits(const mlm_schema *s, int depth, size_t *nprops, size_t *nenum)
 	return *nprops <= OPENAI_MAX_PROPS && *nenum <= OPENAI_MAX_ENUM;
 }
 
-/* Gemini's Schema has no "any value" type. */
+/* Gemini's Schema has no "any value" type, and wants properties on an
+ * OBJECT. */
 static int
 has_any(const mlm_schema *s)
 {
-	if (!s || s->type == MLM_ST_ANY)
+	if (!s || s->type == MLM_ST_ANY || (s->type == MLM_ST_OBJECT && !s->nprops))
 		return 1;
 	if (s->type == MLM_ST_ARRAY)
 		return has_any(s->items);

@@ -134,6 +134,8 @@ for p in "openai OPENAI_API_KEY_1=k1 OPENAI_MODELS=m1" "gemini GEMINI_API_KEY_1=
 	first_try "$n streamed" "$@" llm-ask --stream 'SIM-REPLY: hello'
 	first_try "$n an any value, ranges, a default" "$@" llm-ask --schema 'meta any, bio str ..3: short, n int 1..5 = 2, u uri' \
 		'SIM-REPLY: {"meta":[1],"bio":"ab","n":2,"u":"http://x"}'
+	first_try "$n an object without properties" "$@" llm-ask \
+		--schema '{"type":"object","properties":{"a":{"type":"object"}},"required":["a"]}' 'SIM-REPLY: {"a":{"x":1}}'
 	first_try "$n streamed --schema" "$@" llm-ask --stream --schema "$NESTED" "$NREPLY"
 	first_try "$n everything" "$@" llm-ask --system 'Be brief.' --temperature 0.3 --max-tokens 50 \
 		--schema "$NESTED" "$NREPLY"
