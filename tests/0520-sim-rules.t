@@ -53,6 +53,9 @@ seq 1 5001 | jq -R . | jq -s -c '{type:"object",additionalProperties:false,requi
 rf "$(cat many.json)" >many-body.json
 oai @many-body.json
 like "$(jqb .error.message)" "more than 5000 object properties" "openai strict: the property-count limit"
+seq 1 1001 | jq -s -c '{type:"object",additionalProperties:false,required:["e"],properties:{e:{type:"integer",enum:.}}}' >enum.json
+oai "$(rf "$(cat enum.json)")"
+like "$code $(jqb .error.message)" "^400 .*more than 1000 enum values" "openai strict: the enum-value limit"
 oai "{$M,\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{\"strict\":true,\"schema\":$GOOD}}}"
 is "$code/$(jqb .error.param)" "400/response_format.json_schema.name" "openai: a json_schema without a name"
 oai "{$M,\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"o\",\"strict\":false,\"schema\":{\"type\":\"array\"}}}}"
