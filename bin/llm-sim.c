@@ -2044,7 +2044,6 @@ day_left(int64_t now)
 	return (now / 86400000 + 1) * 86400000 - now;
 }
 
-/* The answer for one provider request; fills a and returns. */
 /* The provider's documented request rules (sim-strict.c): structured
  * output in each one's own dialect. 0, or -1 with ei->msg and ei->param. */
 static int
@@ -2062,6 +2061,7 @@ check_rules(struct ctx *x, struct einfo *ei)
 	return 0;
 }
 
+/* The answer for one provider request; fills a and returns. */
 static void
 decide(struct ctx *x, struct req *r, struct MHD_Connection *c, struct answer *a)
 {

@@ -40,6 +40,7 @@ an unsupported keyword|{"type":"object","properties":{"a":{"type":"string","minL
 a schema without a type|{"type":"object","properties":{"a":{}},"required":["a"],"additionalProperties":false}|Invalid schema for response_format 'out': In context=('properties', 'a'), schema must have a 'type' key.
 an unsupported format|{"type":"object","properties":{"a":{"type":"string","format":"uri"}},"required":["a"],"additionalProperties":false}|Invalid schema for response_format 'out': In context=('properties', 'a'), 'format' 'uri' is not supported.
 EOF
+is "$(tail -n 1 "$SIM_LOG" | jq -r .fault)" rules "openai strict: the request log names the fault"
 deep='{"type":"string"}'
 for i in 1 2 3 4 5 6 7 8 9 10; do
 	deep="{\"type\":\"object\",\"properties\":{\"n\":$deep},\"required\":[\"n\"],\"additionalProperties\":false}"
