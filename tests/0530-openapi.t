@@ -21,7 +21,10 @@ chunks() {
 	_i=0
 	while IFS= read -r c; do
 		_i=$((_i + 1))
-		printf '%s\n' "$c" | item "$1 chunk $_i" CreateChatCompletionStreamResponse
+		case $c in
+		'{"error":'*) printf '%s\n' "$c" | item "$1 error event $_i" ErrorResponse ;;
+		*) printf '%s\n' "$c" | item "$1 chunk $_i" CreateChatCompletionStreamResponse ;;
+		esac
 	done <"$T/chunks"
 }
 
@@ -97,6 +100,7 @@ req "$SIM/v1/models" -H 'Authorization: Bearer good'; item "llm-sim /v1/models" 
 # ---- what llm-serve answers
 export OPENAI_API_KEY_1=good1 OPENAI_MODELS=m1
 export BUSY_API_KEY='b+retry=60' BUSY_BASE_URL="$SIM/v1" BUSY_MODELS=busy
+export CUT_API_KEY='c+cut' CUT_BASE_URL="$SIM/v1" CUT_MODELS=cutmodel
 export LLM_SERVE_TOKENS=tok1
 start_serve --strategy sequential
 srv() { req "$SRV${2:-/v1/chat/completions}" -H 'Authorization: Bearer tok1' ${1:+-d "$1"}; }
@@ -108,6 +112,9 @@ srv '{"model":"m1","stream":true,"stream_options":{"include_usage":true},"messag
 chunks "llm-serve stream with usage" <"$T/b"
 srv '{"model":"m1","stream":true,"messages":[{"role":"user","content":"one two three"}]}'
 chunks "llm-serve stream" <"$T/b"
+srv '{"model":"cutmodel","stream":true,"messages":[{"role":"user","content":"one two three four five six"}]}'
+chunks "llm-serve broken stream" <"$T/b"
+is "$(grep -c '^{"error":' "$T/chunks")" 1 "llm-serve broken stream: ends with an error event"
 srv "" /v1/models; item "llm-serve /v1/models" ListModelsResponse <"$T/b"
 req "$SRV/v1/chat/completions" -d "$B"; item "llm-serve error (no token, HTTP $code)" ErrorResponse <"$T/b"
 srv '{"model":'; item "llm-serve error (bad JSON, HTTP $code)" ErrorResponse <"$T/b"
