@@ -475,17 +475,23 @@ t_openai_more(void)
 	mlm_httpreq_free(&hr);
 
 	req = mlm_req_prompt(NULL, "hi");
-	req = jv_object_set(req, jv_string("schema"), jv_parse("{\"type\":\"object\"}"));
+	req = jv_object_set(req, jv_string("schema"), jv_parse("{\"type\":\"object\",\"properties\":{\"a\":"
+	    "{\"type\":\"string\"}}}"));
 	req = jv_object_set(req, jv_string("schema_name"), jv_string("bad name!"));
 	got = build(&e, req, 0, &hr, "gsk_x");
 	ok(same(get(got, "response_format.json_schema.name"), jv_string("bad_name_")), "schema name cleaned");
 	ok(same(get(got, "response_format.json_schema.strict"), jv_true()), "strict schema");
+	ok(same(get(got, "response_format.json_schema.schema"), jv_parse("{\"type\":\"object\",\"properties\":"
+	    "{\"a\":{\"type\":[\"string\",\"null\"]}},\"required\":[\"a\"],\"additionalProperties\":false}")),
+	    "strict schema: closed, every key required, the optional one nullable");
 	jv_free(got);
 	mlm_httpreq_free(&hr);
 	req = mlm_req_prompt(NULL, "hi");
 	req = jv_object_set(req, jv_string("schema"), jv_parse("{\"type\":\"object\"}"));
 	got = build(&e, req, 0, &hr, "gsk_x");
 	ok(same(get(got, "response_format.json_schema.name"), jv_string("output")), "default schema name");
+	ok(same(get(got, "response_format.json_schema.strict"), jv_false()),
+	    "any object: strict false (strict mode would allow only {})");
 	jv_free(got);
 	mlm_httpreq_free(&hr);
 
