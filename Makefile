@@ -85,6 +85,11 @@ bin/llm-%: bin/llm-%.c $(TOOL_LIB) bin/*.h $(LIB)
 # llm-serve's defences live in a file of their own
 bin/llm-serve: bin/llm-serve.c bin/serve-guard.o $(TOOL_LIB) bin/*.h $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< bin/serve-guard.o $(TOOL_LIB) $(LIB) $(LIBS)
+# llm-sim's request rules: its own file, no code of the library's adapters
+SIM_OBJ := bin/sim-strict.o
+.SECONDARY: $(SIM_OBJ)
+bin/llm-sim: bin/llm-sim.c $(SIM_OBJ) $(TOOL_LIB) bin/*.h $(LIB)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(SIM_OBJ) $(TOOL_LIB) $(LIB) $(LIBS)
 
 tests/unit-%: tests/unit-%.c tests/*.h $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LIBS)

@@ -847,7 +847,7 @@ chunk_head(job *j, mlm_buf *b)
 	mlm_buf_printf(b, "data: {\"id\":\"%s\",\"object\":\"chat.completion.chunk\",\"created\":%ld,"
 	    "\"model\":", j->id, j->created);
 	json_strz(b, j->model);
-	mlm_buf_puts(b, ",\"system_fingerprint\":null,\"choices\":[");
+	mlm_buf_puts(b, ",\"choices\":[");     /* no system_fingerprint: a string or absent */
 }
 
 static void
@@ -1005,7 +1005,7 @@ on_done(void *u, mlm_result *r)
 				mlm_buf_puts(&j->out, ",\"refusal\":null},\"logprobs\":null,"
 				    "\"finish_reason\":\"stop\"}],\"usage\":");
 				usage_obj(&j->out, r);
-				mlm_buf_puts(&j->out, ",\"system_fingerprint\":null}");
+				mlm_buf_puts(&j->out, "}");
 			}
 		} else {
 			const char *type, *code;

@@ -45,6 +45,8 @@
 #include <jv.h>
 #include <microhttpd.h>
 
+#include "sim-strict.h"
+
 #define PROG "llm-sim"
 #define SIM_MAX_BODY (8u << 20)        /* request bodies past this: 413 */
 #define SIM_LOG_KEEP 100000            /* lines kept for GET /_sim/requests */
@@ -636,7 +638,8 @@ struct ctx {
 enum ekind {
 	E_NOKEY, E_INVALID, E_RPM, E_CONC, E_RPD, E_CREDIT, E_OVERLOAD, E_STATUS,
 	E_MODEL404, E_CONTEXT, E_NOSCHEMA, E_BADJSON, E_BADREQ, E_TOOLARGE,
-	E_BADKEY, E_NOTFOUND, E_JSONMODE, E_BLOCK
+	E_BADKEY, E_NOTFOUND, E_JSONMODE, E_BLOCK,
+	E_RULES                 /* a documented request rule broken (sim-strict.c) */
 };
 
 struct einfo {
@@ -645,6 +648,7 @@ struct einfo {
 	int status;
 	long tokens, max_tokens;
 	const char *msg;
+	const char *param;          /* OpenAI "param" when the row's is not it */
 };
 
 #define K(k) (1u << (k))
@@ -732,6 +736,8 @@ static const struct fault_row fault_rows[] = {
 	    "through our help center at help.openai.com.)" },
 	{ FL_OPENAI, K(E_BADREQ) | K(E_BADKEY) | K(E_JSONMODE) | K(E_BLOCK), 400, NULL,
 	    .type = "invalid_request_error", .msg = "{msg}" },
+	{ FL_OPENAI, K(E_RULES), 400, NULL, .type = "invalid_request_error", .param = "response_format",
+	    .msg = "{msg}" },
 	{ FL_OPENAI, K(E_TOOLARGE), 413, "request_too_large", .type = "invalid_request_error",
 	    .msg = "Request too large: the body is over the limit of {maxbody} bytes." },
 	{ FL_OPENAI, K(E_NOTFOUND), 404, NULL, .type = "invalid_request_error",
@@ -762,6 +768,7 @@ static const struct fault_row fault_rows[] = {
 	    .msg = "Invalid JSON payload received. Unexpected token." },
 	{ FL_GEMINI, K(E_BADREQ) | K(E_BADKEY) | K(E_JSONMODE) | K(E_BLOCK), 400, "INVALID_ARGUMENT",
 	    .msg = "{msg}" },
+	{ FL_GEMINI, K(E_RULES), 400, "INVALID_ARGUMENT", .msg = "{msg}" },
 	{ FL_GEMINI, K(E_TOOLARGE), 413, "INVALID_ARGUMENT",
 	    .msg = "Request payload size exceeds the limit: {maxbody} bytes." },
 	{ FL_GEMINI, K(E_NOTFOUND), 404, "NOT_FOUND", .msg = "Requested entity was not found: {method} {path}" },
@@ -817,6 +824,7 @@ static const struct fault_row fault_rows[] = {
 	{ FL_CLOUDFLARE, K(E_BADJSON), 400, "3003",
 	    .msg = "Request is missing headers or body: the body is not valid JSON" },
 	{ FL_CLOUDFLARE, K(E_BADREQ) | K(E_BADKEY) | K(E_BLOCK), 400, "5006", .msg = "AiError: Bad input: {msg}" },
+	{ FL_CLOUDFLARE, K(E_RULES), 400, "5006", .msg = "AiError: Bad input: {msg} ({uuid})" },
 	{ FL_CLOUDFLARE, K(E_TOOLARGE), 413, "3006", .msg = "Request is too large" },
 	{ FL_CLOUDFLARE, K(E_NOTFOUND), 404, "7003", .extra = X_NULLRESULT,
 	    .msg = "Could not route to {path}, perhaps your object identifier is invalid?" },
@@ -1083,7 +1091,8 @@ fault_body(struct ctx *x, const struct fault_row *r, const char *msg, unsigned s
 	jv det = jv_invalid();
 
 	if (x->fl == FL_OPENAI)
-		return oai_err(msg, r->type, r->param ? jv_string(r->param) : jv_null(),
+		return oai_err(msg, r->type, ei->param ? jv_string(ei->param) :
+		    r->param ? jv_string(r->param) : jv_null(),
 		    r->code ? jv_string(r->code) : jv_null());
 	if (x->fl == FL_ZHIPU)
 		return r->extra & X_WHITELABEL ? z_whitelabel(x, st, msg) : z_err(r->code, msg, x);
@@ -2062,6 +2071,23 @@ day_left(int64_t now)
 	return (now / 86400000 + 1) * 86400000 - now;
 }
 
+/* The provider's documented request rules (sim-strict.c): structured
+ * output in each one's own dialect. 0, or -1 with ei->msg and ei->param. */
+static int
+check_rules(struct ctx *x, struct einfo *ei)
+{
+	static _Thread_local char m[1024];
+	enum sim_rules k = x->api == API_GEMINI ? SIM_RULES_GEMINI :
+	    x->api == API_CFRUN ? SIM_RULES_CFRUN : SIM_RULES_CHAT;
+	if (x->api == API_CHAT && x->fl == FL_ZHIPU)
+		return 0;       /* Zhipu is held to no OpenAI rules here */
+	if (sim_rules_check(k, x->req, m, sizeof m, &ei->param) < 0) {
+		ei->msg = m;
+		return -1;
+	}
+	return 0;
+}
+
 /* The answer for one provider request; fills a and returns. */
 static void
 decide(struct ctx *x, struct req *r, struct MHD_Connection *c, struct answer *a)
@@ -2120,6 +2146,10 @@ decide(struct ctx *x, struct req *r, struct MHD_Connection *c, struct answer *a)
 	if (read_conversation(x, &msg) < 0) {
 		ei.msg = msg;
 		make_error(x, "badrequest", E_BADREQ, &ei, a);
+		return;
+	}
+	if (check_rules(x, &ei) < 0) {
+		make_error(x, "rules", E_RULES, &ei, a);
 		return;
 	}
 	if (x->api != API_GEMINI)

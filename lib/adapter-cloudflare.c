@@ -127,16 +127,18 @@ set_finish(mlm_answer *a, jv fr, mlm_outcome *o)
 	return 0;
 }
 
-/* Workers AI has no content-filter signal of its own: a filtered prompt
- * comes back as an empty "response" with zero completion tokens. An empty
- * answer with tokens spent (or none reported) is an answer. */
+/* An empty native "response" with 0 completion tokens. The documented
+ * shapes know no content-filter signal on Workers AI (errors come in the
+ * v4 envelope; an empty "response" event is only how a stream ends), so
+ * it is not taken as a block, which would end the call on a guess: it is
+ * an answer with nothing in it, bad_response, and the call fails over. An
+ * empty answer with tokens spent (or none reported) is an answer. */
 static int
-empty_blocked(mlm_answer *a, mlm_outcome *o)
+empty_answer(mlm_answer *a, mlm_outcome *o)
 {
 	if (a->text.len || a->out_tok != 0)
 		return 0;
-	mlm_outcome_set(o, MLM_BLOCKED, 200, "HTTP 200: empty answer with 0 completion tokens "
-	    "(taken as filtered)");
+	mlm_outcome_set(o, MLM_BAD_RESPONSE, 200, "HTTP 200: empty answer with 0 completion tokens");
 	return -1;
 }
 
@@ -202,7 +204,7 @@ cf_parse(const mlm_entry *e, const char *body, size_t len, mlm_answer *a, mlm_ou
 	}
 	take_usage(a, res, "usage");
 	if (!r && jv_get_kind(resp) == JV_KIND_STRING)
-		r = empty_blocked(a, o);
+		r = empty_answer(a, o);
 	if (!r)
 		a->done = 1;
 	jv_free(resp), jv_free(c0), jv_free(res), jv_free(x);
@@ -217,7 +219,7 @@ cf_event(const mlm_entry *e, const char *event, const char *data, size_t len,
 	jv x;
 	int r = mlm_event_object(data, len, 1, is_error, &x, o);
 	if (r == 1) {
-		if (!a->finish[0] && empty_blocked(a, o) < 0)
+		if (!a->finish[0] && empty_answer(a, o) < 0)
 			return -1;      /* native events only: no finish_reason came */
 		a->done = 1;
 	}

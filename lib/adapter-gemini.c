@@ -13,6 +13,71 @@
 #include <string.h>
 
 #include "mlm.h"
+#include "fmt.h"
+
+/* responseJsonSchema takes these keywords only (the API reference lists
+ * them); any other goes into the description, as the OpenAI lowering does. */
+static const char *const json_keywords[] = {
+	"$id", "$defs", "$ref", "$anchor", "type", "format", "title", "description", "enum",
+	"items", "prefixItems", "minItems", "maxItems", "minimum", "maximum", "anyOf", "oneOf",
+	"properties", "additionalProperties", "required", "propertyOrdering", NULL
+};
+
+static jv json_subset(jv s);
+
+static jv
+json_subset_map(jv m)
+{
+	jv out = jv_object();
+	jv_object_foreach(m, k, v)
+		out = jv_object_set(out, k, json_subset(v));
+	jv_free(m);
+	return out;
+}
+
+static jv
+json_subset(jv s)
+{
+	if (jv_get_kind(s) != JV_KIND_OBJECT)
+		return s;
+	jv out = jv_object();
+	mlm_buf note = { 0 };
+	jv_object_foreach(s, k, v) {
+		const char *kw = jv_string_value(k);
+		size_t i = 0;
+		while (json_keywords[i] && strcmp(json_keywords[i], kw))
+			i++;
+		if (!json_keywords[i]) {
+			jv d = jv_dump_string(v, 0);
+			mlm_buf_printf(&note, "%s%s: %s", note.len ? "; " : "", kw, jv_string_value(d));
+			jv_free(d), jv_free(k);
+			continue;
+		}
+		if (!strcmp(kw, "properties") || !strcmp(kw, "$defs"))
+			v = json_subset_map(v);
+		else if (!strcmp(kw, "items") || !strcmp(kw, "additionalProperties"))
+			v = json_subset(v);
+		else if (jv_get_kind(v) == JV_KIND_ARRAY && strcmp(kw, "enum") && strcmp(kw, "required") &&
+		    strcmp(kw, "propertyOrdering")) {
+			jv a = jv_array();
+			jv_array_foreach(v, j, x)
+				a = jv_array_append(a, json_subset(x));
+			jv_free(v);
+			v = a;
+		}
+		out = jv_object_set(out, k, v);
+	}
+	jv_free(s);
+	if (note.len) {
+		jv d = jv_object_get(jv_copy(out), jv_string("description"));
+		jv t = jv_get_kind(d) == JV_KIND_STRING ?
+		    jv_string_fmt("%s (%s)", jv_string_value(d), note.p) : jv_string_fmt("(%s)", note.p);
+		jv_free(d);
+		out = jv_object_set(out, jv_string("description"), t);
+	}
+	mlm_buf_free(&note);
+	return out;
+}
 
 static int
 gemini_build(const mlm_entry *e, const char *key, jv req, int stream,
@@ -72,8 +137,19 @@ gemini_build(const mlm_entry *e, const char *key, jv req, int stream,
 		jv_free(mt);
 	jv schema = mlm_jpath(req, "schema"), json = mlm_jpath(req, "json");
 	if (jv_get_kind(schema) == JV_KIND_OBJECT) {
+		/* responseSchema, Gemini's OpenAPI subset (llm-fmt --emit-schema
+		 * gemini); a schema it has no words for goes as responseJsonSchema,
+		 * JSON Schema cut to the keywords it takes */
+		char why[MLM_ERRLEN];
+		jv gs = mlm_schema_dialect(schema, "gemini", why, sizeof why);
 		gc = jv_object_set(gc, jv_string("responseMimeType"), jv_string("application/json"));
-		gc = jv_object_set(gc, jv_string("responseJsonSchema"), schema);
+		if (jv_is_valid(gs)) {
+			gc = jv_object_set(gc, jv_string("responseSchema"), gs);
+			jv_free(schema);
+		} else {
+			jv_free(gs);
+			gc = jv_object_set(gc, jv_string("responseJsonSchema"), json_subset(schema));
+		}
 	} else {
 		jv_free(schema);
 		if (jv_get_kind(json) == JV_KIND_TRUE)

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "mlm.h"
+#include "fmt.h"
 
 static int
 prov_is(const mlm_entry *e, const char *name)
@@ -51,6 +52,45 @@ schema_name(jv req)
 	jv_free(n);
 	buf[k] = 0;
 	return jv_string(k ? buf : "output");
+}
+
+/* A root that is not an object, under {"items": ...}, as strict mode wants
+ * it (the answer's validation reads the array back out). */
+static jv
+object_root(jv schema)
+{
+	jv t = mlm_jpath(schema, "type");
+	int obj = jv_get_kind(t) == JV_KIND_STRING && !strcmp(jv_string_value(t), "object");
+	jv_free(t);
+	if (obj)
+		return schema;
+	jv o = jv_object_set(jv_object(), jv_string("type"), jv_string("object"));
+	o = jv_object_set(o, jv_string("properties"),
+	    jv_object_set(jv_object(), jv_string("items"), schema));
+	return jv_object_set(o, jv_string("required"), jv_array_append(jv_array(), jv_string("items")));
+}
+
+/* response_format json_schema in strict mode's own dialect (every object
+ * closed, every key required, optional ones nullable, an object root: the
+ * lowering of llm-fmt --emit-schema openai). A schema strict mode cannot
+ * say goes with strict:false, which takes any JSON Schema, rather than
+ * earning a certain 400. */
+static jv
+json_schema_format(jv req, jv schema)
+{
+	char why[MLM_ERRLEN];
+	jv lowered = mlm_schema_dialect(schema, "openai", why, sizeof why);
+	int strict = jv_is_valid(lowered);
+	if (!strict) {
+		jv_free(lowered);
+		lowered = object_root(jv_copy(schema));
+	}
+	jv js = jv_object();
+	js = jv_object_set(js, jv_string("name"), schema_name(req));
+	js = jv_object_set(js, jv_string("strict"), jv_bool(strict));
+	js = jv_object_set(js, jv_string("schema"), lowered);
+	jv rf = jv_object_set(jv_object(), jv_string("type"), jv_string("json_schema"));
+	return jv_object_set(rf, jv_string("json_schema"), js);
 }
 
 /* The neutral messages, roles and contents only. */
@@ -133,13 +173,7 @@ openai_build(const mlm_entry *e, const char *key, jv req, int stream,
 	else
 		jv_free(mt);
 	if (has_schema && !zhipu) {
-		jv js = jv_object();
-		js = jv_object_set(js, jv_string("name"), schema_name(req));
-		js = jv_object_set(js, jv_string("strict"), jv_true());
-		js = jv_object_set(js, jv_string("schema"), jv_copy(schema));
-		jv rf = jv_object_set(jv_object(), jv_string("type"), jv_string("json_schema"));
-		b = jv_object_set(b, jv_string("response_format"),
-		    jv_object_set(rf, jv_string("json_schema"), js));
+		b = jv_object_set(b, jv_string("response_format"), json_schema_format(req, schema));
 	} else if (has_schema || want_json) {
 		b = jv_object_set(b, jv_string("response_format"),
 		    jv_object_set(jv_object(), jv_string("type"), jv_string("json_object")));

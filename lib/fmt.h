@@ -125,6 +125,14 @@ jv mlm_schema_openai(const mlm_schema *s);
 /* Gemini responseSchema (OpenAPI subset): upper-case types, nullable,
  * propertyOrdering, no additionalProperties, enum values as strings. */
 jv mlm_schema_gemini(const mlm_schema *s);
+/* A JSON Schema (borrowed; as the engine puts it in the neutral request)
+ * in a provider's dialect: "openai" (the strict form above; invalid when
+ * strict mode cannot say it: an "any" value or object, a mixed enum, past
+ * OpenAI's nesting, property or enum limits) or "gemini" (responseSchema;
+ * invalid for an "any" value, which it has no type for, or an object
+ * without properties). Invalid, with err set,
+ * when it cannot be lowered. */
+jv mlm_schema_dialect(jv js, const char *dialect, char *err, size_t errlen);
 /* The DSL text (malloc'd); parses back to the same schema. */
 char *mlm_schema_dsl(const mlm_schema *s);
 

@@ -2410,6 +2410,69 @@ mlm_schema_gemini(const mlm_schema *s)
 	return lower(s, DIALECT_GEMINI, 0);
 }
 
+/* OpenAI's strict-mode limits: nesting levels and properties in all. */
+#define OPENAI_MAX_DEPTH 10
+#define OPENAI_MAX_PROPS 5000
+#define OPENAI_MAX_ENUM 1000
+
+/* Can strict mode say it? No "any" value (strict wants a type on every
+ * schema) and within the limits. */
+static int
+strict_fits(const mlm_schema *s, int depth, size_t *nprops, size_t *nenum)
+{
+	if (!s || s->type == MLM_ST_ANY || depth > OPENAI_MAX_DEPTH)
+		return 0;
+	if (s->type == MLM_ST_ENUM) {
+		*nenum += (size_t)jv_array_length(jv_copy(s->enums));
+		if (!enum_type(s->enums))
+			return 0;       /* mixed strings and numbers: no single type */
+	}
+	if (s->type == MLM_ST_ARRAY)
+		return strict_fits(s->items, depth + 1, nprops, nenum);
+	if (s->type == MLM_ST_OBJECT && !s->nprops && !s->closed)
+		return 0;       /* any object: strict mode would allow only {} */
+	if (s->type == MLM_ST_OBJECT) {
+		*nprops += s->nprops;
+		for (size_t i = 0; i < s->nprops; i++)
+			if (!strict_fits(s->props[i].s, depth + 1, nprops, nenum))
+				return 0;
+	}
+	return *nprops <= OPENAI_MAX_PROPS && *nenum <= OPENAI_MAX_ENUM;
+}
+
+/* Gemini's Schema has no "any value" type, and wants properties on an
+ * OBJECT. */
+static int
+has_any(const mlm_schema *s)
+{
+	if (!s || s->type == MLM_ST_ANY || (s->type == MLM_ST_OBJECT && !s->nprops))
+		return 1;
+	if (s->type == MLM_ST_ARRAY)
+		return has_any(s->items);
+	for (size_t i = 0; s->type == MLM_ST_OBJECT && i < s->nprops; i++)
+		if (has_any(s->props[i].s))
+			return 1;
+	return 0;
+}
+
+jv
+mlm_schema_dialect(jv js, const char *dialect, char *err, size_t errlen)
+{
+	mlm_schema *s = mlm_schema_from_jv(js, err, errlen);
+	if (!s)
+		return jv_invalid();
+	jv r = jv_invalid();
+	size_t np = 0, ne = 0;
+	if (!strcmp(dialect, "gemini") && !has_any(s))
+		r = mlm_schema_gemini(s);
+	else if (!strcmp(dialect, "openai") && strict_fits(s, 1, &np, &ne))
+		r = mlm_schema_openai(s);
+	else
+		mlm_err(err, errlen, "the schema does not fit the %s dialect", dialect);
+	mlm_schema_free(s);
+	return r;
+}
+
 /* ---------- the DSL out ---------- */
 
 static int

@@ -910,6 +910,18 @@ unwrap_multi(vctx *v, const mlm_schema *item, const mlm_fnode *n)
 	return n->kid[0];
 }
 
+/* A root that is not an object came back under {"items": ...}, as OpenAI's
+ * strict mode wants it sent (mlm_schema_openai). */
+static const mlm_fnode *
+unwrap_root(vctx *v, const mlm_schema *s, const mlm_fnode *n)
+{
+	if (s->type == MLM_ST_OBJECT || s->type == MLM_ST_ANY || n->t != FN_OBJ || n->n != 1 ||
+	    n->klen[0] != 5 || memcmp(n->key[0], "items", 5))
+		return n;
+	vnote(v, "coerce", "unwrap_items", "read the value under \"items\" as the answer");
+	return n->kid[0];
+}
+
 static void
 opts_default(const mlm_fmt_opts *o, mlm_fmt_opts *d)
 {
@@ -937,6 +949,8 @@ validate_node(const mlm_schema *s, const mlm_schema *item, const mlm_fnode *n, c
 	mlm_buf_puts(&v.path, "$");
 	if (item)
 		n = unwrap_multi(&v, item, n);
+	else
+		n = unwrap_root(&v, s, n);
 	jv r = coerce(&v, s, n, 0);
 	mlm_buf_free(&v.path);
 	*diag = v.diag;

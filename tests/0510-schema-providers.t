@@ -21,13 +21,49 @@ is "$(printf '%s\n' "$b" | jq -r .type)" json_schema "openai: response_format js
 is "$(printf '%s\n' "$b" | jq -r .json_schema.strict)" true "openai: strict"
 is "$(printf '%s\n' "$b" | jq -c .json_schema.schema.properties)" '{"name":{"type":"string"},"age":{"type":"integer"}}' "openai: the schema's properties"
 
-# Gemini native: generationConfig.responseMimeType + responseJsonSchema
-run env GEMINI_API_KEY_1=g1 GEMINI_MODELS=gemini-x llm-ask --schema "$S" "$reply"
+# OpenAI strict mode's own dialect: every object closed, every key in
+# required, an optional one as a union with null, nested objects too
+run env OPENAI_API_KEY_1=good1 OPENAI_MODELS=m1 llm-ask --schema 'name, city str?, at {street, zip int?}' \
+	'SIM-REPLY: {"name":"Ada","city":null,"at":{"street":"x","zip":null}}'
+is "$rc" 0 "openai strict: exit 0"
+is "$out" '{"name":"Ada","city":null,"at":{"street":"x","zip":null}}' "openai strict: the data"
+b=$(last | jq -c '.body.response_format.json_schema.schema')
+is "$(printf '%s\n' "$b" | jq -c '[.required, .at.required, .properties.at.required]')" '[["name","city","at"],null,["street","zip"]]' \
+	"openai strict: every property required, at every level"
+is "$(printf '%s\n' "$b" | jq -c '[.additionalProperties, .properties.at.additionalProperties]')" '[false,false]' \
+	"openai strict: additionalProperties false on every object"
+is "$(printf '%s\n' "$b" | jq -c '[.properties.city.type, .properties.at.properties.zip.type]')" '[["string","null"],["integer","null"]]' \
+	"openai strict: optional properties as a union with null"
+
+# --multi: strict mode's root is an object, so the array goes under "items"
+# and comes back out of it
+run env OPENAI_API_KEY_1=good1 OPENAI_MODELS=m1 llm-ask --multi --schema "$S" \
+	'SIM-REPLY: {"items":[{"name":"A","age":1},{"name":"B","age":2}]}'
+is "$rc" 0 "openai --multi: exit 0"
+is "$out" '{"name":"A","age":1}
+{"name":"B","age":2}' "openai --multi: the items, unwrapped"
+b=$(last | jq -c '.body.response_format.json_schema.schema')
+is "$(printf '%s\n' "$b" | jq -c '[.type, .required, .additionalProperties, .properties.items.type]')" '["object",["items"],false,"array"]' \
+	"openai --multi: an object root holding the array"
+# a schema strict mode cannot say (any value): strict false, not a sure 400
+run env OPENAI_API_KEY_1=good1 OPENAI_MODELS=m1 llm-ask --schema 'name, extra any' 'SIM-REPLY: {"name":"A","extra":[1]}'
+is "$rc" 0 "openai any: exit 0"
+is "$(last | jq -c '.body.response_format.json_schema.strict')" false "openai any: sent with strict false"
+
+# Gemini native: generationConfig.responseMimeType + responseSchema, its
+# OpenAPI subset (upper-case types, nullable, propertyOrdering)
+run env GEMINI_API_KEY_1=g1 GEMINI_MODELS=gemini-x llm-ask --schema "$S, city str?" "$reply"
 is "$rc" 0 "gemini: exit 0"
-is "$out" '{"name":"Ada","age":36}' "gemini: the data"
+is "$out" '{"name":"Ada","age":36,"city":null}' "gemini: the data (the optional key filled with null)"
 g=$(last | jq -c '.body.generationConfig')
 is "$(printf '%s\n' "$g" | jq -r .responseMimeType)" application/json "gemini: responseMimeType"
-is "$(printf '%s\n' "$g" | jq -r '.responseJsonSchema.properties.age.type')" integer "gemini: responseJsonSchema"
+is "$(printf '%s\n' "$g" | jq -c '.responseSchema | [.type, .properties.age.type, .properties.city.nullable, .required, .propertyOrdering]')" \
+	'["OBJECT","INTEGER",true,["name","age"],["name","age","city"]]' "gemini: responseSchema in Gemini's form"
+is "$(printf '%s\n' "$g" | jq -c 'has("responseJsonSchema")')" false "gemini: not also responseJsonSchema"
+run env GEMINI_API_KEY_1=g1 GEMINI_MODELS=gemini-x llm-ask --schema 'name, extra any' 'SIM-REPLY: {"name":"A","extra":[1]}'
+is "$rc" 0 "gemini any: exit 0"
+is "$(last | jq -c '.body.generationConfig | [has("responseSchema"), .responseJsonSchema.type]')" '[false,"object"]' \
+	"gemini any: responseJsonSchema, which has a word for any value"
 
 # Cloudflare native: response_format json_schema is the bare schema, no stream
 run env CLOUDFLARE_API_TOKEN=cf1 CLOUDFLARE_MODELS=@cf/x/y llm-ask --schema "$S" "$reply"

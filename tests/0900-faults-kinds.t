@@ -50,7 +50,8 @@ network|reset|cooling|e:ID|openai zhipu gemini cloudflare|
 bad_response|garbage|cooling|e:ID|openai zhipu gemini cloudflare|
 bad_response|truncate|cooling|e:ID|openai zhipu gemini cloudflare|
 too_large|context=2|ok||openai zhipu gemini cloudflare|
-blocked|block|ok||openai zhipu gemini cloudflare|
+blocked|block|ok||openai zhipu gemini|
+bad_response|block|cooling|e:ID|cloudflare|
 unsupported|noschema|ok||openai gemini cloudflare|schema
 invalid_request|status=400|ok||openai zhipu gemini cloudflare|
 '
@@ -59,7 +60,9 @@ invalid_request|status=400|ok||openai zhipu gemini cloudflare|
 # so rpm=0 is not a rate limit there.
 # Zhipu is never sent a native JSON schema, so noschema cannot happen there;
 # Gemini and Cloudflare have no out-of-credit error: the simulator sends
-# their daily-quota one, covered by quota_exhausted.)
+# their daily-quota one, covered by quota_exhausted.
+# Workers AI documents no content filter: the simulator's block there is an
+# empty answer with 0 completion tokens, a bad_response.)
 
 # cases: one line per (kind, fault, wire): n kind fault state scope wire opts
 printf '%s\n' "$CASES" | awk -F'|' 'NF >= 5 { n = split($5, w, " "); for (j = 1; j <= n; j++) printf "%d|%s|%s|%s|%s|%s|%s\n", ++c, $1, $2, $3, $4, w[j], $6 }' >cases

@@ -363,6 +363,18 @@ t_request(const struct fx *f, const char *body, size_t len)
 		req = jv_object_set(req, jv_string("schema"), jv_parse(
 		    "{\"type\":\"object\",\"properties\":{\"name\":{\"type\":\"string\"}}}"));
 		jv got = build(&e, req, 0, &hr, key);
+		/* the fixture's schema, written as the engine sends it, comes out
+		 * as the fixture has it */
+		jv req2 = mlm_req_prompt("s", "p");
+		req2 = jv_object_set(req2, jv_string("schema"), jv_parse("{\"type\":\"object\",\"properties\":"
+		    "{\"name\":{\"type\":\"string\"},\"country\":{\"type\":\"string\"},\"population\":"
+		    "{\"type\":\"integer\"}},\"required\":[\"name\",\"country\",\"population\"]}"));
+		mlm_httpreq hr2;
+		jv got2 = build(&e, req2, 0, &hr2, key);
+		ok(same(get(got2, "generationConfig.responseSchema"), get(want, "generationConfig.responseSchema")),
+		    "%s: responseSchema as in the fixture", f->file);
+		jv_free(got2);
+		mlm_httpreq_free(&hr2);
 		ok(same(get(got, "systemInstruction"), get(want, "systemInstruction")),
 		    "%s: systemInstruction as in the fixture", f->file);
 		ok(same(get(got, "contents"), get(want, "contents")), "%s: contents as in the fixture", f->file);
@@ -372,8 +384,11 @@ t_request(const struct fx *f, const char *body, size_t len)
 			snprintf(p, sizeof p, "generationConfig.%s", gk[i]);
 			ok(same(get(got, p), get(want, p)), "%s: %s as in the fixture", f->file, p);
 		}
-		ok(same(get(got, "generationConfig.responseJsonSchema.type"), jv_string("object")),
-		    "gemini: the standard JSON Schema in responseJsonSchema");
+		ok(same(get(got, "generationConfig.responseSchema"), jv_parse("{\"type\":\"OBJECT\","
+		    "\"properties\":{\"name\":{\"type\":\"STRING\"}},\"propertyOrdering\":[\"name\"]}")),
+		    "gemini: the schema in Gemini's own form, responseSchema");
+		ok(jv_get_kind(get(got, "generationConfig.responseJsonSchema")) == JV_KIND_NULL,
+		    "gemini: not also responseJsonSchema");
 		IS_STR(hr.url, "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash:generateContent",
 		    "gemini url");
 		ok(!strstr(hr.url, key) && !strstr(hr.shown_url, key) && !strstr(hr.url, "key="),
@@ -460,17 +475,23 @@ t_openai_more(void)
 	mlm_httpreq_free(&hr);
 
 	req = mlm_req_prompt(NULL, "hi");
-	req = jv_object_set(req, jv_string("schema"), jv_parse("{\"type\":\"object\"}"));
+	req = jv_object_set(req, jv_string("schema"), jv_parse("{\"type\":\"object\",\"properties\":{\"a\":"
+	    "{\"type\":\"string\"}}}"));
 	req = jv_object_set(req, jv_string("schema_name"), jv_string("bad name!"));
 	got = build(&e, req, 0, &hr, "gsk_x");
 	ok(same(get(got, "response_format.json_schema.name"), jv_string("bad_name_")), "schema name cleaned");
 	ok(same(get(got, "response_format.json_schema.strict"), jv_true()), "strict schema");
+	ok(same(get(got, "response_format.json_schema.schema"), jv_parse("{\"type\":\"object\",\"properties\":"
+	    "{\"a\":{\"type\":[\"string\",\"null\"]}},\"required\":[\"a\"],\"additionalProperties\":false}")),
+	    "strict schema: closed, every key required, the optional one nullable");
 	jv_free(got);
 	mlm_httpreq_free(&hr);
 	req = mlm_req_prompt(NULL, "hi");
 	req = jv_object_set(req, jv_string("schema"), jv_parse("{\"type\":\"object\"}"));
 	got = build(&e, req, 0, &hr, "gsk_x");
 	ok(same(get(got, "response_format.json_schema.name"), jv_string("output")), "default schema name");
+	ok(same(get(got, "response_format.json_schema.strict"), jv_false()),
+	    "any object: strict false (strict mode would allow only {})");
 	jv_free(got);
 	mlm_httpreq_free(&hr);
 

@@ -1,0 +1,131 @@
+#!/bin/sh
+# OpenAI's published OpenAPI document (tests/spec) as the oracle, through
+# ajv, a validator nobody here wrote: every request body the
+# OpenAI-compatible adapter sends, per feature (from llm-sim's request log);
+# every OpenAI-format answer llm-sim writes (whole, each stream chunk,
+# errors, /models); every answer llm-serve writes (whole, each chunk,
+# errors, /v1/models).
+. "$(dirname "$0")/lib.sh"
+exec </dev/null
+node_clients
+SPEC="$TOP/tests/spec/openai-openapi-subset.json"
+ITEMS="$T/items.ndjson"
+: >"$ITEMS"
+# item NAME SCHEMA < JSON: one value to validate
+item() { jq -c --arg n "$1" --arg s "$2" '{name: $n, schema: $s, body: .}' >>"$ITEMS"; }
+# chunks NAME < SSE: each data event but [DONE] as a stream chunk
+chunks() {
+	tr -d '\r' | sed -n 's/^data: *//p' | grep -v '^\[DONE\]$' >"$T/chunks"
+	is "$(wc -l <"$T/chunks" | tr -d ' ')" "$(grep -c . "$T/chunks")" "$1: chunks read"
+	[ -s "$T/chunks" ] || nok "$1: no chunks"
+	_i=0
+	while IFS= read -r c; do
+		_i=$((_i + 1))
+		case $c in
+		'{"error":'*) printf '%s\n' "$c" | item "$1 error event $_i" ErrorResponse ;;
+		*) printf '%s\n' "$c" | item "$1 chunk $_i" CreateChatCompletionStreamResponse ;;
+		esac
+	done <"$T/chunks"
+}
+
+start_sim
+sim_env
+export LLM_STATE=memory
+
+# ---- requests the adapter sends, per feature
+S='name, age int?, tags [str], at {street, zip int?}'
+R='SIM-REPLY: {"name":"A","age":null,"tags":[],"at":{"street":"s","zip":null}}'
+for host in "openai OPENAI_API_KEY_1=k1 OPENAI_MODELS=m1" \
+	"compatible COMPAT_API_KEY=k2 COMPAT_BASE_URL=$SIM/v1 COMPAT_MODELS=c1"; do
+	set -- $host
+	h=$1; shift
+	: >"$SIM_LOG"
+	env "$@" llm-ask 'SIM-REPLY: hi' >/dev/null
+	env "$@" llm-ask --system 'Be brief.' 'SIM-REPLY: hi' >/dev/null
+	env "$@" llm-ask --stream 'SIM-REPLY: hi' >/dev/null
+	env "$@" llm-ask --schema "$S" "$R" >/dev/null
+	env "$@" llm-ask --multi --schema "$S" "SIM-REPLY: {\"items\":[${R#SIM-REPLY: }]}" >/dev/null
+	env "$@" llm-ask --temperature 0.4 --max-tokens 64 'SIM-REPLY: hi' >/dev/null
+	env "$@" llm-ask --schema 'a, b any' 'SIM-REPLY: {"a":"x","b":1}' >/dev/null
+	for f in plain system stream schema multi 'temperature and max tokens' 'schema, strict false'; do
+		printf '%s\n' "$f"
+	done >"$T/features"
+	is "$(jq -r .status "$SIM_LOG" | sort -u | tr '\n' ' ')" "200 " "$h: every feature's request taken"
+	paste -d '\t' "$T/features" "$SIM_LOG" | while IFS='	' read -r f line; do
+		printf '%s\n' "$line" | jq -c .body | item "$h request: $f" CreateChatCompletionRequest
+	done
+	is "$(jq -s -c 'map(.body.response_format.type // "-")' "$SIM_LOG")" \
+		'["-","-","-","json_schema","json_schema","-","json_schema"]' "$h: the features as expected"
+done
+# JSON mode: an entry that refuses the schema gets it in JSON mode
+: >"$SIM_LOG"
+env OPENAI_API_KEY_1=k3+noschema OPENAI_MODELS=m1 llm-ask --schema "$S" "$R" >/dev/null
+jq -c 'select(.body.response_format.type == "json_object") | .body' "$SIM_LOG" | item "request: JSON mode" CreateChatCompletionRequest
+is "$(jq -c 'select(.body.response_format.type == "json_object")' "$SIM_LOG" | wc -l | tr -d ' ')" 1 "JSON mode: one request"
+
+# ---- what llm-sim answers in OpenAI's format
+B='{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hello there"}]}'
+simreq() { # KEY [BODY [PATH]]
+	req "$SIM${3:-/v1/chat/completions}" -H "Authorization: Bearer $1" -d "${2:-$B}"
+}
+simreq good; item "llm-sim whole answer" CreateChatCompletionResponse <"$T/b"
+simreq good '{"model":"m","messages":[{"role":"user","content":"SIM-REPLY: {\"a\":1}"}],"response_format":{"type":"json_schema","json_schema":{"name":"o","strict":true,"schema":{"type":"object","properties":{"a":{"type":"integer"}},"required":["a"],"additionalProperties":false}}}}'
+item "llm-sim schema answer" CreateChatCompletionResponse <"$T/b"
+simreq good+block; item "llm-sim filtered answer" CreateChatCompletionResponse <"$T/b"
+simreq good '{"model":"m","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"one two three four"}]}'
+chunks "llm-sim stream with usage" <"$T/b"
+simreq good '{"model":"m","stream":true,"messages":[{"role":"user","content":"one two three"}]}'
+chunks "llm-sim stream" <"$T/b"
+simreq good+block '{"model":"m","stream":true,"messages":[{"role":"user","content":"one two"}]}'
+chunks "llm-sim filtered stream" <"$T/b"
+simreq good "$B" /v1beta/openai/chat/completions
+item "llm-sim Gemini OpenAI-compatible whole answer" CreateChatCompletionResponse <"$T/b"
+simreq good "$B" /client/v4/accounts/a/ai/v1/chat/completions
+item "llm-sim Cloudflare OpenAI-compatible whole answer" CreateChatCompletionResponse <"$T/b"
+for k in k+invalid k+rpm=0 k+rpd=0 k+conc=0 k+credit k+quota k+overload k+status=500 k+status=400 \
+	k+model404 k+context=1 'k+bogus=1'; do
+	simreq "$k"
+	item "llm-sim error ($k, HTTP $code)" ErrorResponse <"$T/b"
+done
+req "$SIM/v1/chat/completions" -d "$B"; item "llm-sim error (no key, HTTP $code)" ErrorResponse <"$T/b"
+simreq good '{"model":'; item "llm-sim error (bad JSON, HTTP $code)" ErrorResponse <"$T/b"
+simreq good '{"model":"m","messages":[]}'; item "llm-sim error (no messages, HTTP $code)" ErrorResponse <"$T/b"
+simreq good '{"model":"m","messages":[{"role":"user","content":"x"}],"response_format":{"type":"json_schema","json_schema":{"name":"o","strict":true,"schema":{"type":"array"}}}}'
+item "llm-sim error (strict rule, HTTP $code)" ErrorResponse <"$T/b"
+simreq good+noschema '{"model":"m","messages":[{"role":"user","content":"x"}],"response_format":{"type":"json_schema","json_schema":{"name":"o","schema":{"type":"object"}}}}'
+item "llm-sim error (no schema support, HTTP $code)" ErrorResponse <"$T/b"
+req "$SIM/v1/nowhere" -H 'Authorization: Bearer good'; item "llm-sim error (no such path, HTTP $code)" ErrorResponse <"$T/b"
+req "$SIM/v1/models" -H 'Authorization: Bearer good'; item "llm-sim /v1/models" ListModelsResponse <"$T/b"
+
+# ---- what llm-serve answers
+export OPENAI_API_KEY_1=good1 OPENAI_MODELS=m1
+export BUSY_API_KEY='b+retry=60' BUSY_BASE_URL="$SIM/v1" BUSY_MODELS=busy
+export CUT_API_KEY='c+cut' CUT_BASE_URL="$SIM/v1" CUT_MODELS=cutmodel
+export LLM_SERVE_TOKENS=tok1
+start_serve --strategy sequential
+srv() { req "$SRV${2:-/v1/chat/completions}" -H 'Authorization: Bearer tok1' ${1:+-d "$1"}; }
+B='{"model":"m1","messages":[{"role":"user","content":"hello there"}]}'
+srv "$B"; item "llm-serve whole answer" CreateChatCompletionResponse <"$T/b"
+srv '{"model":"m1","response_format":{"type":"json_object"},"messages":[{"role":"user","content":"SIM-REPLY: {\"a\":1}"}]}'
+item "llm-serve JSON mode answer" CreateChatCompletionResponse <"$T/b"
+srv '{"model":"m1","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"one two three"}]}'
+chunks "llm-serve stream with usage" <"$T/b"
+srv '{"model":"m1","stream":true,"messages":[{"role":"user","content":"one two three"}]}'
+chunks "llm-serve stream" <"$T/b"
+srv '{"model":"cutmodel","stream":true,"messages":[{"role":"user","content":"one two three four five six"}]}'
+chunks "llm-serve broken stream" <"$T/b"
+is "$(grep -c '^{"error":' "$T/chunks")" 1 "llm-serve broken stream: ends with an error event"
+srv "" /v1/models; item "llm-serve /v1/models" ListModelsResponse <"$T/b"
+req "$SRV/v1/chat/completions" -d "$B"; item "llm-serve error (no token, HTTP $code)" ErrorResponse <"$T/b"
+srv '{"model":'; item "llm-serve error (bad JSON, HTTP $code)" ErrorResponse <"$T/b"
+srv '{"model":"m1"}'; item "llm-serve error (no messages, HTTP $code)" ErrorResponse <"$T/b"
+srv '{"model":"nosuch","messages":[{"role":"user","content":"x"}]}'; item "llm-serve error (no such model, HTTP $code)" ErrorResponse <"$T/b"
+srv '{"model":"busy","messages":[{"role":"user","content":"x"}]}'
+srv '{"model":"busy","messages":[{"role":"user","content":"x"}]}'; item "llm-serve error (every entry cooling, HTTP $code)" ErrorResponse <"$T/b"
+srv "" /v1/nowhere; item "llm-serve error (no such path, HTTP $code)" ErrorResponse <"$T/b"
+stop_serve
+
+export SPEC ITEMS
+node_tap openapi-check.mjs ""
+is "$(grep -c '^PASS .* is a valid ' "$T/node.out")" "$(wc -l <"$ITEMS" | tr -d ' ')" "every item was validated"
+done_testing
