@@ -274,7 +274,8 @@ chat_conversation_file(tool_pool *t, mlm_call_opts *o, const chat_opts *co,
 		append_msg_line(&nb, "user", prompt);
 		append_msg_line(&nb, "assistant", r.text);
 		snprintf(tmpname, sizeof tmpname, "%s.tmp.%ld", file, (long)getpid());
-		int fd = open(tmpname, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		unlink(tmpname);
+		int fd = open(tmpname, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (fd < 0 || write_all(fd, nb.p, nb.len) < 0 || fsync(fd) < 0 || close(fd) < 0 ||
 		    rename(tmpname, file) < 0) {
 			int e = errno;
@@ -335,9 +336,15 @@ save_history(jv hist, const char *file, const chat_opts *co)
 {
 	char tmp[4200];
 	snprintf(tmp, sizeof tmp, "%s.tmp.%ld", file, (long)getpid());
-	FILE *f = fopen(tmp, "w");
-	if (!f)
+	/* holds the conversation: 0600, and never through a planted name */
+	unlink(tmp);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	FILE *f = fd < 0 ? NULL : fdopen(fd, "w");
+	if (!f) {
+		if (fd >= 0)
+			close(fd);
 		return -1;
+	}
 	if (co->system) {
 		jv m = chat_append(jv_array(), "system", co->system);
 		jv s = jv_dump_string(jv_array_get(m, 0), 0);

@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include "mlm.h"
 
@@ -293,8 +295,12 @@ mlm_discover_cache_write(jv all, char *err, size_t errlen)
 		return mlm_err(err, errlen, "no XDG_STATE_HOME or HOME for the model cache");
 	}
 	snprintf(tmp, sizeof tmp, "%s.tmp", path);
-	FILE *f = fopen(tmp, "w");
+	unlink(tmp);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	FILE *f = fd < 0 ? NULL : fdopen(fd, "w");
 	if (!f) {
+		if (fd >= 0)
+			close(fd);
 		jv_free(all);
 		return mlm_err(err, errlen, "%s: cannot write", tmp);
 	}

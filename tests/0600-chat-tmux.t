@@ -15,6 +15,7 @@ fi
 
 start_sim
 tm() { tmux -S "$T/tmux.sock" -f /dev/null "$@"; }
+umask 022
 # screen S: everything session S showed, scrollback included, wrapped lines joined
 screen() { tm capture-pane -p -J -t "$1" -S - | sed '/^$/d'; }
 # say S TEXT: type a line and Enter
@@ -93,6 +94,7 @@ is "$(screen chat | sed -n '/^> \/history$/,/^> /p' | sed '1d;$d')" '[system] An
 # /save, then the same dialogue continued from a script
 say chat "/save $T/saved.ndjson"
 check "/save FILE" wait_n chat "^saved 6 messages to $T/saved.ndjson\$" 1
+is "$(stat -c %a saved.ndjson)" 600 "/save: the file holds the dialogue, so it is 0600 whatever the umask"
 is "$(jq -r '.role' saved.ndjson | paste -sd' ' -)" "system user assistant user assistant user assistant" \
 	"/save: system prompt first, then the 6 messages"
 cp saved.ndjson saved.before
