@@ -150,7 +150,7 @@ done
 export CLOUDFLARE_API_TOKEN=c1 CLOUDFLARE_MODELS=@cf/x/y LLM_SERVE_TOKENS=tok1
 start_serve
 : >"$SIM_LOG"
-req "$SRV/v1/chat/completions" -H 'Authorization: Bearer tok1' -d '{"model":"@cf/x/y","stream":true,
+req "$SRV/v1/chat/completions" -H 'Authorization: Bearer tok1' -H 'Content-Type: application/json' -d '{"model":"@cf/x/y","stream":true,
 	"response_format":{"type":"json_object"},"messages":[{"role":"user","content":"SIM-REPLY: {\"a\":1}"}]}'
 is "$code" 200 "cloudflare JSON mode asked streamed: 200"
 is "$(jq -c '[.status, .body.stream, .body.response_format.type]' "$SIM_LOG" | tr '\n' ' ')" '[200,false,"json_object"] ' \

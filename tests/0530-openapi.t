@@ -103,7 +103,7 @@ export BUSY_API_KEY='b+retry=60' BUSY_BASE_URL="$SIM/v1" BUSY_MODELS=busy
 export CUT_API_KEY='c+cut' CUT_BASE_URL="$SIM/v1" CUT_MODELS=cutmodel
 export LLM_SERVE_TOKENS=tok1
 start_serve --strategy sequential
-srv() { req "$SRV${2:-/v1/chat/completions}" -H 'Authorization: Bearer tok1' ${1:+-d "$1"}; }
+srv() { req "$SRV${2:-/v1/chat/completions}" -H 'Authorization: Bearer tok1' -H 'Content-Type: application/json' ${1:+-d "$1"}; }
 B='{"model":"m1","messages":[{"role":"user","content":"hello there"}]}'
 srv "$B"; item "llm-serve whole answer" CreateChatCompletionResponse <"$T/b"
 srv '{"model":"m1","response_format":{"type":"json_object"},"messages":[{"role":"user","content":"SIM-REPLY: {\"a\":1}"}]}'
@@ -116,7 +116,7 @@ srv '{"model":"cutmodel","stream":true,"messages":[{"role":"user","content":"one
 chunks "llm-serve broken stream" <"$T/b"
 is "$(grep -c '^{"error":' "$T/chunks")" 1 "llm-serve broken stream: ends with an error event"
 srv "" /v1/models; item "llm-serve /v1/models" ListModelsResponse <"$T/b"
-req "$SRV/v1/chat/completions" -d "$B"; item "llm-serve error (no token, HTTP $code)" ErrorResponse <"$T/b"
+req "$SRV/v1/chat/completions" -H 'Content-Type: application/json' -d "$B"; item "llm-serve error (no token, HTTP $code)" ErrorResponse <"$T/b"
 srv '{"model":'; item "llm-serve error (bad JSON, HTTP $code)" ErrorResponse <"$T/b"
 srv '{"model":"m1"}'; item "llm-serve error (no messages, HTTP $code)" ErrorResponse <"$T/b"
 srv '{"model":"nosuch","messages":[{"role":"user","content":"x"}]}'; item "llm-serve error (no such model, HTTP $code)" ErrorResponse <"$T/b"
