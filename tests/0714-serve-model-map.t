@@ -39,17 +39,17 @@ stop_serve
 # ---- bad mappings: refused at start, one line naming the source
 unset LLM_SERVE_MODELS
 for bad in 'nothing' '=m1' 'x=' 'a=b=c'; do
-	run llm-serve --listen 127.0.0.1:0 --model-map "$bad"
+	run timeout 10 llm-serve --listen 127.0.0.1:0 --model-map "$bad"
 	is "$rc" 2 "--model-map '$bad': exit 2"
 	like "$err" "^llm-serve: --model-map: expected NAME=TARGET" "--model-map '$bad': says what it expects"
 done
-run llm-serve --listen 127.0.0.1:0 --model-map 'x=zz*'
+run timeout 10 llm-serve --listen 127.0.0.1:0 --model-map 'x=zz*'
 is "$rc:$(printf '%s\n' "$err" | wc -l)" "2:1" "--model-map to no entry: exit 2, one line"
 like "$err" "^llm-serve: --model-map: 'x=zz\*': no entry of the pool has a model matching 'zz\*'" "--model-map to no entry: names it"
-LLM_SERVE_MODELS='claude' run llm-serve --listen 127.0.0.1:0
+LLM_SERVE_MODELS='claude' run timeout 10 llm-serve --listen 127.0.0.1:0
 is "$rc" 78 "LLM_SERVE_MODELS without '=': exit 78 (configuration)"
 like "$err" "^llm-serve: LLM_SERVE_MODELS: expected NAME=TARGET" "LLM_SERVE_MODELS: named in the error"
-LLM_SERVE_MODELS='claude-*=zz' run llm-serve --listen 127.0.0.1:0
+LLM_SERVE_MODELS='claude-*=zz' run timeout 10 llm-serve --listen 127.0.0.1:0
 is "$rc" 78 "LLM_SERVE_MODELS to no entry: exit 78"
 
 done_testing
