@@ -491,12 +491,12 @@ metrics_text(mlm_buf *b)
 			mlm_buf_printf(b, "\",kind=\"%s\"} %ld\n", mlm_kind_name(k), n);
 		}
 	prom_hist(b, "llm_serve_request_duration_seconds",
-	    "Time from the request to the end of its answer, chat completions.",
+	    "Time from the request to the end of its answer, model calls (every wire format).",
 	    &h_latency, lat_bounds, NLAT);
 	prom_hist(b, "llm_serve_overhead_seconds",
 	    "Request time not spent in the upstream call (what llm-serve adds).",
 	    &h_overhead, ovh_bounds, NOVH);
-	mlm_buf_printf(b, "# HELP llm_serve_inflight Chat requests being answered.\n"
+	mlm_buf_printf(b, "# HELP llm_serve_inflight Model requests being answered (every wire format).\n"
 	    "# TYPE llm_serve_inflight gauge\nllm_serve_inflight %ld\n",
 	    atomic_load_explicit(&m_inflight, memory_order_relaxed));
 	mlm_buf_printf(b, "# HELP llm_serve_streams_broken_total Streams that ended with an error event.\n"

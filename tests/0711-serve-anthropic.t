@@ -13,7 +13,7 @@ events() { sed -n 's/^event: //p' "$T/b" | tr '\n' ' '; }
 start_sim
 sim_env
 export OPENAI_API_KEY_1=good1 OPENAI_MODELS=m1 LLM_SERVE_TOKENS=tok1 LLM_STATE=memory
-start_serve --strategy sequential --model-map 'claude-*=auto'
+start_serve --strategy sequential --model-map 'claude-*=auto' -v
 
 # ---- whole answer
 msg '{"model":"claude-sonnet-4-5","max_tokens":30,"temperature":0.5,"system":[{"type":"text","text":"be brief"},{"type":"text","text":"and kind","cache_control":{"type":"ephemeral"}}],"messages":[{"role":"user","content":"hello"},{"role":"assistant","content":[{"type":"text","text":"hi"}]},{"role":"user","content":[{"type":"text","text":"how"},{"type":"text","text":"are you"}]}]}'
@@ -24,6 +24,7 @@ is "$(jqb '(.id|startswith("msg_")) and (.usage.input_tokens > 0) and (.usage.ou
 is "$(simlast .body)" '{"model":"m1","messages":[{"role":"system","content":"be brief\nand kind"},{"role":"user","content":"hello"},{"role":"assistant","content":"hi"},{"role":"user","content":"how\nare you"}],"temperature":0.5,"max_completion_tokens":30,"stream":false}' \
 	"whole: the exact request the simulator received"
 is "$(hdr X-ManyLLM-Entry)" "openai-1:m1" "whole: X-ManyLLM-Entry"
+like "$(cat "$T/serve.err")" '^llm-serve: POST /v1/messages 200 [0-9.]+ ms$' "-v: the request's line names its route"
 
 # ---- Bearer too; ?beta=true and unknown anthropic-beta features
 req "$SRV/v1/messages?beta=true" -H 'Content-Type: application/json' -H 'Authorization: Bearer tok1' \
