@@ -165,7 +165,9 @@ now_us(void)
 static const serve_wire *const wires[] = { SERVE_WIRES(SERVE_LIST) };
 #undef SERVE_LIST
 #define NWIRES ((int)(sizeof wires / sizeof wires[0]))
-enum { R_MODELS = 16, R_HEALTH, R_METRICS, R_STATUS, R_PAGE, R_OTHER, R__N };
+#define MAX_WIRES 16
+enum { R_MODELS = MAX_WIRES, R_HEALTH, R_METRICS, R_STATUS, R_PAGE, R_OTHER, R__N };
+_Static_assert(sizeof wires / sizeof wires[0] <= MAX_WIRES, "more wire formats than routes");
 static const char *const route_fixed[] = {
 	"/v1/models", "/healthz", "/metrics", "/status.json", "/", "other",
 };
@@ -175,6 +177,7 @@ route_name(int r)
 {
 	return r < NWIRES ? wires[r]->name : r >= R_MODELS ? route_fixed[r - R_MODELS] : NULL;
 }
+
 static atomic_long m_requests[R__N][600];
 static const double lat_bounds[] = { .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5,
 	1, 2.5, 5, 10, 30, 60, 120, 300 };
