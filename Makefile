@@ -66,11 +66,13 @@ $(LIB): $(LIB_OBJ)
 	ar rcs $@ $(LIB_OBJ)
 
 TOOL_OBJ := bin/tool.o bin/chat.o bin/catalog-cli.o
+# llm-serve's defences and its wire formats (bin/serve-*.c)
+SERVE_OBJ := $(patsubst %.c,%.o,$(sort $(wildcard bin/serve-*.c)))
 # an archive, so a tool links only the parts it uses: a tool without chat
 # does not load libedit, llm-sim loads neither libcurl nor SQLite
 TOOL_LIB := bin/libtool.a
 # shared by every tool: never an intermediate to delete after a link
-.SECONDARY: $(TOOL_OBJ) $(LIB_OBJ) bin/serve-guard.o
+.SECONDARY: $(TOOL_OBJ) $(LIB_OBJ) $(SERVE_OBJ)
 
 bin/%.o: bin/%.c bin/*.h lib/*.h
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
@@ -82,9 +84,9 @@ $(TOOL_LIB): $(TOOL_OBJ)
 bin/llm-%: bin/llm-%.c $(TOOL_LIB) bin/*.h $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(TOOL_LIB) $(LIB) $(LIBS)
 
-# llm-serve's defences live in a file of their own
-bin/llm-serve: bin/llm-serve.c bin/serve-guard.o $(TOOL_LIB) bin/*.h $(LIB)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< bin/serve-guard.o $(TOOL_LIB) $(LIB) $(LIBS)
+# llm-serve's defences and wire formats live in files of their own
+bin/llm-serve: bin/llm-serve.c $(SERVE_OBJ) $(TOOL_LIB) bin/*.h $(LIB)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(SERVE_OBJ) $(TOOL_LIB) $(LIB) $(LIBS)
 # llm-sim's request rules: its own file, no code of the library's adapters
 SIM_OBJ := bin/sim-strict.o
 .SECONDARY: $(SIM_OBJ)

@@ -41,12 +41,14 @@
 #include "tool.h"
 #include "serve-page.h"
 #include "serve-guard.h"
+#include "serve.h"
 
 static const char usage_text[] =
 "usage: llm-serve [-hv] [-l host:port] [-m glob] [-p glob] [--client-timeout dur]\n"
 "                 [--env file] [--grace dur] [--header-timeout dur] [--log file]\n"
 "                 [--max-body size] [--max-connections n]\n"
-"                 [--max-connections-per-ip n] [--max-wait dur] [--pool file]\n"
+"                 [--max-connections-per-ip n] [--max-wait dur]\n"
+"                 [--model-map name=target] [--pool file]\n"
 "                 [--port-file file] [--retries n] [--reuse-port]\n"
 "                 [--strategy name] [--threads n] [--timeout dur]\n"
 "                 [--token-file file]\n";
@@ -57,7 +59,8 @@ usage(int code)
 	fputs(usage_text, code ? stderr : stdout);
 	if (!code)
 		fputs("\n"
-"Serve an OpenAI-compatible API (POST /v1/chat/completions, GET /v1/models)\n"
+"Serve OpenAI's and Anthropic's APIs (POST /v1/chat/completions,\n"
+"/v1/responses, /v1/messages, /v1/messages/count_tokens, GET /v1/models)\n"
 "in front of the pool, with failover, a status page (GET /), /status.json,\n"
 "/healthz and /metrics.\n\n"
 "  -l, --listen HOST:PORT    address to listen on (default 127.0.0.1:8080;\n"
@@ -66,6 +69,10 @@ usage(int code)
 "      --token-file FILE     accept these bearer tokens (one per line; or\n"
 "                            LLM_SERVE_TOKENS=a,b)\n"
 "  -m, --model GLOB          only entries whose model matches\n"
+"      --model-map NAME=TARGET  serve a model name or glob clients send\n"
+"                            (claude-*) with entries matching TARGET, or any\n"
+"                            (auto); repeatable, comma-separated (or\n"
+"                            LLM_SERVE_MODELS)\n"
 "  -p, --provider GLOB       only entries of matching providers\n"
 "      --strategy NAME       smart, sequential, random, round-robin, weighted,\n"
 "                            least-busy, latency, headroom\n"
@@ -102,7 +109,7 @@ usage(int code)
 
 enum { O_ENV = 256, O_POOL, O_STRATEGY, O_LOG, O_PORTFILE, O_TOKENFILE, O_MAXBODY,
 	O_CLIENTTO, O_MAXCONN, O_THREADS, O_GRACE, O_MAXWAIT, O_TIMEOUT, O_RETRIES, O_HEADERTO,
-	O_PERIP, O_REUSEPORT };
+	O_PERIP, O_REUSEPORT, O_MODELMAP };
 
 static const struct option longopts[] = {
 	{ "client-timeout", required_argument, NULL, O_CLIENTTO },
@@ -117,6 +124,7 @@ static const struct option longopts[] = {
 	{ "max-connections-per-ip", required_argument, NULL, O_PERIP },
 	{ "max-wait", required_argument, NULL, O_MAXWAIT },
 	{ "model", required_argument, NULL, 'm' },
+	{ "model-map", required_argument, NULL, O_MODELMAP },
 	{ "pool", required_argument, NULL, O_POOL },
 	{ "port-file", required_argument, NULL, O_PORTFILE },
 	{ "provider", required_argument, NULL, 'p' },
@@ -152,10 +160,24 @@ now_us(void)
 
 /* ---------- metrics (atomics: written by every thread) ---------- */
 
-enum { R_CHAT, R_MODELS, R_HEALTH, R_METRICS, R_STATUS, R_PAGE, R_OTHER, R__N };
-static const char *const route_name[R__N] = {
-	"/v1/chat/completions", "/v1/models", "/healthz", "/metrics", "/status.json", "/", "other",
+/* routes 0..NWIRES-1 are the wire formats, in SERVE_WIRES's order */
+#define SERVE_LIST(w) &w,
+static const serve_wire *const wires[] = { SERVE_WIRES(SERVE_LIST) };
+#undef SERVE_LIST
+#define NWIRES ((int)(sizeof wires / sizeof wires[0]))
+#define MAX_WIRES 16
+enum { R_MODELS = MAX_WIRES, R_HEALTH, R_METRICS, R_STATUS, R_PAGE, R_OTHER, R__N };
+_Static_assert(sizeof wires / sizeof wires[0] <= MAX_WIRES, "more wire formats than routes");
+static const char *const route_fixed[] = {
+	"/v1/models", "/healthz", "/metrics", "/status.json", "/", "other",
 };
+
+static const char *
+route_name(int r)
+{
+	return r < NWIRES ? wires[r]->name : r >= R_MODELS ? route_fixed[r - R_MODELS] : NULL;
+}
+
 static atomic_long m_requests[R__N][600];
 static const double lat_bounds[] = { .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5,
 	1, 2.5, 5, 10, 30, 60, 120, 300 };
@@ -210,9 +232,8 @@ typedef struct job {
 	/* the request */
 	mlm_buf body;
 	int too_large;
-	jv req;
-	int stream, include_usage;
-	char model_glob[256];
+	const serve_wire *wire;
+	serve_call sc;                  /* the request as its wire format parsed it */
 	/* engine side */
 	long call_id;
 	int in_engine;                  /* submitted, done not yet called */
@@ -227,12 +248,10 @@ typedef struct job {
 	int fd;                         /* the connection's socket (engine: peek only) */
 	unsigned status;
 	int retry_after;                /* seconds, 0 none */
-	char entry[200], model[200];
+	char entry[200];
 	int nattempts;
 	mlm_buf out;                    /* whole: the body; stream: bytes not yet read */
 	size_t out_off;
-	char id[40];
-	long created;
 } job;
 
 static void
@@ -246,7 +265,9 @@ job_unref(job *j)
 	pthread_mutex_destroy(&j->mu);
 	mlm_buf_free(&j->body);
 	mlm_buf_free(&j->out);
-	jv_free(j->req);
+	jv_free(j->sc.req);
+	mlm_buf_free(&j->sc.text);
+	jv_free(j->sc.keep);
 	free(j);
 }
 
@@ -326,30 +347,6 @@ q_cancel(job *j)
 	pthread_mutex_unlock(&q.mu);
 }
 
-/* ---------- small JSON writers ---------- */
-
-static void
-json_strz(mlm_buf *b, const char *s)
-{
-	mlm_json_str(b, s, strlen(s));
-}
-
-/* {"error":{"message","type","param":null,"code"}} */
-static void
-error_json(mlm_buf *b, const char *msg, const char *type, const char *code)
-{
-	mlm_buf_puts(b, "{\"error\":{\"message\":");
-	json_strz(b, msg);
-	mlm_buf_puts(b, ",\"type\":");
-	json_strz(b, type);
-	mlm_buf_puts(b, ",\"param\":null,\"code\":");
-	if (code)
-		json_strz(b, code);
-	else
-		mlm_buf_puts(b, "null");
-	mlm_buf_puts(b, "}}");
-}
-
 /* ---------- responses ---------- */
 
 static atomic_int draining;     /* SIGTERM: answer with Connection: close */
@@ -387,266 +384,11 @@ send_error(struct MHD_Connection *c, int route, unsigned status, const char *msg
     const char *type, const char *code, const char *allow)
 {
 	mlm_buf b = { 0 };
-	error_json(&b, msg, type, code);
+	if (route < NWIRES)
+		wires[route]->error(&b, status, msg, type, code);
+	else
+		serve_openai_error(&b, status, msg, type, code);
 	return send_buf(c, route, status, "application/json", b.p, b.len, 1, allow);
-}
-
-/* ---------- the request: OpenAI chat → the neutral request ---------- */
-
-/* obj[key] (obj borrowed); null when absent */
-static jv
-oget(jv obj, const char *key)
-{
-	if (jv_get_kind(obj) != JV_KIND_OBJECT)
-		return jv_null();
-	jv v = jv_object_get(jv_copy(obj), jv_string(key));
-	if (!jv_is_valid(v)) {
-		jv_free(v);
-		return jv_null();
-	}
-	return v;
-}
-
-static int
-bad(char *err, size_t n, const char *fmt, const char *a)
-{
-	snprintf(err, n, fmt, a);
-	return -1;
-}
-
-/* Bounds on one request (a 4 MB body holds 140,000 empty messages) */
-#define MAX_MESSAGES 4096
-#define MAX_PARTS 4096          /* content parts, all messages together */
-
-/* Builds j->req from the parsed body; on error fills err, returns -1 (400)
- * or -2 (404: no such model). */
-static int
-build_request(job *j, jv body, char *err, size_t errlen)
-{
-	int rc = -1;
-	jv req = jv_object(), msgs = jv_array();
-	mlm_buf sys = { 0 };
-	if (jv_get_kind(body) != JV_KIND_OBJECT) {
-		bad(err, errlen, "%s", "the request body must be a JSON object");
-		goto out;
-	}
-	jv m = oget(body, "model");
-	if (jv_get_kind(m) == JV_KIND_STRING) {
-		const char *s = jv_string_value(m);
-		if (strlen(s) >= sizeof j->model_glob) {
-			jv_free(m);
-			bad(err, errlen, "%s", "model: name too long");
-			goto out;
-		}
-		if (strcmp(s, "auto") && *s)
-			snprintf(j->model_glob, sizeof j->model_glob, "%s", s);
-	} else if (jv_get_kind(m) != JV_KIND_NULL) {
-		jv_free(m);
-		bad(err, errlen, "%s", "model: expected a string");
-		goto out;
-	}
-	jv_free(m);
-	if (j->model_glob[0]) {
-		size_t i;
-		for (i = 0; i < tp.pool.n; i++)
-			if (mlm_glob(j->model_glob, tp.pool.v[i].model))
-				break;
-		if (i == tp.pool.n) {
-			snprintf(err, errlen, "The model `%s` does not exist in this pool "
-			    "(GET /v1/models lists them; \"auto\" takes any)", j->model_glob);
-			rc = -2;
-			goto out;
-		}
-	}
-	jv ms = oget(body, "messages");
-	if (jv_get_kind(ms) != JV_KIND_ARRAY || jv_array_length(jv_copy(ms)) == 0) {
-		jv_free(ms);
-		bad(err, errlen, "%s", "messages: expected a non-empty array");
-		goto out;
-	}
-	int n = jv_array_length(jv_copy(ms)), nparts = 0;
-	if (n > MAX_MESSAGES) {
-		jv_free(ms);
-		snprintf(err, errlen, "messages: %d messages; at most %d in one request", n,
-		    MAX_MESSAGES);
-		goto out;
-	}
-	for (int i = 0; i < n; i++) {
-		jv msg = jv_array_get(jv_copy(ms), i);
-		if (jv_get_kind(msg) != JV_KIND_OBJECT) {
-			jv_free(msg);
-			jv_free(ms);
-			snprintf(err, errlen, "messages[%d]: expected an object", i);
-			goto out;
-		}
-		jv role = oget(msg, "role");
-		jv content = oget(msg, "content");
-		jv_free(msg);
-		const char *r = jv_get_kind(role) == JV_KIND_STRING ? jv_string_value(role) : "";
-		int is_sys = !strcmp(r, "system") || !strcmp(r, "developer");
-		if (!is_sys && strcmp(r, "user") && strcmp(r, "assistant")) {
-			snprintf(err, errlen, "messages[%d].role: expected system, developer, user or "
-			    "assistant", i);
-			jv_free(role), jv_free(content), jv_free(ms);
-			goto out;
-		}
-		jv text;
-		if (jv_get_kind(content) == JV_KIND_STRING) {
-			text = content;
-		} else if (jv_get_kind(content) == JV_KIND_NULL) {
-			jv_free(content);
-			text = jv_string("");
-		} else if (jv_get_kind(content) == JV_KIND_ARRAY) {
-			/* text parts, joined */
-			mlm_buf t = { 0 };
-			mlm_buf_add(&t, "", 0);
-			int np = jv_array_length(jv_copy(content)), okp = 1;
-			if ((nparts += np) > MAX_PARTS) {
-				snprintf(err, errlen, "messages[%d].content: more than %d content parts in "
-				    "one request", i, MAX_PARTS);
-				okp = 0;
-			}
-			for (int k = 0; k < np && okp; k++) {
-				jv part = jv_array_get(jv_copy(content), k);
-				jv ty = oget(part, "type");
-				jv tx = jv_get_kind(part) == JV_KIND_OBJECT ?
-				    oget(part, "text") : jv_null();
-				if (jv_get_kind(part) == JV_KIND_STRING) {
-					mlm_buf_puts(&t, jv_string_value(part));
-				} else if (jv_get_kind(ty) == JV_KIND_STRING &&
-				    !strcmp(jv_string_value(ty), "text") && jv_get_kind(tx) == JV_KIND_STRING) {
-					mlm_buf_puts(&t, jv_string_value(tx));
-				} else {
-					snprintf(err, errlen, "messages[%d].content[%d]: only text parts are "
-					    "supported", i, k);
-					okp = 0;
-				}
-				jv_free(part), jv_free(ty), jv_free(tx);
-			}
-			jv_free(content);
-			if (!okp) {
-				mlm_buf_free(&t);
-				jv_free(role), jv_free(ms);
-				goto out;
-			}
-			text = jv_string_sized(t.p, (int)t.len);
-			mlm_buf_free(&t);
-		} else {
-			snprintf(err, errlen, "messages[%d].content: expected a string or an array of "
-			    "text parts", i);
-			jv_free(role), jv_free(content), jv_free(ms);
-			goto out;
-		}
-		if (is_sys) {
-			if (sys.len)
-				mlm_buf_puts(&sys, "\n\n");
-			mlm_buf_add(&sys, jv_string_value(text), (size_t)jv_string_length_bytes(jv_copy(text)));
-			jv_free(text);
-		} else {
-			jv o = jv_object_set(jv_object(), jv_string("role"), jv_string(r));
-			msgs = jv_array_append(msgs, jv_object_set(o, jv_string("content"), text));
-		}
-		jv_free(role);
-	}
-	jv_free(ms);
-	if (jv_array_length(jv_copy(msgs)) == 0) {
-		bad(err, errlen, "%s", "messages: no user or assistant message");
-		goto out;
-	}
-	if (sys.len)
-		req = jv_object_set(req, jv_string("system"), jv_string_sized(sys.p, (int)sys.len));
-	req = jv_object_set(req, jv_string("messages"), msgs);
-	msgs = jv_invalid();
-
-	jv t = oget(body, "temperature");
-	if (jv_get_kind(t) == JV_KIND_NUMBER) {
-		double v = jv_number_value(t);
-		if (v < 0 || v > 2) {
-			jv_free(t);
-			bad(err, errlen, "%s", "temperature: expected a number from 0 to 2");
-			goto out;
-		}
-		req = jv_object_set(req, jv_string("temperature"), t);
-	} else if (jv_get_kind(t) != JV_KIND_NULL) {
-		jv_free(t);
-		bad(err, errlen, "%s", "temperature: expected a number");
-		goto out;
-	} else {
-		jv_free(t);
-	}
-	static const char *const mt[] = { "max_completion_tokens", "max_tokens" };
-	for (int k = 0; k < 2; k++) {
-		jv v = oget(body, mt[k]);
-		if (jv_get_kind(v) == JV_KIND_NULL) {
-			jv_free(v);
-			continue;
-		}
-		double d = jv_get_kind(v) == JV_KIND_NUMBER ? jv_number_value(v) : -1;
-		jv_free(v);
-		if (d < 1 || d != floor(d) || d > 1e9) {
-			snprintf(err, errlen, "%s: expected a positive whole number", mt[k]);
-			goto out;
-		}
-		req = jv_object_set(req, jv_string("max_tokens"), jv_number(d));
-		break;
-	}
-	jv rf = oget(body, "response_format");
-	if (jv_get_kind(rf) == JV_KIND_OBJECT) {
-		jv ty = oget(rf, "type");
-		const char *s = jv_get_kind(ty) == JV_KIND_STRING ? jv_string_value(ty) : "";
-		if (!strcmp(s, "json_object")) {
-			req = jv_object_set(req, jv_string("json"), jv_true());
-		} else if (!strcmp(s, "json_schema")) {
-			jv js = oget(rf, "json_schema");
-			jv sc = jv_get_kind(js) == JV_KIND_OBJECT ?
-			    oget(js, "schema") : jv_null();
-			jv nm = jv_get_kind(js) == JV_KIND_OBJECT ?
-			    oget(js, "name") : jv_null();
-			jv_free(js);
-			if (jv_get_kind(sc) != JV_KIND_OBJECT) {
-				jv_free(sc), jv_free(nm), jv_free(ty), jv_free(rf);
-				bad(err, errlen, "%s", "response_format.json_schema.schema: expected an object");
-				goto out;
-			}
-			req = jv_object_set(req, jv_string("json"), jv_true());
-			req = jv_object_set(req, jv_string("schema"), sc);
-			if (jv_get_kind(nm) == JV_KIND_STRING)
-				req = jv_object_set(req, jv_string("schema_name"), nm);
-			else
-				jv_free(nm);
-		} else if (strcmp(s, "text")) {
-			jv_free(ty), jv_free(rf);
-			bad(err, errlen, "%s", "response_format.type: expected text, json_object or json_schema");
-			goto out;
-		}
-		jv_free(ty);
-	} else if (jv_get_kind(rf) != JV_KIND_NULL) {
-		jv_free(rf);
-		bad(err, errlen, "%s", "response_format: expected an object");
-		goto out;
-	}
-	jv_free(rf);
-	jv st = oget(body, "stream");
-	j->stream = jv_get_kind(st) == JV_KIND_TRUE;
-	jv_free(st);
-	if (j->stream) {
-		jv inc = oget(body, "stream_options");
-		jv iu = oget(inc, "include_usage");
-		jv_free(inc);
-		inc = iu;
-		j->include_usage = jv_get_kind(inc) == JV_KIND_TRUE;
-		jv_free(inc);
-		req = jv_object_set(req, jv_string("stream"), jv_true());
-	}
-	j->req = req;
-	req = jv_invalid();
-	rc = 0;
-out:
-	jv_free(req);
-	jv_free(msgs);
-	jv_free(body);
-	mlm_buf_free(&sys);
-	return rc;
 }
 
 /* ---------- engine thread ---------- */
@@ -733,11 +475,11 @@ metrics_text(mlm_buf *b)
 	mlm_buf_puts(b, "# HELP llm_serve_requests_total HTTP requests answered, by route and status.\n"
 	    "# TYPE llm_serve_requests_total counter\n");
 	for (int r = 0; r < R__N; r++)
-		for (int s = 100; s < 600; s++) {
+		for (int s = 100; s < 600 && route_name(r); s++) {
 			long n = atomic_load_explicit(&m_requests[r][s], memory_order_relaxed);
 			if (n)
 				mlm_buf_printf(b, "llm_serve_requests_total{route=\"%s\",status=\"%d\"} %ld\n",
-				    route_name[r], s, n);
+				    route_name(r), s, n);
 		}
 	mlm_buf_puts(b, "# HELP llm_serve_attempts_total Upstream attempts, by entry and outcome kind.\n"
 	    "# TYPE llm_serve_attempts_total counter\n");
@@ -752,12 +494,12 @@ metrics_text(mlm_buf *b)
 			mlm_buf_printf(b, "\",kind=\"%s\"} %ld\n", mlm_kind_name(k), n);
 		}
 	prom_hist(b, "llm_serve_request_duration_seconds",
-	    "Time from the request to the end of its answer, chat completions.",
+	    "Time from the request to the end of its answer, model calls (every wire format).",
 	    &h_latency, lat_bounds, NLAT);
 	prom_hist(b, "llm_serve_overhead_seconds",
 	    "Request time not spent in the upstream call (what llm-serve adds).",
 	    &h_overhead, ovh_bounds, NOVH);
-	mlm_buf_printf(b, "# HELP llm_serve_inflight Chat requests being answered.\n"
+	mlm_buf_printf(b, "# HELP llm_serve_inflight Model requests being answered (every wire format).\n"
 	    "# TYPE llm_serve_inflight gauge\nllm_serve_inflight %ld\n",
 	    atomic_load_explicit(&m_inflight, memory_order_relaxed));
 	mlm_buf_printf(b, "# HELP llm_serve_streams_broken_total Streams that ended with an error event.\n"
@@ -822,7 +564,7 @@ soonest_free_s(const job *j, int *limited)
 	*limited = 0;
 	s->ops->begin(s);
 	for (size_t i = 0; i < tp.pool.n; i++) {
-		if (j->model_glob[0] && !mlm_glob(j->model_glob, tp.pool.v[i].model))
+		if (j->sc.model_glob[0] && !mlm_glob(j->sc.model_glob, tp.pool.v[i].model))
 			continue;
 		char sc[4][256];
 		mlm_srec r[4];
@@ -842,23 +584,6 @@ soonest_free_s(const job *j, int *limited)
 }
 
 static void
-chunk_head(job *j, mlm_buf *b)
-{
-	mlm_buf_printf(b, "data: {\"id\":\"%s\",\"object\":\"chat.completion.chunk\",\"created\":%ld,"
-	    "\"model\":", j->id, j->created);
-	json_strz(b, j->model);
-	mlm_buf_puts(b, ",\"choices\":[");     /* no system_fingerprint: a string or absent */
-}
-
-static void
-usage_obj(mlm_buf *b, const mlm_result *r)
-{
-	long in = r->in_tok > 0 ? r->in_tok : 0, out = r->out_tok > 0 ? r->out_tok : 0;
-	mlm_buf_printf(b, "{\"prompt_tokens\":%ld,\"completion_tokens\":%ld,\"total_tokens\":%ld}",
-	    in, out, in + out);
-}
-
-static void
 on_delta(void *u, const mlm_entry *e, const char *text, size_t n)
 {
 	job *j = u;
@@ -866,24 +591,15 @@ on_delta(void *u, const mlm_entry *e, const char *text, size_t n)
 		return;     /* no_restart: never happens */
 	pthread_mutex_lock(&j->mu);
 	if (!j->gone) {
-		int first = !j->ready;
-		if (first) {
+		if (!j->ready) {
 			snprintf(j->entry, sizeof j->entry, "%s", e->id);
-			snprintf(j->model, sizeof j->model, "%s", e->model);
+			snprintf(j->sc.model, sizeof j->sc.model, "%s", e->model);
 			j->nattempts = j->failed_attempts + 1;
 			j->status = 200;
 			j->ready = 1;
 		}
-		chunk_head(j, &j->out);
-		mlm_buf_puts(&j->out, "{\"index\":0,\"delta\":{");
-		if (first)
-			mlm_buf_puts(&j->out, "\"role\":\"assistant\",");
-		mlm_buf_puts(&j->out, "\"content\":");
-		mlm_json_str(&j->out, text, n);
-		mlm_buf_puts(&j->out, "},\"logprobs\":null,\"finish_reason\":null}]");
-		if (j->include_usage)
-			mlm_buf_puts(&j->out, ",\"usage\":null");
-		mlm_buf_puts(&j->out, "}\n\n");
+		j->wire->delta(&j->sc, &j->out, text, n);
+		j->sc.ndelta++;
 		job_wake(j);
 	}
 	pthread_mutex_unlock(&j->mu);
@@ -932,6 +648,41 @@ fail_status(job *j, const mlm_result *r, unsigned *status, const char **type, co
 	}
 }
 
+/* The answer to a finished call, in the job's wire format (j->mu held). */
+static void
+done_answer(job *j, mlm_result *r)
+{
+	const serve_wire *w = j->wire;
+	if (j->sc.stream && j->ready) {
+		/* headers went with the first delta: finish the stream */
+		if (r->ok) {
+			w->end(&j->sc, &j->out, r);
+		} else {
+			unsigned st;
+			const char *type, *code;
+			fail_status(j, r, &st, &type, &code);
+			w->stream_error(&j->sc, &j->out, st, r->msg, type, code);
+			atomic_fetch_add_explicit(&m_streams_broken, 1, memory_order_relaxed);
+		}
+	} else if (r->ok) {
+		j->status = 200;
+		mlm_buf_reset(&j->out);
+		if (j->sc.stream) {
+			/* an empty answer: a stream with no text */
+			w->delta(&j->sc, &j->out, "", 0);
+			j->sc.ndelta++;
+			w->end(&j->sc, &j->out, r);
+		} else {
+			w->whole(&j->sc, &j->out, r);
+		}
+	} else {
+		const char *type, *code;
+		fail_status(j, r, &j->status, &type, &code);
+		mlm_buf_reset(&j->out);
+		w->error(&j->out, j->status, r->msg, type, code);
+	}
+}
+
 static void
 on_done(void *u, mlm_result *r)
 {
@@ -945,74 +696,11 @@ on_done(void *u, mlm_result *r)
 	if (!j->gone) {
 		if (r->entry && !j->entry[0]) {
 			snprintf(j->entry, sizeof j->entry, "%s", r->entry->id);
-			snprintf(j->model, sizeof j->model, "%s", r->entry->model);
+			snprintf(j->sc.model, sizeof j->sc.model, "%s", r->entry->model);
 		}
 		if (!j->ready)
 			j->nattempts = r->nattempts;
-		if (j->stream && j->ready) {
-			/* headers went with the first delta: finish the stream */
-			if (r->ok) {
-				chunk_head(j, &j->out);
-				mlm_buf_puts(&j->out, "{\"index\":0,\"delta\":{},\"logprobs\":null,"
-				    "\"finish_reason\":\"stop\"}]");
-				if (j->include_usage)
-					mlm_buf_puts(&j->out, ",\"usage\":null");
-				mlm_buf_puts(&j->out, "}\n\n");
-				if (j->include_usage) {
-					chunk_head(j, &j->out);
-					mlm_buf_puts(&j->out, "],\"usage\":");
-					usage_obj(&j->out, r);
-					mlm_buf_puts(&j->out, "}\n\n");
-				}
-				mlm_buf_puts(&j->out, "data: [DONE]\n\n");
-			} else {
-				unsigned st;
-				const char *type, *code;
-				fail_status(j, r, &st, &type, &code);
-				mlm_buf_puts(&j->out, "data: ");
-				error_json(&j->out, r->msg, type, code);
-				mlm_buf_puts(&j->out, "\n\n");
-				atomic_fetch_add_explicit(&m_streams_broken, 1, memory_order_relaxed);
-			}
-		} else if (r->ok) {
-			j->status = 200;
-			mlm_buf_reset(&j->out);
-			if (j->stream) {
-				/* an empty answer: a stream with no text */
-				chunk_head(j, &j->out);
-				mlm_buf_puts(&j->out, "{\"index\":0,\"delta\":{\"role\":\"assistant\","
-				    "\"content\":\"\"},\"logprobs\":null,\"finish_reason\":null}]");
-				if (j->include_usage)
-					mlm_buf_puts(&j->out, ",\"usage\":null");
-				mlm_buf_puts(&j->out, "}\n\n");
-				chunk_head(j, &j->out);
-				mlm_buf_puts(&j->out, "{\"index\":0,\"delta\":{},\"logprobs\":null,"
-				    "\"finish_reason\":\"stop\"}]");
-				if (j->include_usage) {
-					mlm_buf_puts(&j->out, ",\"usage\":null}\n\n");
-					chunk_head(j, &j->out);
-					mlm_buf_puts(&j->out, "],\"usage\":");
-					usage_obj(&j->out, r);
-				}
-				mlm_buf_puts(&j->out, "}\n\ndata: [DONE]\n\n");
-			} else {
-				mlm_buf_printf(&j->out, "{\"id\":\"%s\",\"object\":\"chat.completion\","
-				    "\"created\":%ld,\"model\":", j->id, j->created);
-				json_strz(&j->out, j->model);
-				mlm_buf_puts(&j->out, ",\"choices\":[{\"index\":0,\"message\":{\"role\":"
-				    "\"assistant\",\"content\":");
-				json_strz(&j->out, r->text ? r->text : "");
-				mlm_buf_puts(&j->out, ",\"refusal\":null},\"logprobs\":null,"
-				    "\"finish_reason\":\"stop\"}],\"usage\":");
-				usage_obj(&j->out, r);
-				mlm_buf_puts(&j->out, "}");
-			}
-		} else {
-			const char *type, *code;
-			fail_status(j, r, &j->status, &type, &code);
-			mlm_buf_reset(&j->out);
-			error_json(&j->out, r->msg, type, code);
-		}
+		done_answer(j, r);
 		j->ready = 1;
 		job_wake(j);
 	}
@@ -1068,12 +756,12 @@ eng_take(job *j)
 {
 	if (j->type == J_CHAT) {
 		mlm_call_opts o = base_opts;
-		o.stream = j->stream;
+		o.stream = j->sc.stream;
 		o.no_restart = 1;
-		o.pick.model = j->model_glob[0] ? j->model_glob : NULL;
+		o.pick.model = j->sc.model_glob[0] ? j->sc.model_glob : NULL;
 		o.verbose = tp.verbose;
-		jv req = j->req;
-		j->req = jv_null();
+		jv req = j->sc.req;
+		j->sc.req = jv_null();
 		j->sub_us = now_us();
 		pthread_mutex_lock(&j->mu);
 		int gone = j->gone;
@@ -1202,10 +890,12 @@ authorized(struct MHD_Connection *c)
 {
 	if (!ntokens)
 		return 1;
+	/* Bearer, or Anthropic's x-api-key */
 	const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
-	if (!h || strncasecmp(h, "Bearer ", 7))
+	if (h && !strncasecmp(h, "Bearer ", 7))
+		h += 7;
+	else if (!(h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "x-api-key")))
 		return 0;
-	h += 7;
 	while (*h == ' ')
 		h++;
 	size_t n = strlen(h);
@@ -1223,8 +913,9 @@ authorized(struct MHD_Connection *c)
 static int
 route_of(const char *url)
 {
-	if (!strcmp(url, "/v1/chat/completions") || !strcmp(url, "/chat/completions"))
-		return R_CHAT;
+	for (int i = 0; i < NWIRES; i++)
+		if (!strcmp(url, wires[i]->path) || (wires[i]->alias && !strcmp(url, wires[i]->alias)))
+			return i;
 	if (!strcmp(url, "/v1/models") || !strcmp(url, "/models"))
 		return R_MODELS;
 	if (!strcmp(url, "/healthz"))
@@ -1250,7 +941,8 @@ job_new(struct MHD_Connection *c, int type, int route)
 	j->type = type;
 	j->route = route;
 	j->t0 = now_us();
-	j->req = jv_null();
+	j->sc.req = jv_null();
+	j->sc.keep = jv_null();
 	j->fd = -1;
 	j->body.max = max_body;
 	j->out.max = 0;
@@ -1269,9 +961,9 @@ set_id(job *j)
 	x ^= x >> 31;
 	x *= 0xbf58476d1ce4e5b9ULL;
 	x ^= x >> 29;
-	snprintf(j->id, sizeof j->id, "chatcmpl-%016llx%06llx", (unsigned long long)x,
-	    (unsigned long long)(n & 0xffffff));
-	j->created = (long)time(NULL);
+	snprintf(j->sc.id, sizeof j->sc.id, "%s%016llx%06llx", j->wire->id_prefix,
+	    (unsigned long long)x, (unsigned long long)(n & 0xffffff));
+	j->sc.created = (long)time(NULL);
 }
 
 /* Suspends the connection unless the job is ready; 1 when ready now. */
@@ -1321,8 +1013,8 @@ answer_headers(struct MHD_Response *r, job *j)
 	char n[16];
 	if (j->entry[0])
 		MHD_add_response_header(r, "X-ManyLLM-Entry", j->entry);
-	if (j->model[0])
-		MHD_add_response_header(r, "X-ManyLLM-Model", j->model);
+	if (j->sc.model[0])
+		MHD_add_response_header(r, "X-ManyLLM-Model", j->sc.model);
 	snprintf(n, sizeof n, "%d", j->nattempts);
 	MHD_add_response_header(r, "X-ManyLLM-Attempts", n);
 	if (j->retry_after) {
@@ -1348,7 +1040,7 @@ send_job(struct MHD_Connection *c, job *j)
 		count_request(j->route, 499);
 		return MHD_NO;
 	}
-	if (j->type == J_CHAT && j->stream && status == 200) {
+	if (j->type == J_CHAT && j->sc.stream && status == 200) {
 		pthread_mutex_unlock(&j->mu);
 		r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16384, stream_reader, j, NULL);
 		if (!r)
@@ -1403,14 +1095,15 @@ handler(void *cls, struct MHD_Connection *c, const char *url, const char *method
 			return send_error(c, route, 403, why, "invalid_request_error", code, NULL);
 		if (route == R_OTHER)
 			return send_error(c, route, 404, "Unknown request URL. Routes: POST "
-			    "/v1/chat/completions, GET /v1/models, /healthz, /metrics, /status.json, /",
+			    "/v1/chat/completions, /v1/messages, /v1/messages/count_tokens, "
+			    "/v1/responses, GET /v1/models, /healthz, /metrics, /status.json, /",
 			    "invalid_request_error", "unknown_url", NULL);
-		if (route == R_CHAT ? !is_post : !is_get)
+		if (route < NWIRES ? !is_post : !is_get)
 			return send_error(c, route, 405, "Method not allowed", "invalid_request_error",
-			    "method_not_allowed", route == R_CHAT ? "POST" : "GET, HEAD");
+			    "method_not_allowed", route < NWIRES ? "POST" : "GET, HEAD");
 		if (route != R_HEALTH && route != R_PAGE && !authorized(c))
 			return send_error(c, route, 401, "Invalid or missing bearer token (Authorization: "
-			    "Bearer TOKEN)", "invalid_request_error", "invalid_api_key", NULL);
+			    "Bearer TOKEN, or x-api-key: TOKEN)", "invalid_request_error", "invalid_api_key", NULL);
 		switch (route) {
 		case R_HEALTH:
 			if (atomic_load_explicit(&store_degraded, memory_order_relaxed)) {
@@ -1441,7 +1134,7 @@ handler(void *cls, struct MHD_Connection *c, const char *url, const char *method
 		default:
 			break;
 		}
-		/* POST /v1/chat/completions */
+		/* POST to a wire format's path */
 		if (!guard_json_type(MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 		    MHD_HTTP_HEADER_CONTENT_TYPE)))
 			return send_error(c, route, 415, "Unsupported Content-Type: the body must be "
@@ -1457,6 +1150,7 @@ handler(void *cls, struct MHD_Connection *c, const char *url, const char *method
 		j = job_new(c, J_CHAT, route);
 		if (!j)
 			return MHD_NO;
+		j->wire = wires[route];
 		j->fd = guard_conn_fd(c);
 		atomic_fetch_add_explicit(&m_inflight, 1, memory_order_relaxed);
 		*con_cls = j;
@@ -1488,7 +1182,8 @@ handler(void *cls, struct MHD_Connection *c, const char *url, const char *method
 		}
 		mlm_buf_free(&j->body);
 		char err[400];
-		int r = build_request(j, body, err, sizeof err);
+		int r = j->wire->parse(&j->sc, body, err, sizeof err);
+		jv_free(body);
 		if (r < 0) {
 			j->phase = P_SENDING;
 			j->status = r == -2 ? 404 : 400;
@@ -1499,6 +1194,13 @@ handler(void *cls, struct MHD_Connection *c, const char *url, const char *method
 		}
 		set_id(j);
 		j->phase = P_WAIT;
+		if (j->wire->local) {
+			/* answered here, without the engine */
+			j->wire->local(&j->sc, &j->out);
+			j->status = 200;
+			j->ready = j->finished = 1;
+			return send_job(c, j);
+		}
 		q_push(j);
 		if (wait_ready(j))
 			return send_job(c, j);
@@ -1531,13 +1233,13 @@ completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestT
 	pthread_mutex_unlock(&j->mu);
 	if (j->type == J_CHAT) {
 		int64_t t = now_us() - j->t0;
-		if (ok && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK) {
+		if (ok && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK && !j->wire->local) {
 			hist_add(&h_latency, lat_bounds, NLAT, (double)t / 1e6);
 			int64_t ovh = t - eng;
 			hist_add(&h_overhead, ovh_bounds, NOVH, (double)(ovh > 0 ? ovh : 0) / 1e6);
 		}
 		if (tp.verbose)
-			fprintf(stderr, "%s: POST /v1/chat/completions %u%s %.1f ms\n", prog, status,
+			fprintf(stderr, "%s: POST %s %u%s %.1f ms\n", prog, j->wire->name, status,
 			    toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (client gone)",
 			    (double)t / 1000);
 		atomic_fetch_sub_explicit(&m_inflight, 1, memory_order_relaxed);
@@ -1715,6 +1417,89 @@ load_tokens(const char *file)
 	}
 }
 
+/* ---------- model names clients send (--model-map, LLM_SERVE_MODELS) ---------- */
+
+typedef struct model_map {
+	char *name;                     /* a name or glob a client sends */
+	char *target;                   /* a glob of the pool's models, or "" (auto) */
+} model_map;
+static model_map *maps;
+static size_t nmaps;
+
+static int
+pool_has(const char *glob)
+{
+	for (size_t i = 0; i < tp.pool.n; i++)
+		if (mlm_glob(glob, tp.pool.v[i].model))
+			return 1;
+	return 0;
+}
+
+/* "NAME=TARGET[,NAME=TARGET]..." from what (an option or a variable) */
+static void
+add_maps(const char *what, const char *spec, int code)
+{
+	for (const char *p = spec; *p;) {
+		const char *e = strchr(p, ',');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		char *one = mlm_strndup(p, n), *eq = strchr(one, '=');
+		char *nm = one, *tg = eq ? eq + 1 : NULL;
+		if (eq)
+			*eq = 0;
+		if (!eq || !*nm || !*tg || strchr(tg, '='))
+			die(code, "%s: expected NAME=TARGET (e.g. 'claude-*=auto'), got '%s'", what, one);
+		maps = realloc(maps, (nmaps + 1) * sizeof *maps);
+		maps[nmaps].name = mlm_strdup(nm);
+		maps[nmaps].target = mlm_strdup(strcmp(tg, "auto") ? tg : "");
+		nmaps++;
+		free(one);
+		p += n + (e ? 1 : 0);
+	}
+}
+
+/* after the pool is open: every target must name some entry */
+static void
+check_maps(size_t from_option)
+{
+	for (size_t i = 0; i < nmaps; i++)
+		if (maps[i].target[0] && !pool_has(maps[i].target))
+			die(i < from_option ? EX_USAGE_ : EX_CONFIG_, "%s: '%s=%s': no entry of the "
+			    "pool has a model matching '%s'", i < from_option ? "--model-map" :
+			    "LLM_SERVE_MODELS", maps[i].name, maps[i].target, maps[i].target);
+}
+
+int
+serve_pick_model(serve_call *sc, const char *name, char *err, size_t errlen)
+{
+	snprintf(sc->asked, sizeof sc->asked, "%s", name);
+	sc->model_glob[0] = 0;
+	if (!*name || !strcmp(name, "auto"))
+		return 0;
+	if (pool_has(name)) {
+		snprintf(sc->model_glob, sizeof sc->model_glob, "%s", name);
+		return 0;
+	}
+	for (size_t i = 0; i < nmaps; i++)
+		if (mlm_glob(maps[i].name, name)) {
+			snprintf(sc->model_glob, sizeof sc->model_glob, "%s", maps[i].target);
+			return 0;
+		}
+	snprintf(err, errlen, "The model `%s` does not exist in this pool (GET /v1/models lists "
+	    "them; \"auto\" takes any; map a client's names with llm-serve --model-map "
+	    "'%s=auto' or LLM_SERVE_MODELS)", name, name);
+	return -2;
+}
+
+static void
+model_item(mlm_buf *b, const char *id, const char *owner)
+{
+	mlm_buf_puts(b, ",{\"id\":");
+	serve_json_strz(b, id);
+	mlm_buf_puts(b, ",\"object\":\"model\",\"created\":0,\"owned_by\":");
+	serve_json_strz(b, owner);
+	mlm_buf_puts(b, "}");
+}
+
 static void
 build_models(void)
 {
@@ -1728,11 +1513,16 @@ build_models(void)
 				break;
 		if (k < i)
 			continue;
-		mlm_buf_puts(&b, ",{\"id\":");
-		json_strz(&b, tp.pool.v[i].model);
-		mlm_buf_puts(&b, ",\"object\":\"model\",\"created\":0,\"owned_by\":");
-		json_strz(&b, tp.pool.v[i].provider);
-		mlm_buf_puts(&b, "}");
+		model_item(&b, tp.pool.v[i].model, tp.pool.v[i].provider);
+	}
+	/* the names clients may send (not globs: they name no one model) */
+	for (size_t i = 0; i < nmaps; i++) {
+		size_t k;
+		for (k = 0; k < i; k++)
+			if (!strcmp(maps[k].name, maps[i].name))
+				break;
+		if (k == i && !strpbrk(maps[i].name, "*?[") && !pool_has(maps[i].name))
+			model_item(&b, maps[i].name, "many-llm");
 	}
 	mlm_buf_puts(&b, "]}");
 	models_json = b.p;
@@ -1803,6 +1593,7 @@ main(int argc, char **argv)
 		case O_HEADERTO: header_to = opt_duration_ms("--header-timeout", optarg); break;
 		case O_PERIP: per_ip = opt_long("--max-connections-per-ip", optarg, 0, 1000000); break;
 		case O_REUSEPORT: reuse_port = 1; break;
+		case O_MODELMAP: add_maps("--model-map", optarg, EX_USAGE_); break;
 		default: usage(2);
 		}
 	}
@@ -1854,6 +1645,11 @@ main(int argc, char **argv)
 	if (retries)
 		base_opts.max_attempts = (int)retries;
 	m_attempts = calloc(tp.pool.n * MLM_KIND__N + 1, sizeof *m_attempts);
+	size_t nopt_maps = nmaps;
+	const char *envmap = getenv("LLM_SERVE_MODELS");
+	if (envmap)
+		add_maps("LLM_SERVE_MODELS", envmap, EX_CONFIG_);
+	check_maps(nopt_maps);
 	build_models();
 
 	/* signals: only the main thread takes SIGTERM/SIGINT (sigwait) */
@@ -1948,5 +1744,8 @@ done:
 	free(tokens);
 	free(models_json);
 	free(m_attempts);
+	for (size_t i = 0; i < nmaps; i++)
+		free(maps[i].name), free(maps[i].target);
+	free(maps);
 	return 0;
 }

@@ -105,7 +105,7 @@ node_clients() {
 		exit 0
 	fi
 	[ -d "$NODE_DIR/node_modules/openai" ] && [ -d "$NODE_DIR/node_modules/@google/genai" ] &&
-		[ -d "$NODE_DIR/node_modules/ajv" ] && return
+	   [ -d "$NODE_DIR/node_modules/@anthropic-ai/sdk" ] && [ -d "$NODE_DIR/node_modules/ajv" ] && return
 	if ! command -v npm >/dev/null ||
 	   ! (cd "$NODE_DIR" && npm install --no-audit --no-fund --silent >"$T/npm.log" 2>&1); then
 		echo "1..0 # SKIP npm install of tests/node failed"

@@ -3,6 +3,7 @@ complete -c llm-serve -f
 complete -c llm-serve -s h -l help -d 'Print the usage and exit'
 complete -c llm-serve -s l -l listen -x -a '127.0.0.1:8080 127.0.0.1:0 0.0.0.0:8080' -d 'Address to listen on (HOST:PORT)'
 complete -c llm-serve -s m -l model -x -d 'Only entries whose model matches'
+complete -c llm-serve -l model-map -x -a 'claude-*=auto gpt-5*=auto o*=auto' -d 'Serve model names clients send (NAME=TARGET)'
 complete -c llm-serve -s p -l provider -x -d 'Only entries of matching providers'
 complete -c llm-serve -s v -l verbose -d 'One stderr line per request and attempt'
 complete -c llm-serve -l client-timeout -x -d 'Close connections idle this long'

@@ -1,0 +1,354 @@
+/*
+ * serve-anthropic.c — llm-serve's Anthropic Messages wire
+ * (POST /v1/messages and /v1/messages/count_tokens), text only: the
+ * request parser, the answer in Anthropic's shapes, its stream's event
+ * sequence (message_start, content_block_start, ping, content_block_delta,
+ * content_block_stop, message_delta, message_stop) and its errors
+ * ({"type":"error","error":{"type","message"}}).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "serve.h"
+
+/* content (a string, or text blocks) → its text; invalid with err filled.
+ * what: "system" or "messages[i].content". */
+static jv
+blocks_text(jv content, const char *what, int *nparts, char *err, size_t errlen)
+{
+	if (jv_get_kind(content) == JV_KIND_STRING)
+		return content;
+	if (jv_get_kind(content) != JV_KIND_ARRAY) {
+		jv_free(content);
+		serve_bad(err, errlen, "%s: expected a string or an array of content blocks", what);
+		return jv_invalid();
+	}
+	int n = jv_array_length(jv_copy(content)), ok = 1;
+	if ((*nparts += n) > SERVE_MAX_PARTS) {
+		serve_bad(err, errlen, "%s: more than %d content blocks in one request", what,
+		    SERVE_MAX_PARTS);
+		ok = 0;
+	}
+	mlm_buf t = { 0 };
+	mlm_buf_add(&t, "", 0);
+	for (int k = 0; k < n && ok; k++) {
+		jv b = jv_array_get(jv_copy(content), k);
+		jv ty = serve_oget(b, "type"), tx = serve_oget(b, "text");
+		const char *ts = jv_get_kind(ty) == JV_KIND_STRING ? jv_string_value(ty) : NULL;
+		if (ts && !strcmp(ts, "text") && jv_get_kind(tx) == JV_KIND_STRING) {
+			if (t.len)
+				mlm_buf_puts(&t, "\n");
+			mlm_buf_puts(&t, jv_string_value(tx));
+		} else if (ts) {
+			serve_bad(err, errlen, "%s[%d]: %s blocks are not supported by this server yet "
+			    "(text only; the request was not sent)", what, k, ts);
+			ok = 0;
+		} else {
+			serve_bad(err, errlen, "%s[%d]: expected a content block with a type", what, k);
+			ok = 0;
+		}
+		jv_free(b), jv_free(ty), jv_free(tx);
+	}
+	jv_free(content);
+	jv r = ok ? jv_string_sized(t.p, (int)t.len) : jv_invalid();
+	mlm_buf_free(&t);
+	return r;
+}
+
+/* body.system and body.messages → *req; -1 with err */
+static int
+msgs_parse(jv body, jv *req, char *err, size_t errlen)
+{
+	int nparts = 0;
+	jv sys = serve_oget(body, "system");
+	if (jv_get_kind(sys) != JV_KIND_NULL) {
+		sys = blocks_text(sys, "system", &nparts, err, errlen);
+		if (!jv_is_valid(sys))
+			return -1;
+		if (jv_string_length_bytes(jv_copy(sys)))
+			*req = jv_object_set(*req, jv_string("system"), sys);
+		else
+			jv_free(sys);
+	} else {
+		jv_free(sys);
+	}
+	jv ms = serve_oget(body, "messages");
+	if (jv_get_kind(ms) != JV_KIND_ARRAY || jv_array_length(jv_copy(ms)) == 0) {
+		jv_free(ms);
+		return serve_bad(err, errlen, "%s", "messages: expected a non-empty array");
+	}
+	int n = jv_array_length(jv_copy(ms));
+	if (n > SERVE_MAX_MESSAGES) {
+		jv_free(ms);
+		return serve_bad(err, errlen, "messages: %d messages; at most %d in one request", n,
+		    SERVE_MAX_MESSAGES);
+	}
+	jv out = jv_array();
+	for (int i = 0; i < n; i++) {
+		jv m = jv_array_get(jv_copy(ms), i);
+		jv role = serve_oget(m, "role"), content = serve_oget(m, "content");
+		const char *r = jv_get_kind(role) == JV_KIND_STRING ? jv_string_value(role) : "";
+		char what[64];
+		snprintf(what, sizeof what, "messages[%d].content", i);
+		jv text = jv_invalid();
+		if (jv_get_kind(m) != JV_KIND_OBJECT)
+			serve_bad(err, errlen, "messages[%d]: expected an object", i), jv_free(content);
+		else if (strcmp(r, "user") && strcmp(r, "assistant"))
+			serve_bad(err, errlen, "messages[%d].role: expected user or assistant", i),
+			    jv_free(content);
+		else
+			text = blocks_text(content, what, &nparts, err, errlen);
+		if (jv_is_valid(text))
+			out = jv_array_append(out, jv_object_set(jv_object_set(jv_object(),
+			    jv_string("role"), jv_string(r)), jv_string("content"), text));
+		jv_free(m), jv_free(role);
+		if (!jv_is_valid(text)) {
+			jv_free(text), jv_free(out), jv_free(ms);
+			return -1;
+		}
+	}
+	jv_free(ms);
+	*req = jv_object_set(*req, jv_string("messages"), out);
+	return 0;
+}
+
+/* what the neutral request cannot carry yet: a 400 naming it */
+static int
+msgs_refusals(jv body, char *err, size_t errlen)
+{
+	static const char *const no[] = { "tools", "tool_choice", "stop_sequences", "top_p",
+		"top_k", "container", "mcp_servers" };
+	for (size_t i = 0; i < sizeof no / sizeof no[0]; i++)
+		if (serve_refuse(body, no[i], err, errlen) < 0)
+			return -1;
+	jv th = serve_oget(body, "thinking");
+	jv ty = serve_oget(th, "type");
+	int on = jv_get_kind(ty) == JV_KIND_STRING && strcmp(jv_string_value(ty), "disabled");
+	jv_free(th), jv_free(ty);
+	if (on)
+		return serve_bad(err, errlen, "%s", "thinking: not supported by this server yet (the "
+		    "request was not sent; remove the parameter or set its type to disabled)");
+	return 0;
+}
+
+static int
+parse_common(serve_call *sc, jv body, jv *req, char *err, size_t errlen)
+{
+	if (jv_get_kind(body) != JV_KIND_OBJECT)
+		return serve_bad(err, errlen, "%s", "the request body must be a JSON object");
+	jv m = serve_oget(body, "model");
+	int rc;
+	if (jv_get_kind(m) != JV_KIND_STRING)
+		rc = serve_bad(err, errlen, "%s", "model: expected a string");
+	else if (jv_string_length_bytes(jv_copy(m)) >= (int)sizeof sc->model_glob)
+		rc = serve_bad(err, errlen, "%s", "model: name too long");
+	else
+		rc = serve_pick_model(sc, jv_string_value(m), err, errlen);
+	jv_free(m);
+	if (rc < 0)
+		return rc;
+	if (msgs_refusals(body, err, errlen) < 0 || msgs_parse(body, req, err, errlen) < 0)
+		return -1;
+	return 0;
+}
+
+static int
+msgs_parse_request(serve_call *sc, jv body, char *err, size_t errlen)
+{
+	jv req = jv_object();
+	int rc = parse_common(sc, body, &req, err, errlen);
+	if (rc < 0)
+		goto out;
+	rc = -1;
+	jv mt = serve_oget(body, "max_tokens");
+	int has = jv_get_kind(mt) != JV_KIND_NULL;
+	jv_free(mt);
+	if (!has) {
+		serve_bad(err, errlen, "%s", "max_tokens: required");
+		goto out;
+	}
+	if (serve_number(body, "max_tokens", 1, 1e9, 1, &req, "max_tokens", err, errlen) < 0 ||
+	    serve_number(body, "temperature", 0, 1, 0, &req, "temperature", err, errlen) < 0)
+		goto out;
+	jv st = serve_oget(body, "stream");
+	sc->stream = jv_get_kind(st) == JV_KIND_TRUE;
+	jv_free(st);
+	if (sc->stream)
+		req = jv_object_set(req, jv_string("stream"), jv_true());
+	sc->est_in = serve_estimate_tokens(req);
+	sc->req = req;
+	return 0;
+out:
+	jv_free(req);
+	return rc;
+}
+
+/* ---------- answers ---------- */
+
+static void
+usage_obj(mlm_buf *b, long in, long out)
+{
+	mlm_buf_printf(b, "{\"input_tokens\":%ld,\"output_tokens\":%ld,"
+	    "\"cache_creation_input_tokens\":0,\"cache_read_input_tokens\":0}",
+	    in > 0 ? in : 0, out > 0 ? out : 0);
+}
+
+/* the message object; text NULL: empty content (message_start) */
+static void
+message_obj(serve_call *sc, mlm_buf *b, const char *text, const char *stop, long in, long out)
+{
+	mlm_buf_printf(b, "{\"id\":\"%s\",\"type\":\"message\",\"role\":\"assistant\",\"model\":",
+	    sc->id);
+	serve_json_strz(b, sc->asked[0] ? sc->asked : sc->model);
+	mlm_buf_puts(b, ",\"content\":[");
+	if (text) {
+		mlm_buf_puts(b, "{\"type\":\"text\",\"text\":");
+		serve_json_strz(b, text);
+		mlm_buf_puts(b, "}");
+	}
+	mlm_buf_puts(b, "],\"stop_reason\":");
+	if (stop)
+		serve_json_strz(b, stop);
+	else
+		mlm_buf_puts(b, "null");
+	mlm_buf_puts(b, ",\"stop_sequence\":null,\"usage\":");
+	usage_obj(b, in, out);
+	mlm_buf_puts(b, "}");
+}
+
+static void
+event(mlm_buf *b, const char *name)
+{
+	mlm_buf_printf(b, "event: %s\ndata: ", name);
+}
+
+static void
+msgs_delta(serve_call *sc, mlm_buf *out, const char *text, size_t n)
+{
+	if (!sc->ndelta) {
+		event(out, "message_start");
+		mlm_buf_puts(out, "{\"type\":\"message_start\",\"message\":");
+		message_obj(sc, out, NULL, NULL, sc->est_in, 1);
+		mlm_buf_puts(out, "}\n\n");
+		event(out, "content_block_start");
+		mlm_buf_puts(out, "{\"type\":\"content_block_start\",\"index\":0,"
+		    "\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n");
+		event(out, "ping");
+		mlm_buf_puts(out, "{\"type\":\"ping\"}\n\n");
+	}
+	if (!n)
+		return;
+	event(out, "content_block_delta");
+	mlm_buf_puts(out, "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":"
+	    "{\"type\":\"text_delta\",\"text\":");
+	mlm_json_str(out, text, n);
+	mlm_buf_puts(out, "}}\n\n");
+}
+
+static void
+msgs_end(serve_call *sc, mlm_buf *out, const mlm_result *r)
+{
+	event(out, "content_block_stop");
+	mlm_buf_puts(out, "{\"type\":\"content_block_stop\",\"index\":0}\n\n");
+	event(out, "message_delta");
+	mlm_buf_puts(out, "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\","
+	    "\"stop_sequence\":null},\"usage\":");
+	usage_obj(out, r->in_tok > 0 ? r->in_tok : sc->est_in, r->out_tok);
+	mlm_buf_puts(out, "}\n\n");
+	event(out, "message_stop");
+	mlm_buf_puts(out, "{\"type\":\"message_stop\"}\n\n");
+}
+
+static void
+msgs_whole(serve_call *sc, mlm_buf *out, const mlm_result *r)
+{
+	message_obj(sc, out, r->text ? r->text : "", "end_turn",
+	    r->in_tok > 0 ? r->in_tok : sc->est_in, r->out_tok);
+}
+
+/* Anthropic's error types, by HTTP status */
+static const char *
+error_type(unsigned status)
+{
+	switch (status) {
+	case 401: return "authentication_error";
+	case 403: return "permission_error";
+	case 404: return "not_found_error";
+	case 413: return "request_too_large";
+	case 429: return "rate_limit_error";
+	case 503: case 529: return "overloaded_error";
+	case 504: return "timeout_error";
+	default: return status < 500 ? "invalid_request_error" : "api_error";
+	}
+}
+
+static void
+error_obj(mlm_buf *out, unsigned status, const char *msg)
+{
+	mlm_buf_puts(out, "{\"type\":\"error\",\"error\":{\"type\":");
+	serve_json_strz(out, error_type(status));
+	mlm_buf_puts(out, ",\"message\":");
+	serve_json_strz(out, msg);
+	mlm_buf_puts(out, "}}");
+}
+
+static void
+msgs_error(mlm_buf *out, unsigned status, const char *msg, const char *type, const char *code)
+{
+	(void)type, (void)code;
+	error_obj(out, status, msg);
+}
+
+static void
+msgs_stream_error(serve_call *sc, mlm_buf *out, unsigned status, const char *msg,
+    const char *type, const char *code)
+{
+	(void)sc, (void)type, (void)code;
+	event(out, "error");
+	error_obj(out, status, msg);
+	mlm_buf_puts(out, "\n\n");
+}
+
+const serve_wire serve_anthropic_messages = {
+	.name = "/v1/messages",
+	.path = "/v1/messages",
+	.id_prefix = "msg_",
+	.parse = msgs_parse_request,
+	.delta = msgs_delta,
+	.end = msgs_end,
+	.whole = msgs_whole,
+	.error = msgs_error,
+	.stream_error = msgs_stream_error,
+};
+
+/* ---------- count_tokens: an estimate, answered without a call ---------- */
+
+static int
+count_parse(serve_call *sc, jv body, char *err, size_t errlen)
+{
+	jv req = jv_object();
+	int rc = parse_common(sc, body, &req, err, errlen);
+	if (rc < 0) {
+		jv_free(req);
+		return rc;
+	}
+	sc->est_in = serve_estimate_tokens(req);
+	sc->req = req;
+	return 0;
+}
+
+static void
+count_local(serve_call *sc, mlm_buf *out)
+{
+	mlm_buf_printf(out, "{\"input_tokens\":%ld}", sc->est_in);
+}
+
+const serve_wire serve_anthropic_count = {
+	.name = "/v1/messages/count_tokens",
+	.path = "/v1/messages/count_tokens",
+	.id_prefix = "msg_",
+	.parse = count_parse,
+	.local = count_local,
+	.error = msgs_error,
+	.stream_error = msgs_stream_error,
+};

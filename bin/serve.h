@@ -1,0 +1,101 @@
+/*
+ * serve.h — llm-serve's wire formats. Each one (OpenAI chat completions,
+ * Anthropic Messages, OpenAI Responses) is a file bin/serve-NAME.c defining
+ * a serve_wire: its request parser (the client's body → the neutral
+ * request) and its answer writers (deltas, the end of a stream, a whole
+ * answer, errors). llm-serve.c owns HTTP, the engine, failover and the
+ * metrics, and calls these. A new wire format is a file plus one line in
+ * SERVE_WIRES below.
+ */
+#ifndef SERVE_H
+#define SERVE_H
+
+#include "tool.h"
+
+/* One request as a wire format sees it. */
+typedef struct serve_call {
+	jv req;                         /* the neutral request, built by parse */
+	int stream, include_usage;
+	char model_glob[256];           /* entries whose model matches; "" any */
+	char asked[256];                /* the model name the client sent */
+	char id[48];                    /* the answer's id, with the wire's prefix */
+	long created;                   /* seconds since the epoch */
+	char model[200];                /* the answering entry's model */
+	long est_in;                    /* estimated prompt tokens */
+	int ndelta;                     /* stream: deltas written so far */
+	long seq;                       /* stream: events written so far */
+	mlm_buf text;                   /* stream: the text so far (wires that repeat it) */
+	jv keep;                        /* what a wire keeps of the request for its
+	                                 * answers (req goes to the engine); null */
+} serve_call;
+
+typedef struct serve_wire {
+	const char *name;               /* for -v and /metrics: the path */
+	const char *path, *alias;       /* answered at (alias: NULL or another path) */
+	const char *id_prefix;          /* "chatcmpl-", "msg_", "resp_" */
+	/* The body (borrowed) → sc->req and the fields above. 0, or -1 (400)
+	 * or -2 (404: no such model) with err filled. */
+	int (*parse)(serve_call *sc, jv body, char *err, size_t errlen);
+	/* Set: the request is answered at once from sc, without the engine. */
+	void (*local)(serve_call *sc, mlm_buf *out);
+	/* Stream: a piece of text (n may be 0: an empty answer); sc->ndelta
+	 * is 0 for the first. */
+	void (*delta)(serve_call *sc, mlm_buf *out, const char *text, size_t n);
+	/* Stream: the call succeeded after its deltas. */
+	void (*end)(serve_call *sc, mlm_buf *out, const mlm_result *r);
+	/* Not a stream: the whole answer. */
+	void (*whole)(serve_call *sc, mlm_buf *out, const mlm_result *r);
+	/* An error body for an HTTP status; type and code as OpenAI names them
+	 * (code may be NULL). */
+	void (*error)(mlm_buf *out, unsigned status, const char *msg, const char *type,
+	    const char *code);
+	/* Stream: the call failed after output; ends the stream. */
+	void (*stream_error)(serve_call *sc, mlm_buf *out, unsigned status, const char *msg,
+	    const char *type, const char *code);
+} serve_wire;
+
+/* The wire formats, in routing order: one line each. */
+#define SERVE_WIRES(X) \
+	X(serve_openai_chat) \
+	X(serve_anthropic_messages) \
+	X(serve_anthropic_count) \
+	X(serve_responses)
+
+#define SERVE_DECLARE(w) extern const serve_wire w;
+SERVE_WIRES(SERVE_DECLARE)
+#undef SERVE_DECLARE
+
+/* Bounds on one request (a 4 MB body holds 140,000 empty messages) */
+#define SERVE_MAX_MESSAGES 4096
+#define SERVE_MAX_PARTS 4096            /* content parts, all messages together */
+
+/* ---- given by llm-serve.c ---- */
+
+/* The model a client asked for → sc->asked and sc->model_glob: "" or
+ * "auto" any entry, a model of the pool those entries, else the first
+ * --model-map / LLM_SERVE_MODELS mapping that matches. -2 (err filled:
+ * how to map it) when nothing serves it. */
+int serve_pick_model(serve_call *sc, const char *name, char *err, size_t errlen);
+
+/* ---- shared helpers (serve-openai.c) ---- */
+
+/* obj[key] (obj borrowed); null when absent or obj is no object */
+jv serve_oget(jv obj, const char *key);
+void serve_json_strz(mlm_buf *b, const char *s);
+/* snprintf into err, returns -1 */
+int serve_bad(char *err, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* A rough count of the tokens of a neutral request: its text's bytes / 4,
+ * plus a few per message. An estimate, not any model's tokenizer. */
+long serve_estimate_tokens(jv req);
+/* body[key]: absent/null, or a number in [lo, hi] (whole when whole) set
+ * on *req as name; -1 with err naming key otherwise. */
+int serve_number(jv body, const char *key, double lo, double hi, int whole, jv *req,
+    const char *name, char *err, size_t errlen);
+/* body[key] absent, null, false, or an empty array/object/string: 0; else
+ * -1 with err saying key is not supported yet. */
+int serve_refuse(jv body, const char *key, char *err, size_t errlen);
+/* OpenAI's error object {"error":{"message","type","param","code"}} */
+void serve_openai_error(mlm_buf *out, unsigned status, const char *msg, const char *type,
+    const char *code);
+
+#endif
