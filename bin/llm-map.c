@@ -26,6 +26,7 @@
 #include "fmt.h"
 #include "journal.h"
 #include "lines.h"
+#include "map-embed.h"
 
 #define LINE_MAX_DEFAULT (1u << 20)
 /* another run holds the journal (sysexits' EX_TEMPFAIL) */
@@ -38,7 +39,7 @@ static const char usage_text[] =
 "               [--input | --no-input] [--text] [--dry-run] [--cache\n"
 "               [--cache-max-age dur]] [--hedge [--hedge-max pct]] [--progress]\n"
 "               [--max-line bytes] [--schema spec [--to format] [--multi]]\n"
-"               [--log file]\n"
+"               [--log file] [--embed [--dimensions n] [--embed-fallback model]]\n"
 "               [template] [file ...]\n";
 
 static void
@@ -79,6 +80,11 @@ usage(int code)
 "      --to FORMAT        with --schema: print the data as json, c, c-decl, c-value,\n"
 "                         sh, tsv, csv, py, go, rs, ts (as llm-fmt --to), not records\n"
 "      --multi            with --schema: each answer holds many items\n"
+"      --embed            embed each input's text: records get \"embedding\"\n"
+"      --dimensions N     with --embed: vectors of N dimensions\n"
+"      --embed-fallback MODEL\n"
+"                         with --embed: MODEL may serve batches the model\n"
+"                         failed (repeatable; vectors of models differ)\n"
 "      --env FILE         read variables from FILE too (over ./.env)\n"
 "      --pool FILE        read the pool from FILE (or LLM_POOL)\n"
 "      --log FILE         append one NDJSON line per attempt (or LLM_LOG)\n"
@@ -93,12 +99,16 @@ usage(int code)
 
 enum { O_ENV = 256, O_POOL, O_STRATEGY, O_MAXTOK, O_TIMEOUT, O_RETRIES, O_INPUT,
 	O_NOINPUT, O_TEXT, O_DRYRUN, O_CACHE, O_CACHEAGE, O_HEDGE, O_HEDGEMAX, O_PROGRESS,
-	O_RESUME, O_RETRYFAILED, O_MAXLINE, O_LOG, O_SCHEMA, O_MULTI, O_TO };
+	O_RESUME, O_RETRYFAILED, O_MAXLINE, O_LOG, O_SCHEMA, O_MULTI, O_TO, O_EMBED, O_EMBEDFB,
+	O_DIMS };
 
 static const struct option longopts[] = {
 	{ "cache", no_argument, NULL, O_CACHE },
 	{ "cache-max-age", required_argument, NULL, O_CACHEAGE },
+	{ "dimensions", required_argument, NULL, O_DIMS },
 	{ "dry-run", no_argument, NULL, O_DRYRUN },
+	{ "embed", no_argument, NULL, O_EMBED },
+	{ "embed-fallback", required_argument, NULL, O_EMBEDFB },
 	{ "env", required_argument, NULL, O_ENV },
 	{ "hedge", no_argument, NULL, O_HEDGE },
 	{ "hedge-max", required_argument, NULL, O_HEDGEMAX },
@@ -143,6 +153,9 @@ static struct {
 	mlm_emitter *emit;       /* --to */
 	long cache_age_ms;
 	double hedge_max;
+	int embed;               /* --embed */
+	char *fallback[16];      /* --embed-fallback */
+	int nfallback;
 } opt = { .to = -1, .temperature = -1, .jobs = 8, .max_line = LINE_MAX_DEFAULT, .hedge_max = 10 };
 
 /* ---- the reader thread: lines into a bounded queue ---- */
@@ -304,6 +317,7 @@ static mlm_journal *journal;    /* -o */
 static char jq_err[1024];
 static void item_done(item *it);
 static volatile sig_atomic_t sigs;
+static map_embed emb;           /* --embed */
 
 /* resume: answered (i, id) pairs */
 typedef struct done_set { char (*ids)[24]; size_t n, cap; } done_set;
@@ -390,6 +404,8 @@ item_fail_input(item *it, const char *kind, const char *msg)
 static int
 to_request(item *it, jv out, char *msg, size_t n)
 {
+	if (opt.embed)
+		return map_embed_request(&emb, out, &it->req, msg, n);
 	jv req = jv_object();
 	jv msgs = jv_invalid();
 	const char *sys = opt.system;
@@ -790,6 +806,119 @@ submit(item *it)
 	it->call = mlm_engine_submit(tp.engine, req, &o, call_done, NULL, it);
 }
 
+/* ---- --embed: inputs in batches ---- */
+
+typedef struct ebatch {
+	int n, model;           /* items, and the index of the model asked */
+	item *v[];
+} ebatch;
+static long embed_calls;
+static int64_t last_input;
+
+static void embed_done(void *u, mlm_result *r);
+
+static void
+embed_call(ebatch *b)
+{
+	jv texts = jv_array();
+	for (int k = 0; k < b->n; k++)
+		texts = jv_array_append(texts, jv_array_get(jv_object_get(jv_copy(b->v[k]->req),
+		    jv_string("embed")), 0));
+	mlm_call_opts o = base;
+	o.pick.model = emb.models[b->model];
+	long id = mlm_engine_submit(tp.engine, map_embed_batch_req(&emb, texts), &o, embed_done,
+	    NULL, b);
+	for (int k = 0; k < b->n; k++)
+		b->v[k]->call = id;
+}
+
+/* Ready items in input order, emb.batch at most to a request; a smaller
+ * batch only at the end of input, with the window full, or when no input
+ * came for a while. */
+static void
+embed_submit(int flush)
+{
+	while (embed_calls < opt.jobs) {
+		ebatch *b = malloc(sizeof *b + (size_t)emb.batch * sizeof b->v[0]);
+		if (!b)
+			die(EX_SOMEFAIL, "out of memory");
+		b->n = 0;
+		b->model = 0;
+		for (item *it = w.ready_head; it && b->n < emb.batch; it = it->next)
+			if (it->state == I_READY)
+				b->v[b->n++] = it;
+		if (!b->n || (b->n < emb.batch && !flush && mlm_mono_ms() - last_input < 200)) {
+			free(b);
+			return;
+		}
+		for (int k = 0; k < b->n; k++) {
+			b->v[k]->state = I_FLIGHT;
+			b->v[k]->t0 = mlm_mono_ms();
+		}
+		w.inflight += b->n;
+		embed_calls++;
+		embed_call(b);
+	}
+}
+
+static void
+embed_done(void *u, mlm_result *r)
+{
+	ebatch *b = u;
+	if (!r->ok && sigs) {
+		/* interrupted: no record, --resume asks again */
+		for (int k = 0; k < b->n; k++)
+			b->v[k]->state = I_SKIP;
+		goto out;
+	}
+	if (!r->ok && b->model + 1 < emb.nmodels) {
+		b->model++;     /* every entry of this model failed it: the next model */
+		embed_call(b);
+		return;
+	}
+	jv vecs = r->ok ? jv_parse(r->text) : jv_null();
+	for (int k = 0; k < b->n; k++) {
+		item *it = b->v[k];
+		if (it->state != I_FLIGHT)
+			continue;
+		mlm_buf *l = &it->line;
+		int e = mlm_buf_printf(l, "{\"i\":%ld,\"id\":\"%s\"", it->i, it->id);
+		e |= map_embed_record(l, r, vecs, k, b->n);
+		if (opt.input) {
+			e |= mlm_buf_puts(l, ",\"input\":");
+			e |= mlm_json_dump(l, it->input);
+		}
+		e |= mlm_buf_puts(l, "}");
+		if (e)
+			die(EX_SOMEFAIL, "out of memory writing record %ld", it->i);
+		it->ok = r->ok;
+		if (r->ok) {
+			count_provider(r->entry->provider);
+			if (it->ckey[0])
+				mlm_cache_put(cache, it->ckey, l->p, l->len);
+		}
+		if (r->nattempts > 1 || b->model)
+			w.failovers++;
+		item_done(it);
+	}
+	jv_free(vecs);
+out:
+	w.inflight -= b->n;
+	embed_calls--;
+	free(b);
+}
+
+/* --embed: the model of the run (exit 2 for a mix, 78 for none) */
+static void
+embed_open(const char *glob)
+{
+	char err[MLM_ERRLEN];
+	int r = map_embed_models(&emb, &tp.pool, glob ? glob : tp.model, tp.provider, opt.fallback,
+	    opt.nfallback, err, sizeof err);
+	if (r < 0)
+		die(r == -1 ? EX_USAGE_ : EX_CONFIG_, "%s", err);
+}
+
 static void
 maybe_hedge(void)
 {
@@ -999,13 +1128,13 @@ dry_run(item *it)
 	o = jv_object_set(o, jv_string("request"), jv_copy(it->req));
 	for (size_t k = 0; k < tp.pool.n; k++) {
 		mlm_entry *e = &tp.pool.v[k];
-		if (!mlm_glob(it->model ? it->model : base.pick.model, e->model))
+		if (!mlm_glob(opt.embed ? emb.models[0] : it->model ? it->model : base.pick.model, e->model))
 			continue;
 		mlm_httpreq hr;
 		memset(&hr, 0, sizeof hr);
 		char err[MLM_ERRLEN];
 		jv req = jv_object_delete(jv_copy(it->req), jv_string("model"));
-		if (mlm_adapter_get(e->wire)->build(e, "KEY-NOT-SHOWN", req, 0, &hr, err, sizeof err) == 0) {
+		if (mlm_adapter_for(e->wire, req)->build(e, "KEY-NOT-SHOWN", req, 0, &hr, err, sizeof err) == 0) {
 			o = jv_object_set(o, jv_string("entry"), jv_string(e->id));
 			o = jv_object_set(o, jv_string("url"), jv_string(hr.shown_url ? hr.shown_url : hr.url));
 			o = jv_object_set(o, jv_string("body"), jv_parse(hr.body));
@@ -1060,6 +1189,13 @@ main(int argc, char **argv)
 		case O_LOG: tp.log_file = optarg; break;
 		case O_SCHEMA: opt.schema = optarg; break;
 		case O_MULTI: opt.multi = 1; break;
+		case O_EMBED: opt.embed = 1; break;
+		case O_DIMS: emb.dims = opt_long("--dimensions", optarg, 1, 65536); break;
+		case O_EMBEDFB:
+			if (opt.nfallback == 16)
+				die(EX_USAGE_, "--embed-fallback: at most 16 models");
+			opt.fallback[opt.nfallback++] = optarg;
+			break;
 		case O_TO:
 			if ((opt.to = mlm_fmt_to_parse(optarg)) < 0)
 				die(EX_USAGE_, "--to: unknown format '%s' (json, c, c-decl, c-value, sh, "
@@ -1083,6 +1219,13 @@ main(int argc, char **argv)
 		die(EX_USAGE_, "--multi goes with --schema");
 	if (opt.to >= 0 && !opt.schema)
 		die(EX_USAGE_, "--to goes with --schema");
+	if ((emb.dims || opt.nfallback) && !opt.embed)
+		die(EX_USAGE_, "%s goes with --embed", emb.dims ? "--dimensions" : "--embed-fallback");
+	if (opt.embed && (opt.schema || opt.hedge || opt.text || opt.system || opt.max_tokens ||
+	    opt.temperature >= 0))
+		die(EX_USAGE_, "--embed does not go with %s", opt.schema ? "--schema" : opt.hedge ?
+		    "--hedge" : opt.text ? "--text" : opt.system ? "--system" : opt.max_tokens ?
+		    "--max-tokens" : "--temperature");
 	mlm_schema *schema = opt.schema ? tool_load_schema(opt.schema) : NULL;
 	if (opt.to >= 0)
 		opt.emit = tool_to_open(schema, opt.to);
@@ -1106,7 +1249,12 @@ main(int argc, char **argv)
 			die(EX_USAGE_, "template: %s", jq_err[0] ? jq_err : "does not compile");
 	}
 
+	const char *embed_glob = tp.model;
+	if (opt.embed)
+		tp.model = NULL;        /* fallback models are outside -m */
 	tool_pool_open(&tp);
+	if (opt.embed)
+		embed_open(embed_glob);
 	mlm_call_opts_init(&base);
 	base.verbose = tp.verbose;
 	if (timeout_ms)
@@ -1139,6 +1287,8 @@ main(int argc, char **argv)
 	rq.nfiles = argc;
 	rq.total = count_lines(argv, argc);
 	long window_max = opt.jobs * 4 > 1024 ? opt.jobs * 4 : 1024;
+	if (opt.embed && window_max < emb.batch * 2)
+		window_max = emb.batch * 2;
 	pthread_t th;
 	pthread_create(&th, NULL, reader, NULL);
 	w.t0 = mlm_mono_ms();
@@ -1164,6 +1314,7 @@ main(int argc, char **argv)
 				break;
 			}
 			item *it = make_item(l);
+			last_input = mlm_mono_ms();
 			free(l->text);
 			free(l->pos);
 			free(l);
@@ -1182,9 +1333,12 @@ main(int argc, char **argv)
 		}
 		/* submit ready items, oldest first */
 		if (!stopping && !opt.dry_run) {
-			for (item *it = w.ready_head; it && w.inflight < opt.jobs; it = it->next)
-				if (it->state == I_READY)
-					submit(it);
+			if (opt.embed)
+				embed_submit(w.eof || w.n >= window_max);
+			else
+				for (item *it = w.ready_head; it && w.inflight < opt.jobs; it = it->next)
+					if (it->state == I_READY)
+						submit(it);
 			while (w.ready_head && w.ready_head->state != I_READY)
 				w.ready_head = w.ready_head->next;
 		}
