@@ -1,6 +1,9 @@
 # fish completion for llm-map(1)
 complete -c llm-map -l cache -d 'Answer identical requests from the cache'
 complete -c llm-map -l cache-max-age -x -d 'Ignore cached answers older than DUR'
+complete -c llm-map -l dimensions -x -d 'With --embed: vectors of N dimensions'
+complete -c llm-map -l embed -d 'Embed each input: records get "embedding"'
+complete -c llm-map -l embed-fallback -x -a '(llm-pool </dev/null 2>/dev/null | jq -r .model 2>/dev/null | sort -u)' -d 'With --embed: MODEL may serve batches the model failed'
 complete -c llm-map -l dry-run -d 'Print the requests that would be sent, and stop'
 complete -c llm-map -l env -r -F -d 'Read variables from FILE'
 complete -c llm-map -s h -l help -d 'Print the usage and exit'
