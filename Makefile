@@ -50,7 +50,7 @@ $(LIB): $(LIB_OBJ)
 	rm -f $@
 	ar rcs $@ $(LIB_OBJ)
 
-TOOL_OBJ := bin/tool.o bin/chat.o bin/sim-embed.o bin/map-embed.o
+TOOL_OBJ := bin/tool.o bin/chat.o bin/sim-embed.o bin/map-embed.o bin/serve-embed.o
 # an archive, so a tool links only the parts it uses: a tool without chat
 # does not load libedit, llm-sim loads neither libcurl nor SQLite
 TOOL_LIB := bin/libtool.a

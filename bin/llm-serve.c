@@ -38,6 +38,7 @@
 
 #include "tool.h"
 #include "serve-page.h"
+#include "serve-embed.h"
 
 static const char usage_text[] =
 "usage: llm-serve [-hv] [-l host:port] [-m glob] [-p glob] [--client-timeout dur]\n"
@@ -52,8 +53,9 @@ usage(int code)
 	fputs(usage_text, code ? stderr : stdout);
 	if (!code)
 		fputs("\n"
-"Serve an OpenAI-compatible API (POST /v1/chat/completions, GET /v1/models)\n"
-"in front of the pool, with failover, a status page (GET /), /status.json,\n"
+"Serve an OpenAI-compatible API (POST /v1/chat/completions, POST /v1/embeddings,\n"
+"GET /v1/models) in front of the pool, with failover, a status page (GET /),\n"
+"/status.json,\n"
 "/healthz and /metrics.\n\n"
 "  -l, --listen HOST:PORT    address to listen on (default 127.0.0.1:8080;\n"
 "                            port 0 picks a free one)\n"
@@ -132,9 +134,10 @@ now_us(void)
 
 /* ---------- metrics (atomics: written by every thread) ---------- */
 
-enum { R_CHAT, R_MODELS, R_HEALTH, R_METRICS, R_STATUS, R_PAGE, R_OTHER, R__N };
+enum { R_CHAT, R_MODELS, R_HEALTH, R_METRICS, R_STATUS, R_PAGE, R_OTHER, R_EMBED, R__N };
 static const char *const route_name[R__N] = {
 	"/v1/chat/completions", "/v1/models", "/healthz", "/metrics", "/status.json", "/", "other",
+	"/v1/embeddings",
 };
 static atomic_long m_requests[R__N][600];
 static const double lat_bounds[] = { .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5,
@@ -193,6 +196,7 @@ typedef struct job {
 	jv req;
 	int stream, include_usage;
 	char model_glob[256];
+	int embed_b64;                  /* /v1/embeddings: encoding_format base64 */
 	/* engine side */
 	long call_id;
 	int in_engine;                  /* submitted, done not yet called */
@@ -930,7 +934,9 @@ on_done(void *u, mlm_result *r)
 		} else if (r->ok) {
 			j->status = 200;
 			mlm_buf_reset(&j->out);
-			if (j->stream) {
+			if (j->route == R_EMBED) {
+				serve_embed_answer(&j->out, r, j->model, j->embed_b64);
+			} else if (j->stream) {
 				/* an empty answer: a stream with no text */
 				chunk_head(j, &j->out);
 				mlm_buf_puts(&j->out, "{\"index\":0,\"delta\":{\"role\":\"assistant\","
@@ -1141,6 +1147,8 @@ route_of(const char *url)
 		return R_CHAT;
 	if (!strcmp(url, "/v1/models") || !strcmp(url, "/models"))
 		return R_MODELS;
+	if (!strcmp(url, "/v1/embeddings") || !strcmp(url, "/embeddings"))
+		return R_EMBED;
 	if (!strcmp(url, "/healthz"))
 		return R_HEALTH;
 	if (!strcmp(url, "/metrics"))
@@ -1303,11 +1311,12 @@ handler(void *cls, struct MHD_Connection *c, const char *url, const char *method
 		int is_post = !strcmp(method, "POST");
 		if (route == R_OTHER)
 			return send_error(c, route, 404, "Unknown request URL. Routes: POST "
-			    "/v1/chat/completions, GET /v1/models, /healthz, /metrics, /status.json, /",
+			    "/v1/chat/completions, POST /v1/embeddings, GET /v1/models, /healthz, /metrics, /status.json, /",
 			    "invalid_request_error", "unknown_url", NULL);
-		if (route == R_CHAT ? !is_post : !is_get)
+		int post_route = route == R_CHAT || route == R_EMBED;
+		if (post_route ? !is_post : !is_get)
 			return send_error(c, route, 405, "Method not allowed", "invalid_request_error",
-			    "method_not_allowed", route == R_CHAT ? "POST" : "GET, HEAD");
+			    "method_not_allowed", post_route ? "POST" : "GET, HEAD");
 		if (route != R_HEALTH && route != R_PAGE && !authorized(c))
 			return send_error(c, route, 401, "Invalid or missing bearer token (Authorization: "
 			    "Bearer TOKEN)", "invalid_request_error", "invalid_api_key", NULL);
@@ -1375,7 +1384,10 @@ handler(void *cls, struct MHD_Connection *c, const char *url, const char *method
 		}
 		mlm_buf_free(&j->body);
 		char err[400];
-		int r = build_request(j, body, err, sizeof err);
+		int r = j->route == R_EMBED ? serve_embed_request(&tp.pool, body, &j->req, j->model_glob,
+		    sizeof j->model_glob, &j->embed_b64, err, sizeof err) : build_request(j, body, err, sizeof err);
+		if (j->route == R_EMBED)
+			jv_free(body);
 		if (r < 0) {
 			j->phase = P_SENDING;
 			j->status = r == -2 ? 404 : 400;
