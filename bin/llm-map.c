@@ -39,7 +39,8 @@ static const char usage_text[] =
 "               [--input | --no-input] [--text] [--dry-run] [--cache\n"
 "               [--cache-max-age dur]] [--hedge [--hedge-max pct]] [--progress]\n"
 "               [--max-line bytes] [--schema spec [--to format] [--multi]]\n"
-"               [--log file] [--embed [--dimensions n] [--embed-fallback model]]\n"
+"               [--log file] [--embed [--dimensions n [--to f32]]\n"
+"               [--embed-fallback model]]\n"
 "               [template] [file ...]\n";
 
 static void
@@ -82,6 +83,8 @@ usage(int code)
 "      --multi            with --schema: each answer holds many items\n"
 "      --embed            embed each input's text: records get \"embedding\"\n"
 "      --dimensions N     with --embed: vectors of N dimensions\n"
+"                         (--to f32 with -o: the vectors as little-endian\n"
+"                         float32 rows on standard output, in input order)\n"
 "      --embed-fallback MODEL\n"
 "                         with --embed: MODEL may serve batches the model\n"
 "                         failed (repeatable; vectors of models differ)\n"
@@ -154,6 +157,7 @@ static struct {
 	long cache_age_ms;
 	double hedge_max;
 	int embed;               /* --embed */
+	int f32;                 /* --embed --to f32 */
 	char *fallback[16];      /* --embed-fallback */
 	int nfallback;
 } opt = { .to = -1, .temperature = -1, .jobs = 8, .max_line = LINE_MAX_DEFAULT, .hedge_max = 10 };
@@ -707,7 +711,10 @@ write_record(item *it)
 	else
 		w.failed++;
 	w.done++;
-	if (opt.emit)
+	if (opt.f32) {
+		if (map_embed_f32(stdout, it->line.p, it->line.len, emb.dims) < 0)
+			die(EX_SOMEFAIL, "standard output: %s", strerror(errno));
+	} else if (opt.emit)
 		tool_to_record(opt.emit, jv_invalid(), it->line.p, it->line.len, opt.multi);
 	else if (opt.text)
 		text_line(it->answer ? it->answer : "", it->answer ? strlen(it->answer) : 0);
@@ -1197,6 +1204,10 @@ main(int argc, char **argv)
 			opt.fallback[opt.nfallback++] = optarg;
 			break;
 		case O_TO:
+			if (!strcmp(optarg, "f32")) {
+				opt.f32 = 1;    /* --embed: float32 rows */
+				break;
+			}
 			if ((opt.to = mlm_fmt_to_parse(optarg)) < 0)
 				die(EX_USAGE_, "--to: unknown format '%s' (json, c, c-decl, c-value, sh, "
 				    "tsv, csv, py, go, rs, ts)", optarg);
@@ -1219,6 +1230,9 @@ main(int argc, char **argv)
 		die(EX_USAGE_, "--multi goes with --schema");
 	if (opt.to >= 0 && !opt.schema)
 		die(EX_USAGE_, "--to goes with --schema");
+	if (opt.f32 && (!opt.embed || !emb.dims || !opt.output || opt.resume || opt.unordered))
+		die(EX_USAGE_, "--to f32 goes with --embed, --dimensions N and -o FILE (the records), "
+		    "without --resume or -u");
 	if ((emb.dims || opt.nfallback) && !opt.embed)
 		die(EX_USAGE_, "%s goes with --embed", emb.dims ? "--dimensions" : "--embed-fallback");
 	if (opt.embed && (opt.schema || opt.hedge || opt.text || opt.system || opt.max_tokens ||

@@ -8,6 +8,7 @@
  * next model when every entry of the one before failed it. Each record
  * names the model that made its vector.
  */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -140,4 +141,38 @@ map_embed_record(mlm_buf *b, const mlm_result *r, jv vecs, int k, int n)
 		e |= mlm_buf_printf(b, ",\"batch_in\":%ld", r->in_tok);
 	e |= mlm_buf_printf(b, "},\"ms\":%lld", (long long)r->ms);
 	return e ? -1 : 0;
+}
+
+int
+map_embed_f32(FILE *out, const char *line, size_t len, long dims)
+{
+	jv r = mlm_parse_body(line, len);
+	jv v = jv_get_kind(r) == JV_KIND_OBJECT ? jv_object_get(jv_copy(r), jv_string("embedding")) :
+	    jv_invalid();
+	jv_free(r);
+	int fits = jv_get_kind(v) == JV_KIND_ARRAY && jv_array_length(jv_copy(v)) == dims;
+	unsigned char buf[4096];
+	size_t n = 0;
+	for (long i = 0; i < dims; i++) {
+		float f = NAN;
+		if (fits) {
+			jv x = jv_array_get(jv_copy(v), (int)i);
+			if (jv_get_kind(x) == JV_KIND_NUMBER)
+				f = (float)jv_number_value(x);
+			jv_free(x);
+		}
+		uint32_t u;
+		memcpy(&u, &f, sizeof u);
+		for (int k = 0; k < 4; k++)
+			buf[n++] = (unsigned char)(u >> (8 * k));     /* little-endian */
+		if (n == sizeof buf || i == dims - 1) {
+			if (fwrite(buf, 1, n, out) != n) {
+				jv_free(v);
+				return -1;
+			}
+			n = 0;
+		}
+	}
+	jv_free(v);
+	return 0;
 }

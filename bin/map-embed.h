@@ -6,6 +6,8 @@
 #ifndef MAP_EMBED_H
 #define MAP_EMBED_H
 
+#include <stdio.h>
+
 #include "mlm.h"
 
 typedef struct map_embed {
@@ -29,5 +31,10 @@ jv map_embed_batch_req(const map_embed *m, jv texts);
 /* The record fields of input k of a batch of n, after "i" and "id": the
  * vector k of the answer's vectors (borrowed) and who made it. */
 int map_embed_record(mlm_buf *b, const mlm_result *r, jv vecs, int k, int n);
+
+/* --to f32: the vector of a record (its JSON text) as dims little-endian
+ * float32 values; NaN for a failed record or one of other dimensions.
+ * 0, or -1 on a write error. */
+int map_embed_f32(FILE *out, const char *line, size_t len, long dims);
 
 #endif

@@ -167,6 +167,31 @@ is "$(wc -l <"$SIM_LOG" | tr -d ' ')" 3 "--cache: the second run sends nothing"
 is "$(printf '%s\n' "$out" | jq -c .embedding)" "$(printf '%s\n' "$first" | jq -c .embedding)" "--cache: the same vectors, in order"
 is "$(printf '%s\n' "$out" | jq -r .cached | sort -u)" true "--cache: records say cached"
 
+# ---- --to f32: float32 rows in input order, NaN rows for failures
+run llm-map -q --embed --dimensions 3 --to f32 -o f32.ndjson '.t' <<'EOF2'
+{"t":"line 1"}
+{"t":[2]}
+{"t":"line 3"}
+EOF2
+is "$rc" 1 "--to f32 with a failed input: exit 1"
+llm-map -q --embed --dimensions 3 --to f32 -o f32b.ndjson '.t' >rows.f32 2>/dev/null <<'EOF2'
+{"t":"line 1"}
+{"t":[2]}
+{"t":"line 3"}
+EOF2
+is "$(wc -c <rows.f32 | tr -d ' ')" 36 "three rows of 3 float32: 36 bytes"
+rows=$(od -An -tf4 -v rows.f32 | tr -s ' \n' ' ' | sed 's/^ //; s/ $//')
+f() { printf '%s\n' $1 | awk '{printf "%.5f ", $1}'; }
+want1=$(sim_vec text-embedding-004 'line 1' 3 | jq -r 'map(tostring) | join(" ")')
+want3=$(sim_vec text-embedding-004 'line 3' 3 | jq -r 'map(tostring) | join(" ")')
+is "$(f "$(echo $rows | cut -d' ' -f1-3)")" "$(f "$want1")" "row 0: the vector of input 1"
+is "$(echo $rows | cut -d' ' -f4-6)" "nan nan nan" "row 1: NaNs for the failed input"
+is "$(f "$(echo $rows | cut -d' ' -f7-9)")" "$(f "$want3")" "row 2: the vector of input 3"
+is "$(jq -c '[.i, .ok]' f32b.ndjson | sort | tr '\n' ' ')" '[0,true] [1,false] [2,true] ' "the records are in the journal"
+run llm-map --embed --to f32 . in.txt
+is "$rc" 2 "--to f32 without --dimensions and -o: exit 2"
+like "$err" '^llm-map: --to f32 goes with --embed, --dimensions N and -o FILE' "... says what it needs"
+
 # ---- SIGKILL, then --resume: each input embedded exactly once
 stop_sim
 start_sim
