@@ -839,9 +839,8 @@ embed_call(ebatch *b)
 		b->v[k]->call = id;
 }
 
-/* Ready items in input order, emb.batch at most to a request; a smaller
- * batch only at the end of input, with the window full, or when no input
- * came for a while. */
+/* Ready items in input order, emb.batch at most to a request. flush: 2 at
+ * the end of input, 1 with the window full. */
 static void
 embed_submit(int flush)
 {
@@ -854,7 +853,11 @@ embed_submit(int flush)
 		for (item *it = w.ready_head; it && b->n < emb.batch; it = it->next)
 			if (it->state == I_READY)
 				b->v[b->n++] = it;
-		if (!b->n || (b->n < emb.batch && !flush && mlm_mono_ms() - last_input < 200)) {
+		/* a small batch: at the end of input; with the window full only
+		 * when nothing is in flight to free it; when input stalls */
+		int small_ok = flush == 2 || (flush == 1 ? embed_calls == 0 :
+		    mlm_mono_ms() - last_input >= 200);
+		if (!b->n || (b->n < emb.batch && !small_ok)) {
 			free(b);
 			return;
 		}
@@ -1348,7 +1351,7 @@ main(int argc, char **argv)
 		/* submit ready items, oldest first */
 		if (!stopping && !opt.dry_run) {
 			if (opt.embed)
-				embed_submit(w.eof || w.n >= window_max);
+				embed_submit(w.eof ? 2 : w.n >= window_max);
 			else
 				for (item *it = w.ready_head; it && w.inflight < opt.jobs; it = it->next)
 					if (it->state == I_READY)
