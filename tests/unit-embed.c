@@ -1,10 +1,16 @@
 /* unit-embed.c — the embedding adapters: requests built for each wire,
  * answers parsed (order by index, base64 float32, shapes), errors
- * classified by the chat adapters, and answers held to the request. */
+ * classified by the chat adapters, and answers held to the request; and
+ * manyllm_embed() against llm-sim (bin/llm-sim, when built). */
+#include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include "manyllm.h"
 #include "mlm.h"
 #include "tap.h"
 
@@ -164,11 +170,111 @@ t_classify(void)
 	ok(mlm_embed_batch_max(&x) == 100, "gemini: 100");
 }
 
+/* llm-sim on a free loopback port: its pid, or -1 */
+static pid_t
+start_sim(const char *dir, int *port)
+{
+	char pf[300];
+	snprintf(pf, sizeof pf, "%s/port", dir);
+	pid_t pid = fork();
+	if (pid == 0) {
+		freopen("/dev/null", "w", stderr);
+		execl("bin/llm-sim", "llm-sim", "-q", "--port", "0", "--port-file", pf, (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 250; i++) {
+		FILE *f = fopen(pf, "r");
+		if (f && fscanf(f, "%d", port) == 1) {
+			fclose(f);
+			return pid;
+		}
+		if (f)
+			fclose(f);
+		usleep(20000);
+	}
+	return -1;
+}
+
+static void
+t_lib(void)
+{
+	if (access("bin/llm-sim", X_OK) != 0) {
+		ok(1, "# skip manyllm_embed: no bin/llm-sim");
+		return;
+	}
+	char dir[] = "/tmp/unit-embed.XXXXXX", envf[300], url[100], err[MANYLLM_ERRLEN];
+	if (!mkdtemp(dir)) {
+		ok(0, "a temporary directory");
+		return;
+	}
+	snprintf(envf, sizeof envf, "%s/env", dir);
+	FILE *ef = fopen(envf, "w");
+	if (ef)
+		fclose(ef);
+	int port = 0;
+	pid_t pid = start_sim(dir, &port);
+	ok(pid > 0, "llm-sim started");
+	if (pid <= 0)
+		return;
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/v1beta", port);
+	unsetenv("LLM_POOL");
+	setenv("LLM_STATE", "memory", 1);
+	setenv("GEMINI_BASE_URL", url, 1);
+	setenv("GEMINI_API_KEY_1", "dead+invalid", 1);
+	setenv("GEMINI_API_KEY_2", "k2", 1);
+	setenv("GEMINI_MODELS", "text-embedding-004", 1);
+	manyllm *m = manyllm_open(envf, err, sizeof err);
+	ok(m != NULL, "manyllm_open: %s", m ? "ok" : err);
+	if (m) {
+		static char buf[150][8];
+		const char *texts[150];
+		for (int i = 0; i < 150; i++) {
+			snprintf(buf[i], sizeof buf[i], "t%d", i);
+			texts[i] = buf[i];
+		}
+		int dims = 0;
+		char *model = NULL;
+		float *v = manyllm_embed(m, texts, 150, 3, &dims, &model, err, sizeof err);
+		ok(v != NULL, "manyllm_embed: 150 texts (two batches of Gemini's 100 and 50): %s", v ? "ok" : err);
+		is_int(dims, 3, "3 dimensions, as asked");
+		IS_STR(model, "text-embedding-004", "the model named");
+		const char *last[1] = { "t149" };
+		int d1 = 0;
+		float *one = manyllm_embed(m, last, 1, 3, &d1, NULL, err, sizeof err);
+		ok(v && one && !memcmp(v + 149 * 3, one, 3 * sizeof *v), "row 149 is the vector of text 149");
+		ok(v && memcmp(v, v + 3, 3 * sizeof *v), "rows 0 and 1 differ");
+		double s = v ? (double)v[0] * v[0] + (double)v[1] * v[1] + (double)v[2] * v[2] : 0;
+		ok(fabs(s - 1) < 1e-5, "a unit vector");
+		free(v), free(one), free(model);
+		const char *empty[1] = { "" };
+		ok(!manyllm_embed(m, empty, 1, 0, &dims, NULL, err, sizeof err), "an empty text is refused");
+		IS_STR(err, "embed: text 1 is empty", "... saying which");
+		manyllm_close(m);
+	}
+	setenv("GEMINI_MODELS", "text-embedding-004,gemini-embedding-001", 1);
+	m = manyllm_open(envf, err, sizeof err);
+	const char *t[1] = { "x" };
+	int dims = 0;
+	ok(m && !manyllm_embed(m, t, 1, 0, &dims, NULL, err, sizeof err) && strstr(err, "several models"),
+	    "a pool of two models: refused (%s)", err);
+	manyllm_set_model(m, "gemini-embedding-001");
+	float *v = manyllm_embed(m, t, 1, 0, &dims, NULL, err, sizeof err);
+	ok(v && dims == 3072, "manyllm_set_model chooses one: %d dimensions", dims);
+	free(v);
+	manyllm_close(m);
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+	char pf[300];
+	snprintf(pf, sizeof pf, "%s/port", dir);
+	unlink(pf), unlink(envf), rmdir(dir);
+}
+
 int
 main(void)
 {
 	t_build();
 	t_parse();
 	t_classify();
+	t_lib();
 	return tap_done();
 }
