@@ -220,4 +220,20 @@ is "$again" 0 "no input with a record at the kill was embedded again"
 is "$(jq -c 'select(.i == 499) | .embedding' out.ndjson)" "$(sim_vec text-embedding-004 'doc 500' 2)" \
 	"a resumed record holds its input's vector"
 
+# ---- SIGINT: the batch in flight finishes, exit 130, --resume does the rest
+export GEMINI_API_KEY_1='s+slow=600'
+head -300 big.txt >mid.txt
+llm-map -q -j 1 --embed --dimensions 2 -o int.ndjson . mid.txt >/dev/null 2>int.err &
+pid=$!
+sleep 0.9
+kill -INT $pid
+wait $pid
+is "$?" 130 "SIGINT: exit 130"
+n=$(wc -l <int.ndjson | tr -d ' ')
+check "SIGINT: the batch in flight was written whole ($n records, a multiple of 100)" test "$n" -ge 100 -a "$((n % 100))" = 0
+is "$(jq -r 'select(.ok | not) | .i' int.ndjson)" "" "SIGINT: no failed record for what was cut"
+run llm-map -q --embed --dimensions 2 -o int.ndjson --resume . mid.txt
+is "$rc" 0 "SIGINT then --resume: exit 0"
+is "$(jq -r .i int.ndjson | sort -n | uniq | wc -l | tr -d ' ')-$(wc -l <int.ndjson | tr -d ' ')" "300-300" "every input once"
+
 done_testing
