@@ -839,6 +839,14 @@ embed_call(ebatch *b)
 		b->v[k]->call = id;
 }
 
+static long
+embed_tokens(const item *it)
+{
+	jv t = jv_array_get(jv_object_get(jv_copy(it->req), jv_string("embed")), 0);
+	long n = mlm_embed_tokens_guess((size_t)jv_string_length_bytes(t));
+	return n;
+}
+
 /* Ready items in input order, emb.batch at most to a request. flush: 2 at
  * the end of input, 1 with the window full. */
 static void
@@ -850,14 +858,25 @@ embed_submit(int flush)
 			die(EX_SOMEFAIL, "out of memory");
 		b->n = 0;
 		b->model = 0;
-		for (item *it = w.ready_head; it && b->n < emb.batch; it = it->next)
-			if (it->state == I_READY)
-				b->v[b->n++] = it;
+		long tok = 0;
+		int tok_full = 0;
+		for (item *it = w.ready_head; it && b->n < emb.batch; it = it->next) {
+			if (it->state != I_READY)
+				continue;
+			/* under the provider's tokens per request, by a cautious guess */
+			long t = emb.batch_tokens ? embed_tokens(it) : 0;
+			if (b->n && emb.batch_tokens && tok + t > emb.batch_tokens) {
+				tok_full = 1;
+				break;
+			}
+			tok += t;
+			b->v[b->n++] = it;
+		}
 		/* a small batch: at the end of input; with the window full only
 		 * when nothing is in flight to free it; when input stalls */
 		int small_ok = flush == 2 || (flush == 1 ? embed_calls == 0 :
 		    mlm_mono_ms() - last_input >= 200);
-		if (!b->n || (b->n < emb.batch && !small_ok)) {
+		if (!b->n || (b->n < emb.batch && !tok_full && !small_ok)) {
 			free(b);
 			return;
 		}

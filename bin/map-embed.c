@@ -67,14 +67,18 @@ map_embed_models(map_embed *m, const mlm_pool *p, const char *model_glob,
 		    model_glob ? model_glob : "");
 		return -2;
 	}
-	/* inputs per request: the smallest limit of any entry that may serve */
-	m->batch = 0;
+	/* inputs (and tokens) per request: the smallest limit of any entry
+	 * that may serve */
+	m->batch = m->batch_tokens = 0;
 	for (size_t i = 0; i < p->n; i++)
 		for (int k = 0; k < m->nmodels; k++)
 			if (mlm_glob(provider_glob, p->v[i].provider) && !strcmp(p->v[i].model, m->models[k])) {
 				long b = mlm_embed_batch_max(&p->v[i]);
 				if (!m->batch || b < m->batch)
 					m->batch = b;
+				long t = mlm_embed_batch_tokens(&p->v[i]);
+				if (t && (!m->batch_tokens || t < m->batch_tokens))
+					m->batch_tokens = t;
 			}
 	return 0;
 }

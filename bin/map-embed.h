@@ -15,6 +15,7 @@ typedef struct map_embed {
 	int nmodels;
 	long dims;                  /* --dimensions, 0 the model's own */
 	long batch;                 /* inputs per request */
+	long batch_tokens;          /* tokens per request (guessed), 0 no limit */
 } map_embed;
 
 /* Chooses the model: the entries matching model_glob and provider_glob

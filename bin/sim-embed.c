@@ -11,7 +11,8 @@
  * by FNV-1a 64 over "MODEL\0TEXT": the same text and model always give the
  * same vector, any other text or model another. Its length is the asked
  * dimensions (Cloudflare's models have fixed ones), else the model's own.
- * Batch limits: OpenAI 2048 inputs, Gemini 100, Cloudflare 100, Zhipu 64.
+ * Batch limits: OpenAI 2048 inputs (and 300,000 tokens, a token for every
+ * 4 bytes), Gemini 100, Cloudflare 100, Zhipu 64.
  */
 #include <math.h>
 #include <stdint.h>
@@ -179,6 +180,20 @@ sim_embed_check(int fl, const char *path, jv req, char *msg, size_t n)
 		else
 			snprintf(msg, n, "too many inputs: %ld, at most %ld in one request", k, lim);
 		return -1;
+	}
+	if (fl == SIM_EMB_OPENAI) {
+		/* OpenAI: at most 300,000 tokens over a request's inputs */
+		jv again = texts(fl, path, req, msg, n);
+		long tok = 0;
+		jv_array_foreach(again, i, t) {
+			tok += ((long)jv_string_length_bytes(jv_copy(t)) + 3) / 4;
+			jv_free(t);
+		}
+		jv_free(again);
+		if (tok > 300000) {
+			snprintf(msg, n, "Requested %ld tokens, max 300000 tokens per request", tok);
+			return -1;
+		}
 	}
 	return 0;
 }

@@ -64,6 +64,21 @@ mlm_embed_batch_max(const mlm_entry *e)
 	return 64;      /* any other OpenAI-compatible host: a cautious size */
 }
 
+/* Tokens one request may carry over all its inputs, 0 when the provider
+ * publishes no such limit (OpenAI: 300,000). */
+long
+mlm_embed_batch_tokens(const mlm_entry *e)
+{
+	return e->provider && !strcmp(e->provider, "openai") ? 300000 : 0;
+}
+
+/* A cautious guess of a text's tokens: a token for every 3 bytes. */
+long
+mlm_embed_tokens_guess(size_t bytes)
+{
+	return (long)(bytes / 3) + 1;
+}
+
 int
 mlm_embed_begin(const mlm_entry *e, jv req, mlm_httpreq *out, jv *inputs, char *err,
     size_t errlen)

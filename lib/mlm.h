@@ -685,6 +685,10 @@ int mlm_req_is_embed(jv req_borrowed);
 const mlm_adapter *mlm_adapter_for(int wire, jv req_borrowed);
 /* The most inputs one request to the entry's provider may carry. */
 long mlm_embed_batch_max(const mlm_entry *e);
+/* The most tokens (summed over its inputs) one request may carry, 0 when
+ * unknown; and a cautious guess of a text's tokens from its bytes. */
+long mlm_embed_batch_tokens(const mlm_entry *e);
+long mlm_embed_tokens_guess(size_t bytes);
 /* For embed-*.c: checks the entry and that req (borrowed) has a non-empty
  * "embed" array of strings, returned in *inputs; clears out. */
 int mlm_embed_begin(const mlm_entry *e, jv req, mlm_httpreq *out, jv *inputs, char *err,

@@ -1,6 +1,7 @@
 #!/bin/sh
 # llm-map --embed: batches split at every provider's item limit (Zhipu 64,
-# Cloudflare 100, OpenAI 2048) and rejoined in order; a 10,000-line corpus
+# Cloudflare 100, OpenAI 2048) and OpenAI's 300,000 tokens a request, and
+# rejoined in order; a 10,000-line corpus
 # under a fleet of faulty keys of one model comes out whole and in order,
 # every answered request full (no small batch while calls are in flight).
 . "$(dirname "$0")/lib.sh"
@@ -40,6 +41,20 @@ is "$rc" 0 "openai: exit 0"
 is "$(sizes openai)" "2048 52 " "openai: 2100 inputs in requests of 2048 and 52"
 is "$(printf '%s\n' "$out" | jq -r 'select(.ok) | .i' | awk 'NR - 1 != $1 { bad = 1 } END { print NR, bad + 0 }')" "2100 0" \
 	"openai: 2100 records in order"
+
+# ---- OpenAI: 300,000 tokens a request (llm-sim counts a token for 4 bytes)
+awk 'BEGIN { s = sprintf("%4790s", ""); gsub(/ /, "w", s); for (i = 1; i <= 300; i++) printf "%03d %s\n", i, s }' >long.txt
+: >"$SIM_LOG"
+run env OPENAI_API_KEY=o1 OPENAI_MODELS=text-embedding-3-small llm-map -q --embed --dimensions 2 . long.txt
+is "$rc" 0 "openai, 300 inputs of 4.8 kB (360,000 tokens): exit 0"
+is "$(jq -r '[.status, (.body.input | length)] | @tsv' "$SIM_LOG" | sort -k2,2nr | tr '\t\n' ': ')" "200:187 200:113 " \
+	"split under 300,000 tokens a request by a cautious guess: 187 and 113 inputs"
+is "$(printf '%s\n' "$out" | jq -r 'select(.ok) | .i' | awk 'NR - 1 != $1 { bad = 1 } END { print NR, bad + 0 }')" "300 0" \
+	"openai: 300 records in order"
+jq -Rsc '{model: "text-embedding-3-small", input: split("\n")[:-1]}' long.txt >long.json
+curl -s "$SIM/v1/embeddings" -H 'Authorization: Bearer o1' -d @long.json >toolong.json
+like "$(jq -r .error.message toolong.json)" '^Requested 359700 tokens, max 300000 tokens per request' \
+	"llm-sim refuses 300 such inputs in one request"
 
 # ---- 10,000 lines, a fleet of keys of one model with faults
 awk 'BEGIN { for (i = 1; i <= 10000; i++) print "text " i }' >big.txt
