@@ -3,7 +3,8 @@
 # dimensions, encoding_format base64 (little-endian float32), the exact
 # request sent upstream, failover across keys of the model, errors (a
 # glob over several models, token arrays, too many inputs, an unknown
-# model), /metrics; and the official openai client's embeddings.create.
+# model), /metrics; the answer validated against OpenAI's OpenAPI schema;
+# and the official openai client's embeddings.create.
 . "$(dirname "$0")/lib.sh"
 
 start_sim
@@ -31,6 +32,14 @@ is "$(hdr X-ManyLLM-Entry)" "gemini-2:text-embedding-004" "the dead key failed o
 is "$(jq -c 'select(.path | test("Embed")) | [.key, .status, .path, .body]' "$SIM_LOG" | tr '\n' ' ')" \
 	'["dead+invalid",400,"/v1beta/models/text-embedding-004:batchEmbedContents",{"requests":[{"model":"models/text-embedding-004","content":{"parts":[{"text":"alpha"}]},"outputDimensionality":3},{"model":"models/text-embedding-004","content":{"parts":[{"text":"beta"}]},"outputDimensionality":3}]}] ["k2",200,"/v1beta/models/text-embedding-004:batchEmbedContents",{"requests":[{"model":"models/text-embedding-004","content":{"parts":[{"text":"alpha"}]},"outputDimensionality":3},{"model":"models/text-embedding-004","content":{"parts":[{"text":"beta"}]},"outputDimensionality":3}]}] ' \
 	"upstream: one batch request, sent to each key"
+
+# the answer against OpenAI's OpenAPI document (CreateEmbeddingResponse)
+valid() { llm-fmt -S "@$TOP/tests/specs/openai-embedding-response.schema.json" -L strict -r none \
+	--extra-keys error -w "$1" >/dev/null; }
+check "the answer validates against OpenAI's CreateEmbeddingResponse (strict, no extra keys)" valid "$T/b"
+jq 'del(.usage.total_tokens)' "$T/b" >nototal.json
+if valid nototal.json 2>/dev/null; then nok "(the check fails an answer without usage.total_tokens)"
+else ok "(the check fails an answer without usage.total_tokens)"; fi
 
 req -H "$A" "$SRV/v1/embeddings" -d '{"model":"text-embedding-004","input":"beta","dimensions":3,"encoding_format":"base64"}'
 is "$code" 200 "a string input, base64: 200"
