@@ -42,11 +42,11 @@ map_embed_models(map_embed *m, const mlm_pool *p, const char *model_glob,
 		for (int s = 0; s < nseen && k < sizeof list - 80; s++)
 			k += (size_t)snprintf(list + k, sizeof list - k, "%s%s", s ? ", " : "", seen[s]);
 		if (more)
-			snprintf(list + k, sizeof list - k, " and %d more", more);
-		mlm_err(err, n, "--embed: the pool's entries%s%s are of %d models (%s); vectors of "
+			snprintf(list + k, sizeof list - k, " and more");
+		mlm_err(err, n, "--embed: the pool's entries%s%s are of %s%d models (%s); vectors of "
 		    "different models do not mix: choose one with -m, or name the others with "
 		    "--embed-fallback", model_glob ? " matching -m " : "", model_glob ? model_glob : "",
-		    nseen + more, list);
+		    more ? "more than " : "", nseen, list);
 		return -1;
 	}
 	m->nmodels = 0;
