@@ -73,6 +73,12 @@ is "$code" 401 "no token: 401"
 req -H "$A" "$SRV/metrics"
 like "$body" 'llm_serve_requests_total\{route="/v1/embeddings",status="200"\} 2' "/metrics counts the embeddings route"
 
+# the same over the threaded server
+stop_serve
+SERVE_THREADS=3 start_serve --strategy sequential
+req -H "$A" "$SRV/v1/embeddings" -d '{"model":"text-embedding-004","input":["alpha","beta"],"dimensions":3}'
+is "$code:$(jqb '.data[1].embedding | @json')" "200:$(sim_vec beta 3)" "--threads 3: the same answer"
+
 # the official openai client
 if command -v node >/dev/null && [ -d "$TOP/tests/node/node_modules/openai" ]; then
 	SRV="$SRV" TOKEN=tok1 node_tap openai-embed.mjs "openai client: "
