@@ -39,7 +39,7 @@ static const char usage_text[] =
 "               [--input | --no-input] [--text] [--dry-run] [--cache\n"
 "               [--cache-max-age dur]] [--hedge [--hedge-max pct]] [--progress]\n"
 "               [--max-line bytes] [--schema spec [--to format] [--multi]]\n"
-"               [--log file] [--embed [--dimensions n [--to f32]]\n"
+"               [--log file] [--embed [--dimensions n [--to f32]] [--batch n]\n"
 "               [--embed-fallback model]]\n"
 "               [template] [file ...]\n";
 
@@ -85,6 +85,8 @@ usage(int code)
 "      --dimensions N     with --embed: vectors of N dimensions\n"
 "                         (--to f32 with -o: the vectors as little-endian\n"
 "                         float32 rows on standard output, in input order)\n"
+"      --batch N          with --embed: at most N inputs a request (default:\n"
+"                         as many as the provider takes)\n"
 "      --embed-fallback MODEL\n"
 "                         with --embed: MODEL may serve batches the model\n"
 "                         failed (repeatable; vectors of models differ)\n"
@@ -103,9 +105,10 @@ usage(int code)
 enum { O_ENV = 256, O_POOL, O_STRATEGY, O_MAXTOK, O_TIMEOUT, O_RETRIES, O_INPUT,
 	O_NOINPUT, O_TEXT, O_DRYRUN, O_CACHE, O_CACHEAGE, O_HEDGE, O_HEDGEMAX, O_PROGRESS,
 	O_RESUME, O_RETRYFAILED, O_MAXLINE, O_LOG, O_SCHEMA, O_MULTI, O_TO, O_EMBED, O_EMBEDFB,
-	O_DIMS };
+	O_DIMS, O_BATCH };
 
 static const struct option longopts[] = {
+	{ "batch", required_argument, NULL, O_BATCH },
 	{ "cache", no_argument, NULL, O_CACHE },
 	{ "cache-max-age", required_argument, NULL, O_CACHEAGE },
 	{ "dimensions", required_argument, NULL, O_DIMS },
@@ -1183,7 +1186,7 @@ main(int argc, char **argv)
 	/* the keys are in this process's memory: never in a core file */
 	setrlimit(RLIMIT_CORE, &(struct rlimit){ 0, 0 });
 	int c;
-	long retries = 0, timeout_ms = 0;
+	long retries = 0, timeout_ms = 0, batch_max = 0;
 	while ((c = getopt_long(argc, argv, "hj:m:o:p:qs:t:uv", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'h': usage(0); break;
@@ -1220,6 +1223,7 @@ main(int argc, char **argv)
 		case O_MULTI: opt.multi = 1; break;
 		case O_EMBED: opt.embed = 1; break;
 		case O_DIMS: emb.dims = opt_long("--dimensions", optarg, 1, 65536); break;
+		case O_BATCH: batch_max = opt_long("--batch", optarg, 1, 100000); break;
 		case O_EMBEDFB:
 			if (opt.nfallback == 16)
 				die(EX_USAGE_, "--embed-fallback: at most 16 models");
@@ -1255,8 +1259,9 @@ main(int argc, char **argv)
 	if (opt.f32 && (!opt.embed || !emb.dims || !opt.output || opt.resume || opt.unordered))
 		die(EX_USAGE_, "--to f32 goes with --embed, --dimensions N and -o FILE (the records), "
 		    "without --resume or -u");
-	if ((emb.dims || opt.nfallback) && !opt.embed)
-		die(EX_USAGE_, "%s goes with --embed", emb.dims ? "--dimensions" : "--embed-fallback");
+	if ((emb.dims || opt.nfallback || batch_max) && !opt.embed)
+		die(EX_USAGE_, "%s goes with --embed", emb.dims ? "--dimensions" : batch_max ? "--batch" :
+		    "--embed-fallback");
 	if (opt.embed && (opt.schema || opt.hedge || opt.text || opt.system || opt.max_tokens ||
 	    opt.temperature >= 0))
 		die(EX_USAGE_, "--embed does not go with %s", opt.schema ? "--schema" : opt.hedge ?
@@ -1291,6 +1296,8 @@ main(int argc, char **argv)
 	tool_pool_open(&tp);
 	if (opt.embed)
 		embed_open(embed_glob);
+	if (batch_max && batch_max < emb.batch)
+		emb.batch = batch_max;  /* --batch lowers the provider's limit, never raises it */
 	mlm_call_opts_init(&base);
 	base.verbose = tp.verbose;
 	if (timeout_ms)

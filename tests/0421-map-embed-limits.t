@@ -23,6 +23,15 @@ is "$(sizes zhipu)" "64 64 22 " "zhipu: 150 inputs in requests of 64, 64, 22"
 is "$(jq -r .path "$SIM_LOG" | sort -u)" "/api/paas/v4/embeddings" "zhipu: POST /api/paas/v4/embeddings"
 is "$(printf '%s\n' "$out" | jq -r 'select(.ok and .dims == 2) | .i' | tr '\n' ' ')" "$(seq -s ' ' 0 149) " "zhipu: 150 records in order"
 
+: >"$SIM_LOG"
+run env ZHIPU_API_KEY=z1 ZHIPU_MODELS=embedding-3 llm-map -q --embed --batch 40 --dimensions 2 . z.txt
+is "$rc:$(sizes zhipu)" "0:40 40 40 30 " "--batch 40: requests of 40, 40, 40, 30"
+: >"$SIM_LOG"
+run env ZHIPU_API_KEY=z1 ZHIPU_MODELS=embedding-3 llm-map -q --embed --batch 500 --dimensions 2 . z.txt
+is "$rc:$(sizes zhipu)" "0:64 64 22 " "--batch 500 does not raise Zhipu's 64"
+run llm-map --batch 5 . z.txt
+is "$rc" 2 "--batch without --embed: exit 2"
+
 # ---- Cloudflare: 100 a request
 seq 201 >c.txt
 : >"$SIM_LOG"

@@ -1,6 +1,7 @@
 # fish completion for llm-map(1)
 complete -c llm-map -l cache -d 'Answer identical requests from the cache'
 complete -c llm-map -l cache-max-age -x -d 'Ignore cached answers older than DUR'
+complete -c llm-map -l batch -x -d 'With --embed: at most N inputs a request'
 complete -c llm-map -l dimensions -x -d 'With --embed: vectors of N dimensions'
 complete -c llm-map -l embed -d 'Embed each input: records get "embedding"'
 complete -c llm-map -l embed-fallback -x -a '(llm-pool </dev/null 2>/dev/null | jq -r .model 2>/dev/null | sort -u)' -d 'With --embed: MODEL may serve batches the model failed'
