@@ -903,6 +903,22 @@ embed_done(void *u, mlm_result *r)
 			b->v[k]->state = I_SKIP;
 		goto out;
 	}
+	if (!r->ok && b->n > 1 && (r->kind == MLM_INVALID_REQUEST || r->kind == MLM_TOO_LARGE)) {
+		/* one input may be to blame (too long, refused): halve the batch
+		 * until it is found, so that the others are embedded */
+		int h = b->n / 2;
+		ebatch *c = malloc(sizeof *c + (size_t)(b->n - h) * sizeof c->v[0]);
+		if (!c)
+			die(EX_SOMEFAIL, "out of memory");
+		c->n = b->n - h;
+		c->model = b->model;
+		memcpy(c->v, b->v + h, (size_t)c->n * sizeof c->v[0]);
+		b->n = h;
+		embed_calls++;
+		embed_call(b);
+		embed_call(c);
+		return;
+	}
 	if (!r->ok && b->model + 1 < emb.nmodels) {
 		b->model++;     /* every entry of this model failed it: the next model */
 		embed_call(b);

@@ -12,7 +12,7 @@
  * same vector, any other text or model another. Its length is the asked
  * dimensions (Cloudflare's models have fixed ones), else the model's own.
  * Batch limits: OpenAI 2048 inputs (and 300,000 tokens, a token for every
- * 4 bytes), Gemini 100, Cloudflare 100, Zhipu 64.
+ * 4 bytes, 8192 an input), Gemini 100, Cloudflare 100, Zhipu 64.
  */
 #include <math.h>
 #include <stdint.h>
@@ -184,12 +184,22 @@ sim_embed_check(int fl, const char *path, jv req, char *msg, size_t n)
 	if (fl == SIM_EMB_OPENAI) {
 		/* OpenAI: at most 300,000 tokens over a request's inputs */
 		jv again = texts(fl, path, req, msg, n);
-		long tok = 0;
+		long tok = 0, big = 0;
 		jv_array_foreach(again, i, t) {
-			tok += ((long)jv_string_length_bytes(jv_copy(t)) + 3) / 4;
+			long k = ((long)jv_string_length_bytes(jv_copy(t)) + 3) / 4;
+			tok += k;
+			if (k > 8192 && !big)
+				big = k;
 			jv_free(t);
 		}
 		jv_free(again);
+		if (big) {
+			/* as OpenAI words it: one input over the model's 8192 */
+			snprintf(msg, n, "This model's maximum context length is 8192 tokens, however you "
+			    "requested %ld tokens (%ld in your prompt; 0 for the completion). Please reduce "
+			    "your prompt; or completion length.", big, big);
+			return -1;
+		}
 		if (tok > 300000) {
 			snprintf(msg, n, "Requested %ld tokens, max 300000 tokens per request", tok);
 			return -1;

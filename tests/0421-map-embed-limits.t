@@ -65,6 +65,19 @@ curl -s "$SIM/v1/embeddings" -H 'Authorization: Bearer o1' -d @long.json >toolon
 like "$(jq -r .error.message toolong.json)" '^Requested 359700 tokens, max 300000 tokens per request' \
 	"llm-sim refuses 300 such inputs in one request"
 
+# ---- one input too long for its batch: the batch is halved until it is found
+awk 'BEGIN { s = "xxxxx"; while (length(s) < 40000) s = s s; for (i = 1; i <= 10; i++) print (i == 7 ? s : "short " i) }' >one-long.txt
+: >"$SIM_LOG"
+run env OPENAI_API_KEY=o1 OPENAI_MODELS=text-embedding-3-small llm-map -q --embed --dimensions 2 . one-long.txt
+is "$rc" 1 "one input over 8192 tokens: exit 1 (that one failed)"
+is "$(printf '%s\n' "$out" | jq -c '[.i, .ok, .error.kind]' | tr '\n' ' ')" \
+	'[0,true,null] [1,true,null] [2,true,null] [3,true,null] [4,true,null] [5,true,null] [6,false,"too_large"] [7,true,null] [8,true,null] [9,true,null] ' \
+	"the other nine are embedded; the long one fails too_large"
+is "$(jq -r 'select(.status == 200) | .body.input[]' "$SIM_LOG" | sort -V | tr '\n' ' ')" \
+	"short 1 short 2 short 3 short 4 short 5 short 6 short 8 short 9 short 10 " "each short input embedded once"
+like "$(printf '%s\n' "$out" | jq -r 'select(.i == 6) | .error.message')" "maximum context length is 8192 tokens" \
+	"the failed record carries the provider's words"
+
 # ---- 10,000 lines, a fleet of keys of one model with faults
 awk 'BEGIN { for (i = 1; i <= 10000; i++) print "text " i }' >big.txt
 : >"$SIM_LOG"
