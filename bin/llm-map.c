@@ -26,6 +26,7 @@
 #include "fmt.h"
 #include "journal.h"
 #include "lines.h"
+#include "map-embed.h"
 
 #define LINE_MAX_DEFAULT (1u << 20)
 /* another run holds the journal (sysexits' EX_TEMPFAIL) */
@@ -39,7 +40,8 @@ static const char usage_text[] =
 "               [--input | --no-input] [--text] [--dry-run] [--cache\n"
 "               [--cache-max-age dur]] [--hedge [--hedge-max pct]] [--progress]\n"
 "               [--max-line bytes] [--schema spec [--to format] [--multi]]\n"
-"               [--log file]\n"
+"               [--log file] [--embed [--dimensions n [--to f32]] [--batch n]\n"
+"               [--embed-fallback model]]\n"
 "               [template] [file ...]\n";
 
 static void
@@ -81,6 +83,15 @@ usage(int code)
 "      --to FORMAT        with --schema: print the data as json, c, c-decl, c-value,\n"
 "                         sh, tsv, csv, py, go, rs, ts (as llm-fmt --to), not records\n"
 "      --multi            with --schema: each answer holds many items\n"
+"      --embed            embed each input's text: records get \"embedding\"\n"
+"      --dimensions N     with --embed: vectors of N dimensions\n"
+"                         (--to f32 with -o: the vectors as little-endian\n"
+"                         float32 rows on standard output, in input order)\n"
+"      --batch N          with --embed: at most N inputs a request (default:\n"
+"                         as many as the provider takes)\n"
+"      --embed-fallback MODEL\n"
+"                         with --embed: MODEL may serve batches the model\n"
+"                         failed (repeatable; vectors of models differ)\n"
 "      --env FILE         read variables from FILE too (over ./.env)\n"
 "      --pool FILE        read the pool from FILE (or LLM_POOL)\n"
 "      --log FILE         append one NDJSON line per attempt (or LLM_LOG)\n"
@@ -95,12 +106,17 @@ usage(int code)
 
 enum { O_ENV = 256, O_POOL, O_STRATEGY, O_MAXTOK, O_TIMEOUT, O_RETRIES, O_MAXWAIT, O_INPUT,
 	O_NOINPUT, O_TEXT, O_DRYRUN, O_CACHE, O_CACHEAGE, O_HEDGE, O_HEDGEMAX, O_PROGRESS,
-	O_RESUME, O_RETRYFAILED, O_MAXLINE, O_LOG, O_SCHEMA, O_MULTI, O_TO };
+	O_RESUME, O_RETRYFAILED, O_MAXLINE, O_LOG, O_SCHEMA, O_MULTI, O_TO, O_EMBED, O_EMBEDFB,
+	O_DIMS, O_BATCH };
 
 static const struct option longopts[] = {
+	{ "batch", required_argument, NULL, O_BATCH },
 	{ "cache", no_argument, NULL, O_CACHE },
 	{ "cache-max-age", required_argument, NULL, O_CACHEAGE },
+	{ "dimensions", required_argument, NULL, O_DIMS },
 	{ "dry-run", no_argument, NULL, O_DRYRUN },
+	{ "embed", no_argument, NULL, O_EMBED },
+	{ "embed-fallback", required_argument, NULL, O_EMBEDFB },
 	{ "env", required_argument, NULL, O_ENV },
 	{ "hedge", no_argument, NULL, O_HEDGE },
 	{ "hedge-max", required_argument, NULL, O_HEDGEMAX },
@@ -146,6 +162,10 @@ static struct {
 	mlm_emitter *emit;       /* --to */
 	long cache_age_ms;
 	double hedge_max;
+	int embed;               /* --embed */
+	int f32;                 /* --embed --to f32 */
+	char *fallback[16];      /* --embed-fallback */
+	int nfallback;
 } opt = { .to = -1, .temperature = -1, .jobs = 8, .max_line = LINE_MAX_DEFAULT, .hedge_max = 10 };
 
 /* ---- the reader thread: lines into a bounded queue ---- */
@@ -307,6 +327,7 @@ static mlm_journal *journal;    /* -o */
 static char jq_err[1024];
 static void item_done(item *it);
 static volatile sig_atomic_t sigs;
+static map_embed emb;           /* --embed */
 
 /* resume: answered (i, id) pairs */
 typedef struct done_set { char (*ids)[24]; size_t n, cap; } done_set;
@@ -393,6 +414,8 @@ item_fail_input(item *it, const char *kind, const char *msg)
 static int
 to_request(item *it, jv out, char *msg, size_t n)
 {
+	if (opt.embed)
+		return map_embed_request(&emb, out, &it->req, msg, n);
 	jv req = jv_object();
 	jv msgs = jv_invalid();
 	const char *sys = opt.system;
@@ -694,7 +717,10 @@ write_record(item *it)
 	else
 		w.failed++;
 	w.done++;
-	if (opt.emit)
+	if (opt.f32) {
+		if (map_embed_f32(stdout, it->line.p, it->line.len, emb.dims) < 0)
+			die(EX_SOMEFAIL, "standard output: %s", strerror(errno));
+	} else if (opt.emit)
 		tool_to_record(opt.emit, jv_invalid(), it->line.p, it->line.len, opt.multi);
 	else if (opt.text)
 		text_line(it->answer ? it->answer : "", it->answer ? strlen(it->answer) : 0);
@@ -791,6 +817,157 @@ submit(item *it)
 	it->t0 = mlm_mono_ms();
 	w.inflight++;
 	it->call = mlm_engine_submit(tp.engine, req, &o, call_done, NULL, it);
+}
+
+/* ---- --embed: inputs in batches ---- */
+
+typedef struct ebatch {
+	int n, model;           /* items, and the index of the model asked */
+	item *v[];
+} ebatch;
+static long embed_calls;
+static int64_t last_input;
+
+static void embed_done(void *u, mlm_result *r);
+
+static void
+embed_call(ebatch *b)
+{
+	jv texts = jv_array();
+	for (int k = 0; k < b->n; k++)
+		texts = jv_array_append(texts, jv_array_get(jv_object_get(jv_copy(b->v[k]->req),
+		    jv_string("embed")), 0));
+	mlm_call_opts o = base;
+	o.pick.model = emb.models[b->model];
+	long id = mlm_engine_submit(tp.engine, map_embed_batch_req(&emb, texts), &o, embed_done,
+	    NULL, b);
+	for (int k = 0; k < b->n; k++)
+		b->v[k]->call = id;
+}
+
+static long
+embed_tokens(const item *it)
+{
+	jv t = jv_array_get(jv_object_get(jv_copy(it->req), jv_string("embed")), 0);
+	long n = mlm_embed_tokens_guess((size_t)jv_string_length_bytes(t));
+	return n;
+}
+
+/* Ready items in input order, emb.batch at most to a request. flush: 2 at
+ * the end of input, 1 with the window full. */
+static void
+embed_submit(int flush)
+{
+	while (embed_calls < opt.jobs) {
+		ebatch *b = malloc(sizeof *b + (size_t)emb.batch * sizeof b->v[0]);
+		if (!b)
+			die(EX_SOMEFAIL, "out of memory");
+		b->n = 0;
+		b->model = 0;
+		long tok = 0;
+		int tok_full = 0;
+		for (item *it = w.ready_head; it && b->n < emb.batch; it = it->next) {
+			if (it->state != I_READY)
+				continue;
+			/* under the provider's tokens per request, by a cautious guess */
+			long t = emb.batch_tokens ? embed_tokens(it) : 0;
+			if (b->n && emb.batch_tokens && tok + t > emb.batch_tokens) {
+				tok_full = 1;
+				break;
+			}
+			tok += t;
+			b->v[b->n++] = it;
+		}
+		/* a small batch: at the end of input; with the window full only
+		 * when nothing is in flight to free it; when input stalls */
+		int small_ok = flush == 2 || (flush == 1 ? embed_calls == 0 :
+		    mlm_mono_ms() - last_input >= 200);
+		if (!b->n || (b->n < emb.batch && !tok_full && !small_ok)) {
+			free(b);
+			return;
+		}
+		for (int k = 0; k < b->n; k++) {
+			b->v[k]->state = I_FLIGHT;
+			b->v[k]->t0 = mlm_mono_ms();
+		}
+		w.inflight += b->n;
+		embed_calls++;
+		embed_call(b);
+	}
+}
+
+static void
+embed_done(void *u, mlm_result *r)
+{
+	ebatch *b = u;
+	if (!r->ok && sigs) {
+		/* interrupted: no record, --resume asks again */
+		for (int k = 0; k < b->n; k++)
+			b->v[k]->state = I_SKIP;
+		goto out;
+	}
+	if (!r->ok && b->n > 1 && (r->kind == MLM_INVALID_REQUEST || r->kind == MLM_TOO_LARGE)) {
+		/* one input may be to blame (too long, refused): halve the batch
+		 * until it is found, so that the others are embedded */
+		int h = b->n / 2;
+		ebatch *c = malloc(sizeof *c + (size_t)(b->n - h) * sizeof c->v[0]);
+		if (!c)
+			die(EX_SOMEFAIL, "out of memory");
+		c->n = b->n - h;
+		c->model = b->model;
+		memcpy(c->v, b->v + h, (size_t)c->n * sizeof c->v[0]);
+		b->n = h;
+		embed_calls++;
+		embed_call(b);
+		embed_call(c);
+		return;
+	}
+	if (!r->ok && b->model + 1 < emb.nmodels) {
+		b->model++;     /* every entry of this model failed it: the next model */
+		embed_call(b);
+		return;
+	}
+	jv vecs = r->ok ? jv_parse(r->text) : jv_null();
+	for (int k = 0; k < b->n; k++) {
+		item *it = b->v[k];
+		if (it->state != I_FLIGHT)
+			continue;
+		mlm_buf *l = &it->line;
+		int e = mlm_buf_printf(l, "{\"i\":%ld,\"id\":\"%s\"", it->i, it->id);
+		e |= map_embed_record(l, r, vecs, k, b->n);
+		if (opt.input) {
+			e |= mlm_buf_puts(l, ",\"input\":");
+			e |= mlm_json_dump(l, it->input);
+		}
+		e |= mlm_buf_puts(l, "}");
+		if (e)
+			die(EX_SOMEFAIL, "out of memory writing record %ld", it->i);
+		it->ok = r->ok;
+		if (r->ok) {
+			count_provider(r->entry->provider);
+			if (it->ckey[0])
+				mlm_cache_put(cache, it->ckey, l->p, l->len);
+		}
+		if (r->nattempts > 1 || b->model)
+			w.failovers++;
+		item_done(it);
+	}
+	jv_free(vecs);
+out:
+	w.inflight -= b->n;
+	embed_calls--;
+	free(b);
+}
+
+/* --embed: the model of the run (exit 2 for a mix, 78 for none) */
+static void
+embed_open(const char *glob)
+{
+	char err[MLM_ERRLEN];
+	int r = map_embed_models(&emb, &tp.pool, glob ? glob : tp.model, tp.provider, opt.fallback,
+	    opt.nfallback, err, sizeof err);
+	if (r < 0)
+		die(r == -1 ? EX_USAGE_ : EX_CONFIG_, "%s", err);
 }
 
 static void
@@ -1002,13 +1179,13 @@ dry_run(item *it)
 	o = jv_object_set(o, jv_string("request"), jv_copy(it->req));
 	for (size_t k = 0; k < tp.pool.n; k++) {
 		mlm_entry *e = &tp.pool.v[k];
-		if (!mlm_glob(it->model ? it->model : base.pick.model, e->model))
+		if (!mlm_glob(opt.embed ? emb.models[0] : it->model ? it->model : base.pick.model, e->model))
 			continue;
 		mlm_httpreq hr;
 		memset(&hr, 0, sizeof hr);
 		char err[MLM_ERRLEN];
 		jv req = jv_object_delete(jv_copy(it->req), jv_string("model"));
-		if (mlm_adapter_get(e->wire)->build(e, "KEY-NOT-SHOWN", req, 0, &hr, err, sizeof err) == 0) {
+		if (mlm_adapter_for(e->wire, req)->build(e, "KEY-NOT-SHOWN", req, 0, &hr, err, sizeof err) == 0) {
 			o = jv_object_set(o, jv_string("entry"), jv_string(e->id));
 			o = jv_object_set(o, jv_string("url"), jv_string(hr.shown_url ? hr.shown_url : hr.url));
 			o = jv_object_set(o, jv_string("body"), jv_parse(hr.body));
@@ -1028,7 +1205,7 @@ main(int argc, char **argv)
 	/* the keys are in this process's memory: never in a core file */
 	setrlimit(RLIMIT_CORE, &(struct rlimit){ 0, 0 });
 	int c;
-	long retries = 0, timeout_ms = 0, max_wait = -1;
+	long retries = 0, timeout_ms = 0, max_wait = -1, batch_max = 0;
 	while ((c = getopt_long(argc, argv, "hj:m:o:p:qs:t:uv", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'h': usage(0); break;
@@ -1064,7 +1241,19 @@ main(int argc, char **argv)
 		case O_LOG: tp.log_file = optarg; break;
 		case O_SCHEMA: opt.schema = optarg; break;
 		case O_MULTI: opt.multi = 1; break;
+		case O_EMBED: opt.embed = 1; break;
+		case O_DIMS: emb.dims = opt_long("--dimensions", optarg, 1, 65536); break;
+		case O_BATCH: batch_max = opt_long("--batch", optarg, 1, 100000); break;
+		case O_EMBEDFB:
+			if (opt.nfallback == 16)
+				die(EX_USAGE_, "--embed-fallback: at most 16 models");
+			opt.fallback[opt.nfallback++] = optarg;
+			break;
 		case O_TO:
+			if (!strcmp(optarg, "f32")) {
+				opt.f32 = 1;    /* --embed: float32 rows */
+				break;
+			}
 			if ((opt.to = mlm_fmt_to_parse(optarg)) < 0)
 				die(EX_USAGE_, "--to: unknown format '%s' (json, c, c-decl, c-value, sh, "
 				    "tsv, csv, py, go, rs, ts)", optarg);
@@ -1087,6 +1276,17 @@ main(int argc, char **argv)
 		die(EX_USAGE_, "--multi goes with --schema");
 	if (opt.to >= 0 && !opt.schema)
 		die(EX_USAGE_, "--to goes with --schema");
+	if (opt.f32 && (!opt.embed || !emb.dims || !opt.output || opt.resume || opt.unordered))
+		die(EX_USAGE_, "--to f32 goes with --embed, --dimensions N and -o FILE (the records), "
+		    "without --resume or -u");
+	if ((emb.dims || opt.nfallback || batch_max) && !opt.embed)
+		die(EX_USAGE_, "%s goes with --embed", emb.dims ? "--dimensions" : batch_max ? "--batch" :
+		    "--embed-fallback");
+	if (opt.embed && (opt.schema || opt.hedge || opt.text || opt.system || opt.max_tokens ||
+	    opt.temperature >= 0))
+		die(EX_USAGE_, "--embed does not go with %s", opt.schema ? "--schema" : opt.hedge ?
+		    "--hedge" : opt.text ? "--text" : opt.system ? "--system" : opt.max_tokens ?
+		    "--max-tokens" : "--temperature");
 	mlm_schema *schema = opt.schema ? tool_load_schema(opt.schema) : NULL;
 	if (opt.to >= 0)
 		opt.emit = tool_to_open(schema, opt.to);
@@ -1110,7 +1310,14 @@ main(int argc, char **argv)
 			die(EX_USAGE_, "template: %s", jq_err[0] ? jq_err : "does not compile");
 	}
 
+	const char *embed_glob = tp.model;
+	if (opt.embed)
+		tp.model = NULL;        /* fallback models are outside -m */
 	tool_pool_open(&tp);
+	if (opt.embed)
+		embed_open(embed_glob);
+	if (batch_max && batch_max < emb.batch)
+		emb.batch = batch_max;  /* --batch lowers the provider's limit, never raises it */
 	mlm_call_opts_init(&base);
 	base.verbose = tp.verbose;
 	if (timeout_ms)
@@ -1143,6 +1350,8 @@ main(int argc, char **argv)
 	rq.nfiles = argc;
 	rq.total = count_lines(argv, argc);
 	long window_max = opt.jobs * 4 > 1024 ? opt.jobs * 4 : 1024;
+	if (opt.embed && window_max < emb.batch * 2)
+		window_max = emb.batch * 2;
 	pthread_t th;
 	pthread_create(&th, NULL, reader, NULL);
 	w.t0 = mlm_mono_ms();
@@ -1168,6 +1377,7 @@ main(int argc, char **argv)
 				break;
 			}
 			item *it = make_item(l);
+			last_input = mlm_mono_ms();
 			free(l->text);
 			free(l->pos);
 			free(l);
@@ -1186,9 +1396,12 @@ main(int argc, char **argv)
 		}
 		/* submit ready items, oldest first */
 		if (!stopping && !opt.dry_run) {
-			for (item *it = w.ready_head; it && w.inflight < opt.jobs; it = it->next)
-				if (it->state == I_READY)
-					submit(it);
+			if (opt.embed)
+				embed_submit(w.eof ? 2 : w.n >= window_max);
+			else
+				for (item *it = w.ready_head; it && w.inflight < opt.jobs; it = it->next)
+					if (it->state == I_READY)
+						submit(it);
 			while (w.ready_head && w.ready_head->state != I_READY)
 				w.ready_head = w.ready_head->next;
 		}

@@ -60,7 +60,8 @@ usage(int code)
 	if (!code)
 		fputs("\n"
 "Serve OpenAI's and Anthropic's APIs (POST /v1/chat/completions,\n"
-"/v1/responses, /v1/messages, /v1/messages/count_tokens, GET /v1/models)\n"
+"/v1/responses, /v1/embeddings, /v1/messages, /v1/messages/count_tokens,\n"
+"GET /v1/models)\n"
 "in front of the pool, with failover, a status page (GET /), /status.json,\n"
 "/healthz and /metrics.\n\n"
 "  -l, --listen HOST:PORT    address to listen on (default 127.0.0.1:8080;\n"
@@ -1096,7 +1097,7 @@ handler(void *cls, struct MHD_Connection *c, const char *url, const char *method
 		if (route == R_OTHER)
 			return send_error(c, route, 404, "Unknown request URL. Routes: POST "
 			    "/v1/chat/completions, /v1/messages, /v1/messages/count_tokens, "
-			    "/v1/responses, GET /v1/models, /healthz, /metrics, /status.json, /",
+			    "/v1/responses, /v1/embeddings, GET /v1/models, /healthz, /metrics, /status.json, /",
 			    "invalid_request_error", "unknown_url", NULL);
 		if (route < NWIRES ? !is_post : !is_get)
 			return send_error(c, route, 405, "Method not allowed", "invalid_request_error",
@@ -1466,6 +1467,12 @@ check_maps(size_t from_option)
 			die(i < from_option ? EX_USAGE_ : EX_CONFIG_, "%s: '%s=%s': no entry of the "
 			    "pool has a model matching '%s'", i < from_option ? "--model-map" :
 			    "LLM_SERVE_MODELS", maps[i].name, maps[i].target, maps[i].target);
+}
+
+const mlm_pool *
+serve_pool(void)
+{
+	return &tp.pool;
 }
 
 int

@@ -41,6 +41,7 @@
 #include <unistd.h>
 
 #include "version.h"
+#include "sim-embed.h"
 
 #include <jv.h>
 #include <microhttpd.h>
@@ -237,7 +238,7 @@ static const char *const default_models[4][4] = {
 
 enum api {
 	API_NOTFOUND, API_CHAT, API_GEMINI, API_CFRUN, API_MODELS, API_GMODELS, API_CFMODELS,
-	API_SIM_REQUESTS, API_SIM_STATS, API_SIM_RESET
+	API_SIM_REQUESTS, API_SIM_STATS, API_SIM_RESET, API_EMBED
 };
 
 /* A quota bucket (by key NAME or owner) or a stats entry (by key NAME). */
@@ -1792,6 +1793,10 @@ route(struct ctx *x)
 		x->fl = FL_CLOUDFLARE;
 	else
 		x->fl = FL_OPENAI;
+	if (post && sim_embed_route(p, (int)x->fl, &x->model)) {
+		x->api = API_EMBED;     /* sim-embed.c */
+		return;
+	}
 
 	if (x->fl == FL_GEMINI) {
 		const char *m = strstr(p, "/models/"), *colon;
@@ -2042,7 +2047,8 @@ get_key(struct ctx *x, struct MHD_Connection *c)
 {
 	const char *k = NULL;
 
-	if (x->api == API_GEMINI || x->api == API_GMODELS || (x->fl == FL_GEMINI && x->api == API_NOTFOUND)) {
+	if (x->api == API_GEMINI || x->api == API_GMODELS ||
+	    (x->fl == FL_GEMINI && (x->api == API_NOTFOUND || x->api == API_EMBED))) {
 		k = header(c, "x-goog-api-key");
 		if (k && *k)
 			x->auth = "x-goog-api-key";
@@ -2143,7 +2149,9 @@ decide(struct ctx *x, struct req *r, struct MHD_Connection *c, struct answer *a)
 		make_error(x, "badjson", E_BADJSON, &ei, a);
 		return;
 	}
-	if (read_conversation(x, &msg) < 0) {
+	if (x->api == API_EMBED && sim_embed_check((int)x->fl, x->path, x->req, errmsg, sizeof errmsg) < 0)
+		msg = errmsg;
+	if (msg || (x->api != API_EMBED && read_conversation(x, &msg) < 0)) {
 		ei.msg = msg;
 		make_error(x, "badrequest", E_BADREQ, &ei, a);
 		return;
@@ -2159,7 +2167,8 @@ decide(struct ctx *x, struct req *r, struct MHD_Connection *c, struct answer *a)
 		x->include_usage = jbool(so, "include_usage");
 		jv_free(so);
 	}
-	make_reply(x);
+	if (x->api != API_EMBED)
+		make_reply(x);
 
 	/* stage 2: conc, rpd, rpm, quota, credit, retry */
 	pthread_mutex_lock(&g_mu);
@@ -2263,7 +2272,11 @@ decide(struct ctx *x, struct req *r, struct MHD_Connection *c, struct answer *a)
 			a->fault = "block";
 
 		/* success (or a 200 block) */
-		if (x->stream && !f->garbage)
+		if (x->api == API_EMBED) {
+			a->status = 200;
+			a->ctype = "application/json";
+			a->body = sim_embed_answer((int)x->fl, x->path, x->model, x->req);
+		} else if (x->stream && !f->garbage)
 			build_stream(x, a, f->block, f->cut);
 		else if (build_whole(x, a, f->block) < 0) {
 			make_error(x, "jsonmode", E_JSONMODE, &ei, a);
@@ -2339,7 +2352,7 @@ answer_request(struct req *r, struct MHD_Connection *c, const char *url, const c
 		}
 	}
 	x.query = r->query;
-	if (x.api == API_CHAT) {
+	if (x.api == API_CHAT || (x.api == API_EMBED && !x.model)) {
 		jv m = jget(x.req, "model");
 		if (jv_get_kind(m) == JV_KIND_STRING)
 			x.model = xstrdup(jv_string_value(m));

@@ -1,7 +1,7 @@
 /*
  * serve.h — llm-serve's wire formats. Each one (OpenAI chat completions,
  * Anthropic Messages, OpenAI Responses) is a file bin/serve-NAME.c defining
- * a serve_wire: its request parser (the client's body → the neutral
+ * a serve_wire (OpenAI Embeddings too): its request parser (the client's body → the neutral
  * request) and its answer writers (deltas, the end of a stream, a whole
  * answer, errors). llm-serve.c owns HTTP, the engine, failover and the
  * metrics, and calls these. A new wire format is a file plus one line in
@@ -59,7 +59,8 @@ typedef struct serve_wire {
 	X(serve_openai_chat) \
 	X(serve_anthropic_messages) \
 	X(serve_anthropic_count) \
-	X(serve_responses)
+	X(serve_responses) \
+	X(serve_embeddings)
 
 #define SERVE_DECLARE(w) extern const serve_wire w;
 SERVE_WIRES(SERVE_DECLARE)
@@ -76,6 +77,8 @@ SERVE_WIRES(SERVE_DECLARE)
  * --model-map / LLM_SERVE_MODELS mapping that matches. -2 (err filled:
  * how to map it) when nothing serves it. */
 int serve_pick_model(serve_call *sc, const char *name, char *err, size_t errlen);
+/* The pool being served (for wires that check what it holds). */
+const mlm_pool *serve_pool(void);
 
 /* ---- shared helpers (serve-openai.c) ---- */
 

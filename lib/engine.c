@@ -446,7 +446,7 @@ start_attempt(call *c, int idx)
 		return mlm_err(NULL, 0, "%s", err), -2;
 	if (!had_key || !g->keys)
 		refresh_keys(g);    /* a key newly known: redact it from now on */
-	const mlm_adapter *ad = mlm_adapter_get(e->wire);
+	const mlm_adapter *ad = mlm_adapter_for(e->wire, c->req);
 	jv req = jv_copy(c->req);
 	if (c->o.schema && (!(e->features & MLM_FEAT_SCHEMA) ||
 	    mlm_sched_is_unsupported(g->sched, idx, MLM_FEAT_SCHEMA)))
@@ -582,7 +582,7 @@ attempt_done(call *c, CURLcode cc)
 {
 	mlm_engine *g = c->g;
 	mlm_entry *e = &g->pool->v[c->idx];
-	const mlm_adapter *ad = mlm_adapter_get(e->wire);
+	const mlm_adapter *ad = mlm_adapter_for(e->wire, c->req);
 	mlm_outcome o;
 	memset(&o, 0, sizeof o);
 	o.retry_ms = -1;
@@ -637,7 +637,7 @@ attempt_done(call *c, CURLcode cc)
 		}
 	} else {
 		if (ad->parse(e, c->body.p ? c->body.p : "", c->body.len, &c->ans, &o) == 0)
-			o.kind = MLM_OK;
+			o.kind = mlm_embed_check(c->req, &c->ans, &o) < 0 ? o.kind : MLM_OK;
 		else if (!o.kind)
 			o.kind = MLM_BAD_RESPONSE;
 	}

@@ -46,6 +46,17 @@ char *manyllm_ask2(manyllm *m, const char *system, const char *prompt, char **wh
 /* Restricts later calls to entries whose model matches the glob (NULL: any). */
 int manyllm_set_model(manyllm *m, const char *glob);
 
+/* Embeds n texts: returns n rows of *dims floats (row i is texts[i]'s
+ * vector; the caller frees it), or NULL with err. The entries that may
+ * answer are those of the model set by manyllm_set_model (all of the pool
+ * when none was set), which must be entries of one model: vectors of
+ * different models do not mix. dimensions > 0 asks for vectors of that
+ * length. Texts are sent in batches of as many as the provider takes, each
+ * with failover across the model's keys; *model (when not NULL) gets the
+ * model's name (the caller frees it). */
+float *manyllm_embed(manyllm *m, const char *const *texts, size_t n, int dimensions,
+    int *dims, char **model, char *err, size_t errlen);
+
 /* The number of entries in the pool. */
 size_t manyllm_pool_size(const manyllm *m);
 

@@ -747,4 +747,40 @@ struct mlm_schema;
 int mlm_cache_key(jv req_borrowed, const char *model, const char *provider,
     const struct mlm_schema *schema, int multi, char out[65]);
 
+
+/* ---------- embed.c: embedding calls (embed-*.c: their wire formats) ----------
+ * The neutral embedding request: {"embed": [str, ...], "dimensions": int?,
+ * "task": str? (Gemini's taskType), "encoding_format": "float"|"base64"?}.
+ * It goes through mlm_engine_submit/mlm_call like a chat request; the
+ * result's text is a JSON array of vectors, one per input in input order,
+ * and in_tok the provider's count of input tokens (-1 unknown). An answer
+ * with another count of vectors fails over (bad_response), one whose
+ * vectors have other dimensions than "dimensions" asks too (unsupported).
+ */
+/* texts: an array of strings, or one string (consumed). */
+jv mlm_req_embed(jv texts, long dimensions, const char *task);
+int mlm_req_is_embed(jv req_borrowed);
+/* The adapter for a request on a wire: embedding or chat. */
+const mlm_adapter *mlm_adapter_for(int wire, jv req_borrowed);
+/* The most inputs one request to the entry's provider may carry. */
+long mlm_embed_batch_max(const mlm_entry *e);
+/* The most tokens (summed over its inputs) one request may carry, 0 when
+ * unknown; and a cautious guess of a text's tokens from its bytes. */
+long mlm_embed_batch_tokens(const mlm_entry *e);
+long mlm_embed_tokens_guess(size_t bytes);
+/* For embed-*.c: checks the entry and that req (borrowed) has a non-empty
+ * "embed" array of strings, returned in *inputs; clears out. */
+int mlm_embed_begin(const mlm_entry *e, jv req, mlm_httpreq *out, jv *inputs, char *err,
+    size_t errlen);
+long mlm_embed_dimensions(jv req_borrowed);     /* 0 when not asked */
+/* Fills a from the provider's vectors (consumed: an array of arrays of
+ * numbers or of base64 float32 strings); -1 with o filled when malformed. */
+int mlm_embed_answer(jv vecs, long in_tok, mlm_answer *a, mlm_outcome *o);
+/* After a parse: 0, or -1 with o filled when the answer does not fit req. */
+int mlm_embed_check(jv req_borrowed, const mlm_answer *a, mlm_outcome *o);
+int mlm_embed_no_event(const mlm_entry *e, const char *event, const char *data, size_t len,
+    mlm_answer *a, mlm_outcome *o);
+extern const mlm_adapter mlm_embed_adapter_openai, mlm_embed_adapter_gemini,
+    mlm_embed_adapter_cloudflare;
+
 #endif

@@ -1,0 +1,182 @@
+/*
+ * map-embed.c — llm-map --embed: the model of a run, one input's request,
+ * one input's record.
+ *
+ * Vectors of different models do not mix: a run is served by the entries
+ * of one model (any of its keys and owners); other models serve only when
+ * named with --embed-fallback, one after another, a batch going to the
+ * next model when every entry of the one before failed it. Each record
+ * names the model that made its vector.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "map-embed.h"
+
+int
+map_embed_models(map_embed *m, const mlm_pool *p, const char *model_glob,
+    const char *provider_glob, char *const *fallbacks, int nfallbacks, char *err, size_t n)
+{
+	const char *seen[8];
+	int nseen = 0, more = 0;
+	for (size_t i = 0; i < p->n; i++) {
+		const mlm_entry *e = &p->v[i];
+		if (!mlm_glob(provider_glob, e->provider) || !mlm_glob(model_glob, e->model))
+			continue;
+		int fb = 0, dup = 0;
+		for (int k = 0; k < nfallbacks; k++)
+			fb |= !strcmp(fallbacks[k], e->model);
+		for (int k = 0; k < nseen; k++)
+			dup |= !strcmp(seen[k], e->model);
+		if (fb || dup)
+			continue;
+		if (nseen < 8)
+			seen[nseen++] = e->model;
+		else
+			more++;
+	}
+	if (nseen > 1) {
+		char list[300] = "";
+		size_t k = 0;
+		for (int s = 0; s < nseen && k < sizeof list - 80; s++)
+			k += (size_t)snprintf(list + k, sizeof list - k, "%s%s", s ? ", " : "", seen[s]);
+		if (more)
+			snprintf(list + k, sizeof list - k, " and more");
+		mlm_err(err, n, "--embed: the pool's entries%s%s are of %s%d models (%s); vectors of "
+		    "different models do not mix: choose one with -m, or name the others with "
+		    "--embed-fallback", model_glob ? " matching -m " : "", model_glob ? model_glob : "",
+		    more ? "more than " : "", nseen, list);
+		return -1;
+	}
+	m->nmodels = 0;
+	if (nseen == 1)
+		m->models[m->nmodels++] = seen[0];
+	for (int k = 0; k < nfallbacks && m->nmodels < 17; k++) {
+		int has = 0;
+		for (size_t i = 0; i < p->n; i++)
+			has |= mlm_glob(provider_glob, p->v[i].provider) && !strcmp(p->v[i].model, fallbacks[k]);
+		if (!has) {
+			mlm_err(err, n, "--embed-fallback %s: no pool entry has this model", fallbacks[k]);
+			return -2;
+		}
+		m->models[m->nmodels++] = fallbacks[k];
+	}
+	if (!m->nmodels) {
+		mlm_err(err, n, "--embed: no pool entry matches%s%s", model_glob ? " -m " : "",
+		    model_glob ? model_glob : "");
+		return -2;
+	}
+	/* inputs (and tokens) per request: the smallest limit of any entry
+	 * that may serve */
+	m->batch = m->batch_tokens = 0;
+	for (size_t i = 0; i < p->n; i++)
+		for (int k = 0; k < m->nmodels; k++)
+			if (mlm_glob(provider_glob, p->v[i].provider) && !strcmp(p->v[i].model, m->models[k])) {
+				long b = mlm_embed_batch_max(&p->v[i]);
+				if (!m->batch || b < m->batch)
+					m->batch = b;
+				long t = mlm_embed_batch_tokens(&p->v[i]);
+				if (t && (!m->batch_tokens || t < m->batch_tokens))
+					m->batch_tokens = t;
+			}
+	return 0;
+}
+
+int
+map_embed_request(const map_embed *m, jv out, jv *req, char *msg, size_t n)
+{
+	*req = jv_invalid();
+	if (jv_get_kind(out) == JV_KIND_NUMBER || jv_get_kind(out) == JV_KIND_TRUE ||
+	    jv_get_kind(out) == JV_KIND_FALSE)
+		out = jv_dump_string(out, 0);
+	if (jv_get_kind(out) == JV_KIND_OBJECT) {
+		jv t = jv_object_get(out, jv_string("text"));
+		out = t;
+	}
+	if (jv_get_kind(out) != JV_KIND_STRING) {
+		snprintf(msg, n, "template: --embed needs a string, or an object with \"text\" (a string), not %s",
+		    jv_kind_name(jv_get_kind(out)));
+		jv_free(out);
+		return -1;
+	}
+	if (jv_string_length_bytes(jv_copy(out)) == 0) {
+		jv_free(out);
+		snprintf(msg, n, "template: the text to embed is empty");
+		return -1;
+	}
+	/* the model is part of the request: another model is another input */
+	jv r = mlm_req_embed(out, m->dims, NULL);
+	*req = jv_object_set(r, jv_string("model"), jv_string(m->models[0]));
+	return 0;
+}
+
+jv
+map_embed_batch_req(const map_embed *m, jv texts)
+{
+	return mlm_req_embed(texts, m->dims, NULL);
+}
+
+static int
+field(mlm_buf *b, const char *name, const char *s)
+{
+	return mlm_buf_puts(b, name) | mlm_json_str(b, s, strlen(s));
+}
+
+int
+map_embed_record(mlm_buf *b, const mlm_result *r, jv vecs, int k, int n)
+{
+	if (!r->ok)
+		return mlm_result_write(b, r);
+	jv v = jv_array_get(jv_copy(vecs), k);
+	int e = mlm_buf_puts(b, ",\"ok\":true,\"embedding\":");
+	e |= mlm_json_dump(b, v);
+	e |= mlm_buf_printf(b, ",\"dims\":%d", jv_array_length(v));
+	if (r->entry) {
+		e |= field(b, ",\"provider\":", r->entry->provider);
+		e |= field(b, ",\"model\":", r->entry->model);
+		e |= field(b, ",\"entry\":", r->entry->id);
+	}
+	e |= mlm_buf_puts(b, ",\"attempts\":");
+	e |= mlm_json_dump(b, r->attempts);
+	/* the provider counts a request's tokens, not each input's */
+	e |= mlm_buf_printf(b, ",\"usage\":{\"batch\":%d", n);
+	if (r->in_tok >= 0)
+		e |= mlm_buf_printf(b, ",\"batch_in\":%ld", r->in_tok);
+	e |= mlm_buf_printf(b, "},\"ms\":%lld", (long long)r->ms);
+	return e ? -1 : 0;
+}
+
+int
+map_embed_f32(FILE *out, const char *line, size_t len, long dims)
+{
+	jv r = mlm_parse_body(line, len);
+	jv v = jv_get_kind(r) == JV_KIND_OBJECT ? jv_object_get(jv_copy(r), jv_string("embedding")) :
+	    jv_invalid();
+	jv_free(r);
+	int fits = jv_get_kind(v) == JV_KIND_ARRAY && jv_array_length(jv_copy(v)) == dims;
+	unsigned char buf[4096];
+	size_t n = 0;
+	for (long i = 0; i < dims; i++) {
+		float f = NAN;
+		if (fits) {
+			jv x = jv_array_get(jv_copy(v), (int)i);
+			if (jv_get_kind(x) == JV_KIND_NUMBER)
+				f = (float)jv_number_value(x);
+			jv_free(x);
+		}
+		uint32_t u;
+		memcpy(&u, &f, sizeof u);
+		for (int k = 0; k < 4; k++)
+			buf[n++] = (unsigned char)(u >> (8 * k));     /* little-endian */
+		if (n == sizeof buf || i == dims - 1) {
+			if (fwrite(buf, 1, n, out) != n) {
+				jv_free(v);
+				return -1;
+			}
+			n = 0;
+		}
+	}
+	jv_free(v);
+	return 0;
+}

@@ -1,0 +1,212 @@
+/*
+ * serve-embed.c — POST /v1/embeddings for llm-serve, as OpenAI's API has
+ * it: "input" a string or an array of strings, "model", "dimensions",
+ * "encoding_format" ("float", the default, or "base64": little-endian
+ * float32). The model must name entries of one model: vectors of
+ * different models do not mix, so no "auto". A request of more inputs
+ * than the model's providers take in one call is refused (400).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "serve-embed.h"
+#include "serve.h"
+
+static jv
+field(jv o, const char *k)
+{
+	return jv_object_get(jv_copy(o), jv_string(k));
+}
+
+static int
+check_input(jv in, char *err, size_t errlen)
+{
+	if (jv_get_kind(in) == JV_KIND_STRING)
+		return jv_string_length_bytes(jv_copy(in)) ? 0 :
+		    mlm_err(err, errlen, "input: must not be an empty string");
+	if (jv_get_kind(in) != JV_KIND_ARRAY || jv_array_length(jv_copy(in)) == 0)
+		return mlm_err(err, errlen, "input: expected a string or a non-empty array of strings");
+	int n = jv_array_length(jv_copy(in));
+	for (int i = 0; i < n; i++) {
+		jv x = jv_array_get(jv_copy(in), i);
+		int k = jv_get_kind(x), empty = k == JV_KIND_STRING && !jv_string_length_bytes(jv_copy(x));
+		jv_free(x);
+		if (k == JV_KIND_NUMBER || k == JV_KIND_ARRAY)
+			return mlm_err(err, errlen, "input[%d]: token arrays are not supported; send text", i);
+		if (k != JV_KIND_STRING || empty)
+			return mlm_err(err, errlen, "input[%d]: expected a non-empty string", i);
+	}
+	return 0;
+}
+
+/* The one model the glob names; the smallest batch limit of its entries. */
+static int
+model_of(const mlm_pool *p, const char *glob, long *limit, char *err, size_t errlen)
+{
+	const char *one = NULL;
+	*limit = 0;
+	for (size_t i = 0; i < p->n; i++) {
+		if (!mlm_glob(glob, p->v[i].model))
+			continue;
+		if (one && strcmp(one, p->v[i].model))
+			return mlm_err(err, errlen, "model: '%s' matches entries of several models (%s, %s); "
+			    "vectors of different models do not mix: name one", glob, one, p->v[i].model);
+		one = p->v[i].model;
+		long b = mlm_embed_batch_max(&p->v[i]);
+		if (!*limit || b < *limit)
+			*limit = b;
+	}
+	if (!one) {
+		mlm_err(err, errlen, "The model `%s` does not exist in this pool (GET /v1/models lists them)",
+		    glob);
+		return -2;
+	}
+	return 0;
+}
+
+int
+serve_embed_request(const mlm_pool *p, jv body, jv *req, char *model_glob, size_t mlen,
+    int *b64, char *err, size_t errlen)
+{
+	*req = jv_invalid();
+	*b64 = 0;
+	if (jv_get_kind(body) != JV_KIND_OBJECT)
+		return mlm_err(err, errlen, "the request body must be a JSON object");
+	jv m = field(body, "model");
+	if (jv_get_kind(m) != JV_KIND_STRING || !jv_string_length_bytes(jv_copy(m)) ||
+	    (size_t)jv_string_length_bytes(jv_copy(m)) >= mlen) {
+		jv_free(m);
+		return mlm_err(err, errlen, "model: expected the name of an embedding model");
+	}
+	snprintf(model_glob, mlen, "%s", jv_string_value(m));
+	jv_free(m);
+	long limit;
+	int r = model_of(p, model_glob, &limit, err, errlen);
+	if (r < 0)
+		return r;
+	jv in = field(body, "input");
+	if (check_input(in, err, errlen) < 0) {
+		jv_free(in);
+		return -1;
+	}
+	int n = jv_get_kind(in) == JV_KIND_ARRAY ? jv_array_length(jv_copy(in)) : 1;
+	if (n > limit) {
+		jv_free(in);
+		return mlm_err(err, errlen, "input: %d items; %s takes at most %ld in one request",
+		    n, model_glob, limit);
+	}
+	long dims = 0;
+	jv d = field(body, "dimensions");
+	if (jv_get_kind(d) == JV_KIND_NUMBER) {
+		double v = jv_number_value(d);
+		if (v < 1 || v > 65536 || v != (double)(long)v) {
+			jv_free(d), jv_free(in);
+			return mlm_err(err, errlen, "dimensions: expected an integer from 1 to 65536");
+		}
+		dims = (long)v;
+	} else if (jv_get_kind(d) != JV_KIND_NULL && jv_is_valid(d)) {
+		jv_free(d), jv_free(in);
+		return mlm_err(err, errlen, "dimensions: expected an integer");
+	}
+	jv_free(d);
+	jv f = field(body, "encoding_format");
+	if (jv_get_kind(f) == JV_KIND_STRING && !strcmp(jv_string_value(f), "base64"))
+		*b64 = 1;
+	else if (!(!jv_is_valid(f) || jv_get_kind(f) == JV_KIND_NULL || (jv_get_kind(f) == JV_KIND_STRING &&
+	    !strcmp(jv_string_value(f), "float")))) {
+		jv_free(f), jv_free(in);
+		return mlm_err(err, errlen, "encoding_format: expected \"float\" or \"base64\"");
+	}
+	jv_free(f);
+	*req = mlm_req_embed(in, dims, NULL);
+	return 0;
+}
+
+static int
+put_b64(mlm_buf *out, jv v)
+{
+	static const char al[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	int n = jv_array_length(jv_copy(v)), e = mlm_buf_puts(out, "\"");
+	unsigned char q[3];
+	int nq = 0;
+	for (int i = 0; i < n; i++) {
+		jv x = jv_array_get(jv_copy(v), i);
+		float f = (float)jv_number_value(x);
+		jv_free(x);
+		uint32_t u;
+		memcpy(&u, &f, sizeof u);
+		for (int k = 0; k < 4; k++) {
+			q[nq++] = (unsigned char)(u >> (8 * k));
+			if (nq == 3) {
+				char s[4] = { al[q[0] >> 2], al[(q[0] & 3) << 4 | q[1] >> 4],
+				    al[(q[1] & 15) << 2 | q[2] >> 6], al[q[2] & 63] };
+				e |= mlm_buf_add(out, s, 4);
+				nq = 0;
+			}
+		}
+	}
+	if (nq == 1) {
+		char s[4] = { al[q[0] >> 2], al[(q[0] & 3) << 4], '=', '=' };
+		e |= mlm_buf_add(out, s, 4);
+	} else if (nq == 2) {
+		char s[4] = { al[q[0] >> 2], al[(q[0] & 3) << 4 | q[1] >> 4], al[(q[1] & 15) << 2], '=' };
+		e |= mlm_buf_add(out, s, 4);
+	}
+	return e | mlm_buf_puts(out, "\"");
+}
+
+int
+serve_embed_answer(mlm_buf *out, const mlm_result *r, const char *model, int b64)
+{
+	jv vecs = jv_parse(r->text ? r->text : "[]");
+	int e = mlm_buf_puts(out, "{\"object\":\"list\",\"data\":[");
+	int n = jv_get_kind(vecs) == JV_KIND_ARRAY ? jv_array_length(jv_copy(vecs)) : 0;
+	for (int i = 0; i < n; i++) {
+		jv v = jv_array_get(jv_copy(vecs), i);
+		e |= mlm_buf_printf(out, "%s{\"object\":\"embedding\",\"index\":%d,\"embedding\":",
+		    i ? "," : "", i);
+		e |= b64 ? put_b64(out, v) : mlm_json_dump(out, v);
+		e |= mlm_buf_puts(out, "}");
+		jv_free(v);
+	}
+	jv_free(vecs);
+	long t = r->in_tok > 0 ? r->in_tok : 0;
+	e |= mlm_buf_puts(out, "],\"model\":");
+	e |= mlm_json_str(out, model, strlen(model));
+	e |= mlm_buf_printf(out, ",\"usage\":{\"prompt_tokens\":%ld,\"total_tokens\":%ld}}", t, t);
+	return e ? -1 : 0;
+}
+
+/* ---- the wire format: POST /v1/embeddings (never streamed) ---- */
+
+static int
+embed_parse(serve_call *sc, jv body, char *err, size_t errlen)
+{
+	int b64 = 0;
+	int r = serve_embed_request(serve_pool(), body, &sc->req, sc->model_glob,
+	    sizeof sc->model_glob, &b64, err, errlen);
+	if (r < 0)
+		return r;
+	sc->stream = 0;
+	snprintf(sc->asked, sizeof sc->asked, "%s", sc->model_glob);
+	jv_free(sc->keep);
+	sc->keep = jv_bool(b64);
+	return 0;
+}
+
+static void
+embed_whole(serve_call *sc, mlm_buf *out, const mlm_result *r)
+{
+	serve_embed_answer(out, r, sc->model, jv_get_kind(sc->keep) == JV_KIND_TRUE);
+}
+
+const serve_wire serve_embeddings = {
+	.name = "/v1/embeddings",
+	.path = "/v1/embeddings",
+	.alias = "/embeddings",
+	.id_prefix = "embd-",
+	.parse = embed_parse,
+	.whole = embed_whole,
+	.error = serve_openai_error,
+};

@@ -1,0 +1,253 @@
+/*
+ * embed.c — embedding calls in the neutral model.
+ *
+ * An embedding request is a neutral request with "embed" in place of
+ * "messages":
+ *   {"embed": [str, ...], "dimensions": int?, "task": str?,
+ *    "encoding_format": "float"|"base64"?}
+ * It goes through the same engine, scheduler and failover as a chat call;
+ * mlm_adapter_for() gives the engine the embedding side of an entry's wire
+ * (embed-openai.c, embed-gemini.c, embed-cloudflare.c), whose errors are
+ * classified by the chat adapter of the same wire. The answer's text is a
+ * JSON array of vectors (arrays of numbers), one per input in input order;
+ * its "finish" holds "COUNTxDIMS" so that mlm_embed_check() can hold the
+ * answer to what was asked without parsing it again.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mlm.h"
+
+jv
+mlm_req_embed(jv texts, long dimensions, const char *task)
+{
+	if (jv_get_kind(texts) == JV_KIND_STRING)
+		texts = jv_array_append(jv_array(), texts);
+	jv r = jv_object_set(jv_object(), jv_string("embed"), texts);
+	if (dimensions > 0)
+		r = jv_object_set(r, jv_string("dimensions"), jv_number((double)dimensions));
+	if (task && *task)
+		r = jv_object_set(r, jv_string("task"), jv_string(task));
+	return r;
+}
+
+int
+mlm_req_is_embed(jv req)
+{
+	return jv_get_kind(req) == JV_KIND_OBJECT && jv_object_has(jv_copy(req), jv_string("embed"));
+}
+
+const mlm_adapter *
+mlm_adapter_for(int wire, jv req)
+{
+	if (!mlm_req_is_embed(req))
+		return mlm_adapter_get(wire);
+	switch (wire) {
+	case MLM_WIRE_OPENAI: return &mlm_embed_adapter_openai;
+	case MLM_WIRE_GEMINI: return &mlm_embed_adapter_gemini;
+	case MLM_WIRE_CLOUDFLARE: return &mlm_embed_adapter_cloudflare;
+	}
+	return NULL;
+}
+
+/* Inputs per request the providers take (their documented limits). */
+long
+mlm_embed_batch_max(const mlm_entry *e)
+{
+	static const struct { const char *provider; long n; } lim[] = {
+		{ "openai", 2048 }, { "gemini", 100 }, { "cloudflare", 100 }, { "zhipu", 64 },
+	};
+	for (size_t i = 0; i < sizeof lim / sizeof lim[0]; i++)
+		if (e->provider && !strcmp(e->provider, lim[i].provider))
+			return lim[i].n;
+	return 64;      /* any other OpenAI-compatible host: a cautious size */
+}
+
+/* Tokens one request may carry over all its inputs, 0 when the provider
+ * publishes no such limit (OpenAI: 300,000). */
+long
+mlm_embed_batch_tokens(const mlm_entry *e)
+{
+	return e->provider && !strcmp(e->provider, "openai") ? 300000 : 0;
+}
+
+/* A cautious guess of a text's tokens: a token for every 3 bytes. */
+long
+mlm_embed_tokens_guess(size_t bytes)
+{
+	return (long)(bytes / 3) + 1;
+}
+
+int
+mlm_embed_begin(const mlm_entry *e, jv req, mlm_httpreq *out, jv *inputs, char *err,
+    size_t errlen)
+{
+	memset(out, 0, sizeof *out);
+	*inputs = jv_invalid();
+	if (!e || !e->base_url || !*e->base_url || !e->model || !*e->model)
+		return mlm_err(err, errlen, "%s: needs a base URL and a model",
+		    e && e->id ? e->id : "entry");
+	jv in = mlm_jpath(req, "embed");
+	int n = jv_get_kind(in) == JV_KIND_ARRAY ? jv_array_length(jv_copy(in)) : -1;
+	if (n < 1) {
+		jv_free(in);
+		return mlm_err(err, errlen, "request: \"embed\" must be an array of strings");
+	}
+	for (int i = 0; i < n; i++) {
+		jv x = jv_array_get(jv_copy(in), i);
+		int bad = jv_get_kind(x) != JV_KIND_STRING;
+		jv_free(x);
+		if (bad) {
+			jv_free(in);
+			return mlm_err(err, errlen, "request: embed input %d is not a string", i + 1);
+		}
+	}
+	*inputs = in;
+	return 0;
+}
+
+long
+mlm_embed_dimensions(jv req)
+{
+	jv d = mlm_jpath(req, "dimensions");
+	long r = jv_get_kind(d) == JV_KIND_NUMBER ? (long)jv_number_value(d) : 0;
+	jv_free(d);
+	return r > 0 ? r : 0;
+}
+
+/* base64 of little-endian float32s (OpenAI's encoding_format "base64") */
+static jv
+b64_floats(const char *s)
+{
+	jv v = jv_array();
+	unsigned acc = 0;
+	int bits = 0;
+	unsigned char buf[4];
+	int nb = 0;
+	for (; *s && *s != '='; s++) {
+		const char *al = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+		const char *p = strchr(al, *s);
+		if (!p) {
+			jv_free(v);
+			return jv_invalid();
+		}
+		acc = (acc << 6) | (unsigned)(p - al);
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			buf[nb++] = (unsigned char)(acc >> bits);
+			acc &= (1u << bits) - 1;
+			if (nb == 4) {
+				uint32_t u = (uint32_t)buf[0] | (uint32_t)buf[1] << 8 |
+				    (uint32_t)buf[2] << 16 | (uint32_t)buf[3] << 24;
+				float f;
+				memcpy(&f, &u, sizeof f);
+				v = jv_array_append(v, jv_number((double)f));
+				nb = 0;
+			}
+		}
+	}
+	if (nb) {
+		jv_free(v);
+		return jv_invalid();
+	}
+	return v;
+}
+
+/* One vector as a provider wrote it: an array of numbers (or base64). */
+static jv
+vector_of(jv x)
+{
+	if (jv_get_kind(x) == JV_KIND_STRING) {
+		jv v = b64_floats(jv_string_value(x));
+		jv_free(x);
+		return v;
+	}
+	if (jv_get_kind(x) != JV_KIND_ARRAY) {
+		jv_free(x);
+		return jv_invalid();
+	}
+	int bad = 0;
+	jv_array_foreach(x, i, n) {
+		if (jv_get_kind(n) != JV_KIND_NUMBER)
+			bad = 1;
+		jv_free(n);
+	}
+	if (bad) {
+		jv_free(x);
+		return jv_invalid();
+	}
+	return x;
+}
+
+int
+mlm_embed_answer(jv vecs, long in_tok, mlm_answer *a, mlm_outcome *o)
+{
+	if (jv_get_kind(vecs) != JV_KIND_ARRAY || jv_array_length(jv_copy(vecs)) < 1) {
+		jv_free(vecs);
+		mlm_outcome_set(o, MLM_BAD_RESPONSE, 200, "HTTP 200: no embeddings in the answer");
+		return -1;
+	}
+	jv out = jv_array();
+	int n = jv_array_length(jv_copy(vecs)), dims = -1;
+	for (int i = 0; i < n; i++) {
+		jv v = vector_of(jv_array_get(jv_copy(vecs), i));
+		int d = jv_is_valid(v) ? jv_array_length(jv_copy(v)) : 0;
+		if (d < 1) {
+			jv_free(v), jv_free(out), jv_free(vecs);
+			mlm_outcome_set(o, MLM_BAD_RESPONSE, 200,
+			    "HTTP 200: embedding %d is not a vector of numbers", i + 1);
+			return -1;
+		}
+		dims = dims < 0 || dims == d ? d : 0;
+		out = jv_array_append(out, v);
+	}
+	jv_free(vecs);
+	mlm_buf_reset(&a->text);
+	int e = mlm_json_dump(&a->text, out);
+	jv_free(out);
+	if (e < 0) {
+		mlm_outcome_set(o, MLM_BAD_RESPONSE, 200, "HTTP 200: embeddings too large");
+		return -1;
+	}
+	snprintf(a->finish, sizeof a->finish, "%dx%d", n, dims);
+	a->in_tok = in_tok;
+	a->out_tok = -1;
+	a->done = 1;
+	return 0;
+}
+
+int
+mlm_embed_check(jv req, const mlm_answer *a, mlm_outcome *o)
+{
+	if (!mlm_req_is_embed(req))
+		return 0;
+	int n = 0, dims = 0;
+	if (sscanf(a->finish, "%dx%d", &n, &dims) != 2)
+		return 0;
+	jv in = mlm_jpath(req, "embed");
+	int want = jv_get_kind(in) == JV_KIND_ARRAY ? jv_array_length(jv_copy(in)) : 0;
+	jv_free(in);
+	long wd = mlm_embed_dimensions(req);
+	if (n != want) {
+		mlm_outcome_set(o, MLM_BAD_RESPONSE, 200, "HTTP 200: %d embeddings for %d inputs",
+		    n, want);
+		return -1;
+	}
+	if (wd && dims != wd) {
+		mlm_outcome_set(o, MLM_UNSUPPORTED, 200,
+		    "HTTP 200: the model gives %d dimensions, not the %ld asked for", dims, wd);
+		return -1;
+	}
+	return 0;
+}
+
+/* Embedding calls are never streamed. */
+int
+mlm_embed_no_event(const mlm_entry *e, const char *event, const char *data, size_t len,
+    mlm_answer *a, mlm_outcome *o)
+{
+	mlm_outcome_set(o, MLM_BAD_RESPONSE, 200, "HTTP 200: an event stream for an embedding call");
+	return -1;
+}
