@@ -34,7 +34,7 @@ is "$(jq -c 'select(.path | test("Embed")) | [.key, .status, .path, .body]' "$SI
 	"upstream: one batch request, sent to each key"
 
 # the answer against OpenAI's OpenAPI document (CreateEmbeddingResponse)
-valid() { llm-fmt -S "@$TOP/tests/specs/openai-embedding-response.schema.json" -L strict -r none \
+valid() { llm-fmt -S "@$TOP/tests/spec/openai-embedding-response.schema.json" -L strict -r none \
 	--extra-keys error -w "$1" >/dev/null; }
 check "the answer validates against OpenAI's CreateEmbeddingResponse (strict, no extra keys)" valid "$T/b"
 jq 'del(.usage.total_tokens)' "$T/b" >nototal.json
