@@ -237,14 +237,14 @@ response_obj(serve_call *sc, mlm_buf *b, const mlm_result *r, const char *text, 
 	mlm_buf_printf(b, "],\"parallel_tool_calls\":false,\"previous_response_id\":null,"
 	    "\"store\":false,\"temperature\":%g,\"text\":{\"format\":{\"type\":\"text\"}},"
 	    "\"tool_choice\":\"auto\",\"tools\":[],\"top_p\":1,\"truncation\":\"disabled\","
-	    "\"metadata\":{},\"usage\":", temp);
+	    "\"metadata\":{}", temp);
+	/* usage only once it is known: the document's usage is an object, never null */
 	if (r) {
+		mlm_buf_puts(b, ",\"usage\":");
 		long in = r->in_tok > 0 ? r->in_tok : sc->est_in, out = r->out_tok > 0 ? r->out_tok : 0;
-		mlm_buf_printf(b, "{\"input_tokens\":%ld,\"input_tokens_details\":{\"cached_tokens\":0},"
+		mlm_buf_printf(b, "{\"input_tokens\":%ld,\"input_tokens_details\":{\"cached_tokens\":0,\"cache_write_tokens\":0},"
 		    "\"output_tokens\":%ld,\"output_tokens_details\":{\"reasoning_tokens\":0},"
 		    "\"total_tokens\":%ld}", in, out, in + out);
-	} else {
-		mlm_buf_puts(b, "null");
 	}
 	mlm_buf_puts(b, "}");
 }
