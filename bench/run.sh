@@ -97,7 +97,7 @@ row "llm-map -j 64, shared SQLite state, vs multi loop, req/s" "$ms" "$tm" "$(ra
 
 # ---- the shared state's cost against a zero-latency upstream (nginx)
 say "shared state against nginx"
-rows="$rows$(OPENAI_API_KEY_1=good1 OPENAI_MODELS=m1 sh "$top/bench/nginx.sh" "$d" "$N" "$RUNS")
+rows="$rows$(OPENAI_API_KEY_1=good1 OPENAI_MODELS=m1 sh "$top/bench/nginx.sh" "$d" "${BENCH_NGINX_N:-20000}" "$RUNS")
 "
 
 # ---- CPU per request
