@@ -88,7 +88,6 @@ struct mlm_engine {
 	struct curl_waitfd watch[4];    /* mlm_engine_watch */
 	unsigned nwatch;
 	unsigned long ncb;              /* done/delta callbacks run so far */
-	int freed;                      /* an attempt ended: a slot may be free */
 };
 
 static int curl_inited;
@@ -665,7 +664,6 @@ attempt_done(call *c, CURLcode cc)
 	}
 	long tokens = (c->ans.in_tok >= 0 ? c->ans.in_tok : 0) + (c->ans.out_tok >= 0 ? c->ans.out_tok : 0);
 	mlm_sched_done(g->sched, c->idx, c->lease, &o, ms, tokens, &c->hdrs);
-	g->freed = 1;
 	if (schema_miss) {
 		/* it answered, but not in the schema: not the key's fault. Re-ask
 		 * the same entry with the errors, then fail over. */
@@ -1033,14 +1031,9 @@ mlm_engine_run(mlm_engine *g, int timeout_ms)
 	unsigned long ncb0 = g->ncb;
 	/* timers: waiting calls, first-byte deadlines */
 	int64_t next = now + timeout_ms;
-	/* an attempt that ended freed its owner's slot: a call polling for a
-	 * concurrency slot (a wait of 50 ms) looks now, not when its poll is
-	 * due (with answers of 400 ms the polls cost a tenth of the slot) */
-	int64_t due = g->freed ? now + 50 : now;
-	g->freed = 0;
 	mlm_sched_batch(g->sched, 1);
 	for (call *c = g->calls; c; c = c->next) {
-		if (c->state == C_WAIT && c->wake_at <= due) {
+		if (c->state == C_WAIT && c->wake_at <= now) {
 			c->state = C_RUN;   /* next_attempt sets it again */
 			next_attempt(c);
 		}
@@ -1075,7 +1068,7 @@ mlm_engine_run(mlm_engine *g, int timeout_ms)
 		wait = timeout_ms;
 	/* a callback ran: return to the caller, which may have work to add
 	 * (or, with watched descriptors, a response to send) before sleeping */
-	if (g->ncb != ncb0 || g->freed)
+	if (g->ncb != ncb0)
 		wait = 0;
 	for (unsigned i = 0; i < g->nwatch; i++)
 		g->watch[i].revents = 0;
