@@ -62,10 +62,14 @@ main(int argc, char **argv)
 		}
 		if (!active && eof)
 			break;
+		/* perform, then reap what finished, and poll only with transfers
+		 * still running: transfers that completed in the perform leave no
+		 * socket to watch, and the poll would sleep its whole timeout
+		 * (against a zero-latency upstream, most of the time) */
 		int running;
 		curl_multi_perform(m, &running);
-		curl_multi_poll(m, NULL, 0, 100, NULL);
-		curl_multi_perform(m, &running);
+		if (running == active)
+			curl_multi_poll(m, NULL, 0, 100, NULL), curl_multi_perform(m, &running);
 		CURLMsg *msg;
 		int left;
 		while ((msg = curl_multi_info_read(m, &left))) {

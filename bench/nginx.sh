@@ -2,11 +2,16 @@
 # bench/nginx.sh DIR N RUNS — the cost of the shared state, with nginx as a
 # zero-latency OpenAI-shaped upstream (a fixed answer), so the simulator's
 # own cost is out of the figure: llm-map -j 64 over N lines with memory and
-# with the default SQLite state. Prints a markdown table row.
+# with the default SQLite state, and the bare libcurl-multi loop ($DIR/multi).
+# Prints markdown table rows: req/s and CPU us per request.
 set -u
 d=$1 N=$2 RUNS=$3
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
-[ -x "$NGINX" ] || { printf '| nginx upstream | - | - | - | skipped: no nginx |\n'; exit 0; }
+if [ ! -x "$NGINX" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+	printf 'installing nginx-light with apt-get (the upstream of this row)\n' >&2
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q nginx-light >&2 || true
+fi
+[ -x "$NGINX" ] || { printf '| nginx upstream | - | - | - | skipped: no nginx (as root: apt-get install nginx-light) |\n'; exit 0; }
 now_ms() { date +%s%3N; }
 median() { sort -n | awk '{a[NR]=$1} END {if (NR==0) print 0; else if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "-"; else printf "%.2f", a / b }'; }
@@ -45,14 +50,25 @@ done
 trap 'kill "$npid" 2>/dev/null' EXIT
 up="http://127.0.0.1:$port/v1"
 seq "$N" > "$d/ng.in"
-tput() { t0=$(now_ms); "$@" >/dev/null 2>&1; t1=$(now_ms)
-	awk -v n="$N" -v ms="$((t1 - t0))" 'BEGIN { printf "%.0f", n * 1000 / (ms > 0 ? ms : 1) }'; }
-mem() { LLM_STATE=memory OPENAI_BASE_URL=$up llm-map -q -j 64 . "$d/ng.in"; }
-sql() { rm -rf "$d/ng.state"; XDG_STATE_HOME="$d/ng.state" OPENAI_BASE_URL=$up llm-map -q -j 64 . "$d/ng.in"; }
-: > "$d/ng.m"; : > "$d/ng.s"
+# wall throughput swings on a shared machine; CPU time (user+sys) per
+# request is the steadier figure: both, medians of RUNS
+one() { # one NAME CMD...: appends req/s to $d/ng.NAME.r, CPU us/request to .c
+	n=$1; shift
+	t0=$(now_ms); /usr/bin/time -f "%U %S" -o "$d/ng.cpu" "$@" >/dev/null 2>&1; t1=$(now_ms)
+	awk -v n="$N" -v ms="$((t1 - t0))" 'BEGIN { printf "%.0f\n", n * 1000 / (ms > 0 ? ms : 1) }' >> "$d/ng.$n.r"
+	awk -v n="$N" '{ printf "%.1f\n", ($1 + $2) * 1e6 / n }' "$d/ng.cpu" >> "$d/ng.$n.c"
+}
+rm -f "$d"/ng.*.r "$d"/ng.*.c
 for r in $(seq "$RUNS"); do
-	tput mem >> "$d/ng.m"; echo >> "$d/ng.m"
-	tput sql >> "$d/ng.s"; echo >> "$d/ng.s"
+	one mem env LLM_STATE=memory OPENAI_BASE_URL="$up" llm-map -q -j 64 . "$d/ng.in"
+	rm -rf "$d/ng.state"
+	one sql env XDG_STATE_HOME="$d/ng.state" OPENAI_BASE_URL="$up" llm-map -q -j 64 . "$d/ng.in"
+	one bare "$d/multi" "$up/chat/completions" "$OPENAI_API_KEY_1" 64 < "$d/ng.in"
 done
-m=$(median < "$d/ng.m"); s=$(median < "$d/ng.s")
-printf '| nginx upstream: llm-map -j 64, SQLite state vs memory, req/s | %s | %s | %sx | >= 0.85x |\n' "$s" "$m" "$(ratio "$s" "$m")"
+for x in mem sql bare; do
+	eval "r_$x=\$(median < \"\$d/ng.\$x.r\") c_$x=\$(median < \"\$d/ng.\$x.c\")"
+done
+printf '| nginx upstream: llm-map -j 64, SQLite state vs memory, req/s | %s | %s | %sx | >= 0.85x |\n' "$r_sql" "$r_mem" "$(ratio "$r_sql" "$r_mem")"
+printf '| nginx upstream: CPU us/request, SQLite state vs memory | %s | %s | %sx | <= 1.15x |\n' "$c_sql" "$c_mem" "$(ratio "$c_sql" "$c_mem")"
+printf '| nginx upstream: llm-map -j 64, SQLite state, vs libcurl-multi loop, req/s | %s | %s | %sx | >= 0.6x |\n' "$r_sql" "$r_bare" "$(ratio "$r_sql" "$r_bare")"
+printf '| nginx upstream: CPU us/request, SQLite state vs libcurl-multi loop | %s | %s | %sx | <= 1.67x |\n' "$c_sql" "$c_bare" "$(ratio "$c_sql" "$c_bare")"

@@ -6,6 +6,8 @@
 #   BENCH_BIG    input lines for the large peak-RSS run (default 1000000)
 #   BENCH_RUNS   repetitions for medians (default 5)
 #   BENCH_QUOTA  seconds per quota-utilisation run (default 60; 0 skips)
+#   BENCH_NGINX_N lines per nginx run (default 20000)
+#   BENCH_FLEET  items of the free-fleet batch (default 2000; 0 skips)
 #   BENCH_PORTKEY=0 skips the Portkey gateway (it needs npm)
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -97,7 +99,7 @@ row "llm-map -j 64, shared SQLite state, vs multi loop, req/s" "$ms" "$tm" "$(ra
 
 # ---- the shared state's cost against a zero-latency upstream (nginx)
 say "shared state against nginx"
-rows="$rows$(OPENAI_API_KEY_1=good1 OPENAI_MODELS=m1 sh "$top/bench/nginx.sh" "$d" "$N" "$RUNS")
+rows="$rows$(OPENAI_API_KEY_1=good1 OPENAI_MODELS=m1 sh "$top/bench/nginx.sh" "$d" "${BENCH_NGINX_N:-20000}" "$RUNS")
 "
 
 # ---- CPU per request
@@ -155,6 +157,13 @@ if [ "$QT" -gt 0 ]; then
 		row "quota utilisation, $mode limit ($rpm rpm, ${QT}s)" "$util% ($ok ok)" "capacity $cap" "429s $p429% of $all" "$goal"
 	done
 	unset QK
+fi
+
+# ---- batch quality: makespan on a free fleet against the capacity bound
+if [ "${BENCH_FLEET:-2000}" -gt 0 ]; then
+	say "free fleet: ${BENCH_FLEET:-2000} items, declared and learned limits"
+	rows="$rows$(sh "$top/bench/fleet.sh" "$d" "${BENCH_FLEET:-2000}")
+"
 fi
 
 # ---- failover cost: one of two owners failing

@@ -249,6 +249,8 @@ struct bucket {
 	int64_t *ts;               /* ring of request times (rpm window) */
 	size_t ts_start, ts_n, ts_cap;
 	int track_rpm;
+	struct tokring { int64_t *t; long *v; size_t start, n, cap; long sum; } tk; /* tpm */
+	int64_t first_ms;          /* first admitted request (burst periods) */
 	int64_t day;
 	long day_n;
 	long inflight;
@@ -328,6 +330,46 @@ rpm_push(struct bucket *b, int64_t now)
 	}
 	b->ts[(b->ts_start + b->ts_n) % b->ts_cap] = now;
 	b->ts_n++;
+}
+
+/* tpm window: (time, tokens) of the requests admitted in the last 60 s.
+ * g_mu held. */
+static void
+tok_prune(struct tokring *k, int64_t now)
+{
+	while (k->n && k->t[k->start] <= now - 60000) {
+		k->sum -= k->v[k->start];
+		k->start = (k->start + 1) % k->cap;
+		k->n--;
+	}
+}
+
+static void
+tok_push(struct tokring *k, int64_t now, long v)
+{
+	if (k->n == k->cap && k->cap < SIM_RPM_CAP) {
+		size_t nc = k->cap ? k->cap * 2 : 16, i;
+		int64_t *nt = xmalloc(nc * sizeof *nt);
+		long *nv = xmalloc(nc * sizeof *nv);
+		for (i = 0; i < k->n; i++) {
+			nt[i] = k->t[(k->start + i) % k->cap];
+			nv[i] = k->v[(k->start + i) % k->cap];
+		}
+		free(k->t);
+		free(k->v);
+		k->t = nt;
+		k->v = nv;
+		k->cap = nc;
+		k->start = 0;
+	} else if (k->n == k->cap) {   /* full: the oldest goes */
+		k->sum -= k->v[k->start];
+		k->start = (k->start + 1) % k->cap;
+		k->n--;
+	}
+	k->t[(k->start + k->n) % k->cap] = now;
+	k->v[(k->start + k->n) % k->cap] = v;
+	k->sum += v;
+	k->n++;
 }
 
 /* ---------- timer: resumes suspended connections when due ---------- */
@@ -451,6 +493,7 @@ struct faults {
 	int invalid, quota, credit, overload, model404, block, noschema;
 	int truncate, garbage, cut, reset, hang;
 	long rpm, rpd, retry, conc, status, context, slow, flaky, failafter;
+	long tpm, burst;
 };
 
 static int
@@ -488,7 +531,8 @@ parse_faults(const char *key, struct faults *f, char *err, size_t errlen)
 		NUM(retry, 0, 86400), NUM(conc, 0, 1000000),
 		NUM(status, 100, 599), NUM(context, 0, 1000000000),
 		NUM(slow, 0, 3600000), NUM(flaky, 1, 1000000000),
-		NUM(failafter, 0, 1000000000),
+		NUM(failafter, 0, 1000000000), NUM(tpm, 1, 1000000000),
+		NUM(burst, 1, 86400),
 #undef FLAG
 #undef NUM
 	};
@@ -497,7 +541,7 @@ parse_faults(const char *key, struct faults *f, char *err, size_t errlen)
 
 	memset(f, 0, sizeof *f);
 	f->rpm = f->rpd = f->retry = f->conc = f->status = f->context = -1;
-	f->slow = f->flaky = f->failafter = -1;
+	f->slow = f->flaky = f->failafter = f->tpm = f->burst = -1;
 	f->buf = xstrdup(key);
 	p = f->buf;
 	/* '+' may arrive as ' ' when the key came in a query string */
@@ -2205,12 +2249,27 @@ decide(struct ctx *x, struct req *r, struct MHD_Connection *c, struct answer *a)
 		make_error(x, "rpm", E_RPM, &ei, a);
 		return;
 	}
+	if (f->tpm >= 0) {
+		tok_prune(&b->tk, now);
+		if (b->tk.sum + x->ptok + x->ctok > f->tpm) {
+			int64_t wait = b->tk.n ? b->tk.t[b->tk.start] + 60000 - now : 60000;
+			pthread_mutex_unlock(&g_mu);
+			ei.limit = f->tpm;
+			ei.wait_ms = wait > 0 ? wait : 1;
+			make_error(x, "tpm", E_RPM, &ei, a);
+			return;
+		}
+		tok_push(&b->tk, now, x->ptok + x->ctok);
+	}
 	b->day_n++;
 	if (b->track_rpm)
 		rpm_push(b, now);
+	if (!b->admitted)
+		b->first_ms = now;
 	b->admitted++;
 	{
 		long admitted = b->admitted, used_m = (long)b->ts_n, used_d = b->day_n;
+		int64_t since = now - b->first_ms;
 		int64_t reset_m = b->ts_n ? b->ts[b->ts_start] + 60000 - now : 60000;
 		pthread_mutex_unlock(&g_mu);
 
@@ -2241,12 +2300,15 @@ decide(struct ctx *x, struct req *r, struct MHD_Connection *c, struct answer *a)
 			make_error(x, "flaky", E_STATUS, &ei, a);
 			return;
 		}
-		if (f->failafter >= 0 && admitted > f->failafter) {
+		/* burst=S: the first fifth of every S seconds is an outage */
+		const char *down = f->failafter >= 0 && admitted > f->failafter ? "failafter" :
+		    f->burst > 0 && since % (f->burst * 1000) < f->burst * 200 ? "burst" : NULL;
+		if (down) {
 			if (x->fl == FL_OPENAI || x->fl == FL_GEMINI)
-				make_error(x, "failafter", E_OVERLOAD, &ei, a);
+				make_error(x, down, E_OVERLOAD, &ei, a);
 			else {
 				ei.status = 503;
-				make_error(x, "failafter", E_STATUS, &ei, a);
+				make_error(x, down, E_STATUS, &ei, a);
 			}
 			return;
 		}

@@ -802,11 +802,19 @@ mlm_sched_done(mlm_sched *s, int idx, uint64_t lease, const mlm_outcome *o,
 		int64_t w = o->retry_ms >= 0 ? o->retry_ms : jitter(s, 1000LL << (fails > 6 ? 6 : fails));
 		if (w > 3600000)
 			w = 3600000;
+		mlm_srec orc;
+		s->store->ops->load(s->store, os, &orc);
+		/* the owner cooling already: this 429 was in flight when the
+		 * first came, the same event, not one more cut (a burst of 30
+		 * refused at once cut a learned limit to 0.7^30 of itself) */
+		int again = orc.until_ms > now && !strcmp(orc.kind, "rate_limited") &&
+		    strncmp(orc.why, "x-ratelimit-remaining", 21);   /* not a 429: a header */
 		set_until(s, os, now + w, o, 0);
+		if (again)
+			break;
 		/* learn (multiplicative decrease; successes add back): with others
 		 * in flight the limit was on concurrency (Zhipu's 1302), else on
 		 * the rate over the last minute */
-		mlm_srec orc;
 		s->store->ops->load(s->store, os, &orc);
 		roll(&orc, e, now);
 		long flying = orc.inflight + 1;

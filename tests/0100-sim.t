@@ -237,6 +237,16 @@ oai f1+flaky=2; c1=$code; oai f1+flaky=2; c2=$code; oai f1+flaky=2; c3=$code; oa
 is "$c1 $c2 $c3 $code" "200 500 200 500" "flaky=2: every 2nd request is 500"
 oai fa1+failafter=1; c1=$code; oai fa1+failafter=1
 is "$c1 $code" "200 503" "failafter=1: then 503"
+oai tk0+tpm=100000
+tt=$(jqb .usage.total_tokens)
+oai "tk1+tpm=$((2 * tt))"; c1=$code; oai "tk1+tpm=$((2 * tt))"; c2=$code; oai "tk1+tpm=$((2 * tt))"
+is "$c1 $c2 $code $(jqb .error.code)" "200 200 429 rate_limit_exceeded" "tpm: tokens per minute, then 429"
+gem "gk1+tpm=1"
+is "$code $(jqb .error.status)" "429 RESOURCE_EXHAUSTED" "tpm: a request over the whole budget gets 429 (gemini)"
+oai bu1+burst=5; c1=$code
+sleep 1.2
+oai bu1+burst=5
+is "$c1 $code" "503 200" "burst=5: the first second of every 5 is 503, then 200"
 
 oai tr1+truncate
 is "$code" 200 "truncate: 200"
