@@ -135,6 +135,11 @@ gemini_build(const mlm_entry *e, const char *key, jv req, int stream,
 		gc = jv_object_set(gc, jv_string("maxOutputTokens"), mt);
 	else
 		jv_free(mt);
+	gc = mlm_param_copy(req, gc, "stop", "stopSequences");
+	gc = mlm_param_copy(req, gc, "top_p", "topP");
+	gc = mlm_param_copy(req, gc, "seed", "seed");
+	gc = mlm_param_copy(req, gc, "presence_penalty", "presencePenalty");
+	gc = mlm_param_copy(req, gc, "frequency_penalty", "frequencyPenalty");
 	jv schema = mlm_jpath(req, "schema"), json = mlm_jpath(req, "json");
 	if (jv_get_kind(schema) == JV_KIND_OBJECT) {
 		/* responseSchema, Gemini's OpenAPI subset (llm-fmt --emit-schema

@@ -118,6 +118,26 @@ add_messages(jv req, jv *msgs, char *err, size_t errlen)
 	return 0;
 }
 
+/* stop, top_p, seed and the penalties as they are; Zhipu takes no
+ * penalties and no seed, and one stop word. Invalid with err when the
+ * entry cannot honour one. */
+static jv
+sampling(const mlm_entry *e, jv req, jv b, int zhipu, char *err, size_t errlen)
+{
+	if (zhipu && (mlm_param_refuse(req, "seed", e, err, errlen) < 0 ||
+	    mlm_param_refuse(req, "presence_penalty", e, err, errlen) < 0 ||
+	    mlm_param_refuse(req, "frequency_penalty", e, err, errlen) < 0 ||
+	    mlm_param_stop_max(req, 1, e, err, errlen) < 0)) {
+		jv_free(b);
+		return jv_invalid();
+	}
+	static const char *const keys[] = { "stop", "top_p", "seed", "presence_penalty",
+		"frequency_penalty" };
+	for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
+		b = mlm_param_copy(req, b, keys[i], NULL);
+	return b;
+}
+
 static int
 openai_build(const mlm_entry *e, const char *key, jv req, int stream,
     mlm_httpreq *out, char *err, size_t errlen)
@@ -179,6 +199,9 @@ openai_build(const mlm_entry *e, const char *key, jv req, int stream,
 		    jv_object_set(jv_object(), jv_string("type"), jv_string("json_object")));
 	}
 	jv_free(schema);
+	b = sampling(e, req, b, zhipu, err, errlen);
+	if (!jv_is_valid(b))
+		return -1;
 	b = jv_object_set(b, jv_string("stream"), jv_bool(stream));
 	if (stream && !zhipu)
 		b = jv_object_set(b, jv_string("stream_options"),

@@ -46,6 +46,7 @@ typedef struct call {
 	int cancelled;
 	int restarted;
 	int stop;               /* do not try again (invalid request, blocked...) */
+	char berr[MLM_ERRLEN];  /* why the adapter could not build the request */
 	/* the attempt in progress */
 	CURL *h;
 	struct curl_slist *hl;
@@ -454,7 +455,8 @@ start_attempt(call *c, int idx)
 	int stream = c->o.stream;
 	if (ad->build(e, e->key, req, stream, &c->hr, err, sizeof err) < 0) {
 		jv_free(req);
-		return -2;
+		snprintf(c->berr, sizeof c->berr, "%s", err);
+		return -4;      /* the entry cannot take this request */
 	}
 	jv_free(req);
 	if (mlm_url_plain_remote(c->hr.url) && !getenv("LLM_INSECURE_HTTP"))
@@ -812,8 +814,10 @@ next_attempt(call *c)
 			o.retry_ms = -1;
 			/* a key that cannot be had is the key's problem; an address
 			 * refused before connecting is a network matter, not the key's */
-			o.kind = r == -3 ? MLM_NETWORK : MLM_AUTH;
-			if (r == -3)
+			o.kind = r == -3 ? MLM_NETWORK : r == -4 ? MLM_UNSUPPORTED : MLM_AUTH;
+			if (r == -4)
+				snprintf(o.msg, sizeof o.msg, "%.300s", c->berr);
+			else if (r == -3)
 				snprintf(o.msg, sizeof o.msg, "plain http to a non-loopback host refused (LLM_INSECURE_HTTP=1 allows it)");
 			else
 				snprintf(o.msg, sizeof o.msg, "no key or request could be made");

@@ -328,10 +328,24 @@ const char **mlm_pool_keys(const mlm_pool *p, size_t *n);
 /* ---------- the neutral request (jv) ----------
  * {"system": str?, "messages": [{"role": "user"|"assistant"|"system", "content": str}],
  *  "temperature": num?, "max_tokens": int?, "stream": bool?,
- *  "schema": <JSON Schema object>?, "schema_name": str?, "json": bool?}
+ *  "schema": <JSON Schema object>?, "schema_name": str?, "json": bool?,
+ *  "stop": [str]?, "top_p": num?, "seed": int?, "presence_penalty": num?,
+ *  "frequency_penalty": num?}
  * mlm_req_prompt() builds the simplest one.
  */
 jv mlm_req_prompt(const char *system, const char *prompt);
+
+/* params.c: the sampling parameters as adapters pass or refuse them.
+ * req[key] is set (not null)? */
+int mlm_param_has(jv req_borrowed, const char *key);
+/* body (consumed) with req[key] set as as (NULL: key) when req has it. */
+jv mlm_param_copy(jv req_borrowed, jv body, const char *key, const char *as);
+/* req has key: -1 with err "unsupported parameter KEY: PROVIDER does not
+ * take it" (the engine then tries another entry); else 0. */
+int mlm_param_refuse(jv req_borrowed, const char *key, const mlm_entry *e, char *err,
+    size_t errlen);
+/* More than max stop sequences: -1 with err naming "stop". */
+int mlm_param_stop_max(jv req_borrowed, int max, const mlm_entry *e, char *err, size_t errlen);
 
 /* ---------- outcomes: the error kinds of design.md ---------- */
 
