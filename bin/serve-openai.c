@@ -191,18 +191,17 @@ chat_messages(jv body, jv *msgs, mlm_buf *sys, char *err, size_t errlen)
 		}
 		jv role = serve_oget(msg, "role");
 		jv content = serve_oget(msg, "content");
-		jv_free(msg);
 		const char *r = jv_get_kind(role) == JV_KIND_STRING ? jv_string_value(role) : "";
 		int is_sys = !strcmp(r, "system") || !strcmp(r, "developer");
-		if (!is_sys && strcmp(r, "user") && strcmp(r, "assistant")) {
-			serve_bad(err, errlen, "messages[%d].role: expected system, developer, user or "
-			    "assistant", i);
-			jv_free(role), jv_free(content);
+		if (!is_sys && strcmp(r, "user") && strcmp(r, "assistant") && strcmp(r, "tool")) {
+			serve_bad(err, errlen, "messages[%d].role: expected system, developer, user, "
+			    "assistant or tool", i);
+			jv_free(role), jv_free(content), jv_free(msg);
 			goto out;
 		}
 		jv text = content_text(content, i, &nparts, err, errlen);
 		if (!jv_is_valid(text)) {
-			jv_free(role);
+			jv_free(role), jv_free(msg);
 			goto out;
 		}
 		if (is_sys) {
@@ -212,9 +211,14 @@ chat_messages(jv body, jv *msgs, mlm_buf *sys, char *err, size_t errlen)
 			jv_free(text);
 		} else {
 			jv o = jv_object_set(jv_object(), jv_string("role"), jv_string(r));
-			*msgs = jv_array_append(*msgs, jv_object_set(o, jv_string("content"), text));
+			o = jv_object_set(o, jv_string("content"), text);
+			if (serve_chat_tool_msg(msg, r, i, &o, err, errlen) < 0) {
+				jv_free(o), jv_free(role), jv_free(msg);
+				goto out;
+			}
+			*msgs = jv_array_append(*msgs, o);
 		}
-		jv_free(role);
+		jv_free(role), jv_free(msg);
 	}
 	rc = 0;
 	if (jv_array_length(jv_copy(*msgs)) == 0)
@@ -299,8 +303,13 @@ chat_stop(jv body, jv *req, char *err, size_t errlen)
 static int
 chat_params(jv body, jv *req, char *err, size_t errlen)
 {
-	static const char *const refused[] = { "tools", "tool_choice", "functions",
-		"function_call", "logit_bias", "logprobs", "top_logprobs", "reasoning_effort" };
+	static const char *const refused[] = { "functions", "function_call", "logit_bias",
+		"logprobs", "top_logprobs", "reasoning_effort" };
+	jv st = serve_oget(body, "stream");
+	int stream = jv_get_kind(st) == JV_KIND_TRUE;
+	jv_free(st);
+	if (serve_chat_tools(body, req, stream, err, errlen) < 0)
+		return -1;
 	for (size_t i = 0; i < sizeof refused / sizeof *refused; i++)
 		if (serve_refuse(body, refused[i], err, errlen) < 0)
 			return -1;
@@ -460,9 +469,15 @@ chat_whole(serve_call *sc, mlm_buf *out, const mlm_result *r)
 	mlm_buf_printf(out, "{\"id\":\"%s\",\"object\":\"chat.completion\",\"created\":%ld,"
 	    "\"model\":", sc->id, sc->created);
 	serve_json_strz(out, sc->model);
-	mlm_buf_puts(out, ",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":");
-	serve_json_strz(out, r->text ? r->text : "");
-	mlm_buf_puts(out, ",\"refusal\":null},\"logprobs\":null,\"finish_reason\":\"stop\"}],\"usage\":");
+	mlm_buf_puts(out, ",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",");
+	int calls = serve_write_tool_calls(out, r->tool_calls);
+	mlm_buf_puts(out, "\"content\":");
+	if (calls && !(r->text && *r->text))
+		mlm_buf_puts(out, "null");
+	else
+		serve_json_strz(out, r->text ? r->text : "");
+	mlm_buf_printf(out, ",\"refusal\":null},\"logprobs\":null,\"finish_reason\":\"%s\"}],"
+	    "\"usage\":", calls ? "tool_calls" : "stop");
 	usage_obj(out, r);
 	mlm_buf_puts(out, "}");
 }

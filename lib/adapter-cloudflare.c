@@ -22,6 +22,10 @@ static int
 cf_build(const mlm_entry *e, const char *key, jv req, int stream,
     mlm_httpreq *out, char *err, size_t errlen)
 {
+	if (mlm_tools_refuse(req, e, err, errlen) < 0) {
+		memset(out, 0, sizeof *out);
+		return -1;
+	}
 	jv m;
 	memset(out, 0, sizeof *out);
 	if (mlm_param_refuse(req, "stop", e, err, errlen) < 0)     /* no stop words */

@@ -83,6 +83,10 @@ static int
 gemini_build(const mlm_entry *e, const char *key, jv req, int stream,
     mlm_httpreq *out, char *err, size_t errlen)
 {
+	if (mlm_tools_refuse(req, e, err, errlen) < 0) {
+		memset(out, 0, sizeof *out);
+		return -1;
+	}
 	jv m;
 	if (mlm_build_begin(e, req, out, &m, err, errlen) < 0)
 		return -1;

@@ -114,6 +114,8 @@ mlm_result_free(mlm_result *r)
 	r->attempts = jv_null();
 	jv_free(r->data);
 	r->data = jv_invalid();
+	jv_free(r->tool_calls);
+	r->tool_calls = jv_invalid();
 }
 
 jv
@@ -875,9 +877,11 @@ finish(call *c, int ok, int kind)
 	r.ms = mlm_mono_ms() - c->t0;
 	r.restarted = c->restarted;
 	r.data = jv_invalid();
+	r.tool_calls = jv_invalid();
 	if (ok) {
 		r.kind = MLM_OK;
 		r.text = mlm_strdup(c->ans.text.p ? c->ans.text.p : "");
+		r.tool_calls = jv_copy(c->ans.tool_calls);
 		r.data = c->data;
 		c->data = jv_invalid();
 	} else {
@@ -1096,6 +1100,7 @@ blocking_done(void *u, mlm_result *r)
 	b->out->text = mlm_strdup(r->text);
 	b->out->attempts = jv_copy(r->attempts);
 	b->out->data = jv_copy(r->data);
+	b->out->tool_calls = jv_copy(r->tool_calls);
 	b->done = 1;
 }
 
@@ -1107,6 +1112,7 @@ mlm_call(mlm_engine *g, jv req, const mlm_call_opts *o, mlm_delta_fn delta, void
 	memset(out, 0, sizeof *out);
 	out->attempts = jv_null();
 	out->data = jv_invalid();
+	out->tool_calls = jv_invalid();
 	if (submit(g, req, o, blocking_done, &b, delta, u) < 0)
 		return -1;
 	while (!b.done)

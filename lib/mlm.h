@@ -335,6 +335,20 @@ const char **mlm_pool_keys(const mlm_pool *p, size_t *n);
  */
 jv mlm_req_prompt(const char *system, const char *prompt);
 
+/* tools.c: function tools in the neutral request:
+ *  "tools": [{"name", "description"?, "parameters"?}],
+ *  "tool_choice": "auto"|"none"|"required"|{"name"}, "parallel_tool_calls": bool?,
+ *  assistant messages with "tool_calls": [{"id","name","arguments": str}],
+ *  and {"role": "tool", "tool_call_id", "content"} results.
+ * Does the request use tools (declares them or carries calls or results)? */
+int mlm_tools_used(jv req_borrowed);
+/* -1 with err "unsupported parameter tools: PROVIDER ..." when it does. */
+int mlm_tools_refuse(jv req_borrowed, const mlm_entry *e, char *err, size_t errlen);
+/* OpenAI's chat shapes: the body (consumed) with tools, tool_choice,
+ * parallel_tool_calls; one message's tool_calls/tool_call_id onto o. */
+jv mlm_tools_openai_body(jv req_borrowed, jv body);
+jv mlm_tools_openai_msg(jv msg_borrowed, jv o);
+
 /* params.c: the sampling parameters as adapters pass or refuse them.
  * req[key] is set (not null)? */
 int mlm_param_has(jv req_borrowed, const char *key);
@@ -432,9 +446,13 @@ typedef struct mlm_answer {
 	char finish[32];    /* finish reason as the provider said it, "" if none */
 	long in_tok, out_tok;  /* -1 unknown */
 	int done;           /* a terminator or a finish reason was seen */
+	jv tool_calls;      /* [{"id","name","arguments"}] the answer made; invalid: none */
 } mlm_answer;
 void mlm_answer_init(mlm_answer *a);
 void mlm_answer_free(mlm_answer *a);
+/* tools.c: */
+/* choice.message.tool_calls (OpenAI) → a->tool_calls; -1 on a malformed one. */
+int mlm_tools_openai_take(jv message_borrowed, mlm_answer *a);
 
 typedef struct mlm_adapter {
 	const char *name;
@@ -693,6 +711,8 @@ typedef struct mlm_result {
 	int64_t ms;
 	int restarted;              /* a stream was cut after output and restarted */
 	jv data;                    /* with a schema: the validated value; else invalid */
+	jv tool_calls;              /* [{"id","name","arguments"}] when the answer calls
+	                             * tools (the request's "tools"); else invalid */
 } mlm_result;
 void mlm_result_free(mlm_result *r);
 /* The result record of design.md (without "i"/"id"). */

@@ -64,8 +64,7 @@ is "$code:$(simlast '[.body.stop,.body.top_p]')" '200:[["a"],0.4]' "zhipu: one s
 
 # ---- refused by llm-serve itself, before anything is sent
 n0=$(nlog)
-for p in '"tools":[{"type":"function","function":{"name":"f"}}]' '"tool_choice":"auto"' \
-	'"logit_bias":{"50256":-100}' '"logprobs":true' '"top_logprobs":2' '"reasoning_effort":"low"' \
+for p in '"logit_bias":{"50256":-100}' '"logprobs":true' '"top_logprobs":2' '"reasoning_effort":"low"' \
 	'"functions":[{"name":"f"}]' '"function_call":"auto"'; do
 	k=${p%%\":*}; k=${k#\"}
 	chat "{\"model\":\"m1\",$msg,$p}"
