@@ -17,7 +17,7 @@ is_str(jv v)
 	return jv_get_kind(v) == JV_KIND_STRING;
 }
 
-/* tools[i] {"type":"function","function":{"name",...}} → neutral */
+/* tools[i] (consumed) {"type":"function","function":{"name",...}} → neutral */
 static jv
 one_tool(jv t, int i, char *err, size_t errlen)
 {
@@ -40,7 +40,7 @@ one_tool(jv t, int i, char *err, size_t errlen)
 		else
 			jv_free(p);
 	}
-	jv_free(ty), jv_free(f), jv_free(name);
+	jv_free(ty), jv_free(f), jv_free(name), jv_free(t);
 	return r;
 }
 
@@ -98,10 +98,11 @@ serve_chat_tools(jv body, jv *req, int stream, char *err, size_t errlen)
 	jv p = serve_oget(body, "parallel_tool_calls");
 	if (jv_get_kind(p) == JV_KIND_TRUE || jv_get_kind(p) == JV_KIND_FALSE)
 		*req = jv_object_set(*req, jv_string("parallel_tool_calls"), p);
-	else if (jv_get_kind(p) != JV_KIND_NULL)
-		rc = serve_bad(err, errlen, "%s", "parallel_tool_calls: expected true or false");
-	else
+	else {
+		if (jv_get_kind(p) != JV_KIND_NULL)
+			rc = serve_bad(err, errlen, "%s", "parallel_tool_calls: expected true or false");
 		jv_free(p);
+	}
 	return rc;
 }
 
