@@ -619,6 +619,9 @@ fail_status(job *j, const mlm_result *r, unsigned *status, const char **type, co
 	case MLM_TOO_LARGE:
 		*status = 400, *type = "invalid_request_error", *code = "context_length_exceeded";
 		return;
+	case MLM_UNSUPPORTED:   /* no entry takes what was asked (a parameter...) */
+		*status = 400, *type = "invalid_request_error";
+		return;
 	case MLM_BLOCKED:
 		*status = 400, *type = "invalid_request_error", *code = "content_filter";
 		return;

@@ -47,6 +47,7 @@
 #include <microhttpd.h>
 
 #include "sim-strict.h"
+#include "sim-tools.h"
 
 #define PROG "llm-sim"
 #define SIM_MAX_BODY (8u << 20)        /* request bodies past this: 413 */
@@ -1346,8 +1347,11 @@ static void
 make_reply(struct ctx *x)
 {
 	const char *u = x->last.p ? x->last.p : "", *m = strstr(u, "SIM-REPLY:");
+	char *said = x->api == API_CHAT ? sim_tool_said(x->req) : NULL;
 
-	if (m) {
+	if (said) {
+		x->reply = said;
+	} else if (m) {
 		m += strlen("SIM-REPLY:");
 		if (*m == ' ')
 			m++;
@@ -1710,8 +1714,20 @@ build_whole(struct ctx *x, struct answer *a, int block)
 		x->ctok = 0;
 		a->body = chat_completion(x, "", "content_filter");
 		x->ctok = save;
-	} else
-		a->body = chat_completion(x, x->reply, "stop");
+	} else {
+		char why[200];
+		jv call;
+		if (sim_tool_call(x->req, &call, why, sizeof why) == 1) {
+			a->body = chat_completion(x, "", "tool_calls");
+			jv m = jv_getpath(jv_copy(a->body), JV_ARRAY(jv_string("choices"), jv_number(0),
+			    jv_string("message")));
+			m = jset(jset(m, "content", jv_null()), "tool_calls",
+			    jv_array_append(jv_array(), call));
+			a->body = jv_setpath(a->body, JV_ARRAY(jv_string("choices"), jv_number(0),
+			    jv_string("message")), m);
+		} else
+			a->body = chat_completion(x, x->reply, "stop");
+	}
 	return 0;
 }
 
@@ -2195,6 +2211,14 @@ decide(struct ctx *x, struct req *r, struct MHD_Connection *c, struct answer *a)
 	}
 	if (x->api == API_EMBED && sim_embed_check((int)x->fl, x->path, x->req, errmsg, sizeof errmsg) < 0)
 		msg = errmsg;
+	if (!msg && x->api == API_CHAT) {       /* CALL of an undeclared tool: 400 */
+		jv call;
+		int tr = sim_tool_call(x->req, &call, errmsg, sizeof errmsg);
+		if (tr < 0)
+			msg = errmsg;
+		else if (tr == 1)
+			jv_free(call);
+	}
 	if (msg || (x->api != API_EMBED && read_conversation(x, &msg) < 0)) {
 		ei.msg = msg;
 		make_error(x, "badrequest", E_BADREQ, &ei, a);

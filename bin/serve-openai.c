@@ -191,18 +191,17 @@ chat_messages(jv body, jv *msgs, mlm_buf *sys, char *err, size_t errlen)
 		}
 		jv role = serve_oget(msg, "role");
 		jv content = serve_oget(msg, "content");
-		jv_free(msg);
 		const char *r = jv_get_kind(role) == JV_KIND_STRING ? jv_string_value(role) : "";
 		int is_sys = !strcmp(r, "system") || !strcmp(r, "developer");
-		if (!is_sys && strcmp(r, "user") && strcmp(r, "assistant")) {
-			serve_bad(err, errlen, "messages[%d].role: expected system, developer, user or "
-			    "assistant", i);
-			jv_free(role), jv_free(content);
+		if (!is_sys && strcmp(r, "user") && strcmp(r, "assistant") && strcmp(r, "tool")) {
+			serve_bad(err, errlen, "messages[%d].role: expected system, developer, user, "
+			    "assistant or tool", i);
+			jv_free(role), jv_free(content), jv_free(msg);
 			goto out;
 		}
 		jv text = content_text(content, i, &nparts, err, errlen);
 		if (!jv_is_valid(text)) {
-			jv_free(role);
+			jv_free(role), jv_free(msg);
 			goto out;
 		}
 		if (is_sys) {
@@ -212,9 +211,14 @@ chat_messages(jv body, jv *msgs, mlm_buf *sys, char *err, size_t errlen)
 			jv_free(text);
 		} else {
 			jv o = jv_object_set(jv_object(), jv_string("role"), jv_string(r));
-			*msgs = jv_array_append(*msgs, jv_object_set(o, jv_string("content"), text));
+			o = jv_object_set(o, jv_string("content"), text);
+			if (serve_chat_tool_msg(msg, r, i, &o, err, errlen) < 0) {
+				jv_free(o), jv_free(role), jv_free(msg);
+				goto out;
+			}
+			*msgs = jv_array_append(*msgs, o);
 		}
-		jv_free(role);
+		jv_free(role), jv_free(msg);
 	}
 	rc = 0;
 	if (jv_array_length(jv_copy(*msgs)) == 0)
@@ -262,6 +266,76 @@ chat_format(jv body, jv *req, char *err, size_t errlen)
 	}
 	jv_free(rf);
 	return rc;
+}
+
+/* body.stop: a string or up to 4 strings → req.stop, an array */
+static int
+chat_stop(jv body, jv *req, char *err, size_t errlen)
+{
+	jv v = serve_oget(body, "stop");
+	int k = jv_get_kind(v), ok = k == JV_KIND_STRING;
+	if (k == JV_KIND_NULL) {
+		jv_free(v);
+		return 0;
+	}
+	if (k == JV_KIND_ARRAY) {
+		int n = jv_array_length(jv_copy(v));
+		ok = n >= 1 && n <= 4;
+		for (int i = 0; i < n && ok; i++) {
+			jv x = jv_array_get(jv_copy(v), i);
+			ok = jv_get_kind(x) == JV_KIND_STRING && jv_string_length_bytes(jv_copy(x)) > 0;
+			jv_free(x);
+		}
+	}
+	if (!ok) {
+		jv_free(v);
+		return serve_bad(err, errlen, "%s", "stop: expected a string or an array of 1 to 4 "
+		    "non-empty strings");
+	}
+	if (k == JV_KIND_STRING)
+		v = jv_array_append(jv_array(), v);
+	*req = jv_object_set(*req, jv_string("stop"), v);
+	return 0;
+}
+
+/* The sampling parameters: passed on (the adapters map or refuse them),
+ * refused here, or (user) taken and ignored. -1 with err naming one. */
+static int
+chat_params(jv body, jv *req, char *err, size_t errlen)
+{
+	static const char *const refused[] = { "functions", "function_call", "logit_bias",
+		"logprobs", "top_logprobs", "reasoning_effort" };
+	jv st = serve_oget(body, "stream");
+	int stream = jv_get_kind(st) == JV_KIND_TRUE;
+	jv_free(st);
+	if (serve_chat_tools(body, req, stream, err, errlen) < 0)
+		return -1;
+	for (size_t i = 0; i < sizeof refused / sizeof *refused; i++)
+		if (serve_refuse(body, refused[i], err, errlen) < 0)
+			return -1;
+	jv n = serve_oget(body, "n");
+	int nk = jv_get_kind(n), one = nk == JV_KIND_NULL ||
+	    (nk == JV_KIND_NUMBER && jv_number_value(n) == 1);
+	jv_free(n);
+	if (!one)
+		return serve_bad(err, errlen, "%s", "n: only 1 choice per request is supported "
+		    "(the request was not sent)");
+	if (chat_stop(body, req, err, errlen) < 0 ||
+	    serve_number(body, "top_p", 0, 1, 0, req, "top_p", err, errlen) < 0 ||
+	    serve_number(body, "presence_penalty", -2, 2, 0, req, "presence_penalty", err,
+	    errlen) < 0 ||
+	    serve_number(body, "frequency_penalty", -2, 2, 0, req, "frequency_penalty", err,
+	    errlen) < 0)
+		return -1;
+	jv seed = serve_oget(body, "seed");
+	int sk = jv_get_kind(seed);
+	double d = sk == JV_KIND_NUMBER ? jv_number_value(seed) : 0;
+	jv_free(seed);
+	if (sk != JV_KIND_NULL && (sk != JV_KIND_NUMBER || d != floor(d) || fabs(d) > 9.007e15))
+		return serve_bad(err, errlen, "%s", "seed: expected a whole number");
+	if (sk == JV_KIND_NUMBER)
+		*req = jv_object_set(*req, jv_string("seed"), jv_number(d));
+	return 0;       /* "user" is a tracking hint: taken, not passed on */
 }
 
 /* the body's "model" → sc (0, -1 or -2) */
@@ -316,7 +390,7 @@ chat_parse(serve_call *sc, jv body, char *err, size_t errlen)
 	jv_free(mc);
 	if (serve_number(body, mk, 1, 1e9, 1, &req, "max_tokens", err, errlen) < 0)
 		goto out;
-	if (chat_format(body, &req, err, errlen) < 0)
+	if (chat_format(body, &req, err, errlen) < 0 || chat_params(body, &req, err, errlen) < 0)
 		goto out;
 	jv st = serve_oget(body, "stream");
 	sc->stream = jv_get_kind(st) == JV_KIND_TRUE;
@@ -395,9 +469,15 @@ chat_whole(serve_call *sc, mlm_buf *out, const mlm_result *r)
 	mlm_buf_printf(out, "{\"id\":\"%s\",\"object\":\"chat.completion\",\"created\":%ld,"
 	    "\"model\":", sc->id, sc->created);
 	serve_json_strz(out, sc->model);
-	mlm_buf_puts(out, ",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":");
-	serve_json_strz(out, r->text ? r->text : "");
-	mlm_buf_puts(out, ",\"refusal\":null},\"logprobs\":null,\"finish_reason\":\"stop\"}],\"usage\":");
+	mlm_buf_puts(out, ",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",");
+	int calls = serve_write_tool_calls(out, r->tool_calls);
+	mlm_buf_puts(out, "\"content\":");
+	if (calls && !(r->text && *r->text))
+		mlm_buf_puts(out, "null");
+	else
+		serve_json_strz(out, r->text ? r->text : "");
+	mlm_buf_printf(out, ",\"refusal\":null},\"logprobs\":null,\"finish_reason\":\"%s\"}],"
+	    "\"usage\":", calls ? "tool_calls" : "stop");
 	usage_obj(out, r);
 	mlm_buf_puts(out, "}");
 }

@@ -97,6 +97,17 @@ int serve_number(jv body, const char *key, double lo, double hi, int whole, jv *
 /* body[key] absent, null, false, or an empty array/object/string: 0; else
  * -1 with err saying key is not supported yet. */
 int serve_refuse(jv body, const char *key, char *err, size_t errlen);
+/* ---- function tools on the OpenAI chat wire (serve-tools.c) ---- */
+
+/* body's tools, tool_choice, parallel_tool_calls → *req; -1 with err
+ * (tools with stream are refused for now). */
+int serve_chat_tools(jv body, jv *req, int stream, char *err, size_t errlen);
+/* messages[i] (role "tool": its tool_call_id; an assistant's tool_calls)
+ * onto the neutral message *o; -1 with err. */
+int serve_chat_tool_msg(jv msg, const char *role, int i, jv *o, char *err, size_t errlen);
+/* "tool_calls":[...], (with its comma) when calls has some: 1; else 0. */
+int serve_write_tool_calls(mlm_buf *b, jv calls);
+
 /* OpenAI's error object {"error":{"message","type","param","code"}} */
 void serve_openai_error(mlm_buf *out, unsigned status, const char *msg, const char *type,
     const char *code);

@@ -2,7 +2,8 @@
  * adapter-cloudflare.c — Cloudflare Workers AI native API, POST
  * ".../ai/run/" + model (verbatim: "@cf/meta/..." is not percent-encoded).
  *
- * Always sends max_tokens (the service defaults to 256). JSON mode puts the
+ * Always sends max_tokens (the service defaults to 256). Passes top_p, seed
+ * and the penalties; refuses stop (the models' schemas have none). JSON mode puts the
  * bare schema in response_format.json_schema and cannot stream, so a
  * request with a schema or json is built without streaming (out->stream 0).
  * Answers come as {"result":{"response":...}} (an object in JSON mode), or,
@@ -21,7 +22,14 @@ static int
 cf_build(const mlm_entry *e, const char *key, jv req, int stream,
     mlm_httpreq *out, char *err, size_t errlen)
 {
+	if (mlm_tools_refuse(req, e, err, errlen) < 0) {
+		memset(out, 0, sizeof *out);
+		return -1;
+	}
 	jv m;
+	memset(out, 0, sizeof *out);
+	if (mlm_param_refuse(req, "stop", e, err, errlen) < 0)     /* no stop words */
+		return -1;
 	if (mlm_build_begin(e, req, out, &m, err, errlen) < 0)
 		return -1;
 	jv msgs = jv_array();
@@ -58,6 +66,10 @@ cf_build(const mlm_entry *e, const char *key, jv req, int stream,
 		b = jv_object_set(b, jv_string("temperature"), t);
 	else
 		jv_free(t);
+	b = mlm_param_copy(req, b, "top_p", NULL);
+	b = mlm_param_copy(req, b, "seed", NULL);
+	b = mlm_param_copy(req, b, "presence_penalty", NULL);
+	b = mlm_param_copy(req, b, "frequency_penalty", NULL);
 	jv schema = mlm_jpath(req, "schema"), json = mlm_jpath(req, "json");
 	if (jv_get_kind(schema) == JV_KIND_OBJECT) {
 		jv rf = jv_object_set(jv_object(), jv_string("type"), jv_string("json_schema"));

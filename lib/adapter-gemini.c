@@ -83,6 +83,10 @@ static int
 gemini_build(const mlm_entry *e, const char *key, jv req, int stream,
     mlm_httpreq *out, char *err, size_t errlen)
 {
+	if (mlm_tools_refuse(req, e, err, errlen) < 0) {
+		memset(out, 0, sizeof *out);
+		return -1;
+	}
 	jv m;
 	if (mlm_build_begin(e, req, out, &m, err, errlen) < 0)
 		return -1;
@@ -135,6 +139,11 @@ gemini_build(const mlm_entry *e, const char *key, jv req, int stream,
 		gc = jv_object_set(gc, jv_string("maxOutputTokens"), mt);
 	else
 		jv_free(mt);
+	gc = mlm_param_copy(req, gc, "stop", "stopSequences");
+	gc = mlm_param_copy(req, gc, "top_p", "topP");
+	gc = mlm_param_copy(req, gc, "seed", "seed");
+	gc = mlm_param_copy(req, gc, "presence_penalty", "presencePenalty");
+	gc = mlm_param_copy(req, gc, "frequency_penalty", "frequencyPenalty");
 	jv schema = mlm_jpath(req, "schema"), json = mlm_jpath(req, "json");
 	if (jv_get_kind(schema) == JV_KIND_OBJECT) {
 		/* responseSchema, Gemini's OpenAPI subset (llm-fmt --emit-schema

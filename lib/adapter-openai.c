@@ -106,16 +106,46 @@ add_messages(jv req, jv *msgs, char *err, size_t errlen)
 	for (int i = 0; i < n; i++) {
 		jv x = jv_array_get(jv_copy(m), i);
 		jv role = mlm_jpath(x, "role"), content = mlm_jpath(x, "content");
-		jv_free(x);
 		if (jv_get_kind(role) != JV_KIND_STRING || jv_get_kind(content) == JV_KIND_NULL) {
-			jv_free(role), jv_free(content), jv_free(m);
+			jv_free(role), jv_free(content), jv_free(m), jv_free(x);
 			return mlm_err(err, errlen, "request: message %d needs a role and a content", i + 1);
 		}
 		jv o = jv_object_set(jv_object(), jv_string("role"), role);
-		*msgs = jv_array_append(*msgs, jv_object_set(o, jv_string("content"), content));
+		o = mlm_tools_openai_msg(x, jv_object_set(o, jv_string("content"), content));
+		jv_free(x);
+		*msgs = jv_array_append(*msgs, o);
 	}
 	jv_free(m);
 	return 0;
+}
+
+/* stop, top_p, seed and the penalties as they are; Zhipu takes no
+ * penalties and no seed, and one stop word. Invalid with err when the
+ * entry cannot honour one. */
+static jv
+sampling(const mlm_entry *e, jv req, jv b, int zhipu, char *err, size_t errlen)
+{
+	jv tc = mlm_jpath(req, "tool_choice");
+	int tc_auto = jv_get_kind(tc) == JV_KIND_NULL || (jv_get_kind(tc) == JV_KIND_STRING &&
+	    !strcmp(jv_string_value(tc), "auto"));
+	jv_free(tc);
+	if (zhipu && !tc_auto) {
+		jv_free(b);
+		mlm_err(err, errlen, "unsupported parameter tool_choice: zhipu takes only \"auto\"");
+		return jv_invalid();
+	}
+	if (zhipu && (mlm_param_refuse(req, "seed", e, err, errlen) < 0 ||
+	    mlm_param_refuse(req, "presence_penalty", e, err, errlen) < 0 ||
+	    mlm_param_refuse(req, "frequency_penalty", e, err, errlen) < 0 ||
+	    mlm_param_stop_max(req, 1, e, err, errlen) < 0)) {
+		jv_free(b);
+		return jv_invalid();
+	}
+	static const char *const keys[] = { "stop", "top_p", "seed", "presence_penalty",
+		"frequency_penalty" };
+	for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
+		b = mlm_param_copy(req, b, keys[i], NULL);
+	return mlm_tools_openai_body(req, b);
 }
 
 static int
@@ -128,6 +158,9 @@ openai_build(const mlm_entry *e, const char *key, jv req, int stream,
 	if (jv_get_kind(req) != JV_KIND_OBJECT)
 		return mlm_err(err, errlen, "request: not a JSON object");
 	int zhipu = prov_is(e, "zhipu");
+	if (stream && mlm_tools_used(req))
+		return mlm_err(err, errlen, "unsupported parameter tools: tool calls are not "
+		    "streamed yet (ask without stream)");
 	jv schema = mlm_jpath(req, "schema");
 	int has_schema = jv_get_kind(schema) == JV_KIND_OBJECT;
 	jv json = mlm_jpath(req, "json");
@@ -179,6 +212,9 @@ openai_build(const mlm_entry *e, const char *key, jv req, int stream,
 		    jv_object_set(jv_object(), jv_string("type"), jv_string("json_object")));
 	}
 	jv_free(schema);
+	b = sampling(e, req, b, zhipu, err, errlen);
+	if (!jv_is_valid(b))
+		return -1;
 	b = jv_object_set(b, jv_string("stream"), jv_bool(stream));
 	if (stream && !zhipu)
 		b = jv_object_set(b, jv_string("stream_options"),
@@ -289,6 +325,8 @@ parse_fast(const char *body, size_t len, mlm_answer *a, mlm_outcome *o)
 		goto out;
 	int pt = u >= 0 ? mlm_jdoc_get(d, u, "prompt_tokens") : -1;
 	int ct = u >= 0 ? mlm_jdoc_get(d, u, "completion_tokens") : -1;
+	if (mlm_jdoc_get(d, c0, "message.tool_calls") != -1)
+		goto out;       /* tool calls: libjq's parser reads them */
 	int content = mlm_jdoc_get(d, c0, "message.content");
 	int refusal = mlm_jdoc_get(d, c0, "message.refusal");
 	int fr = mlm_jdoc_get(d, c0, "finish_reason");
@@ -359,6 +397,14 @@ openai_parse(const mlm_entry *e, const char *body, size_t len, mlm_answer *a, ml
 	} else if (add_content(a, content) < 0) {
 		mlm_outcome_set(o, MLM_BAD_RESPONSE, 200, "HTTP 200: answer too large");
 		r = -1;
+	} else {
+		jv msg = mlm_jpath(c0, "message");
+		if (mlm_tools_openai_take(msg, a) < 0) {
+			mlm_outcome_set(o, MLM_BAD_RESPONSE, 200, "HTTP 200: a tool call without a "
+			    "function name or arguments");
+			r = -1;
+		}
+		jv_free(msg);
 	}
 	if (!r) {
 		jv fr = mlm_jpath(c0, "finish_reason");

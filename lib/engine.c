@@ -46,6 +46,7 @@ typedef struct call {
 	int cancelled;
 	int restarted;
 	int stop;               /* do not try again (invalid request, blocked...) */
+	char berr[MLM_ERRLEN];  /* why the adapter could not build the request */
 	/* the attempt in progress */
 	CURL *h;
 	struct curl_slist *hl;
@@ -113,6 +114,8 @@ mlm_result_free(mlm_result *r)
 	r->attempts = jv_null();
 	jv_free(r->data);
 	r->data = jv_invalid();
+	jv_free(r->tool_calls);
+	r->tool_calls = jv_invalid();
 }
 
 jv
@@ -454,7 +457,8 @@ start_attempt(call *c, int idx)
 	int stream = c->o.stream;
 	if (ad->build(e, e->key, req, stream, &c->hr, err, sizeof err) < 0) {
 		jv_free(req);
-		return -2;
+		snprintf(c->berr, sizeof c->berr, "%s", err);
+		return -4;      /* the entry cannot take this request */
 	}
 	jv_free(req);
 	if (mlm_url_plain_remote(c->hr.url) && !getenv("LLM_INSECURE_HTTP"))
@@ -812,8 +816,10 @@ next_attempt(call *c)
 			o.retry_ms = -1;
 			/* a key that cannot be had is the key's problem; an address
 			 * refused before connecting is a network matter, not the key's */
-			o.kind = r == -3 ? MLM_NETWORK : MLM_AUTH;
-			if (r == -3)
+			o.kind = r == -3 ? MLM_NETWORK : r == -4 ? MLM_UNSUPPORTED : MLM_AUTH;
+			if (r == -4)
+				snprintf(o.msg, sizeof o.msg, "%.300s", c->berr);
+			else if (r == -3)
 				snprintf(o.msg, sizeof o.msg, "plain http to a non-loopback host refused (LLM_INSECURE_HTTP=1 allows it)");
 			else
 				snprintf(o.msg, sizeof o.msg, "no key or request could be made");
@@ -871,9 +877,11 @@ finish(call *c, int ok, int kind)
 	r.ms = mlm_mono_ms() - c->t0;
 	r.restarted = c->restarted;
 	r.data = jv_invalid();
+	r.tool_calls = jv_invalid();
 	if (ok) {
 		r.kind = MLM_OK;
 		r.text = mlm_strdup(c->ans.text.p ? c->ans.text.p : "");
+		r.tool_calls = jv_copy(c->ans.tool_calls);
 		r.data = c->data;
 		c->data = jv_invalid();
 	} else {
@@ -1092,6 +1100,7 @@ blocking_done(void *u, mlm_result *r)
 	b->out->text = mlm_strdup(r->text);
 	b->out->attempts = jv_copy(r->attempts);
 	b->out->data = jv_copy(r->data);
+	b->out->tool_calls = jv_copy(r->tool_calls);
 	b->done = 1;
 }
 
@@ -1103,6 +1112,7 @@ mlm_call(mlm_engine *g, jv req, const mlm_call_opts *o, mlm_delta_fn delta, void
 	memset(out, 0, sizeof *out);
 	out->attempts = jv_null();
 	out->data = jv_invalid();
+	out->tool_calls = jv_invalid();
 	if (submit(g, req, o, blocking_done, &b, delta, u) < 0)
 		return -1;
 	while (!b.done)

@@ -328,10 +328,38 @@ const char **mlm_pool_keys(const mlm_pool *p, size_t *n);
 /* ---------- the neutral request (jv) ----------
  * {"system": str?, "messages": [{"role": "user"|"assistant"|"system", "content": str}],
  *  "temperature": num?, "max_tokens": int?, "stream": bool?,
- *  "schema": <JSON Schema object>?, "schema_name": str?, "json": bool?}
+ *  "schema": <JSON Schema object>?, "schema_name": str?, "json": bool?,
+ *  "stop": [str]?, "top_p": num?, "seed": int?, "presence_penalty": num?,
+ *  "frequency_penalty": num?}
  * mlm_req_prompt() builds the simplest one.
  */
 jv mlm_req_prompt(const char *system, const char *prompt);
+
+/* tools.c: function tools in the neutral request:
+ *  "tools": [{"name", "description"?, "parameters"?}],
+ *  "tool_choice": "auto"|"none"|"required"|{"name"}, "parallel_tool_calls": bool?,
+ *  assistant messages with "tool_calls": [{"id","name","arguments": str}],
+ *  and {"role": "tool", "tool_call_id", "content"} results.
+ * Does the request use tools (declares them or carries calls or results)? */
+int mlm_tools_used(jv req_borrowed);
+/* -1 with err "unsupported parameter tools: PROVIDER ..." when it does. */
+int mlm_tools_refuse(jv req_borrowed, const mlm_entry *e, char *err, size_t errlen);
+/* OpenAI's chat shapes: the body (consumed) with tools, tool_choice,
+ * parallel_tool_calls; one message's tool_calls/tool_call_id onto o. */
+jv mlm_tools_openai_body(jv req_borrowed, jv body);
+jv mlm_tools_openai_msg(jv msg_borrowed, jv o);
+
+/* params.c: the sampling parameters as adapters pass or refuse them.
+ * req[key] is set (not null)? */
+int mlm_param_has(jv req_borrowed, const char *key);
+/* body (consumed) with req[key] set as as (NULL: key) when req has it. */
+jv mlm_param_copy(jv req_borrowed, jv body, const char *key, const char *as);
+/* req has key: -1 with err "unsupported parameter KEY: PROVIDER does not
+ * take it" (the engine then tries another entry); else 0. */
+int mlm_param_refuse(jv req_borrowed, const char *key, const mlm_entry *e, char *err,
+    size_t errlen);
+/* More than max stop sequences: -1 with err naming "stop". */
+int mlm_param_stop_max(jv req_borrowed, int max, const mlm_entry *e, char *err, size_t errlen);
 
 /* ---------- outcomes: the error kinds of design.md ---------- */
 
@@ -418,9 +446,13 @@ typedef struct mlm_answer {
 	char finish[32];    /* finish reason as the provider said it, "" if none */
 	long in_tok, out_tok;  /* -1 unknown */
 	int done;           /* a terminator or a finish reason was seen */
+	jv tool_calls;      /* [{"id","name","arguments"}] the answer made; invalid: none */
 } mlm_answer;
 void mlm_answer_init(mlm_answer *a);
 void mlm_answer_free(mlm_answer *a);
+/* tools.c: */
+/* choice.message.tool_calls (OpenAI) → a->tool_calls; -1 on a malformed one. */
+int mlm_tools_openai_take(jv message_borrowed, mlm_answer *a);
 
 typedef struct mlm_adapter {
 	const char *name;
@@ -679,6 +711,8 @@ typedef struct mlm_result {
 	int64_t ms;
 	int restarted;              /* a stream was cut after output and restarted */
 	jv data;                    /* with a schema: the validated value; else invalid */
+	jv tool_calls;              /* [{"id","name","arguments"}] when the answer calls
+	                             * tools (the request's "tools"); else invalid */
 } mlm_result;
 void mlm_result_free(mlm_result *r);
 /* The result record of design.md (without "i"/"id"). */

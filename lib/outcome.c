@@ -104,12 +104,15 @@ mlm_answer_init(mlm_answer *a)
 {
 	memset(a, 0, sizeof *a);
 	a->in_tok = a->out_tok = -1;
+	a->tool_calls = jv_invalid();
 }
 
 void
 mlm_answer_free(mlm_answer *a)
 {
 	mlm_buf_free(&a->text);
+	jv_free(a->tool_calls);
+	a->tool_calls = jv_invalid();
 }
 
 jv

@@ -166,6 +166,16 @@ srv '{"model":"nosuch","messages":[{"role":"user","content":"x"}]}'; item "llm-s
 srv '{"model":"busy","messages":[{"role":"user","content":"x"}]}'
 srv '{"model":"busy","messages":[{"role":"user","content":"x"}]}'; item "llm-serve error (every entry cooling, HTTP $code)" ErrorResponse <"$T/b"
 srv "" /v1/nowhere; item "llm-serve error (no such path, HTTP $code)" ErrorResponse <"$T/b"
+# function tools and sampling parameters: what the adapter sends, the answers
+TOOLS='"tools":[{"type":"function","function":{"name":"write_file","description":"d","parameters":{"type":"object","properties":{"path":{"type":"string"}}}}}]'
+srv "{\"model\":\"m1\",\"messages\":[{\"role\":\"user\",\"content\":\"CALL write_file {\\\"path\\\":\\\"a\\\"}\"}],$TOOLS,\"tool_choice\":{\"type\":\"function\",\"function\":{\"name\":\"write_file\"}},\"parallel_tool_calls\":false,\"stop\":\"END\",\"top_p\":0.5,\"seed\":1,\"presence_penalty\":0.1,\"frequency_penalty\":0.1}"
+is "$code:$(jqb .choices[0].finish_reason)" "200:tool_calls" "llm-serve tool call: 200"
+item "llm-serve tool call answer" CreateChatCompletionResponse <"$T/b"
+tail -1 "$SIM_LOG" | jq -c .body | item "request: tools and sampling parameters" CreateChatCompletionRequest
+CALLS=$(jq -c '.choices[0].message.tool_calls' "$T/b")
+srv "{\"model\":\"m1\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"},{\"role\":\"assistant\",\"content\":null,\"tool_calls\":$CALLS},{\"role\":\"tool\",\"tool_call_id\":\"call_sim_write_file\",\"content\":\"ok\"}],$TOOLS}"
+is "$code:$(jqb .choices[0].message.content)" "200:tool said: ok" "llm-serve tool result: 200"
+tail -1 "$SIM_LOG" | jq -c .body | item "request: a tool call and its result" CreateChatCompletionRequest
 stop_serve
 
 export SPEC ITEMS
