@@ -13,19 +13,19 @@ st() { llm-pool --status "$1" </dev/null | jq -r --arg id "$2" "select(.id == \$
 ask() { run llm-ask --strategy sequential "$@"; }
 
 # ---- rate_limited: the owner cools for the retry time, then is tried again
-printf '{"id":"rl","provider":"x","base_url":"%s/v1","model":"m1","key":"rl+retry=1","quota":"own-rl"}\n{"id":"ok1","provider":"x","base_url":"%s/v1","model":"m1","key":"good-1"}\n' "$SIM" "$SIM" >rl.pool
+printf '{"id":"rl","provider":"x","base_url":"%s/v1","model":"m1","key":"rl+retry=3","quota":"own-rl"}\n{"id":"ok1","provider":"x","base_url":"%s/v1","model":"m1","key":"good-1"}\n' "$SIM" "$SIM" >rl.pool
 ask --pool rl.pool one
 is "$out" "echo: one" "rate_limited: the call fails over"
 is "$(st rl.pool rl .state)" cooling "rate_limited: --status cooling"
 is "$(st rl.pool rl .scope)" o:own-rl "rate_limited: the quota owner cools"
 is "$(st rl.pool rl .kind)" rate_limited "rate_limited: --status says why"
-check "rate_limited: time left within the retry time" awk "BEGIN { exit !($(st rl.pool rl .left_s) <= 1.0) }"
-n=$(hits rl+retry=1)
+check "rate_limited: time left within the retry time" awk "BEGIN { exit !($(st rl.pool rl .left_s) <= 3.0) }"
+n=$(hits rl+retry=3)
 ask --pool rl.pool two
-is "$(hits rl+retry=1)" "$n" "rate_limited: a follow-up call during the cooldown leaves it alone"
-sleep 1.2
+is "$(hits rl+retry=3)" "$n" "rate_limited: a follow-up call during the cooldown leaves it alone"
+sleep 3.2
 ask --pool rl.pool three
-is "$(hits rl+retry=1)" $((n + 1)) "rate_limited: after the retry time it is tried again"
+is "$(hits rl+retry=3)" $((n + 1)) "rate_limited: after the retry time it is tried again"
 is "$out" "echo: three" "rate_limited: and the call still succeeds"
 
 # ---- quota_exhausted: the owner is parked (until the daily reset)
