@@ -7,7 +7,9 @@ unset $(env | sed -n 's/^\([A-Z][A-Z0-9_]*_\(API_KEY\|API_TOKEN\|BASE_URL\|MODEL
 unset LLM_POOL LLM_STATE LLM_LOG LLM_SERVE_TOKENS LLM_CATALOG XDG_STATE_HOME XDG_CONFIG_HOME \
 	LLM_MODEL LLM_PROVIDER LLM_STRATEGY 2>/dev/null
 TOP=$(cd "$(dirname "$0")/.." && pwd)
-PATH="$TOP/bin:$PATH"
+# the tools under test: TOP/bin, or MLM_BIN when set (a build elsewhere)
+MLM_BIN=${MLM_BIN:-$TOP/bin}
+PATH="$MLM_BIN:$PATH"
 T=$(mktemp -d "${TMPDIR:-/tmp}/mlm-test.XXXXXX")
 export XDG_STATE_HOME="$T/state" HOME="$T"
 cd "$T" || exit 1
