@@ -5,6 +5,7 @@
  * appended. Prints the answer (streamed to a terminal), or with --json one
  * result record. -c FILE holds a conversation as NDJSON messages.
  */
+#define MLM_APPENDS_UNCHECKED /* mlm_buf appends here are not all checked yet */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>

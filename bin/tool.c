@@ -2,6 +2,7 @@
  * tool.c — the tools' shared side: messages, exit codes, pool and store
  * set-up, tracing, record output. See tool.h.
  */
+#define MLM_APPENDS_UNCHECKED /* mlm_buf appends here are not all checked yet */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>

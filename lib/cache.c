@@ -4,6 +4,7 @@
  * ($XDG_STATE_HOME/many-llm/cache.db, or LLM_CACHE=PATH). A cache that
  * cannot be opened or written is simply not used: it never stops work.
  */
+#define MLM_APPENDS_UNCHECKED /* mlm_buf appends here are not all checked yet */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -11,6 +11,7 @@
  * URL it was asked at and the date; pool building uses it only for the same
  * base URL, when NAME_MODELS is not set.
  */
+#define MLM_APPENDS_UNCHECKED /* mlm_buf appends here are not all checked yet */
 #include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -10,6 +10,7 @@
  * value, which is kept (marked replaced) for mlm_env_var_at's listing.
  * The table owns its strings.
  */
+#define MLM_APPENDS_UNCHECKED /* mlm_buf appends here are not all checked yet */
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
