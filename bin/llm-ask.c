@@ -5,7 +5,6 @@
  * appended. Prints the answer (streamed to a terminal), or with --json one
  * result record. -c FILE holds a conversation as NDJSON messages.
  */
-#define MLM_APPENDS_UNCHECKED /* mlm_buf appends here are not all checked yet */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -204,11 +203,10 @@ main(int argc, char **argv)
 	/* the prompt: arguments, then stdin when it is not a terminal */
 	mlm_buf prompt = { 0 };
 	prompt.max = PROMPT_MAX;
-	mlm_buf_add(&prompt, "", 0);
+	if (mlm_buf_add(&prompt, "", 0) < 0)
+		die(EX_SOMEFAIL, "out of memory");
 	for (int i = 0; i < argc; i++) {
-		if (i)
-			mlm_buf_add(&prompt, " ", 1);
-		if (mlm_buf_puts(&prompt, argv[i]) < 0)
+		if ((i && mlm_buf_add(&prompt, " ", 1) < 0) || mlm_buf_puts(&prompt, argv[i]) < 0)
 			die(EX_USAGE_, "the prompt is larger than %u bytes", PROMPT_MAX);
 	}
 	jv history = jv_array();
@@ -226,9 +224,7 @@ main(int argc, char **argv)
 		if (memchr(s, 0, n))
 			die(EX_DATA, "<stdin>: NUL byte in the prompt");
 		if (n) {
-			if (prompt.len)
-				mlm_buf_puts(&prompt, "\n\n");
-			if (mlm_buf_add(&prompt, s, n) < 0)
+			if ((prompt.len && mlm_buf_puts(&prompt, "\n\n") < 0) || mlm_buf_add(&prompt, s, n) < 0)
 				die(EX_DATA, "the prompt is larger than %u bytes", PROMPT_MAX);
 		}
 		free(s);

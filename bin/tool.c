@@ -2,7 +2,6 @@
  * tool.c — the tools' shared side: messages, exit codes, pool and store
  * set-up, tracing, record output. See tool.h.
  */
-#define MLM_APPENDS_UNCHECKED /* mlm_buf appends here are not all checked yet */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -104,7 +103,8 @@ slurp(FILE *f, size_t max, size_t *len)
 	b.max = max;
 	char chunk[65536];
 	size_t n;
-	mlm_buf_add(&b, "", 0);
+	if (mlm_buf_add(&b, "", 0) < 0)
+		return NULL;
 	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
 		if (mlm_buf_add(&b, chunk, n) < 0) {
 			mlm_buf_free(&b);
@@ -241,10 +241,11 @@ trace_fn(void *u, jv a)
 		jv_free(ev);
 		if (is_attempt) {
 			/* one write per line: lines from many processes never interleave */
+			/* a line that cannot be made whole is not written: never
+			 * half a line (it cannot happen below the buffer's cap) */
 			mlm_buf b = { 0 };
-			mlm_json_dump(&b, a);
-			mlm_buf_add(&b, "\n", 1);
-			if (write(fileno(t->log), b.p, b.len) < 0) {
+			if (mlm_json_dump(&b, a) == 0 && mlm_buf_add(&b, "\n", 1) == 0 &&
+			    write(fileno(t->log), b.p, b.len) < 0) {
 				/* a log that cannot be written does not stop work */
 			}
 			mlm_buf_free(&b);
