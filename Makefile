@@ -104,12 +104,14 @@ check: deps
 	@sh tests/lint.sh
 	prove -f $(PROVE_FLAGS) $(UNITS) tests/*.t
 
+# the suite under AddressSanitizer and UndefinedBehaviorSanitizer, built in a
+# copy of the tree of its own (ASAN_DIR), so the developer's build stays as it is
+ASAN_DIR ?= build-asan
 check-asan: deps
-	$(MAKE) clean
-	$(MAKE) CC=$(CC) CFLAGS="-O1 -g -fno-omit-frame-pointer" SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined" all $(UNITS)
-	ASAN_OPTIONS=detect_leaks=0:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	sh tests/copy-tree.sh $(ASAN_DIR)
+	$(MAKE) -C $(ASAN_DIR) CC=$(CC) CFLAGS="-O1 -g -fno-omit-frame-pointer" SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined" all $(UNITS)
+	cd $(ASAN_DIR) && ASAN_OPTIONS=detect_leaks=0:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		MLM_SAN="-fsanitize=address,undefined" prove -f $(PROVE_FLAGS) $(UNITS) tests/*.t
-	$(MAKE) clean
 
 check-valgrind: all
 	sh tests/valgrind.sh
@@ -163,6 +165,7 @@ uninstall:
 	-rmdir $(DESTDIR)$(DATADIR)/many-llm 2>/dev/null
 
 clean:
+	rm -rf $(ASAN_DIR)
 	rm -f $(LIB) $(TOOL_LIB) lib/catalog-data.c lib/catalog-datadir.h lib/*.o bin/*.o $(TOOLS) $(UNITS) tests/fuzz/fuzz-*[!.c]
 
 .PHONY: FORCE all deps check check-asan check-valgrind check-long mutate fuzz bench demo install uninstall clean

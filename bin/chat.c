@@ -224,7 +224,8 @@ chat_conversation_file(tool_pool *t, mlm_call_opts *o, const chat_opts *co,
 	/* load what is there */
 	mlm_buf old = { 0 };
 	old.max = CONV_MAX;
-	mlm_buf_add(&old, "", 0);
+	if (mlm_buf_add(&old, "", 0) < 0)
+		die(EX_SOMEFAIL, "out of memory");
 	jv hist = jv_array();
 	FILE *f = fopen(file, "r");
 	if (f) {
@@ -233,9 +234,9 @@ chat_conversation_file(tool_pool *t, mlm_call_opts *o, const chat_opts *co,
 		fclose(f);
 		if (!s)
 			die(EX_DATA, "%s: larger than %u bytes", file, CONV_MAX);
-		mlm_buf_add(&old, s, n);
-		if (n && s[n - 1] != '\n')
-			mlm_buf_add(&old, "\n", 1);
+		if (mlm_buf_add(&old, s, n) < 0 ||
+		    (n && s[n - 1] != '\n' && mlm_buf_add(&old, "\n", 1) < 0))
+			die(EX_DATA, "%s: larger than %u bytes", file, CONV_MAX);
 		FILE *m = fmemopen(s, n ? n : 1, "r");
 		hist = chat_read_messages(m, file, hist, err, sizeof err);
 		fclose(m);
@@ -268,11 +269,15 @@ chat_conversation_file(tool_pool *t, mlm_call_opts *o, const chat_opts *co,
 		/* the new file: old lines, (system), user, assistant */
 		mlm_buf nb = { 0 };
 		nb.max = CONV_MAX + (8u << 20);
+		int e = 0;
 		if (!has_system && co->system && old.len == 0)
-			append_msg_line(&nb, "system", co->system);
-		mlm_buf_add(&nb, old.p, old.len);
-		append_msg_line(&nb, "user", prompt);
-		append_msg_line(&nb, "assistant", r.text);
+			e |= append_msg_line(&nb, "system", co->system);
+		e |= mlm_buf_add(&nb, old.p, old.len);
+		e |= append_msg_line(&nb, "user", prompt);
+		e |= append_msg_line(&nb, "assistant", r.text);
+		if (e < 0)	/* a cut file would lose the conversation: it is left as it is */
+			die(EX_SOMEFAIL, "%s: cannot save the conversation: larger than %u bytes", file,
+			    (unsigned)nb.max);
 		snprintf(tmpname, sizeof tmpname, "%s.tmp.%ld", file, (long)getpid());
 		unlink(tmpname);
 		int fd = open(tmpname, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);

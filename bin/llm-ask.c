@@ -203,11 +203,10 @@ main(int argc, char **argv)
 	/* the prompt: arguments, then stdin when it is not a terminal */
 	mlm_buf prompt = { 0 };
 	prompt.max = PROMPT_MAX;
-	mlm_buf_add(&prompt, "", 0);
+	if (mlm_buf_add(&prompt, "", 0) < 0)
+		die(EX_SOMEFAIL, "out of memory");
 	for (int i = 0; i < argc; i++) {
-		if (i)
-			mlm_buf_add(&prompt, " ", 1);
-		if (mlm_buf_puts(&prompt, argv[i]) < 0)
+		if ((i && mlm_buf_add(&prompt, " ", 1) < 0) || mlm_buf_puts(&prompt, argv[i]) < 0)
 			die(EX_USAGE_, "the prompt is larger than %u bytes", PROMPT_MAX);
 	}
 	jv history = jv_array();
@@ -225,9 +224,7 @@ main(int argc, char **argv)
 		if (memchr(s, 0, n))
 			die(EX_DATA, "<stdin>: NUL byte in the prompt");
 		if (n) {
-			if (prompt.len)
-				mlm_buf_puts(&prompt, "\n\n");
-			if (mlm_buf_add(&prompt, s, n) < 0)
+			if ((prompt.len && mlm_buf_puts(&prompt, "\n\n") < 0) || mlm_buf_add(&prompt, s, n) < 0)
 				die(EX_DATA, "the prompt is larger than %u bytes", PROMPT_MAX);
 		}
 		free(s);

@@ -617,7 +617,8 @@ main(int argc, char **argv)
 	if (!g.em)
 		die(EX_USAGE_, "--to %s: %s", mlm_fmt_to_name(g.eo.to), err);
 	mlm_buf b = {0};
-	mlm_fmt_emit_begin(g.em, &b, err, sizeof err);
+	if (mlm_fmt_emit_begin(g.em, &b, err, sizeof err) < 0)
+		die(EX_DATA, "%s", err);
 	/* a header (c, c-value, csv -H...) and its rows are written at the end,
 	 * whole, so that an error leaves no half-written file on stdout */
 	g.hold = b.len > 0 && g.eo.to != MLM_TO_C_DECL;
@@ -654,7 +655,8 @@ main(int argc, char **argv)
 			fclose(f);
 		}
 	}
-	mlm_fmt_emit_end(g.em, &b, err, sizeof err);
+	if (mlm_fmt_emit_end(g.em, &b, err, sizeof err) < 0)
+		die(EX_DATA, "%s", err);
 	emit_buf(&b);
 	mlm_buf_free(&b);
 	if (g.held.len)

@@ -659,17 +659,20 @@ static void
 text_line(const char *s, size_t n)
 {
 	mlm_buf b = { 0 };
-	mlm_buf_add(&b, "", 0);
-	for (size_t k = 0; k < n; k++) {
+	b.max = 2 * n + 1 > MLM_BUF_DEFAULT_MAX ? 2 * n + 1 : 0;   /* room for every escape */
+	int cut = mlm_buf_add(&b, "", 0);
+	for (size_t k = 0; k < n && !cut; k++) {
 		if (s[k] == '\n')
-			mlm_buf_add(&b, "\\n", 2);
+			cut |= mlm_buf_add(&b, "\\n", 2);
 		else if (s[k] == '\\')
-			mlm_buf_add(&b, "\\\\", 2);
+			cut |= mlm_buf_add(&b, "\\\\", 2);
 		else if (s[k] == '\r')
-			mlm_buf_add(&b, "\\r", 2);
+			cut |= mlm_buf_add(&b, "\\r", 2);
 		else
-			mlm_buf_add(&b, s + k, 1);
+			cut |= mlm_buf_add(&b, s + k, 1);
 	}
+	if (cut)	/* never a cut answer on standard output */
+		die(EX_SOMEFAIL, "standard output: out of memory for an answer of %zu bytes", n);
 	out_line(b.p, b.len, 0);
 	mlm_buf_free(&b);
 }

@@ -18,6 +18,7 @@
  * its first delta or its result, and no_restart ends a call that fails after
  * output, with an error event instead of [DONE].
  */
+#define MLM_APPENDS_UNCHECKED /* mlm_buf appends here are not all checked yet */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>

@@ -6,6 +6,7 @@
  * content_block_stop, message_delta, message_stop) and its errors
  * ({"type":"error","error":{"type","message"}}).
  */
+#define MLM_APPENDS_UNCHECKED /* mlm_buf appends here are not all checked yet */
 #include <stdlib.h>
 #include <string.h>
 

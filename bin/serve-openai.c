@@ -3,6 +3,7 @@
  * (POST /v1/chat/completions): the request parser and the answer writers,
  * and the helpers the other wire formats share.
  */
+#define MLM_APPENDS_UNCHECKED /* mlm_buf appends here are not all checked yet */
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>

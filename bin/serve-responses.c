@@ -4,6 +4,7 @@
  * max_output_tokens, temperature; the response object, and its stream of
  * response.* events. Nothing is stored: previous_response_id is refused.
  */
+#define MLM_APPENDS_UNCHECKED /* mlm_buf appends here are not all checked yet */
 #include <stdlib.h>
 #include <string.h>
 

@@ -103,7 +103,8 @@ slurp(FILE *f, size_t max, size_t *len)
 	b.max = max;
 	char chunk[65536];
 	size_t n;
-	mlm_buf_add(&b, "", 0);
+	if (mlm_buf_add(&b, "", 0) < 0)
+		return NULL;
 	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
 		if (mlm_buf_add(&b, chunk, n) < 0) {
 			mlm_buf_free(&b);
@@ -240,10 +241,11 @@ trace_fn(void *u, jv a)
 		jv_free(ev);
 		if (is_attempt) {
 			/* one write per line: lines from many processes never interleave */
+			/* a line that cannot be made whole is not written: never
+			 * half a line (it cannot happen below the buffer's cap) */
 			mlm_buf b = { 0 };
-			mlm_json_dump(&b, a);
-			mlm_buf_add(&b, "\n", 1);
-			if (write(fileno(t->log), b.p, b.len) < 0) {
+			if (mlm_json_dump(&b, a) == 0 && mlm_buf_add(&b, "\n", 1) == 0 &&
+			    write(fileno(t->log), b.p, b.len) < 0) {
 				/* a log that cannot be written does not stop work */
 			}
 			mlm_buf_free(&b);

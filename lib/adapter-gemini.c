@@ -8,6 +8,7 @@
  * EOF, and EOF before done is a truncation). Blocked prompts and answers
  * come back as HTTP 200 and are reported as MLM_BLOCKED.
  */
+#define MLM_APPENDS_UNCHECKED /* mlm_buf appends here are not all checked yet */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

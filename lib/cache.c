@@ -116,8 +116,13 @@ mlm_req_hash(jv req_borrowed, char out[17])
 	if (jv_object_has(jv_copy(r), jv_string("stream")))
 		r = jv_object_delete(r, jv_string("stream"));
 	mlm_buf s = { 0 };
-	mlm_json_dump(&s, r);
-	mlm_hash_hex(s.p ? s.p : "", s.len, out);
+	if (mlm_json_dump(&s, r) == 0) {
+		mlm_hash_hex(s.p ? s.p : "", s.len, out);
+	} else {	/* past the buffer's cap: libjq's dump, the same text, never a cut one */
+		jv d = jv_dump_string(jv_copy(r), 0);
+		mlm_hash_hex(jv_string_value(d), (size_t)jv_string_length_bytes(jv_copy(d)), out);
+		jv_free(d);
+	}
 	mlm_buf_free(&s);
 	jv_free(r);
 }

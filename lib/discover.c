@@ -305,17 +305,21 @@ mlm_discover_cache_write(jv all, char *err, size_t errlen)
 		return mlm_err(err, errlen, "%s: cannot write", tmp);
 	}
 	mlm_buf b = { 0 };
+	int cut = 0;   /* a record past the buffer's cap: the file is not replaced */
 	jv_object_foreach(all, k, v) {
 		mlm_buf_reset(&b);
-		mlm_json_dump(&b, v);
-		fprintf(f, "%s\n", b.p ? b.p : "{}");
+		if (mlm_json_dump(&b, v) < 0)
+			cut = 1;
+		else
+			fprintf(f, "%s\n", b.p ? b.p : "{}");
 		jv_free(k);
 	}
 	mlm_buf_free(&b);
 	jv_free(all);
-	if (fclose(f) != 0 || rename(tmp, path) != 0) {
+	int closed = fclose(f);
+	if (closed != 0 || cut || rename(tmp, path) != 0) {
 		remove(tmp);
-		return mlm_err(err, errlen, "%s: cannot write", path);
+		return mlm_err(err, errlen, "%s: cannot write%s", path, cut ? ": a record is too large" : "");
 	}
 	return 0;
 }

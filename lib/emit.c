@@ -13,11 +13,66 @@
 #define MLM_FMT_INTERNAL
 #include <ctype.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fmt.h"
+
+/* ---------- appends ----------
+ * The emitters append without a test after each append: an append the
+ * buffer refuses (the output would pass its cap) sets the buffer's sticky
+ * flag `over`, a temporary buffer's flag is carried into the one it is
+ * copied to (out_buf), and the entry points (mlm_fmt_emit_begin, _value,
+ * _end) turn a set flag into an error: an output that would be cut is never
+ * written cut. */
+static void
+out_add(mlm_buf *b, const void *s, size_t n)
+{
+	if (mlm_buf_add(b, s, n) < 0)
+		b->over = 1;
+}
+
+static void
+out_puts(mlm_buf *b, const char *s)
+{
+	out_add(b, s, strlen(s));
+}
+
+static void out_printf(mlm_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void
+out_printf(mlm_buf *b, const char *fmt, ...)
+{
+	char *s = NULL;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		b->over = 1;
+		return;
+	}
+	out_add(b, s, (size_t)n);
+	free(s);
+}
+
+/* appends what src holds, and its flag */
+static void
+out_buf(mlm_buf *b, const mlm_buf *src)
+{
+	if (src->over)
+		b->over = 1;
+	out_add(b, src->p ? src->p : "", src->len);
+}
+
+/* the error of an output past the cap of b */
+static int
+too_large(const mlm_buf *b, char *err, size_t errlen)
+{
+	return mlm_err(err, errlen, "output too large: more than %zu bytes",
+	    (b->max ? b->max : MLM_BUF_DEFAULT_MAX) - 1);
+}
 
 static const char *const to_names[MLM_TO__N] = {
 	"json", "c", "c-decl", "c-value", "sh", "tsv", "csv", "py", "go", "rs", "ts",
@@ -539,31 +594,31 @@ static int
 c_string(mlm_emitter *e, mlm_buf *b, const char *s, size_t n, char *err, size_t errlen)
 {
 	size_t piece = 0;
-	mlm_buf_add(b, "\"", 1);
+	out_add(b, "\"", 1);
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 		const char *q = short_escape(c);
 		char o[8];
 		if (piece >= 72 && (c < 0x80 || (c & 0xC0) != 0x80)) {
-			mlm_buf_puts(b, "\"\n\t    \"");
+			out_puts(b, "\"\n\t    \"");
 			piece = 0;
 		}
 		if (c == 0 && !e->o.c_nul)
 			return mlm_err(err, errlen, "string holds a NUL byte (use --c-nul escape)");
 		if (q)
-			mlm_buf_puts(b, q);
+			out_puts(b, q);
 		else if (c == '?' && i > 0 && s[i - 1] == '?')
-			mlm_buf_add(b, "\\?", 2);
+			out_add(b, "\\?", 2);
 		else if (c < 0x20 || c == 0x7F || (c >= 0x80 && e->o.ascii)) {
 			snprintf(o, sizeof o, "\\%03o", c);
-			mlm_buf_add(b, o, 4);
+			out_add(b, o, 4);
 		} else
-			mlm_buf_add(b, &c, 1);
+			out_add(b, &c, 1);
 		piece++;
 		if (c == '\n' && i + 1 < n)
 			piece = 72;
 	}
-	mlm_buf_add(b, "\"", 1);
+	out_add(b, "\"", 1);
 	return 0;
 }
 
@@ -573,14 +628,14 @@ c_comment(mlm_buf *b, const char *s)
 {
 	for (const char *p = s; *p; p++) {
 		if (*p == '*' && p[1] == '/') {
-			mlm_buf_puts(b, "*\\/");
+			out_puts(b, "*\\/");
 			p++;
 		} else if (*p == '\n' || *p == '\r')
-			mlm_buf_add(b, " ", 1);
+			out_add(b, " ", 1);
 		else if (*p == '?' && p[1] == '?')
-			mlm_buf_puts(b, "? ");
+			out_puts(b, "? ");
 		else
-			mlm_buf_add(b, p, 1);
+			out_add(b, p, 1);
 	}
 }
 
@@ -590,19 +645,19 @@ c_member_comment(mlm_buf *b, const char *key, const char *member, const char *de
 	int renamed = strcmp(key, member) != 0;
 	if (!renamed && !desc && !nullable)
 		return;
-	mlm_buf_puts(b, " /* ");
+	out_puts(b, " /* ");
 	if (renamed) {
 		jv q = jv_dump_string(jv_string(key), 0);
 		c_comment(b, jv_string_value(q));
 		jv_free(q);
 		if (desc)
-			mlm_buf_puts(b, ": ");
+			out_puts(b, ": ");
 	}
 	if (desc)
 		c_comment(b, desc);
 	if (nullable)
-		mlm_buf_puts(b, renamed || desc ? " (nullable)" : "(nullable)");
-	mlm_buf_puts(b, " */");
+		out_puts(b, renamed || desc ? " (nullable)" : "(nullable)");
+	out_puts(b, " */");
 }
 
 /* ---------- C declarations ---------- */
@@ -637,37 +692,37 @@ c_decls(mlm_emitter *e, const mlm_schema *s, mlm_buf *b, int enums)
 		return;
 	}
 	if (s->type == MLM_ST_ENUM && is_str_enum(s) && enums) {
-		mlm_buf_printf(b, "enum %s {", me->ctag);
+		out_printf(b, "enum %s {", me->ctag);
 		jv_array_foreach(s->enums, k, x) {
-			mlm_buf_printf(b, "%s\n\t%s", k ? "," : "", me->enumr[k]);
+			out_printf(b, "%s\n\t%s", k ? "," : "", me->enumr[k]);
 			char *lw = strdup(me->enumr[k] + strlen(me->ctag) + 1);
 			for (char *p = lw; *p; p++)
 				*p = (char)tolower((unsigned char)*p);
 			if (strcmp(lw, jv_string_value(x))) {
-				mlm_buf_puts(b, " /* ");
+				out_puts(b, " /* ");
 				jv q = jv_dump_string(jv_copy(x), 0);
 				c_comment(b, jv_string_value(q));
 				jv_free(q);
-				mlm_buf_puts(b, " */");
+				out_puts(b, " */");
 			}
 			free(lw);
 			jv_free(x);
 		}
-		mlm_buf_puts(b, "\n};\n");
+		out_puts(b, "\n};\n");
 		/* names back, as an inline function (never "unused") */
-		mlm_buf_printf(b, "static inline const char *%s_name(enum %s v)\n{\n\tswitch (v) {\n", me->ctag, me->ctag);
+		out_printf(b, "static inline const char *%s_name(enum %s v)\n{\n\tswitch (v) {\n", me->ctag, me->ctag);
 		jv_array_foreach(s->enums, k, x) {
-			mlm_buf_printf(b, "\tcase %s: return ", me->enumr[k]);
+			out_printf(b, "\tcase %s: return ", me->enumr[k]);
 			size_t l;
 			const char *sv = jstr(x, &l);
 			char dummy[8];
 			mlm_emitter tmp = *e;
 			tmp.o.c_nul = 1;
 			c_string(&tmp, b, sv, l, dummy, sizeof dummy);
-			mlm_buf_puts(b, ";\n");
+			out_puts(b, ";\n");
 			jv_free(x);
 		}
-		mlm_buf_puts(b, "\t}\n\treturn \"\";\n}\n\n");
+		out_puts(b, "\t}\n\treturn \"\";\n}\n\n");
 		return;
 	}
 	if (!is_obj(s))
@@ -676,45 +731,45 @@ c_decls(mlm_emitter *e, const mlm_schema *s, mlm_buf *b, int enums)
 		c_decls(e, s->props[i].s, b, enums);
 	if (enums)
 		return;
-	mlm_buf_printf(b, "struct %s {\n", me->ctag);
+	out_printf(b, "struct %s {\n", me->ctag);
 	for (size_t i = 0; i < s->nprops; i++) {
 		const mlm_schema *t = s->props[i].s;
 		const char *m = me->cmem[i];
 		int opt = t->nullable || !s->props[i].required;
 		char tb[300];
-		mlm_buf_puts(b, "\t");
+		out_puts(b, "\t");
 		if (t->type == MLM_ST_ANY || (t->type == MLM_ST_OBJECT && !is_obj(t))) {
-			mlm_buf_printf(b, "const char *%s_json;", m);
+			out_printf(b, "const char *%s_json;", m);
 		} else if (t->type == MLM_ST_ARRAY) {
 			const mlm_schema *it = t->items;
 			ninfo *ii = info(e, it);
 			if (opt)
-				mlm_buf_printf(b, "bool has_%s;\n\t", m);
+				out_printf(b, "bool has_%s;\n\t", m);
 			if (it->type == MLM_ST_STRING)
-				mlm_buf_printf(b, "const char *const *%s;", m);
+				out_printf(b, "const char *const *%s;", m);
 			else
-				mlm_buf_printf(b, "const %s*%s;", c_scalar(it, ii, tb, sizeof tb), m);
-			mlm_buf_printf(b, " size_t %s_count;", m);
+				out_printf(b, "const %s*%s;", c_scalar(it, ii, tb, sizeof tb), m);
+			out_printf(b, " size_t %s_count;", m);
 		} else if (t->type == MLM_ST_OBJECT) {
 			ninfo *ti = info(e, t);
 			if (opt)
-				mlm_buf_printf(b, "const struct %s *%s;", ti->ctag, m);
+				out_printf(b, "const struct %s *%s;", ti->ctag, m);
 			else
-				mlm_buf_printf(b, "struct %s %s;", ti->ctag, m);
+				out_printf(b, "struct %s %s;", ti->ctag, m);
 		} else if (t->type == MLM_ST_STRING) {
-			mlm_buf_printf(b, "const char *%s;", m);
+			out_printf(b, "const char *%s;", m);
 			if (e->o.c_nul)
-				mlm_buf_printf(b, " size_t %s_len;", m);
+				out_printf(b, " size_t %s_len;", m);
 		} else {
 			if (opt)
-				mlm_buf_printf(b, "bool has_%s; ", m);
-			mlm_buf_printf(b, "%s%s;", c_scalar(t, info(e, t), tb, sizeof tb), m);
+				out_printf(b, "bool has_%s; ", m);
+			out_printf(b, "%s%s;", c_scalar(t, info(e, t), tb, sizeof tb), m);
 		}
 		c_member_comment(b, s->props[i].name, m, t->desc,
 		    t->type == MLM_ST_STRING && opt);
-		mlm_buf_puts(b, "\n");
+		out_puts(b, "\n");
 	}
-	mlm_buf_puts(b, "};\n\n");
+	out_puts(b, "};\n\n");
 }
 
 /* ---------- C values ---------- */
@@ -729,10 +784,10 @@ c_number(mlm_buf *b, double d, int isint)
 	char nb[64];
 	if (isint) {
 		ll_text(nb, sizeof nb, d);
-		mlm_buf_printf(b, "%sLL", nb);
+		out_printf(b, "%sLL", nb);
 	} else {
 		dbl(nb, sizeof nb, d);
-		mlm_buf_puts(b, nb);
+		out_puts(b, nb);
 	}
 }
 
@@ -750,7 +805,7 @@ c_scalar_value(mlm_emitter *e, const mlm_schema *t, jv x, mlm_buf *b, char *err,
 		c_number(b, jv_number_value(x), t->type == MLM_ST_INTEGER);
 		return 0;
 	case MLM_ST_BOOLEAN:
-		mlm_buf_puts(b, jv_get_kind(x) == JV_KIND_TRUE ? "true" : "false");
+		out_puts(b, jv_get_kind(x) == JV_KIND_TRUE ? "true" : "false");
 		return 0;
 	case MLM_ST_ENUM:
 		if (is_str_enum(t)) {
@@ -762,7 +817,7 @@ c_scalar_value(mlm_emitter *e, const mlm_schema *t, jv x, mlm_buf *b, char *err,
 			}
 			if (found < 0)
 				return mlm_err(err, errlen, "value is not in the enum");
-			mlm_buf_puts(b, ti->enumr[found]);
+			out_puts(b, ti->enumr[found]);
 		} else
 			c_number(b, jv_number_value(x), integral(t));
 		return 0;
@@ -785,7 +840,7 @@ static void
 ind(mlm_buf *b, int n)
 {
 	for (int i = 0; i < n; i++)
-		mlm_buf_add(b, "\t", 1);
+		out_add(b, "\t", 1);
 }
 
 static int
@@ -794,7 +849,7 @@ c_init(mlm_emitter *e, const mlm_schema *s, jv v, const char *stat, mlm_buf *pre
 {
 	ninfo *me = info(e, s);
 	char tb[300];
-	mlm_buf_puts(b, "{\n");
+	out_puts(b, "{\n");
 	for (size_t i = 0; i < s->nprops; i++) {
 		const mlm_schema *t = s->props[i].s;
 		const char *m = me->cmem[i];
@@ -807,9 +862,9 @@ c_init(mlm_emitter *e, const mlm_schema *s, jv v, const char *stat, mlm_buf *pre
 		int r = 0;
 		ind(b, indent + 1);
 		if (t->type == MLM_ST_ANY || (t->type == MLM_ST_OBJECT && !is_obj(t))) {
-			mlm_buf_printf(b, ".%s_json = ", m);
+			out_printf(b, ".%s_json = ", m);
 			if (!jv_is_valid(x))
-				mlm_buf_puts(b, "NULL");
+				out_puts(b, "NULL");
 			else {
 				jv d = jv_dump_string(jv_copy(x), 0);
 				size_t l;
@@ -821,25 +876,25 @@ c_init(mlm_emitter *e, const mlm_schema *s, jv v, const char *stat, mlm_buf *pre
 			const mlm_schema *it = t->items;
 			int n = isnull ? 0 : jv_array_length(jv_copy(x));
 			if (opt)
-				mlm_buf_printf(b, ".has_%s = %s, ", m, isnull ? "false" : "true");
+				out_printf(b, ".has_%s = %s, ", m, isnull ? "false" : "true");
 			if (n == 0)
-				mlm_buf_printf(b, ".%s = NULL, .%s_count = 0", m, m);
+				out_printf(b, ".%s = NULL, .%s_count = 0", m, m);
 			else {
 				/* a named static array, written before this value */
 				mlm_buf arr = {0};
 				if (it->type == MLM_ST_STRING)
-					mlm_buf_printf(&arr, "static const char *const %s[] = {\n", sub);
+					out_printf(&arr, "static const char *const %s[] = {\n", sub);
 				else
-					mlm_buf_printf(&arr, "static const %s%s[] = {\n", c_scalar(it, info(e, it), tb, sizeof tb), sub);
+					out_printf(&arr, "static const %s%s[] = {\n", c_scalar(it, info(e, it), tb, sizeof tb), sub);
 				jv_array_foreach(x, k, y) {
 					if (r == 0) {
-						mlm_buf_puts(&arr, "\t");
+						out_puts(&arr, "\t");
 						if (it->type == MLM_ST_OBJECT) {
 							char idx[600];
 							snprintf(idx, sizeof idx, "%s_%d", sub, k);
 							r = c_init(e, it, y, idx, pre, &arr, 1, err, errlen);
 						} else if (jv_get_kind(y) == JV_KIND_NULL)
-							mlm_buf_puts(&arr, "NULL");
+							out_puts(&arr, "NULL");
 						else
 							r = c_scalar_value(e, it, y, &arr, err, errlen);
 						if (r < 0) {
@@ -847,48 +902,48 @@ c_init(mlm_emitter *e, const mlm_schema *s, jv v, const char *stat, mlm_buf *pre
 							snprintf(tmp, sizeof tmp, "%s", err);
 							mlm_err(err, errlen, tmp[0] == '.' ? "[%d]%s" : "[%d]: %s", k, tmp);
 						}
-						mlm_buf_puts(&arr, ",\n");
+						out_puts(&arr, ",\n");
 					}
 					jv_free(y);
 				}
-				mlm_buf_puts(&arr, "};\n");
+				out_puts(&arr, "};\n");
 				if (r == 0)
-					mlm_buf_add(pre, arr.p, arr.len);
+					out_buf(pre, &arr);
 				mlm_buf_free(&arr);
-				mlm_buf_printf(b, ".%s = %s, .%s_count = %d", m, sub, m, n);
+				out_printf(b, ".%s = %s, .%s_count = %d", m, sub, m, n);
 			}
 		} else if (t->type == MLM_ST_OBJECT) {
 			if (opt) {
 				if (isnull)
-					mlm_buf_printf(b, ".%s = NULL", m);
+					out_printf(b, ".%s = NULL", m);
 				else {
 					mlm_buf obj = {0};
 					ninfo *ti = info(e, t);
-					mlm_buf_printf(&obj, "static const struct %s %s = ", ti->ctag, sub);
+					out_printf(&obj, "static const struct %s %s = ", ti->ctag, sub);
 					r = c_init(e, t, x, sub, pre, &obj, 0, err, errlen);
-					mlm_buf_puts(&obj, ";\n");
+					out_puts(&obj, ";\n");
 					if (r == 0)
-						mlm_buf_add(pre, obj.p, obj.len);
+						out_buf(pre, &obj);
 					mlm_buf_free(&obj);
-					mlm_buf_printf(b, ".%s = &%s", m, sub);
+					out_printf(b, ".%s = &%s", m, sub);
 				}
 			} else {
-				mlm_buf_printf(b, ".%s = ", m);
+				out_printf(b, ".%s = ", m);
 				r = c_init(e, t, x, sub, pre, b, indent + 1, err, errlen);
 			}
 		} else if (t->type == MLM_ST_STRING) {
-			mlm_buf_printf(b, ".%s = ", m);
+			out_printf(b, ".%s = ", m);
 			if (isnull)
-				mlm_buf_puts(b, "NULL");
+				out_puts(b, "NULL");
 			else
 				r = c_scalar_value(e, t, x, b, err, errlen);
 			if (e->o.c_nul)
-				mlm_buf_printf(b, ", .%s_len = %zu", m,
+				out_printf(b, ", .%s_len = %zu", m,
 				    isnull ? (size_t)0 : (size_t)jv_string_length_bytes(jv_copy(x)));
 		} else {
 			if (opt)
-				mlm_buf_printf(b, ".has_%s = %s, ", m, isnull ? "false" : "true");
-			mlm_buf_printf(b, ".%s = ", m);
+				out_printf(b, ".has_%s = %s, ", m, isnull ? "false" : "true");
+			out_printf(b, ".%s = ", m);
 			if (isnull) {
 				const char *z = c_zero(t);
 				if (t->type == MLM_ST_ENUM) {
@@ -898,11 +953,11 @@ c_init(mlm_emitter *e, const mlm_schema *s, jv v, const char *stat, mlm_buf *pre
 					else
 						z = num_enum(t) == 1 ? "0LL" : "0.0";
 				}
-				mlm_buf_puts(b, z ? z : "0");
+				out_puts(b, z ? z : "0");
 			} else
 				r = c_scalar_value(e, t, x, b, err, errlen);
 		}
-		mlm_buf_puts(b, ",\n");
+		out_puts(b, ",\n");
 		jv_free(x);
 		if (r < 0) {
 			/* name the member in the error */
@@ -915,7 +970,7 @@ c_init(mlm_emitter *e, const mlm_schema *s, jv v, const char *stat, mlm_buf *pre
 		free(sub);
 	}
 	ind(b, indent);
-	mlm_buf_puts(b, "}");
+	out_puts(b, "}");
 	return 0;
 }
 
@@ -943,13 +998,13 @@ leaves(const mlm_schema *s, jv v, mlm_buf *path, const char *sep, int expand, in
 			jv x = jv_is_valid(v) && jv_get_kind(v) == JV_KIND_OBJECT ?
 			    jv_object_get(jv_copy(v), jv_string(s->props[i].name)) : jv_invalid();
 			if (path->len)
-				mlm_buf_puts(path, sep);
+				out_puts(path, sep);
 			if (expand) {
 				char *id = ident(s->props[i].name, upper);
-				mlm_buf_puts(path, id[0] == '_' && path->len ? id + 1 : id);
+				out_puts(path, id[0] == '_' && path->len ? id + 1 : id);
 				free(id);
 			} else
-				mlm_buf_puts(path, s->props[i].name);
+				out_puts(path, s->props[i].name);
 			leaves(s->props[i].s, x, path, sep, expand, upper, fn, u);
 			buf_cut(path, base);
 		}
@@ -960,14 +1015,14 @@ leaves(const mlm_schema *s, jv v, mlm_buf *path, const char *sep, int expand, in
 	}
 	if (expand && s->type == MLM_ST_ARRAY) {
 		int n = jv_is_valid(v) && jv_get_kind(v) == JV_KIND_ARRAY ? jv_array_length(jv_copy(v)) : 0;
-		mlm_buf_printf(path, "%s%s", sep, upper ? "COUNT" : "count");
+		out_printf(path, "%s%s", sep, upper ? "COUNT" : "count");
 		jv c = jv_number(n);
 		fn(u, path->p, NULL, c);
 		buf_cut(path, base);
 		if (!jv_is_valid(v) || jv_get_kind(v) == JV_KIND_NULL)
 			fn(u, path->p, NULL, jv_null());
 		for (int i = 0; i < n; i++) {
-			mlm_buf_printf(path, "%s%d", sep, i);
+			out_printf(path, "%s%d", sep, i);
 			leaves(s->items, jv_array_get(jv_copy(v), i), path, sep, expand, upper, fn, u);
 			buf_cut(path, base);
 		}
@@ -982,7 +1037,7 @@ static void
 walk(const mlm_schema *s, jv v, const char *sep, int expand, int upper, leaf_fn fn, void *u)
 {
 	mlm_buf path = {0};
-	mlm_buf_add(&path, "", 0);
+	out_add(&path, "", 0);
 	leaves(s, v, &path, sep, expand, upper, fn, u);
 	mlm_buf_free(&path);
 }
@@ -1000,7 +1055,7 @@ leaf_text(const mlm_schema *t, jv x, mlm_buf *o, int *isnull)
 	case JV_KIND_STRING: {
 		size_t l;
 		const char *sv = jstr(x, &l);
-		mlm_buf_add(o, sv, l);
+		out_add(o, sv, l);
 		return;
 	}
 	case JV_KIND_NUMBER: {
@@ -1012,18 +1067,18 @@ leaf_text(const mlm_schema *t, jv x, mlm_buf *o, int *isnull)
 			snprintf(nb, sizeof nb, "%.0f", d);
 		else
 			dbl(nb, sizeof nb, d);
-		mlm_buf_puts(o, nb);
+		out_puts(o, nb);
 		return;
 	}
 	case JV_KIND_TRUE:
-		mlm_buf_puts(o, "true");
+		out_puts(o, "true");
 		return;
 	case JV_KIND_FALSE:
-		mlm_buf_puts(o, "false");
+		out_puts(o, "false");
 		return;
 	default: {
 		jv d = jv_dump_string(jv_copy(x), 0);
-		mlm_buf_puts(o, jv_string_value(d));
+		out_puts(o, jv_string_value(d));
 		jv_free(d);
 	}
 	}
@@ -1047,10 +1102,10 @@ sh_leaf(void *u, const char *path, const mlm_schema *t, jv x)
 		return;
 	}
 	mlm_buf nm = {0};
-	mlm_buf_puts(&nm, c->e->o.prefix);
+	out_puts(&nm, c->e->o.prefix);
 	int isnull;
 	mlm_buf val = {0};
-	mlm_buf_add(&val, "", 0);
+	out_add(&val, "", 0);
 	leaf_text(t, x, &val, &isnull);
 	if (isnull && !path[0] && !t) {
 		mlm_buf_free(&val);
@@ -1058,7 +1113,7 @@ sh_leaf(void *u, const char *path, const mlm_schema *t, jv x)
 		jv_free(x);
 		return;
 	}
-	mlm_buf_puts(&nm, path);
+	out_puts(&nm, path);
 	if (memchr(val.p, 0, val.len)) {
 		mlm_err(c->err, c->errlen, "%s: a shell variable cannot hold a NUL byte", nm.p);
 		c->failed = 1;
@@ -1073,20 +1128,22 @@ sh_leaf(void *u, const char *path, const mlm_schema *t, jv x)
 		const char *n1 = nset_unique(&c->names, strdup(buf));
 		if (t) {
 			const char *n0 = nset_unique(&c->names, strdup(nm.p));
-			mlm_buf_printf(c->b, "%s=''\n", n0);
+			out_printf(c->b, "%s=''\n", n0);
 		}
-		mlm_buf_printf(c->b, "%s=1\n", n1);
+		out_printf(c->b, "%s=1\n", n1);
 	} else {
 		const char *n0 = nset_unique(&c->names, strdup(nm.p));
-		mlm_buf_printf(c->b, "%s='", n0);
+		out_printf(c->b, "%s='", n0);
 		for (size_t i = 0; i < val.len; i++) {
 			if (val.p[i] == '\'')
-				mlm_buf_puts(c->b, "'\\''");
+				out_puts(c->b, "'\\''");
 			else
-				mlm_buf_add(c->b, val.p + i, 1);
+				out_add(c->b, val.p + i, 1);
 		}
-		mlm_buf_puts(c->b, "'\n");
+		out_puts(c->b, "'\n");
 	}
+	if (val.over || nm.over)
+		c->b->over = 1;
 	mlm_buf_free(&val);
 	mlm_buf_free(&nm);
 	jv_free(x);
@@ -1111,11 +1168,11 @@ tsv_cell(mlm_buf *b, const char *s, size_t n)
 		char c = s[i];
 		const char *q = short_escape((unsigned char)c);
 		if (q && c != '"')
-			mlm_buf_puts(b, q);
+			out_puts(b, q);
 		else if (c == 0)
-			mlm_buf_puts(b, "\\0");
+			out_puts(b, "\\0");
 		else
-			mlm_buf_add(b, &c, 1);
+			out_add(b, &c, 1);
 	}
 }
 
@@ -1131,16 +1188,16 @@ csv_cell(mlm_buf *b, const char *s, size_t n)
 	if (n && (s[0] == ' ' || s[n - 1] == ' '))
 		q = 1;
 	if (!q) {
-		mlm_buf_add(b, s, n);
+		out_add(b, s, n);
 		return 0;
 	}
-	mlm_buf_add(b, "\"", 1);
+	out_add(b, "\"", 1);
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] == '"')
-			mlm_buf_add(b, "\"", 1);
-		mlm_buf_add(b, s + i, 1);
+			out_add(b, "\"", 1);
+		out_add(b, s + i, 1);
 	}
-	mlm_buf_add(b, "\"", 1);
+	out_add(b, "\"", 1);
 	return 0;
 }
 
@@ -1150,7 +1207,7 @@ row_leaf(void *u, const char *path, const mlm_schema *t, jv x)
 	rowctx *c = u;
 	int csv = c->e->o.to == MLM_TO_CSV;
 	if (c->n++)
-		mlm_buf_add(c->b, csv ? "," : "\t", 1);
+		out_add(c->b, csv ? "," : "\t", 1);
 	if (c->header) {
 		if (csv)
 			csv_cell(c->b, path, strlen(path));
@@ -1160,12 +1217,12 @@ row_leaf(void *u, const char *path, const mlm_schema *t, jv x)
 		return;
 	}
 	mlm_buf val = {0};
-	mlm_buf_add(&val, "", 0);
+	out_add(&val, "", 0);
 	int isnull;
 	leaf_text(t, x, &val, &isnull);
 	if (isnull) {
 		if (!csv)
-			mlm_buf_puts(c->b, "\\N");
+			out_puts(c->b, "\\N");
 	} else if (csv) {
 		if (csv_cell(c->b, val.p, val.len) < 0 && !c->failed) {
 			c->failed = 1;
@@ -1173,6 +1230,8 @@ row_leaf(void *u, const char *path, const mlm_schema *t, jv x)
 		}
 	} else
 		tsv_cell(c->b, val.p, val.len);
+	if (val.over)
+		c->b->over = 1;
 	mlm_buf_free(&val);
 	jv_free(x);
 }
@@ -1183,13 +1242,13 @@ row_leaf(void *u, const char *path, const mlm_schema *t, jv x)
 static void
 q_string(mlm_buf *b, const char *s, size_t n, int lang)
 {
-	mlm_buf_add(b, "\"", 1);
+	out_add(b, "\"", 1);
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 		const char *q = short_escape(c);
 		char o[16];
 		if (q)
-			mlm_buf_puts(b, q);
+			out_puts(b, q);
 		else if (c < 0x20 || c == 0x7F) {
 			if (lang == 'r')
 				snprintf(o, sizeof o, "\\u{%x}", c);
@@ -1197,15 +1256,15 @@ q_string(mlm_buf *b, const char *s, size_t n, int lang)
 				snprintf(o, sizeof o, "\\u%04x", c);
 			else
 				snprintf(o, sizeof o, "\\x%02x", c);
-			mlm_buf_puts(b, o);
+			out_puts(b, o);
 		} else if (lang == 't' && c == 0xE2 && i + 2 < n && (unsigned char)s[i + 1] == 0x80 &&
 		    ((unsigned char)s[i + 2] == 0xA8 || (unsigned char)s[i + 2] == 0xA9)) {
-			mlm_buf_puts(b, (unsigned char)s[i + 2] == 0xA8 ? "\\u2028" : "\\u2029");
+			out_puts(b, (unsigned char)s[i + 2] == 0xA8 ? "\\u2028" : "\\u2029");
 			i += 2;
 		} else
-			mlm_buf_add(b, &c, 1);
+			out_add(b, &c, 1);
 	}
-	mlm_buf_add(b, "\"", 1);
+	out_add(b, "\"", 1);
 }
 
 static void
@@ -1220,7 +1279,7 @@ num_lit(mlm_buf *b, const mlm_schema *t, double d, int lang)
 		if (lang == 't' && !strcmp(nb, "-0.0"))
 			snprintf(nb, sizeof nb, "-0");
 	}
-	mlm_buf_puts(b, nb);
+	out_puts(b, nb);
 }
 
 static void lang_type(mlm_emitter *e, const mlm_schema *t, int opt, mlm_buf *b, int lang);
@@ -1230,27 +1289,27 @@ lang_type(mlm_emitter *e, const mlm_schema *t, int opt, mlm_buf *b, int lang)
 {
 	ninfo *ti = info(e, t);
 	mlm_buf in = {0};
-	mlm_buf_add(&in, "", 0);
+	out_add(&in, "", 0);
 	switch (t->type) {
 	case MLM_ST_STRING:
-		mlm_buf_puts(&in, lang == 'p' ? "str" : lang == 'g' ? "string" : lang == 'r' ? "&'static str" : "string");
+		out_puts(&in, lang == 'p' ? "str" : lang == 'g' ? "string" : lang == 'r' ? "&'static str" : "string");
 		break;
 	case MLM_ST_INTEGER:
-		mlm_buf_puts(&in, lang == 'p' ? "int" : lang == 'g' ? "int64" : lang == 'r' ? "i64" : "number");
+		out_puts(&in, lang == 'p' ? "int" : lang == 'g' ? "int64" : lang == 'r' ? "i64" : "number");
 		break;
 	case MLM_ST_NUMBER:
-		mlm_buf_puts(&in, lang == 'p' ? "float" : lang == 'g' ? "float64" : lang == 'r' ? "f64" : "number");
+		out_puts(&in, lang == 'p' ? "float" : lang == 'g' ? "float64" : lang == 'r' ? "f64" : "number");
 		break;
 	case MLM_ST_BOOLEAN:
-		mlm_buf_puts(&in, lang == 'p' ? "bool" : lang == 'g' ? "bool" : lang == 'r' ? "bool" : "boolean");
+		out_puts(&in, lang == 'p' ? "bool" : lang == 'g' ? "bool" : lang == 'r' ? "bool" : "boolean");
 		break;
 	case MLM_ST_ENUM:
 		if (lang == 'p' || lang == 't') {
 			if (lang == 'p')
-				mlm_buf_puts(&in, "Literal[");
+				out_puts(&in, "Literal[");
 			jv_array_foreach(t->enums, k, x) {
 				if (k)
-					mlm_buf_puts(&in, lang == 'p' ? ", " : " | ");
+					out_puts(&in, lang == 'p' ? ", " : " | ");
 				if (jv_get_kind(x) == JV_KIND_STRING) {
 					size_t l;
 					const char *sv = jstr(x, &l);
@@ -1260,47 +1319,47 @@ lang_type(mlm_emitter *e, const mlm_schema *t, int opt, mlm_buf *b, int lang)
 				jv_free(x);
 			}
 			if (lang == 'p')
-				mlm_buf_puts(&in, "]");
+				out_puts(&in, "]");
 		} else if (is_str_enum(t))
-			mlm_buf_puts(&in, lang == 'g' ? "string" : "&'static str");
+			out_puts(&in, lang == 'g' ? "string" : "&'static str");
 		else
-			mlm_buf_puts(&in, num_enum(t) == 1 ? (lang == 'g' ? "int64" : "i64") : (lang == 'g' ? "float64" : "f64"));
+			out_puts(&in, num_enum(t) == 1 ? (lang == 'g' ? "int64" : "i64") : (lang == 'g' ? "float64" : "f64"));
 		break;
 	case MLM_ST_ARRAY: {
 		mlm_buf it = {0};
-		mlm_buf_add(&it, "", 0);
+		out_add(&it, "", 0);
 		lang_type(e, t->items, t->items->nullable, &it, lang);
 		if (lang == 'p')
-			mlm_buf_printf(&in, "List[%s]", it.p);
+			out_printf(&in, "List[%s]", it.p);
 		else if (lang == 'g')
-			mlm_buf_printf(&in, "[]%s", it.p);
+			out_printf(&in, "[]%s", it.p);
 		else if (lang == 'r')
-			mlm_buf_printf(&in, "&'static [%s]", it.p);
+			out_printf(&in, "&'static [%s]", it.p);
 		else
-			mlm_buf_printf(&in, strchr(it.p, '|') ? "(%s)[]" : "%s[]", it.p);
+			out_printf(&in, strchr(it.p, '|') ? "(%s)[]" : "%s[]", it.p);
 		mlm_buf_free(&it);
 		break;
 	}
 	case MLM_ST_OBJECT:
 		if (ti && ti->camel) {
-			mlm_buf_puts(&in, ti->camel);
+			out_puts(&in, ti->camel);
 			break;
 		}
 		/* fall through */
 	default:
-		mlm_buf_puts(&in, lang == 'p' ? "Any" : lang == 'g' ? "any" : lang == 'r' ? "&'static str" : "unknown");
+		out_puts(&in, lang == 'p' ? "Any" : lang == 'g' ? "any" : lang == 'r' ? "&'static str" : "unknown");
 	}
 	if (opt) {
 		if (lang == 'p')
-			mlm_buf_printf(b, "Optional[%s]", in.p);
+			out_printf(b, "Optional[%s]", in.p);
 		else if (lang == 'g')
-			mlm_buf_printf(b, t->type == MLM_ST_ARRAY || t->type == MLM_ST_ANY ? "%s" : "*%s", in.p);
+			out_printf(b, t->type == MLM_ST_ARRAY || t->type == MLM_ST_ANY ? "%s" : "*%s", in.p);
 		else if (lang == 'r')
-			mlm_buf_printf(b, "Option<%s>", in.p);
+			out_printf(b, "Option<%s>", in.p);
 		else
-			mlm_buf_printf(b, "%s | null", in.p);
+			out_printf(b, "%s | null", in.p);
 	} else
-		mlm_buf_puts(b, in.p);
+		out_puts(b, in.p);
 	mlm_buf_free(&in);
 }
 
@@ -1317,60 +1376,60 @@ lang_decls(mlm_emitter *e, const mlm_schema *s, mlm_buf *b, int lang)
 		lang_decls(e, s->props[i].s, b, lang);
 	ninfo *me = info(e, s);
 	if (lang == 'p')
-		mlm_buf_printf(b, "%s = TypedDict(\"%s\", {\n", me->camel, me->camel);
+		out_printf(b, "%s = TypedDict(\"%s\", {\n", me->camel, me->camel);
 	else if (lang == 'g')
-		mlm_buf_printf(b, "type %s struct {\n", me->camel);
+		out_printf(b, "type %s struct {\n", me->camel);
 	else if (lang == 'r')
-		mlm_buf_printf(b, "#[derive(Debug, Clone, Copy, PartialEq)]\npub struct %s {\n", me->camel);
+		out_printf(b, "#[derive(Debug, Clone, Copy, PartialEq)]\npub struct %s {\n", me->camel);
 	else
-		mlm_buf_printf(b, "export interface %s {\n", me->camel);
+		out_printf(b, "export interface %s {\n", me->camel);
 	for (size_t i = 0; i < s->nprops; i++) {
 		const mlm_schema *t = s->props[i].s;
 		int opt = t->nullable || !s->props[i].required;
 		const char *k = s->props[i].name;
-		mlm_buf_puts(b, "\t");
+		out_puts(b, "\t");
 		if (lang == 'p') {
 			q_string(b, k, strlen(k), 'p');
-			mlm_buf_puts(b, ": ");
+			out_puts(b, ": ");
 			lang_type(e, t, opt, b, lang);
-			mlm_buf_puts(b, ",");
+			out_puts(b, ",");
 		} else if (lang == 'g') {
-			mlm_buf_printf(b, "%s ", me->gomem[i]);
+			out_printf(b, "%s ", me->gomem[i]);
 			lang_type(e, t, opt, b, lang);
 			jv q = jv_dump_string(jv_string(k), 0);
 			/* a struct tag is a raw string: keys with ` cannot be tagged */
 			if (!strchr(k, '`') && !strchr(k, '"') && !strchr(k, ','))
-				mlm_buf_printf(b, " `json:\"%s\"`", k);
+				out_printf(b, " `json:\"%s\"`", k);
 			jv_free(q);
 		} else if (lang == 'r') {
 			const char *m = me->rsmem[i];
-			mlm_buf_printf(b, "pub %s: ", m);
+			out_printf(b, "pub %s: ", m);
 			lang_type(e, t, opt, b, lang);
-			mlm_buf_puts(b, ",");
+			out_puts(b, ",");
 		} else {
 			int plain = isalpha((unsigned char)k[0]) || k[0] == '_' || k[0] == '$';
 			for (const char *p = k; *p && plain; p++)
 				if (!isalnum((unsigned char)*p) && *p != '_' && *p != '$')
 					plain = 0;
 			if (plain)
-				mlm_buf_puts(b, k);
+				out_puts(b, k);
 			else
 				q_string(b, k, strlen(k), 't');
-			mlm_buf_puts(b, !s->props[i].required && !t->nullable ? "?: " : ": ");
+			out_puts(b, !s->props[i].required && !t->nullable ? "?: " : ": ");
 			lang_type(e, t, t->nullable, b, lang);
-			mlm_buf_puts(b, ";");
+			out_puts(b, ";");
 		}
 		if (t->desc && lang != 'p') {
-			mlm_buf_puts(b, " // ");
+			out_puts(b, " // ");
 			for (const char *p = t->desc; *p; p++)
-				mlm_buf_add(b, *p == '\n' || *p == '\r' ? " " : p, 1);
+				out_add(b, *p == '\n' || *p == '\r' ? " " : p, 1);
 		}
-		mlm_buf_puts(b, "\n");
+		out_puts(b, "\n");
 	}
 	if (lang == 'p')
-		mlm_buf_puts(b, "}, total=False)\n\n");
+		out_puts(b, "}, total=False)\n\n");
 	else
-		mlm_buf_puts(b, "}\n\n");
+		out_puts(b, "}\n\n");
 }
 
 /* x's JSON text as a string literal: how Rust holds a value of any type,
@@ -1382,10 +1441,10 @@ json_text(mlm_buf *b, jv x, int lang)
 	size_t l;
 	const char *ds = jstr(d, &l);
 	if (lang == 'g')
-		mlm_buf_puts(b, "json.RawMessage(");
+		out_puts(b, "json.RawMessage(");
 	q_string(b, ds, l, lang);
 	if (lang == 'g')
-		mlm_buf_puts(b, ")");
+		out_puts(b, ")");
 	jv_free(d);
 }
 
@@ -1395,19 +1454,19 @@ lang_value(mlm_emitter *e, const mlm_schema *t, jv x, int opt, mlm_buf *b, int l
 	int isnull = !jv_is_valid(x) || jv_get_kind(x) == JV_KIND_NULL;
 	if (isnull) {
 		if (lang == 'r' && t->type == MLM_ST_ANY && !opt)
-			mlm_buf_puts(b, "\"null\"");
+			out_puts(b, "\"null\"");
 		else
-			mlm_buf_puts(b, lang == 'p' ? "None" : lang == 'g' ? "nil" : lang == 'r' ? "None" : "null");
+			out_puts(b, lang == 'p' ? "None" : lang == 'g' ? "nil" : lang == 'r' ? "None" : "null");
 		return;
 	}
 	int wrap = opt && lang == 'r';
 	int gptr = opt && lang == 'g' && t->type != MLM_ST_ARRAY && t->type != MLM_ST_ANY;
 	if (wrap)
-		mlm_buf_puts(b, "Some(");
+		out_puts(b, "Some(");
 	if (gptr && t->type != MLM_ST_OBJECT)
-		mlm_buf_puts(b, "llmfmtPtr(");
+		out_puts(b, "llmfmtPtr(");
 	if (gptr && t->type == MLM_ST_OBJECT)
-		mlm_buf_puts(b, "&");
+		out_puts(b, "&");
 	switch (jv_get_kind(x)) {
 	case JV_KIND_STRING: {
 		size_t l;
@@ -1421,9 +1480,9 @@ lang_value(mlm_emitter *e, const mlm_schema *t, jv x, int opt, mlm_buf *b, int l
 	case JV_KIND_NUMBER:
 		if (lang == 'g' && gptr) {
 			/* typed, so the helper's T is right */
-			mlm_buf_puts(b, integral(t) ? "int64(" : "float64(");
+			out_puts(b, integral(t) ? "int64(" : "float64(");
 			num_lit(b, t, jv_number_value(x), lang);
-			mlm_buf_puts(b, ")");
+			out_puts(b, ")");
 		} else if (t->type == MLM_ST_ANY && lang == 'r')
 			json_text(b, x, lang);
 		else
@@ -1435,7 +1494,7 @@ lang_value(mlm_emitter *e, const mlm_schema *t, jv x, int opt, mlm_buf *b, int l
 		if (t->type == MLM_ST_ANY && lang == 'r')
 			json_text(b, x, lang);
 		else
-			mlm_buf_puts(b, lang == 'p' ? (tv ? "True" : "False") : (tv ? "true" : "false"));
+			out_puts(b, lang == 'p' ? (tv ? "True" : "False") : (tv ? "true" : "false"));
 		break;
 	}
 	case JV_KIND_ARRAY:
@@ -1444,21 +1503,21 @@ lang_value(mlm_emitter *e, const mlm_schema *t, jv x, int opt, mlm_buf *b, int l
 			break;
 		}
 		if (lang == 'r')
-			mlm_buf_puts(b, "&[");
+			out_puts(b, "&[");
 		else if (lang == 'g') {
-			mlm_buf_puts(b, "[]");
+			out_puts(b, "[]");
 			lang_type(e, t->items, t->items->nullable, b, lang);
-			mlm_buf_puts(b, "{");
+			out_puts(b, "{");
 		} else
-			mlm_buf_puts(b, "[");
+			out_puts(b, "[");
 		jv_array_foreach(x, k, y) {
 			if (k)
-				mlm_buf_puts(b, ", ");
+				out_puts(b, ", ");
 			lang_value(e, t->type == MLM_ST_ARRAY ? t->items : t,
 			    y, t->type == MLM_ST_ARRAY && t->items->nullable, b, lang, indent);
 			jv_free(y);
 		}
-		mlm_buf_puts(b, lang == 'g' ? "}" : "]");
+		out_puts(b, lang == 'g' ? "}" : "]");
 		break;
 	case JV_KIND_OBJECT:
 		if (t->type == MLM_ST_ANY || !is_obj(t)) {
@@ -1471,20 +1530,20 @@ lang_value(mlm_emitter *e, const mlm_schema *t, jv x, int opt, mlm_buf *b, int l
 			const char *ds = jstr(d, &l);
 			if (lang == 'p') {
 				/* JSON and Python agree except for true/false/null */
-				mlm_buf_puts(b, "__import__('json').loads(");
+				out_puts(b, "__import__('json').loads(");
 				q_string(b, ds, l, lang);
-				mlm_buf_puts(b, ")");
+				out_puts(b, ")");
 			} else
-				mlm_buf_add(b, ds, l);
+				out_add(b, ds, l);
 			jv_free(d);
 			break;
 		}
 		{
 			ninfo *ti = info(e, t);
 			if (lang == 'g' || lang == 'r')
-				mlm_buf_printf(b, "%s{\n", ti->camel);
+				out_printf(b, "%s{\n", ti->camel);
 			else
-				mlm_buf_puts(b, "{\n");
+				out_puts(b, "{\n");
 			for (size_t i = 0; i < t->nprops; i++) {
 				const mlm_schema *c = t->props[i].s;
 				int copt = c->nullable || !t->props[i].required;
@@ -1495,28 +1554,28 @@ lang_value(mlm_emitter *e, const mlm_schema *t, jv x, int opt, mlm_buf *b, int l
 				}
 				ind(b, indent + 1);
 				if (lang == 'g')
-					mlm_buf_printf(b, "%s: ", ti->gomem[i]);
+					out_printf(b, "%s: ", ti->gomem[i]);
 				else if (lang == 'r')
-					mlm_buf_printf(b, "%s: ", ti->rsmem[i]);
+					out_printf(b, "%s: ", ti->rsmem[i]);
 				else {
 					q_string(b, t->props[i].name, strlen(t->props[i].name), lang);
-					mlm_buf_puts(b, ": ");
+					out_puts(b, ": ");
 				}
 				lang_value(e, c, y, copt, b, lang, indent + 1);
-				mlm_buf_puts(b, ",\n");
+				out_puts(b, ",\n");
 				jv_free(y);
 			}
 			ind(b, indent);
-			mlm_buf_puts(b, "}");
+			out_puts(b, "}");
 		}
 		break;
 	default:
-		mlm_buf_puts(b, "null");
+		out_puts(b, "null");
 	}
 	if (gptr && t->type != MLM_ST_OBJECT)
-		mlm_buf_puts(b, ")");
+		out_puts(b, ")");
 	if (wrap)
-		mlm_buf_puts(b, ")");
+		out_puts(b, ")");
 }
 
 /* ---------- the API ---------- */
@@ -1527,22 +1586,22 @@ mlm_fmt_emit_begin(mlm_emitter *e, mlm_buf *b, char *err, size_t errlen)
 	int to = e->o.to;
 	if (to == MLM_TO_C || to == MLM_TO_C_DECL) {
 		char *g = ident(e->name, 1);
-		mlm_buf_printf(b, "/* generated by llm-fmt: strings are UTF-8 */\n#ifndef %s_H\n#define %s_H\n"
+		out_printf(b, "/* generated by llm-fmt: strings are UTF-8 */\n#ifndef %s_H\n#define %s_H\n"
 		    "#include <stdbool.h>\n#include <stddef.h>\n\n", g, g);
 		c_decls(e, e->s, b, 1);
 		c_decls(e, e->s, b, 0);
-		mlm_buf_printf(b, "#endif /* %s_H */\n", g);
+		out_printf(b, "#endif /* %s_H */\n", g);
 		free(g);
 		if (to == MLM_TO_C)
-			mlm_buf_puts(b, "\n");
+			out_puts(b, "\n");
 	} else if (to == MLM_TO_TSV || to == MLM_TO_CSV) {
 		if (e->o.header) {
 			rowctx c = {e, b, 0, 1, err, errlen, 0};
 			walk(e->s, jv_invalid(), ".", 0, 0, row_leaf, &c);
-			mlm_buf_puts(b, to == MLM_TO_CSV ? "\r\n" : "\n");
+			out_puts(b, to == MLM_TO_CSV ? "\r\n" : "\n");
 		}
 	} else if (to == MLM_TO_PY) {
-		mlm_buf_puts(b, "# generated by llm-fmt\nfrom typing import Any, List, Literal, Optional, TypedDict\n\n");
+		out_puts(b, "# generated by llm-fmt\nfrom typing import Any, List, Literal, Optional, TypedDict\n\n");
 		lang_decls(e, e->s, b, 'p');
 	} else if (to == MLM_TO_GO) {
 		char *pk = ident(e->name, 0);
@@ -1551,18 +1610,18 @@ mlm_fmt_emit_begin(mlm_emitter *e, mlm_buf *b, char *err, size_t errlen)
 			if (*p != '_')
 				pk[k++] = (char)tolower((unsigned char)*p);
 		pk[k] = 0;
-		mlm_buf_printf(b, "// Code generated by llm-fmt. DO NOT EDIT.\n\npackage %s\n\nimport \"encoding/json\"\n\n"
+		out_printf(b, "// Code generated by llm-fmt. DO NOT EDIT.\n\npackage %s\n\nimport \"encoding/json\"\n\n"
 		    "var _ json.RawMessage\n\nfunc llmfmtPtr[T any](v T) *T { return &v }\n\n", *pk ? pk : "llmresult");
 		free(pk);
 		lang_decls(e, e->s, b, 'g');
 	} else if (to == MLM_TO_RS) {
-		mlm_buf_puts(b, "// generated by llm-fmt\n#![allow(dead_code)]\n\n");
+		out_puts(b, "// generated by llm-fmt\n#![allow(dead_code)]\n\n");
 		lang_decls(e, e->s, b, 'r');
 	} else if (to == MLM_TO_TS) {
-		mlm_buf_puts(b, "// generated by llm-fmt\n");
+		out_puts(b, "// generated by llm-fmt\n");
 		lang_decls(e, e->s, b, 't');
 	}
-	return 0;
+	return b->over ? too_large(b, err, errlen) : 0;
 }
 
 int
@@ -1570,14 +1629,15 @@ mlm_fmt_emit_value(mlm_emitter *e, jv v, mlm_buf *b, char *err, size_t errlen)
 {
 	int to = e->o.to;
 	size_t idx = e->count;
+	size_t start = b->len;
 	int r = 0;
 	switch (to) {
 	case MLM_TO_JSON: {
 		jv d = jv_dump_string(jv_copy(v), 0);
 		size_t l;
 		const char *s = jstr(d, &l);
-		mlm_buf_add(b, s, l);
-		mlm_buf_add(b, "\n", 1);
+		out_add(b, s, l);
+		out_add(b, "\n", 1);
 		jv_free(d);
 		break;
 	}
@@ -1586,14 +1646,14 @@ mlm_fmt_emit_value(mlm_emitter *e, jv v, mlm_buf *b, char *err, size_t errlen)
 		char stat[400];
 		snprintf(stat, sizeof stat, "%s_%zu", e->name, idx);
 		mlm_buf pre = {0}, body = {0};
-		mlm_buf_add(&pre, "", 0);
+		out_add(&pre, "", 0);
 		ninfo *me = info(e, e->s);
-		mlm_buf_printf(&body, "static const struct %s %s = ", me->ctag, stat);
+		out_printf(&body, "static const struct %s %s = ", me->ctag, stat);
 		r = c_init(e, e->s, v, stat, &pre, &body, 0, err, errlen);
 		if (r == 0) {
-			mlm_buf_add(b, pre.p, pre.len);
-			mlm_buf_add(b, body.p, body.len);
-			mlm_buf_puts(b, ";\n\n");
+			out_buf(b, &pre);
+			out_buf(b, &body);
+			out_puts(b, ";\n\n");
 		} else {
 			char tmp[MLM_ERRLEN];
 			snprintf(tmp, sizeof tmp, "%s", err);
@@ -1621,7 +1681,7 @@ mlm_fmt_emit_value(mlm_emitter *e, jv v, mlm_buf *b, char *err, size_t errlen)
 		rowctx c = {e, b, 0, 0, err, errlen, 0};
 		size_t at = b->len;
 		walk(e->s, jv_copy(v), ".", 0, 0, row_leaf, &c);
-		mlm_buf_puts(b, to == MLM_TO_CSV ? "\r\n" : "\n");
+		out_puts(b, to == MLM_TO_CSV ? "\r\n" : "\n");
 		if (c.failed) {
 			buf_cut(b, at);
 			r = -1;
@@ -1630,36 +1690,42 @@ mlm_fmt_emit_value(mlm_emitter *e, jv v, mlm_buf *b, char *err, size_t errlen)
 	}
 	case MLM_TO_PY: {
 		ninfo *me = info(e, e->s);
-		mlm_buf_printf(b, "%s_%zu: %s = ", e->name, idx, me->camel);
+		out_printf(b, "%s_%zu: %s = ", e->name, idx, me->camel);
 		lang_value(e, e->s, v, 0, b, 'p', 0);
-		mlm_buf_puts(b, "\n\n");
+		out_puts(b, "\n\n");
 		break;
 	}
 	case MLM_TO_GO: {
-		mlm_buf_printf(b, "var %s%zu = ", e->camelname, idx);
+		out_printf(b, "var %s%zu = ", e->camelname, idx);
 		lang_value(e, e->s, v, 0, b, 'g', 0);
-		mlm_buf_puts(b, "\n\n");
+		out_puts(b, "\n\n");
 		break;
 	}
 	case MLM_TO_RS: {
 		char *up = ident(e->name, 1);
 		ninfo *me = info(e, e->s);
-		mlm_buf_printf(b, "pub const %s_%zu: %s = ", up, idx, me->camel);
+		out_printf(b, "pub const %s_%zu: %s = ", up, idx, me->camel);
 		free(up);
 		lang_value(e, e->s, v, 0, b, 'r', 0);
-		mlm_buf_puts(b, ";\n\n");
+		out_puts(b, ";\n\n");
 		break;
 	}
 	case MLM_TO_TS: {
 		ninfo *me = info(e, e->s);
 		char *c = camel(e->name);
 		c[0] = (char)tolower((unsigned char)c[0]);
-		mlm_buf_printf(b, "export const %s%zu: %s = ", c, idx, me->camel);
+		out_printf(b, "export const %s%zu: %s = ", c, idx, me->camel);
 		free(c);
 		lang_value(e, e->s, v, 0, b, 't', 0);
-		mlm_buf_puts(b, ";\n\n");
+		out_puts(b, ";\n\n");
 		break;
 	}
+	}
+	if (b->over) {	/* the value would be cut: none of it is written */
+		buf_cut(b, start);
+		b->over = 0;
+		if (r == 0)
+			r = too_large(b, err, errlen);
 	}
 	if (r == 0)
 		e->count++;
@@ -1672,14 +1738,14 @@ mlm_fmt_emit_end(mlm_emitter *e, mlm_buf *b, char *err, size_t errlen)
 	int to = e->o.to;
 	if (to == MLM_TO_C || to == MLM_TO_C_VALUE) {
 		ninfo *me = info(e, e->s);
-		mlm_buf_printf(b, "extern const struct %s *const %s_all[];\n", me->ctag, e->name);
-		mlm_buf_printf(b, "const struct %s *const %s_all[] = {", me->ctag, e->name);
+		out_printf(b, "extern const struct %s *const %s_all[];\n", me->ctag, e->name);
+		out_printf(b, "const struct %s *const %s_all[] = {", me->ctag, e->name);
 		if (e->count == 0)
-			mlm_buf_puts(b, " NULL");
+			out_puts(b, " NULL");
 		for (size_t i = 0; i < e->count; i++)
-			mlm_buf_printf(b, "\n\t&%s_%zu,", e->name, i);
-		mlm_buf_printf(b, "\n};\nextern const size_t %s_count;\nconst size_t %s_count = %zu;\n",
+			out_printf(b, "\n\t&%s_%zu,", e->name, i);
+		out_printf(b, "\n};\nextern const size_t %s_count;\nconst size_t %s_count = %zu;\n",
 		    e->name, e->name, e->count);
 	}
-	return 0;
+	return b->over ? too_large(b, err, errlen) : 0;
 }

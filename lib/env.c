@@ -133,6 +133,7 @@ mlm_env_parse(mlm_env *e, const char *fname, const char *text, size_t len,
 		v.max = ENV_MAX_FILE;
 		if (mlm_buf_add(&v, "", 0) < 0)
 			return mlm_err(err, errlen, "%s:%d: out of memory", fname, line);
+		int cut = 0;    /* an append refused: the value would be cut */
 		if (p < end && (*p == '\'' || *p == '"')) {
 			char q = *p++;
 			int closed = 0;
@@ -156,11 +157,11 @@ mlm_env_parse(mlm_env *e, const char *fname, const char *text, size_t len,
 					case '"': case '\\': case '$': case '\'': c = x; break;
 					case '\n': line++; continue;    /* line continuation */
 					default:
-						mlm_buf_add(&v, "\\", 1);
+						cut |= mlm_buf_add(&v, "\\", 1);
 						c = x;
 					}
 				}
-				mlm_buf_add(&v, &c, 1);
+				cut |= mlm_buf_add(&v, &c, 1);
 			}
 			if (!closed) {
 				mlm_buf_free(&v);
@@ -187,9 +188,14 @@ mlm_env_parse(mlm_env *e, const char *fname, const char *text, size_t len,
 			const char *t = p;
 			while (t > s && (t[-1] == ' ' || t[-1] == '\t' || t[-1] == '\r'))
 				t--;
-			mlm_buf_add(&v, s, (size_t)(t - s));
+			cut |= mlm_buf_add(&v, s, (size_t)(t - s));
 			while (p < end && *p != '\n')
 				p++;
+		}
+		if (cut) {
+			mlm_buf_free(&v);
+			return mlm_err(err, errlen, "%s:%d: value larger than %u bytes", fname, startline,
+			    (unsigned)ENV_MAX_FILE);
 		}
 		if (memchr(v.p, 0, v.len)) {
 			mlm_buf_free(&v);

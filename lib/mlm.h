@@ -32,12 +32,24 @@
 typedef struct mlm_buf {
 	char *p;
 	size_t len, cap, max;
+	int over;       /* set by writers that check once at the end (emit.c):
+	                 * an append was refused, the output is not whole */
 } mlm_buf;
 
-/* Appends n bytes; keeps p NUL-terminated. -1 when max would be passed. */
-int mlm_buf_add(mlm_buf *b, const void *s, size_t n);
-int mlm_buf_puts(mlm_buf *b, const char *s);
-int mlm_buf_printf(mlm_buf *b, const char *fmt, ...)
+/* An append's result must be checked: an output that would pass the cap is
+ * an error, never a silently cut output. A file whose appends are not all
+ * checked yet says so by defining MLM_APPENDS_UNCHECKED before this header
+ * (each such file is a debt to pay, not a licence for new code). */
+#ifdef MLM_APPENDS_UNCHECKED
+#define MLM_MUST_CHECK
+#else
+#define MLM_MUST_CHECK __attribute__((warn_unused_result))
+#endif
+/* Appends n bytes; keeps p NUL-terminated. -1 when max would be passed
+ * (then nothing is appended). */
+MLM_MUST_CHECK int mlm_buf_add(mlm_buf *b, const void *s, size_t n);
+MLM_MUST_CHECK int mlm_buf_puts(mlm_buf *b, const char *s);
+MLM_MUST_CHECK int mlm_buf_printf(mlm_buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void mlm_buf_reset(mlm_buf *b);
 /* The value of a hex digit, -1 for any other character. */
@@ -47,11 +59,11 @@ void mlm_buf_free(mlm_buf *b);
 /* ---------- json.c: JSON text of jv values ---------- */
 
 /* A JSON string literal of s[0..n), escaped as libjq escapes. */
-int mlm_json_str(mlm_buf *b, const char *s, size_t n);
+MLM_MUST_CHECK int mlm_json_str(mlm_buf *b, const char *s, size_t n);
 /* Appends x (borrowed) as jv_dump_string(x, 0) would write it. */
-int mlm_json_dump(mlm_buf *b, jv x);
+MLM_MUST_CHECK int mlm_json_dump(mlm_buf *b, jv x);
 /* A number as jv_dump_string writes jv_number(d). */
-int mlm_json_num(mlm_buf *b, double d);
+MLM_MUST_CHECK int mlm_json_num(mlm_buf *b, double d);
 
 /* A token tape over strict JSON text (RFC 8259), for the hot paths that
  * read a few fields of a provider's answer without building jv values.

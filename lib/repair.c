@@ -20,6 +20,7 @@
  * in the JSON-unescaped text.
  */
 #define MLM_FMT_INTERNAL
+#define MLM_APPENDS_UNCHECKED /* mlm_buf appends here are not all checked yet */
 #include <ctype.h>
 #include <math.h>
 #include <stdarg.h>

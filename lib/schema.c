@@ -7,6 +7,7 @@
  * lowering walks it. Parsers report the first error with its position and
  * never guess: an unknown type word is an error, not a string.
  */
+#define MLM_APPENDS_UNCHECKED /* mlm_buf appends here are not all checked yet */
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>

@@ -87,6 +87,7 @@ void
 mlm_buf_reset(mlm_buf *b)
 {
 	b->len = 0;
+	b->over = 0;
 	if (b->p)
 		b->p[0] = 0;
 }
@@ -97,6 +98,7 @@ mlm_buf_free(mlm_buf *b)
 	free(b->p);
 	b->p = NULL;
 	b->len = b->cap = 0;
+	b->over = 0;
 }
 
 int

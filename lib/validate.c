@@ -11,6 +11,7 @@
  * is one line `$.path: reason`.
  */
 #define MLM_FMT_INTERNAL
+#define MLM_APPENDS_UNCHECKED /* mlm_buf appends here are not all checked yet */
 #include <ctype.h>
 #include <math.h>
 #include <stdarg.h>

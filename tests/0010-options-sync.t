@@ -68,8 +68,8 @@ for src in "$TOP"/bin/llm-*.c; do
 	# shellcheck disable=SC2086
 	set -- $names
 
-	if [ -x "$TOP/bin/$tool" ]; then
-		"$TOP/bin/$tool" --help >"$T/help.$tool" 2>&1 </dev/null
+	if [ -x "$MLM_BIN/$tool" ]; then
+		"$MLM_BIN/$tool" --help >"$T/help.$tool" 2>&1 </dev/null
 		place "$tool" "--help" "$T/help.$tool" -- "$@"
 	else
 		nok "$tool: --help lists every long option"

@@ -68,4 +68,37 @@ for page in "$TOP"/man/*.[1-9]; do
 	fi
 done
 
+# manyllm(3) documents the whole public API of lib/manyllm.h: each function
+# in its SYNOPSIS (same name) and in RETURN VALUES, and its EXAMPLES program
+# builds against the in-tree library
+page="$TOP/man/manyllm.3"
+fns=$(sed -n 's/^[a-z].*[ *]\(manyllm_[a-z0-9_]*\)(.*/\1/p' "$TOP/lib/manyllm.h" | sort -u)
+check "manyllm.h declares functions" [ -n "$fns" ]
+syn=$(sed -n '/^\.Sh SYNOPSIS/,/^\.Sh/s/^\.Fn \([a-z0-9_]*\).*/\1/p' "$page" | sort -u)
+is "$syn" "$fns" "manyllm.3: SYNOPSIS has every function of manyllm.h, and no other"
+rv=$(sed -n '/^\.Sh RETURN VALUES/,/^\.Sh/p' "$page")
+miss=
+for f in $fns; do
+	printf '%s\n' "$rv" | grep -q "^\.Fn $f\( \|$\)" || miss="$miss $f"
+done
+is "$miss" "" "manyllm.3: RETURN VALUES speaks of every function"
+sed -n '/^\.Sh EXAMPLES/,/^\.Sh/p' "$page" | sed -n '/^\.Bd -literal/,/^\.Ed/p' |
+    sed -e '1d' -e '$d' -e 's/\\e/\\/g' >"$T/example.c"
+check "manyllm.3: EXAMPLES has a program" grep -q '^main(void)' "$T/example.c"
+if [ -f "$TOP/lib/libmanyllm.a" ]; then
+	LIBS=$(make -s -C "$TOP" -f Makefile -f - print-libs <<'EOF'
+print-libs: ; @echo $(LIBS)
+EOF
+)
+	if cc -std=c17 -Wall -Wextra -Werror ${MLM_SAN:-} -I"$TOP/lib" -o "$T/example" "$T/example.c" \
+	    "$TOP/lib/libmanyllm.a" $LIBS 2>"$T/cc.err"; then
+		ok "manyllm.3: the EXAMPLES program builds with -Wall -Wextra -Werror"
+	else
+		nok "manyllm.3: the EXAMPLES program builds with -Wall -Wextra -Werror"
+		diag "$(cat "$T/cc.err")"
+	fi
+else
+	skip "lib/libmanyllm.a is not built"
+fi
+
 done_testing

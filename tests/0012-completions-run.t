@@ -4,7 +4,7 @@
 # "TOOL --strategy " offers the strategies, in bash (complete -F function
 # called with COMP_WORDS), zsh (compinit on a pseudo-terminal, see
 # tests/zsh-complete.zsh) and fish (complete -C). A shell that is not
-# installed is skipped with a note (tests/deps.sh installs all three).
+# installed is skipped with a TAP reason (tests/deps.sh installs all three).
 . "$(dirname "$0")/lib.sh"
 
 longopts() {
@@ -36,7 +36,7 @@ offered() {
 
 for sh in bash zsh fish; do
 	if ! command -v "$sh" >/dev/null 2>&1; then
-		diag "$sh is not installed: its completions are not run"
+		skip "$sh is not installed: its completions are not run"
 		continue
 	fi
 	for src in "$TOP"/bin/llm-*.c; do

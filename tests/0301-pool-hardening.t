@@ -8,7 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 exec </dev/null
 VG=
-if command -v valgrind >/dev/null 2>&1 && ! ldd "$TOP/bin/llm-pool" 2>/dev/null | grep -q libasan; then
+if command -v valgrind >/dev/null 2>&1 && ! ldd "$MLM_BIN/llm-pool" 2>/dev/null | grep -q libasan; then
 	VG="valgrind -q --error-exitcode=99"
 fi
 

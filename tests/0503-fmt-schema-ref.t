@@ -33,7 +33,7 @@ echo '{"x":1}' > in.txt
 run timeout 20 llm-fmt -S @bomb.json in.txt
 is "$rc" 2 "\$ref bomb: validating input is refused the same way"
 # memory stays small: a 150 MB address space is plenty when nothing is expanded
-if ! ldd "$TOP/bin/llm-fmt" 2>/dev/null | grep -q libasan; then
+if ! ldd "$MLM_BIN/llm-fmt" 2>/dev/null | grep -q libasan; then
 	run sh -c 'ulimit -v 150000; exec timeout 20 llm-fmt -S @bomb.json -e dsl'
 	is "$rc" 2 "\$ref bomb: refused within a 150 MB address space"
 else

@@ -1,15 +1,10 @@
 #!/bin/sh
 # llm-serve: the status page, rendered by headless Chromium, lists the
-# entries and shows a cooling one.
+# entries and shows a cooling one. Without Chromium (CI installs it) the
+# file is skipped.
 . "$(dirname "$0")/lib.sh"
 
 CHROMIUM=$(command -v chromium || command -v chromium-browser || command -v google-chrome || true)
-if [ -z "$CHROMIUM" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >"$T/apt.log" 2>&1 ||
-		{ apt-get update -q >>"$T/apt.log" 2>&1 &&
-		  DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >>"$T/apt.log" 2>&1; }
-	CHROMIUM=$(command -v chromium || true)
-fi
 if [ -z "$CHROMIUM" ]; then
 	echo "1..0 # SKIP no chromium (install the Debian package chromium)"
 	exit 0

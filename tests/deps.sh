@@ -1,13 +1,19 @@
 #!/bin/sh
 # tests/deps.sh — make sure the build and test dependencies are installed.
 # As root on Debian it installs what is missing with apt-get; otherwise it
-# prints the exact command to run and stops.
-pkgs=""
+# prints the exact command to run, and stops when the build or the core of
+# the suite needs it. The tools only some tests use (want: redis-server,
+# tmux, zsh, fish) are installed too, but a normal user without them gets
+# the command and goes on: the tests that need them skip with a reason.
+pkgs="" opt=""
 need() { # need FILE-OR-COMMAND PACKAGE
 	case $1 in
 	/*) [ -e "$1" ] || pkgs="$pkgs $2" ;;
 	*) command -v "$1" >/dev/null 2>&1 || pkgs="$pkgs $2" ;;
 	esac
+}
+want() { # want COMMAND PACKAGE
+	command -v "$1" >/dev/null 2>&1 || opt="$opt $2"
 }
 need cc gcc
 need make make
@@ -24,22 +30,28 @@ need ps procps          # the per-test time limit finds a hung test's processes
 need mandoc mandoc
 need jq jq
 need curl curl
-need redis-server redis-server
-need tmux tmux
-need zsh zsh
-need fish fish
 need sqlite3 sqlite3
-[ -z "$pkgs" ] && exit 0
+want redis-server redis-server
+want tmux tmux
+want zsh zsh
+want fish fish
+[ -z "$pkgs$opt" ] && exit 0
 # curl.h may live elsewhere on other architectures
 case $pkgs in *libcurl4-openssl-dev*)
 	[ -e /usr/include/curl/curl.h ] && pkgs=$(echo "$pkgs" | sed 's/ libcurl4-openssl-dev//') ;;
 esac
-[ -z "$pkgs" ] && exit 0
+[ -z "$pkgs$opt" ] && exit 0
+pkgs="$pkgs$opt"
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
 	echo "installing:$pkgs" >&2
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq >/dev/null && apt-get install -y -qq $pkgs >/dev/null || {
 		echo "deps: apt-get install$pkgs failed" >&2; exit 1; }
+	exit 0
+fi
+if [ "$pkgs" = "$opt" ]; then
+	echo "some tests will skip: the tools they use are missing; to run them:" >&2
+	echo "  sudo apt-get install -y$pkgs" >&2
 	exit 0
 fi
 echo "missing build dependencies; run:" >&2

@@ -259,9 +259,10 @@ emit(const char *spec, const char *json, int to, int c_nul)
 		return out;
 	}
 	mlm_buf b = {0};
-	mlm_buf_add(&b, "", 0);
 	jv v = jv_parse(json);
-	if (mlm_fmt_emit_value(e, v, &b, err, sizeof err) < 0)
+	if (mlm_buf_add(&b, "", 0) < 0)
+		snprintf(out, sizeof out, "ERR: out of memory");
+	else if (mlm_fmt_emit_value(e, v, &b, err, sizeof err) < 0)
 		snprintf(out, sizeof out, "ERR: %s", err);
 	else
 		snprintf(out, sizeof out, "%s", b.p);
@@ -270,6 +271,62 @@ emit(const char *spec, const char *json, int to, int c_nul)
 	mlm_fmt_emitter_free(e);
 	mlm_schema_free(s);
 	return out;
+}
+
+/* an output past the buffer's cap is an error naming the cap, for every
+ * language, and nothing of the value is written: never a cut output */
+static void
+test_emit_cap(void)
+{
+	static const int tos[] = { MLM_TO_JSON, MLM_TO_C, MLM_TO_C_VALUE, MLM_TO_SH, MLM_TO_TSV,
+	    MLM_TO_CSV, MLM_TO_PY, MLM_TO_GO, MLM_TO_RS, MLM_TO_TS };
+	char big[300];
+	memset(big, 'x', sizeof big - 1);
+	big[sizeof big - 1] = 0;
+	char json[400];
+	snprintf(json, sizeof json, "{\"s\":\"%s\",\"n\":1}", big);
+	mlm_schema *s = mlm_schema_parse("s, n int", err, sizeof err);
+	for (size_t i = 0; s && i < sizeof tos / sizeof tos[0]; i++) {
+		const char *name = mlm_fmt_to_name(tos[i]);
+		mlm_emit_opts eo = {0};
+		eo.to = tos[i];
+		mlm_emitter *e = mlm_fmt_emitter_new(s, &eo, err, sizeof err);
+		if (!e) {
+			ok(0, "cap %s: emitter (%s)", name, err);
+			continue;
+		}
+		mlm_buf b = {0};
+		b.max = 200;
+		size_t at = b.len;
+		jv v = jv_parse(json);
+		err[0] = 0;
+		int r = mlm_fmt_emit_value(e, v, &b, err, sizeof err);
+		ok(r == -1, "cap %s: a value past the cap is an error", name);
+		is_str(err, "output too large: more than 199 bytes", "cap %s: ... naming the cap", name);
+		ok(b.len == at && !b.over, "cap %s: ... and nothing of it is written", name);
+		jv_free(v);
+		v = jv_parse("{\"s\":\"short\",\"n\":2}");
+		ok(mlm_fmt_emit_value(e, v, &b, err, sizeof err) == 0 && b.len > 0,
+		    "cap %s: a value within the cap is still written", name);
+		jv_free(v);
+		mlm_buf_free(&b);
+		mlm_fmt_emitter_free(e);
+	}
+	/* C's header (mlm_fmt_emit_begin) and list (mlm_fmt_emit_end) too */
+	mlm_emit_opts eo = {0};
+	eo.to = MLM_TO_C;
+	mlm_emitter *e = s ? mlm_fmt_emitter_new(s, &eo, err, sizeof err) : NULL;
+	if (e) {
+		mlm_buf b = {0};
+		b.max = 40;
+		ok(mlm_fmt_emit_begin(e, &b, err, sizeof err) == -1, "cap c: a header past the cap is an error");
+		is_str(err, "output too large: more than 39 bytes", "cap c: ... naming the cap");
+		mlm_buf_reset(&b);
+		ok(mlm_fmt_emit_end(e, &b, err, sizeof err) == -1, "cap c: a list past the cap is an error");
+		mlm_buf_free(&b);
+		mlm_fmt_emitter_free(e);
+	}
+	mlm_schema_free(s);
 }
 
 static void
@@ -459,6 +516,7 @@ main(void)
 	test_jsonschema();
 	test_lowering();
 	test_cstruct();
+	test_emit_cap();
 	test_emit();
 	test_repair();
 	test_corpus();
