@@ -169,18 +169,18 @@ serve_write_tool_calls(mlm_buf *b, jv calls)
 {
 	if (jv_get_kind(calls) != JV_KIND_ARRAY || jv_array_length(jv_copy(calls)) == 0)
 		return 0;
-	mlm_buf_puts(b, "\"tool_calls\":[");
+	int e = mlm_buf_puts(b, "\"tool_calls\":[");
 	jv_array_foreach(calls, i, c) {
 		jv id = serve_oget(c, "id"), name = serve_oget(c, "name"), args = serve_oget(c, "arguments");
-		mlm_buf_puts(b, i ? ",{\"id\":" : "{\"id\":");
+		e |= mlm_buf_puts(b, i ? ",{\"id\":" : "{\"id\":");
 		serve_json_strz(b, is_str(id) ? jv_string_value(id) : "");
-		mlm_buf_puts(b, ",\"type\":\"function\",\"function\":{\"name\":");
+		e |= mlm_buf_puts(b, ",\"type\":\"function\",\"function\":{\"name\":");
 		serve_json_strz(b, is_str(name) ? jv_string_value(name) : "");
-		mlm_buf_puts(b, ",\"arguments\":");
+		e |= mlm_buf_puts(b, ",\"arguments\":");
 		serve_json_strz(b, is_str(args) ? jv_string_value(args) : "");
-		mlm_buf_puts(b, "}}");
+		e |= mlm_buf_puts(b, "}}");
 		jv_free(id), jv_free(name), jv_free(args), jv_free(c);
 	}
-	mlm_buf_puts(b, "],");
-	return 1;
+	e |= mlm_buf_puts(b, "],");
+	return e < 0 ? -1 : 1;
 }

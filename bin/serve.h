@@ -105,7 +105,8 @@ int serve_chat_tools(jv body, jv *req, int stream, char *err, size_t errlen);
 /* messages[i] (role "tool": its tool_call_id; an assistant's tool_calls)
  * onto the neutral message *o; -1 with err. */
 int serve_chat_tool_msg(jv msg, const char *role, int i, jv *o, char *err, size_t errlen);
-/* "tool_calls":[...], (with its comma) when calls has some: 1; else 0. */
+/* "tool_calls":[...], (with its comma) when calls has some: 1; else 0;
+ * -1 when the buffer ran out of room (its over flag is set). */
 int serve_write_tool_calls(mlm_buf *b, jv calls);
 
 /* OpenAI's error object {"error":{"message","type","param","code"}} */
