@@ -219,11 +219,14 @@ typedef struct mlm_catalog_model {
 	mlm_limits lim;
 	long window;                       /* context window in tokens, 0 unknown */
 	unsigned features;                 /* MLM_FEAT_* */
+	long dims;                         /* embedding models: default dimensions, 0 unknown */
+	long max_batch;                    /* inputs one embedding request takes, 0 unknown */
+	long max_input_tokens;             /* tokens of one input, 0 unknown */
 	const mlm_window *windows;         /* every published window */
 	size_t nwindows;
 	const char *origin;                /* "file:line" of the catalog line */
 } mlm_catalog_model;
-enum { MLM_FEAT_SCHEMA = 1, MLM_FEAT_JSON = 2, MLM_FEAT_STREAM = 4 };
+enum { MLM_FEAT_SCHEMA = 1, MLM_FEAT_JSON = 2, MLM_FEAT_STREAM = 4, MLM_FEAT_EMBED = 8 };
 
 typedef struct mlm_provider {
 	const char *name;                  /* "gemini", "openai", "cloudflare", "zhipu", ... */
