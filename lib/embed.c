@@ -32,6 +32,17 @@ mlm_req_embed(jv texts, long dimensions, const char *task)
 	return r;
 }
 
+long
+mlm_embed_items(jv req)
+{
+	if (!mlm_req_is_embed(req))
+		return 0;
+	jv in = mlm_jpath(req, "embed");
+	long n = jv_get_kind(in) == JV_KIND_ARRAY ? jv_array_length(jv_copy(in)) : 1;
+	jv_free(in);
+	return n;
+}
+
 int
 mlm_req_is_embed(jv req)
 {

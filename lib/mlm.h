@@ -592,6 +592,9 @@ typedef struct mlm_pick {
 	const char *entry;          /* glob over entry ids, NULL any */
 	int ignore_state;           /* every matching entry, whatever the state says
 	                             * (llm-pool --check probes dead ones too) */
+	long items;                 /* an embedding batch's inputs (0: not one): what
+	                             * a pick counts per minute where the provider
+	                             * meters each input (Gemini) */
 	int wait_dead;              /* a dead entry's probe time counts as a wait
 	                             * (batches wait out an outage; a single call
 	                             * fails at once) */
@@ -763,6 +766,7 @@ int mlm_cache_key(jv req_borrowed, const char *model, const char *provider,
 /* texts: an array of strings, or one string (consumed). */
 jv mlm_req_embed(jv texts, long dimensions, const char *task);
 int mlm_req_is_embed(jv req_borrowed);
+long mlm_embed_items(jv req_borrowed);          /* its inputs; 0 for a chat request */
 /* The adapter for a request on a wire: embedding or chat. */
 const mlm_adapter *mlm_adapter_for(int wire, jv req_borrowed);
 /* The most inputs one request to the entry's provider may carry. */
