@@ -7,6 +7,7 @@
 #   BENCH_RUNS   repetitions for medians (default 5)
 #   BENCH_QUOTA  seconds per quota-utilisation run (default 60; 0 skips)
 #   BENCH_PORTKEY=0 skips the Portkey gateway (it needs npm)
+#   BENCH_EMBED_N  inputs per embedding throughput run (default 2000)
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 PATH="$top/bin:$PATH"
@@ -234,6 +235,10 @@ EOF
 		row "Portkey gateway -c1: p50 / p99 ms" "-" "$pk50 / $pk99" "-" "-"
 	fi
 fi
+
+# ---- embeddings: batched vs one a request, peak RSS (bench/embed.sh)
+rows="$rows$(sh "$top/bench/embed.sh" "$d" "$SIM")
+"
 
 # ---- the table
 printf '\nmake bench, %s, %s, %s cores, %s\n\n' "$(date -u +%Y-%m-%d)" "$(uname -sm)" "$(nproc)" \
