@@ -11,6 +11,9 @@ sim_env
 # the first key answers one request, then 503s: the second part fails over
 export GEMINI_API_KEY_1='k1+failafter=1' GEMINI_API_KEY_2=k2 GEMINI_MODELS=gemini-embedding-001,gemini-2.5-flash
 export LLM_SERVE_TOKENS=tok1 LLM_STATE=memory
+# room for every part in the minute (Gemini's 100 a minute counts each input)
+printf '%s\n' '{"provider":"gemini","model":"gemini-embedding-001","caps":["embedding"],"dims":3072,"max_batch":100,"per_model":true,"limits":[{"window":"rpm","max":5000}]}' >cat.ndjson
+export LLM_CATALOG="$T/cat.ndjson"
 start_serve --strategy sequential
 A='Authorization: Bearer tok1'
 
