@@ -9,6 +9,7 @@
 #   BENCH_NGINX_N lines per nginx run (default 20000)
 #   BENCH_FLEET  items of the free-fleet batch (default 2000; 0 skips)
 #   BENCH_PORTKEY=0 skips the Portkey gateway (it needs npm)
+#   BENCH_EMBED_N  inputs per embedding throughput run (default 2000)
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 PATH="$top/bin:$PATH"
@@ -243,6 +244,10 @@ EOF
 		row "Portkey gateway -c1: p50 / p99 ms" "-" "$pk50 / $pk99" "-" "-"
 	fi
 fi
+
+# ---- embeddings: batched vs one a request, peak RSS (bench/embed.sh)
+rows="$rows$(sh "$top/bench/embed.sh" "$d" "$SIM")
+"
 
 # ---- the table
 printf '\nmake bench, %s, %s, %s cores, %s\n\n' "$(date -u +%Y-%m-%d)" "$(uname -sm)" "$(nproc)" \

@@ -688,10 +688,14 @@ done_answer(job *j, mlm_result *r)
 	}
 }
 
+static int next_part(job *j, mlm_result *r);
+
 static void
 on_done(void *u, mlm_result *r)
 {
 	job *j = u;
+	if (next_part(j, r))
+		return;
 	int64_t t = now_us();
 	eng_unlink(j);
 	pthread_mutex_lock(&j->mu);
@@ -754,6 +758,34 @@ on_trace(void *u, jv a)
 	}
 	jv_free(ev);
 	jv_free(a);
+}
+
+/* A request the wire sends in parts (embeddings over the provider's item
+ * limit): the next part is a call of its own, with its own failover; the
+ * job answers when the last part is done. */
+static int
+next_part(job *j, mlm_result *r)
+{
+	if (!j->wire->next || !r->ok)
+		return 0;
+	pthread_mutex_lock(&j->mu);
+	jv req = j->gone ? jv_invalid() : j->wire->next(&j->sc, r);
+	pthread_mutex_unlock(&j->mu);
+	if (!jv_is_valid(req))
+		return 0;
+	mlm_call_opts o = base_opts;
+	o.no_restart = 1;
+	o.pick.model = j->sc.model_glob[0] ? j->sc.model_glob : NULL;
+	o.verbose = tp.verbose;
+	long id = mlm_engine_submit(tp.engine, req, &o, on_done, on_delta, j);
+	if (id < 0) {       /* never half an answer */
+		r->ok = 0;
+		r->kind = MLM_SERVER;
+		snprintf(r->msg, sizeof r->msg, "out of memory");
+		return 0;
+	}
+	j->call_id = id;
+	return 1;
 }
 
 static void
@@ -1502,13 +1534,14 @@ serve_pick_model(serve_call *sc, const char *name, char *err, size_t errlen)
 }
 
 static void
-model_item(mlm_buf *b, const char *id, const char *owner)
+model_item(mlm_buf *b, const char *id, const char *owner, int embed)
 {
 	mlm_buf_puts(b, ",{\"id\":");
 	serve_json_strz(b, id);
 	mlm_buf_puts(b, ",\"object\":\"model\",\"created\":0,\"owned_by\":");
 	serve_json_strz(b, owner);
-	mlm_buf_puts(b, "}");
+	/* an embedding model (the catalog's "embedding"), for POST /v1/embeddings */
+	mlm_buf_puts(b, embed ? ",\"type\":\"embedding\"}" : "}");
 }
 
 static void
@@ -1524,7 +1557,8 @@ build_models(void)
 				break;
 		if (k < i)
 			continue;
-		model_item(&b, tp.pool.v[i].model, tp.pool.v[i].provider);
+		model_item(&b, tp.pool.v[i].model, tp.pool.v[i].provider,
+		    (tp.pool.v[i].features & MLM_FEAT_EMBED) != 0);
 	}
 	/* the names clients may send (not globs: they name no one model) */
 	for (size_t i = 0; i < nmaps; i++) {
@@ -1533,7 +1567,7 @@ build_models(void)
 			if (!strcmp(maps[k].name, maps[i].name))
 				break;
 		if (k == i && !strpbrk(maps[i].name, "*?[") && !pool_has(maps[i].name))
-			model_item(&b, maps[i].name, "many-llm");
+			model_item(&b, maps[i].name, "many-llm", 0);
 	}
 	mlm_buf_puts(&b, "]}");
 	models_json = b.p;

@@ -2265,7 +2265,11 @@ decide(struct ctx *x, struct req *r, struct MHD_Connection *c, struct answer *a)
 		make_error(x, "rpd", E_RPD, &ei, a);
 		return;
 	}
-	if (f->rpm >= 0 && (long)b->ts_n >= f->rpm) {
+	/* a Gemini embedding batch counts once per input (at most a window) */
+	long cost = x->api == API_EMBED ? sim_embed_cost((int)x->fl, x->path, x->req) : 1;
+	if (f->rpm >= 0 && cost > f->rpm)
+		cost = f->rpm > 0 ? f->rpm : 1;
+	if (f->rpm >= 0 && (long)b->ts_n + cost > f->rpm) {
 		int64_t wait = b->ts_n ? b->ts[b->ts_start] + 60000 - now : 60000;
 		pthread_mutex_unlock(&g_mu);
 		ei.limit = f->rpm;
@@ -2286,7 +2290,7 @@ decide(struct ctx *x, struct req *r, struct MHD_Connection *c, struct answer *a)
 		tok_push(&b->tk, now, x->ptok + x->ctok);
 	}
 	b->day_n++;
-	if (b->track_rpm)
+	for (long k = 0; b->track_rpm && k < cost; k++)
 		rpm_push(b, now);
 	if (!b->admitted)
 		b->first_ms = now;

@@ -4,7 +4,9 @@
  * "encoding_format" ("float", the default, or "base64": little-endian
  * float32). The model must name entries of one model: vectors of
  * different models do not mix, so no "auto". A request of more inputs
- * than the model's providers take in one call is refused (400).
+ * than the model's providers take in one call (the catalog's max_batch)
+ * goes upstream in parts of that size, one after another, each a call of
+ * its own with its own failover; the answer joins them in input order.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,7 +69,7 @@ model_of(const mlm_pool *p, const char *glob, long *limit, char *err, size_t err
 
 int
 serve_embed_request(const mlm_pool *p, jv body, jv *req, char *model_glob, size_t mlen,
-    int *b64, char *err, size_t errlen)
+    int *b64, long *limit_out, char *err, size_t errlen)
 {
 	*req = jv_invalid();
 	*b64 = 0;
@@ -89,12 +91,6 @@ serve_embed_request(const mlm_pool *p, jv body, jv *req, char *model_glob, size_
 	if (check_input(in, err, errlen) < 0) {
 		jv_free(in);
 		return -1;
-	}
-	int n = jv_get_kind(in) == JV_KIND_ARRAY ? jv_array_length(jv_copy(in)) : 1;
-	if (n > limit) {
-		jv_free(in);
-		return mlm_err(err, errlen, "input: %d items; %s takes at most %ld in one request",
-		    n, model_glob, limit);
 	}
 	long dims = 0;
 	jv d = field(body, "dimensions");
@@ -120,7 +116,59 @@ serve_embed_request(const mlm_pool *p, jv body, jv *req, char *model_glob, size_
 	}
 	jv_free(f);
 	*req = mlm_req_embed(in, dims, NULL);
+	*limit_out = limit;
 	return 0;
+}
+
+/* The first part of req (consumed) of at most limit inputs as the call to
+ * make; the rest, the limit and the vectors so far go into *keep. */
+static jv
+first_part(jv req, long limit, int b64, jv *keep)
+{
+	jv in = jv_object_get(jv_copy(req), jv_string("embed"));
+	int n = jv_array_length(jv_copy(in));
+	jv k = jv_object();
+	k = jv_object_set(k, jv_string("b64"), jv_bool(b64));
+	k = jv_object_set(k, jv_string("limit"), jv_number((double)limit));
+	k = jv_object_set(k, jv_string("vecs"), jv_array());
+	k = jv_object_set(k, jv_string("in_tok"), jv_number(0));
+	if (limit > 0 && n > limit) {
+		k = jv_object_set(k, jv_string("rest"), jv_array_slice(jv_copy(in), (int)limit, n));
+		k = jv_object_set(k, jv_string("req"), jv_copy(req));
+		req = jv_object_set(req, jv_string("embed"), jv_array_slice(jv_copy(in), 0, (int)limit));
+	}
+	jv_free(in);
+	*keep = k;
+	return req;
+}
+
+jv
+serve_embed_next(serve_call *sc, const mlm_result *r)
+{
+	jv k = sc->keep;
+	jv rest = jv_object_get(jv_copy(k), jv_string("rest"));
+	if (jv_get_kind(rest) != JV_KIND_ARRAY || !jv_array_length(jv_copy(rest)) || !r->ok) {
+		jv_free(rest);
+		return jv_invalid();
+	}
+	/* keep this part's vectors and tokens */
+	jv got = jv_parse(r->text ? r->text : "[]");
+	jv vecs = jv_object_get(jv_copy(k), jv_string("vecs"));
+	vecs = jv_array_concat(vecs, jv_get_kind(got) == JV_KIND_ARRAY ? got : (jv_free(got), jv_array()));
+	jv t = jv_object_get(jv_copy(k), jv_string("in_tok"));
+	double tok = jv_number_value(t) + (r->in_tok > 0 ? (double)r->in_tok : 0);
+	jv_free(t);
+	jv lim = jv_object_get(jv_copy(k), jv_string("limit"));
+	int limit = (int)jv_number_value(lim), n = jv_array_length(jv_copy(rest));
+	jv_free(lim);
+	int take = n < limit ? n : limit;
+	jv req = jv_object_get(jv_copy(k), jv_string("req"));
+	req = jv_object_set(req, jv_string("embed"), jv_array_slice(jv_copy(rest), 0, take));
+	k = jv_object_set(k, jv_string("vecs"), vecs);
+	k = jv_object_set(k, jv_string("in_tok"), jv_number(tok));
+	k = jv_object_set(k, jv_string("rest"), jv_array_slice(rest, take, n));
+	sc->keep = k;
+	return req;
 }
 
 static int
@@ -184,21 +232,42 @@ static int
 embed_parse(serve_call *sc, jv body, char *err, size_t errlen)
 {
 	int b64 = 0;
+	long limit = 0;
 	int r = serve_embed_request(serve_pool(), body, &sc->req, sc->model_glob,
-	    sizeof sc->model_glob, &b64, err, errlen);
+	    sizeof sc->model_glob, &b64, &limit, err, errlen);
 	if (r < 0)
 		return r;
 	sc->stream = 0;
 	snprintf(sc->asked, sizeof sc->asked, "%s", sc->model_glob);
 	jv_free(sc->keep);
-	sc->keep = jv_bool(b64);
+	sc->req = first_part(sc->req, limit, b64, &sc->keep);
 	return 0;
 }
 
+/* the last part's answer after the vectors of the parts before it */
 static void
 embed_whole(serve_call *sc, mlm_buf *out, const mlm_result *r)
 {
-	serve_embed_answer(out, r, sc->model, jv_get_kind(sc->keep) == JV_KIND_TRUE);
+	jv k = sc->keep;
+	jv b = jv_object_get(jv_copy(k), jv_string("b64"));
+	jv vecs = jv_object_get(jv_copy(k), jv_string("vecs"));
+	jv t = jv_object_get(jv_copy(k), jv_string("in_tok"));
+	mlm_result all = *r;
+	if (jv_array_length(jv_copy(vecs)) > 0) {
+		jv last = jv_parse(r->text ? r->text : "[]");
+		vecs = jv_array_concat(vecs, jv_get_kind(last) == JV_KIND_ARRAY ? last :
+		    (jv_free(last), jv_array()));
+		jv d = jv_dump_string(vecs, 0);
+		all.text = mlm_strdup(jv_string_value(d));
+		jv_free(d);
+		all.in_tok = (long)jv_number_value(t) + (r->in_tok > 0 ? r->in_tok : 0);
+		serve_embed_answer(out, &all, sc->model, jv_get_kind(b) == JV_KIND_TRUE);
+		free(all.text);
+	} else {
+		jv_free(vecs);
+		serve_embed_answer(out, r, sc->model, jv_get_kind(b) == JV_KIND_TRUE);
+	}
+	jv_free(b), jv_free(t);
 }
 
 const serve_wire serve_embeddings = {
@@ -208,5 +277,6 @@ const serve_wire serve_embeddings = {
 	.id_prefix = "embd-",
 	.parse = embed_parse,
 	.whole = embed_whole,
+	.next = serve_embed_next,
 	.error = serve_openai_error,
 };

@@ -45,6 +45,9 @@ typedef struct serve_wire {
 	void (*end)(serve_call *sc, mlm_buf *out, const mlm_result *r);
 	/* Not a stream: the whole answer. */
 	void (*whole)(serve_call *sc, mlm_buf *out, const mlm_result *r);
+	/* Set: a request sent upstream in parts; after part r answered, the
+	 * next part's neutral request, or invalid when r was the last. */
+	jv (*next)(serve_call *sc, const mlm_result *r);
 	/* An error body for an HTTP status; type and code as OpenAI names them
 	 * (code may be NULL). */
 	void (*error)(mlm_buf *out, unsigned status, const char *msg, const char *type,

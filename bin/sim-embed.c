@@ -362,3 +362,14 @@ sim_embed_answer(int fl, const char *path, const char *model, jv req)
 	o = jv_object_set(o, jv_string("model"), jv_string(model ? model : ""));
 	return jv_object_set(o, jv_string("usage"), u);
 }
+
+long
+sim_embed_cost(int fl, const char *path, jv req)
+{
+	if (fl != SIM_EMB_GEMINI || !ends(path, ":batchEmbedContents"))
+		return 1;
+	jv rs = get(req, "requests");
+	long n = jv_get_kind(rs) == JV_KIND_ARRAY ? jv_array_length(jv_copy(rs)) : 1;
+	jv_free(rs);
+	return n > 1 ? n : 1;
+}

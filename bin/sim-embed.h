@@ -18,6 +18,9 @@ int sim_embed_route(const char *path, int fl, char **model);
 /* Checks the request body against the provider's shape and limits: 0, or
  * -1 with msg (the provider's words, for an invalid-request answer). */
 int sim_embed_check(int fl, const char *path, jv req, char *msg, size_t n);
+/* What a request counts against the per-minute limit: Gemini charges a
+ * batchEmbedContents call one request per input; anything else is one. */
+long sim_embed_cost(int fl, const char *path, jv req);
 /* The 200 body for a checked request. */
 jv sim_embed_answer(int fl, const char *path, const char *model, jv req);
 /* The batch limit of a flavour (items per request). */

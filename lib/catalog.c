@@ -216,6 +216,8 @@ parse_caps(jv o, int *bad)
 				f |= MLM_FEAT_JSON;
 			else if (!strcmp(s, "stream"))
 				f |= MLM_FEAT_STREAM;
+			else if (!strcmp(s, "embedding"))
+				f |= MLM_FEAT_EMBED;
 			else
 				*bad = 1;
 			jv_free(c);
@@ -312,6 +314,14 @@ add_model_line(jv o, const char *name, const char *model, const char *origin)
 		bad = 1;
 	m.window = ctx > 0 ? ctx : 0;
 	m.features = parse_caps(o, &bad);
+	long *num[] = { &m.dims, &m.max_batch, &m.max_input_tokens };
+	const char *numk[] = { "dims", "max_batch", "max_input_tokens" };
+	for (int i = 0; i < 3; i++) {
+		long v = jlong(o, numk[i], &bad);
+		if (v == -2)
+			bad = 1;
+		*num[i] = v > 0 ? v : 0;
+	}
 	jv pm = jv_object_get(jv_copy(o), jv_string("per_model"));
 	int per_model = jv_get_kind(pm) == JV_KIND_TRUE;
 	if (jv_get_kind(pm) != JV_KIND_INVALID && jv_get_kind(pm) != JV_KIND_TRUE &&
@@ -576,7 +586,15 @@ model_json(const mlm_provider *p, const mlm_catalog_model *m)
 		c = jv_array_append(c, jv_string("json"));
 	if (m->features & MLM_FEAT_STREAM)
 		c = jv_array_append(c, jv_string("stream"));
+	if (m->features & MLM_FEAT_EMBED)
+		c = jv_array_append(c, jv_string("embedding"));
 	SET("caps", c);
+	if (m->dims)
+		SET("dims", jv_number((double)m->dims));
+	if (m->max_batch)
+		SET("max_batch", jv_number((double)m->max_batch));
+	if (m->max_input_tokens)
+		SET("max_input_tokens", jv_number((double)m->max_input_tokens));
 	SET("per_model", jv_bool(m->lim.per_model));
 	SET("limits", windows_json(m->windows, m->nwindows));
 	SET("from", jv_string(m->origin));

@@ -32,6 +32,17 @@ mlm_req_embed(jv texts, long dimensions, const char *task)
 	return r;
 }
 
+long
+mlm_embed_items(jv req)
+{
+	if (!mlm_req_is_embed(req))
+		return 0;
+	jv in = mlm_jpath(req, "embed");
+	long n = jv_get_kind(in) == JV_KIND_ARRAY ? jv_array_length(jv_copy(in)) : 1;
+	jv_free(in);
+	return n;
+}
+
 int
 mlm_req_is_embed(jv req)
 {
@@ -51,10 +62,15 @@ mlm_adapter_for(int wire, jv req)
 	return NULL;
 }
 
-/* Inputs per request the providers take (their documented limits). */
+/* Inputs per request the model takes: the catalog's max_batch, else the
+ * provider's documented limit. */
 long
 mlm_embed_batch_max(const mlm_entry *e)
 {
+	const mlm_catalog_model *cm = e->provider && e->model ?
+	    mlm_catalog_model_find(mlm_provider_find(e->provider), e->model) : NULL;
+	if (cm && cm->max_batch > 0)
+		return cm->max_batch;
 	static const struct { const char *provider; long n; } lim[] = {
 		{ "openai", 2048 }, { "gemini", 100 }, { "cloudflare", 100 }, { "zhipu", 64 },
 	};

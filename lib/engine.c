@@ -785,6 +785,7 @@ next_attempt(call *c)
 		int64_t wait = -1;
 		mlm_pick q = c->o.pick;
 		q.tried = c->tried;
+		q.items = mlm_embed_items(c->req);
 		if (forced >= 0)
 			q.entry = g->pool->v[forced].id;
 		mlm_buf why = { 0 };

@@ -231,11 +231,14 @@ typedef struct mlm_catalog_model {
 	mlm_limits lim;
 	long window;                       /* context window in tokens, 0 unknown */
 	unsigned features;                 /* MLM_FEAT_* */
+	long dims;                         /* embedding models: default dimensions, 0 unknown */
+	long max_batch;                    /* inputs one embedding request takes, 0 unknown */
+	long max_input_tokens;             /* tokens of one input, 0 unknown */
 	const mlm_window *windows;         /* every published window */
 	size_t nwindows;
 	const char *origin;                /* "file:line" of the catalog line */
 } mlm_catalog_model;
-enum { MLM_FEAT_SCHEMA = 1, MLM_FEAT_JSON = 2, MLM_FEAT_STREAM = 4 };
+enum { MLM_FEAT_SCHEMA = 1, MLM_FEAT_JSON = 2, MLM_FEAT_STREAM = 4, MLM_FEAT_EMBED = 8 };
 
 typedef struct mlm_provider {
 	const char *name;                  /* "gemini", "openai", "cloudflare", "zhipu", ... */
@@ -633,6 +636,9 @@ typedef struct mlm_pick {
 	const char *entry;          /* glob over entry ids, NULL any */
 	int ignore_state;           /* every matching entry, whatever the state says
 	                             * (llm-pool --check probes dead ones too) */
+	long items;                 /* an embedding batch's inputs (0: not one): what
+	                             * a pick counts per minute where the provider
+	                             * meters each input (Gemini) */
 	int wait_dead;              /* a dead entry's probe time counts as a wait
 	                             * (batches wait out an outage; a single call
 	                             * fails at once) */
@@ -806,6 +812,7 @@ int mlm_cache_key(jv req_borrowed, const char *model, const char *provider,
 /* texts: an array of strings, or one string (consumed). */
 jv mlm_req_embed(jv texts, long dimensions, const char *task);
 int mlm_req_is_embed(jv req_borrowed);
+long mlm_embed_items(jv req_borrowed);          /* its inputs; 0 for a chat request */
 /* The adapter for a request on a wire: embedding or chat. */
 const mlm_adapter *mlm_adapter_for(int wire, jv req_borrowed);
 /* The most inputs one request to the entry's provider may carry. */

@@ -337,6 +337,16 @@ probe_due(const mlm_srec *r, int i)
 	return r->until_ms && (r->dead || long_park(r->kind) || (i == 0 && r->fails >= EJECT_AFTER));
 }
 
+/* What a pick of e counts against its per-minute window: one, or for a
+ * provider that meters an embedding batch per input (Gemini) its inputs,
+ * at most a whole window (so that a batch over rpm still goes, alone). */
+static double
+charge(const mlm_entry *e, const mlm_pick *q, double rpm)
+{
+	double n = q->items > 1 && e->wire == MLM_WIRE_GEMINI ? (double)q->items : 1;
+	return rpm > 0 && n > rpm ? rpm : n;
+}
+
 /* Checks one entry; returns 1 eligible, else 0 with *wait the time it frees up. */
 static int
 check(mlm_sched *s, int idx, const mlm_pick *q, int64_t now, cand *c, int64_t *wait,
@@ -395,13 +405,14 @@ check(mlm_sched *s, int idx, const mlm_pick *q, int64_t now, cand *c, int64_t *w
 	if (o->learned_rpm > 0 && (rpm == 0 || o->learned_rpm < rpm))
 		rpm = o->learned_rpm;
 	double est = rate_est(o, now, 0);
-	if (rpm > 0 && est + 1 > rpm) {
-		/* when will the estimate drop below rpm - 1? */
-		double over = est + 1 - rpm;
+	double n = charge(e, q, rpm);
+	if (rpm > 0 && est + n > rpm) {
+		/* when will the estimate drop below rpm - n? */
+		double over = est + n - rpm;
 		int64_t w = o->win_prev > 0 ? (int64_t)(over / o->win_prev * 60000) : 0;
 		int64_t to_next = 60000 - (now - o->win_start);
 		if (w <= 0 || w > to_next)
-			w = to_next + (o->win_count + 1 > rpm ? (int64_t)(60000 * (o->win_count + 1 - rpm) / (o->win_count + 1)) : 0);
+			w = to_next + (o->win_count + n > rpm ? (int64_t)(60000 * (o->win_count + n - rpm) / (o->win_count + n)) : 0);
 		*wait = w > 0 ? w : 10;
 		s->bk = "rate_limited";
 		if (why)
@@ -579,7 +590,9 @@ mlm_sched_pick(mlm_sched *s, const mlm_pick *q, int64_t *wait_ms, uint64_t *leas
 		mlm_sched_scopes(s, best, sc[0], sc[1], sc[2], sc[3]);
 		s->store->ops->load(s->store, sc[2], &o);
 		roll(&o, &p->v[best], now);
-		o.win_count += 1;
+		double lr = o.learned_rpm > 0 && (!p->v[best].lim.rpm || o.learned_rpm < p->v[best].lim.rpm) ?
+		    o.learned_rpm : (double)p->v[best].lim.rpm;
+		o.win_count += charge(&p->v[best], q, lr);
 		o.day_count += 1;
 		o.tok_count += (double)q->need_tokens;
 		o.updated_ms = now;

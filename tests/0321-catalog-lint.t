@@ -37,6 +37,18 @@ bad=$(jq -r '(.limits // [])[] as $l | select(
 	"\(.provider) \(.model // "") \($l.window)"' "$T/lines")
 is "$bad" "" "catalog: day windows reset daily, month windows monthly"
 
+# every embedding model: its dimensions and input limit, where they were
+# read and when; an item limit, or a note saying it is not published
+bad=$(jq -r 'select((.caps // []) | index("embedding")) | select(
+	((.dims | type) != "number") or ((.max_input_tokens | type) != "number") or
+	((.source // "") | test("^https://") | not) or
+	((.read // "") | test("^20[0-9][0-9]-[01][0-9]-[0-3][0-9]$") | not) or
+	((.max_batch | type) != "number" and ((.note // "") | test("not published") | not))) |
+	"\(.provider) \(.model)"' "$T/lines")
+is "$bad" "" "catalog: every embedding model has dims, max_input_tokens, a source, a date, and max_batch or a note"
+is "$(jq -r 'select((.caps // []) | index("embedding")) | .provider' "$T/lines" | sort -u | tr '\n' ' ')" \
+	"cloudflare dashscope gemini mistral openai siliconflow zhipu " "catalog: embedding models of seven providers"
+
 # model lines name a provider declared before them; no line twice
 bad=$(jq -rs 'reduce .[] as $o ({seen: [], bad: []};
 	if ($o | has("model")) then
