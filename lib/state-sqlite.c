@@ -51,8 +51,6 @@ typedef struct sqstore {
 	char *sql[Q__N];
 	char *path;
 	int intx;               /* inside begin/commit */
-	int open;               /* and BEGIN IMMEDIATE was run: at the first use */
-	size_t ndirty;          /* mirror records saved in this transaction, unwritten */
 	unsigned nlease;
 	int64_t busy_start;
 	uint32_t rnd;           /* jitter for the busy handler */
@@ -61,7 +59,7 @@ typedef struct sqstore {
 	 * committed (PRAGMA data_version unchanged), so a busy process does not
 	 * query what it wrote itself. Entries older than MIRROR_MS are reloaded
 	 * (leases of dead processes expire by time, not by writes). */
-	struct mirror { mlm_srec r; int64_t until; int dirty, indb; } *mir;
+	struct mirror { mlm_srec r; int64_t until; } *mir;
 	size_t nmir, capmir;
 	mlm_strindex mix;       /* scope → index in mir (keys borrowed from mir) */
 	int64_t dataver;
@@ -73,7 +71,6 @@ typedef struct sqstore {
 #define MIRROR_MS 1000
 
 static void mir_clear(sqstore *s);
-static int flush(sqstore *s);
 
 /* A hash look-up: with a pool of 20,000 keys a linear scan per record made
  * every call quadratic. */
@@ -107,7 +104,6 @@ mir_put(sqstore *s, const mlm_srec *r, int keep_inflight)
 		m = &s->mir[s->nmir];
 		m->until = mlm_now_ms() + MIRROR_MS;
 		m->r = *r;
-		m->dirty = m->indb = 0;
 		if (mlm_strindex_put(&s->mix, m->r.scope, s->nmir) == 0)
 			s->nmir++;
 		return;
@@ -122,7 +118,6 @@ static void
 mir_clear(sqstore *s)
 {
 	s->nmir = 0;
-	s->ndirty = 0;
 	mlm_strindex_free(&s->mix);
 }
 
@@ -204,14 +199,6 @@ to_memory(sqstore *s, int rc)
 	s->mem = mlm_store_memory();
 	if (s->mem && s->intx)
 		s->mem->ops->begin(s->mem);
-	/* what this transaction saved but had not written yet goes on there */
-	for (size_t i = 0; s->mem && s->ndirty && i < s->nmir; i++)
-		if (s->mir[i].dirty) {
-			s->mem->ops->save(s->mem, &s->mir[i].r);
-			s->mir[i].dirty = 0;
-		}
-	s->ndirty = 0;
-	s->open = 0;
 }
 
 /* rc of a failed step or prepare: falls back when it is fatal; -1. */
@@ -345,25 +332,11 @@ mir_check(sqstore *s)
 	}
 }
 
-/* Inside begin/commit, the first use of the file opens the transaction:
- * a batch that finds nothing to do costs no lock and no commit. */
-static int
-tx_open(sqstore *s)
-{
-	if (!s->intx || s->open)
-		return 0;
-	if (run(s, Q_BEGIN, NULL, 0, 0) < 0)
-		return -1;
-	s->open = 1;
-	mir_check(s);
-	return 0;
-}
-
 /* A transaction of its own for a call made outside begin/commit. */
 static int
 auto_begin(sqstore *s)
 {
-	return s->intx ? tx_open(s) : run(s, Q_BEGIN, NULL, 0, 0);
+	return s->intx ? 0 : run(s, Q_BEGIN, NULL, 0, 0);
 }
 
 static int
@@ -375,13 +348,11 @@ auto_end(sqstore *s, int ok)
 		if (run(s, Q_COMMIT, NULL, 0, 0) < 0) {
 			if (s->db)
 				sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-			mir_clear(s);
 			return -1;
 		}
 		return 0;
 	}
 	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-	mir_clear(s);   /* what it noted of the rolled-back writes */
 	return ok;
 }
 
@@ -451,8 +422,10 @@ sq_begin(mlm_store *b)
 		return s->mem->ops->begin(s->mem);
 	if (s->intx)
 		return 0;
+	if (run(s, Q_BEGIN, NULL, 0, 0) < 0)
+		return s->mem ? s->mem->ops->begin(s->mem) : -1;
 	s->intx = 1;
-	s->open = 0;
+	mir_check(s);
 	return 0;
 }
 
@@ -467,17 +440,11 @@ sq_commit(mlm_store *b)
 	}
 	if (!s->intx)
 		return;
-	if (s->open && (flush(s) < 0 || run(s, Q_COMMIT, NULL, 0, 0) < 0)) {
-		if (s->mem) {   /* flush or commit gave the file up: memory took it */
-			s->intx = 0;
-			s->mem->ops->commit(s->mem);
-			return;
-		}
-		if (s->db)
-			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	if (run(s, Q_COMMIT, NULL, 0, 0) < 0 && s->db) {
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 		mir_clear(s);
 	}
-	s->intx = s->open = 0;
+	s->intx = 0;
 }
 
 static int
@@ -486,10 +453,8 @@ do_load(sqstore *s, const char *scope, mlm_srec *r)
 	int rc;
 	if (!s->intx)
 		mir_check(s);
-	else if (tx_open(s) < 0)
-		return -1;
 	struct mirror *m = mir_find(s, scope);
-	if (m && (m->dirty || mlm_now_ms() < m->until)) {
+	if (m && mlm_now_ms() < m->until) {
 		*r = m->r;
 		return 0;
 	}
@@ -500,8 +465,7 @@ do_load(sqstore *s, const char *scope, mlm_srec *r)
 		return failed(s, rc);
 	sqlite3_bind_text(q, 1, scope, -1, SQLITE_TRANSIENT);
 	rc = sqlite3_step(q);
-	int indb = rc == SQLITE_ROW;
-	if (indb)
+	if (rc == SQLITE_ROW)
 		row_to_rec(q, r);
 	sqlite3_reset(q);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
@@ -530,10 +494,8 @@ do_load(sqstore *s, const char *scope, mlm_srec *r)
 	} else {
 		m->r = *r;
 	}
-	if (m) {
+	if (m)
 		m->until = until;
-		m->indb = indb;
-	}
 	return 0;
 }
 
@@ -550,7 +512,7 @@ sq_load(mlm_store *b, const char *scope, mlm_srec *r)
 }
 
 static int
-write_rec(sqstore *s, const mlm_srec *r)
+do_save(sqstore *s, const mlm_srec *r)
 {
 	int rc;
 	sqlite3_stmt *q = stmt(s, Q_SAVE, &rc);
@@ -575,47 +537,8 @@ write_rec(sqstore *s, const mlm_srec *r)
 		mir_clear(s);
 		return failed(s, rc);
 	}
-	return 0;
-}
-
-/* Writes the records saved in this transaction: once each, however many
- * times it saved them (a busy batch saves an owner once per call). */
-static int
-flush(sqstore *s)
-{
-	for (size_t i = 0; s->ndirty && i < s->nmir; i++)
-		if (s->mir[i].dirty) {
-			s->mir[i].dirty = 0;
-			s->ndirty--;
-			if (write_rec(s, &s->mir[i].r) < 0)
-				return -1;
-		}
-	return 0;
-}
-
-/* Inside a transaction a mirrored record is saved in the mirror only and
- * written at commit (or before anything that reads the table). */
-static int
-do_save(sqstore *s, const mlm_srec *r)
-{
-	if (tx_open(s) < 0)
-		return -1;
-	struct mirror *m = mir_find(s, r->scope);
-	if (s->intx && m) {
-		long inflight = m->r.inflight;
-		m->r = *r;
-		m->r.inflight = inflight;
-		if (!m->dirty)
-			s->ndirty++;
-		m->dirty = 1;
-		return 0;
-	}
-	if (write_rec(s, r) < 0)
-		return -1;
-	if ((m = mir_find(s, r->scope))) {
+	if (mir_find(s, r->scope))
 		mir_put(s, r, 1);
-		m->indb = 1;
-	}
 	return 0;
 }
 
@@ -637,16 +560,12 @@ do_lease(sqstore *s, const char *scope, int64_t ttl_ms, uint64_t *id)
 	if (auto_begin(s) < 0)
 		return -1;
 	int r = -1;
-	/* the record's row exists (each() lists it): known when the mirror
-	 * read it or saved it (a dirty record is written before the commit) */
-	struct mirror *m = mir_find(s, scope);
-	int known = m && (m->indb || m->dirty);
-	if ((known || run(s, Q_TOUCH, scope, 0, 0) == 0)
+	if (run(s, Q_TOUCH, scope, 0, 0) == 0
 	    && run(s, Q_LEASE, scope, (int64_t)getpid(), now + ttl_ms) == 0) {
 		*id = (uint64_t)sqlite3_last_insert_rowid(s->db);
 		r = 0;
+		struct mirror *m = mir_find(s, scope);
 		if (m) {
-			m->indb = 1;
 			m->r.inflight++;
 			if (now + ttl_ms < m->until)
 				m->until = now + ttl_ms;
@@ -674,7 +593,7 @@ sq_unlease(mlm_store *b, const char *scope, uint64_t id)
 	sqstore *s = (sqstore *)b;
 	if (!s->mem && !s->intx && !header_ok(s))
 		to_memory(s, SQLITE_NOTADB);
-	if (!s->mem && tx_open(s) == 0 && run(s, Q_UNLEASE, scope, (int64_t)id, 0) == 0) {
+	if (!s->mem && run(s, Q_UNLEASE, scope, (int64_t)id, 0) == 0) {
 		struct mirror *m = mir_find(s, scope);
 		if (m && sqlite3_changes(s->db) > 0 && m->r.inflight > 0)
 			m->r.inflight--;
@@ -688,8 +607,6 @@ static int
 do_each(sqstore *s, void (*cb)(void *u, const mlm_srec *r), void *u)
 {
 	int rc;
-	if (tx_open(s) < 0 || flush(s) < 0)
-		return -1;
 	sqlite3_stmt *q = stmt(s, Q_EACH, &rc);
 	if (!q)
 		return failed(s, rc);
@@ -741,7 +658,7 @@ sq_each(mlm_store *b, void (*cb)(void *u, const mlm_srec *r), void *u)
 static int
 do_reset(sqstore *s, const char *scope)
 {
-	if (auto_begin(s) < 0 || flush(s) < 0)
+	if (auto_begin(s) < 0)
 		return -1;
 	mir_clear(s);
 	int r;
