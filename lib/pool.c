@@ -220,6 +220,11 @@ models_for(const mlm_env *env, const char *NAME, const mlm_provider *prov, const
 	}
 	if (!n && !(list && *list) && prov) {
 		for (const mlm_catalog_model *m = prov->models; m->model; m++) {
+			/* a provider's default models are its chat models: an
+			 * embedding model joins the pool when NAME_MODELS names
+			 * it, so a chat call never lands on one */
+			if (m->features & MLM_FEAT_EMBED)
+				continue;
 			char **nv = realloc(v, (n + 1) * sizeof *v);
 			if (!nv)
 				break;

@@ -32,4 +32,13 @@ is "$(printf '%s\n' "$out" | jq -r 'select(.ok) | .i' | tr '\n' ' ')" "$(seq -s 
 printf '%s\n' '{"provider":"zhipu","model":"embedding-3","caps":["embedding"],"max_batch":"seven"}' >bad.ndjson
 run env LLM_CATALOG="$T/bad.ndjson" llm-pool --catalog
 like "$err" "bad.ndjson:1: a field has the wrong type" "max_batch as a string: a warning naming the line"
+# a provider's default models are its chat models: the catalog's embedding
+# models join the pool only when NAME_MODELS names them
+run env OPENAI_API_KEY_1=k1 llm-pool
+is "$rc" 0 "the default pool builds"
+is "$(printf '%s\n' "$out" | jq -r .model | sort -u | tr '\n' ' ')" "gpt-4o-mini " \
+	"the default pool holds the chat model only, no embedding model"
+run env OPENAI_API_KEY_1=k1 OPENAI_MODELS=gpt-4o-mini,text-embedding-3-small llm-pool
+is "$(printf '%s\n' "$out" | jq -r .model | tr '\n' ' ')" "gpt-4o-mini text-embedding-3-small " \
+	"an embedding model named in OPENAI_MODELS joins the pool"
 done_testing
