@@ -104,6 +104,7 @@ cat >ov.pool <<EOF
 {"id":"c","provider":"ov","base_url":"$SIM/v1","model":"m1","key":"ovc","priority":2}
 {"id":"d","provider":"other","base_url":"$SIM/v1","model":"m1","key":"ovd","priority":3}
 EOF
+chmod 600 ov.pool
 run llm-ask --pool ov.pool --strategy sequential -v one
 is "$rc" 0 "two owners overloaded: the call is answered"
 is "$(llm-pool --status ov.pool </dev/null | jq -r 'select(.id == "c") | [.state, .scope, .kind] | join(" ")')" \
@@ -121,6 +122,7 @@ cat >ov1.pool <<EOF
 {"id":"d","provider":"other","base_url":"$SIM/v1","model":"m1","key":"ov1d","priority":1}
 {"id":"c","provider":"ov","base_url":"$SIM/v1","model":"m1","key":"ov1c","priority":2}
 EOF
+chmod 600 ov1.pool
 llm-ask --pool ov1.pool --strategy sequential one >/dev/null 2>&1
 run llm-ask --pool ov1.pool --strategy sequential two
 is "$rc:$out" "0:echo: two" "one owner overloaded twice: the second call is answered"
