@@ -126,6 +126,6 @@ before=$(hits dk+invalid)
 # scheduler that probes again much sooner must fail here, not hang
 run sh -c 'seq 1 4 | timeout 30 llm-map --pool dk.pool -j 4'
 is "$(( $(hits dk+invalid) - before ))" 1 "llm-map -j 4 on a dead key whose probe is due: one request"
-check "llm-map ends by itself, the probe failed (exit $rc, not the time limit's 124)" [ "$rc" != 124 ]
+check "llm-map ends by itself once the probe failed (exit $rc; 124 is the time limit)" [ "$rc" != 124 ]
 
 done_testing
