@@ -104,6 +104,7 @@ cat >ov.pool <<EOF
 {"id":"c","provider":"ov","base_url":"$SIM/v1","model":"m1","key":"ovc","priority":2}
 {"id":"d","provider":"other","base_url":"$SIM/v1","model":"m1","key":"ovd","priority":3}
 EOF
+chmod 600 ov.pool
 run llm-ask --pool ov.pool --strategy sequential -v one
 is "$rc" 0 "two owners overloaded: the call is answered"
 is "$(llm-pool --status ov.pool </dev/null | jq -r 'select(.id == "c") | [.state, .scope, .kind] | join(" ")')" \
@@ -112,5 +113,21 @@ left=$(llm-pool --status ov.pool </dev/null | jq -r 'select(.id == "c") | .left_
 check "the model cools briefly ($left s, about 1)" awk "BEGIN { exit !($left > 0 && $left <= 1.3) }"
 like "$(printf '%s\n' "$out")" '^echo: one$' "the other provider answered"
 is "$(hits ovc)" 0 "the third key of the cooling model is not asked"
+
+# ---- one owner overloaded twice is no evidence against the model (another
+# provider answers in between, so nothing of this model heals the record)
+rm -rf "$XDG_STATE_HOME"
+cat >ov1.pool <<EOF
+{"id":"a","provider":"ov","base_url":"$SIM/v1","model":"m1","key":"ov1a+overload","priority":0}
+{"id":"d","provider":"other","base_url":"$SIM/v1","model":"m1","key":"ov1d","priority":1}
+{"id":"c","provider":"ov","base_url":"$SIM/v1","model":"m1","key":"ov1c","priority":2}
+EOF
+chmod 600 ov1.pool
+llm-ask --pool ov1.pool --strategy sequential one >/dev/null 2>&1
+run llm-ask --pool ov1.pool --strategy sequential two
+is "$rc:$out" "0:echo: two" "one owner overloaded twice: the second call is answered"
+is "$(hits ov1a+overload):$(hits ov1d)" 2:2 "one owner overloaded twice: the other provider answered both"
+is "$(llm-pool --status ov1.pool </dev/null | jq -r 'select(.id == "c") | .state')" ok \
+	"one owner overloaded twice: the model does not cool (its other key is ok)"
 
 done_testing

@@ -122,7 +122,10 @@ llm-ask --pool dk.pool first >/dev/null 2>&1
 is "$(st dk.pool | jq -r .state)" dead "the key is dead"
 sqlite3 "$DB" "UPDATE rec SET until_ms = $(( $(now_ms) - 1000 )) WHERE dead = 1;"
 before=$(hits dk+invalid)
-seq 1 4 | llm-map --pool dk.pool -j 4 >/dev/null 2>&1
+# under a time limit: the failed probe parks the key for an hour, so a
+# scheduler that probes again much sooner must fail here, not hang
+run sh -c 'seq 1 4 | timeout 30 llm-map --pool dk.pool -j 4'
 is "$(( $(hits dk+invalid) - before ))" 1 "llm-map -j 4 on a dead key whose probe is due: one request"
+check "llm-map ends by itself once the probe failed (exit $rc; 124 is the time limit)" [ "$rc" != 124 ]
 
 done_testing

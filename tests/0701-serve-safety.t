@@ -36,12 +36,13 @@ start_sim
 sim_env
 export OPENAI_API_KEY_1=good1 OPENAI_MODELS=m1 LLM_STATE=memory
 
-# ---- non-loopback without tokens is refused
-run llm-serve --listen 0.0.0.0:0
+# ---- non-loopback without tokens is refused (at once: under a time limit,
+# so a server that takes 0.0.0.0 for loopback and serves fails, not hangs)
+run timeout 10 llm-serve --listen 0.0.0.0:0
 is "$rc" 2 "0.0.0.0 without tokens: exit 2"
 like "$err" '^llm-serve: .*non-loopback.*token' "0.0.0.0 without tokens: says why"
 is "$(printf '%s\n' "$err" | wc -l | tr -d ' ')" 1 "0.0.0.0 without tokens: one line"
-run llm-serve --listen '[::]:0'
+run timeout 10 llm-serve --listen '[::]:0'
 is "$rc" 2 "[::] without tokens: exit 2"
 run env -u OPENAI_API_KEY_1 llm-serve --listen 127.0.0.1:0
 is "$rc" 78 "no pool: exit 78"

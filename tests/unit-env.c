@@ -91,6 +91,37 @@ t_index(void)
 	mlm_buf_free(&b);
 }
 
+/* Forms python-dotenv reads this way: "export" is a prefix only when a
+ * blank follows it; '#' starts a comment only after a blank; a CRLF file's
+ * carriage returns are not part of its values. */
+static void
+t_edges(void)
+{
+	static const struct { const char *text, *name, *want, *what; } c[] = {
+		{ "exportK=1", "exportK", "1", "'exportK=1' sets exportK" },
+		{ "exportK=1", "K", NULL, "'exportK=1' does not set K" },
+		{ "export K=1", "K", "1", "'export K=1' sets K" },
+		{ "export\tK=1", "K", "1", "'export<tab>K=1' sets K" },
+		{ "K=a#b", "K", "a#b", "'#' right after text is part of the value" },
+		{ "K=a #b", "K", "a", "' #' starts a comment" },
+		{ "K=a\t#b", "K", "a", "'<tab>#' starts a comment" },
+		{ "K=http://h/p#frag", "K", "http://h/p#frag", "a URL's fragment is kept" },
+		{ "K=v\r\nL=w\r\n", "K", "v", "CRLF: no carriage return in the value" },
+		{ "K=v\r\nL=w\r\n", "L", "w", "CRLF: the last line too" },
+		{ "K=v \r\n", "K", "v", "CRLF after a blank: both trimmed" },
+	};
+	char err[MLM_ERRLEN];
+	for (size_t i = 0; i < sizeof c / sizeof *c; i++) {
+		mlm_env *e;
+		int r = parse(c[i].text, &e, err, sizeof err);
+		const char *v = r == 0 ? mlm_env_get(e, c[i].name) : NULL;
+		int good = r == 0 && (c[i].want ? v && !strcmp(v, c[i].want) : !v);
+		ok(good, "%s (%s: got %s%s%s)", c[i].what, r ? err : "parsed", v ? "'" : "", v ? v : "none",
+		    v ? "'" : "");
+		mlm_env_free(e);
+	}
+}
+
 int
 main(void)
 {
@@ -115,6 +146,7 @@ main(void)
 	ok(parse("A=1\n=2\n", NULL, err, sizeof err) == -1 && strstr(err, "t.env:2:"),
 	    "the line of an error is named: %s", err);
 	t_quotes();
+	t_edges();
 	t_index();
 
 	/* a later line replaces a value, which stays listed with what replaced it */

@@ -32,6 +32,9 @@ t_given_keys(void)
 	const char *k11[] = { "Key11-chars" };
 	is_str(red("Key11-ch and -chars", k11, 1), "Key11-ch and -chars",
 	    "11 characters: its ends are not looked for (only keys of 12 and more)");
+	const char *k12[] = { "Key12-charsZ" };
+	is_str(red("first Key12-ch, last 2-charsZ", k12, 1), "first ********, last ********",
+	    "12 characters: its first and last eight are looked for");
 
 	/* a long key not shaped like any provider's: only the given key finds it */
 	const char *kl[] = { "QQfirst8-middle-part-LAST8xyz" };
@@ -74,6 +77,8 @@ t_key_shapes(void)
 		{ "0123456789abcdef0123456789abcdef.AbCdEfGh12345678", "[REDACTED]", "a Zhipu id.secret" },
 		{ "sk-abc***xyz1234", "[REDACTED]", "a masked key of 12 characters and more" },
 		{ "sk-short", "sk-short", "sk- and fewer than 12 characters: kept" },
+		{ "id sk-abcdefghi.", "id [REDACTED].", "sk- and exactly 12 characters: hidden" },
+		{ "id sk-abcdefgh.", "id sk-abcdefgh.", "sk- and 11 characters: kept" },
 		{ "task-0123456789abcdef", "task-0123456789abcdef", "'sk-' inside a word: kept" },
 		{ "0123456789abcdef0123456789abcdef.short", "0123456789abcdef0123456789abcdef.short",
 		  "32 hex digits and a short secret: kept" },
