@@ -2699,9 +2699,15 @@ write_port_file(const char *path, unsigned port)
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	fp = fopen(tmp, "w");
-	if (!fp)
+	/* an exclusive temporary: never written through a planted name */
+	unlink(tmp);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	fp = fd < 0 ? NULL : fdopen(fd, "w");
+	if (!fp) {
+		if (fd >= 0)
+			close(fd);
 		return -1;
+	}
 	fprintf(fp, "%u\n", port);
 	if (fclose(fp) != 0 || rename(tmp, path) != 0) {
 		int e = errno;
@@ -2789,7 +2795,7 @@ main(int argc, char **argv)
 		usage_error("refusing to listen on '%s': only loopback (127.0.0.0/8, localhost)", host);
 
 	if (log_path) {
-		log_fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+		log_fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);   /* it holds prompts */
 		if (log_fd < 0) {
 			fprintf(stderr, PROG ": %s: %s\n", log_path, strerror(errno));
 			return 1;

@@ -324,4 +324,9 @@ wait "$SIM_PID"
 is "$?" 0 "SIGTERM with a hung request: exit 0"
 wait
 
+# the request log holds prompts and answers: created 0600 whatever the umask
+(umask 022; llm-sim --port 0 --port-file "$T/m.port" --log "$T/m.log" 2>/dev/null & echo $! >"$T/m.pid"; wait) &
+for _i in $(seq 1 200); do [ -s "$T/m.port" ] && break; sleep 0.02; done
+is "$(stat -c %a "$T/m.log")" 600 "the request log is created 0600 (umask 022)"
+kill "$(cat "$T/m.pid")" 2>/dev/null
 done_testing
