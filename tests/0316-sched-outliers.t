@@ -93,7 +93,11 @@ mkdir -p "$T/x"
 seq 1 40 | xargs -P 8 -I{} sh -c 'llm-ask --strategy sequential "q {}" >"$0/{}.out" 2>/dev/null' "$T/x"
 is "$(cat "$T"/x/*.out | grep -c '^echo: q ')" 40 "xargs -P 8: 40 calls answered"
 n=$(hits xsick+failafter=1)
-check "xargs -P 8: $n attempts on the sick key (<= 6)" [ "$n" -le 6 ]
+# its one answer, at most one failing request per process in flight before
+# they all see the ejection, and a probe if the run outlasts the ejection
+# (slow builds: ASan): without the shared verdict each of the 40 calls
+# would try it first
+check "xargs -P 8: $n attempts on the sick key (<= 1 + 8 + 1)" [ "$n" -le 10 ]
 unset OPENAI_API_KEY_1 OPENAI_API_KEY_2
 
 # ---- the model cools as a whole only on evidence from two owners
