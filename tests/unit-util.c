@@ -74,7 +74,7 @@ t_key_shapes(void)
 		{ "AIzaSyA0123456789abcdefghij", "[REDACTED]", "a Gemini-shaped key" },
 		{ "nvapi-0123456789abcdef", "[REDACTED]", "an NVIDIA-shaped key" },
 		{ "csk-0123456789ab", "[REDACTED]", "a Cerebras-shaped key" },
-		{ "0123456789abcdef0123456789abcdef.AbCdEfGh12345678", "[REDACTED]", "a Zhipu id.secret" },
+		{ "00000000000000000000000000000000.FakeTestSecret00", "[REDACTED]", "a Zhipu-shaped id.secret (fake)" },
 		{ "sk-abc***xyz1234", "[REDACTED]", "a masked key of 12 characters and more" },
 		{ "sk-short", "sk-short", "sk- and fewer than 12 characters: kept" },
 		{ "id sk-abcdefghi.", "id [REDACTED].", "sk- and exactly 12 characters: hidden" },
