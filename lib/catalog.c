@@ -13,12 +13,17 @@
  * Loaded once, on first use, and kept for the life of the process.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "mlm.h"
+#include "lines.h"
+
+#define CATALOG_LINE_MAX (1 << 20)     /* bytes of one catalog line */
 
 #include "catalog-datadir.h"         /* MLM_DATADIR, written by make */
 
@@ -411,36 +416,34 @@ add_text(const char *text, const char *name)
 	}
 }
 
-/* a file layer; quiet when absent unless required */
+/* a file layer; quiet when absent unless required. Read with the one
+ * bounded line reader (lines.h): file:line positions, one CR/LF rule. */
 static void
 add_file(const char *path, int required)
 {
-	FILE *f = fopen(path, "r");
-	if (!f) {
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
 		if (required || errno != ENOENT)
 			warn(path, "%s: catalog file not read", strerror(errno));
 		return;
 	}
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
-	long ln = 0;
-	while ((n = getline(&line, &cap, f)) >= 0) {
-		ln++;
-		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-			line[--n] = 0;
-		if (memchr(line, 0, (size_t)n)) {
-			char origin[600];
-			snprintf(origin, sizeof origin, "%s:%ld", path, ln);
+	mlm_lines *r = mlm_lines_fd(fd, path, CATALOG_LINE_MAX);
+	char origin[600], err[MLM_ERRLEN];
+	mlm_line l;
+	int k;
+	while (r && (k = mlm_lines_next(r, &l, err, sizeof err)) > 0) {
+		mlm_lines_pos(r, origin, sizeof origin);
+		if (l.toolong)
+			warn(origin, "longer than %d bytes: line ignored", CATALOG_LINE_MAX);
+		else if (memchr(l.text, 0, l.len))
 			warn(origin, "a NUL byte: line ignored");
-			continue;
-		}
-		char origin[600];
-		snprintf(origin, sizeof origin, "%s:%ld", path, ln);
-		add_line(line, (size_t)n, origin);
+		else
+			add_line(l.text, l.len, origin);
 	}
-	free(line);
-	fclose(f);
+	if (r && k < 0)
+		warn(path, "%s: catalog file not read to its end", err);
+	mlm_lines_close(r);
+	close(fd);
 }
 
 static void
