@@ -793,7 +793,7 @@ eng_take(job *j)
 {
 	if (j->type == J_CHAT) {
 		mlm_call_opts o = base_opts;
-		o.stream = j->sc.stream;
+		o.stream = j->sc.stream && !j->sc.upstream_whole;
 		o.no_restart = 1;
 		o.pick.model = j->sc.model_glob[0] ? j->sc.model_glob : NULL;
 		o.verbose = tp.verbose;

@@ -10,51 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "serve.h"
+#include "serve-anthropic.h"
 
-/* content (a string, or text blocks) → its text; invalid with err filled.
- * what: "system" or "messages[i].content". */
-static jv
-blocks_text(jv content, const char *what, int *nparts, char *err, size_t errlen)
-{
-	if (jv_get_kind(content) == JV_KIND_STRING)
-		return content;
-	if (jv_get_kind(content) != JV_KIND_ARRAY) {
-		jv_free(content);
-		serve_bad(err, errlen, "%s: expected a string or an array of content blocks", what);
-		return jv_invalid();
-	}
-	int n = jv_array_length(jv_copy(content)), ok = 1;
-	if ((*nparts += n) > SERVE_MAX_PARTS) {
-		serve_bad(err, errlen, "%s: more than %d content blocks in one request", what,
-		    SERVE_MAX_PARTS);
-		ok = 0;
-	}
-	mlm_buf t = { 0 };
-	mlm_buf_add(&t, "", 0);
-	for (int k = 0; k < n && ok; k++) {
-		jv b = jv_array_get(jv_copy(content), k);
-		jv ty = serve_oget(b, "type"), tx = serve_oget(b, "text");
-		const char *ts = jv_get_kind(ty) == JV_KIND_STRING ? jv_string_value(ty) : NULL;
-		if (ts && !strcmp(ts, "text") && jv_get_kind(tx) == JV_KIND_STRING) {
-			if (t.len)
-				mlm_buf_puts(&t, "\n");
-			mlm_buf_puts(&t, jv_string_value(tx));
-		} else if (ts) {
-			serve_bad(err, errlen, "%s[%d]: %s blocks are not supported by this server yet "
-			    "(text only; the request was not sent)", what, k, ts);
-			ok = 0;
-		} else {
-			serve_bad(err, errlen, "%s[%d]: expected a content block with a type", what, k);
-			ok = 0;
-		}
-		jv_free(b), jv_free(ty), jv_free(tx);
-	}
-	jv_free(content);
-	jv r = ok ? jv_string_sized(t.p, (int)t.len) : jv_invalid();
-	mlm_buf_free(&t);
-	return r;
-}
+static const char *const text_only[] = { "text", NULL };
 
 /* body.system and body.messages → *req; -1 with err */
 static int
@@ -63,7 +21,7 @@ msgs_parse(jv body, jv *req, char *err, size_t errlen)
 	int nparts = 0;
 	jv sys = serve_oget(body, "system");
 	if (jv_get_kind(sys) != JV_KIND_NULL) {
-		sys = blocks_text(sys, "system", &nparts, err, errlen);
+		sys = serve_join_text(sys, "system", "blocks", text_only, "\n", &nparts, err, errlen);
 		if (!jv_is_valid(sys))
 			return -1;
 		if (jv_string_length_bytes(jv_copy(sys)))
@@ -85,28 +43,46 @@ msgs_parse(jv body, jv *req, char *err, size_t errlen)
 		    SERVE_MAX_MESSAGES);
 	}
 	jv out = jv_array();
-	for (int i = 0; i < n; i++) {
+	mlm_buf more = { 0 };   /* messages of role system (mid-conversation) */
+	int rc = 0;
+	for (int i = 0; i < n && !rc; i++) {
 		jv m = jv_array_get(jv_copy(ms), i);
 		jv role = serve_oget(m, "role"), content = serve_oget(m, "content");
 		const char *r = jv_get_kind(role) == JV_KIND_STRING ? jv_string_value(role) : "";
 		char what[64];
 		snprintf(what, sizeof what, "messages[%d].content", i);
-		jv text = jv_invalid();
-		if (jv_get_kind(m) != JV_KIND_OBJECT)
-			serve_bad(err, errlen, "messages[%d]: expected an object", i), jv_free(content);
-		else if (strcmp(r, "user") && strcmp(r, "assistant"))
-			serve_bad(err, errlen, "messages[%d].role: expected user or assistant", i),
-			    jv_free(content);
-		else
-			text = blocks_text(content, what, &nparts, err, errlen);
-		if (jv_is_valid(text))
-			out = jv_array_append(out, jv_object_set(jv_object_set(jv_object(),
-			    jv_string("role"), jv_string(r)), jv_string("content"), text));
-		jv_free(m), jv_free(role);
-		if (!jv_is_valid(text)) {
-			jv_free(text), jv_free(out), jv_free(ms);
-			return -1;
+		if (jv_get_kind(m) != JV_KIND_OBJECT) {
+			rc = serve_bad(err, errlen, "messages[%d]: expected an object", i);
+			jv_free(content);
+		} else if (!strcmp(r, "system")) {
+			jv t = serve_join_text(content, what, "blocks", text_only, "\n", &nparts, err, errlen);
+			if (!jv_is_valid(t))
+				rc = -1;
+			else if (jv_string_length_bytes(jv_copy(t)))
+				mlm_buf_printf(&more, "%s%s", more.len ? "\n\n" : "", jv_string_value(t));
+			jv_free(t);
+		} else if (strcmp(r, "user") && strcmp(r, "assistant")) {
+			rc = serve_bad(err, errlen, "messages[%d].role: expected user, assistant or "
+			    "system", i);
+			jv_free(content);
+		} else {
+			rc = serve_msgs_message(content, r, i, &out, &nparts, err, errlen);
 		}
+		jv_free(m), jv_free(role);
+	}
+	if (!rc && more.len) {
+		jv s0 = serve_oget(*req, "system");
+		jv s1 = jv_get_kind(s0) == JV_KIND_STRING ?
+		    jv_string_fmt("%s\n\n%s", jv_string_value(s0), more.p) : jv_string(more.p);
+		jv_free(s0);
+		*req = jv_object_set(*req, jv_string("system"), s1);
+	}
+	mlm_buf_free(&more);
+	if (!rc && !jv_array_length(jv_copy(out)))
+		rc = serve_bad(err, errlen, "%s", "messages: no user or assistant message");
+	if (rc < 0) {
+		jv_free(out), jv_free(ms);
+		return -1;
 	}
 	jv_free(ms);
 	*req = jv_object_set(*req, jv_string("messages"), out);
@@ -117,14 +93,16 @@ msgs_parse(jv body, jv *req, char *err, size_t errlen)
 static int
 msgs_refusals(jv body, char *err, size_t errlen)
 {
-	static const char *const no[] = { "tools", "tool_choice", "stop_sequences", "top_p",
-		"top_k", "container", "mcp_servers" };
+	static const char *const no[] = { "stop_sequences", "top_p", "top_k", "container",
+		"mcp_servers" };
 	for (size_t i = 0; i < sizeof no / sizeof no[0]; i++)
 		if (serve_refuse(body, no[i], err, errlen) < 0)
 			return -1;
 	jv th = serve_oget(body, "thinking");
 	jv ty = serve_oget(th, "type");
-	int on = jv_get_kind(ty) == JV_KIND_STRING && strcmp(jv_string_value(ty), "disabled");
+	/* adaptive: the model may think or not; it does not here */
+	int on = jv_get_kind(ty) == JV_KIND_STRING && strcmp(jv_string_value(ty), "disabled") &&
+	    strcmp(jv_string_value(ty), "adaptive");
 	jv_free(th), jv_free(ty);
 	if (on)
 		return serve_bad(err, errlen, "%s", "thinking: not supported by this server yet (the "
@@ -148,7 +126,8 @@ parse_common(serve_call *sc, jv body, jv *req, char *err, size_t errlen)
 	jv_free(m);
 	if (rc < 0)
 		return rc;
-	if (msgs_refusals(body, err, errlen) < 0 || msgs_parse(body, req, err, errlen) < 0)
+	if (msgs_refusals(body, err, errlen) < 0 || msgs_parse(body, req, err, errlen) < 0 ||
+	    serve_msgs_tools(body, req, err, errlen) < 0)
 		return -1;
 	return 0;
 }
@@ -174,8 +153,10 @@ msgs_parse_request(serve_call *sc, jv body, char *err, size_t errlen)
 	jv st = serve_oget(body, "stream");
 	sc->stream = jv_get_kind(st) == JV_KIND_TRUE;
 	jv_free(st);
-	if (sc->stream)
+	if (sc->stream) {
 		req = jv_object_set(req, jv_string("stream"), jv_true());
+		sc->upstream_whole = mlm_tools_used(req);
+	}
 	sc->est_in = serve_estimate_tokens(req);
 	sc->req = req;
 	return 0;
@@ -194,19 +175,16 @@ usage_obj(mlm_buf *b, long in, long out)
 	    in > 0 ? in : 0, out > 0 ? out : 0);
 }
 
-/* the message object; text NULL: empty content (message_start) */
+/* the message object; text NULL and no calls: empty content (message_start) */
 static void
-message_obj(serve_call *sc, mlm_buf *b, const char *text, const char *stop, long in, long out)
+message_obj(serve_call *sc, mlm_buf *b, const char *text, jv calls, const char *stop, long in,
+    long out)
 {
 	mlm_buf_printf(b, "{\"id\":\"%s\",\"type\":\"message\",\"role\":\"assistant\",\"model\":",
 	    sc->id);
 	serve_json_strz(b, sc->asked[0] ? sc->asked : sc->model);
 	mlm_buf_puts(b, ",\"content\":[");
-	if (text) {
-		mlm_buf_puts(b, "{\"type\":\"text\",\"text\":");
-		serve_json_strz(b, text);
-		mlm_buf_puts(b, "}");
-	}
+	serve_msgs_content(b, text, calls);
 	mlm_buf_puts(b, "],\"stop_reason\":");
 	if (stop)
 		serve_json_strz(b, stop);
@@ -229,8 +207,13 @@ msgs_delta(serve_call *sc, mlm_buf *out, const char *text, size_t n)
 	if (!sc->ndelta) {
 		event(out, "message_start");
 		mlm_buf_puts(out, "{\"type\":\"message_start\",\"message\":");
-		message_obj(sc, out, NULL, NULL, sc->est_in, 1);
+		message_obj(sc, out, NULL, jv_null(), NULL, sc->est_in, 1);
 		mlm_buf_puts(out, "}\n\n");
+		if (sc->upstream_whole) {       /* the blocks come whole at the end */
+			event(out, "ping");
+			mlm_buf_puts(out, "{\"type\":\"ping\"}\n\n");
+			return;
+		}
 		event(out, "content_block_start");
 		mlm_buf_puts(out, "{\"type\":\"content_block_start\",\"index\":0,"
 		    "\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n");
@@ -249,11 +232,15 @@ msgs_delta(serve_call *sc, mlm_buf *out, const char *text, size_t n)
 static void
 msgs_end(serve_call *sc, mlm_buf *out, const mlm_result *r)
 {
-	event(out, "content_block_stop");
-	mlm_buf_puts(out, "{\"type\":\"content_block_stop\",\"index\":0}\n\n");
+	if (sc->upstream_whole) {
+		serve_msgs_stream_blocks(out, r);
+	} else {
+		event(out, "content_block_stop");
+		mlm_buf_puts(out, "{\"type\":\"content_block_stop\",\"index\":0}\n\n");
+	}
 	event(out, "message_delta");
-	mlm_buf_puts(out, "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\","
-	    "\"stop_sequence\":null},\"usage\":");
+	mlm_buf_printf(out, "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"%s\","
+	    "\"stop_sequence\":null},\"usage\":", sc->upstream_whole ? serve_msgs_stop(r) : "end_turn");
 	usage_obj(out, r->in_tok > 0 ? r->in_tok : sc->est_in, r->out_tok);
 	mlm_buf_puts(out, "}\n\n");
 	event(out, "message_stop");
@@ -263,7 +250,7 @@ msgs_end(serve_call *sc, mlm_buf *out, const mlm_result *r)
 static void
 msgs_whole(serve_call *sc, mlm_buf *out, const mlm_result *r)
 {
-	message_obj(sc, out, r->text ? r->text : "", "end_turn",
+	message_obj(sc, out, r->text ? r->text : "", r->tool_calls, serve_msgs_stop(r),
 	    r->in_tok > 0 ? r->in_tok : sc->est_in, r->out_tok);
 }
 

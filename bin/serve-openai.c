@@ -101,6 +101,53 @@ serve_refuse(jv body, const char *key, char *err, size_t errlen)
 	    "not sent; remove the parameter)", key);
 }
 
+jv
+serve_join_text(jv content, const char *what, const char *noun, const char *const *types,
+    const char *sep, int *nparts, char *err, size_t errlen)
+{
+	if (jv_get_kind(content) == JV_KIND_STRING)
+		return content;
+	if (jv_get_kind(content) != JV_KIND_ARRAY) {
+		jv_free(content);
+		serve_bad(err, errlen, "%s: expected a string or an array of content %s", what, noun);
+		return jv_invalid();
+	}
+	int n = jv_array_length(jv_copy(content)), ok = 1;
+	if ((*nparts += n) > SERVE_MAX_PARTS) {
+		serve_bad(err, errlen, "%s: more than %d content %s in one request", what,
+		    SERVE_MAX_PARTS, noun);
+		ok = 0;
+	}
+	mlm_buf t = { 0 };
+	mlm_buf_add(&t, "", 0);
+	for (int k = 0; k < n && ok; k++) {
+		jv p = jv_array_get(jv_copy(content), k);
+		jv ty = serve_oget(p, "type"), tx = serve_oget(p, "text");
+		const char *ts = jv_get_kind(ty) == JV_KIND_STRING ? jv_string_value(ty) : NULL;
+		int known = 0;
+		for (size_t i = 0; ts && types[i] && !known; i++)
+			known = !strcmp(ts, types[i]);
+		if (known && jv_get_kind(tx) == JV_KIND_STRING) {
+			if (k)
+				mlm_buf_puts(&t, sep);
+			mlm_buf_puts(&t, jv_string_value(tx));
+		} else if (ts) {
+			serve_bad(err, errlen, "%s[%d]: %s %s are not supported by this server yet "
+			    "(text only; the request was not sent)", what, k, ts, noun);
+			ok = 0;
+		} else {
+			serve_bad(err, errlen, "%s[%d]: expected a content %.*s with a type", what, k,
+			    (int)strlen(noun) - 1, noun);
+			ok = 0;
+		}
+		jv_free(p), jv_free(ty), jv_free(tx);
+	}
+	jv_free(content);
+	jv r = ok ? jv_string_sized(t.p, (int)t.len) : jv_invalid();
+	mlm_buf_free(&t);
+	return r;
+}
+
 /* {"error":{"message","type","param":null,"code"}} */
 void
 serve_openai_error(mlm_buf *b, unsigned status, const char *msg, const char *type,
@@ -402,6 +449,7 @@ chat_parse(serve_call *sc, jv body, char *err, size_t errlen)
 		sc->include_usage = jv_get_kind(iu) == JV_KIND_TRUE;
 		jv_free(inc), jv_free(iu);
 		req = jv_object_set(req, jv_string("stream"), jv_true());
+		sc->upstream_whole = mlm_tools_used(req);
 	}
 	sc->req = req;
 	req = jv_invalid();
@@ -450,8 +498,23 @@ chat_delta(serve_call *sc, mlm_buf *out, const char *text, size_t n)
 static void
 chat_end(serve_call *sc, mlm_buf *out, const mlm_result *r)
 {
+	int calls = 0;
+	if (sc->upstream_whole) {   /* the whole answer after the role's chunk */
+		if (r->text && *r->text)
+			chat_delta(sc, out, r->text, strlen(r->text));
+		calls = jv_get_kind(r->tool_calls) == JV_KIND_ARRAY &&
+		    jv_array_length(jv_copy(r->tool_calls)) > 0;
+		if (calls) {
+			mlm_buf head = { 0 };
+			chunk_head(sc, &head);
+			serve_write_tool_chunks(out, r->tool_calls, head.p ? head.p : "",
+			    sc->include_usage);
+			mlm_buf_free(&head);
+		}
+	}
 	chunk_head(sc, out);
-	mlm_buf_puts(out, "{\"index\":0,\"delta\":{},\"logprobs\":null,\"finish_reason\":\"stop\"}]");
+	mlm_buf_printf(out, "{\"index\":0,\"delta\":{},\"logprobs\":null,\"finish_reason\":\"%s\"}]",
+	    calls ? "tool_calls" : "stop");
 	if (sc->include_usage)
 		mlm_buf_puts(out, ",\"usage\":null");
 	mlm_buf_puts(out, "}\n\n");

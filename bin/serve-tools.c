@@ -2,8 +2,8 @@
  * serve-tools.c — function tools on llm-serve's OpenAI chat wire: "tools",
  * "tool_choice", "parallel_tool_calls", assistant "tool_calls" and
  * "role": "tool" results into the neutral request (mlm.h, lib/tools.c), and
- * the calls of an answer back in OpenAI's shape. Whole answers only: a
- * stream with tools is refused for now.
+ * the calls of an answer back in OpenAI's shape, whole or as stream chunks
+ * (a stream with tools is asked whole upstream: serve_call.upstream_whole).
  */
 #include <string.h>
 
@@ -79,9 +79,6 @@ serve_chat_tools(jv body, jv *req, int stream, char *err, size_t errlen)
 	if (!rc && n > SERVE_MAX_TOOLS)
 		rc = serve_bad(err, errlen, "tools: %d tools; at most %d in one request", n,
 		    SERVE_MAX_TOOLS);
-	if (!rc && n && stream)
-		rc = serve_bad(err, errlen, "%s", "tools: tool calls are not streamed yet (the "
-		    "request was not sent; ask without stream)");
 	jv out = jv_array();
 	for (int i = 0; i < n && !rc; i++) {
 		jv t = one_tool(jv_array_get(jv_copy(ts), i), i, err, errlen);
@@ -183,4 +180,43 @@ serve_write_tool_calls(mlm_buf *b, jv calls)
 	}
 	e |= mlm_buf_puts(b, "],");
 	return e < 0 ? -1 : 1;
+}
+
+int
+serve_write_tool_chunks(mlm_buf *b, jv calls, const char *head, int usage_null)
+{
+	const char *tail = usage_null ? "},\"logprobs\":null,\"finish_reason\":null}],\"usage\":null}\n\n" :
+	    "},\"logprobs\":null,\"finish_reason\":null}]}\n\n";
+	int e = 0;
+	jv_array_foreach(calls, i, c) {
+		jv id = serve_oget(c, "id"), name = serve_oget(c, "name"), args = serve_oget(c, "arguments");
+		e |= mlm_buf_puts(b, head);
+		e |= mlm_buf_printf(b, "{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":%d,\"id\":", i);
+		serve_json_strz(b, is_str(id) ? jv_string_value(id) : "");
+		e |= mlm_buf_puts(b, ",\"type\":\"function\",\"function\":{\"name\":");
+		serve_json_strz(b, is_str(name) ? jv_string_value(name) : "");
+		e |= mlm_buf_puts(b, ",\"arguments\":\"\"}}]");
+		e |= mlm_buf_puts(b, tail);
+		e |= mlm_buf_puts(b, head);
+		e |= mlm_buf_printf(b, "{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":%d,"
+		    "\"function\":{\"arguments\":", i);
+		serve_json_strz(b, is_str(args) ? jv_string_value(args) : "");
+		e |= mlm_buf_puts(b, "}}]");
+		e |= mlm_buf_puts(b, tail);
+		jv_free(id), jv_free(name), jv_free(args), jv_free(c);
+	}
+	return e < 0 ? -1 : 0;
+}
+
+jv
+serve_call_args(jv call)
+{
+	jv a = serve_oget(call, "arguments");
+	jv o = is_str(a) && jv_string_length_bytes(jv_copy(a)) ? jv_parse(jv_string_value(a)) : jv_object();
+	jv_free(a);
+	if (jv_get_kind(o) != JV_KIND_OBJECT) {
+		jv_free(o);
+		o = jv_object();
+	}
+	return o;
 }

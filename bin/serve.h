@@ -27,6 +27,9 @@ typedef struct serve_call {
 	mlm_buf text;                   /* stream: the text so far (wires that repeat it) */
 	jv keep;                        /* what a wire keeps of the request for its
 	                                 * answers (req goes to the engine); null */
+	int upstream_whole;             /* stream: the answer is asked whole upstream
+	                                 * (tools: failover stays before the first
+	                                 * byte); the wire writes it all at end */
 } serve_call;
 
 typedef struct serve_wire {
@@ -100,11 +103,24 @@ int serve_number(jv body, const char *key, double lo, double hi, int whole, jv *
 /* body[key] absent, null, false, or an empty array/object/string: 0; else
  * -1 with err saying key is not supported yet. */
 int serve_refuse(jv body, const char *key, char *err, size_t errlen);
+/* content: a string (returned as is), or an array of parts {"type","text"}
+ * whose type is one of types (NULL-terminated), their texts joined by sep;
+ * invalid with err filled: "WHAT: expected a string or an array of content
+ * NOUN", "WHAT[k]: TYPE NOUN are not supported by this server yet ...".
+ * *nparts counts the parts against SERVE_MAX_PARTS. */
+jv serve_join_text(jv content, const char *what, const char *noun, const char *const *types,
+    const char *sep, int *nparts, char *err, size_t errlen);
+/* The arguments of a call (a JSON text) as an object: {} when empty or not an object. */
+jv serve_call_args(jv call);
+
 /* ---- function tools on the OpenAI chat wire (serve-tools.c) ---- */
 
-/* body's tools, tool_choice, parallel_tool_calls → *req; -1 with err
- * (tools with stream are refused for now). */
+/* body's tools, tool_choice, parallel_tool_calls → *req; -1 with err. */
 int serve_chat_tools(jv body, jv *req, int stream, char *err, size_t errlen);
+/* Stream: an answer's calls as chat.completion.chunk deltas (each call's
+ * index, id, type and name, then its arguments); "data: " each, after
+ * head (the chunk's start up to its choices array); -1 when out of room. */
+int serve_write_tool_chunks(mlm_buf *b, jv calls, const char *head, int usage_null);
 /* messages[i] (role "tool": its tool_call_id; an assistant's tool_calls)
  * onto the neutral message *o; -1 with err. */
 int serve_chat_tool_msg(jv msg, const char *role, int i, jv *o, char *err, size_t errlen);
