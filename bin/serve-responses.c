@@ -8,47 +8,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "serve.h"
+#include "serve-responses.h"
+
+static const char *const text_parts[] = { "input_text", "output_text", NULL };
 
 /* an input message's content → its text; invalid with err filled */
 static jv
 item_text(jv content, int i, int *nparts, char *err, size_t errlen)
 {
-	if (jv_get_kind(content) == JV_KIND_STRING)
-		return content;
-	if (jv_get_kind(content) != JV_KIND_ARRAY) {
-		jv_free(content);
-		serve_bad(err, errlen, "input[%d].content: expected a string or an array of "
-		    "content parts", i);
-		return jv_invalid();
-	}
-	int n = jv_array_length(jv_copy(content)), ok = 1;
-	if ((*nparts += n) > SERVE_MAX_PARTS) {
-		serve_bad(err, errlen, "input[%d].content: more than %d content parts in one "
-		    "request", i, SERVE_MAX_PARTS);
-		ok = 0;
-	}
-	mlm_buf t = { 0 };
-	mlm_buf_add(&t, "", 0);
-	for (int k = 0; k < n && ok; k++) {
-		jv p = jv_array_get(jv_copy(content), k);
-		jv ty = serve_oget(p, "type"), tx = serve_oget(p, "text");
-		const char *ts = jv_get_kind(ty) == JV_KIND_STRING ? jv_string_value(ty) : "";
-		if ((!strcmp(ts, "input_text") || !strcmp(ts, "output_text")) &&
-		    jv_get_kind(tx) == JV_KIND_STRING) {
-			mlm_buf_puts(&t, jv_string_value(tx));
-		} else {
-			serve_bad(err, errlen, "input[%d].content[%d]: %s%s parts are not supported by "
-			    "this server yet (text only; the request was not sent)", i, k,
-			    *ts ? ts : "untyped", "");
-			ok = 0;
-		}
-		jv_free(p), jv_free(ty), jv_free(tx);
-	}
-	jv_free(content);
-	jv r = ok ? jv_string_sized(t.p, (int)t.len) : jv_invalid();
-	mlm_buf_free(&t);
-	return r;
+	char what[64];
+	snprintf(what, sizeof what, "input[%d].content", i);
+	return serve_join_text(content, what, "parts", text_parts, "", nparts, err, errlen);
 }
 
 /* body.input (and instructions) → *req; -1 with err */
@@ -84,15 +54,24 @@ input_parse(jv body, jv *req, char *err, size_t errlen)
 		const char *r = jv_get_kind(role) == JV_KIND_STRING ? jv_string_value(role) : "";
 		int is_sys = !strcmp(r, "system") || !strcmp(r, "developer");
 		jv text = jv_invalid();
-		if (strcmp(t, "message"))
+		int tool = strcmp(t, "message") ? serve_resp_tool_item(it, t, i, &out, &nparts, err,
+		    errlen) : 0;
+		if (tool > 0)
+			text = jv_null();
+		else if (tool < 0)
+			;
+		else if (strcmp(t, "message"))
 			serve_bad(err, errlen, "input[%d]: %s items are not supported by this server "
-			    "yet (text messages only; the request was not sent)", i, t);
+			    "yet (messages, function_call and function_call_output only; the request "
+			    "was not sent)", i, t);
 		else if (!is_sys && strcmp(r, "user") && strcmp(r, "assistant"))
 			serve_bad(err, errlen, "input[%d].role: expected user, assistant, system or "
 			    "developer", i);
 		else
 			text = item_text(serve_oget(it, "content"), i, &nparts, err, errlen);
-		if (jv_is_valid(text) && is_sys) {
+		if (tool > 0) {
+			/* taken above */
+		} else if (jv_is_valid(text) && is_sys) {
 			if (sys.len)
 				mlm_buf_puts(&sys, "\n\n");
 			mlm_buf_puts(&sys, jv_string_value(text));
@@ -133,11 +112,35 @@ resp_refusals(jv body, char *err, size_t errlen)
 	if (k != JV_KIND_NULL)
 		return serve_bad(err, errlen, "%s", "previous_response_id: this server stores no "
 		    "responses; send the whole conversation in input");
-	static const char *const no[] = { "tools", "tool_choice", "top_p", "reasoning",
-		"conversation", "prompt", "include" };
+	static const char *const no[] = { "top_p", "conversation", "prompt" };
 	for (size_t i = 0; i < sizeof no / sizeof no[0]; i++)
 		if (serve_refuse(body, no[i], err, errlen) < 0)
 			return -1;
+	/* reasoning summaries: none is made, so none is missing; an effort is
+	 * a request this server cannot honour */
+	jv re = serve_oget(body, "reasoning");
+	jv ef = serve_oget(re, "effort");
+	int ek = jv_get_kind(ef), rk = jv_get_kind(re);
+	jv_free(re), jv_free(ef);
+	if (rk != JV_KIND_NULL && rk != JV_KIND_OBJECT)
+		return serve_bad(err, errlen, "%s", "reasoning: expected an object");
+	if (ek != JV_KIND_NULL)
+		return serve_bad(err, errlen, "%s", "reasoning.effort: not supported by this server "
+		    "yet (the request was not sent; remove it)");
+	/* include: reasoning.encrypted_content asks for reasoning items' content,
+	 * and there are none; anything else is refused */
+	jv inc = serve_oget(body, "include");
+	int bad = jv_get_kind(inc) != JV_KIND_NULL && jv_get_kind(inc) != JV_KIND_ARRAY;
+	if (jv_get_kind(inc) == JV_KIND_ARRAY)
+		jv_array_foreach(inc, i, x) {
+			bad |= jv_get_kind(x) != JV_KIND_STRING ||
+			    strcmp(jv_string_value(x), "reasoning.encrypted_content");
+			jv_free(x);
+		}
+	jv_free(inc);
+	if (bad)
+		return serve_bad(err, errlen, "%s", "include: only reasoning.encrypted_content is "
+		    "accepted by this server (the request was not sent)");
 	jv tf = serve_oget(body, "text");
 	jv f = serve_oget(tf, "format");
 	jv ft = serve_oget(f, "type");
@@ -164,21 +167,23 @@ resp_parse(serve_call *sc, jv body, char *err, size_t errlen)
 	jv_free(m);
 	if (rc < 0)
 		return rc;
-	jv req = jv_object();
+	jv req = jv_object(), keep = jv_object();
 	if (resp_refusals(body, err, errlen) < 0 || input_parse(body, &req, err, errlen) < 0 ||
+	    serve_resp_tools(body, &req, &keep, err, errlen) < 0 ||
 	    serve_number(body, "max_output_tokens", 1, 1e9, 1, &req, "max_tokens", err, errlen) < 0 ||
 	    serve_number(body, "temperature", 0, 2, 0, &req, "temperature", err, errlen) < 0) {
-		jv_free(req);
+		jv_free(req), jv_free(keep);
 		return -1;
 	}
 	jv st = serve_oget(body, "stream");
 	sc->stream = jv_get_kind(st) == JV_KIND_TRUE;
 	jv_free(st);
-	if (sc->stream)
+	if (sc->stream) {
 		req = jv_object_set(req, jv_string("stream"), jv_true());
+		sc->upstream_whole = mlm_tools_used(req);
+	}
 	sc->est_in = serve_estimate_tokens(req);
 	/* echoed in the response object */
-	jv keep = jv_object();
 	static const char *const echo[] = { "system", "temperature", "max_tokens" };
 	for (size_t i = 0; i < 3; i++) {
 		jv v = serve_oget(req, echo[i]);
@@ -233,12 +238,31 @@ response_obj(serve_call *sc, mlm_buf *b, const mlm_result *r, const char *text, 
 	mlm_buf_puts(b, ",\"model\":");
 	serve_json_strz(b, sc->model[0] ? sc->model : sc->asked);
 	mlm_buf_puts(b, ",\"output\":[");
-	if (r)
+	int nc = r ? serve_resp_ncalls(r) : 0, msg = r && (n || !nc);
+	if (msg)
 		message_item(sc, b, text, n, "completed");
-	mlm_buf_printf(b, "],\"parallel_tool_calls\":false,\"previous_response_id\":null,"
+	for (int k = 0; k < nc; k++) {
+		if (msg || k)
+			mlm_buf_puts(b, ",");
+		serve_resp_call_item(sc, b, jv_array_get(jv_copy(r->tool_calls), k), k, 1);
+	}
+	jv pt = serve_oget(sc->keep, "parallel_tool_calls");
+	mlm_buf_printf(b, "],\"parallel_tool_calls\":%s,\"previous_response_id\":null,"
 	    "\"store\":false,\"temperature\":%g,\"text\":{\"format\":{\"type\":\"text\"}},"
-	    "\"tool_choice\":\"auto\",\"tools\":[],\"top_p\":1,\"truncation\":\"disabled\","
-	    "\"metadata\":{}", temp);
+	    "\"tool_choice\":", jv_get_kind(pt) == JV_KIND_FALSE ? "false" : "true", temp);
+	jv_free(pt);
+	jv tc = serve_oget(sc->keep, "tool_choice"), ts = serve_oget(sc->keep, "tools");
+	if (jv_get_kind(tc) != JV_KIND_NULL)
+		mlm_json_dump(b, tc);
+	else
+		mlm_buf_puts(b, "\"auto\"");
+	mlm_buf_puts(b, ",\"tools\":");
+	if (jv_get_kind(ts) == JV_KIND_ARRAY)
+		mlm_json_dump(b, ts);
+	else
+		mlm_buf_puts(b, "[]");
+	jv_free(tc), jv_free(ts);
+	mlm_buf_puts(b, ",\"top_p\":1,\"truncation\":\"disabled\",\"metadata\":{}");
 	/* usage only once it is known: the document's usage is an object, never null */
 	if (r) {
 		mlm_buf_puts(b, ",\"usage\":");
@@ -250,9 +274,8 @@ response_obj(serve_call *sc, mlm_buf *b, const mlm_result *r, const char *text, 
 	mlm_buf_puts(b, "}");
 }
 
-/* "event: NAME\ndata: {"type":NAME,"sequence_number":N," */
-static void
-event(serve_call *sc, mlm_buf *b, const char *name)
+void
+serve_resp_event(serve_call *sc, mlm_buf *b, const char *name)
 {
 	mlm_buf_printf(b, "event: %s\ndata: {\"type\":\"%s\",\"sequence_number\":%ld,", name, name,
 	    sc->seq++);
@@ -261,34 +284,26 @@ event(serve_call *sc, mlm_buf *b, const char *name)
 static void
 part_event(serve_call *sc, mlm_buf *b, const char *name)
 {
-	event(sc, b, name);
+	serve_resp_event(sc, b, name);
 	mlm_buf_printf(b, "\"item_id\":\"msg_%s\",\"output_index\":0,\"content_index\":0,", sc->id + 5);
 }
 
+/* the message item's output_item.added and content_part.added */
 static void
-resp_delta(serve_call *sc, mlm_buf *out, const char *text, size_t n)
+message_start(serve_call *sc, mlm_buf *out)
 {
-	if (!sc->ndelta) {
-		event(sc, out, "response.created");
-		mlm_buf_puts(out, "\"response\":");
-		response_obj(sc, out, NULL, NULL, 0);
-		mlm_buf_puts(out, "}\n\n");
-		event(sc, out, "response.in_progress");
-		mlm_buf_puts(out, "\"response\":");
-		response_obj(sc, out, NULL, NULL, 0);
-		mlm_buf_puts(out, "}\n\n");
-		event(sc, out, "response.output_item.added");
-		mlm_buf_puts(out, "\"output_index\":0,\"item\":");
-		message_item(sc, out, NULL, 0, "in_progress");
-		mlm_buf_puts(out, "}\n\n");
-		part_event(sc, out, "response.content_part.added");
-		mlm_buf_puts(out, "\"part\":{\"type\":\"output_text\",\"text\":\"\",\"annotations\":[],"
-		    "\"logprobs\":[]}}\n\n");
-		mlm_buf_add(&sc->text, "", 0);
-	}
-	if (!n)
-		return;
-	mlm_buf_add(&sc->text, text, n);
+	serve_resp_event(sc, out, "response.output_item.added");
+	mlm_buf_puts(out, "\"output_index\":0,\"item\":");
+	message_item(sc, out, NULL, 0, "in_progress");
+	mlm_buf_puts(out, "}\n\n");
+	part_event(sc, out, "response.content_part.added");
+	mlm_buf_puts(out, "\"part\":{\"type\":\"output_text\",\"text\":\"\",\"annotations\":[],"
+	    "\"logprobs\":[]}}\n\n");
+}
+
+static void
+text_delta(serve_call *sc, mlm_buf *out, const char *text, size_t n)
+{
 	part_event(sc, out, "response.output_text.delta");
 	mlm_buf_puts(out, "\"delta\":");
 	mlm_json_str(out, text, n);
@@ -296,22 +311,68 @@ resp_delta(serve_call *sc, mlm_buf *out, const char *text, size_t n)
 }
 
 static void
-resp_end(serve_call *sc, mlm_buf *out, const mlm_result *r)
+resp_delta(serve_call *sc, mlm_buf *out, const char *text, size_t n)
 {
-	const char *t = sc->text.p ? sc->text.p : "";
+	if (!sc->ndelta) {
+		serve_resp_event(sc, out, "response.created");
+		mlm_buf_puts(out, "\"response\":");
+		response_obj(sc, out, NULL, NULL, 0);
+		mlm_buf_puts(out, "}\n\n");
+		serve_resp_event(sc, out, "response.in_progress");
+		mlm_buf_puts(out, "\"response\":");
+		response_obj(sc, out, NULL, NULL, 0);
+		mlm_buf_puts(out, "}\n\n");
+		mlm_buf_add(&sc->text, "", 0);
+		if (sc->upstream_whole)         /* the items come whole at the end */
+			return;
+		message_start(sc, out);
+	}
+	if (!n)
+		return;
+	mlm_buf_add(&sc->text, text, n);
+	text_delta(sc, out, text, n);
+}
+
+/* the message item's events from its text's end to output_item.done */
+static void
+message_done(serve_call *sc, mlm_buf *out, const char *t, size_t n)
+{
 	part_event(sc, out, "response.output_text.done");
 	mlm_buf_puts(out, "\"text\":");
-	mlm_json_str(out, t, sc->text.len);
+	mlm_json_str(out, t, n);
 	mlm_buf_puts(out, ",\"logprobs\":[]}\n\n");
 	part_event(sc, out, "response.content_part.done");
 	mlm_buf_puts(out, "\"part\":{\"type\":\"output_text\",\"text\":");
-	mlm_json_str(out, t, sc->text.len);
+	mlm_json_str(out, t, n);
 	mlm_buf_puts(out, ",\"annotations\":[],\"logprobs\":[]}}\n\n");
-	event(sc, out, "response.output_item.done");
+	serve_resp_event(sc, out, "response.output_item.done");
 	mlm_buf_puts(out, "\"output_index\":0,\"item\":");
-	message_item(sc, out, t, sc->text.len, "completed");
+	message_item(sc, out, t, n, "completed");
 	mlm_buf_puts(out, "}\n\n");
-	event(sc, out, "response.completed");
+}
+
+static void
+resp_end(serve_call *sc, mlm_buf *out, const mlm_result *r)
+{
+	if (sc->upstream_whole) {       /* the whole answer: its items' events */
+		const char *t = r->text ? r->text : "";
+		int msg = *t || !serve_resp_ncalls(r);
+		if (msg) {
+			message_start(sc, out);
+			if (*t)
+				text_delta(sc, out, t, strlen(t));
+			message_done(sc, out, t, strlen(t));
+		}
+		serve_resp_stream_calls(sc, out, r, msg);
+		serve_resp_event(sc, out, "response.completed");
+		mlm_buf_puts(out, "\"response\":");
+		response_obj(sc, out, r, t, strlen(t));
+		mlm_buf_puts(out, "}\n\n");
+		return;
+	}
+	const char *t = sc->text.p ? sc->text.p : "";
+	message_done(sc, out, t, sc->text.len);
+	serve_resp_event(sc, out, "response.completed");
 	mlm_buf_puts(out, "\"response\":");
 	response_obj(sc, out, r, t, sc->text.len);
 	mlm_buf_puts(out, "}\n\n");
@@ -328,7 +389,7 @@ static void
 resp_stream_error(serve_call *sc, mlm_buf *out, unsigned status, const char *msg,
     const char *type, const char *code)
 {
-	event(sc, out, "error");
+	serve_resp_event(sc, out, "error");
 	mlm_buf_puts(out, "\"code\":");
 	serve_json_strz(out, code ? code : type);
 	mlm_buf_puts(out, ",\"message\":");
