@@ -73,16 +73,23 @@ sim_tool_call(jv req, jv *call, char *err, size_t errlen)
 	jv c = field_is(m, "role", "user") ? jv_object_get(jv_copy(m), jv_string("content")) : jv_null();
 	jv_free(m);
 	const char *s = jv_get_kind(c) == JV_KIND_STRING ? jv_string_value(c) : "";
-	int r = 0;
+	int r = 0, line = 0;
+	/* at the start of the text or of one of its lines: agents put their
+	 * own context before the user's words */
 	if (strncmp(s, "CALL ", 5)) {
-		jv_free(c);
-		return 0;
+		const char *l = strstr(s, "\nCALL ");
+		if (!l) {
+			jv_free(c);
+			return 0;
+		}
+		s = l + 1;
+		line = 1;
 	}
 	s += 5;
 	size_t nl = strcspn(s, " \t\n");
 	char name[65];
 	snprintf(name, sizeof name, "%.*s", (int)(nl < 64 ? nl : 64), s);
-	jv args = jv_parse(s + nl);
+	jv args = line ? jv_parse_sized(s + nl, (int)strcspn(s + nl, "\n")) : jv_parse(s + nl);
 	if (!declared(req, name)) {
 		snprintf(err, errlen, "Invalid value for 'tool': '%s' is not one of the tools "
 		    "in the request.", name);

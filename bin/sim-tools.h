@@ -3,7 +3,8 @@
  *
  * A request whose last message is a tool result ("role": "tool") is answered
  * with the text "tool said: " + its content. A request whose last message is
- * the user's text "CALL name {json-args}" is answered with one call of the
+ * the user's text "CALL name {json-args}" (at its start or at the start of
+ * one of its lines; the arguments end the line or the text) is answered with one call of the
  * function name with those arguments (finish_reason "tool_calls"), if the
  * request declared it in "tools"; else it is refused with 400, as OpenAI
  * refuses a tool it was not given.
