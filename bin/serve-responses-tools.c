@@ -233,9 +233,13 @@ serve_resp_stream_calls(serve_call *sc, mlm_buf *b, const mlm_result *r, int fir
 		    k, first + k);
 		serve_json_strz(b, args);
 		mlm_buf_puts(b, "}\n\n");
+		jv name = serve_oget(c, "name");
 		serve_resp_event(sc, b, "response.function_call_arguments.done");
-		mlm_buf_printf(b, "\"item_id\":\"fc_%s_%d\",\"output_index\":%d,\"arguments\":",
+		mlm_buf_printf(b, "\"item_id\":\"fc_%s_%d\",\"output_index\":%d,\"name\":",
 		    sc->id + 5, k, first + k);
+		serve_json_strz(b, is_str(name) ? jv_string_value(name) : "");
+		jv_free(name);
+		mlm_buf_puts(b, ",\"arguments\":");
 		serve_json_strz(b, args);
 		mlm_buf_puts(b, "}\n\n");
 		serve_resp_event(sc, b, "response.output_item.done");

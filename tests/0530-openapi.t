@@ -176,6 +176,25 @@ CALLS=$(jq -c '.choices[0].message.tool_calls' "$T/b")
 srv "{\"model\":\"m1\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"},{\"role\":\"assistant\",\"content\":null,\"tool_calls\":$CALLS},{\"role\":\"tool\",\"tool_call_id\":\"call_sim_write_file\",\"content\":\"ok\"}],$TOOLS}"
 is "$code:$(jqb .choices[0].message.content)" "200:tool said: ok" "llm-serve tool result: 200"
 tail -1 "$SIM_LOG" | jq -c .body | item "request: a tool call and its result" CreateChatCompletionRequest
+srv "{\"model\":\"m1\",\"stream\":true,\"stream_options\":{\"include_usage\":true},\"messages\":[{\"role\":\"user\",\"content\":\"CALL write_file {\\\"path\\\":\\\"a\\\"}\"}],$TOOLS}"
+chunks "llm-serve tool call stream" <"$T/b"
+is "$(grep -c '"tool_calls":\[{"index":0' "$T/chunks")" 2 "llm-serve tool call stream: the call's two chunks"
+RTOOLS='"tools":[{"type":"function","name":"write_file","description":"d","parameters":{"type":"object","properties":{"path":{"type":"string"}}},"strict":false}]'
+srv "{\"model\":\"m1\",\"input\":\"CALL write_file {\\\"path\\\":\\\"a\\\"}\",$RTOOLS}" /v1/responses
+is "$(jqb '.output[0].type')" function_call "llm-serve Responses tool call: a function_call item"
+item "llm-serve Responses tool call answer" Response <"$T/b"
+srv "{\"model\":\"m1\",\"stream\":true,\"input\":\"CALL write_file {\\\"path\\\":\\\"a\\\"}\",$RTOOLS,\"tool_choice\":\"required\"}" /v1/responses
+tr -d '\r' <"$T/b" | sed -n 's/^data: *//p' >"$T/events"
+is "$(jq -r .type "$T/events" | tr '\n' ' ')" "response.created response.in_progress response.output_item.added response.function_call_arguments.delta response.function_call_arguments.done response.output_item.done response.completed " \
+	"llm-serve Responses tool call stream: its event sequence"
+_i=0
+while IFS= read -r c; do
+	_i=$((_i + 1))
+	printf '%s\n' "$c" | item "llm-serve Responses tool call stream event $_i" ResponseStreamEvent
+done <"$T/events"
+srv "{\"model\":\"m1\",\"input\":[{\"role\":\"user\",\"content\":\"x\"},{\"type\":\"function_call\",\"call_id\":\"c1\",\"name\":\"write_file\",\"arguments\":\"{}\"},{\"type\":\"function_call_output\",\"call_id\":\"c1\",\"output\":\"ok\"}],$RTOOLS}" /v1/responses
+is "$(jqb .output[0].content[0].text)" "tool said: ok" "llm-serve Responses tool result: text"
+tail -1 "$SIM_LOG" | jq -c .body | item "request: a Responses function_call and its output" CreateChatCompletionRequest
 stop_serve
 
 export SPEC ITEMS

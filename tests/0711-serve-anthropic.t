@@ -68,14 +68,15 @@ refuse() {
 	is "$code:$(jqb '.type + " " + .error.type')" "400:error invalid_request_error" "$2: 400 invalid_request_error"
 	like "$(jqb .error.message)" "$3" "$2: the message names it"
 }
-refuse '{"model":"claude-x","max_tokens":5,"tools":[{"name":"f","input_schema":{"type":"object"}}],"messages":[{"role":"user","content":"x"}]}' tools '^tools: not supported'
+refuse '{"model":"claude-x","max_tokens":5,"tools":[{"type":"web_search_20250305","name":"web_search"}],"messages":[{"role":"user","content":"x"}]}' "a server tool" '^tools\[0\]\.type: web_search_20250305 tools are not supported'
 refuse '{"model":"claude-x","max_tokens":5,"stop_sequences":["END"],"messages":[{"role":"user","content":"x"}]}' stop_sequences '^stop_sequences: not supported'
 refuse '{"model":"claude-x","max_tokens":5,"messages":[{"role":"user","content":[{"type":"image","source":{"type":"base64","media_type":"image/png","data":"iVBO"}}]}]}' image '^messages\[0\]\.content\[0\]: image blocks are not supported'
-refuse '{"model":"claude-x","max_tokens":5,"messages":[{"role":"user","content":[{"type":"tool_result","tool_use_id":"t","content":"r"}]}]}' tool_result 'tool_result blocks are not supported'
+refuse '{"model":"claude-x","max_tokens":5,"messages":[{"role":"assistant","content":[{"type":"tool_result","tool_use_id":"t","content":"r"}]}]}' "an assistant's tool_result" '^messages\[0\]\.content\[0\]: tool_result blocks are not supported'
 refuse '{"model":"claude-x","max_tokens":5,"top_k":3,"messages":[{"role":"user","content":"x"}]}' top_k '^top_k: not supported'
 refuse '{"model":"claude-x","messages":[{"role":"user","content":"x"}]}' "no max_tokens" '^max_tokens: required'
 refuse '{"model":"claude-x","max_tokens":5,"temperature":1.5,"messages":[{"role":"user","content":"x"}]}' "temperature 1.5" '^temperature: expected a number from 0 to 1'
-refuse '{"model":"claude-x","max_tokens":5,"messages":[{"role":"system","content":"x"}]}' "a system role" 'role: expected user or assistant'
+refuse '{"model":"claude-x","max_tokens":5,"messages":[{"role":"system","content":"x"}]}' "only a system message" '^messages: no user or assistant message'
+refuse '{"model":"claude-x","max_tokens":5,"messages":[{"role":"tool","content":"x"}]}' "a tool role" 'role: expected user, assistant or system'
 refuse '{"model":"claude-x","max_tokens":5,"messages":[]}' "no messages" '^messages: expected a non-empty array'
 msg '{"model":"claude-x","max_tokens":5,"stop_sequences":[],"messages":[{"role":"user","content":"x"}]}'
 is "$code" 200 "an empty stop_sequences is no request for anything: 200"

@@ -65,8 +65,8 @@ refuse() {
 	like "$(jqb .error.message)" "$3" "$2: the message names it"
 }
 refuse '{"model":"gpt-5","input":"x","previous_response_id":"resp_1"}' previous_response_id '^previous_response_id: this server stores no responses'
-refuse '{"model":"gpt-5","input":"x","tools":[{"type":"function","name":"f","parameters":{}}]}' tools '^tools: not supported'
-refuse '{"model":"gpt-5","input":[{"type":"function_call_output","call_id":"c","output":"o"}]}' function_call_output '^input\[0\]: function_call_output items are not supported'
+refuse '{"model":"gpt-5","input":"x","tools":[{"type":"function","name":"f","parameters":{}},{"type":"web_search"}]}' "a web_search tool" '^tools\[1\]\.type: web_search tools are not supported'
+refuse '{"model":"gpt-5","input":[{"type":"computer_call_output","call_id":"c","output":{}}]}' computer_call_output '^input\[0\]: computer_call_output items are not supported'
 refuse '{"model":"gpt-5","input":[{"role":"user","content":[{"type":"input_image","image_url":"data:image/png;base64,iVBO"}]}]}' input_image '^input\[0\]\.content\[0\]: input_image parts are not supported'
 refuse '{"model":"gpt-5","input":"x","text":{"format":{"type":"json_object"}}}' text.format '^text\.format'
 refuse '{"model":"gpt-5","input":"x","top_p":0.5}' top_p '^top_p: not supported'

@@ -18,7 +18,7 @@ start_serve --strategy sequential
 SRV="$SRV" TOKEN=tok1 node_tap anthropic-client.mjs "anthropic sdk: "
 for want in 'anthropic whole: text' 'anthropic whole: failover' 'anthropic stream: text' \
 	'anthropic stream: event order' 'anthropic countTokens: a positive estimate' \
-	'anthropic beta: unknown beta ignored, ?beta=true accepted' 'anthropic tools: BadRequestError' \
+	'anthropic beta: unknown beta ignored, ?beta=true accepted' 'anthropic server tool: BadRequestError' \
 	'anthropic bad key: AuthenticationError' 'anthropic unknown model: NotFoundError'; do
 	grep -q "^PASS $want\$" "$T/node.out" && ok "ran: $want" || nok "ran: $want"
 done
@@ -33,7 +33,7 @@ start_serve --strategy sequential
 SRV="$SRV" TOKEN=tok1 node_tap responses-client.mjs "openai sdk responses: "
 for want in 'responses whole: output_text' 'responses whole: failover' 'responses stream: text' \
 	'responses stream: event order' 'responses stream: sequence numbers' \
-	'responses previous_response_id: BadRequestError' 'responses tools: BadRequestError'; do
+	'responses previous_response_id: BadRequestError' 'responses web_search tool: BadRequestError'; do
 	grep -q "^PASS $want\$" "$T/node.out" && ok "ran: $want" || nok "ran: $want"
 done
 is "$(tail -n +$((n0 + 1)) "$SIM_LOG" | grep '"key":"good2"' | head -1 | jq -c .body)" \

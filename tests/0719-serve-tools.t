@@ -66,8 +66,7 @@ is "$code:$(jqb .choices[0].finish_reason)" "200:tool_calls" "zhipu, tool_choice
 
 # ---- refused before sending
 n0=$(nlog)
-for c in "\"stream\":true,$tools|tools: tool calls are not streamed yet" \
-	'"tools":{}|tools: expected an array' \
+for c in '"tools":{}|tools: expected an array' \
 	'"tools":[{"type":"web_search"}]|tools\[0\].type: only function tools' \
 	'"tools":[{"type":"function","function":{}}]|tools\[0\].function.name: expected' \
 	"$tools,\"tool_choice\":\"sometimes\"|tool_choice: expected auto" \
@@ -78,9 +77,26 @@ for c in "\"stream\":true,$tools|tools: tool calls are not streamed yet" \
 	like "$(jqb .error.message)" "^$want" "named: $want"
 done
 chat "{\"model\":\"shared\",\"messages\":[{\"role\":\"tool\",\"content\":\"r\"}]}"
+is "$(nlog)" "$n0" "nothing refused was sent (so far)"
 like "$code $(jqb .error.message)" '^400 messages\[0\].tool_call_id: expected a string' "a tool result without tool_call_id: 400"
 chat "{\"model\":\"shared\",\"messages\":[{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"id\":\"x\"}]}]}"
 like "$code $(jqb .error.message)" '^400 messages\[0\].tool_calls\[0\]: expected an id and a function' "a malformed call: 400"
 is "$(nlog)" "$n0" "nothing refused was sent"
+
+# ---- streamed: asked whole upstream, written as OpenAI's tool_calls chunks
+chat "{\"model\":\"shared\",\"stream\":true,\"stream_options\":{\"include_usage\":true},\"messages\":[$ask],$tools}"
+is "$code:$(hdr X-ManyLLM-Entry)" "200:oa1" "stream: 200 from the OpenAI entry"
+is "$(simlast .body.stream)" false "stream: asked whole upstream (failover stays before the first byte)"
+sed -n 's/^data: //p' "$T/b" >"$T/chunks"
+is "$(tail -1 "$T/chunks")" "[DONE]" "stream: ends with [DONE]"
+is "$(sed '$d' "$T/chunks" | jq -c '.choices[0] // "usage" | if type == "object" then [.delta, .finish_reason] else . end' | tr '\n' ' ')" \
+	'[{"role":"assistant","content":""},null] [{"tool_calls":[{"index":0,"id":"call_sim_write_file","type":"function","function":{"name":"write_file","arguments":""}}]},null] [{"tool_calls":[{"index":0,"function":{"arguments":"{\"path\":\"a.txt\",\"text\":\"hi\"}"}}]},null] [{},"tool_calls"] "usage" ' \
+	"stream: the role, the call's id and name, its arguments, finish_reason tool_calls, usage"
+is "$(sed '$d' "$T/chunks" | jq -r '.object' | sort -u)" chat.completion.chunk "stream: every chunk a chat.completion.chunk"
+chat "{\"model\":\"shared\",\"stream\":true,\"messages\":[$ask,{\"role\":\"assistant\",\"content\":null,\"tool_calls\":$calls},{\"role\":\"tool\",\"tool_call_id\":\"call_sim_write_file\",\"content\":\"wrote 2 bytes\"}],$tools}"
+is "$(sed -n 's/^data: //p' "$T/b" | sed '$d' | jq -c '[.choices[0].delta.content, .choices[0].finish_reason]' | tr '\n' ' ')" \
+	'["",null] ["tool said: wrote 2 bytes",null] [null,"stop"] ' "stream: a text answer to the result, finish_reason stop"
+chat "{\"model\":\"zm\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"plain\"}]}"
+is "$(simlast .body.stream)" true "stream without tools: still streamed upstream"
 
 done_testing

@@ -78,12 +78,13 @@ await step('anthropic beta', async () => {
 await step('anthropic errors', async () => {
 	try {
 		await client.messages.create({ model: 'claude-x', max_tokens: 20,
-			tools: [{ name: 'f', input_schema: { type: 'object' } }],
+			tools: [{ type: 'web_search_20250305', name: 'web_search' }],
 			messages: [{ role: 'user', content: 'x' }] });
-		check('anthropic tools: BadRequestError', false, 'no error');
+		check('anthropic server tool: BadRequestError', false, 'no error');
 	} catch (e) {
-		check('anthropic tools: BadRequestError', e instanceof Anthropic.BadRequestError &&
-		    e.error?.error?.type === 'invalid_request_error' && /tools/.test(e.error?.error?.message),
+		check('anthropic server tool: BadRequestError', e instanceof Anthropic.BadRequestError &&
+		    e.error?.error?.type === 'invalid_request_error' &&
+		    /web_search_20250305 tools are not supported/.test(e.error?.error?.message),
 		    `${e.constructor.name} ${JSON.stringify(e.error)}`);
 	}
 	const bad = new Anthropic({ baseURL: process.env.SRV, apiKey: 'wrong', maxRetries: 0 });
