@@ -128,7 +128,7 @@ tool_result(jv b, const char *what, int k, int *nparts, char *err, size_t errlen
 		serve_bad(err, errlen, "%s[%d].tool_use_id: expected a string", what, k);
 	else if (jv_is_valid(text)) {
 		if (jv_get_kind(er) == JV_KIND_TRUE)     /* the neutral result has no flag */
-			text = jv_string_concat(jv_string("Error: "), jv_copy(text));
+			text = jv_string_concat(jv_string("Error: "), text);
 		r = jv_object_set(jv_object(), jv_string("role"), jv_string("tool"));
 		r = jv_object_set(r, jv_string("content"), jv_copy(text));
 		r = jv_object_set(r, jv_string("tool_call_id"), jv_copy(id));
