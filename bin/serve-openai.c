@@ -353,10 +353,7 @@ chat_params(jv body, jv *req, char *err, size_t errlen)
 {
 	static const char *const refused[] = { "functions", "function_call", "logit_bias",
 		"logprobs", "top_logprobs", "reasoning_effort" };
-	jv st = serve_oget(body, "stream");
-	int stream = jv_get_kind(st) == JV_KIND_TRUE;
-	jv_free(st);
-	if (serve_chat_tools(body, req, stream, err, errlen) < 0)
+	if (serve_chat_tools(body, req, err, errlen) < 0)
 		return -1;
 	for (size_t i = 0; i < sizeof refused / sizeof *refused; i++)
 		if (serve_refuse(body, refused[i], err, errlen) < 0)

@@ -69,7 +69,7 @@ tool_choice(jv body, jv *req, char *err, size_t errlen)
 }
 
 int
-serve_chat_tools(jv body, jv *req, int stream, char *err, size_t errlen)
+serve_chat_tools(jv body, jv *req, char *err, size_t errlen)
 {
 	jv ts = serve_oget(body, "tools");
 	int k = jv_get_kind(ts), rc = 0;

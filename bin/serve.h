@@ -116,7 +116,7 @@ jv serve_call_args(jv call);
 /* ---- function tools on the OpenAI chat wire (serve-tools.c) ---- */
 
 /* body's tools, tool_choice, parallel_tool_calls → *req; -1 with err. */
-int serve_chat_tools(jv body, jv *req, int stream, char *err, size_t errlen);
+int serve_chat_tools(jv body, jv *req, char *err, size_t errlen);
 /* Stream: an answer's calls as chat.completion.chunk deltas (each call's
  * index, id, type and name, then its arguments); "data: " each, after
  * head (the chunk's start up to its choices array); -1 when out of room. */
