@@ -62,6 +62,14 @@ serve_estimate_tokens(jv req)
 		}
 	}
 	jv_free(ms);
+	jv ts = serve_oget(req, "tools");     /* declarations are prompt too */
+	if (jv_get_kind(ts) == JV_KIND_ARRAY) {
+		jv d = jv_dump_string(ts, 0);
+		bytes += (size_t)jv_string_length_bytes(jv_copy(d));
+		jv_free(d);
+	} else {
+		jv_free(ts);
+	}
 	return (long)((bytes + 3) / 4 + 4 * n);
 }
 

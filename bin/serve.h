@@ -93,8 +93,9 @@ jv serve_oget(jv obj, const char *key);
 void serve_json_strz(mlm_buf *b, const char *s);
 /* snprintf into err, returns -1 */
 int serve_bad(char *err, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-/* A rough count of the tokens of a neutral request: its text's bytes / 4,
- * plus a few per message. An estimate, not any model's tokenizer. */
+/* A rough count of the tokens of a neutral request: the bytes of its text
+ * and its tools' declarations (as JSON) / 4, plus a few per message. An
+ * estimate, not any model's tokenizer. */
 long serve_estimate_tokens(jv req);
 /* body[key]: absent/null, or a number in [lo, hi] (whole when whole) set
  * on *req as name; -1 with err naming key otherwise. */

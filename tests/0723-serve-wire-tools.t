@@ -84,6 +84,14 @@ resp "{\"model\":\"gpt-5\",$rtools,\"input\":\"$ask\"}"
 is "$(jq -c '[.output[] | [.type, .call_id, .name, .arguments, .status]]' "$T/b")" '[["function_call","call_sim_write_file","write_file","{\"path\":\"a.txt\",\"text\":\"hi\"}","completed"]]' \
 	"responses whole: one function_call item"
 
+# ---- count_tokens counts the tool declarations too
+n0=$(nlog)
+req "$SRV/v1/messages/count_tokens" -H 'Content-Type: application/json' -H 'x-api-key: tok1' -d '{"model":"claude-x","messages":[{"role":"user","content":"x"}]}'
+bare=$(jqb .input_tokens)
+req "$SRV/v1/messages/count_tokens" -H 'Content-Type: application/json' -H 'x-api-key: tok1' -d "{\"model\":\"claude-x\",$atools,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}"
+is "$code:$(jqb "$bare + 30 < .input_tokens")" "200:true" "count_tokens: tool declarations counted (about a quarter of their JSON's bytes)"
+is "$(nlog)" "$n0" "count_tokens: nothing sent"
+
 # ---- refused before sending
 n0=$(nlog)
 refuse_msg() {
