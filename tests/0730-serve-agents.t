@@ -35,7 +35,7 @@ cat >"$T/inner.sh" <<'INNER'
 set -u
 agent=$1 D=$T/$agent
 ip link set lo up || exit 1
-mkdir -p "$D/work" "$D/home"
+mkdir -p "$D/task" "$D/home"
 llm-sim --port 0 --port-file "$D/sim.port" --log "$D/sim.log" -q 2>"$D/sim.err" &
 sim=$!
 for i in $(seq 1 200); do [ -s "$D/sim.port" ] && break; sleep 0.02; done
@@ -49,14 +49,14 @@ AGENT_KEY_1=k1+retry=60 AGENT_KEY_2=k2 LLM_STATE=memory LLM_SERVE_TOKENS=tok1 \
 srv=$!
 for i in $(seq 1 250); do [ -s "$D/serve.port" ] && break; sleep 0.02; done
 URL=http://127.0.0.1:$(cat "$D/serve.port")
-cd "$D/work" || exit 1
+cd "$D/task" || exit 1
 export HOME="$D/home"
 case $agent in
 claude)
 	ANTHROPIC_BASE_URL=$URL ANTHROPIC_API_KEY=tok1 DISABLE_TELEMETRY=1 DISABLE_AUTOUPDATER=1 \
 	CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1 DISABLE_ERROR_REPORTING=1 \
 	timeout 60 "$BIN/claude" --allowedTools=Write -p \
-		"CALL Write {\"file_path\":\"$D/work/out.txt\",\"content\":\"written through the pool\"}" \
+		"CALL Write {\"file_path\":\"$D/task/out.txt\",\"content\":\"written through the pool\"}" \
 		>"$D/out" 2>"$D/err" </dev/null
 	;;
 codex)
@@ -88,7 +88,7 @@ for agent in claude codex; do
 	D=$T/$agent
 	T=$T BIN=$BIN PATH=$PATH unshare -rn sh "$T/inner.sh" "$agent"
 	is "$(cat "$D/rc" 2>/dev/null)" 0 "$agent: exit status 0"
-	is "$(cat "$D/work/out.txt" 2>/dev/null)" "written through the pool" "$agent: the file holds the text"
+	is "$(cat "$D/task/out.txt" 2>/dev/null)" "written through the pool" "$agent: the file holds the text"
 	[ "$(cat "$D/rc" 2>/dev/null)" = 0 ] || diag "$(tail -20 "$D/err" 2>/dev/null)"
 	like "$(cat "$D/out")" "tool said: " "$agent: its last answer is the text made from the tool's result"
 	# the simulator's log: the 429, the call's request failed over, the result
@@ -99,7 +99,7 @@ for agent in claude codex; do
 	is "$(sed -n 2p "$D/sim.log" | jq '[.body.tools[].function.name] | length > 5')" true "$agent: its many tools reached the simulator"
 done
 is "$(sed -n 2p "$T/claude/sim.log" | jq -c '[.body.tools[].function.name | select(. == "Write")]')" '["Write"]' "claude: offers Write"
-like "$(sed -n 3p "$T/claude/sim.log" | jq -r '.body.messages[-1].content')" "^File created successfully at: $T/claude/work/out.txt" "claude: the Write tool's result came back as a tool message"
+like "$(sed -n 3p "$T/claude/sim.log" | jq -r '.body.messages[-1].content')" "^File created successfully at: $T/claude/task/out.txt" "claude: the Write tool's result came back as a tool message"
 is "$(sed -n 3p "$T/claude/sim.log" | jq -r '.body.messages[-2].tool_calls[0].function.name')" Write "claude: after its call of Write"
 like "$(grep -c 'POST /v1/messages 200' "$T/claude/serve.err")" '^[2-9]' "claude: answered on /v1/messages"
 like "$(grep -c 'POST /v1/responses 200' "$T/codex/serve.err")" '^[2-9]' "codex: answered on /v1/responses"
