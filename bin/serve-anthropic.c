@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "serve.h"
+#include "serve-parts.h"
 
 /* content (a string, or text blocks) → its text; invalid with err filled.
  * what: "system" or "messages[i].content". */
@@ -32,6 +33,9 @@ blocks_text(jv content, const char *what, int *nparts, char *err, size_t errlen)
 	}
 	mlm_buf t = { 0 };
 	mlm_buf_add(&t, "", 0);
+	jv imgs = jv_array();   /* image and document blocks (serve-parts.c) */
+	char bw[96];
+	int ir, msg = !strncmp(what, "messages", 8);    /* the system takes text only */
 	for (int k = 0; k < n && ok; k++) {
 		jv b = jv_array_get(jv_copy(content), k);
 		jv ty = serve_oget(b, "type"), tx = serve_oget(b, "text");
@@ -40,6 +44,9 @@ blocks_text(jv content, const char *what, int *nparts, char *err, size_t errlen)
 			if (t.len)
 				mlm_buf_puts(&t, "\n");
 			mlm_buf_puts(&t, jv_string_value(tx));
+		} else if (msg && (snprintf(bw, sizeof bw, "%s[%d]", what, k),
+		    (ir = serve_image_part(b, bw, &imgs, err, errlen)) != 0)) {
+			ok = ir > 0;
 		} else if (ts) {
 			serve_bad(err, errlen, "%s[%d]: %s blocks are not supported by this server yet "
 			    "(text only; the request was not sent)", what, k, ts);
@@ -51,7 +58,8 @@ blocks_text(jv content, const char *what, int *nparts, char *err, size_t errlen)
 		jv_free(b), jv_free(ty), jv_free(tx);
 	}
 	jv_free(content);
-	jv r = ok ? jv_string_sized(t.p, (int)t.len) : jv_invalid();
+	jv r = ok ? serve_parts_join(jv_string_sized(t.p, (int)t.len), imgs) :
+	    (jv_free(imgs), jv_invalid());
 	mlm_buf_free(&t);
 	return r;
 }

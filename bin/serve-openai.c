@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "serve.h"
+#include "serve-parts.h"
 
 /* ---------- shared helpers ---------- */
 
@@ -140,7 +141,9 @@ content_text(jv content, int i, int *nparts, char *err, size_t errlen)
 	}
 	mlm_buf t = { 0 };
 	mlm_buf_add(&t, "", 0);
-	int np = jv_array_length(jv_copy(content)), okp = 1;
+	jv imgs = jv_array();   /* image_url parts (serve-parts.c) */
+	char what[64];
+	int np = jv_array_length(jv_copy(content)), okp = 1, ir;
 	if ((*nparts += np) > SERVE_MAX_PARTS) {
 		serve_bad(err, errlen, "messages[%d].content: more than %d content parts in "
 		    "one request", i, SERVE_MAX_PARTS);
@@ -155,15 +158,19 @@ content_text(jv content, int i, int *nparts, char *err, size_t errlen)
 		} else if (jv_get_kind(ty) == JV_KIND_STRING &&
 		    !strcmp(jv_string_value(ty), "text") && jv_get_kind(tx) == JV_KIND_STRING) {
 			mlm_buf_puts(&t, jv_string_value(tx));
+		} else if (snprintf(what, sizeof what, "messages[%d].content[%d]", i, k),
+		    (ir = serve_image_part(part, what, &imgs, err, errlen)) != 0) {
+			okp = ir > 0;
 		} else {
-			serve_bad(err, errlen, "messages[%d].content[%d]: only text parts are "
-			    "supported", i, k);
+			serve_bad(err, errlen, "messages[%d].content[%d]: only text and image_url "
+			    "parts are supported", i, k);
 			okp = 0;
 		}
 		jv_free(part), jv_free(ty), jv_free(tx);
 	}
 	jv_free(content);
-	jv text = okp ? jv_string_sized(t.p, (int)t.len) : jv_invalid();
+	jv text = okp ? serve_parts_join(jv_string_sized(t.p, (int)t.len), imgs) :
+	    (jv_free(imgs), jv_invalid());
 	mlm_buf_free(&t);
 	return text;
 }
@@ -201,6 +208,11 @@ chat_messages(jv body, jv *msgs, mlm_buf *sys, char *err, size_t errlen)
 			goto out;
 		}
 		jv text = content_text(content, i, &nparts, err, errlen);
+		if (jv_is_valid(text) && is_sys && jv_get_kind(text) != JV_KIND_STRING) {
+			jv_free(text);
+			text = jv_invalid();
+			serve_bad(err, errlen, "messages[%d].content: a system message takes text only", i);
+		}
 		if (!jv_is_valid(text)) {
 			jv_free(role), jv_free(msg);
 			goto out;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "serve.h"
+#include "serve-parts.h"
 
 /* an input message's content → its text; invalid with err filled */
 static jv
@@ -30,6 +31,9 @@ item_text(jv content, int i, int *nparts, char *err, size_t errlen)
 	}
 	mlm_buf t = { 0 };
 	mlm_buf_add(&t, "", 0);
+	jv imgs = jv_array();   /* input_image parts (serve-parts.c) */
+	char what[64];
+	int ir;
 	for (int k = 0; k < n && ok; k++) {
 		jv p = jv_array_get(jv_copy(content), k);
 		jv ty = serve_oget(p, "type"), tx = serve_oget(p, "text");
@@ -37,6 +41,9 @@ item_text(jv content, int i, int *nparts, char *err, size_t errlen)
 		if ((!strcmp(ts, "input_text") || !strcmp(ts, "output_text")) &&
 		    jv_get_kind(tx) == JV_KIND_STRING) {
 			mlm_buf_puts(&t, jv_string_value(tx));
+		} else if (snprintf(what, sizeof what, "input[%d].content[%d]", i, k),
+		    (ir = serve_image_part(p, what, &imgs, err, errlen)) != 0) {
+			ok = ir > 0;
 		} else {
 			serve_bad(err, errlen, "input[%d].content[%d]: %s%s parts are not supported by "
 			    "this server yet (text only; the request was not sent)", i, k,
@@ -46,7 +53,8 @@ item_text(jv content, int i, int *nparts, char *err, size_t errlen)
 		jv_free(p), jv_free(ty), jv_free(tx);
 	}
 	jv_free(content);
-	jv r = ok ? jv_string_sized(t.p, (int)t.len) : jv_invalid();
+	jv r = ok ? serve_parts_join(jv_string_sized(t.p, (int)t.len), imgs) :
+	    (jv_free(imgs), jv_invalid());
 	mlm_buf_free(&t);
 	return r;
 }
@@ -92,6 +100,11 @@ input_parse(jv body, jv *req, char *err, size_t errlen)
 			    "developer", i);
 		else
 			text = item_text(serve_oget(it, "content"), i, &nparts, err, errlen);
+		if (jv_is_valid(text) && is_sys && jv_get_kind(text) != JV_KIND_STRING) {
+			jv_free(text);
+			text = jv_invalid();
+			serve_bad(err, errlen, "input[%d].content: a system message takes text only", i);
+		}
 		if (jv_is_valid(text) && is_sys) {
 			if (sys.len)
 				mlm_buf_puts(&sys, "\n\n");
