@@ -68,6 +68,10 @@ echo: describe it" "gemini: the digest of the bytes received"
 is "$(lastq '.body.contents[0].parts[0].text')" "describe it" "gemini: the text part"
 is "$(lastq '.body.contents[0].parts[1].inlineData | "\(.mimeType) \(.data)"')" "image/png $b64png" \
 	"gemini: inlineData with the mime type and the bytes in base64"
+run llm-ask --stream --attach pic.png 'streamed'
+is "$rc:$out" "0:image image/png $npng bytes sha256:$sumpng
+echo: streamed" "gemini stream: the digest arrives streamed"
+like "$(lastq .path)" ':streamGenerateContent$' "gemini stream: streamGenerateContent"
 # a URL: Gemini takes bytes only; refused before sending
 n0=$(nlog)
 run llm-ask --attach https://images.invalid/cat.png 'describe it'
@@ -133,6 +137,15 @@ is "$(printf '%s\n' "$out" | jq -r '.text' | grep -c "sha256:$sumpng")" 3 "llm-m
 is "$(model_hits m-text-only)" 1 "llm-map: the text-only model is asked once, then skipped (remembered)"
 like "$(printf '%s\n' "$out" | jq -r '.attempts | length' | tr '\n' ' ')" '^(2 1 1|1 1 1|1 2 1|1 1 2) $' \
 	"llm-map: no record was penalised beyond the one refusal"
+# a record whose file is no image: that item's template error, the others go on
+printf '%s\n' '{"p":"a","f":"pic.png"}' '{"p":"b","f":"notes.txt"}' '{"p":"c","f":"gone.png"}' >recs2
+run llm-map --pool mix.pool '{prompt: .p, attach: [.f]}' recs2
+is "$rc" 1 "llm-map, a bad attachment: exit 1"
+is "$(printf '%s\n' "$out" | jq -r 'select(.ok | not) | "\(.i) \(.error.kind)"' | sort | tr '\n' ' ')" "1 template 2 template " \
+	"llm-map, a bad attachment: template records for those items"
+like "$err" 'attach: notes.txt: not a PNG, JPEG, GIF, WebP or PDF file' "llm-map: the message names the file and why"
+like "$err" 'attach: gone.png: No such file' "llm-map: a missing file named"
+is "$(printf '%s\n' "$out" | jq -r 'select(.ok) | .i')" 0 "llm-map: the good item answered"
 # the same text-only model alone: the refusal, then the capability named
 printf '{"id":"blind","provider":"x","base_url":"%s/v1","model":"m-text-only","key":"kb"}\n' "$SIM" >blind.pool
 chmod 600 blind.pool
