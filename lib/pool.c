@@ -96,8 +96,13 @@ apply_catalog(mlm_entry *e)
 			e->lim = prov->lim;
 		/* unknown models: try native schemas; a refusal is remembered as
 		 * unsupported (not penalised) and the schema goes in the prompt */
-		e->features = MLM_FEAT_STREAM | MLM_FEAT_JSON | MLM_FEAT_VISION | MLM_FEAT_TOOLS |
+		e->features = MLM_FEAT_STREAM | MLM_FEAT_JSON | MLM_FEAT_TOOLS |
 		    (strcmp(e->provider, "zhipu") ? MLM_FEAT_SCHEMA : 0);
+		/* images are tried too (a refusal is learned, caps.c), except on
+		 * Workers AI, whose text models answer an image with a schema
+		 * error that says nothing of images */
+		if (strcmp(e->provider, "cloudflare"))
+			e->features |= MLM_FEAT_VISION;
 	}
 }
 

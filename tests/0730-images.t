@@ -98,6 +98,10 @@ run llm-ask --attach pic.jpg 'what?'
 is "$rc" 69 "cloudflare text model + image: exit 69"
 like "$err" '^llm-ask: unsupported: .*no entry takes images' "cloudflare text model: names the missing capability"
 is "$(nlog)" "$n0" "cloudflare text model: nothing sent"
+# a Workers AI model the catalog does not know: no images either
+export CLOUDFLARE_MODELS=@cf/acme/unknown-model
+run llm-ask --attach pic.jpg 'what?'
+is "$rc:$(nlog)" "69:$n0" "cloudflare unknown model + image: exit 69, nothing sent"
 unset CLOUDFLARE_API_BASE_URL CLOUDFLARE_API_TOKEN CLOUDFLARE_MODELS
 
 # ---- llm-sim: images to a text-only model, each provider's error body
