@@ -167,7 +167,8 @@ mlm_caps_learn(const char *msg)
 	    strcasestr(msg, "modality")))
 		return MLM_FEAT_VISION;
 	if (msg && (strstr(msg, "parameter tools") || strstr(msg, "tool_choice") ||
-	    strcasestr(msg, "function call")))
+	    strcasestr(msg, "function call") || strcasestr(msg, "tool call") ||
+	    strcasestr(msg, "tool use")))
 		return MLM_FEAT_TOOLS;
 	return MLM_FEAT_SCHEMA;
 }
@@ -175,7 +176,9 @@ mlm_caps_learn(const char *msg)
 int
 mlm_caps_refusal_text(const char *m)
 {
-	if (!m || !(strcasestr(m, "image") || strcasestr(m, "modality") || strcasestr(m, "vision")))
+	if (!m || !(strcasestr(m, "image") || strcasestr(m, "modality") || strcasestr(m, "vision") ||
+	    strcasestr(m, "function call") || strcasestr(m, "tool call") || strcasestr(m, "tool use") ||
+	    strcasestr(m, "tool_choice")))
 		return 0;
 	return strcasestr(m, "not supported") || strcasestr(m, "only supported") ||
 	    strcasestr(m, "does not support") || strcasestr(m, "not enabled") ||

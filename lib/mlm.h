@@ -730,7 +730,8 @@ const char *mlm_caps_name(unsigned feat);
 int mlm_caps_skip(const mlm_sched *s, int idx, const mlm_pick *q, mlm_buf *why);
 /* Which feature an unsupported answer's message is about (learning). */
 unsigned mlm_caps_learn(const char *msg);
-/* A provider's refusal of images (or tools) to a model that takes none. */
+/* A provider's refusal of images or tools to a model that takes none
+ * (classify.c: such a 400 is unsupported, so it is learned). */
 int mlm_caps_refusal_text(const char *msg);
 /* When no entry matching q can take its request: the kind (unsupported,
  * too_large) and a message naming what was missing; else 0. */

@@ -112,6 +112,12 @@ main(void)
 	    "OpenAI's refusal of images");
 	ok(mlm_caps_refusal_text("Image input modality is not enabled for models/x"), "Gemini's refusal of images");
 	ok(!mlm_caps_refusal_text("The model is overloaded."), "an overload is no refusal");
+	ok(mlm_caps_refusal_text("Function calling is not enabled for models/gemma-3-27b-it"),
+	    "Gemini's refusal of tools");
+	ok(mlm_caps_learn("Function calling is not enabled for models/gemma-3-27b-it") == MLM_FEAT_TOOLS,
+	    "Gemini's refusal of tools teaches tools");
+	ok(!mlm_caps_refusal_text("Invalid tool call arguments: expected an object"),
+	    "a malformed call is no refusal of tools");
 	ok(mlm_caps_learn("unsupported parameter images: gemini takes images as data only") == MLM_FEAT_VISION,
 	    "an image refusal teaches vision");
 	ok(mlm_caps_learn("unsupported parameter tools: gemini does not take tools here yet") == MLM_FEAT_TOOLS,
