@@ -72,7 +72,8 @@ digest_b64(struct out *o, const char *mime, const char *s)
 	char line[200], hex[65];
 	for (int k = 0; k < 32; k++)
 		snprintf(hex + 2 * k, 3, "%02x", h[k]);
-	snprintf(line, sizeof line, "%simage %.60s %zu bytes sha256:%s", o->len ? "\n" : "", mime, n, hex);
+	snprintf(line, sizeof line, "%s%s %.60s %zu bytes sha256:%s", o->len ? "\n" : "",
+	    strncmp(mime, "image/", 6) ? "file" : "image", mime, n, hex);
 	return out_add(o, line);
 }
 
@@ -96,11 +97,17 @@ str(jv v)
 	return jv_get_kind(v) == JV_KIND_STRING ? jv_string_value(v) : NULL;
 }
 
-/* An OpenAI image_url part's url: "data:MIME;base64,DATA" or a URL. */
+/* An OpenAI image_url part's url: "data:MIME;base64,DATA" or a URL; or a
+ * file part's file_data (a PDF). */
 static int
 openai_part(struct out *o, jv part, char *err, size_t errlen)
 {
 	jv iu = get(part, "image_url"), u = jv_get_kind(iu) == JV_KIND_STRING ? jv_copy(iu) : get(iu, "url");
+	if (!jv_is_valid(iu)) {
+		jv_free(iu), jv_free(u);
+		iu = get(part, "file");
+		u = get(iu, "file_data");
+	}
 	const char *s = str(u);
 	int r = 0;
 	if (!s) {
@@ -203,7 +210,7 @@ sim_images_scan(int gemini, jv req, const char *model, char **digest, char *err,
 				int img = 0;
 				if (gemini)
 					r = gemini_part(&o, p, &img, err, errlen);
-				else if (str(t) && !strcmp(str(t), "image_url")) {
+				else if (str(t) && (!strcmp(str(t), "image_url") || !strcmp(str(t), "file"))) {
 					img = 1;
 					r = openai_part(&o, p, err, errlen);
 				}

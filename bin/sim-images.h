@@ -1,9 +1,10 @@
 /*
  * sim-images.h — llm-sim's image parts: it reads them in each provider's
- * form (OpenAI-compatible and Cloudflare "image_url" content parts, Gemini
- * "inlineData"/"fileData" parts), answers with a digest of each one
- * received ("image image/png 1234 bytes sha256:<64 hex>", or "image url
- * URL" for a URL, which it never fetches), and refuses images to a
+ * form (OpenAI-compatible and Cloudflare "image_url" content parts and
+ * OpenAI "file" parts, Gemini "inlineData"/"fileData" parts), answers
+ * with a digest of each one received ("image image/png 1234 bytes
+ * sha256:<64 hex>", "file application/pdf ..." for another type, or
+ * "image url URL" for a URL, which it never fetches), and refuses images to a
  * text-only model (a model whose name contains "text-only") with that
  * provider's words. Part of llm-sim only (it is the adapters' oracle).
  */

@@ -186,8 +186,34 @@ check_url(const char *url, char *err, size_t errlen)
 	return mlm_err(err, errlen, "request: an image part needs a data: or http(s) URL");
 }
 
+/* A PDF data URL: OpenAI's file part (Gemini reads it back); refused
+ * where PDFs do not go (Workers AI). */
+static jv
+pdf_part(const char *u, const mlm_entry *e, int pdf_ok, char *err, size_t errlen)
+{
+	if (!pdf_ok) {
+		mlm_err(err, errlen, "unsupported parameter images: %s takes no PDF files",
+		    e && e->provider ? e->provider : "this provider");
+		return jv_invalid();
+	}
+	jv f = jv_object_set(jv_object(), jv_string("filename"), jv_string("attachment.pdf"));
+	f = jv_object_set(f, jv_string("file_data"), jv_string(u));
+	return jv_object_set(jv_object_set(jv_object(), jv_string("type"), jv_string("file")),
+	    jv_string("file"), f);
+}
+
+static jv parts_openai(jv content, const mlm_entry *e, int urls, int pdf_ok, char *err,
+    size_t errlen);
+
 jv
 mlm_parts_openai(jv content, const mlm_entry *e, int urls, char *err, size_t errlen)
+{
+	/* OpenAI-compatible hosts (urls) take PDFs as file parts; Workers AI none */
+	return parts_openai(content, e, urls, urls, err, errlen);
+}
+
+static jv
+parts_openai(jv content, const mlm_entry *e, int urls, int pdf_ok, char *err, size_t errlen)
 {
 	if (jv_get_kind(content) != JV_KIND_ARRAY)
 		return content;
@@ -203,9 +229,17 @@ mlm_parts_openai(jv content, const mlm_entry *e, int urls, char *err, size_t err
 				jv_free(p), jv_free(out), jv_free(content);
 				return jv_invalid();
 			}
-			o = jv_object_set(jv_object(), jv_string("type"), jv_string("image_url"));
-			o = jv_object_set(o, jv_string("image_url"),
-			    jv_object_set(jv_object(), jv_string("url"), jv_string(u)));
+			if (!strncmp(u, "data:application/pdf;", 21)) {
+				o = pdf_part(u, e, pdf_ok, err, errlen);
+				if (!jv_is_valid(o)) {
+					jv_free(p), jv_free(out), jv_free(content);
+					return o;
+				}
+			} else {
+				o = jv_object_set(jv_object(), jv_string("type"), jv_string("image_url"));
+				o = jv_object_set(o, jv_string("image_url"),
+				    jv_object_set(jv_object(), jv_string("url"), jv_string(u)));
+			}
 		} else {
 			jv t = jv_get_kind(p) == JV_KIND_OBJECT ?
 			    jv_object_get(jv_copy(p), jv_string("text")) : jv_null();
@@ -234,12 +268,16 @@ mlm_parts_gemini(jv content, const mlm_entry *e, char *err, size_t errlen)
 		mlm_err(err, errlen, "request: a content must be a text or an array of parts");
 		return jv_invalid();
 	}
-	jv oai = mlm_parts_openai(content, e, 0, err, errlen);
+	jv oai = parts_openai(content, e, 0, 1, err, errlen);
 	if (!jv_is_valid(oai))
 		return oai;
 	jv out = jv_array();
 	jv_array_foreach(oai, i, p) {
 		jv u = mlm_jpath(p, "image_url.url");
+		if (jv_get_kind(u) != JV_KIND_STRING) {
+			jv_free(u);
+			u = mlm_jpath(p, "file.file_data");      /* a PDF */
+		}
 		if (jv_get_kind(u) == JV_KIND_STRING) {
 			char mime[64];
 			const char *d = "";

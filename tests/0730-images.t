@@ -20,6 +20,9 @@ model_hits() { jq -r --arg m "$1" 'select(.model == $m) | .seq' "$SIM_LOG" | wc 
 printf '\211PNG\r\n\032\n\000\000\000\rIHDRpixels-of-a-test' >pic.png
 printf '\377\330\377\340JFIF-test-bytes' >pic.jpg
 printf 'just text\n' >notes.txt
+printf '%%PDF-1.4\n%%test document\n' >doc.pdf
+sumpdf=$(sha256sum doc.pdf | cut -d' ' -f1)
+npdf=$(wc -c <doc.pdf | tr -d ' ')
 b64png=$(base64 -w0 pic.png)
 sumpng=$(sha256sum pic.png | cut -d' ' -f1)
 sumjpg=$(sha256sum pic.jpg | cut -d' ' -f1)
@@ -54,6 +57,12 @@ is "$out" "image url https://images.invalid/cat.png
 echo: and this?" "openai: an https URL passes through to the provider"
 is "$(lastq '.body.messages[0].content[1].image_url.url')" "https://images.invalid/cat.png" \
 	"openai: the URL in image_url"
+# a PDF: OpenAI's file part with the data URL
+run llm-ask --attach doc.pdf 'summarise'
+is "$rc:$out" "0:file application/pdf $npdf bytes sha256:$sumpdf
+echo: summarise" "openai PDF: the digest of the file"
+is "$(lastq '.body.messages[0].content[1] | "\(.type) \(.file.filename) \(.file.file_data)"')" \
+	"file attachment.pdf data:application/pdf;base64,$(base64 -w0 doc.pdf)" "openai PDF: a file part with file_data"
 # text-only: the plain string content, as before
 run llm-ask 'no image'
 is "$(lastq '.body.messages[0].content | type')" "string" "openai: a prompt without images stays a string"
@@ -68,6 +77,8 @@ echo: describe it" "gemini: the digest of the bytes received"
 is "$(lastq '.body.contents[0].parts[0].text')" "describe it" "gemini: the text part"
 is "$(lastq '.body.contents[0].parts[1].inlineData | "\(.mimeType) \(.data)"')" "image/png $b64png" \
 	"gemini: inlineData with the mime type and the bytes in base64"
+run llm-ask --attach doc.pdf 'summarise'
+is "$rc:$(lastq '.body.contents[0].parts[1].inlineData.mimeType')" "0:application/pdf" "gemini PDF: inlineData application/pdf"
 run llm-ask --stream --attach pic.png 'streamed'
 is "$rc:$out" "0:image image/png $npng bytes sha256:$sumpng
 echo: streamed" "gemini stream: the digest arrives streamed"
@@ -91,6 +102,11 @@ is "$(lastq '.path')" "/client/v4/accounts/acct1/ai/run/@cf/mistralai/mistral-sm
 	"cloudflare: ai/run of the model"
 is "$(lastq '.body.messages[0].content[1].image_url.url')" "data:image/jpeg;base64,$(base64 -w0 pic.jpg)" \
 	"cloudflare: image_url with the data URL"
+# no PDFs to Workers AI: refused before sending
+n0=$(nlog)
+run llm-ask --attach doc.pdf 'what?'
+is "$rc:$(nlog)" "69:$n0" "cloudflare PDF: exit 69, nothing sent"
+like "$err" 'cloudflare takes no PDF files' "cloudflare PDF: says why"
 # a catalogued text model: no request, the missing capability named
 export CLOUDFLARE_MODELS=@cf/meta/llama-3.1-8b-instruct
 n0=$(nlog)

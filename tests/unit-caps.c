@@ -81,6 +81,17 @@ main(void)
 	jv o = mlm_parts_openai(jv_copy(url), &e, 1, err, sizeof err);
 	ok(jv_is_valid(o), "openai: a URL goes");
 	jv_free(o), jv_free(url);
+	jv pdf = jv_parse("[{\"type\":\"image\",\"url\":\"data:application/pdf;base64,JVBERg==\"}]");
+	s = dump(mlm_parts_openai(jv_copy(pdf), NULL, 1, err, sizeof err));
+	is_str(s, "[{\"type\":\"file\",\"file\":{\"filename\":\"attachment.pdf\",\"file_data\":\"data:application/pdf;base64,JVBERg==\"}}]",
+	    "openai: a PDF is a file part");
+	free(s);
+	s = dump(mlm_parts_gemini(jv_copy(pdf), NULL, err, sizeof err));
+	is_str(s, "[{\"inlineData\":{\"mimeType\":\"application/pdf\",\"data\":\"JVBERg==\"}}]", "gemini: a PDF inline");
+	free(s);
+	o = mlm_parts_openai(pdf, &e, 0, err, sizeof err);
+	ok(!jv_is_valid(o) && strstr(err, "takes no PDF files"), "no URLs (Workers AI): no PDFs either");
+	jv_free(o);
 	jv bad = jv_parse("[{\"type\":\"image\",\"url\":\"data:text/plain;base64,aGk=\"}]");
 	o = mlm_parts_openai(bad, NULL, 1, err, sizeof err);
 	ok(!jv_is_valid(o) && strstr(err, "text/plain"), "a data URL of a text type is refused: %s", err);
