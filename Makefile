@@ -65,7 +65,7 @@ $(LIB): $(LIB_OBJ)
 	rm -f $@
 	ar rcs $@ $(LIB_OBJ)
 
-TOOL_OBJ := bin/tool.o bin/chat.o bin/catalog-cli.o bin/sim-embed.o bin/map-embed.o
+TOOL_OBJ := bin/tool.o bin/chat.o bin/catalog-cli.o bin/sim-embed.o bin/map-embed.o bin/attach.o
 # llm-serve's defences and its wire formats (bin/serve-*.c)
 SERVE_OBJ := $(patsubst %.c,%.o,$(sort $(wildcard bin/serve-*.c)))
 # an archive, so a tool links only the parts it uses: a tool without chat
@@ -88,7 +88,7 @@ bin/llm-%: bin/llm-%.c $(TOOL_LIB) bin/*.h $(LIB)
 bin/llm-serve: bin/llm-serve.c $(SERVE_OBJ) $(TOOL_LIB) bin/*.h $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(SERVE_OBJ) $(TOOL_LIB) $(LIB) $(LIBS)
 # llm-sim's request rules: its own file, no code of the library's adapters
-SIM_OBJ := bin/sim-strict.o bin/sim-tools.o
+SIM_OBJ := bin/sim-strict.o bin/sim-tools.o bin/sim-images.o
 .SECONDARY: $(SIM_OBJ)
 bin/llm-sim: bin/llm-sim.c $(SIM_OBJ) $(TOOL_LIB) bin/*.h $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(SIM_OBJ) $(TOOL_LIB) $(LIB) $(LIBS)

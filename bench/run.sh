@@ -245,6 +245,10 @@ EOF
 	fi
 fi
 
+# ---- llm-serve's text-only path against a baseline build (bench/serve-base.sh)
+rows="$rows$(sh "$top/bench/serve-base.sh" "$d" "$SIM")
+"
+
 # ---- embeddings: batched vs one a request, peak RSS (bench/embed.sh)
 rows="$rows$(sh "$top/bench/embed.sh" "$d" "$SIM")
 "

@@ -108,8 +108,7 @@ chat_request(const chat_opts *co, jv history)
 long
 chat_need_tokens(tool_pool *t, jv req, long max_tokens)
 {
-	jv s = jv_dump_string(jv_copy(req), 0);
-	long need = (long)(jv_string_length_bytes(s) / 4) + max_tokens;
+	long need = mlm_caps_tokens(req) + max_tokens;     /* the estimate of caps.c */
 	long largest = 0;
 	int unknown = 0;
 	for (size_t i = 0; i < t->pool.n; i++) {

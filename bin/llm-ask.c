@@ -18,6 +18,7 @@
 #include "tool.h"
 #include "chat.h"
 #include "fmt.h"
+#include "attach.h"
 
 #define PROMPT_MAX (8u << 20)
 
@@ -25,7 +26,7 @@ static const char usage_text[] =
 "usage: llm-ask [-hiv] [-c file] [-m glob] [-p name] [-s text] [-t temp]\n"
 "               [--env file] [--pool file] [--strategy name] [--max-tokens n]\n"
 "               [--timeout dur] [--retries n] [--max-wait dur] [--json] [--stream | --no-stream]\n"
-"               [--messages] [--schema spec [--to format] [--multi]]\n"
+"               [--messages] [--schema spec [--to format] [--multi]] [--attach file]\n"
 "               [--log file] [prompt ...]\n";
 
 static void
@@ -59,6 +60,8 @@ usage(int code)
 "      --to FORMAT         print the data as json (default), c, c-decl, c-value,\n"
 "                          sh, tsv, csv, py, go, rs, ts (as llm-fmt --to)\n"
 "      --multi             the answer holds many items of the schema\n"
+"      --attach FILE       attach an image (PNG, JPEG, GIF, WebP) or PDF to the\n"
+"                          prompt, or a data: or http(s) URL; repeatable\n"
 "      --log FILE          append one NDJSON line per attempt (or LLM_LOG)\n"
 "  -v, --verbose           one stderr line per attempt and decision\n"
 "      --version           print the name and version, and exit\n"
@@ -69,9 +72,10 @@ usage(int code)
 }
 
 enum { O_ENV = 256, O_POOL, O_STRATEGY, O_MAXTOK, O_TIMEOUT, O_RETRIES, O_MAXWAIT, O_JSON,
-	O_STREAM, O_NOSTREAM, O_MESSAGES, O_LOG, O_SCHEMA, O_TO, O_MULTI };
+	O_STREAM, O_NOSTREAM, O_MESSAGES, O_LOG, O_SCHEMA, O_TO, O_MULTI, O_ATTACH };
 
 static const struct option longopts[] = {
+	{ "attach", required_argument, NULL, O_ATTACH },
 	{ "chat", no_argument, NULL, 'i' },
 	{ "conversation", required_argument, NULL, 'c' },
 	{ "env", required_argument, NULL, O_ENV },
@@ -138,6 +142,7 @@ main(int argc, char **argv)
 	long max_tokens = 0, timeout_ms = 0, retries = 0, max_wait = -1;
 	int json = 0, stream = -1, messages = 0, chat = 0, multi = 0, to = -1;
 	const char *schema_spec = NULL;
+	jv attached = jv_array();       /* --attach: URLs, data URLs of files */
 	int c;
 
 	opterr = 0;     /* a bad option is one line of our own, not getopt's + usage */
@@ -166,6 +171,15 @@ main(int argc, char **argv)
 		case O_LOG: t.log_file = optarg; break;
 		case O_SCHEMA: schema_spec = optarg; break;
 		case O_MULTI: multi = 1; break;
+		case O_ATTACH: {        /* read now: a bad file is known before any request */
+			char err[MLM_ERRLEN], *url;
+			int r = attach_url(optarg, &url, err, sizeof err);
+			if (r < 0)
+				die(r == -2 ? EX_DATA : EX_USAGE_, "--attach: %s", err);
+			attached = jv_array_append(attached, jv_string(url));
+			free(url);
+			break;
+		}
 		case O_TO:
 			if ((to = mlm_fmt_to_parse(optarg)) < 0)
 				die(EX_USAGE_, "--to: unknown format '%s' (json, c, c-decl, c-value, sh, "
@@ -188,6 +202,8 @@ main(int argc, char **argv)
 		die(EX_USAGE_, "--messages and --conversation cannot be used together");
 	if ((to >= 0 || multi) && !schema_spec)
 		die(EX_USAGE_, "--to and --multi go with --schema");
+	if (jv_array_length(jv_copy(attached)) && (chat || conv_file))
+		die(EX_USAGE_, "--attach does not go with --chat or --conversation");
 	if (schema_spec && (chat || conv_file))
 		die(EX_USAGE_, "--schema does not go with --chat or --conversation");
 	mlm_schema *schema = schema_spec ? tool_load_schema(schema_spec) : NULL;
@@ -229,7 +245,7 @@ main(int argc, char **argv)
 		}
 		free(s);
 	}
-	if (!chat && !messages && !conv_file && prompt.len == 0) {
+	if (!chat && !messages && !conv_file && prompt.len == 0 && !jv_array_length(jv_copy(attached))) {
 		if (in_tty && argc == 0)
 			usage(2);
 		die(EX_USAGE_, "empty prompt");
@@ -254,6 +270,8 @@ main(int argc, char **argv)
 	o.multi = multi;
 
 	chat_opts co = { .system = system, .temperature = temp, .max_tokens = max_tokens };
+	if (chat || conv_file)
+		jv_free(attached);      /* empty: --attach goes with neither */
 	if (chat) {
 		int r = chat_interactive(&t, &o, &co, prompt.len ? prompt.p : NULL, history, conv_file);
 		mlm_buf_free(&prompt);
@@ -277,6 +295,8 @@ main(int argc, char **argv)
 		jv_free(history);
 		req = chat_request(&co, chat_append(jv_array(), "user", prompt.p));
 	}
+	req = jv_object_set(req, jv_string("messages"),       /* --attach: on the last message */
+	    attach_to_last(jv_object_get(jv_copy(req), jv_string("messages")), attached));
 	o.pick.need_tokens = chat_need_tokens(&t, req, max_tokens);
 	mlm_result r;
 	/* with --json the record is the only output: no streamed text before it */

@@ -23,6 +23,7 @@
 #include <jq.h>
 
 #include "tool.h"
+#include "attach.h"
 #include "fmt.h"
 #include "journal.h"
 #include "lines.h"
@@ -410,6 +411,44 @@ item_fail_input(item *it, const char *kind, const char *msg)
 	item_done(it);
 }
 
+/* The template's "attach" (consumed: null, a string or an array of
+ * strings, each a file, a data URL or an http(s) URL) onto the last
+ * message of msgs (consumed); invalid with msg when one cannot be had. */
+static jv
+map_attach(jv msgs, jv at, char *msg, size_t n)
+{
+	if (jv_get_kind(at) == JV_KIND_INVALID || jv_get_kind(at) == JV_KIND_NULL) {
+		jv_free(at);
+		return msgs;
+	}
+	if (jv_get_kind(at) == JV_KIND_STRING)
+		at = jv_array_append(jv_array(), at);
+	jv urls = jv_array();
+	int ok = jv_get_kind(at) == JV_KIND_ARRAY;
+	if (!ok)
+		snprintf(msg, n, "template: \"attach\" must be a string or an array of strings");
+	for (int i = 0; ok && i < jv_array_length(jv_copy(at)); i++) {
+		jv s = jv_array_get(jv_copy(at), i);
+		char err[MLM_ERRLEN], *url = NULL;
+		if (jv_get_kind(s) != JV_KIND_STRING) {
+			snprintf(msg, n, "template: \"attach\" must be a string or an array of strings");
+			ok = 0;
+		} else if (attach_url(jv_string_value(s), &url, err, sizeof err) < 0) {
+			snprintf(msg, n, "attach: %s", err);
+			ok = 0;
+		} else
+			urls = jv_array_append(urls, jv_string(url));
+		free(url);
+		jv_free(s);
+	}
+	jv_free(at);
+	if (!ok) {
+		jv_free(urls), jv_free(msgs);
+		return jv_invalid();
+	}
+	return attach_to_last(msgs, urls);
+}
+
 /* template output → neutral request; returns 0, or -1 with msg */
 static int
 to_request(item *it, jv out, char *msg, size_t n)
@@ -480,6 +519,8 @@ to_request(item *it, jv out, char *msg, size_t n)
 			req = jv_object_set(req, jv_string("max_tokens"), mt);
 		else
 			jv_free(mt);
+		if (jv_is_valid(msgs))  /* "attach": files or URLs (attach.c) */
+			msgs = map_attach(msgs, jv_object_get(jv_copy(out), jv_string("attach")), msg, n);
 	} else {
 		jv k = jv_dump_string(jv_copy(out), 0);
 		snprintf(msg, n, "template: yields %s, not a string or an object",

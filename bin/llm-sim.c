@@ -48,6 +48,7 @@
 
 #include "sim-strict.h"
 #include "sim-tools.h"
+#include "sim-images.h"
 
 #define PROG "llm-sim"
 #define SIM_MAX_BODY (8u << 20)        /* request bodies past this: 413 */
@@ -2228,6 +2229,15 @@ decide(struct ctx *x, struct req *r, struct MHD_Connection *c, struct answer *a)
 		make_error(x, "rules", E_RULES, &ei, a);
 		return;
 	}
+	char *imgs = NULL, ip[64];      /* image parts: their digest (sim-images.c) */
+	if ((x->api == API_CHAT || x->api == API_GEMINI || x->api == API_CFRUN) &&
+	    sim_images_scan(x->api == API_GEMINI, x->req, x->model, &imgs, errmsg, sizeof errmsg,
+	    ip, sizeof ip) < 0) {
+		ei.msg = errmsg;
+		ei.param = ip[0] ? ip : NULL;
+		make_error(x, "images", E_BADREQ, &ei, a);
+		return;
+	}
 	if (x->api != API_GEMINI)
 		x->stream = jbool(x->req, "stream");
 	if (x->api == API_CHAT) {
@@ -2237,6 +2247,12 @@ decide(struct ctx *x, struct req *r, struct MHD_Connection *c, struct answer *a)
 	}
 	if (x->api != API_EMBED)
 		make_reply(x);
+	if (imgs) {     /* the digest of the images, then the reply */
+		char *r = xmalloc(strlen(imgs) + strlen(x->reply) + 2);
+		sprintf(r, "%s\n%s", imgs, x->reply);
+		free(x->reply), free(imgs);
+		x->reply = r;
+	}
 
 	/* stage 2: conc, rpd, rpm, quota, credit, retry */
 	pthread_mutex_lock(&g_mu);

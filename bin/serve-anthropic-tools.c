@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "serve-anthropic.h"
+#include "serve-parts.h"
 
 #define SERVE_MAX_TOOLS 256
 
@@ -158,8 +159,10 @@ tool_use(jv b, const char *what, int k, char *err, size_t errlen)
 /* one block of a user or assistant message onto text, calls and results */
 static int
 one_block(jv b, const char *role, const char *what, int k, mlm_buf *text, jv *calls,
-    jv *results, int *nparts, char *err, size_t errlen)
+    jv *results, jv *imgs, int *nparts, char *err, size_t errlen)
 {
+	char bw[96];
+	int ir;
 	jv ty = serve_oget(b, "type"), tx = serve_oget(b, "text");
 	const char *t = is_str(ty) ? jv_string_value(ty) : NULL;
 	int user = !strcmp(role, "user"), rc = 0;
@@ -178,6 +181,9 @@ one_block(jv b, const char *role, const char *what, int k, mlm_buf *text, jv *ca
 			*calls = jv_array_append(*calls, jv_copy(x));
 	} else if (t && !user && (!strcmp(t, "thinking") || !strcmp(t, "redacted_thinking"))) {
 		/* the model's own reasoning, sent back: nothing to pass on */
+	} else if ((snprintf(bw, sizeof bw, "%s[%d]", what, k),
+	    (ir = serve_image_part(b, bw, imgs, err, errlen)) != 0)) {
+		rc = ir > 0 ? 0 : -1;   /* image and PDF document blocks (serve-parts.c) */
 	} else if (t) {
 		rc = serve_bad(err, errlen, "%s[%d]: %s blocks are not supported by this server yet "
 		    "(the request was not sent)", what, k, t);
@@ -210,10 +216,11 @@ serve_msgs_message(jv content, const char *role, int i, jv *out, int *nparts, ch
 		    SERVE_MAX_PARTS);
 	mlm_buf text = { 0 };
 	mlm_buf_add(&text, "", 0);
-	jv calls = jv_array(), results = jv_array();
+	jv calls = jv_array(), results = jv_array(), imgs = jv_array();
 	for (int k = 0; k < n && !rc; k++) {
 		jv b = jv_array_get(jv_copy(content), k);
-		rc = one_block(b, role, what, k, &text, &calls, &results, nparts, err, errlen);
+		rc = one_block(b, role, what, k, &text, &calls, &results, &imgs, nparts, err,
+		    errlen);
 		jv_free(b);
 	}
 	jv_free(content);
@@ -222,15 +229,16 @@ serve_msgs_message(jv content, const char *role, int i, jv *out, int *nparts, ch
 		int nres = jv_array_length(jv_copy(results));
 		jv_array_foreach(results, k, x)
 			*out = jv_array_append(*out, x);
-		if (!nres || text.len) {
+		if (!nres || text.len || jv_array_length(jv_copy(imgs))) {
 			jv o = jv_object_set(jv_object(), jv_string("role"), jv_string(role));
-			o = jv_object_set(o, jv_string("content"), jv_string_sized(text.p, (int)text.len));
+			o = jv_object_set(o, jv_string("content"),
+			    serve_parts_join(jv_string_sized(text.p, (int)text.len), jv_copy(imgs)));
 			if (jv_array_length(jv_copy(calls)))
 				o = jv_object_set(o, jv_string("tool_calls"), jv_copy(calls));
 			*out = jv_array_append(*out, o);
 		}
 	}
-	jv_free(calls), jv_free(results);
+	jv_free(calls), jv_free(results), jv_free(imgs);
 	mlm_buf_free(&text);
 	return rc;
 }

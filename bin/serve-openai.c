@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "serve.h"
+#include "serve-parts.h"
 
 /* ---------- shared helpers ---------- */
 
@@ -113,6 +114,13 @@ jv
 serve_join_text(jv content, const char *what, const char *noun, const char *const *types,
     const char *sep, int *nparts, char *err, size_t errlen)
 {
+	return serve_join_parts(content, what, noun, types, sep, 0, nparts, err, errlen);
+}
+
+jv
+serve_join_parts(jv content, const char *what, const char *noun, const char *const *types,
+    const char *sep, int images, int *nparts, char *err, size_t errlen)
+{
 	if (jv_get_kind(content) == JV_KIND_STRING)
 		return content;
 	if (jv_get_kind(content) != JV_KIND_ARRAY) {
@@ -128,6 +136,9 @@ serve_join_text(jv content, const char *what, const char *noun, const char *cons
 	}
 	mlm_buf t = { 0 };
 	mlm_buf_add(&t, "", 0);
+	jv imgs = jv_array();   /* image parts (serve-parts.c), when images */
+	char pw[96];
+	int ir;
 	for (int k = 0; k < n && ok; k++) {
 		jv p = jv_array_get(jv_copy(content), k);
 		jv ty = serve_oget(p, "type"), tx = serve_oget(p, "text");
@@ -136,9 +147,12 @@ serve_join_text(jv content, const char *what, const char *noun, const char *cons
 		for (size_t i = 0; ts && types[i] && !known; i++)
 			known = !strcmp(ts, types[i]);
 		if (known && jv_get_kind(tx) == JV_KIND_STRING) {
-			if (k)
+			if (t.len)
 				mlm_buf_puts(&t, sep);
 			mlm_buf_puts(&t, jv_string_value(tx));
+		} else if (images && (snprintf(pw, sizeof pw, "%s[%d]", what, k),
+		    (ir = serve_image_part(p, pw, &imgs, err, errlen)) != 0)) {
+			ok = ir > 0;
 		} else if (ts) {
 			serve_bad(err, errlen, "%s[%d]: %s %s are not supported by this server yet "
 			    "(text only; the request was not sent)", what, k, ts, noun);
@@ -151,7 +165,8 @@ serve_join_text(jv content, const char *what, const char *noun, const char *cons
 		jv_free(p), jv_free(ty), jv_free(tx);
 	}
 	jv_free(content);
-	jv r = ok ? jv_string_sized(t.p, (int)t.len) : jv_invalid();
+	jv r = ok ? serve_parts_join(jv_string_sized(t.p, (int)t.len), imgs) :
+	    (jv_free(imgs), jv_invalid());
 	mlm_buf_free(&t);
 	return r;
 }
@@ -195,7 +210,9 @@ content_text(jv content, int i, int *nparts, char *err, size_t errlen)
 	}
 	mlm_buf t = { 0 };
 	mlm_buf_add(&t, "", 0);
-	int np = jv_array_length(jv_copy(content)), okp = 1;
+	jv imgs = jv_array();   /* image_url parts (serve-parts.c) */
+	char what[64];
+	int np = jv_array_length(jv_copy(content)), okp = 1, ir;
 	if ((*nparts += np) > SERVE_MAX_PARTS) {
 		serve_bad(err, errlen, "messages[%d].content: more than %d content parts in "
 		    "one request", i, SERVE_MAX_PARTS);
@@ -210,15 +227,19 @@ content_text(jv content, int i, int *nparts, char *err, size_t errlen)
 		} else if (jv_get_kind(ty) == JV_KIND_STRING &&
 		    !strcmp(jv_string_value(ty), "text") && jv_get_kind(tx) == JV_KIND_STRING) {
 			mlm_buf_puts(&t, jv_string_value(tx));
+		} else if (snprintf(what, sizeof what, "messages[%d].content[%d]", i, k),
+		    (ir = serve_image_part(part, what, &imgs, err, errlen)) != 0) {
+			okp = ir > 0;
 		} else {
-			serve_bad(err, errlen, "messages[%d].content[%d]: only text parts are "
-			    "supported", i, k);
+			serve_bad(err, errlen, "messages[%d].content[%d]: only text and image_url "
+			    "parts are supported", i, k);
 			okp = 0;
 		}
 		jv_free(part), jv_free(ty), jv_free(tx);
 	}
 	jv_free(content);
-	jv text = okp ? jv_string_sized(t.p, (int)t.len) : jv_invalid();
+	jv text = okp ? serve_parts_join(jv_string_sized(t.p, (int)t.len), imgs) :
+	    (jv_free(imgs), jv_invalid());
 	mlm_buf_free(&t);
 	return text;
 }
@@ -256,6 +277,11 @@ chat_messages(jv body, jv *msgs, mlm_buf *sys, char *err, size_t errlen)
 			goto out;
 		}
 		jv text = content_text(content, i, &nparts, err, errlen);
+		if (jv_is_valid(text) && is_sys && jv_get_kind(text) != JV_KIND_STRING) {
+			jv_free(text);
+			text = jv_invalid();
+			serve_bad(err, errlen, "messages[%d].content: a system message takes text only", i);
+		}
 		if (!jv_is_valid(text)) {
 			jv_free(role), jv_free(msg);
 			goto out;

@@ -18,7 +18,7 @@ item_text(jv content, int i, int *nparts, char *err, size_t errlen)
 {
 	char what[64];
 	snprintf(what, sizeof what, "input[%d].content", i);
-	return serve_join_text(content, what, "parts", text_parts, "", nparts, err, errlen);
+	return serve_join_parts(content, what, "parts", text_parts, "", 1, nparts, err, errlen);
 }
 
 /* body.input (and instructions) → *req; -1 with err */
@@ -71,6 +71,10 @@ input_parse(jv body, jv *req, char *err, size_t errlen)
 			text = item_text(serve_oget(it, "content"), i, &nparts, err, errlen);
 		if (tool > 0) {
 			/* taken above */
+		} else if (jv_is_valid(text) && is_sys && jv_get_kind(text) != JV_KIND_STRING) {
+			jv_free(text);
+			text = jv_invalid();
+			serve_bad(err, errlen, "input[%d].content: a system message takes text only", i);
 		} else if (jv_is_valid(text) && is_sys) {
 			if (sys.len)
 				mlm_buf_puts(&sys, "\n\n");

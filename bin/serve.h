@@ -111,6 +111,10 @@ int serve_refuse(jv body, const char *key, char *err, size_t errlen);
  * *nparts counts the parts against SERVE_MAX_PARTS. */
 jv serve_join_text(jv content, const char *what, const char *noun, const char *const *types,
     const char *sep, int *nparts, char *err, size_t errlen);
+/* serve_join_text, and when images is set image parts (serve-parts.c) as
+ * well: the text alone when there are none, else the neutral parts. */
+jv serve_join_parts(jv content, const char *what, const char *noun, const char *const *types,
+    const char *sep, int images, int *nparts, char *err, size_t errlen);
 /* The arguments of a call (a JSON text) as an object: {} when empty or not an object. */
 jv serve_call_args(jv call);
 

@@ -48,6 +48,11 @@ cf_build(const mlm_entry *e, const char *key, jv req, int stream,
 			jv_free(role), jv_free(content), jv_free(m), jv_free(msgs);
 			return mlm_err(err, errlen, "request: message %d needs a role and a content", i + 1);
 		}
+		content = mlm_parts_openai(content, e, 0, err, errlen);   /* images: parts.c */
+		if (!jv_is_valid(content)) {
+			jv_free(role), jv_free(m), jv_free(msgs);
+			return -1;
+		}
 		msgs = jv_array_append(msgs, jv_object_set(jv_object_set(jv_object(),
 		    jv_string("role"), role), jv_string("content"), content));
 	}

@@ -104,18 +104,25 @@ gemini_build(const mlm_entry *e, const char *key, jv req, int stream,
 		jv x = jv_array_get(jv_copy(m), i);
 		jv role = mlm_jpath(x, "role"), content = mlm_jpath(x, "content");
 		jv_free(x);
-		if (jv_get_kind(role) != JV_KIND_STRING || jv_get_kind(content) != JV_KIND_STRING) {
+		if (jv_get_kind(role) != JV_KIND_STRING || (jv_get_kind(content) != JV_KIND_STRING &&
+		    jv_get_kind(content) != JV_KIND_ARRAY)) {
 			jv_free(role), jv_free(content), jv_free(m), jv_free(sysparts), jv_free(contents);
 			return mlm_err(err, errlen, "request: message %d needs a role and a text content", i + 1);
 		}
 		const char *r = jv_string_value(role);
-		jv part = jv_object_set(jv_object(), jv_string("text"), content);
+		jv parts = mlm_parts_gemini(content, e, err, errlen);   /* text and images: parts.c */
+		if (!jv_is_valid(parts)) {
+			jv_free(role), jv_free(m), jv_free(sysparts), jv_free(contents);
+			return -1;
+		}
 		if (!strcmp(r, "system")) {
-			sysparts = jv_array_append(sysparts, part);
+			jv_array_foreach(parts, k, part)
+				sysparts = jv_array_append(sysparts, part);
+			jv_free(parts);
 		} else {
 			jv c = jv_object_set(jv_object(), jv_string("role"),
 			    jv_string(!strcmp(r, "assistant") || !strcmp(r, "model") ? "model" : "user"));
-			c = jv_object_set(c, jv_string("parts"), jv_array_append(jv_array(), part));
+			c = jv_object_set(c, jv_string("parts"), parts);
 			contents = jv_array_append(contents, c);
 		}
 		jv_free(role);

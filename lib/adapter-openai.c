@@ -110,6 +110,11 @@ add_messages(jv req, jv *msgs, char *err, size_t errlen)
 			jv_free(role), jv_free(content), jv_free(m), jv_free(x);
 			return mlm_err(err, errlen, "request: message %d needs a role and a content", i + 1);
 		}
+		content = mlm_parts_openai(content, NULL, 1, err, errlen);   /* images: parts.c */
+		if (!jv_is_valid(content)) {
+			jv_free(role), jv_free(m), jv_free(x);
+			return -1;
+		}
 		jv o = jv_object_set(jv_object(), jv_string("role"), role);
 		o = mlm_tools_openai_msg(x, jv_object_set(o, jv_string("content"), content));
 		jv_free(x);

@@ -223,6 +223,10 @@ parse_caps(jv o, int *bad)
 				f |= MLM_FEAT_STREAM;
 			else if (!strcmp(s, "embedding"))
 				f |= MLM_FEAT_EMBED;
+			else if (!strcmp(s, "vision"))
+				f |= MLM_FEAT_VISION;
+			else if (!strcmp(s, "tools"))
+				f |= MLM_FEAT_TOOLS;
 			else
 				*bad = 1;
 			jv_free(c);
@@ -591,6 +595,10 @@ model_json(const mlm_provider *p, const mlm_catalog_model *m)
 		c = jv_array_append(c, jv_string("stream"));
 	if (m->features & MLM_FEAT_EMBED)
 		c = jv_array_append(c, jv_string("embedding"));
+	if (m->features & MLM_FEAT_VISION)
+		c = jv_array_append(c, jv_string("vision"));
+	if (m->features & MLM_FEAT_TOOLS)
+		c = jv_array_append(c, jv_string("tools"));
 	SET("caps", c);
 	if (m->dims)
 		SET("dims", jv_number((double)m->dims));

@@ -539,6 +539,8 @@ classify_kind(long status, const struct errinfo *e, int *per_day)
 	if ((status == 400 || status == 422) && unsupported_text(e->msg) &&
 	    (!e->param[0] || !strcmp(e->param, "response_format")))
 		return MLM_UNSUPPORTED;
+	if ((status == 400 || status == 422) && mlm_caps_refusal_text(e->msg))
+		return MLM_UNSUPPORTED;    /* images to a text-only model (caps.c) */
 	if (!strcmp(e->status, "FAILED_PRECONDITION"))
 		return MLM_NOT_FOUND;      /* free tier not offered here: another model */
 

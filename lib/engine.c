@@ -48,6 +48,7 @@ typedef struct call {
 	int restarted;
 	int stop;               /* do not try again (invalid request, blocked...) */
 	char berr[MLM_ERRLEN];  /* why the adapter could not build the request */
+	int caps_kind;          /* no entry can take it (caps.c): the kind to fail with */
 	/* the attempt in progress */
 	CURL *h;
 	struct curl_slist *hl;
@@ -734,6 +735,14 @@ static void
 unavailable(call *c, const mlm_pick *q, int64_t wait)
 {
 	mlm_engine *g = c->g;
+	char cm[MLM_ERRLEN];
+	int ck = mlm_caps_unservable(g->sched, g->pool, q, cm, sizeof cm);
+	if (ck) {       /* nobody can take it at all: say what was missing */
+		if (mlm_buf_printf(&c->errs, "%s\n", cm) < 0)
+			mlm_buf_reset(&c->errs);
+		c->caps_kind = ck;
+		return;
+	}
 	mlm_buf why = { 0 };
 	mlm_sched_explain(g->sched, q, &why);
 	if (!why.len) {
@@ -858,7 +867,7 @@ next_attempt(call *c)
 		unavailable(c, &q, wait);
 		/* nothing tried because everything is cooling: say so by kind */
 		int bk = mlm_kind_parse(mlm_sched_block_kind(g->sched));
-		finish(c, 0, !c->nattempts && bk > 0 ? bk : -1);
+		finish(c, 0, c->caps_kind ? c->caps_kind : !c->nattempts && bk > 0 ? bk : -1);
 		return;
 	}
 }
@@ -969,6 +978,10 @@ submit(mlm_engine *g, jv req, const mlm_call_opts *o, mlm_done_fn done, void *u,
 		c->orig_req = jv_copy(c->req);
 		c->o.pick.need_schema = 1;
 	}
+	/* what it needs of an entry: images, tools, room (caps.c) */
+	c->o.pick.need_caps |= mlm_caps_need(c->req);
+	if (!c->o.pick.need_tokens && !mlm_req_is_embed(c->req))
+		c->o.pick.need_tokens = mlm_caps_tokens(c->req) + mlm_caps_out_tokens(c->req);
 	/* a batch may wait out an outage; one call says so at once */
 	c->o.pick.wait_dead = c->o.max_wait_ms > 120000;
 	c->t0 = mlm_mono_ms();

@@ -238,7 +238,8 @@ typedef struct mlm_catalog_model {
 	size_t nwindows;
 	const char *origin;                /* "file:line" of the catalog line */
 } mlm_catalog_model;
-enum { MLM_FEAT_SCHEMA = 1, MLM_FEAT_JSON = 2, MLM_FEAT_STREAM = 4, MLM_FEAT_EMBED = 8 };
+enum { MLM_FEAT_SCHEMA = 1, MLM_FEAT_JSON = 2, MLM_FEAT_STREAM = 4, MLM_FEAT_EMBED = 8,
+	MLM_FEAT_VISION = 16, MLM_FEAT_TOOLS = 32 };
 
 typedef struct mlm_provider {
 	const char *name;                  /* "gemini", "openai", "cloudflare", "zhipu", ... */
@@ -363,6 +364,25 @@ int mlm_tools_refuse(jv req_borrowed, const mlm_entry *e, char *err, size_t errl
  * parallel_tool_calls; one message's tool_calls/tool_call_id onto o. */
 jv mlm_tools_openai_body(jv req_borrowed, jv body);
 jv mlm_tools_openai_msg(jv msg_borrowed, jv o);
+
+/* parts.c: images in the neutral request. A message's "content" may be an
+ * array of parts: {"type":"text","text"} and {"type":"image","url"}, the
+ * URL a data URL ("data:MIME;base64,...") or http(s). */
+int mlm_req_images(jv req_borrowed);            /* how many image parts */
+/* OpenAI's parts (image_url) for a content (consumed; a string stays one);
+ * urls: http(s) URLs may go (else refused as unsupported for entry e).
+ * Invalid with err on a malformed part. */
+jv mlm_parts_openai(jv content, const mlm_entry *e, int urls, char *err, size_t errlen);
+/* Gemini's parts ({"text"}, {"inlineData":{"mimeType","data"}}); URLs refused. */
+jv mlm_parts_gemini(jv content, const mlm_entry *e, char *err, size_t errlen);
+/* The media type from a file's first bytes (PNG, JPEG, GIF, WebP, PDF), or NULL. */
+const char *mlm_media_sniff(const void *p, size_t n);
+char *mlm_dataurl_make(const char *mime, const void *p, size_t n);   /* malloc'd */
+/* "data:MIME;base64,DATA": mime and *data (borrowed from url); -1 if not one. */
+int mlm_dataurl_parse(const char *url, char mime[64], const char **data);
+MLM_MUST_CHECK int mlm_b64_encode(mlm_buf *b, const void *p, size_t n);
+/* Standard or URL-safe alphabet; -1 on another character or a full buffer. */
+MLM_MUST_CHECK int mlm_b64_decode(mlm_buf *out, const char *s, size_t n);
 
 /* params.c: the sampling parameters as adapters pass or refuse them.
  * req[key] is set (not null)? */
@@ -639,6 +659,8 @@ typedef struct mlm_pick {
 	long items;                 /* an embedding batch's inputs (0: not one): what
 	                             * a pick counts per minute where the provider
 	                             * meters each input (Gemini) */
+	unsigned need_caps;         /* MLM_FEAT_VISION, MLM_FEAT_TOOLS the request
+	                             * needs (caps.c): entries without are skipped */
 	int wait_dead;              /* a dead entry's probe time counts as a wait
 	                             * (batches wait out an outage; a single call
 	                             * fails at once) */
@@ -692,6 +714,29 @@ void mlm_sched_entry_status(mlm_sched *s, int idx, int64_t now, mlm_entry_status
 jv mlm_sched_status_json(mlm_sched *s, const mlm_entry *e, int idx, int64_t now);
 /* Requests in the last minute, from a record's sliding window. */
 double mlm_srec_minute(const mlm_srec *r, int64_t now);
+
+/* caps.c: what a request needs of an entry, and whether the entry has it. */
+/* MLM_FEAT_VISION when the request carries images, MLM_FEAT_TOOLS with tools. */
+unsigned mlm_caps_need(jv req_borrowed);
+/* The prompt's size in tokens, estimated (many-llm(7)): ASCII text a token
+ * per 4 bytes, CJK a token per character, other text a token per 2
+ * characters, 4 per message, 1000 per image. */
+long mlm_caps_tokens(jv req_borrowed);
+long mlm_caps_out_tokens(jv req_borrowed);      /* its max_tokens, 0 when not set */
+/* "images", "tools" (the first capability in feat). */
+const char *mlm_caps_name(unsigned feat);
+/* 1 when entry idx cannot take q's request (capability learned or
+ * catalogued, window, tokens per minute); why gets the reason. */
+int mlm_caps_skip(const mlm_sched *s, int idx, const mlm_pick *q, mlm_buf *why);
+/* Which feature an unsupported answer's message is about (learning). */
+unsigned mlm_caps_learn(const char *msg);
+/* A provider's refusal of images or tools to a model that takes none
+ * (classify.c: such a 400 is unsupported, so it is learned). */
+int mlm_caps_refusal_text(const char *msg);
+/* When no entry matching q can take its request: the kind (unsupported,
+ * too_large) and a message naming what was missing; else 0. */
+int mlm_caps_unservable(const mlm_sched *s, const mlm_pool *p, const mlm_pick *q, char *msg,
+    size_t n);
 
 /* ---------- engine.c: calls with failover on libcurl's multi interface ---------- */
 

@@ -96,8 +96,13 @@ apply_catalog(mlm_entry *e)
 			e->lim = prov->lim;
 		/* unknown models: try native schemas; a refusal is remembered as
 		 * unsupported (not penalised) and the schema goes in the prompt */
-		e->features = MLM_FEAT_STREAM | MLM_FEAT_JSON |
+		e->features = MLM_FEAT_STREAM | MLM_FEAT_JSON | MLM_FEAT_TOOLS |
 		    (strcmp(e->provider, "zhipu") ? MLM_FEAT_SCHEMA : 0);
+		/* images are tried too (a refusal is learned, caps.c), except on
+		 * Workers AI, whose text models answer an image with a schema
+		 * error that says nothing of images */
+		if (strcmp(e->provider, "cloudflare"))
+			e->features |= MLM_FEAT_VISION;
 	}
 }
 
@@ -595,6 +600,16 @@ mlm_pool_add_line(mlm_pool *p, const char *line, size_t len, const char *origin,
 	else if (jv_get_kind(sch) == JV_KIND_FALSE)
 		e->features &= ~(unsigned)MLM_FEAT_SCHEMA;
 	jv_free(sch);
+	static const struct { const char *k; unsigned f; } caps[] = {
+		{ "vision", MLM_FEAT_VISION }, { "tools", MLM_FEAT_TOOLS } };
+	for (size_t i = 0; i < sizeof caps / sizeof *caps; i++) {   /* caps.c */
+		jv c = jv_object_get(jv_copy(o), jv_string(caps[i].k));
+		if (jv_get_kind(c) == JV_KIND_TRUE)
+			e->features |= caps[i].f;
+		else if (jv_get_kind(c) == JV_KIND_FALSE)
+			e->features &= ~caps[i].f;
+		jv_free(c);
+	}
 	jv_free(o);
 	return 0;
 }

@@ -474,6 +474,8 @@ mlm_sched_pick(mlm_sched *s, const mlm_pick *q, int64_t *wait_ms, uint64_t *leas
 				    q->need_tokens);
 			continue;
 		}
+		if ((q->need_caps || q->need_tokens) && mlm_caps_skip(s, (int)i, q, why))
+			continue;       /* caps.c: images, tools, tokens/minute */
 		if (q->avoid_owner && !strcmp(q->avoid_owner, e->quota))
 			continue;
 		int64_t w;
@@ -870,8 +872,8 @@ mlm_sched_done(mlm_sched *s, int idx, uint64_t lease, const mlm_outcome *o,
 	case MLM_BAD_RESPONSE:
 		eject(s, es, fails, o, now);
 		break;
-	case MLM_UNSUPPORTED:
-		mlm_sched_unsupported(s, idx, MLM_FEAT_SCHEMA);
+	case MLM_UNSUPPORTED:   /* the schema, images or tools (caps.c) */
+		mlm_sched_unsupported(s, idx, mlm_caps_learn(o->msg));
 		break;
 	default:
 		break;   /* too_large, blocked, invalid_request: nobody is penalised */

@@ -70,7 +70,7 @@ refuse() {
 }
 refuse '{"model":"claude-x","max_tokens":5,"tools":[{"type":"web_search_20250305","name":"web_search"}],"messages":[{"role":"user","content":"x"}]}' "a server tool" '^tools\[0\]\.type: web_search_20250305 tools are not supported'
 refuse '{"model":"claude-x","max_tokens":5,"stop_sequences":["END"],"messages":[{"role":"user","content":"x"}]}' stop_sequences '^stop_sequences: not supported'
-refuse '{"model":"claude-x","max_tokens":5,"messages":[{"role":"user","content":[{"type":"image","source":{"type":"base64","media_type":"image/png","data":"iVBO"}}]}]}' image '^messages\[0\]\.content\[0\]: image blocks are not supported'
+refuse '{"model":"claude-x","max_tokens":5,"messages":[{"role":"user","content":[{"type":"image","source":{"type":"base64","media_type":"text/plain","data":"aGk="}}]}]}' "image of type text/plain" '^messages\[0\]\.content\[0\]: a data URL of type text/plain'
 refuse '{"model":"claude-x","max_tokens":5,"messages":[{"role":"assistant","content":[{"type":"tool_result","tool_use_id":"t","content":"r"}]}]}' "an assistant's tool_result" '^messages\[0\]\.content\[0\]: tool_result blocks are not supported'
 refuse '{"model":"claude-x","max_tokens":5,"top_k":3,"messages":[{"role":"user","content":"x"}]}' top_k '^top_k: not supported'
 refuse '{"model":"claude-x","messages":[{"role":"user","content":"x"}]}' "no max_tokens" '^max_tokens: required'

@@ -3,7 +3,7 @@
 # response object (every field OpenAI's OpenAPI document requires), the
 # stream's response.* events in order, what the simulator received, and
 # refusals naming what is not supported (previous_response_id, tools,
-# function_call_output items, images).
+# function_call_output items; images go on, see 0731-serve-images.t).
 . "$(dirname "$0")/lib.sh"
 
 resp() { req "$SRV/v1/responses" -H 'Content-Type: application/json' -H 'Authorization: Bearer tok1' -d "$1"; }
@@ -67,7 +67,7 @@ refuse() {
 refuse '{"model":"gpt-5","input":"x","previous_response_id":"resp_1"}' previous_response_id '^previous_response_id: this server stores no responses'
 refuse '{"model":"gpt-5","input":"x","tools":[{"type":"function","name":"f","parameters":{}},{"type":"web_search"}]}' "a web_search tool" '^tools\[1\]\.type: web_search tools are not supported'
 refuse '{"model":"gpt-5","input":[{"type":"computer_call_output","call_id":"c","output":{}}]}' computer_call_output '^input\[0\]: computer_call_output items are not supported'
-refuse '{"model":"gpt-5","input":[{"role":"user","content":[{"type":"input_image","image_url":"data:image/png;base64,iVBO"}]}]}' input_image '^input\[0\]\.content\[0\]: input_image parts are not supported'
+refuse '{"model":"gpt-5","input":[{"role":"user","content":[{"type":"input_image","image_url":"ftp://host/a.png"}]}]}' "input_image by ftp" '^input\[0\]\.content\[0\]: the image URL must be a base64 data: URL or http\(s\)'
 refuse '{"model":"gpt-5","input":"x","text":{"format":{"type":"json_object"}}}' text.format '^text\.format'
 refuse '{"model":"gpt-5","input":"x","top_p":0.5}' top_p '^top_p: not supported'
 refuse '{"model":"gpt-5","input":[]}' "empty input" '^input: expected'

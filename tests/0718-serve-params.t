@@ -74,9 +74,9 @@ done
 chat "{\"model\":\"m1\",$msg,\"n\":2}"
 is "$code" 400 "n 2: 400"
 like "$(jqb .error.message)" '^n: only 1 choice per request is supported' "n 2: named"
-chat "{\"model\":\"m1\",\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"image_url\",\"image_url\":{\"url\":\"data:image/png;base64,AA==\"}}]}]}"
-is "$code" 400 "image part: 400"
-like "$(jqb .error.message)" 'content\[0\]: only text parts are supported' "image part: named"
+chat "{\"model\":\"m1\",\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"input_audio\",\"input_audio\":{\"data\":\"AA==\",\"format\":\"wav\"}}]}]}"
+is "$code" 400 "audio part: 400"
+like "$(jqb .error.message)" 'content\[0\]: only text and image_url parts are supported' "audio part: named"
 for p in '"top_p":1.5:top_p' '"seed":1.5:seed' '"presence_penalty":3:presence_penalty' \
 	'"frequency_penalty":"x":frequency_penalty' '"stop":["a","b","c","d","e"]:stop' '"stop":[""]:stop' '"stop":7:stop'; do
 	k=${p##*:}; v=${p%:*}
