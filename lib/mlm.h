@@ -752,7 +752,8 @@ jv mlm_win_status_json(const mlm_srec *r, const mlm_limits *l, int64_t now);
 /* A declared window (any kind but conc) full at now: 1 with *until. */
 int mlm_win_full(const mlm_srec *r, const mlm_limits *l, int64_t now, int64_t *until,
     char *why, size_t wl);
-/* The scheduler: charges an answer's reported tokens to entry idx's owner. */
+/* The scheduler: charges an answer's reported tokens to entry idx's owner
+ * (where the entry declares a token or neuron window). */
 void mlm_sched_usage(mlm_sched *s, int idx, long in_tok, long out_tok);
 
 /* ---------- engine.c: calls with failover on libcurl's multi interface ---------- */

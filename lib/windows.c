@@ -353,12 +353,13 @@ mlm_win_status_json(const mlm_srec *r0, const mlm_limits *l, int64_t now)
 void
 mlm_sched_usage(mlm_sched *s, int idx, long in_tok, long out_tok)
 {
-	if (in_tok <= 0 && out_tok <= 0)
-		return;
+	const mlm_entry *e = mlm_sched_entry(s, idx);
+	if ((in_tok <= 0 && out_tok <= 0) || (!e->lim.wmax[MLM_WIN_TPD] &&
+	    !e->lim.wmax[MLM_WIN_TPMO] && !e->lim.wmax[MLM_WIN_NPD]))
+		return;     /* nothing counts them */
 	char sc[4][256];
 	mlm_srec o;
 	mlm_store *st = mlm_sched_store(s);
-	const mlm_entry *e = mlm_sched_entry(s, idx);
 	mlm_sched_scopes(s, idx, sc[0], sc[1], sc[2], sc[3]);
 	mlm_sched_batch(s, 1);
 	st->ops->load(st, sc[2], &o);
