@@ -124,6 +124,23 @@ is "$(n429)" "$before" "ask: nothing sent past the window"
 run script -qc "llm-pool --status $T/rph.pool" /dev/null
 like "$out" 'windows: rph 4/4' "--status table: the hour's usage against its window"
 
+# processes sharing the state share the window: SQLite, then Redis
+for st in sqlite redis; do
+	case $st in
+	sqlite) export LLM_STATE="$T/shared.db" ;;
+	redis) start_redis || { skip "no redis-server: the Redis store is not checked"; continue; }
+		export LLM_STATE="redis://127.0.0.1:$RPORT/0" ;;
+	esac
+	fleet "sh-$st" "sh-$st+rph=3" '"rph":3'
+	before=$(n429)
+	seq 1 9 | xargs -P 4 -I{} llm-ask --pool "sh-$st.pool" --strategy sequential "q {}" >"sh-$st.out" 2>&1
+	is "$(grep -c '^echo: q' "sh-$st.out"):$(hits "sh-$st+rph=3"):$(n429)" "9:3:$before" \
+		"$st: 9 llm-ask processes, 4 at a time: exactly 3 to the hour's entry, no 429"
+	is "$(llm-pool --status "sh-$st.pool" | jq -r 'select(.id == "sh-'$st'") | .windows[0] | "\(.window) \(.used)/\(.limit)"')" \
+		"rph 3/3" "$st: the store keeps the hour's count"
+	unset LLM_STATE
+done
+
 # a pool line carries the windows it declares
 run llm-pool rpmo.pool
 is "$(printf '%s\n' "$out" | jq -r 'select(.id == "rpmo") | .rpmo')" 3 "llm-pool: the pool line keeps \"rpmo\""
