@@ -706,8 +706,9 @@ static const mlm_store_ops sq_ops = {
 };
 
 /* Adds the columns of the fields from the one named first on, where they
- * are missing (a file from before them; a column there already fails). */
-static void
+ * are missing (a file from before them; a column there already fails).
+ * SQLITE_OK, or SQLITE_BUSY/LOCKED for the caller to try again. */
+static int
 add_columns(sqstore *s, const char *first)
 {
 	size_t i = 0;
@@ -718,8 +719,11 @@ add_columns(sqstore *s, const char *first)
 		snprintf(sql, sizeof sql, "ALTER TABLE rec ADD COLUMN %s %s NOT NULL DEFAULT %s",
 		    fields[i].name, fields[i].type == F_DBL ? "REAL" : fields[i].type == F_STR ?
 		    "TEXT" : "INTEGER", fields[i].type == F_STR ? "''" : "0");
-		sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+		int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+		if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+			return rc;
 	}
+	return SQLITE_OK;
 }
 
 /* Opens the file and makes sure of its schema: SQLITE_OK, or the error. */
@@ -778,7 +782,7 @@ open_db(sqstore *s, char *err, size_t errlen)
 				sqlite3_exec(s->db, "ALTER TABLE rec ADD COLUMN since_ms INTEGER NOT NULL "
 				    "DEFAULT 0", NULL, NULL, NULL);
 			if (rc == SQLITE_OK)   /* and the windows of windows.c */
-				add_columns(s, "rph_start");
+				rc = add_columns(s, "rph_start");
 			if (rc == SQLITE_OK)
 				rc = sqlite3_exec(s->db, "PRAGMA user_version=" SCHEMA_VERSION_S,
 				    NULL, NULL, &msg);
