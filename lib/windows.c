@@ -221,10 +221,22 @@ cost_of(const mlm_srec *r, const mlm_limits *l, int wx, long need_tokens)
 	return need_tokens > 0 ? (double)need_tokens : r->tok_avg;
 }
 
+/* Whether l declares any of these windows. */
+static int
+any_window(const mlm_limits *l)
+{
+	for (int wx = 0; wx < MLM_WX__N; wx++)
+		if (l->wmax[wx_kinds[wx]] > 0)
+			return 1;
+	return 0;
+}
+
 int
 mlm_win_check(mlm_srec *r, const mlm_limits *l, long need_tokens, long inflight,
     int64_t now, int64_t *wait, const char **kind, char *why, size_t wl)
 {
+	if (!any_window(l))
+		return 0;
 	mlm_win_roll(r, l, now);
 	for (int wx = 0; wx < MLM_WX__N; wx++) {
 		double max = (double)l->wmax[wx_kinds[wx]];
@@ -258,6 +270,8 @@ int
 mlm_win_full(const mlm_srec *r0, const mlm_limits *l, int64_t now, int64_t *until,
     char *why, size_t wl)
 {
+	if (!any_window(l))
+		return 0;
 	mlm_srec r = *r0;
 	mlm_win_roll(&r, l, now);
 	for (int wx = 0; wx < MLM_WX__N; wx++) {
