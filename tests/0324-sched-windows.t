@@ -90,13 +90,17 @@ check "--status: the month's wait is to then ($left s)" near "$left" "$to_month"
 like "$(jq -r 'select(.id == "rph") | .why' rph.st)" '^4 of 4 requests this hour$' "--status: why, in words"
 
 # tokens a day and neurons: charged from the answers' usage
-fleet tpd "f-tpd+tpd=60" '"tpd":60'
-seq -w 10 29 | llm-map --pool tpd.pool --strategy sequential -j 4 >tpd.out 2>tpd.err
-sent=$(jq -r 'select(.key == "f-tpd+tpd=60") | .seq' "$SIM_LOG" | wc -l | tr -d ' ')
-is "$(jq -r 'select(.ok) | .i' tpd.out | wc -l | tr -d ' '):$(hits other-tpd)" "20:$((20 - sent))" \
-	"batch, tpd 60: 20 answers, $sent from it, the rest from the other"
-tok=$(jq -s 'map(select(.entry == "tpd") | .usage.in + .usage.out) | add' tpd.out)
-check "batch, tpd 60: its answers hold $tok tokens, at most 60" [ "$tok" -le 60 ] && [ "$sent" -ge 2 ]
+for k in tpd tpmo; do
+	fleet "$k" "f-$k+$k=60" "\"$k\":60"
+	seq -w 10 29 | llm-map --pool "$k.pool" --strategy sequential -j 4 >"$k.out" 2>"$k.err"
+	sent=$(jq -r --arg k "f-$k+$k=60" 'select(.key == $k) | .seq' "$SIM_LOG" | wc -l | tr -d ' ')
+	is "$(jq -r 'select(.ok) | .i' "$k.out" | wc -l | tr -d ' '):$(hits "other-$k")" "20:$((20 - sent))" \
+		"batch, $k 60: 20 answers, $sent from it, the rest from the other"
+	tok=$(jq -s --arg k "$k" 'map(select(.entry == $k) | .usage.in + .usage.out) | add' "$k.out")
+	check "batch, $k 60: its answers hold $tok tokens, at most 60" [ "$tok" -le 60 ] && [ "$sent" -ge 2 ]
+	is "$(llm-pool --status "$k.pool" | jq -r --arg k "$k" 'select(.id == $k) | .windows[] | select(.window == $k) | "\(.used)/\(.limit)"')" \
+		"$tok/60" "--status, $k 60: the tokens its answers reported, against the window"
+done
 cat >npd.pool <<EOF
 {"id":"cf","provider":"cloudflare","base_url":"$SIM/client/v4/accounts/acct1/ai/run/","model":"@cf/meta/llama-3.1-8b-instruct","key":"cf+npd=2","npd":2,"priority":0}
 {"id":"other-cf","provider":"x","base_url":"$SIM/v1","model":"m1","key":"other-cf","priority":1}
