@@ -216,7 +216,8 @@ cost_of(const mlm_srec *r, const mlm_limits *l, int wx, long need_tokens)
 	if (wx == MLM_WX_NPD) {
 		long in, out;
 		mlm_neuron_rates(l, &in, &out);
-		return need_tokens > 0 ? mlm_neurons(in, out > in ? out : in, need_tokens, 0) : r->neu_avg;
+		long dear = out > in ? out : in;    /* the estimate does not split in and out */
+		return need_tokens > 0 ? mlm_neurons(dear, dear, need_tokens, 0) : r->neu_avg;
 	}
 	return need_tokens > 0 ? (double)need_tokens : r->tok_avg;
 }

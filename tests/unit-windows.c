@@ -147,6 +147,11 @@ fixed_and_rolling(void)
 	    "npd: 100 tokens in and out at 25608/75147 per million: 10.0755 neurons");
 	ok(mlm_win_check(&r, &l, 0, 0, T0, &w, &k, why, sizeof why) < 0 && w == MAR14 + D - T0,
 	    "npd 10: full until 00:00 UTC");
+	memset(&r, 0, sizeof r);
+	ok(mlm_win_check(&r, &l, 130, 0, T0, &w, &k, why, sizeof why) == 0,
+	    "npd 10: an estimate of 130 tokens, at the dearer rate (9.77 neurons), goes");
+	ok(mlm_win_check(&r, &l, 140, 0, T0, &w, &k, why, sizeof why) < 0,
+	    "npd 10: one of 140 (10.52 neurons) does not");
 	long in, out;
 	mlm_neuron_rates(NULL, &in, &out);
 	is_int(in * 1000 + out, (long)MLM_NEURONS_IN * 1000 + MLM_NEURONS_OUT, "npd: the estimate without rates");
