@@ -110,6 +110,28 @@ status_bar(char *out, size_t n, double used, double limit)
 	out[k] = 0;
 }
 
+/* A line of the windows beyond the MINUTE and DAY columns, used/limit. */
+static void
+status_windows(const mlm_srec *r, const mlm_entry *e, int64_t now)
+{
+	jv a = mlm_win_status_json(&r[2], &e->lim, now);
+	int n = jv_array_length(jv_copy(a)), shown = 0;
+	for (int i = 0; i < n; i++) {
+		jv x = jv_array_get(jv_copy(a), i);
+		jv k = jv_object_get(jv_copy(x), jv_string("window"));
+		jv u = jv_object_get(jv_copy(x), jv_string("used"));
+		jv l = jv_object_get(x, jv_string("limit"));
+		const char *ks = jv_string_value(k);
+		if (strcmp(ks, "rpm") && strcmp(ks, "rpd"))
+			printf("%s%s %.0f/%.0f", shown++ ? "  " : "    windows: ", ks, jv_number_value(u),
+			    jv_number_value(l));
+		jv_free(k), jv_free(u), jv_free(l);
+	}
+	if (shown)
+		putchar('\n');
+	jv_free(a);
+}
+
 static void
 show_status(tool_pool *t, int table)
 {
@@ -150,6 +172,9 @@ show_status(tool_pool *t, int table)
 			printf(" %7s\n", "-");
 		if (w)
 			printf("    %s: %s%s%s\n", st.scope[st.which], w->kind, *w->why ? ": " : "", w->why);
+		else if (st.win_full)
+			printf("    %s: quota_exhausted: %s\n", st.scope[2], st.win_why);
+		status_windows(r, e, now);
 	}
 	s->ops->commit(s);
 }

@@ -49,6 +49,7 @@
 #include "sim-strict.h"
 #include "sim-tools.h"
 #include "sim-images.h"
+#include "sim-windows.h"
 
 #define PROG "llm-sim"
 #define SIM_MAX_BODY (8u << 20)        /* request bodies past this: 413 */
@@ -257,6 +258,7 @@ struct bucket {
 	long day_n;
 	long inflight;
 	long admitted;
+	struct sim_win *win;       /* sim-windows.c */
 	/* stats */
 	long requests, ok, errors;
 };
@@ -496,6 +498,8 @@ struct faults {
 	int truncate, garbage, cut, reset, hang;
 	long rpm, rpd, retry, conc, status, context, slow, flaky, failafter;
 	long tpm, burst;
+	long rph, rpmo, tpd, tpmo, npd;     /* sim-windows.c */
+	int pacific;
 };
 
 static int
@@ -535,6 +539,8 @@ parse_faults(const char *key, struct faults *f, char *err, size_t errlen)
 		NUM(slow, 0, 3600000), NUM(flaky, 1, 1000000000),
 		NUM(failafter, 0, 1000000000), NUM(tpm, 1, 1000000000),
 		NUM(burst, 1, 86400),
+		NUM(rph, 0, 1000000000), NUM(rpmo, 0, 1000000000), NUM(tpd, 0, 1000000000),
+		NUM(tpmo, 0, 1000000000), NUM(npd, 0, 1000000000), FLAG(pacific),
 #undef FLAG
 #undef NUM
 	};
@@ -544,6 +550,7 @@ parse_faults(const char *key, struct faults *f, char *err, size_t errlen)
 	memset(f, 0, sizeof *f);
 	f->rpm = f->rpd = f->retry = f->conc = f->status = f->context = -1;
 	f->slow = f->flaky = f->failafter = f->tpm = f->burst = -1;
+	f->rph = f->rpmo = f->tpd = f->tpmo = f->npd = -1;
 	f->buf = xstrdup(key);
 	p = f->buf;
 	/* '+' may arrive as ' ' when the key came in a query string */
@@ -2037,6 +2044,7 @@ sim_endpoint(struct MHD_Connection *c, enum api api)
 			bk->track_rpm = 0;
 			bk->day = 0;
 			bk->day_n = bk->admitted = 0;
+			sim_win_reset(bk->win);
 		}
 		for (bk = st_tab[i]; bk; bk = bk->next)
 			bk->requests = bk->ok = bk->errors = 0;
@@ -2266,8 +2274,8 @@ decide(struct ctx *x, struct req *r, struct MHD_Connection *c, struct answer *a)
 	}
 	b->inflight++;
 	r->conc_b = b;
-	if (b->day != now / 86400000) {
-		b->day = now / 86400000;
+	if (b->day != sim_win_day(now, f->pacific)) {
+		b->day = sim_win_day(now, f->pacific);
 		b->day_n = 0;
 	}
 	if (f->rpm >= 0)
@@ -2277,7 +2285,7 @@ decide(struct ctx *x, struct req *r, struct MHD_Connection *c, struct answer *a)
 	if (f->rpd >= 0 && b->day_n >= f->rpd) {
 		pthread_mutex_unlock(&g_mu);
 		ei.limit = f->rpd;
-		ei.wait_ms = day_left(now);
+		ei.wait_ms = sim_win_day_left(now, f->pacific);
 		make_error(x, "rpd", E_RPD, &ei, a);
 		return;
 	}
@@ -2293,6 +2301,14 @@ decide(struct ctx *x, struct req *r, struct MHD_Connection *c, struct answer *a)
 		make_error(x, "rpm", E_RPM, &ei, a);
 		return;
 	}
+	struct sim_win_faults wf = { f->rph, f->rpmo, f->tpd, f->tpmo, f->npd, f->pacific };
+	const char *wfull = sim_win_check(&b->win, &wf, x->model, x->ptok, x->ctok, now, &ei.limit,
+	    &ei.wait_ms);
+	if (wfull) {    /* an hour as the minute is answered, the others as the day */
+		pthread_mutex_unlock(&g_mu);
+		make_error(x, wfull, strcmp(wfull, "rph") ? E_RPD : E_RPM, &ei, a);
+		return;
+	}
 	if (f->tpm >= 0) {
 		tok_prune(&b->tk, now);
 		if (b->tk.sum + x->ptok + x->ctok > f->tpm) {
@@ -2306,6 +2322,7 @@ decide(struct ctx *x, struct req *r, struct MHD_Connection *c, struct answer *a)
 		tok_push(&b->tk, now, x->ptok + x->ctok);
 	}
 	b->day_n++;
+	sim_win_charge(&b->win, &wf, x->model, x->ptok, x->ctok, now);
 	for (long k = 0; b->track_rpm && k < cost; k++)
 		rpm_push(b, now);
 	if (!b->admitted)

@@ -197,12 +197,36 @@ limits_of(const mlm_window *w, size_t n, int per_model)
 		case MLM_WIN_CONC: l.conc = w[i].max; break;
 		default: break;
 		}
+		if (w[i].kind >= 0 && w[i].kind < MLM_WIN__N) {
+			l.wmax[w[i].kind] = w[i].max;
+			l.wreset[w[i].kind] = (unsigned char)w[i].reset;
+		}
 		int daily = w[i].kind == MLM_WIN_RPD || w[i].kind == MLM_WIN_TPD ||
 		    w[i].kind == MLM_WIN_NPD;
 		if (daily && !l.reset && (w[i].reset == MLM_WRESET_UTC || w[i].reset == MLM_WRESET_PACIFIC))
 			l.reset = w[i].reset;
 	}
 	return l;
+}
+
+/* "neurons": {"in": N, "out": N}, Cloudflare's neurons per million input
+ * and output tokens (windows.c charges the daily neuron budget with them) */
+static int
+parse_neurons(jv o, mlm_limits *l)
+{
+	jv n = jv_object_get(jv_copy(o), jv_string("neurons"));
+	int k = jv_get_kind(n), bad = 0;
+	if (k == JV_KIND_OBJECT) {
+		long in = jlong(n, "in", &bad), out = jlong(n, "out", &bad);
+		if (in < 0 || out == -2)
+			bad = 1;
+		l->neu_in = in > 0 ? in : 0;
+		l->neu_out = out > 0 ? out : 0;
+	} else if (k != JV_KIND_INVALID && k != JV_KIND_NULL) {
+		bad = 1;
+	}
+	jv_free(n);
+	return bad ? -1 : 0;
 }
 
 static unsigned
@@ -345,6 +369,11 @@ add_model_line(jv o, const char *name, const char *model, const char *origin)
 	}
 	m.windows = win;
 	m.lim = limits_of(win, m.nwindows, per_model);
+	if (parse_neurons(o, &m.lim) < 0) {
+		warn(origin, "\"neurons\" is not {\"in\": N, \"out\": N} of whole numbers: line ignored");
+		free(win);
+		return -1;
+	}
 	m.origin = mlm_strdup(origin);
 	for (size_t i = 0; i < c->nm; i++)
 		if (!strcmp(c->models[i].model, model)) {
@@ -607,6 +636,12 @@ model_json(const mlm_provider *p, const mlm_catalog_model *m)
 	if (m->max_input_tokens)
 		SET("max_input_tokens", jv_number((double)m->max_input_tokens));
 	SET("per_model", jv_bool(m->lim.per_model));
+	if (m->lim.neu_in) {
+		jv n = jv_object_set(jv_object(), jv_string("in"), jv_number((double)m->lim.neu_in));
+		if (m->lim.neu_out)
+			n = jv_object_set(n, jv_string("out"), jv_number((double)m->lim.neu_out));
+		SET("neurons", n);
+	}
 	SET("limits", windows_json(m->windows, m->nwindows));
 	SET("from", jv_string(m->origin));
 #undef SET

@@ -669,6 +669,8 @@ attempt_done(call *c, CURLcode cc)
 		jv_free(diag);
 	}
 	long tokens = (c->ans.in_tok >= 0 ? c->ans.in_tok : 0) + (c->ans.out_tok >= 0 ? c->ans.out_tok : 0);
+	if (o.kind == MLM_OK)   /* tokens and neurons against their windows */
+		mlm_sched_usage(g->sched, c->idx, c->ans.in_tok, c->ans.out_tok);
 	mlm_sched_done(g->sched, c->idx, c->lease, &o, ms, tokens, &c->hdrs);
 	if (schema_miss) {
 		/* it answered, but not in the schema: not the key's fault. Re-ask

@@ -203,26 +203,32 @@ enum mlm_wire {
 const char *mlm_wire_name(int wire);
 int mlm_wire_parse(const char *s);         /* -1 if unknown */
 
+enum { MLM_RESET_NONE = 0, MLM_RESET_UTC, MLM_RESET_PACIFIC };
+enum { MLM_WIN_RPM, MLM_WIN_RPH, MLM_WIN_RPD, MLM_WIN_RPMO, MLM_WIN_TPM, MLM_WIN_TPD,
+	MLM_WIN_TPMO, MLM_WIN_CONC, MLM_WIN_NPD, MLM_WIN__N };
+enum { MLM_WRESET_ROLLING = MLM_RESET_NONE, MLM_WRESET_UTC = MLM_RESET_UTC,
+	MLM_WRESET_PACIFIC = MLM_RESET_PACIFIC, MLM_WRESET_MONTH, MLM_WRESET__N };
+
 typedef struct mlm_limits {
 	long rpm, rpd, tpm, conc;          /* 0 = not declared */
 	int per_model;                     /* the provider meters per model */
 	int reset;                         /* daily reset: MLM_RESET_* */
+	/* every window by kind (MLM_WIN_*; 0 = not declared) with its reset
+	 * rule (MLM_WRESET_*): windows.c honours those beyond the four above */
+	long wmax[MLM_WIN__N];
+	unsigned char wreset[MLM_WIN__N];
+	long neu_in, neu_out;              /* neurons per million input and output
+	                                    * tokens (Cloudflare), 0 unknown */
 } mlm_limits;
-enum { MLM_RESET_NONE = 0, MLM_RESET_UTC, MLM_RESET_PACIFIC };
 
 /* One published limit window of the catalog, with where and when it was read.
- * The scheduler honours rpm, rpd, tpm and conc today (through mlm_limits);
- * the catalog carries every kind so that it can honour the others later. */
+ * The scheduler honours every kind (through mlm_limits; windows.c). */
 typedef struct mlm_window {
 	int kind;                          /* MLM_WIN_* */
 	long max;
 	int reset;                         /* MLM_WRESET_* */
 	const char *source, *read;         /* URL and YYYY-MM-DD, NULL if not given */
 } mlm_window;
-enum { MLM_WIN_RPM, MLM_WIN_RPH, MLM_WIN_RPD, MLM_WIN_RPMO, MLM_WIN_TPM, MLM_WIN_TPD,
-	MLM_WIN_TPMO, MLM_WIN_CONC, MLM_WIN_NPD, MLM_WIN__N };
-enum { MLM_WRESET_ROLLING = MLM_RESET_NONE, MLM_WRESET_UTC = MLM_RESET_UTC,
-	MLM_WRESET_PACIFIC = MLM_RESET_PACIFIC, MLM_WRESET_MONTH, MLM_WRESET__N };
 const char *mlm_window_name(int kind);
 const char *mlm_wreset_name(int reset);
 
@@ -577,6 +583,13 @@ typedef struct mlm_srec {
 	int64_t updated_ms;
 	int64_t since_ms;       /* when the running cooldown began; negated
 	                         * while a half-open probe holds the scope */
+	/* windows.c: the windows beyond minute and day requests (MLM_WX_*):
+	 * the start of each one's current period, its count and its last
+	 * charge; the last period's count and when its last charge leaves a
+	 * rolling window */
+	int64_t wx_start[5], wx_last[5], wx_pexp[5];
+	double wx_cur[5], wx_prev[5];
+	double tok_avg, neu_avg;    /* tokens and neurons of an answer (EWMA), 0 unknown */
 } mlm_srec;
 
 /* The stored fields of mlm_srec, for stores that serialise records. */
@@ -708,6 +721,9 @@ typedef struct mlm_entry_status {
 	mlm_srec r[4];              /* entry, key, owner, model */
 	char scope[4][256];
 	int day_full;               /* parked: the declared daily limit is reached */
+	int win_full;               /* parked: another window is full (windows.c) */
+	int64_t win_until;          /* and when it frees */
+	char win_why[160];
 } mlm_entry_status;
 void mlm_sched_entry_status(mlm_sched *s, int idx, int64_t now, mlm_entry_status *st);
 /* The llm-pool --status record of entry idx (e is pool entry idx). */
@@ -737,6 +753,52 @@ int mlm_caps_refusal_text(const char *msg);
  * too_large) and a message naming what was missing; else 0. */
 int mlm_caps_unservable(const mlm_sched *s, const mlm_pool *p, const mlm_pick *q, char *msg,
     size_t n);
+/* ---------- windows.c: the windows beyond rpm, rpd, tpm and conc ----------
+ * Requests per hour and month, tokens per day and month, Cloudflare's
+ * neurons per day, each with its reset rule, kept in the owner's record
+ * (mlm_srec wx_*). Pure functions of the time given, so tests fix the clock.
+ */
+enum { MLM_WX_RPH, MLM_WX_RPMO, MLM_WX_TPD, MLM_WX_TPMO, MLM_WX_NPD, MLM_WX__N };
+int mlm_wx_kind(int wx);                    /* its MLM_WIN_* */
+/* The start of the period holding now, and the end of the period that
+ * starts at start, for a window kind under a reset rule: hours on the UTC
+ * hour, days at 00:00 UTC or midnight US Pacific (taken as 08:00 UTC, the
+ * later of its two offsets), months on the 1st (UTC, or 08:00 UTC). */
+int64_t mlm_win_period(int kind, int reset, int64_t now);
+int64_t mlm_win_period_end(int kind, int reset, int64_t start);
+/* The reset rule in force for a window of e (declared, else the entry's
+ * daily reset for day windows, the calendar month for month windows). */
+int mlm_win_reset(const mlm_limits *l, int kind);
+/* Rolls the counters of owner record r forward to now. */
+void mlm_win_roll(mlm_srec *r, const mlm_limits *l, int64_t now);
+/* Usage of window wx in r at now: this period's count, and for a rolling
+ * window the last period's too while its last charge is inside. */
+double mlm_win_used(const mlm_srec *r, const mlm_limits *l, int wx, int64_t now);
+/* Whether a pick may go now: 0, or -1 with *wait (ms, to when it frees),
+ * *kind ("quota_exhausted", "rate_limited") and why one line. need_tokens:
+ * the caller's estimate (0 unknown); inflight: the owner's other requests
+ * not yet answered (their tokens are not charged yet). r is rolled. */
+int mlm_win_check(mlm_srec *r, const mlm_limits *l, long need_tokens, long inflight,
+    int64_t now, int64_t *wait, const char **kind, char *why, size_t wl);
+/* Charges a pick (one request) and an answer's tokens and neurons. */
+void mlm_win_charge_pick(mlm_srec *r, const mlm_limits *l, int64_t now);
+void mlm_win_charge_answer(mlm_srec *r, const mlm_limits *l, long in_tok, long out_tok,
+    int64_t now);
+/* Neurons of an answer at rates per million tokens; the rates of a model:
+ * the catalog's, else the documented estimate (MLM_NEURONS_IN/OUT). */
+#define MLM_NEURONS_IN 26668
+#define MLM_NEURONS_OUT 204805
+double mlm_neurons(long neu_in, long neu_out, long in_tok, long out_tok);
+void mlm_neuron_rates(const mlm_limits *l, long *in, long *out);
+/* Usage against every declared window, for status views:
+ * [{"window","used","limit","reset"?,"frees"?}] (integers; ms since the epoch). */
+jv mlm_win_status_json(const mlm_srec *r, const mlm_limits *l, int64_t now);
+/* A declared window (any kind but conc) full at now: 1 with *until. */
+int mlm_win_full(const mlm_srec *r, const mlm_limits *l, int64_t now, int64_t *until,
+    char *why, size_t wl);
+/* The scheduler: charges an answer's reported tokens to entry idx's owner
+ * (where the entry declares a token or neuron window). */
+void mlm_sched_usage(mlm_sched *s, int idx, long in_tok, long out_tok);
 
 /* ---------- engine.c: calls with failover on libcurl's multi interface ---------- */
 

@@ -471,6 +471,12 @@ jnum(jv o, const char *k, double *out)
 	return ok;
 }
 
+/* the pool line's names of the windows beyond rpm, rpd, tpm and conc */
+static const struct { const char *k; int kind; } pool_wins[] = {
+	{ "rph", MLM_WIN_RPH }, { "rpmo", MLM_WIN_RPMO }, { "tpd", MLM_WIN_TPD },
+	{ "tpmo", MLM_WIN_TPMO }, { "npd", MLM_WIN_NPD },
+};
+
 int
 mlm_pool_add_line(mlm_pool *p, const char *line, size_t len, const char *origin,
     char *err, size_t errlen)
@@ -584,6 +590,10 @@ mlm_pool_add_line(mlm_pool *p, const char *line, size_t len, const char *origin,
 		e->lim.tpm = (long)d;
 	if (jnum(o, "conc", &d))
 		e->lim.conc = (long)d;
+	/* the windows beyond those four (windows.c) */
+	for (size_t i = 0; i < sizeof pool_wins / sizeof pool_wins[0]; i++)
+		if (jnum(o, pool_wins[i].k, &d))
+			e->lim.wmax[pool_wins[i].kind] = d > 0 ? (long)d : 0;
 	if (jnum(o, "window", &d))
 		e->window = (long)d;
 	jv pm = jv_object_get(jv_copy(o), jv_string("per_model"));
@@ -591,9 +601,12 @@ mlm_pool_add_line(mlm_pool *p, const char *line, size_t len, const char *origin,
 		e->lim.per_model = jv_get_kind(pm) == JV_KIND_TRUE;
 	jv_free(pm);
 	const char *reset = jstr(o, "reset");
-	if (reset)
+	if (reset) {
 		e->lim.reset = !strcmp(reset, "utc") ? MLM_RESET_UTC :
 		    !strcmp(reset, "pacific") ? MLM_RESET_PACIFIC : MLM_RESET_NONE;
+		/* the line's daily reset is every day window's */
+		e->lim.wreset[MLM_WIN_TPD] = e->lim.wreset[MLM_WIN_NPD] = (unsigned char)e->lim.reset;
+	}
 	jv sch = jv_object_get(jv_copy(o), jv_string("schema"));
 	if (jv_get_kind(sch) == JV_KIND_TRUE)
 		e->features |= MLM_FEAT_SCHEMA;
@@ -688,6 +701,9 @@ mlm_entry_json(const mlm_entry *e, int with_key)
 		SET("tpm", jv_number((double)e->lim.tpm));
 	if (e->lim.conc)
 		SET("conc", jv_number((double)e->lim.conc));
+	for (size_t i = 0; i < sizeof pool_wins / sizeof pool_wins[0]; i++)
+		if (e->lim.wmax[pool_wins[i].kind])
+			SET(pool_wins[i].k, jv_number((double)e->lim.wmax[pool_wins[i].kind]));
 	SET("per_model", jv_bool(e->lim.per_model));
 	if (e->lim.reset)
 		SET("reset", jv_string(e->lim.reset == MLM_RESET_UTC ? "utc" : "pacific"));

@@ -427,6 +427,15 @@ check(mlm_sched *s, int idx, const mlm_pick *q, int64_t now, cand *c, int64_t *w
 			    (long)o->day_count, e->lim.rpd);
 		return 0;
 	}
+	/* requests per hour and month, tokens per day and month, neurons */
+	char wwhy[160];
+	const char *wk = NULL;
+	if (mlm_win_check(o, &e->lim, q->need_tokens, o->inflight, now, wait, &wk, wwhy, sizeof wwhy) < 0) {
+		s->bk = wk;
+		if (why)
+			mlm_buf_printf(why, "%s: %s\n", e->id, wwhy);
+		return 0;
+	}
 	if (e->lim.tpm && q->need_tokens && rate_est(o, now, 1) + (double)q->need_tokens > (double)e->lim.tpm) {
 		*wait = 60000 - (now - o->win_start);
 		s->bk = "rate_limited";
@@ -596,6 +605,7 @@ mlm_sched_pick(mlm_sched *s, const mlm_pick *q, int64_t *wait_ms, uint64_t *leas
 		    o.learned_rpm : (double)p->v[best].lim.rpm;
 		o.win_count += charge(&p->v[best], q, lr);
 		o.day_count += 1;
+		mlm_win_charge_pick(&o, &p->v[best].lim, now);
 		o.tok_count += (double)q->need_tokens;
 		o.updated_ms = now;
 		s->store->ops->save(s->store, &o);

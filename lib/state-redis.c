@@ -38,7 +38,7 @@ mlm_store *mlm_store_redis(const char *url, char *err, size_t errlen);
 #define RETRY_MAX_MS 8000       /* backoff cap */
 #define RECONNECT_MS 500        /* connect timeout of a reconnection */
 #define LOCK_MS 2000            /* lock lifetime, and how long begin() tries */
-#define MAXARGS 48
+#define MAXARGS 112             /* HSET, its key, and a name and value per field */
 
 /* the record's columns: mlm_srec_fields in state.c */
 #define fields mlm_srec_fields
@@ -84,6 +84,8 @@ typedef struct cmd {
 static void
 arg(cmd *c, const char *s)
 {
+	if (c->argc >= MAXARGS)         /* never past the arrays: the command fails */
+		return;
 	c->argv[c->argc] = s;
 	c->len[c->argc++] = strlen(s);
 }
@@ -98,6 +100,8 @@ argk(cmd *c, char *buf, size_t n, const char *prefix, const char *scope)
 static void
 argi(cmd *c, int64_t v)
 {
+	if (c->argc >= MAXARGS)
+		return;
 	snprintf(c->num[c->argc], sizeof c->num[0], "%" PRId64, v);
 	arg(c, c->num[c->argc]);
 }
@@ -105,6 +109,8 @@ argi(cmd *c, int64_t v)
 static void
 argd(cmd *c, double v)
 {
+	if (c->argc >= MAXARGS)
+		return;
 	snprintf(c->num[c->argc], sizeof c->num[0], "%.17g", v);
 	arg(c, c->num[c->argc]);
 }

@@ -27,8 +27,8 @@
 
 mlm_store *mlm_store_sqlite(const char *path, char *err, size_t errlen);
 
-#define SCHEMA_VERSION 3
-#define SCHEMA_VERSION_S "3"
+#define SCHEMA_VERSION 4
+#define SCHEMA_VERSION_S "4"
 #define BUSY_MS 5000            /* how long a writer waits for the lock */
 #define PURGE_EVERY 64          /* leases between purges of expired ones */
 
@@ -705,6 +705,27 @@ static const mlm_store_ops sq_ops = {
 	sq_each, sq_reset, sq_close,
 };
 
+/* Adds the columns of the fields from the one named first on, where they
+ * are missing (a file from before them; a column there already fails).
+ * SQLITE_OK, or SQLITE_BUSY/LOCKED for the caller to try again. */
+static int
+add_columns(sqstore *s, const char *first)
+{
+	size_t i = 0;
+	while (i < NFIELDS && strcmp(fields[i].name, first))
+		i++;
+	for (; i < NFIELDS; i++) {
+		char sql[160];
+		snprintf(sql, sizeof sql, "ALTER TABLE rec ADD COLUMN %s %s NOT NULL DEFAULT %s",
+		    fields[i].name, fields[i].type == F_DBL ? "REAL" : fields[i].type == F_STR ?
+		    "TEXT" : "INTEGER", fields[i].type == F_STR ? "''" : "0");
+		int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+		if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+			return rc;
+	}
+	return SQLITE_OK;
+}
+
 /* Opens the file and makes sure of its schema: SQLITE_OK, or the error. */
 static int
 open_db(sqstore *s, char *err, size_t errlen)
@@ -760,6 +781,8 @@ open_db(sqstore *s, char *err, size_t errlen)
 			if (rc == SQLITE_OK)   /* and from before since_ms */
 				sqlite3_exec(s->db, "ALTER TABLE rec ADD COLUMN since_ms INTEGER NOT NULL "
 				    "DEFAULT 0", NULL, NULL, NULL);
+			if (rc == SQLITE_OK)   /* and the windows of windows.c */
+				rc = add_columns(s, "rph_start");
 			if (rc == SQLITE_OK)
 				rc = sqlite3_exec(s->db, "PRAGMA user_version=" SCHEMA_VERSION_S,
 				    NULL, NULL, &msg);

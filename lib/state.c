@@ -27,6 +27,15 @@ const mlm_srec_field mlm_srec_fields[] = {
 	FLD(lat_dev, MLM_F_DBL), FLD(n_ok, MLM_F_LONG), FLD(n_err, MLM_F_LONG),
 	FLD(learned_rpm, MLM_F_DBL), FLD(updated_ms, MLM_F_I64), FLD(learned_conc, MLM_F_DBL),
 	FLD(since_ms, MLM_F_I64),
+	/* windows.c: appended (a SQLite file from before gets the columns) */
+#define WX(n, i) { #n "_start", MLM_F_I64, offsetof(mlm_srec, wx_start) + (i) * sizeof(int64_t), sizeof(int64_t) }, \
+	{ #n "_cur", MLM_F_DBL, offsetof(mlm_srec, wx_cur) + (i) * sizeof(double), sizeof(double) }, \
+	{ #n "_prev", MLM_F_DBL, offsetof(mlm_srec, wx_prev) + (i) * sizeof(double), sizeof(double) }, \
+	{ #n "_last", MLM_F_I64, offsetof(mlm_srec, wx_last) + (i) * sizeof(int64_t), sizeof(int64_t) }, \
+	{ #n "_pexp", MLM_F_I64, offsetof(mlm_srec, wx_pexp) + (i) * sizeof(int64_t), sizeof(int64_t) }
+	WX(rph, MLM_WX_RPH), WX(rpmo, MLM_WX_RPMO), WX(tpd, MLM_WX_TPD), WX(tpmo, MLM_WX_TPMO),
+	WX(npd, MLM_WX_NPD), FLD(tok_avg, MLM_F_DBL), FLD(neu_avg, MLM_F_DBL),
+#undef WX
 #undef FLD
 };
 const size_t mlm_srec_nfields = sizeof mlm_srec_fields / sizeof mlm_srec_fields[0];

@@ -47,6 +47,12 @@ mlm_sched_entry_status(mlm_sched *s, int idx, int64_t now, mlm_entry_status *st)
 		st->state = "parked";
 		st->day_full = 1;
 	}
+	st->win_full = 0;
+	if (st->which < 0 && !st->day_full &&
+	    mlm_win_full(&st->r[2], &e->lim, now, &st->win_until, st->win_why, sizeof st->win_why)) {
+		st->state = "parked";
+		st->win_full = 1;
+	}
 }
 
 /* The per-minute limit in force: declared, or learned when lower. */
@@ -97,6 +103,12 @@ mlm_sched_status_json(mlm_sched *s, const mlm_entry *e, int idx, int64_t now)
 		SET("scope", jv_string(st.scope[2]));
 		SET("kind", jv_string("quota_exhausted"));
 		SET("why", jv_string("the declared daily limit is reached"));
+	} else if (st.win_full) {
+		SET("until", jv_number((double)st.win_until));
+		SET("left_s", jv_number(round((double)(st.win_until - now) / 100) / 10));
+		SET("scope", jv_string(st.scope[2]));
+		SET("kind", jv_string("quota_exhausted"));
+		SET("why", jv_string(st.win_why));
 	}
 	/* requests, a whole number: the sliding estimate rounded up, so that
 	 * one request is counted until its minute has passed */
@@ -115,6 +127,8 @@ mlm_sched_status_json(mlm_sched *s, const mlm_entry *e, int idx, int64_t now)
 		d = jv_object_set(d, jv_string("reset"), jv_number((double)(ds + 86400000)));
 	}
 	SET("day", d);
+	/* usage against every declared window */
+	SET("windows", mlm_win_status_json(&r[2], &e->lim, now));
 	SET("inflight", jv_number((double)r[2].inflight));
 	if (r[2].learned_conc > 0)
 		SET("learned_conc", jv_number(round(r[2].learned_conc * 10) / 10));

@@ -65,6 +65,15 @@ sample(mlm_srec *r, const char *scope)
 	r->n_err = 99;
 	r->learned_rpm = 14.999999999999998;
 	r->updated_ms = 1;
+	for (int i = 0; i < MLM_WX__N; i++) {     /* windows.c's */
+		r->wx_start[i] = 1767225600000LL + i;
+		r->wx_cur[i] = 0.5 + i;
+		r->wx_prev[i] = 1.0 / 7 + i;
+		r->wx_last[i] = -1 - i;
+		r->wx_pexp[i] = INT64_MAX - i;
+	}
+	r->tok_avg = 123.25;
+	r->neu_avg = 0.001953125;
 }
 
 /* The first field that differs, or NULL. */
@@ -77,6 +86,10 @@ rec_diff(const mlm_srec *a, const mlm_srec *b)
 	CMP(win_start); CMP(win_count); CMP(win_prev); CMP(tok_count); CMP(tok_prev);
 	CMP(day_start); CMP(day_count); CMP(inflight); CMP(lat_ms); CMP(lat_dev);
 	CMP(n_ok); CMP(n_err); CMP(learned_rpm); CMP(updated_ms);
+	for (int i = 0; i < MLM_WX__N; i++) {
+		CMP(wx_start[i]); CMP(wx_cur[i]); CMP(wx_prev[i]); CMP(wx_last[i]); CMP(wx_pexp[i]);
+	}
+	CMP(tok_avg); CMP(neu_avg);
 #undef CMP
 #undef CMPS
 	return NULL;
