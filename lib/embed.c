@@ -80,15 +80,36 @@ mlm_embed_batch_max(const mlm_entry *e)
 	return 64;      /* any other OpenAI-compatible host: a cautious size */
 }
 
-/* Tokens one request may carry over all its inputs, 0 when the provider
- * publishes no such limit (OpenAI: 300,000). */
+static const mlm_catalog_model *
+catalog_of(const mlm_entry *e)
+{
+	return e->provider && e->model ?
+	    mlm_catalog_model_find(mlm_provider_find(e->provider), e->model) : NULL;
+}
+
+/* Tokens one request may carry over all its inputs: the catalog's
+ * max_batch_tokens, else OpenAI's 300,000; 0 when the provider publishes
+ * no such limit. */
 long
 mlm_embed_batch_tokens(const mlm_entry *e)
 {
+	const mlm_catalog_model *cm = catalog_of(e);
+	if (cm && cm->max_batch_tokens > 0)
+		return cm->max_batch_tokens;
 	return e->provider && !strcmp(e->provider, "openai") ? 300000 : 0;
 }
 
-/* A cautious guess of a text's tokens: a token for every 3 bytes. */
+long
+mlm_embed_input_tokens(const mlm_entry *e)
+{
+	const mlm_catalog_model *cm = catalog_of(e);
+	return cm && cm->max_input_tokens > 0 ? cm->max_input_tokens : 0;
+}
+
+/* A cautious guess of a text's tokens: one for every 3 bytes, plus one.
+ * Providers' tokenizers give about one token for 4 bytes of English text
+ * and more for other scripts and code; the guess errs high, so a batch
+ * packed by it stays under a per-request limit. */
 long
 mlm_embed_tokens_guess(size_t bytes)
 {
