@@ -77,6 +77,26 @@ like "$(printf '%s\n' "$out" | jq -r 'select(.i == 1) | .error.message')" "limit
 	"zhipu: the record names 3072, with Zhipu's 1261 words"
 is "$(jq -r 'select(.status != 200) | .body.input | length' "$SIM_LOG" | sort -u)" 1 "zhipu: the long input was refused alone"
 
+# without a per-input limit in the catalog, a refused batch is halved
+# until the input to blame is found: the same records
+printf '%s\n' '{"provider":"cloudflare","model":"@cf/baai/bge-base-en-v1.5","caps":["embedding"],"dims":768,"max_batch":100}' >nolimit.ndjson
+: >"$SIM_LOG"
+run env LLM_CATALOG="$T/nolimit.ndjson" CLOUDFLARE_API_TOKEN=c1 CLOUDFLARE_ACCOUNT_ID=acct1 \
+	CLOUDFLARE_MODELS=@cf/baai/bge-base-en-v1.5 llm-map -q -j 1 --embed . cf.txt
+is "$rc:$(printf '%s\n' "$out" | jq -c '[.i, .ok]' | tr -d '\n')" \
+	"1:[0,true][1,true][2,true][3,true][4,false][5,true][6,true][7,true][8,true][9,true]" \
+	"no per-input limit known: the same ten records"
+like "$(printf '%s\n' "$out" | jq -r 'select(.i == 4) | .error.message')" "^1 attempt failed: .*AiError: .*context window limit \\(512\\)" \
+	"the long one's record holds the provider's words alone"
+is "$(jq -r 'select(.status == 200) | .body.text[]' "$SIM_LOG" | sort -V | tr '\n' ' ')" \
+	"short 1 short 2 short 3 short 4 short 6 short 7 short 8 short 9 short 10 " "each short input embedded once"
+
+# llm-pool --catalog shows the token limits
+run llm-pool --catalog
+is "$(printf '%s\n' "$out" | jq -r 'select(.max_batch_tokens) | "\(.model)=\(.max_batch_tokens)"' | sort | tr '\n' ' ')" \
+	"embedding-2=8192 text-embedding-3-large=300000 text-embedding-3-small=300000 " \
+	"llm-pool --catalog: max_batch_tokens of the models that publish one"
+
 # ---- tokens per minute: a batch is charged its estimated tokens, and waits
 # when the entry's minute is full (here it may not wait: --max-wait 1s)
 cat >tpm.ndjson <<'CAT'
