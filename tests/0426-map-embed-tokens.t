@@ -97,6 +97,12 @@ is "$(printf '%s\n' "$out" | jq -r 'select(.max_batch_tokens) | "\(.model)=\(.ma
 	"embedding-2=8192 text-embedding-3-large=300000 text-embedding-3-small=300000 " \
 	"llm-pool --catalog: max_batch_tokens of the models that publish one"
 
+# llm-sim counts an embedding request's tokens against a key's tpm
+pad 500 "tpm " | jq -Rc '{requests: [{model: "models/gemini-embedding-001", content: {parts: [{text: .}]}}]}' >t125.json
+tpm_code() { curl -s -o /dev/null -w '%{http_code}' "$SIM/v1beta/models/gemini-embedding-001:batchEmbedContents" \
+	-H "x-goog-api-key: $1" -H 'Content-Type: application/json' -d @t125.json; }
+is "$(tpm_code 'tk1+tpm=200') $(tpm_code 'tk1+tpm=200')" "200 429" "llm-sim: 125 tokens, then 125 more over tpm=200: 429"
+
 # ---- tokens per minute: a batch is charged its estimated tokens, and waits
 # when the entry's minute is full (here it may not wait: --max-wait 1s)
 cat >tpm.ndjson <<'CAT'
