@@ -117,6 +117,23 @@ mlm_embed_tokens_guess(size_t bytes)
 }
 
 int
+mlm_embed_fit(jv texts, long max_items, long max_tokens)
+{
+	int n = jv_get_kind(texts) == JV_KIND_ARRAY ? jv_array_length(jv_copy(texts)) : 0, k = 0;
+	long sum = 0;
+	for (; k < n && (max_items <= 0 || k < max_items); k++) {
+		jv t = jv_array_get(jv_copy(texts), k);
+		long tok = jv_get_kind(t) == JV_KIND_STRING ?
+		    mlm_embed_tokens_guess((size_t)jv_string_length_bytes(jv_copy(t))) : 0;
+		jv_free(t);
+		if (k && max_tokens > 0 && sum + tok > max_tokens)
+			break;
+		sum += tok;
+	}
+	return k;
+}
+
+int
 mlm_embed_begin(const mlm_entry *e, jv req, mlm_httpreq *out, jv *inputs, char *err,
     size_t errlen)
 {
