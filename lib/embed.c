@@ -11,7 +11,9 @@
  * classified by the chat adapter of the same wire. The answer's text is a
  * JSON array of vectors (arrays of numbers), one per input in input order;
  * its "finish" holds "COUNTxDIMS" so that mlm_embed_check() can hold the
- * answer to what was asked without parsing it again.
+ * answer to what was asked without parsing it again. A request refused as
+ * too large is not asked of the model's other entries: a model's limits on
+ * its inputs are the same on every key of it (engine.c).
  */
 #include <stdio.h>
 #include <stdlib.h>

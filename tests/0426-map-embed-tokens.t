@@ -36,8 +36,8 @@ like "$(jq -r '.error.message' z2.out)" '15000 tokens.*8192' "... naming the tok
 # ---- an input over the per-input limit (Cloudflare bge-base: 512 tokens)
 { for i in 1 2 3 4; do echo "short $i"; done; pad 3000 "long-one "; for i in 6 7 8 9 10; do echo "short $i"; done; } >cf.txt
 : >"$SIM_LOG"
-run env CLOUDFLARE_API_TOKEN=c1 CLOUDFLARE_ACCOUNT_ID=acct1 CLOUDFLARE_MODELS=@cf/baai/bge-base-en-v1.5 \
-	llm-map -j 1 --embed . cf.txt
+run env CLOUDFLARE_API_TOKEN_1=c1 CLOUDFLARE_API_TOKEN_2=c2 CLOUDFLARE_ACCOUNT_ID=acct1 \
+	CLOUDFLARE_MODELS=@cf/baai/bge-base-en-v1.5 llm-map -j 1 --embed . cf.txt
 is "$rc" 1 "one input over 512 tokens: exit 1"
 is "$(printf '%s\n' "$out" | jq -c '[.i, .ok, .error.kind]' | tr '\n' ' ')" \
 	'[0,true,null] [1,true,null] [2,true,null] [3,true,null] [4,false,"too_large"] [5,true,null] [6,true,null] [7,true,null] [8,true,null] [9,true,null] ' \
@@ -47,7 +47,7 @@ like "$(printf '%s\n' "$out" | jq -r 'select(.i == 4) | .error.message')" \
 	"its message names the model's limit, then the provider's words"
 is "$(jq -r '[.status, (.body.text | map(.[0:8]) | join(","))] | @tsv' "$SIM_LOG" | tr '\t\n' ': ')" \
 	"200:short 1,short 2,short 3,short 4 413:long-one 200:short 6,short 7,short 8,short 9,short 10 " \
-	"the exact requests: the long input alone, the short ones around it in two batches"
+	"the exact requests: the long input alone (asked of one key only), the short ones around it in two batches"
 like "$err" "10 done \\(9 ok, 1 failed" "stderr: nine ok, one failed"
 
 # estimated over, but within the limit by the provider's count: embedded
