@@ -930,8 +930,10 @@ embed_done(void *u, mlm_result *r)
 		embed_call(b);
 		return;
 	}
-	if (!r->ok && b->n == 1)
-		map_embed_note_limit(&emb, &tp.pool, r, b->model, map_embed_tokens(b->v[0]->req));
+	char why[300];
+	if (!r->ok && b->n == 1 && map_embed_note_limit(&emb, &tp.pool, r, b->model,
+	    map_embed_tokens(b->v[0]->req), why, sizeof why))
+		warnmsg("%s: %s", b->v[0]->pos, why);   /* bad input, as a bad line is */
 	jv vecs = r->ok ? jv_parse(r->text) : jv_null();
 	for (int k = 0; k < b->n; k++) {
 		item *it = b->v[k];

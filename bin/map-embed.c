@@ -135,27 +135,30 @@ map_embed_need(const map_embed *m, long sum)
 	return m->tpm && sum > m->tpm ? m->tpm : sum;
 }
 
-void
-map_embed_note_limit(const map_embed *m, const mlm_pool *p, mlm_result *r, int model, long tok)
+int
+map_embed_note_limit(const map_embed *m, const mlm_pool *p, mlm_result *r, int model, long tok,
+    char *line, size_t ln)
 {
 	if (r->ok || (r->kind != MLM_TOO_LARGE && r->kind != MLM_INVALID_REQUEST))
-		return;
+		return 0;
 	const mlm_entry *e = r->entry;
 	for (size_t i = 0; !e && i < p->n; i++)
 		if (!strcmp(p->v[i].model, m->models[model]))
 			e = &p->v[i];
 	long lim = e ? mlm_embed_input_tokens(e) : 0;
 	if (!lim || tok <= lim)
-		return;         /* not over by the estimate: the provider's words alone */
+		return 0;       /* not over by the estimate: the provider's words alone */
+	snprintf(line, ln, "input over %s's limit of %ld tokens an input (about %ld by "
+	    "estimate; not truncated)", e->model, lim, tok);
 	char msg[sizeof r->msg + 256];
-	snprintf(msg, sizeof msg, "input over %s's limit of %ld tokens an input (about %ld by "
-	    "estimate; not truncated): %s", e->model, lim, tok, r->msg);
+	snprintf(msg, sizeof msg, "%s: %s", line, r->msg);
 	size_t n = strlen(msg);
 	if (n >= sizeof r->msg)
 		n = sizeof r->msg - 1;
 	memcpy(r->msg, msg, n);
 	r->msg[n] = 0;
 	r->kind = MLM_TOO_LARGE;
+	return 1;
 }
 
 int

@@ -40,9 +40,12 @@ int map_embed_fits(const map_embed *m, int n, long sum, long tok);
 /* The tokens a batch of sum tokens charges to a tokens/minute window: sum,
  * at most the smallest window (so that a large input can ever go). */
 long map_embed_need(const map_embed *m, long sum);
-/* A lone input refused as too long (r failed, too_large or
- * invalid_request): its message names the model's per-input limit. */
-void map_embed_note_limit(const map_embed *m, const mlm_pool *p, mlm_result *r, int model, long tok);
+/* A lone input of tok estimated tokens refused (r failed, too_large or
+ * invalid_request) and over the model's per-input limit by the estimate:
+ * 1, its message then naming the limit, and line (ln bytes) the same
+ * without the provider's words, for stderr; 0 otherwise. */
+int map_embed_note_limit(const map_embed *m, const mlm_pool *p, mlm_result *r, int model, long tok,
+    char *line, size_t ln);
 /* The texts of a batch's requests, for one call. */
 jv map_embed_batch_req(const map_embed *m, jv texts);
 /* The record fields of input k of a batch of n, after "i" and "id": the

@@ -49,6 +49,8 @@ is "$(jq -r '[.status, (.body.text | map(.[0:8]) | join(","))] | @tsv' "$SIM_LOG
 	"200:short 1,short 2,short 3,short 4 413:long-one 200:short 6,short 7,short 8,short 9,short 10 " \
 	"the exact requests: the long input alone (asked of one key only), the short ones around it in two batches"
 like "$err" "10 done \\(9 ok, 1 failed" "stderr: nine ok, one failed"
+like "$err" "^llm-map: cf.txt:5: input over @cf/baai/bge-base-en-v1.5's limit of 512 tokens an input \\(about 1001 by estimate; not truncated\\)\$" \
+	"stderr: one line naming the program, the input's position and the limit"
 
 # estimated over, but within the limit by the provider's count: embedded
 { echo "a"; pad 1800 "near "; echo "b"; } >near.txt
