@@ -1,12 +1,19 @@
 /*
  * map-embed.c — llm-map --embed: the model of a run, one input's request,
- * one input's record.
+ * the packing of inputs into requests, one input's record.
  *
  * Vectors of different models do not mix: a run is served by the entries
  * of one model (any of its keys and owners); other models serve only when
  * named with --embed-fallback, one after another, a batch going to the
  * next model when every entry of the one before failed it. Each record
  * names the model that made its vector.
+ *
+ * Packing: a request holds as many inputs as the serving entries take, and
+ * as many estimated tokens (mlm_embed_tokens_guess) as the model takes over
+ * a request's inputs and the smallest tokens/minute window allows; it is
+ * charged its estimate against that window. An input estimated over the
+ * model's tokens for one input goes alone; it is never truncated, and if
+ * the provider refuses it its record (and a stderr line) names the limit.
  */
 #include <math.h>
 #include <stdio.h>

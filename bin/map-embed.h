@@ -1,7 +1,8 @@
 /*
  * map-embed.h — llm-map --embed (map-embed.c): which model serves the run,
- * the request of one input, and the record of one input from a batch's
- * answer. The batching itself runs in llm-map.c with its items.
+ * the request of one input, the packing rules, and the record of one input
+ * from a batch's answer. The batching itself runs in llm-map.c with its
+ * items, by these rules.
  */
 #ifndef MAP_EMBED_H
 #define MAP_EMBED_H
