@@ -878,27 +878,24 @@ static void
 embed_call(ebatch *b)
 {
 	jv texts = jv_array();
-	for (int k = 0; k < b->n; k++)
+	long tok = 0;
+	for (int k = 0; k < b->n; k++) {
 		texts = jv_array_append(texts, jv_array_get(jv_object_get(jv_copy(b->v[k]->req),
 		    jv_string("embed")), 0));
+		tok += map_embed_tokens(b->v[k]->req);
+	}
 	mlm_call_opts o = base;
 	o.pick.model = emb.models[b->model];
+	o.pick.need_tokens = map_embed_need(&emb, tok);    /* paced under tokens/minute */
 	long id = mlm_engine_submit(tp.engine, map_embed_batch_req(&emb, texts), &o, embed_done,
 	    NULL, b);
 	for (int k = 0; k < b->n; k++)
 		b->v[k]->call = id;
 }
 
-static long
-embed_tokens(const item *it)
-{
-	jv t = jv_array_get(jv_object_get(jv_copy(it->req), jv_string("embed")), 0);
-	long n = mlm_embed_tokens_guess((size_t)jv_string_length_bytes(t));
-	return n;
-}
-
-/* Ready items in input order, emb.batch at most to a request. flush: 2 at
- * the end of input, 1 with the window full. */
+/* Ready items in input order, packed up to the inputs and tokens a
+ * request takes (map_embed_fits). flush: 2 at the end of input, 1 with
+ * the window full. */
 static void
 embed_submit(int flush)
 {
@@ -913,14 +910,17 @@ embed_submit(int flush)
 		for (item *it = w.ready_head; it && b->n < emb.batch; it = it->next) {
 			if (it->state != I_READY)
 				continue;
-			/* under the provider's tokens per request, by a cautious guess */
-			long t = emb.batch_tokens ? embed_tokens(it) : 0;
-			if (b->n && emb.batch_tokens && tok + t > emb.batch_tokens) {
+			long t = map_embed_tokens(it->req);
+			if (!map_embed_fits(&emb, b->n, tok, t)) {
 				tok_full = 1;
 				break;
 			}
 			tok += t;
 			b->v[b->n++] = it;
+			if (map_embed_alone(&emb, t)) {
+				tok_full = 1;   /* over the per-input limit: a request of its own */
+				break;
+			}
 		}
 		/* a small batch: at the end of input; with the window full only
 		 * when nothing is in flight to free it; when input stalls */
@@ -971,6 +971,10 @@ embed_done(void *u, mlm_result *r)
 		embed_call(b);
 		return;
 	}
+	char why[300];
+	if (!r->ok && b->n == 1 && map_embed_note_limit(&emb, &tp.pool, r, b->model,
+	    map_embed_tokens(b->v[0]->req), why, sizeof why))
+		warnmsg("%s: %s", b->v[0]->pos, why);   /* bad input, as a bad line is */
 	jv vecs = r->ok ? jv_parse(r->text) : jv_null();
 	for (int k = 0; k < b->n; k++) {
 		item *it = b->v[k];

@@ -2218,8 +2218,16 @@ decide(struct ctx *x, struct req *r, struct MHD_Connection *c, struct answer *a)
 		make_error(x, "badjson", E_BADJSON, &ei, a);
 		return;
 	}
-	if (x->api == API_EMBED && sim_embed_check((int)x->fl, x->path, x->req, errmsg, sizeof errmsg) < 0)
-		msg = errmsg;
+	if (x->api == API_EMBED) {      /* shape and token limits: sim-embed.c */
+		int ec = sim_embed_check((int)x->fl, x->path, x->model, x->req, errmsg, sizeof errmsg,
+		    &x->ptok, &ei.max_tokens);
+		if (ec == -2) {
+			ei.tokens = x->ptok;
+			make_error(x, "context", E_CONTEXT, &ei, a);
+			return;
+		}
+		msg = ec < 0 ? errmsg : NULL;
+	}
 	if (!msg && x->api == API_CHAT) {       /* CALL of an undeclared tool: 400 */
 		jv call;
 		int tr = sim_tool_call(x->req, &call, errmsg, sizeof errmsg);

@@ -1,18 +1,27 @@
 /*
  * map-embed.c — llm-map --embed: the model of a run, one input's request,
- * one input's record.
+ * the packing of inputs into requests, one input's record.
  *
  * Vectors of different models do not mix: a run is served by the entries
  * of one model (any of its keys and owners); other models serve only when
  * named with --embed-fallback, one after another, a batch going to the
  * next model when every entry of the one before failed it. Each record
  * names the model that made its vector.
+ *
+ * Packing: a request holds as many inputs as the serving entries take, and
+ * as many estimated tokens (mlm_embed_tokens_guess) as the model takes over
+ * a request's inputs and the smallest tokens/minute window allows; it is
+ * charged its estimate against that window. An input estimated over the
+ * model's tokens for one input goes alone; it is never truncated, and if
+ * the provider refuses it its record (and a stderr line) names the limit.
  */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "map-embed.h"
+
+static void limits(map_embed *m, const mlm_pool *p, const char *provider_glob);
 
 int
 map_embed_models(map_embed *m, const mlm_pool *p, const char *model_glob,
@@ -67,20 +76,96 @@ map_embed_models(map_embed *m, const mlm_pool *p, const char *model_glob,
 		    model_glob ? model_glob : "");
 		return -2;
 	}
-	/* inputs (and tokens) per request: the smallest limit of any entry
-	 * that may serve */
-	m->batch = m->batch_tokens = 0;
-	for (size_t i = 0; i < p->n; i++)
-		for (int k = 0; k < m->nmodels; k++)
-			if (mlm_glob(provider_glob, p->v[i].provider) && !strcmp(p->v[i].model, m->models[k])) {
-				long b = mlm_embed_batch_max(&p->v[i]);
-				if (!m->batch || b < m->batch)
-					m->batch = b;
-				long t = mlm_embed_batch_tokens(&p->v[i]);
-				if (t && (!m->batch_tokens || t < m->batch_tokens))
-					m->batch_tokens = t;
-			}
+	limits(m, p, provider_glob);
 	return 0;
+}
+
+/* Inputs and tokens per request, tokens per input and per minute: the
+ * smallest limit of any entry that may serve. */
+static void
+limits(map_embed *m, const mlm_pool *p, const char *provider_glob)
+{
+	m->batch = m->batch_tokens = m->input_tokens = m->tpm = 0;
+	for (size_t i = 0; i < p->n; i++)
+		for (int k = 0; k < m->nmodels; k++) {
+			const mlm_entry *e = &p->v[i];
+			if (!mlm_glob(provider_glob, e->provider) || strcmp(e->model, m->models[k]))
+				continue;
+			long b = mlm_embed_batch_max(e);
+			if (!m->batch || b < m->batch)
+				m->batch = b;
+			long t = mlm_embed_batch_tokens(e);
+			if (t && (!m->batch_tokens || t < m->batch_tokens))
+				m->batch_tokens = t;
+			long in = mlm_embed_input_tokens(e);
+			if (in && (!m->input_tokens || in < m->input_tokens))
+				m->input_tokens = in;
+			if (e->lim.tpm && (!m->tpm || e->lim.tpm < m->tpm))
+				m->tpm = e->lim.tpm;
+		}
+	/* a batch over a minute's tokens would never go */
+	if (m->tpm && (!m->batch_tokens || m->tpm < m->batch_tokens))
+		m->batch_tokens = m->tpm;
+}
+
+long
+map_embed_tokens(jv req)
+{
+	jv in = jv_object_get(jv_copy(req), jv_string("embed"));
+	jv t = jv_get_kind(in) == JV_KIND_ARRAY ? jv_array_get(jv_copy(in), 0) : jv_invalid();
+	long n = jv_get_kind(t) == JV_KIND_STRING ?
+	    mlm_embed_tokens_guess((size_t)jv_string_length_bytes(jv_copy(t))) : 0;
+	jv_free(t);
+	jv_free(in);
+	return n;
+}
+
+int
+map_embed_alone(const map_embed *m, long tok)
+{
+	return m->input_tokens && tok > m->input_tokens;
+}
+
+int
+map_embed_fits(const map_embed *m, int n, long sum, long tok)
+{
+	if (n >= m->batch)
+		return 0;
+	if (n && (map_embed_alone(m, tok) || (m->batch_tokens && sum + tok > m->batch_tokens)))
+		return 0;
+	return 1;
+}
+
+long
+map_embed_need(const map_embed *m, long sum)
+{
+	return m->tpm && sum > m->tpm ? m->tpm : sum;
+}
+
+int
+map_embed_note_limit(const map_embed *m, const mlm_pool *p, mlm_result *r, int model, long tok,
+    char *line, size_t ln)
+{
+	if (r->ok || (r->kind != MLM_TOO_LARGE && r->kind != MLM_INVALID_REQUEST))
+		return 0;
+	const mlm_entry *e = r->entry;
+	for (size_t i = 0; !e && i < p->n; i++)
+		if (!strcmp(p->v[i].model, m->models[model]))
+			e = &p->v[i];
+	long lim = e ? mlm_embed_input_tokens(e) : 0;
+	if (!lim || tok <= lim)
+		return 0;       /* not over by the estimate: the provider's words alone */
+	snprintf(line, ln, "input over %s's limit of %ld tokens an input (about %ld by "
+	    "estimate; not truncated)", e->model, lim, tok);
+	char msg[sizeof r->msg + 256];
+	snprintf(msg, sizeof msg, "%s: %s", line, r->msg);
+	size_t n = strlen(msg);
+	if (n >= sizeof r->msg)
+		n = sizeof r->msg - 1;
+	memcpy(r->msg, msg, n);
+	r->msg[n] = 0;
+	r->kind = MLM_TOO_LARGE;
+	return 1;
 }
 
 int

@@ -4,9 +4,10 @@
  * "encoding_format" ("float", the default, or "base64": little-endian
  * float32). The model must name entries of one model: vectors of
  * different models do not mix, so no "auto". A request of more inputs
- * than the model's providers take in one call (the catalog's max_batch)
- * goes upstream in parts of that size, one after another, each a call of
- * its own with its own failover; the answer joins them in input order.
+ * or tokens than the model's providers take in one call (the catalog's
+ * max_batch and max_batch_tokens, tokens by mlm_embed_tokens_guess) goes
+ * upstream in parts of that size, one after another, each a call of its
+ * own with its own failover; the answer joins them in input order.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,12 +43,13 @@ check_input(jv in, char *err, size_t errlen)
 	return 0;
 }
 
-/* The one model the glob names; the smallest batch limit of its entries. */
+/* The one model the glob names; the smallest batch limits of its entries:
+ * inputs, and tokens (a request's, at most a minute's; 0 none). */
 static int
-model_of(const mlm_pool *p, const char *glob, long *limit, char *err, size_t errlen)
+model_of(const mlm_pool *p, const char *glob, long *limit, long *tokens, char *err, size_t errlen)
 {
 	const char *one = NULL;
-	*limit = 0;
+	*limit = *tokens = 0;
 	for (size_t i = 0; i < p->n; i++) {
 		if (!mlm_glob(glob, p->v[i].model))
 			continue;
@@ -58,6 +60,11 @@ model_of(const mlm_pool *p, const char *glob, long *limit, char *err, size_t err
 		long b = mlm_embed_batch_max(&p->v[i]);
 		if (!*limit || b < *limit)
 			*limit = b;
+		long t = mlm_embed_batch_tokens(&p->v[i]), tpm = p->v[i].lim.tpm;
+		if (tpm && (!t || tpm < t))
+			t = tpm;
+		if (t && (!*tokens || t < *tokens))
+			*tokens = t;
 	}
 	if (!one) {
 		mlm_err(err, errlen, "The model `%s` does not exist in this pool (GET /v1/models lists them)",
@@ -69,7 +76,7 @@ model_of(const mlm_pool *p, const char *glob, long *limit, char *err, size_t err
 
 int
 serve_embed_request(const mlm_pool *p, jv body, jv *req, char *model_glob, size_t mlen,
-    int *b64, long *limit_out, char *err, size_t errlen)
+    int *b64, long *limit_out, long *tokens_out, char *err, size_t errlen)
 {
 	*req = jv_invalid();
 	*b64 = 0;
@@ -83,8 +90,8 @@ serve_embed_request(const mlm_pool *p, jv body, jv *req, char *model_glob, size_
 	}
 	snprintf(model_glob, mlen, "%s", jv_string_value(m));
 	jv_free(m);
-	long limit;
-	int r = model_of(p, model_glob, &limit, err, errlen);
+	long limit, tokens;
+	int r = model_of(p, model_glob, &limit, &tokens, err, errlen);
 	if (r < 0)
 		return r;
 	jv in = field(body, "input");
@@ -117,25 +124,28 @@ serve_embed_request(const mlm_pool *p, jv body, jv *req, char *model_glob, size_
 	jv_free(f);
 	*req = mlm_req_embed(in, dims, NULL);
 	*limit_out = limit;
+	*tokens_out = tokens;
 	return 0;
 }
 
-/* The first part of req (consumed) of at most limit inputs as the call to
- * make; the rest, the limit and the vectors so far go into *keep. */
+/* The first part of req (consumed) of at most limit inputs and tokens
+ * estimated tokens (mlm_embed_fit) as the call to make; the rest, the
+ * limits and the vectors so far go into *keep. */
 static jv
-first_part(jv req, long limit, int b64, jv *keep)
+first_part(jv req, long limit, long tokens, int b64, jv *keep)
 {
 	jv in = jv_object_get(jv_copy(req), jv_string("embed"));
-	int n = jv_array_length(jv_copy(in));
+	int n = jv_array_length(jv_copy(in)), take = mlm_embed_fit(in, limit, tokens);
 	jv k = jv_object();
 	k = jv_object_set(k, jv_string("b64"), jv_bool(b64));
 	k = jv_object_set(k, jv_string("limit"), jv_number((double)limit));
+	k = jv_object_set(k, jv_string("tokens"), jv_number((double)tokens));
 	k = jv_object_set(k, jv_string("vecs"), jv_array());
 	k = jv_object_set(k, jv_string("in_tok"), jv_number(0));
-	if (limit > 0 && n > limit) {
-		k = jv_object_set(k, jv_string("rest"), jv_array_slice(jv_copy(in), (int)limit, n));
+	if (take < n) {
+		k = jv_object_set(k, jv_string("rest"), jv_array_slice(jv_copy(in), take, n));
 		k = jv_object_set(k, jv_string("req"), jv_copy(req));
-		req = jv_object_set(req, jv_string("embed"), jv_array_slice(jv_copy(in), 0, (int)limit));
+		req = jv_object_set(req, jv_string("embed"), jv_array_slice(jv_copy(in), 0, take));
 	}
 	jv_free(in);
 	*keep = k;
@@ -159,9 +169,10 @@ serve_embed_next(serve_call *sc, const mlm_result *r)
 	double tok = jv_number_value(t) + (r->in_tok > 0 ? (double)r->in_tok : 0);
 	jv_free(t);
 	jv lim = jv_object_get(jv_copy(k), jv_string("limit"));
-	int limit = (int)jv_number_value(lim), n = jv_array_length(jv_copy(rest));
-	jv_free(lim);
-	int take = n < limit ? n : limit;
+	jv ltok = jv_object_get(jv_copy(k), jv_string("tokens"));
+	int n = jv_array_length(jv_copy(rest));
+	int take = mlm_embed_fit(rest, (long)jv_number_value(lim), (long)jv_number_value(ltok));
+	jv_free(lim), jv_free(ltok);
 	jv req = jv_object_get(jv_copy(k), jv_string("req"));
 	req = jv_object_set(req, jv_string("embed"), jv_array_slice(jv_copy(rest), 0, take));
 	k = jv_object_set(k, jv_string("vecs"), vecs);
@@ -232,15 +243,15 @@ static int
 embed_parse(serve_call *sc, jv body, char *err, size_t errlen)
 {
 	int b64 = 0;
-	long limit = 0;
+	long limit = 0, tokens = 0;
 	int r = serve_embed_request(serve_pool(), body, &sc->req, sc->model_glob,
-	    sizeof sc->model_glob, &b64, &limit, err, errlen);
+	    sizeof sc->model_glob, &b64, &limit, &tokens, err, errlen);
 	if (r < 0)
 		return r;
 	sc->stream = 0;
 	snprintf(sc->asked, sizeof sc->asked, "%s", sc->model_glob);
 	jv_free(sc->keep);
-	sc->req = first_part(sc->req, limit, b64, &sc->keep);
+	sc->req = first_part(sc->req, limit, tokens, b64, &sc->keep);
 	return 0;
 }
 

@@ -11,8 +11,13 @@
  * by FNV-1a 64 over "MODEL\0TEXT": the same text and model always give the
  * same vector, any other text or model another. Its length is the asked
  * dimensions (Cloudflare's models have fixed ones), else the model's own.
- * Batch limits: OpenAI 2048 inputs (and 300,000 tokens, a token for every
- * 4 bytes, 8192 an input), Gemini 100, Cloudflare 100, Zhipu 64.
+ * Batch limits: OpenAI 2048 inputs, Gemini 100, Cloudflare 100, Zhipu 64.
+ * Token limits (a token for every 4 bytes, rounded up), each the provider's
+ * published figure: an input at most OpenAI 8192, Gemini 2048, Zhipu
+ * embedding-2 512 and embedding-3 3072, Cloudflare bge-m3 8192 and the
+ * other bge models 512; a request at most OpenAI 300,000 over its inputs,
+ * Zhipu embedding-2 8192. An input over its limit is refused with the
+ * provider's context error (OpenAI with its embedding wording).
  */
 #include <math.h>
 #include <stdint.h>
@@ -167,45 +172,90 @@ texts(int fl, const char *path, jv req, char *msg, size_t n)
 	return in;
 }
 
-int
-sim_embed_check(int fl, const char *path, jv req, char *msg, size_t n)
+/* A text's tokens as llm-sim counts them: one for every 4 bytes, rounded up. */
+static long
+tokens_of(jv t)
 {
+	return ((long)jv_string_length_bytes(jv_copy(t)) + 3) / 4;
+}
+
+long
+sim_embed_input_max(int fl, const char *model)
+{
+	switch (fl) {
+	case SIM_EMB_GEMINI: return 2048;
+	case SIM_EMB_ZHIPU: return model && strstr(model, "embedding-2") ? 512 : 3072;
+	case SIM_EMB_CLOUDFLARE: return model && strstr(model, "bge-m3") ? 8192 : 512;
+	}
+	return 8192;    /* OpenAI, and any OpenAI-compatible host */
+}
+
+long
+sim_embed_request_max(int fl, const char *model)
+{
+	if (fl == SIM_EMB_OPENAI)
+		return 300000;
+	if (fl == SIM_EMB_ZHIPU && model && strstr(model, "embedding-2"))
+		return 8192;
+	return 0;
+}
+
+/* The request's inputs against the model's token limits: 0 with *tokens
+ * the request's tokens, -1 with msg, -2 with *tokens and *max for one
+ * input over the model's limit (answered as the flavour's context error). */
+static int
+check_tokens(int fl, const char *model, jv in, char *msg, size_t n, long *tokens, long *max)
+{
+	long tok = 0, big = 0, lim = sim_embed_input_max(fl, model), rmax = sim_embed_request_max(fl, model);
+	jv_array_foreach(in, i, t) {
+		long k = tokens_of(t);
+		tok += k;
+		if (k > lim && !big)
+			big = k;
+		jv_free(t);
+	}
+	jv_free(in);
+	*tokens = tok;
+	if (big && fl == SIM_EMB_OPENAI) {
+		/* as OpenAI words it for an embedding input */
+		snprintf(msg, n, "This model's maximum context length is %ld tokens, however you "
+		    "requested %ld tokens (%ld in your prompt; 0 for the completion). Please reduce "
+		    "your prompt; or completion length.", lim, big, big);
+		return -1;
+	}
+	if (big) {
+		*tokens = big;
+		*max = lim;
+		return -2;
+	}
+	if (rmax && tok > rmax) {
+		if (fl == SIM_EMB_OPENAI)
+			snprintf(msg, n, "Requested %ld tokens, max %ld tokens per request", tok, rmax);
+		else
+			snprintf(msg, n, "输入数组总长度 %ld tokens，超过上限 %ld", tok, rmax);
+		return -1;
+	}
+	return 0;
+}
+
+int
+sim_embed_check(int fl, const char *path, const char *model, jv req, char *msg, size_t n,
+    long *tokens, long *max)
+{
+	*tokens = *max = 0;
 	jv in = texts(fl, path, req, msg, n);
 	if (!jv_is_valid(in))
 		return -1;
-	long k = jv_array_length(in), lim = sim_embed_limit(fl);
+	long k = jv_array_length(jv_copy(in)), lim = sim_embed_limit(fl);
 	if (k > lim) {
+		jv_free(in);
 		if (fl == SIM_EMB_GEMINI)
 			snprintf(msg, n, "* BatchEmbedContentsRequest.requests: at most %ld requests can be in one batch", lim);
 		else
 			snprintf(msg, n, "too many inputs: %ld, at most %ld in one request", k, lim);
 		return -1;
 	}
-	if (fl == SIM_EMB_OPENAI) {
-		/* OpenAI: at most 300,000 tokens over a request's inputs */
-		jv again = texts(fl, path, req, msg, n);
-		long tok = 0, big = 0;
-		jv_array_foreach(again, i, t) {
-			long k = ((long)jv_string_length_bytes(jv_copy(t)) + 3) / 4;
-			tok += k;
-			if (k > 8192 && !big)
-				big = k;
-			jv_free(t);
-		}
-		jv_free(again);
-		if (big) {
-			/* as OpenAI words it: one input over the model's 8192 */
-			snprintf(msg, n, "This model's maximum context length is 8192 tokens, however you "
-			    "requested %ld tokens (%ld in your prompt; 0 for the completion). Please reduce "
-			    "your prompt; or completion length.", big, big);
-			return -1;
-		}
-		if (tok > 300000) {
-			snprintf(msg, n, "Requested %ld tokens, max 300000 tokens per request", tok);
-			return -1;
-		}
-	}
-	return 0;
+	return check_tokens(fl, model, in, msg, n, tokens, max);
 }
 
 static uint64_t

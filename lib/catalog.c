@@ -347,9 +347,9 @@ add_model_line(jv o, const char *name, const char *model, const char *origin)
 		bad = 1;
 	m.window = ctx > 0 ? ctx : 0;
 	m.features = parse_caps(o, &bad);
-	long *num[] = { &m.dims, &m.max_batch, &m.max_input_tokens };
-	const char *numk[] = { "dims", "max_batch", "max_input_tokens" };
-	for (int i = 0; i < 3; i++) {
+	long *num[] = { &m.dims, &m.max_batch, &m.max_input_tokens, &m.max_batch_tokens };
+	const char *numk[] = { "dims", "max_batch", "max_input_tokens", "max_batch_tokens" };
+	for (int i = 0; i < 4; i++) {
 		long v = jlong(o, numk[i], &bad);
 		if (v == -2)
 			bad = 1;
@@ -635,6 +635,8 @@ model_json(const mlm_provider *p, const mlm_catalog_model *m)
 		SET("max_batch", jv_number((double)m->max_batch));
 	if (m->max_input_tokens)
 		SET("max_input_tokens", jv_number((double)m->max_input_tokens));
+	if (m->max_batch_tokens)
+		SET("max_batch_tokens", jv_number((double)m->max_batch_tokens));
 	SET("per_model", jv_bool(m->lim.per_model));
 	if (m->lim.neu_in) {
 		jv n = jv_object_set(jv_object(), jv_string("in"), jv_number((double)m->lim.neu_in));

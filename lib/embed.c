@@ -11,7 +11,9 @@
  * classified by the chat adapter of the same wire. The answer's text is a
  * JSON array of vectors (arrays of numbers), one per input in input order;
  * its "finish" holds "COUNTxDIMS" so that mlm_embed_check() can hold the
- * answer to what was asked without parsing it again.
+ * answer to what was asked without parsing it again. A request refused as
+ * too large is not asked of the model's other entries: a model's limits on
+ * its inputs are the same on every key of it (engine.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,19 +82,57 @@ mlm_embed_batch_max(const mlm_entry *e)
 	return 64;      /* any other OpenAI-compatible host: a cautious size */
 }
 
-/* Tokens one request may carry over all its inputs, 0 when the provider
- * publishes no such limit (OpenAI: 300,000). */
+static const mlm_catalog_model *
+catalog_of(const mlm_entry *e)
+{
+	return e->provider && e->model ?
+	    mlm_catalog_model_find(mlm_provider_find(e->provider), e->model) : NULL;
+}
+
+/* Tokens one request may carry over all its inputs: the catalog's
+ * max_batch_tokens, else OpenAI's 300,000; 0 when the provider publishes
+ * no such limit. */
 long
 mlm_embed_batch_tokens(const mlm_entry *e)
 {
+	const mlm_catalog_model *cm = catalog_of(e);
+	if (cm && cm->max_batch_tokens > 0)
+		return cm->max_batch_tokens;
 	return e->provider && !strcmp(e->provider, "openai") ? 300000 : 0;
 }
 
-/* A cautious guess of a text's tokens: a token for every 3 bytes. */
+long
+mlm_embed_input_tokens(const mlm_entry *e)
+{
+	const mlm_catalog_model *cm = catalog_of(e);
+	return cm && cm->max_input_tokens > 0 ? cm->max_input_tokens : 0;
+}
+
+/* A cautious guess of a text's tokens: one for every 3 bytes, plus one.
+ * Providers' tokenizers give about one token for 4 bytes of English text
+ * and more for other scripts and code; the guess errs high, so a batch
+ * packed by it stays under a per-request limit. */
 long
 mlm_embed_tokens_guess(size_t bytes)
 {
 	return (long)(bytes / 3) + 1;
+}
+
+int
+mlm_embed_fit(jv texts, long max_items, long max_tokens)
+{
+	int n = jv_get_kind(texts) == JV_KIND_ARRAY ? jv_array_length(jv_copy(texts)) : 0, k = 0;
+	long sum = 0;
+	for (; k < n && (max_items <= 0 || k < max_items); k++) {
+		jv t = jv_array_get(jv_copy(texts), k);
+		long tok = jv_get_kind(t) == JV_KIND_STRING ?
+		    mlm_embed_tokens_guess((size_t)jv_string_length_bytes(jv_copy(t))) : 0;
+		jv_free(t);
+		if (k && max_tokens > 0 && sum + tok > max_tokens)
+			break;
+		sum += tok;
+	}
+	return k;
 }
 
 int

@@ -720,6 +720,8 @@ attempt_done(call *c, CURLcode cc)
 	}
 	if (o.kind == MLM_INVALID_REQUEST || o.kind == MLM_BLOCKED)
 		c->stop = 1;
+	if (o.kind == MLM_TOO_LARGE && mlm_req_is_embed(c->req))
+		c->stop = 1;    /* too long for the model: for every key of it too (embed.c) */
 	if (c->delivered && c->o.no_restart)
 		c->stop = 1;
 	else if (c->delivered && c->delta) {

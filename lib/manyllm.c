@@ -85,12 +85,13 @@ manyllm_ask(manyllm *m, const char *system, const char *prompt, char *err, size_
 	return manyllm_ask2(m, system, prompt, NULL, err, errlen);
 }
 
-/* The one model of the entries m->model matches, and its batch size. */
+/* The one model of the entries m->model matches, and its batch size: inputs
+ * and estimated tokens (0: no limit) a request. */
 static const char *
-embed_model(manyllm *m, long *batch, char *err, size_t errlen)
+embed_model(manyllm *m, long *batch, long *tokens, char *err, size_t errlen)
 {
 	const char *one = NULL;
-	*batch = 0;
+	*batch = *tokens = 0;
 	for (size_t i = 0; i < m->pool.n; i++) {
 		const mlm_entry *e = &m->pool.v[i];
 		if (!mlm_glob(m->model, e->model))
@@ -104,6 +105,9 @@ embed_model(manyllm *m, long *batch, char *err, size_t errlen)
 		long b = mlm_embed_batch_max(e);
 		if (!*batch || b < *batch)
 			*batch = b;
+		long t = mlm_embed_batch_tokens(e);
+		if (t && (!*tokens || t < *tokens))
+			*tokens = t;
 	}
 	if (!one)
 		mlm_err(err, errlen, "embed: no entry matches");
@@ -167,13 +171,20 @@ manyllm_embed(manyllm *m, const char *const *texts, size_t n, int dimensions, in
 			mlm_err(err, errlen, "embed: text %zu is empty", i + 1);
 			return NULL;
 		}
-	long batch;
-	const char *mo = embed_model(m, &batch, err, errlen);
+	long batch, tokens;
+	const char *mo = embed_model(m, &batch, &tokens, err, errlen);
 	if (!mo)
 		return NULL;
 	float *out = NULL;
-	for (size_t at = 0; at < n; at += (size_t)batch) {
-		size_t k = n - at < (size_t)batch ? n - at : (size_t)batch;
+	for (size_t at = 0, k; at < n; at += k) {
+		/* as many as a request takes, of inputs and of estimated tokens */
+		long sum = 0;
+		for (k = 0; at + k < n && k < (size_t)batch; k++) {
+			long t = mlm_embed_tokens_guess(strlen(texts[at + k]));
+			if (k && tokens && sum + t > tokens)
+				break;
+			sum += t;
+		}
 		if (embed_batch(m, mo, texts, at, k, n, dimensions, &out, dims, err, errlen) < 0) {
 			free(out);
 			return NULL;

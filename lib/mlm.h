@@ -240,6 +240,7 @@ typedef struct mlm_catalog_model {
 	long dims;                         /* embedding models: default dimensions, 0 unknown */
 	long max_batch;                    /* inputs one embedding request takes, 0 unknown */
 	long max_input_tokens;             /* tokens of one input, 0 unknown */
+	long max_batch_tokens;             /* tokens over one request's inputs, 0 unknown */
 	const mlm_window *windows;         /* every published window */
 	size_t nwindows;
 	const char *origin;                /* "file:line" of the catalog line */
@@ -928,6 +929,13 @@ long mlm_embed_batch_max(const mlm_entry *e);
  * unknown; and a cautious guess of a text's tokens from its bytes. */
 long mlm_embed_batch_tokens(const mlm_entry *e);
 long mlm_embed_tokens_guess(size_t bytes);
+/* The most tokens one input may have (the catalog's max_input_tokens), 0
+ * when unknown. */
+long mlm_embed_input_tokens(const mlm_entry *e);
+/* How many of the leading texts (an array of strings, borrowed) one request
+ * of at most max_items inputs and max_tokens estimated tokens carries (0: no
+ * such limit): at least one when there is one. */
+int mlm_embed_fit(jv texts_borrowed, long max_items, long max_tokens);
 /* For embed-*.c: checks the entry and that req (borrowed) has a non-empty
  * "embed" array of strings, returned in *inputs; clears out. */
 int mlm_embed_begin(const mlm_entry *e, jv req, mlm_httpreq *out, jv *inputs, char *err,

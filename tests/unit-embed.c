@@ -170,6 +170,15 @@ t_classify(void)
 	ok(mlm_embed_batch_max(&x) == 100, "gemini: 100");
 }
 
+/* i as three digits (a static buffer) */
+static const char *
+buf_num(int i)
+{
+	static char b[8];
+	snprintf(b, sizeof b, "%03d", i % 1000);
+	return b;
+}
+
 /* llm-sim on a free loopback port: its pid, or -1 */
 static pid_t
 start_sim(const char *dir, int *port)
@@ -251,6 +260,33 @@ t_lib(void)
 		IS_STR(err, "embed: text 1 is empty", "... saying which");
 		manyllm_close(m);
 	}
+	/* OpenAI takes 300,000 tokens a request: 300 texts of 4.8 kB (359,700
+	 * tokens as llm-sim counts them) go in two requests, none refused */
+	char ourl[300];
+	snprintf(ourl, sizeof ourl, "http://127.0.0.1:%d/v1", port);
+	setenv("OPENAI_BASE_URL", ourl, 1);
+	setenv("OPENAI_API_KEY", "o1", 1);
+	setenv("OPENAI_MODELS", "text-embedding-3-small", 1);
+	setenv("GEMINI_MODELS", "none-here", 1);
+	m = manyllm_open(envf, err, sizeof err);
+	if (m) {
+		manyllm_set_model(m, "text-embedding-3-small");
+		static char big[300][4800];
+		const char *bt[300];
+		for (int i = 0; i < 300; i++) {
+			memset(big[i], 'w', sizeof big[i] - 1);
+			big[i][sizeof big[i] - 1] = 0;
+			memcpy(big[i], buf_num(i), 3);
+			bt[i] = big[i];
+		}
+		int d = 0;
+		float *v = manyllm_embed(m, bt, 300, 2, &d, NULL, err, sizeof err);
+		ok(v != NULL && d == 2, "manyllm_embed: 300 texts over 300,000 tokens, split under it: %s",
+		    v ? "ok" : err);
+		free(v);
+		manyllm_close(m);
+	}
+	unsetenv("OPENAI_BASE_URL"), unsetenv("OPENAI_API_KEY"), unsetenv("OPENAI_MODELS");
 	setenv("GEMINI_MODELS", "text-embedding-004,gemini-embedding-001", 1);
 	m = manyllm_open(envf, err, sizeof err);
 	const char *t[1] = { "x" };
