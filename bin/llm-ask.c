@@ -18,6 +18,7 @@
 #include "tool.h"
 #include "chat.h"
 #include "fmt.h"
+#include "tool-calls.h"
 
 #define PROMPT_MAX (8u << 20)
 
@@ -26,7 +27,7 @@ static const char usage_text[] =
 "               [--env file] [--pool file] [--strategy name] [--max-tokens n]\n"
 "               [--timeout dur] [--retries n] [--max-wait dur] [--json] [--stream | --no-stream]\n"
 "               [--messages] [--schema spec [--to format] [--multi]]\n"
-"               [--log file] [prompt ...]\n";
+"               [--tools file [--tool-choice choice]] [--log file] [prompt ...]\n";
 
 static void
 usage(int code)
@@ -59,6 +60,9 @@ usage(int code)
 "      --to FORMAT         print the data as json (default), c, c-decl, c-value,\n"
 "                          sh, tsv, csv, py, go, rs, ts (as llm-fmt --to)\n"
 "      --multi             the answer holds many items of the schema\n"
+"      --tools FILE        offer the functions of FILE (a JSON array); an answer\n"
+"                          that calls them prints one JSON line per call\n"
+"      --tool-choice C     auto (default), none, required, or a tool's name\n"
 "      --log FILE          append one NDJSON line per attempt (or LLM_LOG)\n"
 "  -v, --verbose           one stderr line per attempt and decision\n"
 "      --version           print the name and version, and exit\n"
@@ -69,7 +73,7 @@ usage(int code)
 }
 
 enum { O_ENV = 256, O_POOL, O_STRATEGY, O_MAXTOK, O_TIMEOUT, O_RETRIES, O_MAXWAIT, O_JSON,
-	O_STREAM, O_NOSTREAM, O_MESSAGES, O_LOG, O_SCHEMA, O_TO, O_MULTI };
+	O_STREAM, O_NOSTREAM, O_MESSAGES, O_LOG, O_SCHEMA, O_TO, O_MULTI, O_TOOLS, O_TOOLCHOICE };
 
 static const struct option longopts[] = {
 	{ "chat", no_argument, NULL, 'i' },
@@ -94,6 +98,8 @@ static const struct option longopts[] = {
 	{ "temperature", required_argument, NULL, 't' },
 	{ "timeout", required_argument, NULL, O_TIMEOUT },
 	{ "to", required_argument, NULL, O_TO },
+	{ "tool-choice", required_argument, NULL, O_TOOLCHOICE },
+	{ "tools", required_argument, NULL, O_TOOLS },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, O_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -137,7 +143,7 @@ main(int argc, char **argv)
 	double temp = -1;
 	long max_tokens = 0, timeout_ms = 0, retries = 0, max_wait = -1;
 	int json = 0, stream = -1, messages = 0, chat = 0, multi = 0, to = -1;
-	const char *schema_spec = NULL;
+	const char *schema_spec = NULL, *tools_file = NULL, *tool_choice = NULL;
 	int c;
 
 	opterr = 0;     /* a bad option is one line of our own, not getopt's + usage */
@@ -166,6 +172,8 @@ main(int argc, char **argv)
 		case O_LOG: t.log_file = optarg; break;
 		case O_SCHEMA: schema_spec = optarg; break;
 		case O_MULTI: multi = 1; break;
+		case O_TOOLS: tools_file = optarg; break;
+		case O_TOOLCHOICE: tool_choice = optarg; break;
 		case O_TO:
 			if ((to = mlm_fmt_to_parse(optarg)) < 0)
 				die(EX_USAGE_, "--to: unknown format '%s' (json, c, c-decl, c-value, sh, "
@@ -190,6 +198,12 @@ main(int argc, char **argv)
 		die(EX_USAGE_, "--to and --multi go with --schema");
 	if (schema_spec && (chat || conv_file))
 		die(EX_USAGE_, "--schema does not go with --chat or --conversation");
+	if (tool_choice && !tools_file)
+		die(EX_USAGE_, "--tool-choice goes with --tools");
+	if (tools_file && (schema_spec || chat))
+		die(EX_USAGE_, "--tools does not go with --schema or --chat");
+	jv tools = tools_file ? tc_load(tools_file) : jv_invalid();
+	jv tchoice = tool_choice ? tc_choice(tool_choice, tools) : jv_invalid();
 	mlm_schema *schema = schema_spec ? tool_load_schema(schema_spec) : NULL;
 	mlm_emitter *emit = NULL;
 	if (schema && !json) {
@@ -253,7 +267,8 @@ main(int argc, char **argv)
 	o.schema = schema;
 	o.multi = multi;
 
-	chat_opts co = { .system = system, .temperature = temp, .max_tokens = max_tokens };
+	chat_opts co = { .system = system, .temperature = temp, .max_tokens = max_tokens,
+		.tools = tools, .tool_choice = tchoice };
 	if (chat) {
 		int r = chat_interactive(&t, &o, &co, prompt.len ? prompt.p : NULL, history, conv_file);
 		mlm_buf_free(&prompt);
@@ -303,6 +318,10 @@ main(int argc, char **argv)
 		if (b.len && fwrite(b.p, 1, b.len, stdout) != b.len)
 			die(EX_SOMEFAIL, "write error on standard output");
 		mlm_buf_free(&b);
+	} else if (r.ok && jv_is_valid(r.tool_calls)) {
+		if (stream && !at_line_start)   /* text that came before the calls */
+			out_line("", 0, 1);
+		tc_print(r.tool_calls);
 	} else if (r.ok) {
 		if (stream) {
 			if (!at_line_start || !shown_any)
@@ -321,6 +340,7 @@ main(int argc, char **argv)
 	mlm_fmt_emitter_free(emit);
 	if (schema)
 		tool_free_schema(schema);
+	jv_free(tools), jv_free(tchoice);
 	out_close();
 	return code;
 }
