@@ -119,23 +119,7 @@ tc_choice(const char *spec, jv tools)
 jv
 tc_calls_out(jv calls)
 {
-	jv out = jv_array();
-	if (jv_get_kind(calls) != JV_KIND_ARRAY)
-		return out;
-	jv_array_foreach(calls, i, c) {
-		jv a = oget(c, "arguments");
-		jv v = jv_get_kind(a) == JV_KIND_STRING ? jv_parse(jv_string_value(a)) : jv_copy(a);
-		if (!jv_is_valid(v)) {
-			jv_free(v);
-			v = jv_copy(a);
-		}
-		jv_free(a);
-		jv x = jv_object_set(jv_object(), jv_string("id"), oget(c, "id"));
-		x = jv_object_set(x, jv_string("name"), oget(c, "name"));
-		out = jv_array_append(out, jv_object_set(x, jv_string("arguments"), v));
-		jv_free(c);
-	}
-	return out;
+	return mlm_tools_calls_json(calls);
 }
 
 void

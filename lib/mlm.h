@@ -493,6 +493,9 @@ int mlm_tools_openai_delta(jv tool_calls_borrowed, mlm_answer *a);
 /* At the end of an answer: every call {"id","name","arguments"}, a missing
  * id "call_N", empty arguments "{}"; -1 when a call has no name. */
 int mlm_tools_finish(mlm_answer *a);
+/* The calls (borrowed) as records and llm-ask print them:
+ * [{"id","name","arguments": the JSON value (its text when it is no JSON)}]. */
+jv mlm_tools_calls_json(jv calls_borrowed);
 
 typedef struct mlm_adapter {
 	const char *name;

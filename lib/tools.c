@@ -265,3 +265,25 @@ mlm_tools_cf_take(jv cs, mlm_answer *a)
 	a->tool_calls = rc < 0 ? (jv_free(out), jv_invalid()) : out;
 	return rc;
 }
+
+jv
+mlm_tools_calls_json(jv calls)
+{
+	jv out = jv_array();
+	if (jv_get_kind(calls) != JV_KIND_ARRAY)
+		return out;
+	jv_array_foreach(calls, i, c) {
+		jv a = mlm_jpath(c, "arguments");
+		jv v = jv_get_kind(a) == JV_KIND_STRING ? jv_parse(jv_string_value(a)) : jv_copy(a);
+		if (!jv_is_valid(v)) {          /* no JSON: the text as it came */
+			jv_free(v);
+			v = jv_copy(a);
+		}
+		jv_free(a);
+		jv x = jv_object_set(jv_object(), jv_string("id"), mlm_jpath(c, "id"));
+		x = jv_object_set(x, jv_string("name"), mlm_jpath(c, "name"));
+		out = jv_array_append(out, jv_object_set(x, jv_string("arguments"), v));
+		jv_free(c);
+	}
+	return out;
+}
