@@ -39,9 +39,14 @@ chat_read_messages(FILE *f, const char *name, jv history, char *err, size_t errl
 		ln++;
 		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 			line[--n] = 0;
-		if (!n)
-			continue;
+		if (!n || (n == 1 && !line[0]))
+			continue;       /* a blank line; an empty file read through fmemopen */
 		jv m = jv_parse_sized(line, (int)n);
+		if (jv_is_valid(m) && jv_get_kind(m) != JV_KIND_OBJECT) {
+			jv_free(m);
+			mlm_err(err, errlen, "%s:%ld: a message must be a JSON object", name, ln);
+			goto bad;
+		}
 		if (!jv_is_valid(m)) {
 			jv msg = jv_invalid_get_msg(m);
 			mlm_err(err, errlen, "%s:%ld: invalid JSON: %s", name, ln,
@@ -50,7 +55,7 @@ chat_read_messages(FILE *f, const char *name, jv history, char *err, size_t errl
 			goto bad;
 		}
 		jv tm;
-		int tr = jv_get_kind(m) == JV_KIND_OBJECT ? tc_message(jv_copy(m), &tm, err, errlen) : 0;
+		int tr = tc_message(jv_copy(m), &tm, err, errlen);
 		if (tr) {
 			jv_free(m);
 			if (tr < 0) {

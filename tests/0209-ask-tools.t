@@ -66,6 +66,26 @@ is "$(tail -n 1 "$T/c1")" '{"role":"assistant","content":"tool said: sunny\ntool
 run llm-ask -c "$T/c1" --tools "$T/tools.json"
 is "$rc" 2 "-c with no prompt after an answer: exit 2"
 
+# the README's round-trip script, as it is written there
+awk '/^## Tools/ {t = 1} t && /^```sh/ {b = 1; next} b && /^```/ {exit} b' "$TOP/README.md" |
+	sed 's/Should I take an umbrella in Lyon today?/CALL get_weather {"city":"Lyon"}/' >"$T/readme.sh"
+cp "$T/tools.json" tools.json
+run sh -e -c 'weather() { echo "rain in $1"; }; . "$0"' "$T/readme.sh"
+is "$rc:$out" "0:tool said: rain in Lyon" "the README's round trip runs: exit 0, the text from the tool's result"
+is "$err" "" "the README's round trip: nothing on stderr"
+
+# conversation files: an empty one (mktemp's) is a new conversation; a line
+# that is JSON but no object is bad input, not a crash
+: >"$T/empty.ndjson"
+run llm-ask -c "$T/empty.ndjson" hello
+is "$rc:$out:$(wc -l <"$T/empty.ndjson" | tr -d ' ')" "0:echo: hello:2" "-c on an empty file: answered, both turns saved"
+printf '42\n' >"$T/num.ndjson"
+run llm-ask -c "$T/num.ndjson" hello
+is "$rc:$err" "65:llm-ask: $T/num.ndjson:1: a message must be a JSON object" "-c: a line that is no object: exit 65, named"
+printf '{"role":"tool","content":"x"}\n' >"$T/t.ndjson"
+run llm-ask -c "$T/t.ndjson" --tools "$T/tools.json"
+is "$rc:$err" "65:llm-ask: $T/t.ndjson:1: a tool result needs a \"tool_call_id\" and a string \"content\"" "-c: a tool result without its call id: exit 65, named"
+
 # a stream cut in the middle of a call is a failure, and fails over
 clear_env
 export CUT_BASE_URL="$SIM/v1" CUT_API_KEY_1=c+cut CUT_API_KEY_2=good-cut CUT_MODELS=m1
