@@ -2257,7 +2257,8 @@ decide(struct ctx *x, struct req *r, struct MHD_Connection *c, struct answer *a)
 		msg = errmsg;
 	if (!msg && tool_fmt(x) >= 0) {       /* CALL of an undeclared tool: 400 */
 		jv calls;
-		if (sim_tool_calls(tool_fmt(x), x->req, &calls, errmsg, sizeof errmsg) < 0)
+		if (sim_tool_calls(tool_fmt(x), x->req, &calls, errmsg, sizeof errmsg) < 0 ||
+		    (x->api == API_GEMINI && sim_tool_signed(x->model, x->req, errmsg, sizeof errmsg) < 0))
 			msg = errmsg;
 		jv_free(calls);
 	}

@@ -268,12 +268,73 @@ oai_call(jv c, int with_args)
 	return jv_object_set(o, jv_string("function"), f);
 }
 
+/* Gemini 3 models sign their calls: the first call's part carries a
+ * thoughtSignature, which must come back with it */
+static int
+gemini3(jv base)
+{
+	jv m = get(base, "modelVersion");
+	int r = jv_get_kind(m) == JV_KIND_STRING && !strncmp(jv_string_value(m), "gemini-3", 8);
+	jv_free(m);
+	return r;
+}
+
 static jv
-g_part(jv c)
+g_part(jv c, int i, int signed_)
 {
 	jv f = jv_object_set(jv_object(), jv_string("name"), get(c, "name"));
 	f = jv_object_set(f, jv_string("args"), get(c, "args"));
-	return jv_object_set(jv_object(), jv_string("functionCall"), f);
+	jv p = jv_object_set(jv_object(), jv_string("functionCall"), f);
+	if (signed_ && i == 0) {        /* base64 of "sim-sig:NAME", '+', '/' and padding kept */
+		static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+		jv nm = get(c, "name");
+		char in[96], out[140];
+		size_t n = (size_t)snprintf(in, sizeof in, "sim-sig:~~~?%s", jv_string_value(nm)), k = 0;
+		if (n >= sizeof in)
+			n = sizeof in - 1;
+		for (size_t j = 0; j < n; j += 3) {
+			unsigned v = (unsigned char)in[j] << 16 | (j + 1 < n ? (unsigned char)in[j + 1] << 8 : 0) |
+			    (j + 2 < n ? (unsigned char)in[j + 2] : 0);
+			out[k++] = b64[v >> 18 & 63];
+			out[k++] = b64[v >> 12 & 63];
+			out[k++] = j + 1 < n ? b64[v >> 6 & 63] : '=';
+			out[k++] = j + 2 < n ? b64[v & 63] : '=';
+		}
+		out[k] = 0;
+		jv_free(nm);
+		p = jv_object_set(p, jv_string("thoughtSignature"), jv_string(out));
+	}
+	return p;
+}
+
+int
+sim_tool_signed(const char *model, jv req, char *err, size_t errlen)
+{
+	if (!model || strncmp(model, "gemini-3", 8))
+		return 0;
+	jv cs = turns(SIM_TF_GEMINI, req);
+	int r = 0;
+	jv_array_foreach(cs, i, c) {
+		jv parts = get(c, "parts");
+		int first = 1;
+		if (field_is(c, "role", "model") && jv_get_kind(parts) == JV_KIND_ARRAY)
+			jv_array_foreach(parts, j, p) {
+				jv fc = get(p, "functionCall"), sig = get(p, "thoughtSignature");
+				jv nm = get(fc, "name");
+				if (jv_get_kind(fc) == JV_KIND_OBJECT && first && !r &&
+				    jv_get_kind(sig) != JV_KIND_STRING)
+					r = say(err, errlen, "Function call is missing a thought_signature in "
+					    "functionCall parts. This is required for tools to work correctly. "
+					    "Additional data, function call `default_api:%s` , position %d.",
+					    jv_get_kind(nm) == JV_KIND_STRING ? jv_string_value(nm) : "", i + 1);
+				jv_free(nm);
+				first &= jv_get_kind(fc) != JV_KIND_OBJECT;
+				jv_free(fc), jv_free(sig), jv_free(p);
+			}
+		jv_free(parts), jv_free(c);
+	}
+	jv_free(cs);
+	return r;
 }
 
 static jv
@@ -289,8 +350,9 @@ sim_tool_whole(int fmt, jv base, jv calls)
 {
 	jv out = jv_array();
 	if (fmt == SIM_TF_GEMINI) {
+		int sg = gemini3(base);
 		jv_array_foreach(calls, i, c)
-			out = jv_array_append(out, g_part(c)), jv_free(c);
+			out = jv_array_append(out, g_part(c, i, sg)), jv_free(c);
 		base = jv_setpath(base, JV_ARRAY(jv_string("candidates"), jv_number(0),
 		    jv_string("content"), jv_string("parts")), out);
 	} else if (fmt == SIM_TF_CF) {
@@ -353,9 +415,10 @@ sim_tool_stream(int fmt, jv base, jv calls, int cut)
 	jv ev = jv_array();
 	if (fmt == SIM_TF_GEMINI) {
 		/* one response per call, then one with the finishReason and usage */
+		int sg = gemini3(base);
 		jv_array_foreach(calls, i, c) {
 			jv r = jv_setpath(jv_copy(base), JV_ARRAY(jv_string("candidates"), jv_number(0),
-			    jv_string("content"), jv_string("parts")), jv_array_append(jv_array(), g_part(c)));
+			    jv_string("content"), jv_string("parts")), jv_array_append(jv_array(), g_part(c, i, sg)));
 			r = jv_delpaths(r, jv_array_append(jv_array_append(jv_array(),
 			    JV_ARRAY(jv_string("candidates"), jv_number(0), jv_string("finishReason"))),
 			    JV_ARRAY(jv_string("usageMetadata"), jv_string("candidatesTokenCount"))));

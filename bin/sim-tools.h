@@ -25,6 +25,10 @@ char *sim_tool_said(int fmt, jv req);
  * undeclared tool, arguments that are no JSON object, a tool form the
  * provider refuses). */
 int sim_tool_calls(int fmt, jv req, jv *calls, char *err, size_t errlen);
+/* Gemini 3 models (model "gemini-3*") sign the first call of an answer
+ * (thoughtSignature) and refuse with 400 a model turn whose first call
+ * comes back without one: -1 with err; else 0. */
+int sim_tool_signed(const char *model, jv req, char *err, size_t errlen);
 /* The whole answer body: base (consumed, the usual text answer) carrying
  * calls (consumed) instead of text. */
 jv sim_tool_whole(int fmt, jv base, jv calls);

@@ -7,13 +7,63 @@
  * contents with functionCall parts, tool results as functionResponse parts
  * of a "user" content, and functionCall parts back. Gemini gives calls no
  * ids: each gets "call_" + the responseId + its index, and a result is
- * sent back under the name of the call its tool_call_id names.
+ * sent back under the name of the call its tool_call_id names. A call's
+ * thoughtSignature (which Gemini 3 wants back with the call) rides in its
+ * id, after "__sig_", in base64url without padding, so that it survives
+ * every client and wire that keeps ids ([A-Za-z0-9_-]).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "mlm.h"
 #include "fmt.h"
+
+#define SIG_MARK "__sig_"
+
+/* base64 (consumed) as base64url without padding, and back */
+static jv
+sig_to_id(jv id, jv sig)
+{
+	const char *s = jv_string_value(sig);
+	size_t n = strlen(s);
+	char *u = malloc(n + 1);
+	size_t k = 0;
+	if (!u) {
+		jv_free(sig);
+		return id;
+	}
+	for (; *s; s++)
+		if (*s != '=')
+			u[k++] = *s == '+' ? '-' : *s == '/' ? '_' : *s;
+	u[k] = 0;
+	jv out = jv_string_fmt("%s" SIG_MARK "%s", jv_string_value(id), u);
+	free(u);
+	jv_free(id), jv_free(sig);
+	return out;
+}
+
+static jv
+sig_of_id(jv id)
+{
+	const char *s = jv_get_kind(id) == JV_KIND_STRING ? strstr(jv_string_value(id), SIG_MARK) : NULL;
+	if (!s || !s[strlen(SIG_MARK)])
+		return jv_invalid();
+	s += strlen(SIG_MARK);
+	size_t n = strlen(s);
+	char *b = malloc(n + 4);
+	if (!b)
+		return jv_invalid();
+	size_t k = 0;
+	for (; *s; s++)
+		b[k++] = *s == '-' ? '+' : *s == '_' ? '/' : *s;
+	while (k % 4)
+		b[k++] = '=';
+	b[k] = 0;
+	jv out = jv_string(b);
+	free(b);
+	return out;
+}
 
 static jv
 declaration(jv t)
@@ -168,7 +218,14 @@ calls_turn(jv m, jv cs, int i, jv *contents, char *err, size_t errlen)
 			    "not a JSON object", i + 1, j + 1);
 		jv f = jv_object_set(jv_object(), jv_string("name"), mlm_jpath(c, "name"));
 		f = jv_object_set(f, jv_string("args"), args);
-		parts = jv_array_append(parts, jv_object_set(jv_object(), jv_string("functionCall"), f));
+		jv part = jv_object_set(jv_object(), jv_string("functionCall"), f);
+		jv id = mlm_jpath(c, "id"), sig = sig_of_id(id);
+		if (jv_is_valid(sig))
+			part = jv_object_set(part, jv_string("thoughtSignature"), sig);
+		else
+			jv_free(sig);
+		jv_free(id);
+		parts = jv_array_append(parts, part);
 		jv_free(c);
 	}
 	jv o = jv_object_set(jv_object(), jv_string("role"), jv_string("model"));
@@ -220,6 +277,11 @@ mlm_tools_gemini_part(jv part, jv resp, mlm_answer *a)
 		    jv_string_fmt("call_%s_%d", jv_string_value(rid), n) : jv_string_fmt("call_%d", n);
 		jv_free(rid);
 	}
+	jv sig = mlm_jpath(part, "thoughtSignature");
+	if (jv_get_kind(sig) == JV_KIND_STRING && jv_string_length_bytes(jv_copy(sig)))
+		id = sig_to_id(id, sig);
+	else
+		jv_free(sig);
 	jv c = jv_object_set(jv_object(), jv_string("id"), id);
 	c = jv_object_set(c, jv_string("name"), name);
 	c = jv_object_set(c, jv_string("arguments"), jv_dump_string(args, 0));

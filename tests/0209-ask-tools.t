@@ -145,6 +145,25 @@ run llm-ask --stream --strategy sequential -v --tools "$T/tools.json" "$two"
 is "$rc:$(printf '%s\n' "$out" | wc -l | tr -d ' ')" "0:2" "gemini cut stream of calls: fails over, both calls once"
 like "$err" 'attempt: gemini-1:gemini-2.5-flash: network.*stream ended without a finish' "gemini cut stream: a transient failure"
 
+# Gemini 3 signs its calls: the thoughtSignature rides in the call's id
+# (base64url) and goes back with the call, or the model refuses the turn
+clear_env
+export GEMINI_BASE_URL="$SIM/v1beta" GEMINI_API_KEY=gem1 GEMINI_MODELS=gemini-3.1-flash-lite
+for mode in --no-stream --stream; do
+	rm -f "$T/g3"
+	run llm-ask $mode -c "$T/g3" --tools "$T/tools.json" 'CALL get_weather {"city":"Paris"}'
+	like "$rc:$out" '^0:\{"id":"call_sim[0-9a-f]{16}_0__sig_c2ltLXNpZzp-fn4_Z2V0X3dlYXRoZXI","name":"get_weather"' \
+		"gemini 3 $mode: the signature in the id, base64url"
+	printf '%s\n' "$out" | jq -c '{role: "tool", tool_call_id: .id, content: "sunny"}' >>"$T/g3"
+	run llm-ask $mode -c "$T/g3" --tools "$T/tools.json"
+	is "$rc:$out" "0:tool said: sunny" "gemini 3 $mode: the round trip"
+	is "$(lastq '.body.contents[1].parts[0].thoughtSignature')" '"c2ltLXNpZzp+fn4/Z2V0X3dlYXRoZXI="' \
+		"gemini 3 $mode: the thoughtSignature back with the call, as it came"
+done
+req "$SIM/v1beta/models/gemini-3.1-flash-lite:generateContent" -H 'x-goog-api-key: k' -d '{"contents":[{"parts":[{"text":"x"}]},{"role":"model","parts":[{"functionCall":{"name":"f","args":{}}}]},{"role":"user","parts":[{"functionResponse":{"name":"f","response":{}}}]}]}'
+is "$code:$(jqb .error.status)" "400:INVALID_ARGUMENT" "sim gemini 3: a call back without its signature: 400"
+like "$(jqb .error.message)" '^Function call is missing a thought_signature' "sim gemini 3: Google's words"
+
 # ---- Cloudflare: bare declarations, result.tool_calls, no streaming
 clear_env
 export CLOUDFLARE_API_BASE_URL="$SIM/client/v4/accounts/acct1/ai/run/" CLOUDFLARE_API_TOKEN=cf1 \
