@@ -74,6 +74,14 @@ run sh -e -c 'weather() { echo "rain in $1"; }; . "$0"' "$T/readme.sh"
 is "$rc:$out" "0:tool said: rain in Lyon" "the README's round trip runs: exit 0, the text from the tool's result"
 is "$err" "" "the README's round trip: nothing on stderr"
 
+# --messages: the same lines on stdin, nothing saved
+printf '%s\n' '{"role":"user","content":"CALL add {\"a\":1}"}' \
+	'{"role":"assistant","content":null,"tool_calls":[{"id":"k1","name":"add","arguments":"{\"a\":1}"}]}' \
+	'{"role":"tool","tool_call_id":"k1","content":"1"}' >"$T/m.ndjson"
+run llm-ask --messages --tools "$T/tools.json" <"$T/m.ndjson"
+is "$rc:$out" "0:tool said: 1" "--messages: a history ending in a tool result answered"
+is "$(lastq '.body.messages[1].tool_calls[0].function.arguments')" '"{\"a\":1}"' "--messages: the call's arguments as the provider takes them"
+
 # conversation files: an empty one (mktemp's) is a new conversation; a line
 # that is JSON but no object is bad input, not a crash
 : >"$T/empty.ndjson"
