@@ -227,7 +227,7 @@ main(int argc, char **argv)
 	int in_tty = isatty(0);
 	if (messages) {
 		char err[MLM_ERRLEN];
-		history = chat_read_messages(stdin, "<stdin>", jv_array(), err, sizeof err);
+		history = chat_read_messages(stdin, "<stdin>", history, err, sizeof err);
 		if (!jv_is_valid(history))
 			die(EX_DATA, "%s", err);
 	} else if (!in_tty && !chat) {
@@ -277,6 +277,7 @@ main(int argc, char **argv)
 	}
 	if (conv_file) {
 		int r = chat_conversation_file(&t, &o, &co, conv_file, prompt.p, json);
+		jv_free(tools), jv_free(tchoice), jv_free(history);
 		mlm_buf_free(&prompt);
 		tool_pool_close(&t);
 		out_close();
