@@ -192,6 +192,10 @@ run llm-ask -c "$T/f1" --tools "$T/tools.json"
 is "$rc:$out" "0:tool said: rain" "cloudflare round trip: the text"
 is "$(lastq '.body.messages[1:]')" '[{"role":"assistant","content":"","tool_calls":[{"id":"call_0","type":"function","function":{"name":"get_weather","arguments":"{\"city\":\"Rome\"}"}}]},{"role":"tool","content":"rain","tool_call_id":"call_0"}]' \
 	"cloudflare round trip: the call and the result sent"
+req "$SIM/client/v4/accounts/a/ai/run/@cf/meta/llama-3.1-8b-instruct" -H 'Authorization: Bearer k' \
+	-d '{"stream":true,"messages":[{"role":"user","content":"CALL add {\"a\":1}"}],"tools":[{"name":"add"}]}'
+is "$code:$(sed -n 's/^data: //p' "$T/b" | head -n 1 | jq -c '[.response, .tool_calls]'):$(tail -n 2 "$T/b" | head -n 1)" \
+	'200:["",[{"arguments":{"a":1},"name":"add"}]]:data: [DONE]' "sim cloudflare stream: one event carrying tool_calls, then [DONE]"
 n0=$(nlog)
 run llm-ask --tools "$T/tools.json" --tool-choice required hi
 is "$rc:$(nlog)" "69:$n0" "cloudflare --tool-choice required: exit 69, nothing sent"
