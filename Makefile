@@ -65,7 +65,7 @@ $(LIB): $(LIB_OBJ)
 	rm -f $@
 	ar rcs $@ $(LIB_OBJ)
 
-TOOL_OBJ := bin/tool.o bin/chat.o bin/catalog-cli.o bin/sim-embed.o bin/map-embed.o bin/attach.o
+TOOL_OBJ := bin/tool.o bin/chat.o bin/catalog-cli.o bin/sim-embed.o bin/map-embed.o bin/attach.o bin/tool-calls.o
 # llm-serve's defences and its wire formats (bin/serve-*.c)
 SERVE_OBJ := $(patsubst %.c,%.o,$(sort $(wildcard bin/serve-*.c)))
 # an archive, so a tool links only the parts it uses: a tool without chat

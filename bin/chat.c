@@ -16,6 +16,7 @@
 #include <editline/readline.h>
 
 #include "chat.h"
+#include "tool-calls.h"
 
 #define CONV_MAX (64u << 20)
 
@@ -38,15 +39,33 @@ chat_read_messages(FILE *f, const char *name, jv history, char *err, size_t errl
 		ln++;
 		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 			line[--n] = 0;
-		if (!n)
-			continue;
+		if (!n || (n == 1 && !line[0]))
+			continue;       /* a blank line; an empty file read through fmemopen */
 		jv m = jv_parse_sized(line, (int)n);
+		if (jv_is_valid(m) && jv_get_kind(m) != JV_KIND_OBJECT) {
+			jv_free(m);
+			mlm_err(err, errlen, "%s:%ld: a message must be a JSON object", name, ln);
+			goto bad;
+		}
 		if (!jv_is_valid(m)) {
 			jv msg = jv_invalid_get_msg(m);
 			mlm_err(err, errlen, "%s:%ld: invalid JSON: %s", name, ln,
 			    jv_get_kind(msg) == JV_KIND_STRING ? jv_string_value(msg) : "?");
 			jv_free(msg);
 			goto bad;
+		}
+		jv tm;
+		int tr = tc_message(jv_copy(m), &tm, err, errlen);
+		if (tr) {
+			jv_free(m);
+			if (tr < 0) {
+				char why[MLM_ERRLEN];
+				snprintf(why, sizeof why, "%s", err);
+				mlm_err(err, errlen, "%s:%ld: %s", name, ln, why);
+				goto bad;
+			}
+			history = jv_array_append(history, tm);
+			continue;
 		}
 		jv role = jv_object_get(jv_copy(m), jv_string("role"));
 		jv content = jv_object_get(jv_copy(m), jv_string("content"));
@@ -56,7 +75,7 @@ chat_read_messages(FILE *f, const char *name, jv history, char *err, size_t errl
 		int okc = jv_get_kind(content) == JV_KIND_STRING;
 		if (!okr || !okc) {
 			mlm_err(err, errlen, "%s:%ld: %s", name, ln, !okr ?
-			    "a message needs \"role\": system, user or assistant" :
+			    "a message needs \"role\": system, user, assistant or tool" :
 			    "a message needs a string \"content\"");
 			jv_free(role), jv_free(content), jv_free(m);
 			goto bad;
@@ -102,6 +121,10 @@ chat_request(const chat_opts *co, jv history)
 		req = jv_object_set(req, jv_string("temperature"), jv_number(co->temperature));
 	if (co->max_tokens > 0)
 		req = jv_object_set(req, jv_string("max_tokens"), jv_number((double)co->max_tokens));
+	if (jv_get_kind(co->tools) == JV_KIND_ARRAY)
+		req = jv_object_set(req, jv_string("tools"), jv_copy(co->tools));
+	if (jv_get_kind(co->tool_choice) == JV_KIND_STRING || jv_get_kind(co->tool_choice) == JV_KIND_OBJECT)
+		req = jv_object_set(req, jv_string("tool_choice"), jv_copy(co->tool_choice));
 	return req;
 }
 
@@ -148,6 +171,21 @@ append_msg_line(mlm_buf *b, const char *role, const char *content)
 	int r = mlm_buf_printf(b, "%s\n", jv_string_value(s));
 	jv_free(s);
 	return r;
+}
+
+/* the assistant's line: its text, and the calls it made as tc_calls_out
+ * prints them */
+static int
+append_answer_line(mlm_buf *b, const mlm_result *r)
+{
+	jv m = jv_object_set(jv_object(), jv_string("role"), jv_string("assistant"));
+	m = jv_object_set(m, jv_string("content"), jv_string(r->text ? r->text : ""));
+	if (jv_is_valid(r->tool_calls))
+		m = jv_object_set(m, jv_string("tool_calls"), tc_calls_out(r->tool_calls));
+	jv s = jv_dump_string(m, 0);
+	int e = mlm_buf_printf(b, "%s\n", jv_string_value(s));
+	jv_free(s);
+	return e;
 }
 
 static int at_start = 1;
@@ -245,8 +283,17 @@ chat_conversation_file(tool_pool *t, mlm_call_opts *o, const chat_opts *co,
 	} else if (errno != ENOENT) {
 		die(EX_CONFIG_, "%s: %s", file, strerror(errno));
 	}
-	if (!prompt || !*prompt)
+	/* after tool results, the conversation goes on without a new prompt */
+	int n_hist = jv_array_length(jv_copy(hist)), after_results = 0;
+	if (n_hist > 0) {
+		jv last = jv_array_get(jv_copy(hist), n_hist - 1);
+		jv lr = jv_object_get(last, jv_string("role"));
+		after_results = !strcmp(jv_string_value(lr), "tool");
+		jv_free(lr);
+	}
+	if ((!prompt || !*prompt) && !after_results)
 		die(EX_USAGE_, "-c %s: no prompt (give it as arguments or on stdin)", file);
+	int with_prompt = prompt && *prompt;
 
 	int has_system = 0;
 	jv_array_foreach(hist, i, m) {
@@ -255,7 +302,8 @@ chat_conversation_file(tool_pool *t, mlm_call_opts *o, const chat_opts *co,
 			has_system = 1;
 		jv_free(r);
 	}
-	hist = chat_append(hist, "user", prompt);
+	if (with_prompt)
+		hist = chat_append(hist, "user", prompt);
 	jv req = chat_request(co, jv_copy(hist));
 	jv_free(hist);
 	o->pick.need_tokens = chat_need_tokens(t, req, co->max_tokens);
@@ -272,8 +320,9 @@ chat_conversation_file(tool_pool *t, mlm_call_opts *o, const chat_opts *co,
 		if (!has_system && co->system && old.len == 0)
 			e |= append_msg_line(&nb, "system", co->system);
 		e |= mlm_buf_add(&nb, old.p, old.len);
-		e |= append_msg_line(&nb, "user", prompt);
-		e |= append_msg_line(&nb, "assistant", r.text);
+		if (with_prompt)
+			e |= append_msg_line(&nb, "user", prompt);
+		e |= append_answer_line(&nb, &r);
 		if (e < 0)	/* a cut file would lose the conversation: it is left as it is */
 			die(EX_SOMEFAIL, "%s: cannot save the conversation: larger than %u bytes", file,
 			    (unsigned)nb.max);
@@ -292,8 +341,10 @@ chat_conversation_file(tool_pool *t, mlm_call_opts *o, const chat_opts *co,
 		else if (o->stream) {
 			if (!at_start)
 				out_line("", 0, 1);
-		} else
+		} else if (!jv_is_valid(r.tool_calls))
 			out_line(r.text, strlen(r.text), 1);
+		if (!json && jv_is_valid(r.tool_calls))
+			tc_print(r.tool_calls);
 	} else {
 		if (json)
 			out_json(mlm_result_json(&r), 1);

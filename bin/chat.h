@@ -11,9 +11,12 @@ typedef struct chat_opts {
 	const char *system;     /* overrides the history's system message */
 	double temperature;     /* < 0: unset */
 	long max_tokens;        /* 0: unset */
+	jv tools;               /* neutral "tools" (tool-calls.h); not an array: none */
+	jv tool_choice;         /* neutral "tool_choice"; not a string or object: none */
 } chat_opts;
 
-/* Reads NDJSON messages ({"role","content"}) from f, appending to history
+/* Reads NDJSON messages ({"role","content"}, and the tool calls and results
+ * of tool-calls.h) from f, appending to history
  * (consumed). Invalid: returns jv_invalid() with err "name:line: reason". */
 jv chat_read_messages(FILE *f, const char *name, jv history, char *err, size_t errlen);
 jv chat_append(jv history, const char *role, const char *content);

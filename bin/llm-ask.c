@@ -19,6 +19,7 @@
 #include "chat.h"
 #include "fmt.h"
 #include "attach.h"
+#include "tool-calls.h"
 
 #define PROMPT_MAX (8u << 20)
 
@@ -27,7 +28,7 @@ static const char usage_text[] =
 "               [--env file] [--pool file] [--strategy name] [--max-tokens n]\n"
 "               [--timeout dur] [--retries n] [--max-wait dur] [--json] [--stream | --no-stream]\n"
 "               [--messages] [--schema spec [--to format] [--multi]] [--attach file]\n"
-"               [--log file] [prompt ...]\n";
+"               [--tools file [--tool-choice choice]] [--log file] [prompt ...]\n";
 
 static void
 usage(int code)
@@ -62,6 +63,9 @@ usage(int code)
 "      --multi             the answer holds many items of the schema\n"
 "      --attach FILE       attach an image (PNG, JPEG, GIF, WebP) or PDF to the\n"
 "                          prompt, or a data: or http(s) URL; repeatable\n"
+"      --tools FILE        offer the functions of FILE (a JSON array); an answer\n"
+"                          that calls them prints one JSON line per call\n"
+"      --tool-choice C     auto (default), none, required, or a tool's name\n"
 "      --log FILE          append one NDJSON line per attempt (or LLM_LOG)\n"
 "  -v, --verbose           one stderr line per attempt and decision\n"
 "      --version           print the name and version, and exit\n"
@@ -72,7 +76,8 @@ usage(int code)
 }
 
 enum { O_ENV = 256, O_POOL, O_STRATEGY, O_MAXTOK, O_TIMEOUT, O_RETRIES, O_MAXWAIT, O_JSON,
-	O_STREAM, O_NOSTREAM, O_MESSAGES, O_LOG, O_SCHEMA, O_TO, O_MULTI, O_ATTACH };
+	O_STREAM, O_NOSTREAM, O_MESSAGES, O_LOG, O_SCHEMA, O_TO, O_MULTI, O_ATTACH,
+	O_TOOLS, O_TOOLCHOICE };
 
 static const struct option longopts[] = {
 	{ "attach", required_argument, NULL, O_ATTACH },
@@ -98,6 +103,8 @@ static const struct option longopts[] = {
 	{ "temperature", required_argument, NULL, 't' },
 	{ "timeout", required_argument, NULL, O_TIMEOUT },
 	{ "to", required_argument, NULL, O_TO },
+	{ "tool-choice", required_argument, NULL, O_TOOLCHOICE },
+	{ "tools", required_argument, NULL, O_TOOLS },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, O_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -141,7 +148,7 @@ main(int argc, char **argv)
 	double temp = -1;
 	long max_tokens = 0, timeout_ms = 0, retries = 0, max_wait = -1;
 	int json = 0, stream = -1, messages = 0, chat = 0, multi = 0, to = -1;
-	const char *schema_spec = NULL;
+	const char *schema_spec = NULL, *tools_file = NULL, *tool_choice = NULL;
 	jv attached = jv_array();       /* --attach: URLs, data URLs of files */
 	int c;
 
@@ -180,6 +187,8 @@ main(int argc, char **argv)
 			free(url);
 			break;
 		}
+		case O_TOOLS: tools_file = optarg; break;
+		case O_TOOLCHOICE: tool_choice = optarg; break;
 		case O_TO:
 			if ((to = mlm_fmt_to_parse(optarg)) < 0)
 				die(EX_USAGE_, "--to: unknown format '%s' (json, c, c-decl, c-value, sh, "
@@ -206,6 +215,12 @@ main(int argc, char **argv)
 		die(EX_USAGE_, "--attach does not go with --chat or --conversation");
 	if (schema_spec && (chat || conv_file))
 		die(EX_USAGE_, "--schema does not go with --chat or --conversation");
+	if (tool_choice && !tools_file)
+		die(EX_USAGE_, "--tool-choice goes with --tools");
+	if (tools_file && (schema_spec || chat))
+		die(EX_USAGE_, "--tools does not go with --schema or --chat");
+	jv tools = tools_file ? tc_load(tools_file) : jv_invalid();
+	jv tchoice = tool_choice ? tc_choice(tool_choice, tools) : jv_invalid();
 	mlm_schema *schema = schema_spec ? tool_load_schema(schema_spec) : NULL;
 	mlm_emitter *emit = NULL;
 	if (schema && !json) {
@@ -229,7 +244,7 @@ main(int argc, char **argv)
 	int in_tty = isatty(0);
 	if (messages) {
 		char err[MLM_ERRLEN];
-		history = chat_read_messages(stdin, "<stdin>", jv_array(), err, sizeof err);
+		history = chat_read_messages(stdin, "<stdin>", history, err, sizeof err);
 		if (!jv_is_valid(history))
 			die(EX_DATA, "%s", err);
 	} else if (!in_tty && !chat) {
@@ -269,7 +284,8 @@ main(int argc, char **argv)
 	o.schema = schema;
 	o.multi = multi;
 
-	chat_opts co = { .system = system, .temperature = temp, .max_tokens = max_tokens };
+	chat_opts co = { .system = system, .temperature = temp, .max_tokens = max_tokens,
+		.tools = tools, .tool_choice = tchoice };
 	if (chat || conv_file)
 		jv_free(attached);      /* empty: --attach goes with neither */
 	if (chat) {
@@ -280,6 +296,7 @@ main(int argc, char **argv)
 	}
 	if (conv_file) {
 		int r = chat_conversation_file(&t, &o, &co, conv_file, prompt.p, json);
+		jv_free(tools), jv_free(tchoice), jv_free(history);
 		mlm_buf_free(&prompt);
 		tool_pool_close(&t);
 		out_close();
@@ -323,6 +340,10 @@ main(int argc, char **argv)
 		if (b.len && fwrite(b.p, 1, b.len, stdout) != b.len)
 			die(EX_SOMEFAIL, "write error on standard output");
 		mlm_buf_free(&b);
+	} else if (r.ok && jv_is_valid(r.tool_calls)) {
+		if (stream && !at_line_start)   /* text that came before the calls */
+			out_line("", 0, 1);
+		tc_print(r.tool_calls);
 	} else if (r.ok) {
 		if (stream) {
 			if (!at_line_start || !shown_any)
@@ -341,6 +362,7 @@ main(int argc, char **argv)
 	mlm_fmt_emitter_free(emit);
 	if (schema)
 		tool_free_schema(schema);
+	jv_free(tools), jv_free(tchoice);
 	out_close();
 	return code;
 }

@@ -28,6 +28,7 @@
 #include "journal.h"
 #include "lines.h"
 #include "map-embed.h"
+#include "tool-calls.h"
 
 #define LINE_MAX_DEFAULT (1u << 20)
 /* another run holds the journal (sysexits' EX_TEMPFAIL) */
@@ -42,7 +43,7 @@ static const char usage_text[] =
 "               [--cache-max-age dur]] [--hedge [--hedge-max pct]] [--progress]\n"
 "               [--max-line bytes] [--schema spec [--to format] [--multi]]\n"
 "               [--log file] [--embed [--dimensions n [--to f32]] [--batch n]\n"
-"               [--embed-fallback model]]\n"
+"               [--embed-fallback model]] [--tools file]\n"
 "               [template] [file ...]\n";
 
 static void
@@ -84,6 +85,8 @@ usage(int code)
 "      --to FORMAT        with --schema: print the data as json, c, c-decl, c-value,\n"
 "                         sh, tsv, csv, py, go, rs, ts (as llm-fmt --to), not records\n"
 "      --multi            with --schema: each answer holds many items\n"
+"      --tools FILE       offer the functions of FILE (a JSON array, as llm-ask);\n"
+"                         the calls an answer makes go in its record's \"tool_calls\"\n"
 "      --embed            embed each input's text: records get \"embedding\"\n"
 "      --dimensions N     with --embed: vectors of N dimensions\n"
 "                         (--to f32 with -o: the vectors as little-endian\n"
@@ -108,7 +111,7 @@ usage(int code)
 enum { O_ENV = 256, O_POOL, O_STRATEGY, O_MAXTOK, O_TIMEOUT, O_RETRIES, O_MAXWAIT, O_INPUT,
 	O_NOINPUT, O_TEXT, O_DRYRUN, O_CACHE, O_CACHEAGE, O_HEDGE, O_HEDGEMAX, O_PROGRESS,
 	O_RESUME, O_RETRYFAILED, O_MAXLINE, O_LOG, O_SCHEMA, O_MULTI, O_TO, O_EMBED, O_EMBEDFB,
-	O_DIMS, O_BATCH };
+	O_DIMS, O_BATCH, O_TOOLS };
 
 static const struct option longopts[] = {
 	{ "batch", required_argument, NULL, O_BATCH },
@@ -148,6 +151,7 @@ static const struct option longopts[] = {
 	{ "to", required_argument, NULL, O_TO },
 	{ "unordered", no_argument, NULL, 'u' },
 	{ "verbose", no_argument, NULL, 'v' },
+	{ "tools", required_argument, NULL, O_TOOLS },
 	{ "version", no_argument, NULL, O_VERSION },
 	{ NULL, 0, NULL, 0 },
 };
@@ -167,6 +171,8 @@ static struct {
 	int f32;                 /* --embed --to f32 */
 	char *fallback[16];      /* --embed-fallback */
 	int nfallback;
+	const char *tools_file;  /* --tools */
+	jv tools;
 } opt = { .to = -1, .temperature = -1, .jobs = 8, .max_line = LINE_MAX_DEFAULT, .hedge_max = 10 };
 
 /* ---- the reader thread: lines into a bounded queue ---- */
@@ -546,6 +552,8 @@ to_request(item *it, jv out, char *msg, size_t n)
 		req = jv_object_set(req, jv_string("max_tokens"), jv_number((double)opt.max_tokens));
 	if (it->model)
 		req = jv_object_set(req, jv_string("model"), jv_string(it->model));
+	if (jv_get_kind(opt.tools) == JV_KIND_ARRAY)
+		req = jv_object_set(req, jv_string("tools"), jv_copy(opt.tools));
 	it->req = req;
 	return 0;
 }
@@ -1292,6 +1300,7 @@ main(int argc, char **argv)
 		case O_EMBED: opt.embed = 1; break;
 		case O_DIMS: emb.dims = opt_long("--dimensions", optarg, 1, 65536); break;
 		case O_BATCH: batch_max = opt_long("--batch", optarg, 1, 100000); break;
+		case O_TOOLS: opt.tools_file = optarg; break;
 		case O_EMBEDFB:
 			if (opt.nfallback == 16)
 				die(EX_USAGE_, "--embed-fallback: at most 16 models");
@@ -1335,6 +1344,9 @@ main(int argc, char **argv)
 		die(EX_USAGE_, "--embed does not go with %s", opt.schema ? "--schema" : opt.hedge ?
 		    "--hedge" : opt.text ? "--text" : opt.system ? "--system" : opt.max_tokens ?
 		    "--max-tokens" : "--temperature");
+	if (opt.tools_file && (opt.embed || opt.schema || opt.text || opt.cache))
+		die(EX_USAGE_, "--tools does not go with --embed, --schema, --text or --cache");
+	opt.tools = opt.tools_file ? tc_load(opt.tools_file) : jv_invalid();
 	mlm_schema *schema = opt.schema ? tool_load_schema(opt.schema) : NULL;
 	if (opt.to >= 0)
 		opt.emit = tool_to_open(schema, opt.to);

@@ -1351,11 +1351,19 @@ cf_json_mode(struct ctx *x)
 	return r;
 }
 
+/* the tool-call format of the request's API (sim-tools.h), or -1 */
+static int
+tool_fmt(struct ctx *x)
+{
+	return x->api == API_CHAT ? SIM_TF_OPENAI : x->api == API_GEMINI ? SIM_TF_GEMINI :
+	    x->api == API_CFRUN ? SIM_TF_CF : -1;
+}
+
 static void
 make_reply(struct ctx *x)
 {
 	const char *u = x->last.p ? x->last.p : "", *m = strstr(u, "SIM-REPLY:");
-	char *said = x->api == API_CHAT ? sim_tool_said(x->req) : NULL;
+	char *said = tool_fmt(x) >= 0 ? sim_tool_said(tool_fmt(x), x->req) : NULL;
 
 	if (said) {
 		x->reply = said;
@@ -1608,6 +1616,8 @@ oai_event(struct ctx *x, struct answer *a, jv c)
 	sse_event(a, c, 0);
 }
 
+static int tool_answer(struct ctx *x, struct answer *a, int stream, int cut);
+
 /* Builds a stream answer; block: a content-filtered answer; cut: stop after
  * the first half of the content with no finish and no terminator. */
 static void
@@ -1616,6 +1626,8 @@ build_stream(struct ctx *x, struct answer *a, int block, int cut)
 	size_t cuts[SIM_MAX_SEGS + 1], k = split_pieces(x->reply, cuts), i, upto = k;
 	const char *r = x->reply;
 
+	if (!block && tool_answer(x, a, 1, cut))
+		return;
 	if (cut)
 		upto = k / 2 ? k / 2 : 1;
 	a->sse = 1;
@@ -1696,6 +1708,8 @@ build_stream(struct ctx *x, struct answer *a, int block, int cut)
 static int
 build_whole(struct ctx *x, struct answer *a, int block)
 {
+	if (!block && tool_answer(x, a, 0, 0))
+		return 0;
 	a->status = 200;
 	a->ctype = x->fl == FL_GEMINI ? "application/json; charset=UTF-8" : "application/json";
 	if (x->api == API_GEMINI) {
@@ -1722,21 +1736,51 @@ build_whole(struct ctx *x, struct answer *a, int block)
 		x->ctok = 0;
 		a->body = chat_completion(x, "", "content_filter");
 		x->ctok = save;
-	} else {
-		char why[200];
-		jv call;
-		if (sim_tool_call(x->req, &call, why, sizeof why) == 1) {
-			a->body = chat_completion(x, "", "tool_calls");
-			jv m = jv_getpath(jv_copy(a->body), JV_ARRAY(jv_string("choices"), jv_number(0),
-			    jv_string("message")));
-			m = jset(jset(m, "content", jv_null()), "tool_calls",
-			    jv_array_append(jv_array(), call));
-			a->body = jv_setpath(a->body, JV_ARRAY(jv_string("choices"), jv_number(0),
-			    jv_string("message")), m);
-		} else
-			a->body = chat_completion(x, x->reply, "stop");
-	}
+	} else
+		a->body = chat_completion(x, x->reply, "stop");
 	return 0;
+}
+
+/* An answer of tool calls (sim-tools.c), whole or streamed: 1, or 0 when
+ * the request asks for none. */
+static int
+tool_answer(struct ctx *x, struct answer *a, int stream, int cut)
+{
+	char why[200];
+	jv calls, ev;
+	int fmt = tool_fmt(x);
+	if (fmt < 0 || sim_tool_calls(fmt, x->req, &calls, why, sizeof why) != 1)
+		return 0;
+	a->status = 200;
+	a->ctype = x->fl == FL_GEMINI ? "application/json; charset=UTF-8" : "application/json";
+	if (!stream) {
+		a->body = sim_tool_whole(fmt, fmt == SIM_TF_GEMINI ? g_response(x, "", 1, 1) :
+		    fmt == SIM_TF_CF ? cf_result(x, jv_string(""), x->ctok) : chat_completion(x, "", "stop"),
+		    calls);
+		return 1;
+	}
+	a->sse = 1;
+	a->ctype = "text/event-stream";
+	if (fmt == SIM_TF_CF) {         /* one event carrying result.tool_calls */
+		jv w = sim_tool_whole(fmt, cf_result(x, jv_string(""), x->ctok), calls);
+		ev = jv_getpath(w, JV_ARRAY(jv_string("result")));
+		ev = jv_array_append(jv_array(), jset(ev, "response", jv_string("")));
+	} else
+		ev = sim_tool_stream(fmt, fmt == SIM_TF_GEMINI ? g_response(x, "", 1, 1) :
+		    oai_chunk(x, jv_object(), NULL, 1), calls, cut);
+	jv_array_foreach(ev, i, e) {
+		if (fmt == SIM_TF_OPENAI)
+			oai_event(x, a, e);
+		else
+			sse_event(a, e, fmt == SIM_TF_GEMINI);
+	}
+	jv_free(ev);
+	if (fmt != SIM_TF_GEMINI && !cut) {
+		if (x->include_usage)
+			sse_event(a, jset(oai_chunk(x, jv_null(), NULL, 0), "usage", oai_usage(x)), 0);
+		sse_done(a);
+	}
+	return 1;
 }
 
 /* ---------- model listings ---------- */
@@ -2228,13 +2272,12 @@ decide(struct ctx *x, struct req *r, struct MHD_Connection *c, struct answer *a)
 		}
 		msg = ec < 0 ? errmsg : NULL;
 	}
-	if (!msg && x->api == API_CHAT) {       /* CALL of an undeclared tool: 400 */
-		jv call;
-		int tr = sim_tool_call(x->req, &call, errmsg, sizeof errmsg);
-		if (tr < 0)
+	if (!msg && tool_fmt(x) >= 0) {       /* CALL of an undeclared tool: 400 */
+		jv calls;
+		if (sim_tool_calls(tool_fmt(x), x->req, &calls, errmsg, sizeof errmsg) < 0 ||
+		    (x->api == API_GEMINI && sim_tool_signed(x->model, x->req, errmsg, sizeof errmsg) < 0))
 			msg = errmsg;
-		else if (tr == 1)
-			jv_free(call);
+		jv_free(calls);
 	}
 	if (msg || (x->api != API_EMBED && read_conversation(x, &msg) < 0)) {
 		ei.msg = msg;

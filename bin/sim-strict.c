@@ -365,7 +365,8 @@ check_chat(jv b, char *msg, size_t n, const char **param)
 
 /* ================= Gemini ================= */
 
-enum { G_ANY, G_REQ, G_CONTENT, G_PART, G_GENCONF, G_THINK, G_SAFETY, G_SCHEMA, G_JSONSCHEMA };
+enum { G_ANY, G_REQ, G_CONTENT, G_PART, G_GENCONF, G_THINK, G_SAFETY, G_SCHEMA, G_JSONSCHEMA,
+	G_TOOL, G_FDECL, G_TOOLCONF, G_FCC };
 
 struct gfield {
 	const char *name;       /* camelCase */
@@ -376,7 +377,7 @@ struct gfield {
 static const struct gfield g_req[] = {
 	{ "contents", G_CONTENT, 1 }, { "systemInstruction", G_CONTENT, 0 },
 	{ "generationConfig", G_GENCONF, 0 }, { "safetySettings", G_SAFETY, 1 },
-	{ "tools", G_ANY, 1 }, { "toolConfig", G_ANY, 0 }, { "cachedContent", G_ANY, 0 },
+	{ "tools", G_TOOL, 1 }, { "toolConfig", G_TOOLCONF, 0 }, { "cachedContent", G_ANY, 0 },
 	{ "model", G_ANY, 0 }, { NULL, 0, 0 }
 };
 static const struct gfield g_content[] = {
@@ -418,8 +419,26 @@ static const struct gfield g_schema[] = {
 	{ "default", G_ANY, 0 }, { "items", G_ANY, 0 }, { "minimum", G_ANY, 0 },
 	{ "maximum", G_ANY, 0 }, { NULL, 0, 0 }
 };
+/* Tool, FunctionDeclaration, ToolConfig, FunctionCallingConfig */
+static const struct gfield g_tool[] = {
+	{ "functionDeclarations", G_FDECL, 1 }, { "googleSearch", G_ANY, 0 },
+	{ "googleSearchRetrieval", G_ANY, 0 }, { "codeExecution", G_ANY, 0 },
+	{ "urlContext", G_ANY, 0 }, { NULL, 0, 0 }
+};
+static const struct gfield g_fdecl[] = {
+	{ "name", G_ANY, 0 }, { "description", G_ANY, 0 }, { "behavior", G_ANY, 0 },
+	{ "parameters", G_SCHEMA, 0 }, { "parametersJsonSchema", G_JSONSCHEMA, 0 },
+	{ "response", G_SCHEMA, 0 }, { "responseJsonSchema", G_JSONSCHEMA, 0 }, { NULL, 0, 0 }
+};
+static const struct gfield g_toolconf[] = {
+	{ "functionCallingConfig", G_FCC, 0 }, { "retrievalConfig", G_ANY, 0 }, { NULL, 0, 0 }
+};
+static const struct gfield g_fcc[] = {
+	{ "mode", G_ANY, 0 }, { "allowedFunctionNames", G_ANY, 0 }, { NULL, 0, 0 }
+};
 static const struct gfield *const g_msgs[] = {
-	NULL, g_req, g_content, g_part, g_genconf, g_think, g_safety, g_schema, NULL
+	NULL, g_req, g_content, g_part, g_genconf, g_think, g_safety, g_schema, NULL,
+	g_tool, g_fdecl, g_toolconf, g_fcc
 };
 static const char *const g_types[] = {
 	"TYPE_UNSPECIFIED", "STRING", "NUMBER", "INTEGER", "BOOLEAN", "ARRAY", "OBJECT", "NULL", NULL

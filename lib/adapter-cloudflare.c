@@ -9,6 +9,9 @@
  * Answers come as {"result":{"response":...}} (an object in JSON mode), or,
  * for newer models, as an OpenAI chat.completion inside "result"; streams
  * carry {"response":...} events, OpenAI-style delta chunks, and [DONE].
+ * Tools go in the bare {name, description, parameters} form of its
+ * traditional function calling (only tool_choice auto), without streaming;
+ * result.tool_calls [{name, arguments}] come back with ids "call_N".
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,10 +25,6 @@ static int
 cf_build(const mlm_entry *e, const char *key, jv req, int stream,
     mlm_httpreq *out, char *err, size_t errlen)
 {
-	if (mlm_tools_refuse(req, e, err, errlen) < 0) {
-		memset(out, 0, sizeof *out);
-		return -1;
-	}
 	jv m;
 	memset(out, 0, sizeof *out);
 	if (mlm_param_refuse(req, "stop", e, err, errlen) < 0)     /* no stop words */
@@ -43,18 +42,24 @@ cf_build(const mlm_entry *e, const char *key, jv req, int stream,
 	for (int i = 0; i < n; i++) {
 		jv x = jv_array_get(jv_copy(m), i);
 		jv role = mlm_jpath(x, "role"), content = mlm_jpath(x, "content");
-		jv_free(x);
+		jv calls = mlm_jpath(x, "tool_calls");
+		if (jv_get_kind(content) == JV_KIND_NULL && jv_get_kind(calls) == JV_KIND_ARRAY) {
+			jv_free(content);
+			content = jv_string("");        /* an assistant turn of tool calls only */
+		}
+		jv_free(calls);
 		if (jv_get_kind(role) != JV_KIND_STRING || jv_get_kind(content) == JV_KIND_NULL) {
-			jv_free(role), jv_free(content), jv_free(m), jv_free(msgs);
+			jv_free(role), jv_free(content), jv_free(m), jv_free(msgs), jv_free(x);
 			return mlm_err(err, errlen, "request: message %d needs a role and a content", i + 1);
 		}
 		content = mlm_parts_openai(content, e, 0, err, errlen);   /* images: parts.c */
 		if (!jv_is_valid(content)) {
-			jv_free(role), jv_free(m), jv_free(msgs);
+			jv_free(role), jv_free(m), jv_free(msgs), jv_free(x);
 			return -1;
 		}
-		msgs = jv_array_append(msgs, jv_object_set(jv_object_set(jv_object(),
-		    jv_string("role"), role), jv_string("content"), content));
+		msgs = jv_array_append(msgs, mlm_tools_openai_msg(x, jv_object_set(jv_object_set(
+		    jv_object(), jv_string("role"), role), jv_string("content"), content)));
+		jv_free(x);
 	}
 	jv_free(m);
 
@@ -90,6 +95,11 @@ cf_build(const mlm_entry *e, const char *key, jv req, int stream,
 		}
 	}
 	jv_free(json);
+	if (mlm_tools_used(req))
+		stream = 0;     /* tool calls come whole, in result.tool_calls */
+	b = mlm_tools_cf_body(req, b, err, errlen);
+	if (!jv_is_valid(b))
+		return -1;
 	b = jv_object_set(b, jv_string("stream"), jv_bool(stream));
 
 	size_t bl = strlen(e->base_url);
@@ -190,7 +200,14 @@ cf_parse(const mlm_entry *e, const char *body, size_t len, mlm_answer *a, mlm_ou
 	jv res = mlm_jpath(x, "result");
 	jv resp = mlm_jpath(res, "response");
 	jv c0 = mlm_jpath(res, "choices.0");
-	if (jv_get_kind(resp) == JV_KIND_STRING) {
+	jv tcs = mlm_jpath(res, "tool_calls"), mtc = mlm_jpath(c0, "message");
+	if (mlm_tools_cf_take(tcs, a) < 0 || mlm_tools_openai_take(mtc, a) < 0) {
+		mlm_outcome_set(o, MLM_BAD_RESPONSE, 200, "HTTP 200: a tool call without a name");
+		r = -1;
+	} else if (jv_is_valid(a->tool_calls) && (jv_get_kind(resp) == JV_KIND_NULL ||
+	    (jv_get_kind(resp) == JV_KIND_STRING && !jv_string_length_bytes(jv_copy(resp))))) {
+		;       /* tool calls, no text */
+	} else if (jv_get_kind(resp) == JV_KIND_STRING) {
 		r = add_str(a, resp, o);
 	} else if (jv_get_kind(resp) != JV_KIND_NULL) {
 		/* JSON mode: the answer is a JSON value */
@@ -220,10 +237,11 @@ cf_parse(const mlm_entry *e, const char *body, size_t len, mlm_answer *a, mlm_ou
 		r = -1;
 	}
 	take_usage(a, res, "usage");
-	if (!r && jv_get_kind(resp) == JV_KIND_STRING)
+	if (!r && jv_get_kind(resp) == JV_KIND_STRING && !jv_is_valid(a->tool_calls))
 		r = empty_answer(a, o);
 	if (!r)
 		a->done = 1;
+	jv_free(tcs), jv_free(mtc);
 	jv_free(resp), jv_free(c0), jv_free(res), jv_free(x);
 	return r;
 }

@@ -26,6 +26,12 @@ static const char *const json_keywords[] = {
 
 static jv json_subset(jv s);
 
+jv
+mlm_gemini_json_subset(jv schema)
+{
+	return json_subset(schema);
+}
+
 static jv
 json_subset_map(jv m)
 {
@@ -84,10 +90,6 @@ static int
 gemini_build(const mlm_entry *e, const char *key, jv req, int stream,
     mlm_httpreq *out, char *err, size_t errlen)
 {
-	if (mlm_tools_refuse(req, e, err, errlen) < 0) {
-		memset(out, 0, sizeof *out);
-		return -1;
-	}
 	jv m;
 	if (mlm_build_begin(e, req, out, &m, err, errlen) < 0)
 		return -1;
@@ -101,6 +103,13 @@ gemini_build(const mlm_entry *e, const char *key, jv req, int stream,
 	jv contents = jv_array();
 	int n = jv_array_length(jv_copy(m));
 	for (int i = 0; i < n; i++) {
+		int tr = mlm_tools_gemini_msg(m, i, &contents, err, errlen);
+		if (tr < 0) {
+			jv_free(m), jv_free(sysparts), jv_free(contents);
+			return -1;
+		}
+		if (tr)
+			continue;
 		jv x = jv_array_get(jv_copy(m), i);
 		jv role = mlm_jpath(x, "role"), content = mlm_jpath(x, "content");
 		jv_free(x);
@@ -177,6 +186,7 @@ gemini_build(const mlm_entry *e, const char *key, jv req, int stream,
 		b = jv_object_set(b, jv_string("generationConfig"), gc);
 	else
 		jv_free(gc);
+	b = mlm_tools_gemini_body(req, b);
 
 	/* base/models/MODEL, without doubling an existing "models/" prefix */
 	size_t bl = strlen(e->base_url);
@@ -254,7 +264,10 @@ chunk(jv x, int final, mlm_answer *a, mlm_outcome *o)
 	for (int i = 0; i < n && !r; i++) {
 		jv p = jv_array_get(jv_copy(parts), i);
 		jv th = mlm_jpath(p, "thought"), t = mlm_jpath(p, "text");
-		if (jv_get_kind(th) != JV_KIND_TRUE && jv_get_kind(t) == JV_KIND_STRING &&
+		if (mlm_tools_gemini_part(p, x, a) < 0) {
+			mlm_outcome_set(o, MLM_BAD_RESPONSE, 200, "HTTP 200: a functionCall without a name");
+			r = -1;
+		} else if (jv_get_kind(th) != JV_KIND_TRUE && jv_get_kind(t) == JV_KIND_STRING &&
 		    mlm_buf_add(&a->text, jv_string_value(t),
 		    (size_t)jv_string_length_bytes(jv_copy(t))) < 0) {
 			mlm_outcome_set(o, MLM_BAD_RESPONSE, 200, "HTTP 200: answer too large");
@@ -270,6 +283,9 @@ chunk(jv x, int final, mlm_answer *a, mlm_outcome *o)
 		a->done = 1;
 		if (blocking(f)) {
 			mlm_outcome_set(o, MLM_BLOCKED, 200, "HTTP 200: answer blocked (finishReason %s)", f);
+			r = -1;
+		} else if (!strcmp(f, "MALFORMED_FUNCTION_CALL") || !strcmp(f, "UNEXPECTED_TOOL_CALL")) {
+			mlm_outcome_set(o, MLM_BAD_RESPONSE, 200, "HTTP 200: no answer (finishReason %s)", f);
 			r = -1;
 		}
 	}

@@ -163,9 +163,6 @@ openai_build(const mlm_entry *e, const char *key, jv req, int stream,
 	if (jv_get_kind(req) != JV_KIND_OBJECT)
 		return mlm_err(err, errlen, "request: not a JSON object");
 	int zhipu = prov_is(e, "zhipu");
-	if (stream && mlm_tools_used(req))
-		return mlm_err(err, errlen, "unsupported parameter tools: tool calls are not "
-		    "streamed yet (ask without stream)");
 	jv schema = mlm_jpath(req, "schema");
 	int has_schema = jv_get_kind(schema) == JV_KIND_OBJECT;
 	jv json = mlm_jpath(req, "json");
@@ -428,6 +425,12 @@ openai_event(const mlm_entry *e, const char *event, const char *data, size_t len
 	(void)e; (void)event;
 	jv x;
 	int r = mlm_event_object(data, len, 1, has_error, &x, o);
+	if (r == 1 && jv_is_valid(a->tool_calls) && !a->finish[0]) {
+		/* [DONE] with tool calls begun and no finish_reason: a cut answer */
+		mlm_outcome_set(o, MLM_NETWORK, 200, "stream ended without a finish_reason "
+		    "(tool calls unfinished)");
+		return -1;
+	}
 	if (r == 1)
 		a->done = 1;
 	if (r != 2)
@@ -435,16 +438,25 @@ openai_event(const mlm_entry *e, const char *event, const char *data, size_t len
 	r = 0;
 	jv c0 = mlm_jpath(x, "choices.0");
 	if (jv_get_kind(c0) == JV_KIND_OBJECT) {
-		jv dc = mlm_jpath(c0, "delta.content");
+		jv dc = mlm_jpath(c0, "delta.content"), tc = mlm_jpath(c0, "delta.tool_calls");
 		if (add_content(a, dc) < 0) {
 			mlm_outcome_set(o, MLM_BAD_RESPONSE, 200, "HTTP 200: answer too large");
 			r = -1;
+		} else if (mlm_tools_openai_delta(tc, a) < 0) {
+			mlm_outcome_set(o, MLM_BAD_RESPONSE, 200, "HTTP 200: tool call deltas out of "
+			    "order or too many");
+			r = -1;
 		}
-		jv_free(dc);
+		jv_free(dc), jv_free(tc);
 		if (!r) {
 			jv fr = mlm_jpath(c0, "finish_reason");
 			r = finish(a, fr, o);
 			jv_free(fr);
+			if (!r && a->done && mlm_tools_finish(a) < 0) {
+				mlm_outcome_set(o, MLM_BAD_RESPONSE, 200, "HTTP 200: a streamed tool call "
+				    "without a function name");
+				r = -1;
+			}
 		}
 	}
 	jv_free(c0);

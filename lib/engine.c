@@ -134,6 +134,8 @@ mlm_result_json_to(jv o, const mlm_result *r)
 		o = jv_object_set(o, jv_string("text"), jv_string(r->text ? r->text : ""));
 		if (jv_is_valid(r->data))
 			o = jv_object_set(o, jv_string("data"), jv_copy(r->data));
+		if (jv_is_valid(r->tool_calls))
+			o = jv_object_set(o, jv_string("tool_calls"), mlm_tools_calls_json(r->tool_calls));
 	} else {
 		jv e = jv_object_set(jv_object(), jv_string("kind"), jv_string(mlm_kind_name(r->kind)));
 		e = jv_object_set(e, jv_string("message"), jv_string(r->msg));
@@ -171,6 +173,12 @@ mlm_result_write(mlm_buf *b, const mlm_result *r)
 		if (jv_is_valid(r->data)) {
 			e |= mlm_buf_puts(b, ",\"data\":");
 			e |= mlm_json_dump(b, r->data);
+		}
+		if (jv_is_valid(r->tool_calls)) {
+			jv tc = mlm_tools_calls_json(r->tool_calls);
+			e |= mlm_buf_puts(b, ",\"tool_calls\":");
+			e |= mlm_json_dump(b, tc);
+			jv_free(tc);
 		}
 	} else {
 		e |= put_field(b, ",\"error\":{\"kind\":", mlm_kind_name(r->kind));

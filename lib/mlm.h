@@ -371,6 +371,23 @@ int mlm_tools_refuse(jv req_borrowed, const mlm_entry *e, char *err, size_t errl
  * parallel_tool_calls; one message's tool_calls/tool_call_id onto o. */
 jv mlm_tools_openai_body(jv req_borrowed, jv body);
 jv mlm_tools_openai_msg(jv msg_borrowed, jv o);
+/* tools-gemini.c: Gemini's shapes: tools[].functionDeclarations and
+ * toolConfig onto the body (consumed); message i of msgs (borrowed) as
+ * contents when it carries tool calls or is a tool result (1), else 0, or
+ * -1 with err; one response part's functionCall into a->tool_calls (1),
+ * 0 for another part, -1 for a malformed one. */
+jv mlm_tools_gemini_body(jv req_borrowed, jv body);
+int mlm_tools_gemini_msg(jv msgs_borrowed, int i, jv *contents, char *err, size_t errlen);
+struct mlm_answer;
+int mlm_tools_gemini_part(jv part_borrowed, jv resp_borrowed, struct mlm_answer *a);
+/* adapter-gemini.c: a JSON Schema (consumed) cut to the keywords Gemini's
+ * responseJsonSchema and parametersJsonSchema take (others into the description) */
+jv mlm_gemini_json_subset(jv schema);
+/* Cloudflare's shapes: tools (the bare {name, description, parameters} of
+ * its traditional function calling) onto the body (consumed), -1 with err
+ * for a tool_choice other than auto; result.tool_calls back into a. */
+jv mlm_tools_cf_body(jv req_borrowed, jv body, char *err, size_t errlen);
+int mlm_tools_cf_take(jv calls_borrowed, struct mlm_answer *a);
 
 /* parts.c: images in the neutral request. A message's "content" may be an
  * array of parts: {"type":"text","text"} and {"type":"image","url"}, the
@@ -495,6 +512,17 @@ void mlm_answer_free(mlm_answer *a);
 /* tools.c: */
 /* choice.message.tool_calls (OpenAI) → a->tool_calls; -1 on a malformed one. */
 int mlm_tools_openai_take(jv message_borrowed, mlm_answer *a);
+/* A stream chunk's choices[0].delta.tool_calls (borrowed) into a->tool_calls:
+ * pieces by "index", id and name as they come, arguments concatenated;
+ * -1 on a hole in the indexes or more than MLM_TOOLS_MAX calls. */
+#define MLM_TOOLS_MAX 128
+int mlm_tools_openai_delta(jv tool_calls_borrowed, mlm_answer *a);
+/* At the end of an answer: every call {"id","name","arguments"}, a missing
+ * id "call_N", empty arguments "{}"; -1 when a call has no name. */
+int mlm_tools_finish(mlm_answer *a);
+/* The calls (borrowed) as records and llm-ask print them:
+ * [{"id","name","arguments": the JSON value (its text when it is no JSON)}]. */
+jv mlm_tools_calls_json(jv calls_borrowed);
 
 typedef struct mlm_adapter {
 	const char *name;

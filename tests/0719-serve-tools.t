@@ -3,8 +3,8 @@
 # tools, tool_choice, assistant tool_calls and tool results reach an
 # OpenAI-compatible entry in OpenAI's shapes; llm-sim's rule ("CALL name
 # {args}" → a call; a tool result → "tool said: ...") drives a full round
-# trip; entries that take no tools (Gemini, Cloudflare) are skipped for one
-# that does, or the call fails naming tools; what cannot be carried is 400.
+# trip; a Gemini entry takes them in Gemini's shapes; what cannot be carried
+# is 400.
 . "$(dirname "$0")/lib.sh"
 
 chat() { req "$SRV/v1/chat/completions" -H 'Content-Type: application/json' -d "$1"; }
@@ -15,19 +15,19 @@ ask='{"role":"user","content":"CALL write_file {\"path\":\"a.txt\",\"text\":\"hi
 
 start_sim
 cat >"$T/pool" <<P
+{"id":"oa1","provider":"openai","base_url":"$SIM/v1","model":"shared","key_env":"OA_KEY"}
 {"id":"ge1","provider":"gemini","base_url":"$SIM/v1beta","model":"shared","key_env":"GE_KEY"}
 {"id":"cf1","provider":"cloudflare","base_url":"$SIM/client/v4/accounts/acct1/ai/run/","model":"shared","key_env":"CF_KEY"}
-{"id":"oa1","provider":"openai","base_url":"$SIM/v1","model":"shared","key_env":"OA_KEY"}
 {"id":"ge2","provider":"gemini","base_url":"$SIM/v1beta","model":"gm","key_env":"GE_KEY"}
 {"id":"zh1","provider":"zhipu","base_url":"$SIM/api/paas/v4","model":"zm","key_env":"ZH_KEY"}
 P
 export CF_KEY=c1 OA_KEY=o1 GE_KEY=g1 ZH_KEY=z1 LLM_STATE=memory
 start_serve --pool "$T/pool" --strategy sequential
 
-# ---- 1: the call (Gemini and Cloudflare skipped: they take no tools here)
+# ---- 1: the call
 chat "{\"model\":\"shared\",\"messages\":[$ask],$tools,\"tool_choice\":\"auto\",\"parallel_tool_calls\":false}"
 is "$code" 200 "call: 200"
-is "$(hdr X-ManyLLM-Entry):$(hdr X-ManyLLM-Attempts)" "oa1:3" "call: gemini and cloudflare skipped, the OpenAI entry answers"
+is "$(hdr X-ManyLLM-Entry):$(hdr X-ManyLLM-Attempts)" "oa1:1" "call: the OpenAI entry answers"
 is "$(jqb '.choices[0].finish_reason')" tool_calls "call: finish_reason tool_calls"
 is "$(jq -c '.choices[0].message' "$T/b")" '{"role":"assistant","tool_calls":[{"id":"call_sim_write_file","type":"function","function":{"name":"write_file","arguments":"{\"path\":\"a.txt\",\"text\":\"hi\"}"}}],"content":null,"refusal":null}' \
 	"call: the message carries the call in OpenAI's shape, content null"
@@ -51,11 +51,11 @@ chat "{\"model\":\"shared\",\"messages\":[{\"role\":\"user\",\"content\":\"CALL 
 is "$code:$(jqb .error.type)" "400:invalid_request_error" "undeclared tool: 400"
 like "$(jqb .error.message)" "'rm_rf' is not one of the tools" "undeclared tool: the provider's reason"
 
-# ---- no entry takes tools: the call fails naming them, nothing sent
-n0=$(nlog)
+# ---- a Gemini entry: the call in Gemini's shapes
 chat "{\"model\":\"gm\",\"messages\":[$ask],$tools}"
-is "$code:$(nlog)" "400:$n0" "gemini only: 400, nothing sent"
-like "$(jqb .error.message)" 'unsupported parameter tools: gemini' "gemini only: names tools"
+is "$code:$(jqb .choices[0].finish_reason)" "200:tool_calls" "gemini only: a call"
+is "$(simlast '.body.tools[0].functionDeclarations[0].name')" '"write_file"' "gemini only: the tool as a functionDeclaration"
+n0=$(nlog)
 chat "{\"model\":\"gm\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"},{\"role\":\"assistant\",\"content\":null,\"tool_calls\":$calls},{\"role\":\"tool\",\"tool_call_id\":\"c\",\"content\":\"r\"}]}"
 is "$code:$(nlog)" "400:$n0" "gemini only, a tool result without tools: 400, nothing sent"
 chat "{\"model\":\"zm\",\"messages\":[$ask],$tools,\"tool_choice\":\"required\"}"

@@ -554,6 +554,54 @@ t_openai_more(void)
 	}
 }
 
+/* streamed tool calls: deltas assembled by index, parallel calls, a hole
+ * in the indexes refused, [DONE] before a finish_reason a cut answer */
+static void
+t_openai_tool_deltas(void)
+{
+	mlm_entry e = entry("openai", MLM_WIRE_OPENAI, "gpt-4o-mini", "http://x");
+	const mlm_adapter *ad = mlm_adapter_get(MLM_WIRE_OPENAI);
+	static const char *const ev[] = {
+		"{\"choices\":[{\"delta\":{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"index\":0,"
+		    "\"id\":\"c1\",\"type\":\"function\",\"function\":{\"name\":\"f\",\"arguments\":\"\"}}]}}]}",
+		"{\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"{\\\"a\\\"\"}}]}}]}",
+		"{\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":1,\"id\":\"c2\",\"function\":{\"name\":\"g\"}}]}}]}",
+		"{\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\":1}\"}}]}}]}",
+		"{\"choices\":[{\"delta\":{},\"finish_reason\":\"tool_calls\"}]}",
+	};
+	mlm_answer a;
+	mlm_outcome o;
+	mlm_answer_init(&a);
+	int r = 0;
+	for (size_t i = 0; i < sizeof ev / sizeof *ev; i++)
+		r |= ad->event(&e, "", ev[i], strlen(ev[i]), &a, &o);
+	jv d = jv_dump_string(jv_copy(a.tool_calls), 0);
+	ok(r == 0 && a.done && !strcmp(jv_string_value(d), "[{\"id\":\"c1\",\"name\":\"f\",\"arguments\":"
+	    "\"{\\\"a\\\":1}\"},{\"id\":\"c2\",\"name\":\"g\",\"arguments\":\"{}\"}]"),
+	    "tool deltas assembled: %s", jv_string_value(d));
+	jv_free(d);
+	mlm_answer_free(&a);
+
+	mlm_answer_init(&a);
+	const char *hole = "{\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":2,\"id\":\"x\"}]}}]}";
+	ok(ad->event(&e, "", hole, strlen(hole), &a, &o) == -1 && o.kind == MLM_BAD_RESPONSE,
+	    "a hole in the tool call indexes is bad_response");
+	mlm_answer_free(&a);
+
+	mlm_answer_init(&a);
+	ad->event(&e, "", ev[0], strlen(ev[0]), &a, &o);
+	ok(ad->event(&e, "", "[DONE]", 6, &a, &o) == -1 && o.kind == MLM_NETWORK && !a.done,
+	    "[DONE] in the middle of a tool call is a cut answer (network)");
+	mlm_answer_free(&a);
+
+	mlm_answer_init(&a);
+	const char *noname = "{\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":"
+	    "{\"arguments\":\"{}\"}}]},\"finish_reason\":\"tool_calls\"}]}";
+	ok(ad->event(&e, "", noname, strlen(noname), &a, &o) == -1 && o.kind == MLM_BAD_RESPONSE,
+	    "a streamed call without a name is bad_response");
+	mlm_answer_free(&a);
+}
+
 static void
 t_gemini_more(void)
 {
@@ -854,6 +902,7 @@ int
 main(void)
 {
 	t_openai_more();
+	t_openai_tool_deltas();
 	t_gemini_more();
 	t_gemini_system_messages();
 	t_cloudflare_more();
