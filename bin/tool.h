@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 #include "mlm.h"
+#include "setup.h"
 
 /* exit status, as in design.md and many-llm(7) */
 enum {
@@ -37,13 +38,12 @@ typedef struct tool_pool {
 	int verbose;
 	int list_env;            /* llm-pool -v: list every variable and what became of it */
 	int model_env, provider_env;    /* --model/--provider came from LLM_MODEL/LLM_PROVIDER */
-	/* set up by tool_pool_open */
+	/* set up by tool_pool_open (lib/setup.c): t->setup, or its members by name */
 	int tty;                 /* stderr is a terminal: long waits are announced */
-	mlm_env *env;
-	mlm_pool pool;
-	mlm_store *store;
-	mlm_sched *sched;
-	mlm_engine *engine;
+	union {
+		mlm_setup setup;
+		struct { MLM_SETUP_FIELDS };
+	};
 	FILE *log;
 	char env_read[1024];     /* the files read, for messages: ", .env, ~/..." */
 } tool_pool;
