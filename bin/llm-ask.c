@@ -68,33 +68,28 @@ usage(int code)
 	exit(code);
 }
 
-enum { O_ENV = 256, O_POOL, O_STRATEGY, O_MAXTOK, O_TIMEOUT, O_RETRIES, O_MAXWAIT, O_JSON,
-	O_STREAM, O_NOSTREAM, O_MESSAGES, O_LOG, O_SCHEMA, O_TO, O_MULTI };
+enum { O_MAXTOK = 256, O_TIMEOUT, O_RETRIES, O_MAXWAIT, O_JSON,
+	O_STREAM, O_NOSTREAM, O_MESSAGES, O_SCHEMA, O_TO, O_MULTI };
 
 static const struct option longopts[] = {
+	TOOL_POOL_OPTIONS,
+	TOOL_POOL_FILE_OPTIONS,
 	{ "chat", no_argument, NULL, 'i' },
 	{ "conversation", required_argument, NULL, 'c' },
-	{ "env", required_argument, NULL, O_ENV },
 	{ "help", no_argument, NULL, 'h' },
 	{ "json", no_argument, NULL, O_JSON },
-	{ "log", required_argument, NULL, O_LOG },
 	{ "max-tokens", required_argument, NULL, O_MAXTOK },
 	{ "messages", no_argument, NULL, O_MESSAGES },
-	{ "model", required_argument, NULL, 'm' },
 	{ "multi", no_argument, NULL, O_MULTI },
 	{ "no-stream", no_argument, NULL, O_NOSTREAM },
-	{ "pool", required_argument, NULL, O_POOL },
-	{ "provider", required_argument, NULL, 'p' },
 	{ "retries", required_argument, NULL, O_RETRIES },
 	{ "max-wait", required_argument, NULL, O_MAXWAIT },
 	{ "schema", required_argument, NULL, O_SCHEMA },
-	{ "strategy", required_argument, NULL, O_STRATEGY },
 	{ "stream", no_argument, NULL, O_STREAM },
 	{ "system", required_argument, NULL, 's' },
 	{ "temperature", required_argument, NULL, 't' },
 	{ "timeout", required_argument, NULL, O_TIMEOUT },
 	{ "to", required_argument, NULL, O_TO },
-	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, O_VERSION },
 	{ NULL, 0, NULL, 0 },
 };
@@ -142,19 +137,15 @@ main(int argc, char **argv)
 
 	opterr = 0;     /* a bad option is one line of our own, not getopt's + usage */
 	while ((c = getopt_long(argc, argv, ":c:him:p:s:t:v", longopts, NULL)) != -1) {
+		if (tool_pool_opt(&t, c, optarg))
+			continue;
 		switch (c) {
 		case 'c': conv_file = optarg; break;
 		case 'h': usage(0); break;
 		case O_VERSION: tool_version();
 		case 'i': chat = 1; break;
-		case 'm': t.model = optarg; break;
-		case 'p': t.provider = optarg; break;
 		case 's': system = optarg; break;
 		case 't': temp = opt_double("--temperature", optarg, 0, 2); break;
-		case 'v': t.verbose = 1; break;
-		case O_ENV: t.env_file = optarg; break;
-		case O_POOL: t.pool_file = optarg; break;
-		case O_STRATEGY: t.strategy = optarg; break;
 		case O_MAXTOK: max_tokens = opt_long("--max-tokens", optarg, 1, 10000000); break;
 		case O_TIMEOUT: timeout_ms = opt_duration_ms("--timeout", optarg); break;
 		case O_RETRIES: retries = opt_long("--retries", optarg, 1, 1000); break;
@@ -163,7 +154,6 @@ main(int argc, char **argv)
 		case O_STREAM: stream = 1; break;
 		case O_NOSTREAM: stream = 0; break;
 		case O_MESSAGES: messages = 1; break;
-		case O_LOG: t.log_file = optarg; break;
 		case O_SCHEMA: schema_spec = optarg; break;
 		case O_MULTI: multi = 1; break;
 		case O_TO:
@@ -181,9 +171,8 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	if (t.strategy && mlm_strategy_parse(t.strategy) < 0)
-		die(EX_USAGE_, "--strategy: unknown strategy '%s' (smart, sequential, random, "
-		    "round-robin, weighted, least-busy, latency, headroom)", t.strategy);
+	if (t.strategy)
+		tool_strategy("--strategy", t.strategy, EX_USAGE_);
 	if (messages && conv_file)
 		die(EX_USAGE_, "--messages and --conversation cannot be used together");
 	if ((to >= 0 || multi) && !schema_spec)

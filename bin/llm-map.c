@@ -104,12 +104,14 @@ usage(int code)
 	exit(code);
 }
 
-enum { O_ENV = 256, O_POOL, O_STRATEGY, O_MAXTOK, O_TIMEOUT, O_RETRIES, O_MAXWAIT, O_INPUT,
+enum { O_MAXTOK = 256, O_TIMEOUT, O_RETRIES, O_MAXWAIT, O_INPUT,
 	O_NOINPUT, O_TEXT, O_DRYRUN, O_CACHE, O_CACHEAGE, O_HEDGE, O_HEDGEMAX, O_PROGRESS,
-	O_RESUME, O_RETRYFAILED, O_MAXLINE, O_LOG, O_SCHEMA, O_MULTI, O_TO, O_EMBED, O_EMBEDFB,
+	O_RESUME, O_RETRYFAILED, O_MAXLINE, O_SCHEMA, O_MULTI, O_TO, O_EMBED, O_EMBEDFB,
 	O_DIMS, O_BATCH };
 
 static const struct option longopts[] = {
+	TOOL_POOL_OPTIONS,
+	TOOL_POOL_FILE_OPTIONS,
 	{ "batch", required_argument, NULL, O_BATCH },
 	{ "cache", no_argument, NULL, O_CACHE },
 	{ "cache-max-age", required_argument, NULL, O_CACHEAGE },
@@ -117,36 +119,29 @@ static const struct option longopts[] = {
 	{ "dry-run", no_argument, NULL, O_DRYRUN },
 	{ "embed", no_argument, NULL, O_EMBED },
 	{ "embed-fallback", required_argument, NULL, O_EMBEDFB },
-	{ "env", required_argument, NULL, O_ENV },
 	{ "hedge", no_argument, NULL, O_HEDGE },
 	{ "hedge-max", required_argument, NULL, O_HEDGEMAX },
 	{ "help", no_argument, NULL, 'h' },
 	{ "input", no_argument, NULL, O_INPUT },
 	{ "jobs", required_argument, NULL, 'j' },
-	{ "log", required_argument, NULL, O_LOG },
 	{ "max-line", required_argument, NULL, O_MAXLINE },
 	{ "max-tokens", required_argument, NULL, O_MAXTOK },
-	{ "model", required_argument, NULL, 'm' },
 	{ "multi", no_argument, NULL, O_MULTI },
 	{ "no-input", no_argument, NULL, O_NOINPUT },
 	{ "output", required_argument, NULL, 'o' },
-	{ "pool", required_argument, NULL, O_POOL },
 	{ "progress", no_argument, NULL, O_PROGRESS },
-	{ "provider", required_argument, NULL, 'p' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "resume", no_argument, NULL, O_RESUME },
 	{ "retries", required_argument, NULL, O_RETRIES },
 	{ "max-wait", required_argument, NULL, O_MAXWAIT },
 	{ "retry-failed", no_argument, NULL, O_RETRYFAILED },
 	{ "schema", required_argument, NULL, O_SCHEMA },
-	{ "strategy", required_argument, NULL, O_STRATEGY },
 	{ "system", required_argument, NULL, 's' },
 	{ "temperature", required_argument, NULL, 't' },
 	{ "text", no_argument, NULL, O_TEXT },
 	{ "timeout", required_argument, NULL, O_TIMEOUT },
 	{ "to", required_argument, NULL, O_TO },
 	{ "unordered", no_argument, NULL, 'u' },
-	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, O_VERSION },
 	{ NULL, 0, NULL, 0 },
 };
@@ -1210,21 +1205,17 @@ main(int argc, char **argv)
 	int c;
 	long retries = 0, timeout_ms = 0, max_wait = -1, batch_max = 0;
 	while ((c = getopt_long(argc, argv, "hj:m:o:p:qs:t:uv", longopts, NULL)) != -1) {
+		if (tool_pool_opt(&tp, c, optarg))
+			continue;
 		switch (c) {
 		case 'h': usage(0); break;
 		case O_VERSION: tool_version();
 		case 'j': opt.jobs = opt_long("--jobs", optarg, 1, 4096); break;
-		case 'm': tp.model = optarg; break;
 		case 'o': opt.output = optarg; break;
-		case 'p': tp.provider = optarg; break;
 		case 'q': opt.quiet = 1; break;
 		case 's': opt.system = optarg; break;
 		case 't': opt.temperature = opt_double("--temperature", optarg, 0, 2); break;
 		case 'u': opt.unordered = 1; break;
-		case 'v': tp.verbose = 1; break;
-		case O_ENV: tp.env_file = optarg; break;
-		case O_POOL: tp.pool_file = optarg; break;
-		case O_STRATEGY: tp.strategy = optarg; break;
 		case O_MAXTOK: opt.max_tokens = opt_long("--max-tokens", optarg, 1, 10000000); break;
 		case O_TIMEOUT: timeout_ms = opt_duration_ms("--timeout", optarg); break;
 		case O_RETRIES: retries = opt_long("--retries", optarg, 1, 1000); break;
@@ -1241,7 +1232,6 @@ main(int argc, char **argv)
 		case O_RESUME: opt.resume = 1; break;
 		case O_RETRYFAILED: opt.retry_failed = 1; break;
 		case O_MAXLINE: opt.max_line = opt_long("--max-line", optarg, 16, 1L << 30); break;
-		case O_LOG: tp.log_file = optarg; break;
 		case O_SCHEMA: opt.schema = optarg; break;
 		case O_MULTI: opt.multi = 1; break;
 		case O_EMBED: opt.embed = 1; break;
@@ -1273,8 +1263,8 @@ main(int argc, char **argv)
 	/* an existing journal: refused (2) or in use (75) before anything else */
 	if (opt.output && access(opt.output, F_OK) == 0)
 		open_journal();
-	if (tp.strategy && mlm_strategy_parse(tp.strategy) < 0)
-		die(EX_USAGE_, "--strategy: unknown strategy '%s'", tp.strategy);
+	if (tp.strategy)
+		tool_strategy("--strategy", tp.strategy, EX_USAGE_);
 	if (opt.multi && !opt.schema)
 		die(EX_USAGE_, "--multi goes with --schema");
 	if (opt.to >= 0 && !opt.schema)

@@ -49,23 +49,20 @@ usage(int code)
 	exit(code);
 }
 
-enum { O_ENV = 256, O_PROVIDER, O_MODEL, O_QUOTA, O_CHECK, O_LIVE, O_STATUS, O_RESET,
+enum { O_QUOTA = 256, O_CHECK, O_LIVE, O_STATUS, O_RESET,
 	O_WITHKEYS, O_TIMEOUT, O_CATALOG, O_DISCOVER };
 
 static const struct option longopts[] = {
+	TOOL_POOL_OPTIONS,
 	{ "catalog", optional_argument, NULL, O_CATALOG },
 	{ "check", no_argument, NULL, O_CHECK },
 	{ "discover", no_argument, NULL, O_DISCOVER },
-	{ "env", required_argument, NULL, O_ENV },
 	{ "help", no_argument, NULL, 'h' },
 	{ "live", no_argument, NULL, O_LIVE },
-	{ "model", required_argument, NULL, O_MODEL },
-	{ "provider", required_argument, NULL, O_PROVIDER },
 	{ "quota", required_argument, NULL, O_QUOTA },
 	{ "reset", optional_argument, NULL, O_RESET },
 	{ "status", no_argument, NULL, O_STATUS },
 	{ "timeout", required_argument, NULL, O_TIMEOUT },
-	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, O_VERSION },
 	{ "with-keys", no_argument, NULL, O_WITHKEYS },
 	{ NULL, 0, NULL, 0 },
@@ -207,13 +204,11 @@ main(int argc, char **argv)
 	int c;
 
 	while ((c = getopt_long(argc, argv, "hv", longopts, NULL)) != -1) {
+		if (tool_pool_opt(&t, c, optarg))
+			continue;
 		switch (c) {
 		case 'h': usage(0); break;
 		case O_VERSION: tool_version();
-		case 'v': t.verbose = 1; break;
-		case O_ENV: t.env_file = optarg; break;
-		case O_PROVIDER: t.provider = optarg; break;
-		case O_MODEL: t.model = optarg; break;
 		case O_QUOTA: quota = optarg; break;
 		case O_CHECK: check = 1; break;
 		case O_LIVE: live = 1; break;

@@ -109,34 +109,29 @@ usage(int code)
 	exit(code);
 }
 
-enum { O_ENV = 256, O_POOL, O_STRATEGY, O_LOG, O_PORTFILE, O_TOKENFILE, O_MAXBODY,
+enum { O_PORTFILE = 256, O_TOKENFILE, O_MAXBODY,
 	O_CLIENTTO, O_MAXCONN, O_THREADS, O_GRACE, O_MAXWAIT, O_TIMEOUT, O_RETRIES, O_HEADERTO,
 	O_PERIP, O_REUSEPORT, O_MODELMAP };
 
 static const struct option longopts[] = {
+	TOOL_POOL_OPTIONS,
+	TOOL_POOL_FILE_OPTIONS,
 	{ "client-timeout", required_argument, NULL, O_CLIENTTO },
-	{ "env", required_argument, NULL, O_ENV },
 	{ "grace", required_argument, NULL, O_GRACE },
 	{ "header-timeout", required_argument, NULL, O_HEADERTO },
 	{ "help", no_argument, NULL, 'h' },
 	{ "listen", required_argument, NULL, 'l' },
-	{ "log", required_argument, NULL, O_LOG },
 	{ "max-body", required_argument, NULL, O_MAXBODY },
 	{ "max-connections", required_argument, NULL, O_MAXCONN },
 	{ "max-connections-per-ip", required_argument, NULL, O_PERIP },
 	{ "max-wait", required_argument, NULL, O_MAXWAIT },
-	{ "model", required_argument, NULL, 'm' },
 	{ "model-map", required_argument, NULL, O_MODELMAP },
-	{ "pool", required_argument, NULL, O_POOL },
 	{ "port-file", required_argument, NULL, O_PORTFILE },
-	{ "provider", required_argument, NULL, 'p' },
 	{ "retries", required_argument, NULL, O_RETRIES },
 	{ "reuse-port", no_argument, NULL, O_REUSEPORT },
-	{ "strategy", required_argument, NULL, O_STRATEGY },
 	{ "threads", required_argument, NULL, O_THREADS },
 	{ "timeout", required_argument, NULL, O_TIMEOUT },
 	{ "token-file", required_argument, NULL, O_TOKENFILE },
-	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, O_VERSION },
 	{ NULL, 0, NULL, 0 },
 };
@@ -1614,17 +1609,12 @@ main(int argc, char **argv)
 	int c, reuse_port = 0;
 
 	while ((c = getopt_long(argc, argv, "hl:m:p:v", longopts, NULL)) != -1) {
+		if (tool_pool_opt(&tp, c, optarg))
+			continue;
 		switch (c) {
 		case 'h': usage(0); break;
 		case O_VERSION: tool_version();
 		case 'l': listen_at = optarg; break;
-		case 'm': tp.model = optarg; break;
-		case 'p': tp.provider = optarg; break;
-		case 'v': tp.verbose = 1; break;
-		case O_ENV: tp.env_file = optarg; break;
-		case O_POOL: tp.pool_file = optarg; break;
-		case O_STRATEGY: tp.strategy = optarg; break;
-		case O_LOG: tp.log_file = optarg; break;
 		case O_PORTFILE: port_file = optarg; break;
 		case O_TOKENFILE: token_file = optarg; break;
 		case O_MAXBODY: max_body = parse_size("--max-body", optarg); break;
@@ -1644,9 +1634,8 @@ main(int argc, char **argv)
 	}
 	if (optind < argc)
 		die(EX_USAGE_, "unexpected argument '%s' (llm-serve takes options only)", argv[optind]);
-	if (tp.strategy && mlm_strategy_parse(tp.strategy) < 0)
-		die(EX_USAGE_, "--strategy: unknown strategy '%s' (smart, sequential, random, "
-		    "round-robin, weighted, least-busy, latency, headroom)", tp.strategy);
+	if (tp.strategy)
+		tool_strategy("--strategy", tp.strategy, EX_USAGE_);
 	if (client_to < 1)
 		die(EX_USAGE_, "--client-timeout: must be positive");
 	if (header_to < 1)

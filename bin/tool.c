@@ -344,26 +344,49 @@ env_default(tool_pool *t, const char *opt, const char *var)
 }
 
 int
+tool_pool_opt(tool_pool *t, int c, const char *arg)
+{
+	switch (c) {
+	case 'm': t->model = arg; break;
+	case 'p': t->provider = arg; break;
+	case 'v': t->verbose = 1; break;
+	case O_ENV: t->env_file = arg; break;
+	case O_POOL: t->pool_file = arg; break;
+	case O_STRATEGY: t->strategy = arg; break;
+	case O_LOG: t->log_file = arg; break;
+	default: return 0;
+	}
+	return 1;
+}
+
+int
+tool_strategy(const char *what, const char *name, int code)
+{
+	int s = mlm_strategy_parse(name);
+	if (s < 0)
+		die(code, "%s: unknown strategy '%s' (smart, sequential, random, round-robin, "
+		    "weighted, least-busy, latency, headroom)", what, name);
+	return s;
+}
+
+int
 tool_env_defaults(tool_pool *t)
 {
 	int strat = MLM_STRAT_SMART;
-	static const char names[] = "(smart, sequential, random, round-robin, weighted, "
-	    "least-busy, latency, headroom)";
-	if (t->strategy && (strat = mlm_strategy_parse(t->strategy)) < 0)
-		die(EX_USAGE_, "--strategy: unknown strategy '%s' %s", t->strategy, names);
+	if (t->strategy)
+		strat = tool_strategy("--strategy", t->strategy, EX_USAGE_);
 	t->model_env = !t->model;
 	t->provider_env = !t->provider;
 	t->model = env_default(t, t->model, "LLM_MODEL");
 	t->provider = env_default(t, t->provider, "LLM_PROVIDER");
 	const char *s = env_default(t, NULL, "LLM_STRATEGY");
 	if (!t->strategy && s) {
-		if ((strat = mlm_strategy_parse(s)) < 0) {
-			const char *o = mlm_env_origin(t->env, "LLM_STRATEGY");
-			int line = mlm_env_line(t->env, "LLM_STRATEGY");
-			if (line)
-				die(EX_CONFIG_, "%s:%d: LLM_STRATEGY: unknown strategy '%s' %s", o, line, s, names);
-			die(EX_CONFIG_, "LLM_STRATEGY: unknown strategy '%s' %s", s, names);
-		}
+		char what[PATH_MAX + 32] = "LLM_STRATEGY";
+		int line = mlm_env_line(t->env, "LLM_STRATEGY");
+		if (line)
+			snprintf(what, sizeof what, "%s:%d: LLM_STRATEGY",
+			    mlm_env_origin(t->env, "LLM_STRATEGY"), line);
+		strat = tool_strategy(what, s, EX_CONFIG_);
 		t->strategy = s;
 	}
 	return strat;
