@@ -1007,22 +1007,7 @@ static int64_t last_progress, last_logged;
 static long
 cooling_entries(void)
 {
-	int64_t now = mlm_now_ms();
-	long n = 0;
-	mlm_store *s = tp.store;
-	for (size_t i = 0; i < tp.pool.n; i++) {
-		char sc[4][256];
-		mlm_sched_scopes(tp.sched, (int)i, sc[0], sc[1], sc[2], sc[3]);
-		for (int k = 0; k < 4; k++) {
-			mlm_srec r;
-			s->ops->load(s, sc[k], &r);
-			if (r.until_ms > now) {
-				n++;
-				break;
-			}
-		}
-	}
-	return n;
+	return mlm_sched_cooling(tp.sched, mlm_now_ms());
 }
 
 static void

@@ -111,8 +111,7 @@ static void
 show_status(tool_pool *t, int table)
 {
 	int64_t now = mlm_now_ms();
-	mlm_store *s = t->store;
-	s->ops->begin(s);
+	mlm_sched_batch(t->sched, 1);     /* one transaction: one picture */
 	if (table)
 		printf("%-40s %-9s %-8s %-16s %-16s %5s %7s %7s\n", "ENTRY", "STATE", "LEFT",
 		    "MINUTE", "DAY", "FLY", "LAT", "OK%");
@@ -148,7 +147,7 @@ show_status(tool_pool *t, int table)
 		if (w)
 			printf("    %s: %s%s%s\n", st.scope[st.which], w->kind, *w->why ? ": " : "", w->why);
 	}
-	s->ops->commit(s);
+	mlm_sched_batch(t->sched, 0);
 }
 
 /* On a terminal the pool is a table; NDJSON goes to pipes and files. */
@@ -290,22 +289,8 @@ main(int argc, char **argv)
 		t.sched = mlm_sched_new(&t.pool, t.store, MLM_STRAT_SMART);
 	}
 	if (reset) {
-		if (!reset_id) {
-			t.store->ops->reset(t.store, NULL);
-		} else {
-			int found = 0;
-			for (size_t i = 0; i < t.pool.n; i++) {
-				if (!mlm_glob(reset_id, t.pool.v[i].id))
-					continue;
-				char sc[4][256];
-				mlm_sched_scopes(t.sched, (int)i, sc[0], sc[1], sc[2], sc[3]);
-				for (int k = 0; k < 4; k++)
-					t.store->ops->reset(t.store, sc[k]);
-				found = 1;
-			}
-			if (!found)
-				die(EX_USAGE_, "--reset: no entry matches '%s'", reset_id);
-		}
+		if (!mlm_sched_reset(t.sched, reset_id) && reset_id)
+			die(EX_USAGE_, "--reset: no entry matches '%s'", reset_id);
 		if (!status)
 			goto out;
 	}

@@ -416,9 +416,8 @@ eng_unlink(job *j)
 
 /* The state of entry i (as llm-pool --status); store transaction open. */
 static const char *
-entry_state(mlm_store *s, size_t i, int64_t now, mlm_srec r[4], char sc[4][256], int *which)
+entry_state(size_t i, int64_t now, mlm_srec r[4], char sc[4][256], int *which)
 {
-	(void)s;
 	mlm_entry_status st;
 	mlm_sched_entry_status(tp.sched, (int)i, now, &st);
 	memcpy(r, st.r, sizeof st.r);
@@ -431,12 +430,11 @@ static jv
 status_json(void)
 {
 	int64_t now = mlm_now_ms();
-	mlm_store *s = tp.store;
 	jv a = jv_array();
-	s->ops->begin(s);
+	mlm_sched_batch(tp.sched, 1);
 	for (size_t i = 0; i < tp.pool.n; i++)
 		a = jv_array_append(a, mlm_sched_status_json(tp.sched, &tp.pool.v[i], (int)i, now));
-	s->ops->commit(s);
+	mlm_sched_batch(tp.sched, 0);
 	return a;
 }
 
@@ -505,7 +503,7 @@ metrics_text(mlm_buf *b)
 	mlm_buf_printf(b, "# HELP llm_serve_state_store_up 1 when the scheduler's state store "
 	    "works, 0 while a shared store (Redis) is unreachable and memory stands in.\n"
 	    "# TYPE llm_serve_state_store_up gauge\nllm_serve_state_store_up{store=\"%s\"} %d\n",
-	    tp.store->ops->name, !tp.store->degraded);
+	    mlm_sched_store_name(tp.sched), !tp.store->degraded);
 	mlm_buf_printf(b, "# HELP llm_serve_connections_closed_total Connections the server closed: "
 	    "headers not complete in time, or the oldest connection without a request making room.\n"
 	    "# TYPE llm_serve_connections_closed_total counter\n"
@@ -514,17 +512,16 @@ metrics_text(mlm_buf *b)
 	    guard_closed_header_timeout(), guard_closed_evicted());
 	/* entry states, from the store */
 	int64_t now = mlm_now_ms();
-	mlm_store *s = tp.store;
 	int ncool = 0, ndead = 0, npark = 0;
 	mlm_buf_puts(b, "# HELP llm_serve_entry_up 1 when the entry can be picked now, else 0.\n"
 	    "# TYPE llm_serve_entry_up gauge\n");
 	mlm_buf st = { 0 };
-	s->ops->begin(s);
+	mlm_sched_batch(tp.sched, 1);
 	for (size_t i = 0; i < tp.pool.n; i++) {
 		char sc[4][256];
 		mlm_srec r[4];
 		int w;
-		const char *state = entry_state(s, i, now, r, sc, &w);
+		const char *state = entry_state(i, now, r, sc, &w);
 		ncool += !strcmp(state, "cooling");
 		ndead += !strcmp(state, "dead");
 		npark += !strcmp(state, "parked");
@@ -538,7 +535,7 @@ metrics_text(mlm_buf *b)
 			    (double)(r[w].until_ms - now) / 1000);
 		}
 	}
-	s->ops->commit(s);
+	mlm_sched_batch(tp.sched, 0);
 	mlm_buf_puts(b, "# HELP llm_serve_entry_unavailable_seconds Seconds until a cooling, parked "
 	    "or dead entry is tried again.\n# TYPE llm_serve_entry_unavailable_seconds gauge\n");
 	if (st.len)
@@ -556,25 +553,9 @@ metrics_text(mlm_buf *b)
 static int
 soonest_free_s(const job *j, int *limited)
 {
-	int64_t now = mlm_now_ms(), best = -1;
-	mlm_store *s = tp.store;
-	*limited = 0;
-	s->ops->begin(s);
-	for (size_t i = 0; i < tp.pool.n; i++) {
-		if (j->sc.model_glob[0] && !mlm_glob(j->sc.model_glob, tp.pool.v[i].model))
-			continue;
-		char sc[4][256];
-		mlm_srec r[4];
-		int w;
-		entry_state(s, i, now, r, sc, &w);
-		int64_t until = w >= 0 ? r[w].until_ms : now;
-		if (best < 0 || until < best) {
-			best = until;
-			*limited = w >= 0 && (!strcmp(r[w].kind, "rate_limited") ||
-			    !strcmp(r[w].kind, "quota_exhausted") || !strcmp(r[w].kind, "no_credit"));
-		}
-	}
-	s->ops->commit(s);
+	int64_t now = mlm_now_ms();
+	int64_t best = mlm_sched_soonest_free(tp.sched, j->sc.model_glob[0] ? j->sc.model_glob : NULL,
+	    now, limited);
 	if (best <= now)
 		return 0;
 	return (int)((best - now + 999) / 1000);
