@@ -202,7 +202,9 @@ main(int argc, char **argv)
 	int in_tty = isatty(0);
 	if (messages) {
 		char err[MLM_ERRLEN];
-		history = chat_read_messages(stdin, "<stdin>", jv_array(), err, sizeof err);
+		mlm_lines *r = mlm_lines_fd(0, "<stdin>", CHAT_LINE_MAX);
+		history = chat_read_messages(r, jv_array(), err, sizeof err);
+		mlm_lines_close(r);
 		if (!jv_is_valid(history))
 			die(EX_DATA, "%s", err);
 	} else if (!in_tty && !chat) {

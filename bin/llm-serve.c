@@ -40,6 +40,7 @@
 #include <microhttpd.h>
 
 #include "tool.h"
+#include "lines.h"
 #include "serve-page.h"
 #include "serve-guard.h"
 #include "serve.h"
@@ -1394,23 +1395,36 @@ add_token(const char *s, size_t n)
 	tokens[ntokens++] = mlm_strndup(s, n);
 }
 
+#define TOKEN_LINE_MAX 65536
+
 static void
 load_tokens(const char *file)
 {
 	if (file) {
-		FILE *f = fopen(file, "r");
-		if (!f)
+		int fd = open(file, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
 			die(EX_CONFIG_, "--token-file %s: %s", file, strerror(errno));
 		struct stat st;
-		if (fstat(fileno(f), &st) == 0 && (st.st_mode & 077))
+		if (fstat(fd, &st) == 0 && (st.st_mode & 077))
 			warnmsg("warning: %s is readable by group or others (chmod 600 %s)", file, file);
-		char *line = NULL;
-		size_t cap = 0;
-		ssize_t n;
-		while ((n = getline(&line, &cap, f)) >= 0)
-			add_token(line, (size_t)n);
-		free(line);
-		fclose(f);
+		/* the record reader (lines.h): file:line positions, one CR/LF rule */
+		mlm_lines *r = mlm_lines_fd(fd, file, TOKEN_LINE_MAX);
+		char err[MLM_ERRLEN], pos[600];
+		mlm_line l;
+		int k;
+		if (!r)
+			die(EX_CONFIG_, "--token-file %s: out of memory", file);
+		while ((k = mlm_lines_next(r, &l, err, sizeof err)) == 1) {
+			mlm_lines_pos(r, pos, sizeof pos);
+			if (l.toolong)
+				die(EX_CONFIG_, "--token-file %s: line longer than %d bytes (%zu)", pos,
+				    TOKEN_LINE_MAX, l.len);
+			add_token(l.text, l.len);
+		}
+		if (k < 0)
+			die(EX_CONFIG_, "--token-file %s", err);
+		mlm_lines_close(r);
+		close(fd);
 		if (!ntokens)
 			die(EX_CONFIG_, "--token-file %s: no token in the file", file);
 	}
