@@ -1594,35 +1594,41 @@ write_port_file(const char *file, unsigned port)
 	}
 }
 
-int
-main(int argc, char **argv)
-{
-	prog = "llm-serve";
-	const char *listen_at = "127.0.0.1:8080", *port_file = NULL, *token_file = NULL;
-	long client_to = 30000, max_conn = 512, threads = 1, grace = 30000, max_wait = 5000;
-	long timeout_ms = 0, retries = 0, header_to = 10000, per_ip = 128;
-	int c, reuse_port = 0;
+/* the options */
+static struct {
+	const char *listen_at, *port_file, *token_file;
+	long client_to, max_conn, threads, grace, max_wait, timeout_ms, retries, header_to, per_ip;
+	int reuse_port;
+	char host[256];                 /* of --listen */
+	long port;
+	struct sockaddr_storage ss;
+} so = { .listen_at = "127.0.0.1:8080", .client_to = 30000, .max_conn = 512, .threads = 1,
+	.grace = 30000, .max_wait = 5000, .header_to = 10000, .per_ip = 128 };
 
+static void
+parse_options(int argc, char **argv)
+{
+	int c;
 	while ((c = getopt_long(argc, argv, "hl:m:p:v", longopts, NULL)) != -1) {
 		if (tool_pool_opt(&tp, c, optarg))
 			continue;
 		switch (c) {
 		case 'h': usage(0); break;
 		case O_VERSION: tool_version();
-		case 'l': listen_at = optarg; break;
-		case O_PORTFILE: port_file = optarg; break;
-		case O_TOKENFILE: token_file = optarg; break;
+		case 'l': so.listen_at = optarg; break;
+		case O_PORTFILE: so.port_file = optarg; break;
+		case O_TOKENFILE: so.token_file = optarg; break;
 		case O_MAXBODY: max_body = parse_size("--max-body", optarg); break;
-		case O_CLIENTTO: client_to = opt_duration_ms("--client-timeout", optarg); break;
-		case O_MAXCONN: max_conn = opt_long("--max-connections", optarg, 1, 1000000); break;
-		case O_THREADS: threads = opt_long("--threads", optarg, 1, 256); break;
-		case O_GRACE: grace = opt_duration_ms("--grace", optarg); break;
-		case O_MAXWAIT: max_wait = opt_duration_ms("--max-wait", optarg); break;
-		case O_TIMEOUT: timeout_ms = opt_duration_ms("--timeout", optarg); break;
-		case O_RETRIES: retries = opt_long("--retries", optarg, 1, 1000); break;
-		case O_HEADERTO: header_to = opt_duration_ms("--header-timeout", optarg); break;
-		case O_PERIP: per_ip = opt_long("--max-connections-per-ip", optarg, 0, 1000000); break;
-		case O_REUSEPORT: reuse_port = 1; break;
+		case O_CLIENTTO: so.client_to = opt_duration_ms("--client-timeout", optarg); break;
+		case O_MAXCONN: so.max_conn = opt_long("--max-connections", optarg, 1, 1000000); break;
+		case O_THREADS: so.threads = opt_long("--threads", optarg, 1, 256); break;
+		case O_GRACE: so.grace = opt_duration_ms("--grace", optarg); break;
+		case O_MAXWAIT: so.max_wait = opt_duration_ms("--max-wait", optarg); break;
+		case O_TIMEOUT: so.timeout_ms = opt_duration_ms("--timeout", optarg); break;
+		case O_RETRIES: so.retries = opt_long("--retries", optarg, 1, 1000); break;
+		case O_HEADERTO: so.header_to = opt_duration_ms("--header-timeout", optarg); break;
+		case O_PERIP: so.per_ip = opt_long("--max-connections-per-ip", optarg, 0, 1000000); break;
+		case O_REUSEPORT: so.reuse_port = 1; break;
 		case O_MODELMAP: add_maps("--model-map", optarg, EX_USAGE_); break;
 		default: usage(2);
 		}
@@ -1631,48 +1637,51 @@ main(int argc, char **argv)
 		die(EX_USAGE_, "unexpected argument '%s' (llm-serve takes options only)", argv[optind]);
 	if (tp.strategy)
 		tool_strategy("--strategy", tp.strategy, EX_USAGE_);
-	if (client_to < 1)
+	if (so.client_to < 1)
 		die(EX_USAGE_, "--client-timeout: must be positive");
-	if (header_to < 1)
+	if (so.header_to < 1)
 		die(EX_USAGE_, "--header-timeout: must be positive");
+}
 
-	/* the address */
-	char host[256];
+/* --listen HOST:PORT into so.host, so.port and so.ss. */
+static void
+parse_listen(void)
+{
+	const char *listen_at = so.listen_at;
+	char *host = so.host;
 	const char *colon = strrchr(listen_at, ':');
 	if (!colon || colon == listen_at || !colon[1])
 		die(EX_USAGE_, "--listen: expected HOST:PORT, got '%s'", listen_at);
 	size_t hl = (size_t)(colon - listen_at);
 	if (listen_at[0] == '[' && colon[-1] == ']')
 		memcpy(host, listen_at + 1, hl - 2), host[hl - 2] = 0;
-	else if (hl < sizeof host)
+	else if (hl < sizeof so.host)
 		memcpy(host, listen_at, hl), host[hl] = 0;
 	else
 		die(EX_USAGE_, "--listen: host too long");
-	long port = opt_long("--listen port", colon + 1, 0, 65535);
+	so.port = opt_long("--listen port", colon + 1, 0, 65535);
 	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
 		.ai_flags = AI_PASSIVE | AI_NUMERICSERV }, *ai = NULL;
 	int gr = getaddrinfo(host, colon + 1, &hints, &ai);
 	if (gr)
 		die(EX_USAGE_, "--listen %s: %s", listen_at, gai_strerror(gr));
-	struct sockaddr_storage ss;
-	memcpy(&ss, ai->ai_addr, ai->ai_addrlen);
+	memcpy(&so.ss, ai->ai_addr, ai->ai_addrlen);
 	freeaddrinfo(ai);
-	load_tokens(token_file);
-	if (!is_loopback((struct sockaddr *)&ss) && !ntokens)
-		die(EX_USAGE_, "--listen %s: refusing a non-loopback address without bearer tokens "
-		    "(--token-file or LLM_SERVE_TOKENS)", listen_at);
+}
 
-	guard_init(host, ntokens > 0, header_to, max_conn / 2);
-	guard_log_file(tp.log_file ? tp.log_file : getenv("LLM_LOG"));
+/* The pool, the call options, the model names served. */
+static void
+open_pool(void)
+{
 	tool_pool_open(&tp);
 	store_health();
 	mlm_engine_trace(tp.engine, on_trace, &tp);
 	mlm_call_opts_init(&base_opts);
-	base_opts.max_wait_ms = max_wait;
-	if (timeout_ms)
-		base_opts.total_ms = base_opts.first_byte_ms = timeout_ms;
-	if (retries)
-		base_opts.max_attempts = (int)retries;
+	base_opts.max_wait_ms = so.max_wait;
+	if (so.timeout_ms)
+		base_opts.total_ms = base_opts.first_byte_ms = so.timeout_ms;
+	if (so.retries)
+		base_opts.max_attempts = (int)so.retries;
 	m_attempts = calloc(tp.pool.n * MLM_KIND__N + 1, sizeof *m_attempts);
 	size_t nopt_maps = nmaps;
 	const char *envmap = getenv("LLM_SERVE_MODELS");
@@ -1680,59 +1689,53 @@ main(int argc, char **argv)
 		add_maps("LLM_SERVE_MODELS", envmap, EX_CONFIG_);
 	check_maps(nopt_maps);
 	build_models();
+}
 
-	/* signals: only the main thread takes SIGTERM/SIGINT (sigwait) */
-	sigset_t sigs;
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGTERM);
-	sigaddset(&sigs, SIGINT);
-	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-	signal(SIGPIPE, SIG_IGN);
-
-	pthread_t eng;
-	one_thread = threads == 1;
-	if (!one_thread && pthread_create(&eng, NULL, engine_main, NULL))
-		die(EX_SOMEFAIL, "cannot start the engine thread");
-
+/* The HTTP server on its socket; the port file; "listening on ...". */
+static void
+start_daemon(void)
+{
 	unsigned flags = one_thread ? MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO :
 	    MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC | MHD_USE_TURBO;
-	if (ss.ss_family == AF_INET6)
+	if (so.ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
-	unsigned cto = (unsigned)((client_to + 999) / 1000);
-	int lfd = guard_listen(listen_at, &ss, reuse_port);
-	daemon_ = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, handler, NULL,
+	unsigned cto = (unsigned)((so.client_to + 999) / 1000);
+	int lfd = guard_listen(so.listen_at, &so.ss, so.reuse_port);
+	daemon_ = MHD_start_daemon(flags, (uint16_t)so.port, NULL, NULL, handler, NULL,
 	    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)lfd,
 	    MHD_OPTION_CONNECTION_TIMEOUT, cto,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)max_conn,
-	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)per_ip,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)so.max_conn,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)so.per_ip,
 	    MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
 	    MHD_OPTION_NOTIFY_CONNECTION, guard_notify, NULL,
 	    MHD_OPTION_URI_LOG_CALLBACK, guard_uri_log, NULL,
-	    threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, (unsigned)threads,
+	    so.threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, (unsigned)so.threads,
 	    MHD_OPTION_END);
 	if (!daemon_)
-		die(EX_SOMEFAIL, "--listen %s: cannot start the HTTP server", listen_at);
+		die(EX_SOMEFAIL, "--listen %s: cannot start the HTTP server", so.listen_at);
 	struct sockaddr_storage bs;
 	socklen_t bl = sizeof bs;
-	unsigned bound = (unsigned)port;
+	unsigned bound = (unsigned)so.port;
 	if (getsockname(lfd, (struct sockaddr *)&bs, &bl) == 0)
 		bound = ntohs(bs.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&bs)->sin6_port :
 		    ((struct sockaddr_in *)&bs)->sin_port);
-	if (port_file)
-		write_port_file(port_file, bound);
-	if (ss.ss_family == AF_INET6)
-		warnmsg("listening on http://[%s]:%u", host, bound);
+	if (so.port_file)
+		write_port_file(so.port_file, bound);
+	if (so.ss.ss_family == AF_INET6)
+		warnmsg("listening on http://[%s]:%u", so.host, bound);
 	else
-		warnmsg("listening on http://%s:%u", host, bound);
+		warnmsg("listening on http://%s:%u", so.host, bound);
+}
 
-	if (one_thread) {
-		serve_loop(&sigs, grace);
-		goto done;
-	}
+/* --threads N: the main thread waits for a signal, then drains (the
+ * grace), cancels what is left, and ends the engine thread. */
+static void
+threaded_loop(sigset_t *sigs, long grace, pthread_t eng)
+{
 	int sig;
 	for (;;) {
 		struct timespec ts = { 0, 100 * 1000000 };
-		if ((sig = sigtimedwait(&sigs, NULL, &ts)) > 0)
+		if ((sig = sigtimedwait(sigs, NULL, &ts)) > 0)
 			break;
 		guard_sweep();
 	}
@@ -1741,7 +1744,7 @@ main(int argc, char **argv)
 	int early = 0;
 	while (atomic_load(&m_inflight) > 0 && mlm_mono_ms() < end) {
 		struct timespec ts = { 0, 10 * 1000000 };
-		if (sigtimedwait(&sigs, NULL, &ts) > 0) {
+		if (sigtimedwait(sigs, NULL, &ts) > 0) {
 			early = 1;  /* a second signal: cancel now */
 			break;
 		}
@@ -1764,8 +1767,11 @@ main(int argc, char **argv)
 	q_kick_locked();
 	pthread_mutex_unlock(&q.mu);
 	pthread_join(eng, NULL);
-done:
-	MHD_stop_daemon(daemon_);
+}
+
+static void
+free_all(void)
+{
 	tool_store_warn(&tp);
 	tool_pool_close(&tp);
 	for (size_t i = 0; i < ntokens; i++)
@@ -1776,5 +1782,40 @@ done:
 	for (size_t i = 0; i < nmaps; i++)
 		free(maps[i].name), free(maps[i].target);
 	free(maps);
+}
+
+int
+main(int argc, char **argv)
+{
+	prog = "llm-serve";
+	parse_options(argc, argv);
+	parse_listen();
+	load_tokens(so.token_file);
+	if (!is_loopback((struct sockaddr *)&so.ss) && !ntokens)
+		die(EX_USAGE_, "--listen %s: refusing a non-loopback address without bearer tokens "
+		    "(--token-file or LLM_SERVE_TOKENS)", so.listen_at);
+	guard_init(so.host, ntokens > 0, so.header_to, so.max_conn / 2);
+	guard_log_file(tp.log_file ? tp.log_file : getenv("LLM_LOG"));
+	open_pool();
+
+	/* signals: only the main thread takes SIGTERM/SIGINT (sigwait) */
+	sigset_t sigs;
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	pthread_t eng;
+	one_thread = so.threads == 1;
+	if (!one_thread && pthread_create(&eng, NULL, engine_main, NULL))
+		die(EX_SOMEFAIL, "cannot start the engine thread");
+	start_daemon();
+	if (one_thread)
+		serve_loop(&sigs, so.grace);
+	else
+		threaded_loop(&sigs, so.grace, eng);
+	MHD_stop_daemon(daemon_);
+	free_all();
 	return 0;
 }
