@@ -18,7 +18,6 @@
  * its first delta or its result, and no_restart ends a call that fails after
  * output, with an error event instead of [DONE].
  */
-#define MLM_APPENDS_UNCHECKED /* mlm_buf appends here are not all checked yet */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
@@ -444,40 +443,40 @@ prom_label(mlm_buf *b, const char *s)
 {
 	for (; *s; s++) {
 		if (*s == '\\' || *s == '"')
-			mlm_buf_add(b, "\\", 1);
+			sv_add(b, "\\", 1);
 		if (*s == '\n')
-			mlm_buf_puts(b, "\\n");
+			sv_puts(b, "\\n");
 		else
-			mlm_buf_add(b, s, 1);
+			sv_add(b, s, 1);
 	}
 }
 
 static void
 prom_hist(mlm_buf *b, const char *name, const char *help, hist *h, const double *bounds, size_t nb)
 {
-	mlm_buf_printf(b, "# HELP %s %s\n# TYPE %s histogram\n", name, help, name);
+	sv_printf(b, "# HELP %s %s\n# TYPE %s histogram\n", name, help, name);
 	for (size_t i = 0; i < nb; i++)
-		mlm_buf_printf(b, "%s_bucket{le=\"%g\"} %ld\n", name, bounds[i],
+		sv_printf(b, "%s_bucket{le=\"%g\"} %ld\n", name, bounds[i],
 		    atomic_load_explicit(&h->b[i], memory_order_relaxed));
 	long cnt = atomic_load_explicit(&h->count, memory_order_relaxed);
-	mlm_buf_printf(b, "%s_bucket{le=\"+Inf\"} %ld\n", name, cnt);
-	mlm_buf_printf(b, "%s_sum %.9f\n%s_count %ld\n", name,
+	sv_printf(b, "%s_bucket{le=\"+Inf\"} %ld\n", name, cnt);
+	sv_printf(b, "%s_sum %.9f\n%s_count %ld\n", name,
 	    (double)atomic_load_explicit(&h->sum_ns, memory_order_relaxed) / 1e9, name, cnt);
 }
 
 static void
 metrics_text(mlm_buf *b)
 {
-	mlm_buf_puts(b, "# HELP llm_serve_requests_total HTTP requests answered, by route and status.\n"
+	sv_puts(b, "# HELP llm_serve_requests_total HTTP requests answered, by route and status.\n"
 	    "# TYPE llm_serve_requests_total counter\n");
 	for (int r = 0; r < R__N; r++)
 		for (int s = 100; s < 600 && route_name(r); s++) {
 			long n = atomic_load_explicit(&m_requests[r][s], memory_order_relaxed);
 			if (n)
-				mlm_buf_printf(b, "llm_serve_requests_total{route=\"%s\",status=\"%d\"} %ld\n",
+				sv_printf(b, "llm_serve_requests_total{route=\"%s\",status=\"%d\"} %ld\n",
 				    route_name(r), s, n);
 		}
-	mlm_buf_puts(b, "# HELP llm_serve_attempts_total Upstream attempts, by entry and outcome kind.\n"
+	sv_puts(b, "# HELP llm_serve_attempts_total Upstream attempts, by entry and outcome kind.\n"
 	    "# TYPE llm_serve_attempts_total counter\n");
 	for (size_t i = 0; i < tp.pool.n; i++)
 		for (int k = 0; k < MLM_KIND__N; k++) {
@@ -485,9 +484,9 @@ metrics_text(mlm_buf *b)
 			    memory_order_relaxed);
 			if (!n)
 				continue;
-			mlm_buf_puts(b, "llm_serve_attempts_total{entry=\"");
+			sv_puts(b, "llm_serve_attempts_total{entry=\"");
 			prom_label(b, tp.pool.v[i].id);
-			mlm_buf_printf(b, "\",kind=\"%s\"} %ld\n", mlm_kind_name(k), n);
+			sv_printf(b, "\",kind=\"%s\"} %ld\n", mlm_kind_name(k), n);
 		}
 	prom_hist(b, "llm_serve_request_duration_seconds",
 	    "Time from the request to the end of its answer, model calls (every wire format).",
@@ -495,17 +494,17 @@ metrics_text(mlm_buf *b)
 	prom_hist(b, "llm_serve_overhead_seconds",
 	    "Request time not spent in the upstream call (what llm-serve adds).",
 	    &h_overhead, ovh_bounds, NOVH);
-	mlm_buf_printf(b, "# HELP llm_serve_inflight Model requests being answered (every wire format).\n"
+	sv_printf(b, "# HELP llm_serve_inflight Model requests being answered (every wire format).\n"
 	    "# TYPE llm_serve_inflight gauge\nllm_serve_inflight %ld\n",
 	    atomic_load_explicit(&m_inflight, memory_order_relaxed));
-	mlm_buf_printf(b, "# HELP llm_serve_streams_broken_total Streams that ended with an error event.\n"
+	sv_printf(b, "# HELP llm_serve_streams_broken_total Streams that ended with an error event.\n"
 	    "# TYPE llm_serve_streams_broken_total counter\nllm_serve_streams_broken_total %ld\n",
 	    atomic_load_explicit(&m_streams_broken, memory_order_relaxed));
-	mlm_buf_printf(b, "# HELP llm_serve_state_store_up 1 when the scheduler's state store "
+	sv_printf(b, "# HELP llm_serve_state_store_up 1 when the scheduler's state store "
 	    "works, 0 while a shared store (Redis) is unreachable and memory stands in.\n"
 	    "# TYPE llm_serve_state_store_up gauge\nllm_serve_state_store_up{store=\"%s\"} %d\n",
 	    mlm_sched_store_name(tp.sched), !tp.store->degraded);
-	mlm_buf_printf(b, "# HELP llm_serve_connections_closed_total Connections the server closed: "
+	sv_printf(b, "# HELP llm_serve_connections_closed_total Connections the server closed: "
 	    "headers not complete in time, or the oldest connection without a request making room.\n"
 	    "# TYPE llm_serve_connections_closed_total counter\n"
 	    "llm_serve_connections_closed_total{reason=\"header_timeout\"} %ld\n"
@@ -514,7 +513,7 @@ metrics_text(mlm_buf *b)
 	/* entry states, from the store */
 	int64_t now = mlm_now_ms();
 	int ncool = 0, ndead = 0, npark = 0;
-	mlm_buf_puts(b, "# HELP llm_serve_entry_up 1 when the entry can be picked now, else 0.\n"
+	sv_puts(b, "# HELP llm_serve_entry_up 1 when the entry can be picked now, else 0.\n"
 	    "# TYPE llm_serve_entry_up gauge\n");
 	mlm_buf st = { 0 };
 	mlm_sched_batch(tp.sched, 1);
@@ -526,23 +525,24 @@ metrics_text(mlm_buf *b)
 		ncool += !strcmp(state, "cooling");
 		ndead += !strcmp(state, "dead");
 		npark += !strcmp(state, "parked");
-		mlm_buf_puts(b, "llm_serve_entry_up{entry=\"");
+		sv_puts(b, "llm_serve_entry_up{entry=\"");
 		prom_label(b, tp.pool.v[i].id);
-		mlm_buf_printf(b, "\"} %d\n", !strcmp(state, "ok"));
+		sv_printf(b, "\"} %d\n", !strcmp(state, "ok"));
 		if (w >= 0) {
-			mlm_buf_puts(&st, "llm_serve_entry_unavailable_seconds{entry=\"");
+			sv_puts(&st, "llm_serve_entry_unavailable_seconds{entry=\"");
 			prom_label(&st, tp.pool.v[i].id);
-			mlm_buf_printf(&st, "\",state=\"%s\"} %.1f\n", state,
+			sv_printf(&st, "\",state=\"%s\"} %.1f\n", state,
 			    (double)(r[w].until_ms - now) / 1000);
 		}
 	}
 	mlm_sched_batch(tp.sched, 0);
-	mlm_buf_puts(b, "# HELP llm_serve_entry_unavailable_seconds Seconds until a cooling, parked "
+	sv_puts(b, "# HELP llm_serve_entry_unavailable_seconds Seconds until a cooling, parked "
 	    "or dead entry is tried again.\n# TYPE llm_serve_entry_unavailable_seconds gauge\n");
 	if (st.len)
-		mlm_buf_add(b, st.p, st.len);
+		sv_add(b, st.p, st.len);
+	sv_over_from(b, &st);
 	mlm_buf_free(&st);
-	mlm_buf_printf(b, "# HELP llm_serve_entries Pool entries by state.\n"
+	sv_printf(b, "# HELP llm_serve_entries Pool entries by state.\n"
 	    "# TYPE llm_serve_entries gauge\n"
 	    "llm_serve_entries{state=\"ok\"} %zu\nllm_serve_entries{state=\"cooling\"} %d\n"
 	    "llm_serve_entries{state=\"parked\"} %d\nllm_serve_entries{state=\"dead\"} %d\n",
@@ -724,9 +724,9 @@ on_trace(void *u, jv a)
 			tool_print_attempt(a);
 		if (tp.log) {
 			mlm_buf b = { 0 };
-			mlm_json_dump(&b, a);
-			mlm_buf_add(&b, "\n", 1);
-			if (write(fileno(tp.log), b.p, b.len) < 0) {
+			sv_json_dump(&b, a);
+			sv_add(&b, "\n", 1);
+			if (!b.over && write(fileno(tp.log), b.p, b.len) < 0) {
 				/* a log that cannot be written does not stop work */
 			}
 			mlm_buf_free(&b);
@@ -802,7 +802,7 @@ eng_take(job *j)
 	mlm_buf b = { 0 };
 	if (j->type == J_STATUS) {
 		jv s = jv_dump_string(status_json(), 0);
-		mlm_buf_add(&b, jv_string_value(s), (size_t)jv_string_length_bytes(jv_copy(s)));
+		sv_add(&b, jv_string_value(s), (size_t)jv_string_length_bytes(jv_copy(s)));
 		jv_free(s);
 	} else {
 		metrics_text(&b);
@@ -1002,7 +1002,10 @@ stream_reader(void *cls, uint64_t pos, char *buf, size_t max)
 	ssize_t n;
 	pthread_mutex_lock(&j->mu);
 	size_t avail = j->out.len - j->out_off;
-	if (avail) {
+	if (j->out.over) {
+		/* a piece of the stream did not fit: end it as broken, never cut */
+		n = MHD_CONTENT_READER_END_WITH_ERROR;
+	} else if (avail) {
 		n = (ssize_t)(avail < max ? avail : max);
 		memcpy(buf, j->out.p + j->out_off, (size_t)n);
 		j->out_off += (size_t)n;
@@ -1069,8 +1072,19 @@ send_job(struct MHD_Connection *c, job *j)
 		mlm_buf out = j->out;
 		memset(&j->out, 0, sizeof j->out);
 		pthread_mutex_unlock(&j->mu);
+		if (out.over) {
+			/* an answer that did not fit is never sent cut: an error instead */
+			mlm_buf_reset(&out);
+			status = 500;
+			if (j->type == J_CHAT)
+				j->wire->error(&out, status, "the answer is larger than the server's output "
+				    "buffer", "server_error", NULL);
+			else
+				serve_openai_error(&out, status, "the answer is larger than the server's "
+				    "output buffer", "server_error", NULL);
+		}
 		if (!out.p)
-			mlm_buf_add(&out, "", 0);
+			sv_add(&out, "", 0);
 		r = MHD_create_response_from_buffer(out.len, out.p, MHD_RESPMEM_MUST_FREE);
 		if (!r) {
 			mlm_buf_free(&out);
@@ -1526,19 +1540,19 @@ serve_pick_model(serve_call *sc, const char *name, char *err, size_t errlen)
 static void
 model_item(mlm_buf *b, const char *id, const char *owner, int embed)
 {
-	mlm_buf_puts(b, ",{\"id\":");
+	sv_puts(b, ",{\"id\":");
 	serve_json_strz(b, id);
-	mlm_buf_puts(b, ",\"object\":\"model\",\"created\":0,\"owned_by\":");
+	sv_puts(b, ",\"object\":\"model\",\"created\":0,\"owned_by\":");
 	serve_json_strz(b, owner);
 	/* an embedding model (the catalog's "embedding"), for POST /v1/embeddings */
-	mlm_buf_puts(b, embed ? ",\"type\":\"embedding\"}" : "}");
+	sv_puts(b, embed ? ",\"type\":\"embedding\"}" : "}");
 }
 
 static void
 build_models(void)
 {
 	mlm_buf b = { 0 };
-	mlm_buf_puts(&b, "{\"object\":\"list\",\"data\":[{\"id\":\"auto\",\"object\":\"model\","
+	sv_puts(&b, "{\"object\":\"list\",\"data\":[{\"id\":\"auto\",\"object\":\"model\","
 	    "\"created\":0,\"owned_by\":\"many-llm\"}");
 	for (size_t i = 0; i < tp.pool.n; i++) {
 		size_t k;
@@ -1559,7 +1573,9 @@ build_models(void)
 		if (k == i && !strpbrk(maps[i].name, "*?[") && !pool_has(maps[i].name))
 			model_item(&b, maps[i].name, "many-llm", 0);
 	}
-	mlm_buf_puts(&b, "]}");
+	sv_puts(&b, "]}");
+	if (b.over)
+		die(EX_CONFIG_, "the list of models is larger than %u bytes", MLM_BUF_DEFAULT_MAX);
 	models_json = b.p;
 	models_len = b.len;
 }

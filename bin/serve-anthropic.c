@@ -6,7 +6,6 @@
  * content_block_stop, message_delta, message_stop) and its errors
  * ({"type":"error","error":{"type","message"}}).
  */
-#define MLM_APPENDS_UNCHECKED /* mlm_buf appends here are not all checked yet */
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,15 +30,15 @@ blocks_text(jv content, const char *what, int *nparts, char *err, size_t errlen)
 		ok = 0;
 	}
 	mlm_buf t = { 0 };
-	mlm_buf_add(&t, "", 0);
+	sv_add(&t, "", 0);
 	for (int k = 0; k < n && ok; k++) {
 		jv b = jv_array_get(jv_copy(content), k);
 		jv ty = serve_oget(b, "type"), tx = serve_oget(b, "text");
 		const char *ts = jv_get_kind(ty) == JV_KIND_STRING ? jv_string_value(ty) : NULL;
 		if (ts && !strcmp(ts, "text") && jv_get_kind(tx) == JV_KIND_STRING) {
 			if (t.len)
-				mlm_buf_puts(&t, "\n");
-			mlm_buf_puts(&t, jv_string_value(tx));
+				sv_puts(&t, "\n");
+			sv_puts(&t, jv_string_value(tx));
 		} else if (ts) {
 			serve_bad(err, errlen, "%s[%d]: %s blocks are not supported by this server yet "
 			    "(text only; the request was not sent)", what, k, ts);
@@ -51,6 +50,10 @@ blocks_text(jv content, const char *what, int *nparts, char *err, size_t errlen)
 		jv_free(b), jv_free(ty), jv_free(tx);
 	}
 	jv_free(content);
+	if (ok && t.over) {
+		serve_bad(err, errlen, "%s: the text is larger than %u bytes", what, MLM_BUF_DEFAULT_MAX);
+		ok = 0;
+	}
 	jv r = ok ? jv_string_sized(t.p, (int)t.len) : jv_invalid();
 	mlm_buf_free(&t);
 	return r;
@@ -189,7 +192,7 @@ out:
 static void
 usage_obj(mlm_buf *b, long in, long out)
 {
-	mlm_buf_printf(b, "{\"input_tokens\":%ld,\"output_tokens\":%ld,"
+	sv_printf(b, "{\"input_tokens\":%ld,\"output_tokens\":%ld,"
 	    "\"cache_creation_input_tokens\":0,\"cache_read_input_tokens\":0}",
 	    in > 0 ? in : 0, out > 0 ? out : 0);
 }
@@ -198,29 +201,29 @@ usage_obj(mlm_buf *b, long in, long out)
 static void
 message_obj(serve_call *sc, mlm_buf *b, const char *text, const char *stop, long in, long out)
 {
-	mlm_buf_printf(b, "{\"id\":\"%s\",\"type\":\"message\",\"role\":\"assistant\",\"model\":",
+	sv_printf(b, "{\"id\":\"%s\",\"type\":\"message\",\"role\":\"assistant\",\"model\":",
 	    sc->id);
 	serve_json_strz(b, sc->asked[0] ? sc->asked : sc->model);
-	mlm_buf_puts(b, ",\"content\":[");
+	sv_puts(b, ",\"content\":[");
 	if (text) {
-		mlm_buf_puts(b, "{\"type\":\"text\",\"text\":");
+		sv_puts(b, "{\"type\":\"text\",\"text\":");
 		serve_json_strz(b, text);
-		mlm_buf_puts(b, "}");
+		sv_puts(b, "}");
 	}
-	mlm_buf_puts(b, "],\"stop_reason\":");
+	sv_puts(b, "],\"stop_reason\":");
 	if (stop)
 		serve_json_strz(b, stop);
 	else
-		mlm_buf_puts(b, "null");
-	mlm_buf_puts(b, ",\"stop_sequence\":null,\"usage\":");
+		sv_puts(b, "null");
+	sv_puts(b, ",\"stop_sequence\":null,\"usage\":");
 	usage_obj(b, in, out);
-	mlm_buf_puts(b, "}");
+	sv_puts(b, "}");
 }
 
 static void
 event(mlm_buf *b, const char *name)
 {
-	mlm_buf_printf(b, "event: %s\ndata: ", name);
+	sv_printf(b, "event: %s\ndata: ", name);
 }
 
 static void
@@ -228,36 +231,36 @@ msgs_delta(serve_call *sc, mlm_buf *out, const char *text, size_t n)
 {
 	if (!sc->ndelta) {
 		event(out, "message_start");
-		mlm_buf_puts(out, "{\"type\":\"message_start\",\"message\":");
+		sv_puts(out, "{\"type\":\"message_start\",\"message\":");
 		message_obj(sc, out, NULL, NULL, sc->est_in, 1);
-		mlm_buf_puts(out, "}\n\n");
+		sv_puts(out, "}\n\n");
 		event(out, "content_block_start");
-		mlm_buf_puts(out, "{\"type\":\"content_block_start\",\"index\":0,"
+		sv_puts(out, "{\"type\":\"content_block_start\",\"index\":0,"
 		    "\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n");
 		event(out, "ping");
-		mlm_buf_puts(out, "{\"type\":\"ping\"}\n\n");
+		sv_puts(out, "{\"type\":\"ping\"}\n\n");
 	}
 	if (!n)
 		return;
 	event(out, "content_block_delta");
-	mlm_buf_puts(out, "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":"
+	sv_puts(out, "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":"
 	    "{\"type\":\"text_delta\",\"text\":");
-	mlm_json_str(out, text, n);
-	mlm_buf_puts(out, "}}\n\n");
+	sv_json_str(out, text, n);
+	sv_puts(out, "}}\n\n");
 }
 
 static void
 msgs_end(serve_call *sc, mlm_buf *out, const mlm_result *r)
 {
 	event(out, "content_block_stop");
-	mlm_buf_puts(out, "{\"type\":\"content_block_stop\",\"index\":0}\n\n");
+	sv_puts(out, "{\"type\":\"content_block_stop\",\"index\":0}\n\n");
 	event(out, "message_delta");
-	mlm_buf_puts(out, "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\","
+	sv_puts(out, "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\","
 	    "\"stop_sequence\":null},\"usage\":");
 	usage_obj(out, r->in_tok > 0 ? r->in_tok : sc->est_in, r->out_tok);
-	mlm_buf_puts(out, "}\n\n");
+	sv_puts(out, "}\n\n");
 	event(out, "message_stop");
-	mlm_buf_puts(out, "{\"type\":\"message_stop\"}\n\n");
+	sv_puts(out, "{\"type\":\"message_stop\"}\n\n");
 }
 
 static void
@@ -286,11 +289,11 @@ error_type(unsigned status)
 static void
 error_obj(mlm_buf *out, unsigned status, const char *msg)
 {
-	mlm_buf_puts(out, "{\"type\":\"error\",\"error\":{\"type\":");
+	sv_puts(out, "{\"type\":\"error\",\"error\":{\"type\":");
 	serve_json_strz(out, error_type(status));
-	mlm_buf_puts(out, ",\"message\":");
+	sv_puts(out, ",\"message\":");
 	serve_json_strz(out, msg);
-	mlm_buf_puts(out, "}}");
+	sv_puts(out, "}}");
 }
 
 static void
@@ -307,7 +310,7 @@ msgs_stream_error(serve_call *sc, mlm_buf *out, unsigned status, const char *msg
 	(void)sc, (void)type, (void)code;
 	event(out, "error");
 	error_obj(out, status, msg);
-	mlm_buf_puts(out, "\n\n");
+	sv_puts(out, "\n\n");
 }
 
 const serve_wire serve_anthropic_messages = {
@@ -341,7 +344,7 @@ count_parse(serve_call *sc, jv body, char *err, size_t errlen)
 static void
 count_local(serve_call *sc, mlm_buf *out)
 {
-	mlm_buf_printf(out, "{\"input_tokens\":%ld}", sc->est_in);
+	sv_printf(out, "{\"input_tokens\":%ld}", sc->est_in);
 }
 
 const serve_wire serve_anthropic_count = {
