@@ -32,29 +32,10 @@ sv_puts(mlm_buf *b, const char *s)
 void
 sv_printf(mlm_buf *b, const char *fmt, ...)
 {
-	char small[512];
 	va_list ap;
 	va_start(ap, fmt);
-	int n = vsnprintf(small, sizeof small, fmt, ap);
+	note(b, mlm_buf_vprintf(b, fmt, ap));
 	va_end(ap);
-	if (n < 0) {
-		b->over = 1;
-		return;
-	}
-	if ((size_t)n < sizeof small) {
-		note(b, mlm_buf_add(b, small, (size_t)n));
-		return;
-	}
-	char *big = malloc((size_t)n + 1);
-	if (!big) {
-		b->over = 1;
-		return;
-	}
-	va_start(ap, fmt);
-	vsnprintf(big, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	note(b, mlm_buf_add(b, big, (size_t)n));
-	free(big);
 }
 
 void

@@ -51,6 +51,8 @@ MLM_MUST_CHECK int mlm_buf_add(mlm_buf *b, const void *s, size_t n);
 MLM_MUST_CHECK int mlm_buf_puts(mlm_buf *b, const char *s);
 MLM_MUST_CHECK int mlm_buf_printf(mlm_buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+MLM_MUST_CHECK int mlm_buf_vprintf(mlm_buf *b, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
 void mlm_buf_reset(mlm_buf *b);
 /* The value of a hex digit, -1 for any other character. */
 int mlm_hexval(int c);
