@@ -157,6 +157,19 @@ start_serve() {
 }
 stop_serve() { kill "$SRV_PID" 2>/dev/null; wait "$SRV_PID" 2>/dev/null; }
 
+# need_redis: start_redis, or the whole test file skipped (no redis-server
+# or redis-cli, or it would not start)
+need_redis() {
+	if ! command -v redis-server >/dev/null 2>&1 || ! command -v redis-cli >/dev/null 2>&1; then
+		echo "1..0 # SKIP redis-server not installed"
+		exit 0
+	fi
+	start_redis
+	if [ -z "$RPORT" ]; then
+		echo "1..0 # SKIP could not start redis-server"
+		exit 0
+	fi
+}
 start_redis() {
 	RPORT= RPID=
 	for _try in 1 2 3 4 5 6 7 8; do
