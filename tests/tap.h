@@ -24,6 +24,15 @@ static int tap_n, tap_fail;
 	if (!same_) printf("#   got:  '%s'\n#   want: '%s'\n", g_ ? g_ : "(null)", w_ ? w_ : "(null)"); \
 } while (0)
 
+/* is_str for a got or want expression that itself uses ok()/is_str()'s
+ * names: its variables are its own. */
+#define IS_STR(got, want, ...) do { \
+	const char *g__ = (got), *w__ = (want); \
+	int c__ = (g__ && w__) ? strcmp(g__, w__) == 0 : g__ == w__; \
+	ok(c__, __VA_ARGS__); \
+	if (!c__) printf("#   got:  '%s'\n#   want: '%s'\n", g__ ? g__ : "(null)", w__ ? w__ : "(null)"); \
+} while (0)
+
 #define is_int(got, want, ...) do { \
 	long long g_ = (got), w_ = (want); \
 	ok(g_ == w_, __VA_ARGS__); \
@@ -110,4 +119,20 @@ tap_watchdog(void)
 }
 
 static inline int tap_done(void) { printf("1..%d\n", tap_n); return tap_fail ? 1 : 0; }
+#ifdef MLM_H
+/* A pool entry for adapter tests (borrowed strings). */
+static inline mlm_entry
+tap_entry(const char *provider, int wire, const char *model, const char *base)
+{
+	mlm_entry e;
+	memset(&e, 0, sizeof e);
+	e.id = (char *)"test:entry";
+	e.provider = (char *)provider;
+	e.wire = wire;
+	e.model = (char *)model;
+	e.base_url = (char *)base;
+	return e;
+}
+#endif
+
 #endif
