@@ -193,7 +193,7 @@ start_redis() {
 	return 1
 }
 
-# ---- helpers several test files share
+# ---- functions several test files share
 
 # hits KEY: requests the simulator got with KEY; nlog: requests in its log;
 # simlast FILTER: jq FILTER on the last one (compact)
