@@ -344,6 +344,78 @@ to_request(item *it, jv out, char *msg, size_t n)
 	return 0;
 }
 
+/* A line's value: a JSON value when it holds one, else the line as a
+ * string. -1 with msg for a line that is no input (NUL, blank, bad UTF-8,
+ * broken JSON object or array). */
+static int
+line_value(const map_line *l, jv *in, char *msg, size_t n)
+{
+	const char *s = l->text;
+	while (*s == ' ' || *s == '\t')
+		s++;
+	*in = jv_invalid();
+	if (memchr(l->text, 0, l->len))
+		return snprintf(msg, n, "NUL byte in the line"), -1;
+	if ((size_t)(s - l->text) == l->len)    /* nothing to ask, as llm-ask refuses an empty prompt */
+		return snprintf(msg, n, "blank line"), -1;
+	/* libjq replaces invalid UTF-8 with U+FFFD instead of failing: compare */
+	jv u8 = jv_string_sized(l->text, (int)l->len);
+	int bad_u8 = (size_t)jv_string_length_bytes(jv_copy(u8)) != l->len ||
+	    memcmp(jv_string_value(u8), l->text, l->len);
+	jv_free(u8);
+	if (bad_u8)
+		return snprintf(msg, n, "the line is not valid UTF-8"), -1;
+	if (l->len)
+		*in = jv_parse_sized(l->text, (int)l->len);
+	if (jv_is_valid(*in))
+		return 0;
+	jv m = jv_invalid_get_msg(*in);
+	*in = jv_invalid();
+	if (*s == '{' || *s == '[') {
+		snprintf(msg, n, "invalid JSON: %s", jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m) : "?");
+		/* jq quotes the input in its message; keep the line short */
+		char *w = strstr(msg, " (while parsing");
+		if (w)
+			*w = 0;
+		jv_free(m);
+		return -1;
+	}
+	jv_free(m);
+	*in = jv_string_sized(l->text, (int)l->len);
+	if (jv_is_valid(*in))
+		return 0;
+	jv_free(*in);
+	*in = jv_invalid();
+	return snprintf(msg, n, "the line is not valid UTF-8"), -1;
+}
+
+/* --cache: the record of an identical request made before, as this item's
+ * (done); 0 when there is none. */
+static int
+from_cache(item *it)
+{
+	if (cache && mlm_cache_key(it->req, tp.model, tp.provider, base.schema, base.multi, it->ckey) < 0)
+		it->ckey[0] = 0;
+	if (!it->ckey[0])
+		return 0;
+	jv rec = mlm_cache_get(cache, it->ckey, opt.cache_age_ms);
+	if (!jv_is_valid(rec)) {
+		jv_free(rec);
+		return 0;
+	}
+	/* the cached record is another item's: make it this one's */
+	rec = jv_object_set(rec, jv_string("i"), jv_number((double)it->i));
+	rec = jv_object_delete(rec, jv_string("input"));
+	if (opt.input)
+		rec = jv_object_set(rec, jv_string("input"), jv_copy(it->input));
+	rec = jv_object_set(rec, jv_string("cached"), jv_true());
+	rec = jv_object_set(rec, jv_string("ms"), jv_number(0));
+	it->record = rec;
+	item_done(it);
+	w.cached++;
+	return 1;
+}
+
 static item *
 make_item(map_line *l)
 {
@@ -370,51 +442,10 @@ make_item(map_line *l)
 		return it;
 	}
 	mlm_hash_hex(l->text, l->len, it->id);
-	/* a line holding a JSON value is that value; any other line a string */
-	const char *s = l->text;
-	while (*s == ' ' || *s == '\t')
-		s++;
-	jv in = jv_invalid();
-	if (memchr(l->text, 0, l->len)) {
-		item_fail_input(it, "bad_input", "NUL byte in the line");
+	jv in;
+	if (line_value(l, &in, msg, sizeof msg) < 0) {
+		item_fail_input(it, "bad_input", msg);
 		return it;
-	}
-	if ((size_t)(s - l->text) == l->len) {
-		/* nothing to ask, as llm-ask refuses an empty prompt */
-		item_fail_input(it, "bad_input", "blank line");
-		return it;
-	}
-	/* libjq replaces invalid UTF-8 with U+FFFD instead of failing: compare */
-	jv u8 = jv_string_sized(l->text, (int)l->len);
-	int bad_u8 = (size_t)jv_string_length_bytes(jv_copy(u8)) != l->len ||
-	    memcmp(jv_string_value(u8), l->text, l->len);
-	jv_free(u8);
-	if (bad_u8) {
-		item_fail_input(it, "bad_input", "the line is not valid UTF-8");
-		return it;
-	}
-	if (l->len)
-		in = jv_parse_sized(l->text, (int)l->len);
-	if (!jv_is_valid(in)) {
-		jv m = jv_invalid_get_msg(in);
-		if (*s == '{' || *s == '[') {
-			snprintf(msg, sizeof msg, "invalid JSON: %s",
-			    jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m) : "?");
-			/* jq quotes the input in its message; keep the line short */
-			char *w = strstr(msg, " (while parsing");
-			if (w)
-				*w = 0;
-			jv_free(m);
-			item_fail_input(it, "bad_input", msg);
-			return it;
-		}
-		jv_free(m);
-		in = jv_string_sized(l->text, (int)l->len);
-		if (!jv_is_valid(in)) {
-			jv_free(in);
-			item_fail_input(it, "bad_input", "the line is not valid UTF-8");
-			return it;
-		}
 	}
 	if (opt.input)
 		it->input = jv_copy(in);
@@ -451,26 +482,8 @@ make_item(map_line *l)
 		w.skipped++;
 		return it;
 	}
-	if (cache && mlm_cache_key(it->req, tp.model, tp.provider, base.schema, base.multi, it->ckey) < 0)
-		it->ckey[0] = 0;
-	if (it->ckey[0]) {
-		jv rec = mlm_cache_get(cache, it->ckey, opt.cache_age_ms);
-		if (jv_is_valid(rec)) {
-			/* the cached record is another item's: make it this one's */
-			rec = jv_object_set(rec, jv_string("i"), jv_number((double)it->i));
-			rec = jv_object_delete(rec, jv_string("input"));
-			if (opt.input)
-				rec = jv_object_set(rec, jv_string("input"), jv_copy(it->input));
-			rec = jv_object_set(rec, jv_string("cached"), jv_true());
-			rec = jv_object_set(rec, jv_string("ms"), jv_number(0));
-			it->record = rec;
-			item_done(it);
-			w.cached++;
-			return it;
-		}
-		jv_free(rec);
-	}
-	it->state = I_READY;
+	if (!from_cache(it))
+		it->state = I_READY;
 	return it;
 }
 
