@@ -29,27 +29,32 @@ chat_append(jv history, const char *role, const char *content)
 }
 
 jv
-chat_read_messages(FILE *f, const char *name, jv history, char *err, size_t errlen)
+chat_read_messages(mlm_lines *r, jv history, char *err, size_t errlen)
 {
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
-	long ln = 0;
-	while ((n = getline(&line, &cap, f)) >= 0) {
-		ln++;
-		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-			line[--n] = 0;
-		if (!n || (n == 1 && !line[0]))
-			continue;       /* a blank line; an empty file read through fmemopen */
-		jv m = jv_parse_sized(line, (int)n);
+	mlm_line l;
+	char pos[600];
+	int rc;
+	if (!r) {
+		mlm_err(err, errlen, "out of memory");
+		goto bad;
+	}
+	while ((rc = mlm_lines_next(r, &l, err, errlen)) == 1) {
+		mlm_lines_pos(r, pos, sizeof pos);
+		if (l.toolong) {
+			mlm_err(err, errlen, "%s: line longer than %u bytes (%zu)", pos, CHAT_LINE_MAX, l.len);
+			goto bad;
+		}
+		if (!l.len)
+			continue;
+		jv m = jv_parse_sized(l.text, (int)l.len);
 		if (jv_is_valid(m) && jv_get_kind(m) != JV_KIND_OBJECT) {
 			jv_free(m);
-			mlm_err(err, errlen, "%s:%ld: a message must be a JSON object", name, ln);
+			mlm_err(err, errlen, "%s: a message must be a JSON object", pos);
 			goto bad;
 		}
 		if (!jv_is_valid(m)) {
 			jv msg = jv_invalid_get_msg(m);
-			mlm_err(err, errlen, "%s:%ld: invalid JSON: %s", name, ln,
+			mlm_err(err, errlen, "%s: invalid JSON: %s", pos,
 			    jv_get_kind(msg) == JV_KIND_STRING ? jv_string_value(msg) : "?");
 			jv_free(msg);
 			goto bad;
@@ -61,7 +66,7 @@ chat_read_messages(FILE *f, const char *name, jv history, char *err, size_t errl
 			if (tr < 0) {
 				char why[MLM_ERRLEN];
 				snprintf(why, sizeof why, "%s", err);
-				mlm_err(err, errlen, "%s:%ld: %s", name, ln, why);
+				mlm_err(err, errlen, "%s: %s", pos, why);
 				goto bad;
 			}
 			history = jv_array_append(history, tm);
@@ -74,7 +79,7 @@ chat_read_messages(FILE *f, const char *name, jv history, char *err, size_t errl
 		    !strcmp(jv_string_value(role), "system"));
 		int okc = jv_get_kind(content) == JV_KIND_STRING;
 		if (!okr || !okc) {
-			mlm_err(err, errlen, "%s:%ld: %s", name, ln, !okr ?
+			mlm_err(err, errlen, "%s: %s", pos, !okr ?
 			    "a message needs \"role\": system, user, assistant or tool" :
 			    "a message needs a string \"content\"");
 			jv_free(role), jv_free(content), jv_free(m);
@@ -83,10 +88,10 @@ chat_read_messages(FILE *f, const char *name, jv history, char *err, size_t errl
 		history = chat_append(history, jv_string_value(role), jv_string_value(content));
 		jv_free(role), jv_free(content), jv_free(m);
 	}
-	free(line);
+	if (rc < 0)
+		goto bad;
 	return history;
 bad:
-	free(line);
 	jv_free(history);
 	return jv_invalid();
 }
@@ -274,9 +279,9 @@ chat_conversation_file(tool_pool *t, mlm_call_opts *o, const chat_opts *co,
 		if (mlm_buf_add(&old, s, n) < 0 ||
 		    (n && s[n - 1] != '\n' && mlm_buf_add(&old, "\n", 1) < 0))
 			die(EX_DATA, "%s: larger than %u bytes", file, CONV_MAX);
-		FILE *m = fmemopen(s, n ? n : 1, "r");
-		hist = chat_read_messages(m, file, hist, err, sizeof err);
-		fclose(m);
+		mlm_lines *r = mlm_lines_mem(s, n, file, CHAT_LINE_MAX);
+		hist = chat_read_messages(r, hist, err, sizeof err);
+		mlm_lines_close(r);
 		free(s);
 		if (!jv_is_valid(hist))
 			die(EX_DATA, "%s", err);
@@ -424,11 +429,14 @@ save_history(jv hist, const char *file, const chat_opts *co)
 static int
 load_history(const char *file, jv *hist, char **system, char *err, size_t errlen)
 {
-	FILE *f = file ? fopen(file, "r") : NULL;
-	if (!f)
-		return mlm_err(err, errlen, "cannot read %s: %s", file ? file : "(no file)", strerror(errno));
-	jv h = chat_read_messages(f, file, jv_array(), err, errlen);
-	fclose(f);
+	int fd = file ? open(file, O_RDONLY | O_CLOEXEC) : -1;
+	if (fd < 0)
+		return mlm_err(err, errlen, "cannot read %s: %s", file ? file : "(no file)",
+		    file ? strerror(errno) : strerror(ENOENT));
+	mlm_lines *r = mlm_lines_fd(fd, file, CHAT_LINE_MAX);
+	jv h = chat_read_messages(r, jv_array(), err, errlen);
+	mlm_lines_close(r);
+	close(fd);
 	if (!jv_is_valid(h))
 		return -2;
 	jv nh = jv_array();

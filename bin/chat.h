@@ -6,6 +6,7 @@
 #define CHAT_H
 
 #include "tool.h"
+#include "lines.h"
 
 typedef struct chat_opts {
 	const char *system;     /* overrides the history's system message */
@@ -16,9 +17,12 @@ typedef struct chat_opts {
 } chat_opts;
 
 /* Reads NDJSON messages ({"role","content"}, and the tool calls and results
- * of tool-calls.h) from f, appending to history
- * (consumed). Invalid: returns jv_invalid() with err "name:line: reason". */
-jv chat_read_messages(FILE *f, const char *name, jv history, char *err, size_t errlen);
+ * of tool-calls.h) with the record reader r
+ * (lines.h; blank lines skipped), appending to history (consumed). Invalid
+ * (or a line over the reader's bound): returns jv_invalid() with err
+ * "name:line: reason". CHAT_LINE_MAX: the bound the tools give it. */
+#define CHAT_LINE_MAX (64u << 20)
+jv chat_read_messages(struct mlm_lines *r, jv history, char *err, size_t errlen);
 jv chat_append(jv history, const char *role, const char *content);
 /* The neutral request for a history (consumed). */
 jv chat_request(const chat_opts *co, jv history);

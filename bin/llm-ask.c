@@ -75,29 +75,24 @@ usage(int code)
 	exit(code);
 }
 
-enum { O_ENV = 256, O_POOL, O_STRATEGY, O_MAXTOK, O_TIMEOUT, O_RETRIES, O_MAXWAIT, O_JSON,
-	O_STREAM, O_NOSTREAM, O_MESSAGES, O_LOG, O_SCHEMA, O_TO, O_MULTI, O_ATTACH,
-	O_TOOLS, O_TOOLCHOICE };
+enum { O_MAXTOK = 256, O_TIMEOUT, O_RETRIES, O_MAXWAIT, O_JSON,
+	O_STREAM, O_NOSTREAM, O_MESSAGES, O_SCHEMA, O_TO, O_MULTI, O_ATTACH, O_TOOLS, O_TOOLCHOICE };
 
 static const struct option longopts[] = {
+	TOOL_POOL_OPTIONS,
+	TOOL_POOL_FILE_OPTIONS,
 	{ "attach", required_argument, NULL, O_ATTACH },
 	{ "chat", no_argument, NULL, 'i' },
 	{ "conversation", required_argument, NULL, 'c' },
-	{ "env", required_argument, NULL, O_ENV },
 	{ "help", no_argument, NULL, 'h' },
 	{ "json", no_argument, NULL, O_JSON },
-	{ "log", required_argument, NULL, O_LOG },
 	{ "max-tokens", required_argument, NULL, O_MAXTOK },
 	{ "messages", no_argument, NULL, O_MESSAGES },
-	{ "model", required_argument, NULL, 'm' },
 	{ "multi", no_argument, NULL, O_MULTI },
 	{ "no-stream", no_argument, NULL, O_NOSTREAM },
-	{ "pool", required_argument, NULL, O_POOL },
-	{ "provider", required_argument, NULL, 'p' },
 	{ "retries", required_argument, NULL, O_RETRIES },
 	{ "max-wait", required_argument, NULL, O_MAXWAIT },
 	{ "schema", required_argument, NULL, O_SCHEMA },
-	{ "strategy", required_argument, NULL, O_STRATEGY },
 	{ "stream", no_argument, NULL, O_STREAM },
 	{ "system", required_argument, NULL, 's' },
 	{ "temperature", required_argument, NULL, 't' },
@@ -105,7 +100,6 @@ static const struct option longopts[] = {
 	{ "to", required_argument, NULL, O_TO },
 	{ "tool-choice", required_argument, NULL, O_TOOLCHOICE },
 	{ "tools", required_argument, NULL, O_TOOLS },
-	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, O_VERSION },
 	{ NULL, 0, NULL, 0 },
 };
@@ -137,60 +131,54 @@ on_delta(void *u, const mlm_entry *e, const char *text, size_t n)
 	at_line_start = n && text[n - 1] == '\n';
 }
 
-int
-main(int argc, char **argv)
-{
-	prog = "llm-ask";
-	/* the keys are in this process's memory: never in a core file */
-	setrlimit(RLIMIT_CORE, &(struct rlimit){ 0, 0 });
-	tool_pool t = { 0 };
-	const char *system = NULL, *conv_file = NULL;
-	double temp = -1;
-	long max_tokens = 0, timeout_ms = 0, retries = 0, max_wait = -1;
-	int json = 0, stream = -1, messages = 0, chat = 0, multi = 0, to = -1;
-	const char *schema_spec = NULL, *tools_file = NULL, *tool_choice = NULL;
-	jv attached = jv_array();       /* --attach: URLs, data URLs of files */
-	int c;
+/* the options */
+static struct {
+	const char *system, *conv_file, *schema_spec, *tools_file, *tool_choice;
+	jv attached;            /* --attach: URLs, data URLs of files */
+	double temp;
+	long max_tokens, timeout_ms, retries, max_wait;
+	int json, stream, messages, chat, multi, to;
+} opt = { .temp = -1, .max_wait = -1, .stream = -1, .to = -1 };
 
+static void
+parse_options(tool_pool *t, int argc, char **argv)
+{
+	int c;
+	opt.attached = jv_array();
 	opterr = 0;     /* a bad option is one line of our own, not getopt's + usage */
 	while ((c = getopt_long(argc, argv, ":c:him:p:s:t:v", longopts, NULL)) != -1) {
+		if (tool_pool_opt(t, c, optarg))
+			continue;
 		switch (c) {
-		case 'c': conv_file = optarg; break;
+		case 'c': opt.conv_file = optarg; break;
 		case 'h': usage(0); break;
 		case O_VERSION: tool_version();
-		case 'i': chat = 1; break;
-		case 'm': t.model = optarg; break;
-		case 'p': t.provider = optarg; break;
-		case 's': system = optarg; break;
-		case 't': temp = opt_double("--temperature", optarg, 0, 2); break;
-		case 'v': t.verbose = 1; break;
-		case O_ENV: t.env_file = optarg; break;
-		case O_POOL: t.pool_file = optarg; break;
-		case O_STRATEGY: t.strategy = optarg; break;
-		case O_MAXTOK: max_tokens = opt_long("--max-tokens", optarg, 1, 10000000); break;
-		case O_TIMEOUT: timeout_ms = opt_duration_ms("--timeout", optarg); break;
-		case O_RETRIES: retries = opt_long("--retries", optarg, 1, 1000); break;
-		case O_MAXWAIT: max_wait = opt_duration_ms("--max-wait", optarg); break;
-		case O_JSON: json = 1; break;
-		case O_STREAM: stream = 1; break;
-		case O_NOSTREAM: stream = 0; break;
-		case O_MESSAGES: messages = 1; break;
-		case O_LOG: t.log_file = optarg; break;
-		case O_SCHEMA: schema_spec = optarg; break;
-		case O_MULTI: multi = 1; break;
+		case 'i': opt.chat = 1; break;
+		case 's': opt.system = optarg; break;
+		case 't': opt.temp = opt_double("--temperature", optarg, 0, 2); break;
+		case O_MAXTOK: opt.max_tokens = opt_long("--max-tokens", optarg, 1, 10000000); break;
+		case O_TIMEOUT: opt.timeout_ms = opt_duration_ms("--timeout", optarg); break;
+		case O_RETRIES: opt.retries = opt_long("--retries", optarg, 1, 1000); break;
+		case O_MAXWAIT: opt.max_wait = opt_duration_ms("--max-wait", optarg); break;
+		case O_JSON: opt.json = 1; break;
+		case O_STREAM: opt.stream = 1; break;
+		case O_NOSTREAM: opt.stream = 0; break;
+		case O_MESSAGES: opt.messages = 1; break;
+		case O_SCHEMA: opt.schema_spec = optarg; break;
+		case O_MULTI: opt.multi = 1; break;
 		case O_ATTACH: {        /* read now: a bad file is known before any request */
 			char err[MLM_ERRLEN], *url;
 			int r = attach_url(optarg, &url, err, sizeof err);
 			if (r < 0)
 				die(r == -2 ? EX_DATA : EX_USAGE_, "--attach: %s", err);
-			attached = jv_array_append(attached, jv_string(url));
+			opt.attached = jv_array_append(opt.attached, jv_string(url));
 			free(url);
 			break;
 		}
-		case O_TOOLS: tools_file = optarg; break;
-		case O_TOOLCHOICE: tool_choice = optarg; break;
+		case O_TOOLS: opt.tools_file = optarg; break;
+		case O_TOOLCHOICE: opt.tool_choice = optarg; break;
 		case O_TO:
-			if ((to = mlm_fmt_to_parse(optarg)) < 0)
+			if ((opt.to = mlm_fmt_to_parse(optarg)) < 0)
 				die(EX_USAGE_, "--to: unknown format '%s' (json, c, c-decl, c-value, sh, "
 				    "tsv, csv, py, go, rs, ts)", optarg);
 			break;
@@ -202,52 +190,61 @@ main(int argc, char **argv)
 			die(EX_USAGE_, "%s: unknown option (see llm-ask --help)", argv[optind - 1]);
 		}
 	}
-	argc -= optind;
-	argv += optind;
-	if (t.strategy && mlm_strategy_parse(t.strategy) < 0)
-		die(EX_USAGE_, "--strategy: unknown strategy '%s' (smart, sequential, random, "
-		    "round-robin, weighted, least-busy, latency, headroom)", t.strategy);
-	if (messages && conv_file)
+}
+
+/* The options that do not go together (2); the schema's emitter. */
+static mlm_emitter *
+check_options(const tool_pool *t, mlm_schema **schema)
+{
+	if (t->strategy)
+		tool_strategy("--strategy", t->strategy, EX_USAGE_);
+	if (opt.messages && opt.conv_file)
 		die(EX_USAGE_, "--messages and --conversation cannot be used together");
-	if ((to >= 0 || multi) && !schema_spec)
+	if ((opt.to >= 0 || opt.multi) && !opt.schema_spec)
 		die(EX_USAGE_, "--to and --multi go with --schema");
-	if (jv_array_length(jv_copy(attached)) && (chat || conv_file))
+	if (jv_array_length(jv_copy(opt.attached)) && (opt.chat || opt.conv_file))
 		die(EX_USAGE_, "--attach does not go with --chat or --conversation");
-	if (schema_spec && (chat || conv_file))
+	if (opt.schema_spec && (opt.chat || opt.conv_file))
 		die(EX_USAGE_, "--schema does not go with --chat or --conversation");
-	if (tool_choice && !tools_file)
+	if (opt.tool_choice && !opt.tools_file)
 		die(EX_USAGE_, "--tool-choice goes with --tools");
-	if (tools_file && (schema_spec || chat))
+	if (opt.tools_file && (opt.schema_spec || opt.chat))
 		die(EX_USAGE_, "--tools does not go with --schema or --chat");
-	jv tools = tools_file ? tc_load(tools_file) : jv_invalid();
-	jv tchoice = tool_choice ? tc_choice(tool_choice, tools) : jv_invalid();
-	mlm_schema *schema = schema_spec ? tool_load_schema(schema_spec) : NULL;
+	*schema = opt.schema_spec ? tool_load_schema(opt.schema_spec) : NULL;
 	mlm_emitter *emit = NULL;
-	if (schema && !json) {
+	if (*schema && !opt.json) {
 		char err[MLM_ERRLEN];
-		mlm_emit_opts eo = { .to = to >= 0 ? to : MLM_TO_JSON };
-		emit = mlm_fmt_emitter_new(schema, &eo, err, sizeof err);
+		mlm_emit_opts eo = { .to = opt.to >= 0 ? opt.to : MLM_TO_JSON };
+		emit = mlm_fmt_emitter_new(*schema, &eo, err, sizeof err);
 		if (!emit)
 			die(EX_USAGE_, "--to: %s", err);
 	}
+	return emit;
+}
 
-	/* the prompt: arguments, then stdin when it is not a terminal */
-	mlm_buf prompt = { 0 };
-	prompt.max = PROMPT_MAX;
-	if (mlm_buf_add(&prompt, "", 0) < 0)
+/* The prompt: arguments, then stdin when it is not a terminal; with
+ * --messages, stdin is the history (into *history). */
+static void
+read_prompt(mlm_buf *prompt, jv *history, int argc, char **argv)
+{
+	prompt->max = PROMPT_MAX;
+	if (mlm_buf_add(prompt, "", 0) < 0)
 		die(EX_SOMEFAIL, "out of memory");
 	for (int i = 0; i < argc; i++) {
-		if ((i && mlm_buf_add(&prompt, " ", 1) < 0) || mlm_buf_puts(&prompt, argv[i]) < 0)
+		if ((i && mlm_buf_add(prompt, " ", 1) < 0) || mlm_buf_puts(prompt, argv[i]) < 0)
 			die(EX_USAGE_, "the prompt is larger than %u bytes", PROMPT_MAX);
 	}
-	jv history = jv_array();
+	*history = jv_array();
 	int in_tty = isatty(0);
-	if (messages) {
+	if (opt.messages) {
 		char err[MLM_ERRLEN];
-		history = chat_read_messages(stdin, "<stdin>", history, err, sizeof err);
-		if (!jv_is_valid(history))
+		mlm_lines *r = mlm_lines_fd(0, "<stdin>", CHAT_LINE_MAX);
+		jv_free(*history);
+		*history = chat_read_messages(r, jv_array(), err, sizeof err);
+		mlm_lines_close(r);
+		if (!jv_is_valid(*history))
 			die(EX_DATA, "%s", err);
-	} else if (!in_tty && !chat) {
+	} else if (!in_tty && !opt.chat) {
 		size_t n;
 		char *s = slurp(stdin, PROMPT_MAX, &n);
 		if (!s)
@@ -255,48 +252,125 @@ main(int argc, char **argv)
 		if (memchr(s, 0, n))
 			die(EX_DATA, "<stdin>: NUL byte in the prompt");
 		if (n) {
-			if ((prompt.len && mlm_buf_puts(&prompt, "\n\n") < 0) || mlm_buf_add(&prompt, s, n) < 0)
+			if ((prompt->len && mlm_buf_puts(prompt, "\n\n") < 0) || mlm_buf_add(prompt, s, n) < 0)
 				die(EX_DATA, "the prompt is larger than %u bytes", PROMPT_MAX);
 		}
 		free(s);
 	}
-	if (!chat && !messages && !conv_file && prompt.len == 0 && !jv_array_length(jv_copy(attached))) {
+	if (!opt.chat && !opt.messages && !opt.conv_file && prompt->len == 0 &&
+	    !jv_array_length(jv_copy(opt.attached))) {
 		if (in_tty && argc == 0)
 			usage(2);
 		die(EX_USAGE_, "empty prompt");
 	}
+}
+
+/* The call options from the command line. */
+static void
+call_options(const tool_pool *t, mlm_call_opts *o, mlm_schema *schema)
+{
+	mlm_call_opts_init(o);
+	o->verbose = t->verbose;
+	if (opt.timeout_ms)
+		o->total_ms = o->first_byte_ms = opt.timeout_ms;
+	if (opt.retries)
+		o->max_attempts = (int)opt.retries;
+	if (opt.max_wait >= 0)
+		o->max_wait_ms = opt.max_wait;
+	if (opt.stream < 0)
+		opt.stream = !opt.json && !schema && isatty(1);
+	if (schema)
+		opt.stream = 0;     /* the answer is validated whole */
+	o->stream = opt.stream;
+	o->schema = schema;
+	o->multi = opt.multi;
+}
+
+/* --to: the answer's data in the chosen language. */
+static void
+print_data(mlm_emitter *emit, const mlm_result *r)
+{
+	char err[MLM_ERRLEN];
+	mlm_buf b = { 0 };
+	int bad = mlm_fmt_emit_begin(emit, &b, err, sizeof err) < 0;
+	if (opt.multi && jv_get_kind(r->data) == JV_KIND_ARRAY) {
+		jv_array_foreach(r->data, k, v) {
+			bad = bad || mlm_fmt_emit_value(emit, v, &b, err, sizeof err) < 0;
+			jv_free(v);
+		}
+	} else {
+		bad = bad || mlm_fmt_emit_value(emit, r->data, &b, err, sizeof err) < 0;
+	}
+	bad = bad || mlm_fmt_emit_end(emit, &b, err, sizeof err) < 0;
+	if (bad)
+		die(EX_DATA, "--to: %s", err);
+	if (b.len && fwrite(b.p, 1, b.len, stdout) != b.len)
+		die(EX_SOMEFAIL, "write error on standard output");
+	mlm_buf_free(&b);
+}
+
+/* The result: the record (--json), the data (--schema), or the text; the exit code. */
+static int
+print_result(mlm_result *r, mlm_emitter *emit)
+{
+	if (opt.json) {
+		out_json(mlm_result_json(r), 1);
+	} else if (r->ok && emit) {
+		print_data(emit, r);
+	} else if (r->ok && jv_is_valid(r->tool_calls)) {
+		if (opt.stream && !at_line_start)       /* text that came before the calls */
+			out_line("", 0, 1);
+		tc_print(r->tool_calls);
+	} else if (r->ok) {
+		if (opt.stream) {
+			if (!at_line_start || !shown_any)
+				out_line("", 0, 1);
+		} else {
+			out_line(r->text, strlen(r->text), 1);
+		}
+	}
+	if (!r->ok) {
+		warnmsg("%s: %s", mlm_kind_name(r->kind), r->msg);
+		return r->kind == MLM_INVALID_REQUEST ? EX_DATA : EX_NOENTRY;
+	}
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	prog = "llm-ask";
+	/* the keys are in this process's memory: never in a core file */
+	setrlimit(RLIMIT_CORE, &(struct rlimit){ 0, 0 });
+	tool_pool t = { 0 };
+	parse_options(&t, argc, argv);
+	argc -= optind;
+	argv += optind;
+	mlm_schema *schema;
+	mlm_emitter *emit = check_options(&t, &schema);
+	jv tools = opt.tools_file ? tc_load(opt.tools_file) : jv_invalid();
+	jv tchoice = opt.tool_choice ? tc_choice(opt.tool_choice, tools) : jv_invalid();
+	mlm_buf prompt = { 0 };
+	jv history;
+	read_prompt(&prompt, &history, argc, argv);
 
 	tool_pool_open(&t);
 	mlm_call_opts o;
-	mlm_call_opts_init(&o);
-	o.verbose = t.verbose;
-	if (timeout_ms)
-		o.total_ms = o.first_byte_ms = timeout_ms;
-	if (retries)
-		o.max_attempts = (int)retries;
-	if (max_wait >= 0)
-		o.max_wait_ms = max_wait;
-	if (stream < 0)
-		stream = !json && !schema && isatty(1);
-	if (schema)
-		stream = 0;     /* the answer is validated whole */
-	o.stream = stream;
-	o.schema = schema;
-	o.multi = multi;
-
-	chat_opts co = { .system = system, .temperature = temp, .max_tokens = max_tokens,
+	call_options(&t, &o, schema);
+	chat_opts co = { .system = opt.system, .temperature = opt.temp, .max_tokens = opt.max_tokens,
 		.tools = tools, .tool_choice = tchoice };
-	if (chat || conv_file)
-		jv_free(attached);      /* empty: --attach goes with neither */
-	if (chat) {
-		int r = chat_interactive(&t, &o, &co, prompt.len ? prompt.p : NULL, history, conv_file);
+	if (opt.chat || opt.conv_file)
+		jv_free(opt.attached);  /* empty: --attach goes with neither */
+	if (opt.chat) {
+		int r = chat_interactive(&t, &o, &co, prompt.len ? prompt.p : NULL, history, opt.conv_file);
 		mlm_buf_free(&prompt);
 		tool_pool_close(&t);
 		return r;
 	}
-	if (conv_file) {
-		int r = chat_conversation_file(&t, &o, &co, conv_file, prompt.p, json);
-		jv_free(tools), jv_free(tchoice), jv_free(history);
+	if (opt.conv_file) {
+		jv_free(history);
+		int r = chat_conversation_file(&t, &o, &co, opt.conv_file, prompt.p, opt.json);
+		jv_free(tools), jv_free(tchoice);
 		mlm_buf_free(&prompt);
 		tool_pool_close(&t);
 		out_close();
@@ -304,7 +378,7 @@ main(int argc, char **argv)
 	}
 
 	jv req;
-	if (messages) {
+	if (opt.messages) {
 		if (prompt.len)
 			history = chat_append(history, "user", prompt.p);
 		req = chat_request(&co, history);
@@ -313,49 +387,13 @@ main(int argc, char **argv)
 		req = chat_request(&co, chat_append(jv_array(), "user", prompt.p));
 	}
 	req = jv_object_set(req, jv_string("messages"),       /* --attach: on the last message */
-	    attach_to_last(jv_object_get(jv_copy(req), jv_string("messages")), attached));
-	o.pick.need_tokens = chat_need_tokens(&t, req, max_tokens);
+	    attach_to_last(jv_object_get(jv_copy(req), jv_string("messages")), opt.attached));
+	o.pick.need_tokens = chat_need_tokens(&t, req, opt.max_tokens);
 	mlm_result r;
 	/* with --json the record is the only output: no streamed text before it */
-	mlm_call(t.engine, req, &o, stream && !json ? on_delta : NULL, NULL, &r);
+	mlm_call(t.engine, req, &o, opt.stream && !opt.json ? on_delta : NULL, NULL, &r);
 	tool_store_warn(&t);
-	int code = 0;
-	if (json) {
-		out_json(mlm_result_json(&r), 1);
-	} else if (r.ok && emit) {
-		char err[MLM_ERRLEN];
-		mlm_buf b = { 0 };
-		int bad = mlm_fmt_emit_begin(emit, &b, err, sizeof err) < 0;
-		if (multi && jv_get_kind(r.data) == JV_KIND_ARRAY) {
-			jv_array_foreach(r.data, k, v) {
-				bad = bad || mlm_fmt_emit_value(emit, v, &b, err, sizeof err) < 0;
-				jv_free(v);
-			}
-		} else {
-			bad = bad || mlm_fmt_emit_value(emit, r.data, &b, err, sizeof err) < 0;
-		}
-		bad = bad || mlm_fmt_emit_end(emit, &b, err, sizeof err) < 0;
-		if (bad)
-			die(EX_DATA, "--to: %s", err);
-		if (b.len && fwrite(b.p, 1, b.len, stdout) != b.len)
-			die(EX_SOMEFAIL, "write error on standard output");
-		mlm_buf_free(&b);
-	} else if (r.ok && jv_is_valid(r.tool_calls)) {
-		if (stream && !at_line_start)   /* text that came before the calls */
-			out_line("", 0, 1);
-		tc_print(r.tool_calls);
-	} else if (r.ok) {
-		if (stream) {
-			if (!at_line_start || !shown_any)
-				out_line("", 0, 1);
-		} else {
-			out_line(r.text, strlen(r.text), 1);
-		}
-	}
-	if (!r.ok) {
-		warnmsg("%s: %s", mlm_kind_name(r.kind), r.msg);
-		code = r.kind == MLM_INVALID_REQUEST ? EX_DATA : EX_NOENTRY;
-	}
+	int code = print_result(&r, emit);
 	mlm_result_free(&r);
 	mlm_buf_free(&prompt);
 	tool_pool_close(&t);

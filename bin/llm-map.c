@@ -28,11 +28,12 @@
 #include "journal.h"
 #include "lines.h"
 #include "map-embed.h"
+#include "map-read.h"
+#include "map-resume.h"
+#include "map-progress.h"
 #include "tool-calls.h"
 
 #define LINE_MAX_DEFAULT (1u << 20)
-/* another run holds the journal (sysexits' EX_TEMPFAIL) */
-#define EX_TEMPFAIL 75
 
 static const char usage_text[] =
 "usage: llm-map [-huqv] [-j jobs] [-o file [--resume [--retry-failed]]] [-m glob]\n"
@@ -108,12 +109,14 @@ usage(int code)
 	exit(code);
 }
 
-enum { O_ENV = 256, O_POOL, O_STRATEGY, O_MAXTOK, O_TIMEOUT, O_RETRIES, O_MAXWAIT, O_INPUT,
+enum { O_MAXTOK = 256, O_TIMEOUT, O_RETRIES, O_MAXWAIT, O_INPUT,
 	O_NOINPUT, O_TEXT, O_DRYRUN, O_CACHE, O_CACHEAGE, O_HEDGE, O_HEDGEMAX, O_PROGRESS,
-	O_RESUME, O_RETRYFAILED, O_MAXLINE, O_LOG, O_SCHEMA, O_MULTI, O_TO, O_EMBED, O_EMBEDFB,
+	O_RESUME, O_RETRYFAILED, O_MAXLINE, O_SCHEMA, O_MULTI, O_TO, O_EMBED, O_EMBEDFB,
 	O_DIMS, O_BATCH, O_TOOLS };
 
 static const struct option longopts[] = {
+	TOOL_POOL_OPTIONS,
+	TOOL_POOL_FILE_OPTIONS,
 	{ "batch", required_argument, NULL, O_BATCH },
 	{ "cache", no_argument, NULL, O_CACHE },
 	{ "cache-max-age", required_argument, NULL, O_CACHEAGE },
@@ -121,36 +124,29 @@ static const struct option longopts[] = {
 	{ "dry-run", no_argument, NULL, O_DRYRUN },
 	{ "embed", no_argument, NULL, O_EMBED },
 	{ "embed-fallback", required_argument, NULL, O_EMBEDFB },
-	{ "env", required_argument, NULL, O_ENV },
 	{ "hedge", no_argument, NULL, O_HEDGE },
 	{ "hedge-max", required_argument, NULL, O_HEDGEMAX },
 	{ "help", no_argument, NULL, 'h' },
 	{ "input", no_argument, NULL, O_INPUT },
 	{ "jobs", required_argument, NULL, 'j' },
-	{ "log", required_argument, NULL, O_LOG },
 	{ "max-line", required_argument, NULL, O_MAXLINE },
 	{ "max-tokens", required_argument, NULL, O_MAXTOK },
-	{ "model", required_argument, NULL, 'm' },
 	{ "multi", no_argument, NULL, O_MULTI },
 	{ "no-input", no_argument, NULL, O_NOINPUT },
 	{ "output", required_argument, NULL, 'o' },
-	{ "pool", required_argument, NULL, O_POOL },
 	{ "progress", no_argument, NULL, O_PROGRESS },
-	{ "provider", required_argument, NULL, 'p' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "resume", no_argument, NULL, O_RESUME },
 	{ "retries", required_argument, NULL, O_RETRIES },
 	{ "max-wait", required_argument, NULL, O_MAXWAIT },
 	{ "retry-failed", no_argument, NULL, O_RETRYFAILED },
 	{ "schema", required_argument, NULL, O_SCHEMA },
-	{ "strategy", required_argument, NULL, O_STRATEGY },
 	{ "system", required_argument, NULL, 's' },
 	{ "temperature", required_argument, NULL, 't' },
 	{ "text", no_argument, NULL, O_TEXT },
 	{ "timeout", required_argument, NULL, O_TIMEOUT },
 	{ "to", required_argument, NULL, O_TO },
 	{ "unordered", no_argument, NULL, 'u' },
-	{ "verbose", no_argument, NULL, 'v' },
 	{ "tools", required_argument, NULL, O_TOOLS },
 	{ "version", no_argument, NULL, O_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -171,126 +167,10 @@ static struct {
 	int f32;                 /* --embed --to f32 */
 	char *fallback[16];      /* --embed-fallback */
 	int nfallback;
+	long retries, timeout_ms, max_wait, batch_max;
 	const char *tools_file;  /* --tools */
 	jv tools;
-} opt = { .to = -1, .temperature = -1, .jobs = 8, .max_line = LINE_MAX_DEFAULT, .hedge_max = 10 };
-
-/* ---- the reader thread: lines into a bounded queue ---- */
-
-typedef struct line {
-	struct line *next;
-	long i;
-	char *pos;
-	char *text;
-	size_t len;
-	int toolong;
-	int eof;
-} line;
-
-static struct {
-	pthread_mutex_t mu;
-	pthread_cond_t cond;
-	line *head, *tail;
-	int n, cap;
-	mlm_engine *engine;
-	char **files;
-	int nfiles;
-	long total;          /* known total lines, -1 unknown */
-	int waiting;         /* the reader waits for room */
-} rq = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, NULL, 0, 256, NULL, NULL, 0, -1, 0 };
-
-static void
-rq_push(line *l)
-{
-	pthread_mutex_lock(&rq.mu);
-	while (rq.n >= rq.cap && !l->eof) {
-		rq.waiting = 1;
-		pthread_cond_wait(&rq.cond, &rq.mu);
-		rq.waiting = 0;
-	}
-	if (rq.tail)
-		rq.tail->next = l;
-	else
-		rq.head = l;
-	rq.tail = l;
-	int was_empty = rq.n++ == 0;
-	pthread_mutex_unlock(&rq.mu);
-	/* the main thread only sleeps on an empty queue: wake it then */
-	if (was_empty || l->eof)
-		mlm_engine_wakeup(rq.engine);
-}
-
-static line *
-rq_pop(void)
-{
-	pthread_mutex_lock(&rq.mu);
-	line *l = rq.head;
-	if (l) {
-		rq.head = l->next;
-		if (!rq.head)
-			rq.tail = NULL;
-		rq.n--;
-		/* wake a reader waiting for room once half the queue is free,
-		 * not for every line (a context switch each) */
-		if (rq.waiting && rq.n <= rq.cap / 2) {
-			rq.waiting = 0;
-			pthread_cond_signal(&rq.cond);
-		}
-	}
-	pthread_mutex_unlock(&rq.mu);
-	return l;
-}
-
-static void *
-reader(void *arg)
-{
-	long i = 0;
-	int n = rq.nfiles ? rq.nfiles : 1;
-	for (int f = 0; f < n; f++) {
-		const char *name = rq.nfiles ? rq.files[f] : "-";
-		char err[MLM_ERRLEN];
-		mlm_lines *r = mlm_lines_open(name, (size_t)opt.max_line, err, sizeof err);
-		if (!r) {
-			line *l = calloc(1, sizeof *l);
-			l->i = -1;
-			l->pos = mlm_strdup(err);
-			rq_push(l);
-			continue;
-		}
-		mlm_line ln;
-		int rc;
-		while ((rc = mlm_lines_next(r, &ln, err, sizeof err)) == 1) {
-			line *l = calloc(1, sizeof *l);
-			char pos[4200];
-			mlm_lines_pos(r, pos, sizeof pos);
-			if (!l || !(l->pos = mlm_strdup(pos)) ||
-			    (!ln.toolong && !(l->text = mlm_strndup(ln.text, ln.len)))) {
-				rc = -1;
-				mlm_err(err, sizeof err, "%s: out of memory", pos);
-				free(l ? l->pos : NULL);
-				free(l);
-				break;
-			}
-			l->i = i++;
-			l->toolong = ln.toolong;
-			l->len = ln.len;
-			rq_push(l);
-		}
-		if (rc < 0) {
-			/* a read error ends this file: reported like a file not opened */
-			line *l = calloc(1, sizeof *l);
-			l->i = -1;
-			l->pos = mlm_strdup(err);
-			rq_push(l);
-		}
-		mlm_lines_close(r);
-	}
-	line *e = calloc(1, sizeof *e);
-	e->eof = 1;
-	e->i = i;
-	rq_push(e);
-	return arg;
-}
+} opt = { .max_wait = -1, .to = -1, .temperature = -1, .jobs = 8, .max_line = LINE_MAX_DEFAULT, .hedge_max = 10 };
 
 /* ---- items ---- */
 
@@ -336,51 +216,6 @@ static void item_done(item *it);
 static volatile sig_atomic_t sigs;
 static map_embed emb;           /* --embed */
 
-/* resume: answered (i, id) pairs */
-typedef struct done_set { char (*ids)[24]; size_t n, cap; } done_set;
-static done_set answered;
-
-static int
-cmp24(const void *a, const void *b)
-{
-	return memcmp(a, b, 24);
-}
-
-static void
-done_key(char out[24], long i, const char *id)
-{
-	memset(out, 0, 24);
-	snprintf(out, 24, "%lx:%.16s", (unsigned long)i, id);
-}
-
-static int
-answered_has(long i, const char *id)
-{
-	if (!answered.n)
-		return 0;
-	char k[24];
-	done_key(k, i, id);
-	return bsearch(k, answered.ids, answered.n, 24, cmp24) != NULL;
-}
-
-/* provider counts for the progress line */
-static struct { char name[32]; long n; } provs[32];
-static int nprovs;
-
-static void
-count_provider(const char *p)
-{
-	for (int k = 0; k < nprovs; k++)
-		if (!strcmp(provs[k].name, p)) {
-			provs[k].n++;
-			return;
-		}
-	if (nprovs < 32) {
-		snprintf(provs[nprovs].name, sizeof provs[nprovs].name, "%s", p);
-		provs[nprovs++].n = 1;
-	}
-}
-
 static void
 jq_error_cb(void *u, jv msg)
 {
@@ -406,7 +241,7 @@ error_record(const item *it, const char *kind, const char *msg)
 static void
 item_fail_input(item *it, const char *kind, const char *msg)
 {
-	if (answered_has(it->i, it->id)) {
+	if (map_answered(it->i, it->id)) {
 		/* resuming: the journal holds this line's record already */
 		it->state = I_SKIP;
 		w.skipped++;
@@ -558,8 +393,80 @@ to_request(item *it, jv out, char *msg, size_t n)
 	return 0;
 }
 
+/* A line's value: a JSON value when it holds one, else the line as a
+ * string. -1 with msg for a line that is no input (NUL, blank, bad UTF-8,
+ * broken JSON object or array). */
+static int
+line_value(const map_line *l, jv *in, char *msg, size_t n)
+{
+	const char *s = l->text;
+	while (*s == ' ' || *s == '\t')
+		s++;
+	*in = jv_invalid();
+	if (memchr(l->text, 0, l->len))
+		return snprintf(msg, n, "NUL byte in the line"), -1;
+	if ((size_t)(s - l->text) == l->len)    /* nothing to ask, as llm-ask refuses an empty prompt */
+		return snprintf(msg, n, "blank line"), -1;
+	/* libjq replaces invalid UTF-8 with U+FFFD instead of failing: compare */
+	jv u8 = jv_string_sized(l->text, (int)l->len);
+	int bad_u8 = (size_t)jv_string_length_bytes(jv_copy(u8)) != l->len ||
+	    memcmp(jv_string_value(u8), l->text, l->len);
+	jv_free(u8);
+	if (bad_u8)
+		return snprintf(msg, n, "the line is not valid UTF-8"), -1;
+	if (l->len)
+		*in = jv_parse_sized(l->text, (int)l->len);
+	if (jv_is_valid(*in))
+		return 0;
+	jv m = jv_invalid_get_msg(*in);
+	*in = jv_invalid();
+	if (*s == '{' || *s == '[') {
+		snprintf(msg, n, "invalid JSON: %s", jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m) : "?");
+		/* jq quotes the input in its message; keep the line short */
+		char *w = strstr(msg, " (while parsing");
+		if (w)
+			*w = 0;
+		jv_free(m);
+		return -1;
+	}
+	jv_free(m);
+	*in = jv_string_sized(l->text, (int)l->len);
+	if (jv_is_valid(*in))
+		return 0;
+	jv_free(*in);
+	*in = jv_invalid();
+	return snprintf(msg, n, "the line is not valid UTF-8"), -1;
+}
+
+/* --cache: the record of an identical request made before, as this item's
+ * (done); 0 when there is none. */
+static int
+from_cache(item *it)
+{
+	if (cache && mlm_cache_key(it->req, tp.model, tp.provider, base.schema, base.multi, it->ckey) < 0)
+		it->ckey[0] = 0;
+	if (!it->ckey[0])
+		return 0;
+	jv rec = mlm_cache_get(cache, it->ckey, opt.cache_age_ms);
+	if (!jv_is_valid(rec)) {
+		jv_free(rec);
+		return 0;
+	}
+	/* the cached record is another item's: make it this one's */
+	rec = jv_object_set(rec, jv_string("i"), jv_number((double)it->i));
+	rec = jv_object_delete(rec, jv_string("input"));
+	if (opt.input)
+		rec = jv_object_set(rec, jv_string("input"), jv_copy(it->input));
+	rec = jv_object_set(rec, jv_string("cached"), jv_true());
+	rec = jv_object_set(rec, jv_string("ms"), jv_number(0));
+	it->record = rec;
+	item_done(it);
+	w.cached++;
+	return 1;
+}
+
 static item *
-make_item(line *l)
+make_item(map_line *l)
 {
 	item *it = calloc(1, sizeof *it);
 	it->i = l->i;
@@ -584,51 +491,10 @@ make_item(line *l)
 		return it;
 	}
 	mlm_hash_hex(l->text, l->len, it->id);
-	/* a line holding a JSON value is that value; any other line a string */
-	const char *s = l->text;
-	while (*s == ' ' || *s == '\t')
-		s++;
-	jv in = jv_invalid();
-	if (memchr(l->text, 0, l->len)) {
-		item_fail_input(it, "bad_input", "NUL byte in the line");
+	jv in;
+	if (line_value(l, &in, msg, sizeof msg) < 0) {
+		item_fail_input(it, "bad_input", msg);
 		return it;
-	}
-	if ((size_t)(s - l->text) == l->len) {
-		/* nothing to ask, as llm-ask refuses an empty prompt */
-		item_fail_input(it, "bad_input", "blank line");
-		return it;
-	}
-	/* libjq replaces invalid UTF-8 with U+FFFD instead of failing: compare */
-	jv u8 = jv_string_sized(l->text, (int)l->len);
-	int bad_u8 = (size_t)jv_string_length_bytes(jv_copy(u8)) != l->len ||
-	    memcmp(jv_string_value(u8), l->text, l->len);
-	jv_free(u8);
-	if (bad_u8) {
-		item_fail_input(it, "bad_input", "the line is not valid UTF-8");
-		return it;
-	}
-	if (l->len)
-		in = jv_parse_sized(l->text, (int)l->len);
-	if (!jv_is_valid(in)) {
-		jv m = jv_invalid_get_msg(in);
-		if (*s == '{' || *s == '[') {
-			snprintf(msg, sizeof msg, "invalid JSON: %s",
-			    jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m) : "?");
-			/* jq quotes the input in its message; keep the line short */
-			char *w = strstr(msg, " (while parsing");
-			if (w)
-				*w = 0;
-			jv_free(m);
-			item_fail_input(it, "bad_input", msg);
-			return it;
-		}
-		jv_free(m);
-		in = jv_string_sized(l->text, (int)l->len);
-		if (!jv_is_valid(in)) {
-			jv_free(in);
-			item_fail_input(it, "bad_input", "the line is not valid UTF-8");
-			return it;
-		}
 	}
 	if (opt.input)
 		it->input = jv_copy(in);
@@ -660,31 +526,13 @@ make_item(line *l)
 		return it;
 	}
 	mlm_req_hash(it->req, it->id);
-	if (answered_has(it->i, it->id)) {
+	if (map_answered(it->i, it->id)) {
 		it->state = I_SKIP;
 		w.skipped++;
 		return it;
 	}
-	if (cache && mlm_cache_key(it->req, tp.model, tp.provider, base.schema, base.multi, it->ckey) < 0)
-		it->ckey[0] = 0;
-	if (it->ckey[0]) {
-		jv rec = mlm_cache_get(cache, it->ckey, opt.cache_age_ms);
-		if (jv_is_valid(rec)) {
-			/* the cached record is another item's: make it this one's */
-			rec = jv_object_set(rec, jv_string("i"), jv_number((double)it->i));
-			rec = jv_object_delete(rec, jv_string("input"));
-			if (opt.input)
-				rec = jv_object_set(rec, jv_string("input"), jv_copy(it->input));
-			rec = jv_object_set(rec, jv_string("cached"), jv_true());
-			rec = jv_object_set(rec, jv_string("ms"), jv_number(0));
-			it->record = rec;
-			item_done(it);
-			w.cached++;
-			return it;
-		}
-		jv_free(rec);
-	}
-	it->state = I_READY;
+	if (!from_cache(it))
+		it->state = I_READY;
 	return it;
 }
 
@@ -835,7 +683,7 @@ call_done(void *u, mlm_result *r)
 		die(EX_SOMEFAIL, "out of memory writing record %ld", it->i);
 	it->ok = r->ok;
 	if (r->ok) {
-		count_provider(r->entry->provider);
+		map_progress_provider(r->entry->provider);
 		if (it->ckey[0])
 			mlm_cache_put(cache, it->ckey, b->p, b->len);
 	}
@@ -1000,7 +848,7 @@ embed_done(void *u, mlm_result *r)
 			die(EX_SOMEFAIL, "out of memory writing record %ld", it->i);
 		it->ok = r->ok;
 		if (r->ok) {
-			count_provider(r->entry->provider);
+			map_progress_provider(r->entry->provider);
 			if (it->ckey[0])
 				mlm_cache_put(cache, it->ckey, l->p, l->len);
 		}
@@ -1057,165 +905,19 @@ maybe_hedge(void)
 	}
 }
 
-/* ---- progress ---- */
-
-static int show_progress;
-static int64_t last_progress, last_logged;
-
-static long
-cooling_entries(void)
-{
-	int64_t now = mlm_now_ms();
-	long n = 0;
-	mlm_store *s = tp.store;
-	for (size_t i = 0; i < tp.pool.n; i++) {
-		char sc[4][256];
-		mlm_sched_scopes(tp.sched, (int)i, sc[0], sc[1], sc[2], sc[3]);
-		for (int k = 0; k < 4; k++) {
-			mlm_srec r;
-			s->ops->load(s, sc[k], &r);
-			if (r.until_ms > now) {
-				n++;
-				break;
-			}
-		}
-	}
-	return n;
-}
-
-static void
-progress(int final)
-{
-	int64_t now = mlm_mono_ms();
-	if (!final && now - last_progress < 250)
-		return;
-	last_progress = now;
-	double el = (double)(now - w.t0) / 1000.0;
-	double rate = el > 0 ? (double)w.done / el : 0;
-	char provs_s[256] = "";
-	size_t k = 0;
-	for (int p = 0; p < nprovs && k < sizeof provs_s - 40; p++)
-		k += (size_t)snprintf(provs_s + k, sizeof provs_s - k, " %s %ld", provs[p].name, provs[p].n);
-	if (final) {
-		if (show_progress && isatty(2))
-			fputs("\r\033[K", stderr);
-		if (opt.dry_run)
-			return;
-		if (!opt.quiet)
-			fprintf(stderr, "%s: %ld done (%ld ok, %ld failed%s%.0ld%s%s%.0ld%s) in %.1fs, %.0f/s;%s; "
-			    "%ld failed over\n", prog, w.done, w.ok, w.failed,
-			    w.skipped ? ", " : "", w.skipped, w.skipped ? " already done" : "",
-			    w.cached ? ", " : "", w.cached, w.cached ? " cached" : "",
-			    el, rate, provs_s[0] ? provs_s : " none answered", w.failovers);
-		return;
-	}
-	if (!show_progress)
-		return;
-	static int tty = -1;
-	if (tty < 0)
-		tty = isatty(2);
-	if (!tty && now - last_logged < 1000)
-		return;         /* to a file or pipe: one line a second */
-	last_logged = now;
-	char total[64] = "";
-	if (rq.total >= 0)
-		snprintf(total, sizeof total, "/%ld", rq.total - w.skipped);
-	char eta[64] = "";
-	if (rq.total > 0 && rate > 0) {
-		double left = ((double)(rq.total - w.skipped - w.done)) / rate;
-		snprintf(eta, sizeof eta, " ETA %.0fs", left > 0 ? left : 0);
-	}
-	fprintf(stderr, "%s%s: %ld%s %.0f/s%s ok %ld failed %ld |%s | cooling %ld%s",
-	    tty ? "\r\033[K" : "", prog, w.done, total, rate, eta, w.ok, w.failed, provs_s,
-	    cooling_entries(), tty ? "" : "\n");
-	fflush(stderr);
-}
-
-/* ---- resume ---- */
-
-/* --resume: an answered record */
-static void
-answered_add(void *u, long i, const char *id)
-{
-	if (answered.n == answered.cap) {
-		answered.cap = answered.cap ? answered.cap * 2 : 1024;
-		if (!(answered.ids = realloc(answered.ids, answered.cap * 24)))
-			die(EX_SOMEFAIL, "%s: out of memory", opt.output);
-	}
-	done_key(answered.ids[answered.n++], i, id);
-}
-
-/*
- * Rewrites the journal with one record per input: the last whole record
- * for each i (an input that changed since was asked again and appended).
- * Loading (--resume) also drops failed records with --retry-failed and
- * fills the answered set. The journal stays locked throughout.
- */
-static void
-rewrite_journal(int loading)
-{
-	char err[MLM_ERRLEN];
-	if (mlm_journal_compact(journal, loading && opt.retry_failed, loading ? answered_add : NULL,
-	    NULL, err, sizeof err) < 0)
-		die(EX_SOMEFAIL, "%s", err);
-	if (loading && answered.n)
-		qsort(answered.ids, answered.n, 24, cmp24);
-}
-
-/* -o: the journal, locked for the whole run (another run on it: exit 75) */
-static void
-open_journal(void)
-{
-	if (journal)
-		return;
-	char err[MLM_ERRLEN];
-	int why;
-	journal = mlm_journal_open(opt.output, opt.resume, &why, err, sizeof err);
-	if (journal)
-		return;
-	if (why == MLM_JOURNAL_LOCKED)
-		die(EX_TEMPFAIL, "%s", err);
-	if (why == MLM_JOURNAL_EXISTS)
-		die(EX_USAGE_, "-o %s: the file exists; use --resume to continue it, or remove it",
-		    opt.output);
-	die(EX_CONFIG_, "%s", err);
-}
-
-static long
-count_lines(char **files, int nfiles)
-{
-	long n = 0;
-	if (!nfiles)
-		return -1;
-	for (int f = 0; f < nfiles; f++) {
-		struct stat st;
-		if (!strcmp(files[f], "-") || stat(files[f], &st) < 0 || !S_ISREG(st.st_mode))
-			return -1;
-		FILE *fp = fopen(files[f], "r");
-		if (!fp)
-			return -1;
-		char buf[65536];
-		size_t k, last = '\n';
-		while ((k = fread(buf, 1, sizeof buf, fp)) > 0) {
-			for (size_t j = 0; j < k; j++)
-				if (buf[j] == '\n')
-					n++;
-			last = (unsigned char)buf[k - 1];
-		}
-		if (last != '\n')
-			n++;
-		fclose(fp);
-	}
-	return n;
-}
-
 static void
 on_signal(int sig)
 {
 	(void)sig;
 	sigs++;
-	if (rq.engine)
-		mlm_engine_wakeup(rq.engine);
+	map_read_wakeup();
+}
+
+static void
+progress(int final)
+{
+	map_counts c = { w.done, w.ok, w.failed, w.skipped, w.cached, w.failovers, w.t0 };
+	map_progress(final, &c);
 }
 
 /* ---- dry run ---- */
@@ -1254,34 +956,27 @@ dry_run(item *it)
 	w.done++;
 }
 
-int
-main(int argc, char **argv)
+/* The options into opt, tp and emb; dies on a bad one. */
+static void
+parse_options(int argc, char **argv)
 {
-	prog = "llm-map";
-	/* the keys are in this process's memory: never in a core file */
-	setrlimit(RLIMIT_CORE, &(struct rlimit){ 0, 0 });
 	int c;
-	long retries = 0, timeout_ms = 0, max_wait = -1, batch_max = 0;
 	while ((c = getopt_long(argc, argv, "hj:m:o:p:qs:t:uv", longopts, NULL)) != -1) {
+		if (tool_pool_opt(&tp, c, optarg))
+			continue;
 		switch (c) {
 		case 'h': usage(0); break;
 		case O_VERSION: tool_version();
 		case 'j': opt.jobs = opt_long("--jobs", optarg, 1, 4096); break;
-		case 'm': tp.model = optarg; break;
 		case 'o': opt.output = optarg; break;
-		case 'p': tp.provider = optarg; break;
 		case 'q': opt.quiet = 1; break;
 		case 's': opt.system = optarg; break;
 		case 't': opt.temperature = opt_double("--temperature", optarg, 0, 2); break;
 		case 'u': opt.unordered = 1; break;
-		case 'v': tp.verbose = 1; break;
-		case O_ENV: tp.env_file = optarg; break;
-		case O_POOL: tp.pool_file = optarg; break;
-		case O_STRATEGY: tp.strategy = optarg; break;
 		case O_MAXTOK: opt.max_tokens = opt_long("--max-tokens", optarg, 1, 10000000); break;
-		case O_TIMEOUT: timeout_ms = opt_duration_ms("--timeout", optarg); break;
-		case O_RETRIES: retries = opt_long("--retries", optarg, 1, 1000); break;
-		case O_MAXWAIT: max_wait = opt_duration_ms("--max-wait", optarg); break;
+		case O_TIMEOUT: opt.timeout_ms = opt_duration_ms("--timeout", optarg); break;
+		case O_RETRIES: opt.retries = opt_long("--retries", optarg, 1, 1000); break;
+		case O_MAXWAIT: opt.max_wait = opt_duration_ms("--max-wait", optarg); break;
 		case O_INPUT: opt.input = 1; break;
 		case O_NOINPUT: opt.input = 0; break;
 		case O_TEXT: opt.text = 1; break;
@@ -1294,12 +989,11 @@ main(int argc, char **argv)
 		case O_RESUME: opt.resume = 1; break;
 		case O_RETRYFAILED: opt.retry_failed = 1; break;
 		case O_MAXLINE: opt.max_line = opt_long("--max-line", optarg, 16, 1L << 30); break;
-		case O_LOG: tp.log_file = optarg; break;
 		case O_SCHEMA: opt.schema = optarg; break;
 		case O_MULTI: opt.multi = 1; break;
 		case O_EMBED: opt.embed = 1; break;
 		case O_DIMS: emb.dims = opt_long("--dimensions", optarg, 1, 65536); break;
-		case O_BATCH: batch_max = opt_long("--batch", optarg, 1, 100000); break;
+		case O_BATCH: opt.batch_max = opt_long("--batch", optarg, 1, 100000); break;
 		case O_TOOLS: opt.tools_file = optarg; break;
 		case O_EMBEDFB:
 			if (opt.nfallback == 16)
@@ -1318,17 +1012,21 @@ main(int argc, char **argv)
 		default: usage(2);
 		}
 	}
-	argc -= optind;
-	argv += optind;
+}
+
+/* The options that do not go together (2), before anything is opened. */
+static void
+check_options(void)
+{
 	if (opt.resume && !opt.output)
 		die(EX_USAGE_, "--resume needs -o FILE");
 	if (opt.retry_failed && !opt.resume)
 		die(EX_USAGE_, "--retry-failed goes with --resume");
 	/* an existing journal: refused (2) or in use (75) before anything else */
 	if (opt.output && access(opt.output, F_OK) == 0)
-		open_journal();
-	if (tp.strategy && mlm_strategy_parse(tp.strategy) < 0)
-		die(EX_USAGE_, "--strategy: unknown strategy '%s'", tp.strategy);
+		journal = map_journal_open(opt.output, opt.resume);
+	if (tp.strategy)
+		tool_strategy("--strategy", tp.strategy, EX_USAGE_);
 	if (opt.multi && !opt.schema)
 		die(EX_USAGE_, "--multi goes with --schema");
 	if (opt.to >= 0 && !opt.schema)
@@ -1336,8 +1034,8 @@ main(int argc, char **argv)
 	if (opt.f32 && (!opt.embed || !emb.dims || !opt.output || opt.resume || opt.unordered))
 		die(EX_USAGE_, "--to f32 goes with --embed, --dimensions N and -o FILE (the records), "
 		    "without --resume or -u");
-	if ((emb.dims || opt.nfallback || batch_max) && !opt.embed)
-		die(EX_USAGE_, "%s goes with --embed", emb.dims ? "--dimensions" : batch_max ? "--batch" :
+	if ((emb.dims || opt.nfallback || opt.batch_max) && !opt.embed)
+		die(EX_USAGE_, "%s goes with --embed", emb.dims ? "--dimensions" : opt.batch_max ? "--batch" :
 		    "--embed-fallback");
 	if (opt.embed && (opt.schema || opt.hedge || opt.text || opt.system || opt.max_tokens ||
 	    opt.temperature >= 0))
@@ -1347,44 +1045,43 @@ main(int argc, char **argv)
 	if (opt.tools_file && (opt.embed || opt.schema || opt.text || opt.cache))
 		die(EX_USAGE_, "--tools does not go with --embed, --schema, --text or --cache");
 	opt.tools = opt.tools_file ? tc_load(opt.tools_file) : jv_invalid();
-	mlm_schema *schema = opt.schema ? tool_load_schema(opt.schema) : NULL;
-	if (opt.to >= 0)
-		opt.emit = tool_to_open(schema, opt.to);
-	const char *program = argc > 0 ? argv[0] : ".";
-	if (!*program)
-		program = ".";
-	if (argc > 0)
-		argc--, argv++;
-	if (argc == 0 && isatty(0))
-		usage(2);
+}
 
-	/* "." needs no interpreter, and compiling jq's builtins costs ~15 ms */
+/* The template: "." needs no interpreter, and compiling jq's builtins costs ~15 ms */
+static void
+compile_template(const char *program)
+{
 	identity = !strcmp(program, ".");
-	if (!identity) {
-		jq = jq_init();
-		if (!jq)
-			die(EX_CONFIG_, "cannot start jq");
-		jq_set_error_cb(jq, jq_error_cb, NULL);
-		jq_err[0] = 0;
-		if (!jq_compile(jq, program))
-			die(EX_USAGE_, "template: %s", jq_err[0] ? jq_err : "does not compile");
-	}
+	if (identity)
+		return;
+	jq = jq_init();
+	if (!jq)
+		die(EX_CONFIG_, "cannot start jq");
+	jq_set_error_cb(jq, jq_error_cb, NULL);
+	jq_err[0] = 0;
+	if (!jq_compile(jq, program))
+		die(EX_USAGE_, "template: %s", jq_err[0] ? jq_err : "does not compile");
+}
 
+/* The pool, the call options, the cache, the journal, the signals. */
+static void
+open_run(mlm_schema *schema)
+{
 	const char *embed_glob = tp.model;
 	if (opt.embed)
 		tp.model = NULL;        /* fallback models are outside -m */
 	tool_pool_open(&tp);
 	if (opt.embed)
 		embed_open(embed_glob);
-	if (batch_max && batch_max < emb.batch)
-		emb.batch = batch_max;  /* --batch lowers the provider's limit, never raises it */
+	if (opt.batch_max && opt.batch_max < emb.batch)
+		emb.batch = opt.batch_max;  /* --batch lowers the provider's limit, never raises it */
 	mlm_call_opts_init(&base);
 	base.verbose = tp.verbose;
-	if (timeout_ms)
-		base.total_ms = base.first_byte_ms = timeout_ms;
-	if (retries)
-		base.max_attempts = (int)retries;
-	base.max_wait_ms = max_wait >= 0 ? max_wait : 15 * 60 * 1000;  /* a batch waits out cooldowns */
+	if (opt.timeout_ms)
+		base.total_ms = base.first_byte_ms = opt.timeout_ms;
+	if (opt.retries)
+		base.max_attempts = (int)opt.retries;
+	base.max_wait_ms = opt.max_wait >= 0 ? opt.max_wait : 15 * 60 * 1000;  /* a batch waits out cooldowns */
 	base.schema = schema;
 	base.multi = opt.multi;
 	if (opt.cache) {
@@ -1393,11 +1090,11 @@ main(int argc, char **argv)
 		if (!cache)
 			warnmsg("warning: cache unavailable: %s", err);
 	}
-	if (opt.output && (opt.resume || !opt.dry_run))
-		open_journal();         /* a new one is created only now */
+	if (opt.output && (opt.resume || !opt.dry_run) && !journal)
+		journal = map_journal_open(opt.output, opt.resume);   /* a new one is created only now */
 	if (opt.resume)
-		rewrite_journal(1);
-	show_progress = !opt.quiet && (opt.progress || isatty(2));
+		map_journal_rewrite(journal, opt.output, 1, opt.retry_failed);
+	map_progress_init(!opt.quiet && (opt.progress || isatty(2)), opt.quiet, opt.dry_run, tp.sched);
 
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
@@ -1405,19 +1102,78 @@ main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
-	rq.engine = tp.engine;
-	rq.files = argv;
-	rq.nfiles = argc;
-	rq.total = count_lines(argv, argc);
-	long window_max = opt.jobs * 4 > 1024 ? opt.jobs * 4 : 1024;
-	if (opt.embed && window_max < emb.batch * 2)
-		window_max = emb.batch * 2;
-	pthread_t th;
-	pthread_create(&th, NULL, reader, NULL);
-	w.t0 = mlm_mono_ms();
+}
+
+/* Input into the window while it has room. */
+static void
+take_input(long window_max)
+{
+	while (!w.eof && w.n < window_max) {
+		map_line *l = map_read_pop();
+		if (!l)
+			break;
+		if (l->eof) {
+			w.eof = 1;
+			free(l);
+			break;
+		}
+		item *it = make_item(l);
+		last_input = mlm_mono_ms();
+		map_line_free(l);
+		if (w.tail)
+			w.tail->next = it;
+		else
+			w.head = it;
+		w.tail = it;
+		if (!w.ready_head)
+			w.ready_head = it;
+		w.n++;
+		if (opt.dry_run) {
+			dry_run(it);
+			it->state = I_SKIP;
+		}
+	}
+}
+
+/* Ready items submitted, oldest first (with --embed: in batches). */
+static void
+submit_ready(long window_max)
+{
+	if (!opt.dry_run) {
+		if (opt.embed)
+			embed_submit(w.eof ? 2 : w.n >= window_max);
+		else
+			for (item *it = w.ready_head; it && w.inflight < opt.jobs; it = it->next)
+				if (it->state == I_READY)
+					submit(it);
+		while (w.ready_head && w.ready_head->state != I_READY)
+			w.ready_head = w.ready_head->next;
+	}
+}
+
+/* Interrupted: whatever finished is written; the rest has no record (resume does it). */
+static void
+stop_inflight(void)
+{
+	for (item *it = w.head; it; it = it->next)
+		if (it->state == I_FLIGHT) {
+			it->state = I_SKIP;
+			if (it->call)
+				mlm_engine_cancel(tp.engine, it->call);
+			if (it->hedge_call)
+				mlm_engine_cancel(tp.engine, it->hedge_call);
+		}
+	opt.unordered = 1;
+	flush_window();
+}
+
+/* The main loop: input, calls, records, until all input is answered or
+ * an interrupt's grace ends. 1 when interrupted. */
+static int
+run(long window_max)
+{
 	int64_t grace_end = 0;
 	int stopping = 0;
-
 	for (;;) {
 		if (sigs && !stopping) {
 			stopping = 1;
@@ -1426,44 +1182,9 @@ main(int argc, char **argv)
 		}
 		if (stopping && (sigs > 1 || mlm_mono_ms() > grace_end || w.inflight == 0))
 			break;
-		/* take input while the window has room */
-		while (!stopping && !w.eof && w.n < window_max) {
-			line *l = rq_pop();
-			if (!l)
-				break;
-			if (l->eof) {
-				w.eof = 1;
-				free(l);
-				break;
-			}
-			item *it = make_item(l);
-			last_input = mlm_mono_ms();
-			free(l->text);
-			free(l->pos);
-			free(l);
-			if (w.tail)
-				w.tail->next = it;
-			else
-				w.head = it;
-			w.tail = it;
-			if (!w.ready_head)
-				w.ready_head = it;
-			w.n++;
-			if (opt.dry_run) {
-				dry_run(it);
-				it->state = I_SKIP;
-			}
-		}
-		/* submit ready items, oldest first */
-		if (!stopping && !opt.dry_run) {
-			if (opt.embed)
-				embed_submit(w.eof ? 2 : w.n >= window_max);
-			else
-				for (item *it = w.ready_head; it && w.inflight < opt.jobs; it = it->next)
-					if (it->state == I_READY)
-						submit(it);
-			while (w.ready_head && w.ready_head->state != I_READY)
-				w.ready_head = w.ready_head->next;
+		if (!stopping) {
+			take_input(window_max);
+			submit_ready(window_max);
 		}
 		flush_window();
 		if (w.eof && !w.head)
@@ -1474,19 +1195,40 @@ main(int argc, char **argv)
 		flush_window();
 		progress(0);
 	}
-	if (stopping) {
-		/* whatever finished is written; the rest has no record (resume does it) */
-		for (item *it = w.head; it; it = it->next)
-			if (it->state == I_FLIGHT) {
-				it->state = I_SKIP;
-				if (it->call)
-					mlm_engine_cancel(tp.engine, it->call);
-				if (it->hedge_call)
-					mlm_engine_cancel(tp.engine, it->hedge_call);
-			}
-		opt.unordered = 1;
-		flush_window();
-	}
+	if (stopping)
+		stop_inflight();
+	return stopping;
+}
+
+int
+main(int argc, char **argv)
+{
+	prog = "llm-map";
+	/* the keys are in this process's memory: never in a core file */
+	setrlimit(RLIMIT_CORE, &(struct rlimit){ 0, 0 });
+	parse_options(argc, argv);
+	argc -= optind;
+	argv += optind;
+	check_options();
+	mlm_schema *schema = opt.schema ? tool_load_schema(opt.schema) : NULL;
+	if (opt.to >= 0)
+		opt.emit = tool_to_open(schema, opt.to);
+	const char *program = argc > 0 ? argv[0] : ".";
+	if (!*program)
+		program = ".";
+	if (argc > 0)
+		argc--, argv++;
+	if (argc == 0 && isatty(0))
+		usage(2);
+	compile_template(program);
+	open_run(schema);
+
+	long window_max = opt.jobs * 4 > 1024 ? opt.jobs * 4 : 1024;
+	if (opt.embed && window_max < emb.batch * 2)
+		window_max = emb.batch * 2;
+	map_read_start(argv, argc, (size_t)opt.max_line, tp.engine);
+	w.t0 = mlm_mono_ms();
+	int stopping = run(window_max);
 	progress(1);
 	int code = w.failed ? (w.ok || w.skipped || w.cached ? EX_SOMEFAIL : EX_NOENTRY) : 0;
 	if (!code && w.unopened)
@@ -1498,7 +1240,7 @@ main(int argc, char **argv)
 		die(EX_SOMEFAIL, "%s", err);
 	/* a resumed input whose line changed has an older record too: keep the last */
 	if (journal && opt.resume && w.done)
-		rewrite_journal(0);
+		map_journal_rewrite(journal, opt.output, 0, 0);
 	if (opt.emit)
 		tool_to_close(opt.emit);
 	out_close();

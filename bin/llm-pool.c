@@ -49,23 +49,20 @@ usage(int code)
 	exit(code);
 }
 
-enum { O_ENV = 256, O_PROVIDER, O_MODEL, O_QUOTA, O_CHECK, O_LIVE, O_STATUS, O_RESET,
+enum { O_QUOTA = 256, O_CHECK, O_LIVE, O_STATUS, O_RESET,
 	O_WITHKEYS, O_TIMEOUT, O_CATALOG, O_DISCOVER };
 
 static const struct option longopts[] = {
+	TOOL_POOL_OPTIONS,
 	{ "catalog", optional_argument, NULL, O_CATALOG },
 	{ "check", no_argument, NULL, O_CHECK },
 	{ "discover", no_argument, NULL, O_DISCOVER },
-	{ "env", required_argument, NULL, O_ENV },
 	{ "help", no_argument, NULL, 'h' },
 	{ "live", no_argument, NULL, O_LIVE },
-	{ "model", required_argument, NULL, O_MODEL },
-	{ "provider", required_argument, NULL, O_PROVIDER },
 	{ "quota", required_argument, NULL, O_QUOTA },
 	{ "reset", optional_argument, NULL, O_RESET },
 	{ "status", no_argument, NULL, O_STATUS },
 	{ "timeout", required_argument, NULL, O_TIMEOUT },
-	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, O_VERSION },
 	{ "with-keys", no_argument, NULL, O_WITHKEYS },
 	{ NULL, 0, NULL, 0 },
@@ -136,8 +133,7 @@ static void
 show_status(tool_pool *t, int table)
 {
 	int64_t now = mlm_now_ms();
-	mlm_store *s = t->store;
-	s->ops->begin(s);
+	mlm_sched_batch(t->sched, 1);     /* one transaction: one picture */
 	if (table)
 		printf("%-40s %-9s %-8s %-16s %-16s %5s %7s %7s\n", "ENTRY", "STATE", "LEFT",
 		    "MINUTE", "DAY", "FLY", "LAT", "OK%");
@@ -176,7 +172,7 @@ show_status(tool_pool *t, int table)
 			printf("    %s: quota_exhausted: %s\n", st.scope[2], st.win_why);
 		status_windows(r, e, now);
 	}
-	s->ops->commit(s);
+	mlm_sched_batch(t->sched, 0);
 }
 
 /* On a terminal the pool is a table; NDJSON goes to pipes and files. */
@@ -221,167 +217,133 @@ table_row(const mlm_entry *e, jv c, int live)
 	return good;
 }
 
-int
-main(int argc, char **argv)
-{
-	prog = "llm-pool";
-	tool_pool t = { 0 };
-	const char *quota = NULL, *reset_id = NULL;
-	int check = 0, live = 0, status = 0, reset = 0, with_keys = 0, catalog = 0, discover = 0;
-	long timeout_ms = 20000;
-	int c;
+/* the options */
+static struct {
+	const char *quota, *reset_id;
+	int check, live, status, reset, with_keys, catalog, discover;
+	long timeout_ms;
+} opt = { .timeout_ms = 20000 };
 
+static void
+parse_options(tool_pool *t, int argc, char **argv)
+{
+	int c;
 	while ((c = getopt_long(argc, argv, "hv", longopts, NULL)) != -1) {
+		if (tool_pool_opt(t, c, optarg))
+			continue;
 		switch (c) {
 		case 'h': usage(0); break;
 		case O_VERSION: tool_version();
-		case 'v': t.verbose = 1; break;
-		case O_ENV: t.env_file = optarg; break;
-		case O_PROVIDER: t.provider = optarg; break;
-		case O_MODEL: t.model = optarg; break;
-		case O_QUOTA: quota = optarg; break;
-		case O_CHECK: check = 1; break;
-		case O_LIVE: live = 1; break;
-		case O_STATUS: status = 1; break;
+		case O_QUOTA: opt.quota = optarg; break;
+		case O_CHECK: opt.check = 1; break;
+		case O_LIVE: opt.live = 1; break;
+		case O_STATUS: opt.status = 1; break;
 		case O_RESET:
-			reset = 1;
+			opt.reset = 1;
 			if (!optarg && optind < argc && argv[optind][0] != '-' && access(argv[optind], F_OK) != 0)
 				optarg = argv[optind++];
-			reset_id = optarg;
+			opt.reset_id = optarg;
 			break;
-		case O_WITHKEYS: with_keys = 1; break;
-		case O_TIMEOUT: timeout_ms = opt_duration_ms("--timeout", optarg); break;
+		case O_WITHKEYS: opt.with_keys = 1; break;
+		case O_TIMEOUT: opt.timeout_ms = opt_duration_ms("--timeout", optarg); break;
 		case O_CATALOG:
-			catalog = 1;
+			opt.catalog = 1;
 			mlm_catalog_add_file(optarg);
 			break;
-		case O_DISCOVER: discover = 1; break;
+		case O_DISCOVER: opt.discover = 1; break;
 		default: usage(2);
 		}
 	}
-	argc -= optind;
-	argv += optind;
-	if (catalog) {
-		tool_catalog_print(t.provider, t.model);
-		out_close();
-		return 0;
-	}
-	tool_catalog_warn();
-	if (live && !check)
-		die(EX_USAGE_, "--live goes with --check");
-	if (with_keys && isatty(1))
-		die(EX_USAGE_, "--with-keys: refusing to write keys to a terminal");
+}
 
-	/* input: FILEs, or a pipe/file on stdin; else the environment */
+/* The pool: pool lines from FILEs or a pipe/file on stdin, else the
+ * variables; then only the entries the filters match. */
+static void
+read_pool(tool_pool *t, int argc, char **argv)
+{
 	char err[MLM_ERRLEN];
 	struct stat st;
 	int from_stdin = argc == 0 && fstat(0, &st) == 0 &&
 	    (S_ISFIFO(st.st_mode) || S_ISREG(st.st_mode) || S_ISSOCK(st.st_mode));
-	if (t.verbose)
-		t.list_env = 1;
-	tool_env_load(&t);
-	tool_env_defaults(&t);
+	if (t->verbose)
+		t->list_env = 1;
+	tool_env_load(t);
+	tool_env_defaults(t);
 	if (argc || from_stdin) {
-		/* read pool lines */
 		for (int i = 0; i < (argc ? argc : 1); i++) {
 			const char *f = argc ? argv[i] : "-";
-			size_t first = t.pool.n;
-			int r = mlm_pool_load_cb(&t.pool, f, t.verbose ? dup_dropped : NULL, NULL, err,
+			size_t first = t->pool.n;
+			int r = mlm_pool_load_cb(&t->pool, f, t->verbose ? dup_dropped : NULL, NULL, err,
 			    sizeof err);
 			if (r < 0)
 				die(r == -2 ? EX_CONFIG_ : EX_DATA, "%s", err);
-			tool_warn_key_file(f, &t.pool, first);
+			tool_warn_key_file(f, &t->pool, first);
 		}
-		tool_env_report(&t, 1);
+		tool_env_report(t, 1);
 	} else {
-		int r = mlm_pool_from_env(&t.pool, t.env, err, sizeof err);
-		tool_env_report(&t, 0);
+		int r = mlm_pool_from_env(&t->pool, t->env, err, sizeof err);
+		tool_env_report(t, 0);
 		if (r < 0)
-			tool_die_no_pool(&t, err);
+			tool_die_no_pool(t, err);
 	}
-	/* filters */
-	unsigned char *keep = calloc(t.pool.n + 1, 1);
-	for (size_t i = 0; i < t.pool.n; i++)
-		keep[i] = mlm_glob(t.provider, t.pool.v[i].provider) &&
-		    mlm_glob(t.model, t.pool.v[i].model) && mlm_glob(quota, t.pool.v[i].quota);
-	mlm_pool_filter(&t.pool, keep);
+	unsigned char *keep = calloc(t->pool.n + 1, 1);
+	for (size_t i = 0; i < t->pool.n; i++)
+		keep[i] = mlm_glob(t->provider, t->pool.v[i].provider) &&
+		    mlm_glob(t->model, t->pool.v[i].model) && mlm_glob(opt.quota, t->pool.v[i].quota);
+	mlm_pool_filter(&t->pool, keep);
 	free(keep);
-	int code = 0;
+}
 
-	if (discover) {
-		code = tool_discover(&t);
-		goto out;
+/* --check: one probe per entry, all at once; the check records (owned). */
+static jv *
+check_all(tool_pool *t)
+{
+	char err[MLM_ERRLEN];
+	t->engine = mlm_engine_new(&t->pool, t->sched, err, sizeof err);
+	if (!t->engine)
+		die(EX_CONFIG_, "%s", err);
+	jv *checks = calloc(t->pool.n + 1, sizeof *checks);
+	struct probe *pr = calloc(t->pool.n + 1, sizeof *pr);
+	for (size_t i = 0; i < t->pool.n; i++) {
+		mlm_call_opts o;
+		mlm_call_opts_init(&o);
+		o.max_attempts = 1;
+		/* entries that share a concurrency limit take turns */
+		o.max_wait_ms = opt.timeout_ms;
+		o.total_ms = o.first_byte_ms = opt.timeout_ms;
+		o.pick.entry = t->pool.v[i].id;
+		o.pick.ignore_state = 1;    /* dead and cooling entries are probed too */
+		checks[i] = jv_null();
+		pr[i].slot = &checks[i];
+		jv req = mlm_req_prompt(NULL, "Reply with the word ok.");
+		req = jv_object_set(req, jv_string("max_tokens"), jv_number(1));
+		mlm_engine_submit(t->engine, req, &o, probe_done, NULL, &pr[i]);
 	}
-	if (status || reset || check) {
-		t.store = mlm_store_open(NULL, err, sizeof err);
-		if (!t.store)
-			die(EX_CONFIG_, "%s", err);
-		tool_store_warn(&t);
-		t.sched = mlm_sched_new(&t.pool, t.store, MLM_STRAT_SMART);
-	}
-	if (reset) {
-		if (!reset_id) {
-			t.store->ops->reset(t.store, NULL);
-		} else {
-			int found = 0;
-			for (size_t i = 0; i < t.pool.n; i++) {
-				if (!mlm_glob(reset_id, t.pool.v[i].id))
-					continue;
-				char sc[4][256];
-				mlm_sched_scopes(t.sched, (int)i, sc[0], sc[1], sc[2], sc[3]);
-				for (int k = 0; k < 4; k++)
-					t.store->ops->reset(t.store, sc[k]);
-				found = 1;
-			}
-			if (!found)
-				die(EX_USAGE_, "--reset: no entry matches '%s'", reset_id);
-		}
-		if (!status)
-			goto out;
-	}
-	if (status) {
-		show_status(&t, isatty(1));
-		goto out;
-	}
-	jv *checks = NULL;
-	if (check) {
-		t.engine = mlm_engine_new(&t.pool, t.sched, err, sizeof err);
-		if (!t.engine)
-			die(EX_CONFIG_, "%s", err);
-		checks = calloc(t.pool.n + 1, sizeof *checks);
-		struct probe *pr = calloc(t.pool.n + 1, sizeof *pr);
-		for (size_t i = 0; i < t.pool.n; i++) {
-			mlm_call_opts o;
-			mlm_call_opts_init(&o);
-			o.max_attempts = 1;
-			/* entries that share a concurrency limit take turns */
-			o.max_wait_ms = timeout_ms;
-			o.total_ms = o.first_byte_ms = timeout_ms;
-			o.pick.entry = t.pool.v[i].id;
-			o.pick.ignore_state = 1;    /* dead and cooling entries are probed too */
-			checks[i] = jv_null();
-			pr[i].slot = &checks[i];
-			jv req = mlm_req_prompt(NULL, "Reply with the word ok.");
-			req = jv_object_set(req, jv_string("max_tokens"), jv_number(1));
-			mlm_engine_submit(t.engine, req, &o, probe_done, NULL, &pr[i]);
-		}
-		while (mlm_engine_active(t.engine))
-			mlm_engine_run(t.engine, 200);
-		free(pr);
-	}
-	int table = isatty(1) && !with_keys;
+	while (mlm_engine_active(t->engine))
+		mlm_engine_run(t->engine, 200);
+	free(pr);
+	return checks;
+}
+
+/* The entries: a table on a terminal, else NDJSON; with checks, each
+ * entry's (consumed). The exit code. */
+static int
+print_entries(tool_pool *t, jv *checks)
+{
+	int code = 0, check = checks != NULL, live = opt.live;
+	int table = isatty(1) && !opt.with_keys;
 	if (table)
 		table_head(check);
-	for (size_t i = 0; i < t.pool.n; i++) {
+	for (size_t i = 0; i < t->pool.n; i++) {
 		if (table) {
-			int good = table_row(&t.pool.v[i], check ? checks[i] : jv_invalid(), live);
+			int good = table_row(&t->pool.v[i], check ? checks[i] : jv_invalid(), live);
 			if (!good)
 				code = EX_SOMEFAIL;
 			if (check)
 				jv_free(checks[i]);
 			continue;
 		}
-		jv e = mlm_entry_json(&t.pool.v[i], with_keys);
+		jv e = mlm_entry_json(&t->pool.v[i], opt.with_keys);
 		if (check) {
 			jv ok = jv_object_get(jv_copy(checks[i]), jv_string("ok"));
 			int good = jv_get_kind(ok) == JV_KIND_TRUE;
@@ -398,8 +360,47 @@ main(int argc, char **argv)
 		out_json(e, 0);
 	}
 	free(checks);
-	if (live)
-		code = 0;
+	return live ? 0 : code;
+}
+
+int
+main(int argc, char **argv)
+{
+	prog = "llm-pool";
+	tool_pool t = { 0 };
+	parse_options(&t, argc, argv);
+	argc -= optind;
+	argv += optind;
+	if (opt.catalog) {
+		tool_catalog_print(t.provider, t.model);
+		out_close();
+		return 0;
+	}
+	tool_catalog_warn();
+	if (opt.live && !opt.check)
+		die(EX_USAGE_, "--live goes with --check");
+	if (opt.with_keys && isatty(1))
+		die(EX_USAGE_, "--with-keys: refusing to write keys to a terminal");
+	read_pool(&t, argc, argv);
+	int code = 0;
+	if (opt.discover) {
+		code = tool_discover(&t);
+		goto out;
+	}
+	if (opt.status || opt.reset || opt.check) {
+		char err[MLM_ERRLEN];
+		t.store = mlm_store_open(NULL, err, sizeof err);
+		if (!t.store)
+			die(EX_CONFIG_, "%s", err);
+		tool_store_warn(&t);
+		t.sched = mlm_sched_new(&t.pool, t.store, MLM_STRAT_SMART);
+	}
+	if (opt.reset && !mlm_sched_reset(t.sched, opt.reset_id) && opt.reset_id)
+		die(EX_USAGE_, "--reset: no entry matches '%s'", opt.reset_id);
+	if (opt.status)
+		show_status(&t, isatty(1));
+	else if (!opt.reset)
+		code = print_entries(&t, opt.check ? check_all(&t) : NULL);
 out:
 	tool_pool_close(&t);
 	out_close();

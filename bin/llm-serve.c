@@ -18,7 +18,6 @@
  * its first delta or its result, and no_restart ends a call that fails after
  * output, with an error event instead of [DONE].
  */
-#define MLM_APPENDS_UNCHECKED /* mlm_buf appends here are not all checked yet */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
@@ -40,6 +39,7 @@
 #include <microhttpd.h>
 
 #include "tool.h"
+#include "lines.h"
 #include "serve-page.h"
 #include "serve-guard.h"
 #include "serve.h"
@@ -109,34 +109,29 @@ usage(int code)
 	exit(code);
 }
 
-enum { O_ENV = 256, O_POOL, O_STRATEGY, O_LOG, O_PORTFILE, O_TOKENFILE, O_MAXBODY,
+enum { O_PORTFILE = 256, O_TOKENFILE, O_MAXBODY,
 	O_CLIENTTO, O_MAXCONN, O_THREADS, O_GRACE, O_MAXWAIT, O_TIMEOUT, O_RETRIES, O_HEADERTO,
 	O_PERIP, O_REUSEPORT, O_MODELMAP };
 
 static const struct option longopts[] = {
+	TOOL_POOL_OPTIONS,
+	TOOL_POOL_FILE_OPTIONS,
 	{ "client-timeout", required_argument, NULL, O_CLIENTTO },
-	{ "env", required_argument, NULL, O_ENV },
 	{ "grace", required_argument, NULL, O_GRACE },
 	{ "header-timeout", required_argument, NULL, O_HEADERTO },
 	{ "help", no_argument, NULL, 'h' },
 	{ "listen", required_argument, NULL, 'l' },
-	{ "log", required_argument, NULL, O_LOG },
 	{ "max-body", required_argument, NULL, O_MAXBODY },
 	{ "max-connections", required_argument, NULL, O_MAXCONN },
 	{ "max-connections-per-ip", required_argument, NULL, O_PERIP },
 	{ "max-wait", required_argument, NULL, O_MAXWAIT },
-	{ "model", required_argument, NULL, 'm' },
 	{ "model-map", required_argument, NULL, O_MODELMAP },
-	{ "pool", required_argument, NULL, O_POOL },
 	{ "port-file", required_argument, NULL, O_PORTFILE },
-	{ "provider", required_argument, NULL, 'p' },
 	{ "retries", required_argument, NULL, O_RETRIES },
 	{ "reuse-port", no_argument, NULL, O_REUSEPORT },
-	{ "strategy", required_argument, NULL, O_STRATEGY },
 	{ "threads", required_argument, NULL, O_THREADS },
 	{ "timeout", required_argument, NULL, O_TIMEOUT },
 	{ "token-file", required_argument, NULL, O_TOKENFILE },
-	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, O_VERSION },
 	{ NULL, 0, NULL, 0 },
 };
@@ -421,9 +416,8 @@ eng_unlink(job *j)
 
 /* The state of entry i (as llm-pool --status); store transaction open. */
 static const char *
-entry_state(mlm_store *s, size_t i, int64_t now, mlm_srec r[4], char sc[4][256], int *which)
+entry_state(size_t i, int64_t now, mlm_srec r[4], char sc[4][256], int *which)
 {
-	(void)s;
 	mlm_entry_status st;
 	mlm_sched_entry_status(tp.sched, (int)i, now, &st);
 	memcpy(r, st.r, sizeof st.r);
@@ -436,12 +430,11 @@ static jv
 status_json(void)
 {
 	int64_t now = mlm_now_ms();
-	mlm_store *s = tp.store;
 	jv a = jv_array();
-	s->ops->begin(s);
+	mlm_sched_batch(tp.sched, 1);
 	for (size_t i = 0; i < tp.pool.n; i++)
 		a = jv_array_append(a, mlm_sched_status_json(tp.sched, &tp.pool.v[i], (int)i, now));
-	s->ops->commit(s);
+	mlm_sched_batch(tp.sched, 0);
 	return a;
 }
 
@@ -450,40 +443,40 @@ prom_label(mlm_buf *b, const char *s)
 {
 	for (; *s; s++) {
 		if (*s == '\\' || *s == '"')
-			mlm_buf_add(b, "\\", 1);
+			sv_add(b, "\\", 1);
 		if (*s == '\n')
-			mlm_buf_puts(b, "\\n");
+			sv_puts(b, "\\n");
 		else
-			mlm_buf_add(b, s, 1);
+			sv_add(b, s, 1);
 	}
 }
 
 static void
 prom_hist(mlm_buf *b, const char *name, const char *help, hist *h, const double *bounds, size_t nb)
 {
-	mlm_buf_printf(b, "# HELP %s %s\n# TYPE %s histogram\n", name, help, name);
+	sv_printf(b, "# HELP %s %s\n# TYPE %s histogram\n", name, help, name);
 	for (size_t i = 0; i < nb; i++)
-		mlm_buf_printf(b, "%s_bucket{le=\"%g\"} %ld\n", name, bounds[i],
+		sv_printf(b, "%s_bucket{le=\"%g\"} %ld\n", name, bounds[i],
 		    atomic_load_explicit(&h->b[i], memory_order_relaxed));
 	long cnt = atomic_load_explicit(&h->count, memory_order_relaxed);
-	mlm_buf_printf(b, "%s_bucket{le=\"+Inf\"} %ld\n", name, cnt);
-	mlm_buf_printf(b, "%s_sum %.9f\n%s_count %ld\n", name,
+	sv_printf(b, "%s_bucket{le=\"+Inf\"} %ld\n", name, cnt);
+	sv_printf(b, "%s_sum %.9f\n%s_count %ld\n", name,
 	    (double)atomic_load_explicit(&h->sum_ns, memory_order_relaxed) / 1e9, name, cnt);
 }
 
 static void
 metrics_text(mlm_buf *b)
 {
-	mlm_buf_puts(b, "# HELP llm_serve_requests_total HTTP requests answered, by route and status.\n"
+	sv_puts(b, "# HELP llm_serve_requests_total HTTP requests answered, by route and status.\n"
 	    "# TYPE llm_serve_requests_total counter\n");
 	for (int r = 0; r < R__N; r++)
 		for (int s = 100; s < 600 && route_name(r); s++) {
 			long n = atomic_load_explicit(&m_requests[r][s], memory_order_relaxed);
 			if (n)
-				mlm_buf_printf(b, "llm_serve_requests_total{route=\"%s\",status=\"%d\"} %ld\n",
+				sv_printf(b, "llm_serve_requests_total{route=\"%s\",status=\"%d\"} %ld\n",
 				    route_name(r), s, n);
 		}
-	mlm_buf_puts(b, "# HELP llm_serve_attempts_total Upstream attempts, by entry and outcome kind.\n"
+	sv_puts(b, "# HELP llm_serve_attempts_total Upstream attempts, by entry and outcome kind.\n"
 	    "# TYPE llm_serve_attempts_total counter\n");
 	for (size_t i = 0; i < tp.pool.n; i++)
 		for (int k = 0; k < MLM_KIND__N; k++) {
@@ -491,9 +484,9 @@ metrics_text(mlm_buf *b)
 			    memory_order_relaxed);
 			if (!n)
 				continue;
-			mlm_buf_puts(b, "llm_serve_attempts_total{entry=\"");
+			sv_puts(b, "llm_serve_attempts_total{entry=\"");
 			prom_label(b, tp.pool.v[i].id);
-			mlm_buf_printf(b, "\",kind=\"%s\"} %ld\n", mlm_kind_name(k), n);
+			sv_printf(b, "\",kind=\"%s\"} %ld\n", mlm_kind_name(k), n);
 		}
 	prom_hist(b, "llm_serve_request_duration_seconds",
 	    "Time from the request to the end of its answer, model calls (every wire format).",
@@ -501,17 +494,17 @@ metrics_text(mlm_buf *b)
 	prom_hist(b, "llm_serve_overhead_seconds",
 	    "Request time not spent in the upstream call (what llm-serve adds).",
 	    &h_overhead, ovh_bounds, NOVH);
-	mlm_buf_printf(b, "# HELP llm_serve_inflight Model requests being answered (every wire format).\n"
+	sv_printf(b, "# HELP llm_serve_inflight Model requests being answered (every wire format).\n"
 	    "# TYPE llm_serve_inflight gauge\nllm_serve_inflight %ld\n",
 	    atomic_load_explicit(&m_inflight, memory_order_relaxed));
-	mlm_buf_printf(b, "# HELP llm_serve_streams_broken_total Streams that ended with an error event.\n"
+	sv_printf(b, "# HELP llm_serve_streams_broken_total Streams that ended with an error event.\n"
 	    "# TYPE llm_serve_streams_broken_total counter\nllm_serve_streams_broken_total %ld\n",
 	    atomic_load_explicit(&m_streams_broken, memory_order_relaxed));
-	mlm_buf_printf(b, "# HELP llm_serve_state_store_up 1 when the scheduler's state store "
+	sv_printf(b, "# HELP llm_serve_state_store_up 1 when the scheduler's state store "
 	    "works, 0 while a shared store (Redis) is unreachable and memory stands in.\n"
 	    "# TYPE llm_serve_state_store_up gauge\nllm_serve_state_store_up{store=\"%s\"} %d\n",
-	    tp.store->ops->name, !tp.store->degraded);
-	mlm_buf_printf(b, "# HELP llm_serve_connections_closed_total Connections the server closed: "
+	    mlm_sched_store_name(tp.sched), !tp.store->degraded);
+	sv_printf(b, "# HELP llm_serve_connections_closed_total Connections the server closed: "
 	    "headers not complete in time, or the oldest connection without a request making room.\n"
 	    "# TYPE llm_serve_connections_closed_total counter\n"
 	    "llm_serve_connections_closed_total{reason=\"header_timeout\"} %ld\n"
@@ -519,37 +512,37 @@ metrics_text(mlm_buf *b)
 	    guard_closed_header_timeout(), guard_closed_evicted());
 	/* entry states, from the store */
 	int64_t now = mlm_now_ms();
-	mlm_store *s = tp.store;
 	int ncool = 0, ndead = 0, npark = 0;
-	mlm_buf_puts(b, "# HELP llm_serve_entry_up 1 when the entry can be picked now, else 0.\n"
+	sv_puts(b, "# HELP llm_serve_entry_up 1 when the entry can be picked now, else 0.\n"
 	    "# TYPE llm_serve_entry_up gauge\n");
 	mlm_buf st = { 0 };
-	s->ops->begin(s);
+	mlm_sched_batch(tp.sched, 1);
 	for (size_t i = 0; i < tp.pool.n; i++) {
 		char sc[4][256];
 		mlm_srec r[4];
 		int w;
-		const char *state = entry_state(s, i, now, r, sc, &w);
+		const char *state = entry_state(i, now, r, sc, &w);
 		ncool += !strcmp(state, "cooling");
 		ndead += !strcmp(state, "dead");
 		npark += !strcmp(state, "parked");
-		mlm_buf_puts(b, "llm_serve_entry_up{entry=\"");
+		sv_puts(b, "llm_serve_entry_up{entry=\"");
 		prom_label(b, tp.pool.v[i].id);
-		mlm_buf_printf(b, "\"} %d\n", !strcmp(state, "ok"));
+		sv_printf(b, "\"} %d\n", !strcmp(state, "ok"));
 		if (w >= 0) {
-			mlm_buf_puts(&st, "llm_serve_entry_unavailable_seconds{entry=\"");
+			sv_puts(&st, "llm_serve_entry_unavailable_seconds{entry=\"");
 			prom_label(&st, tp.pool.v[i].id);
-			mlm_buf_printf(&st, "\",state=\"%s\"} %.1f\n", state,
+			sv_printf(&st, "\",state=\"%s\"} %.1f\n", state,
 			    (double)(r[w].until_ms - now) / 1000);
 		}
 	}
-	s->ops->commit(s);
-	mlm_buf_puts(b, "# HELP llm_serve_entry_unavailable_seconds Seconds until a cooling, parked "
+	mlm_sched_batch(tp.sched, 0);
+	sv_puts(b, "# HELP llm_serve_entry_unavailable_seconds Seconds until a cooling, parked "
 	    "or dead entry is tried again.\n# TYPE llm_serve_entry_unavailable_seconds gauge\n");
 	if (st.len)
-		mlm_buf_add(b, st.p, st.len);
+		sv_add(b, st.p, st.len);
+	sv_over_from(b, &st);
 	mlm_buf_free(&st);
-	mlm_buf_printf(b, "# HELP llm_serve_entries Pool entries by state.\n"
+	sv_printf(b, "# HELP llm_serve_entries Pool entries by state.\n"
 	    "# TYPE llm_serve_entries gauge\n"
 	    "llm_serve_entries{state=\"ok\"} %zu\nllm_serve_entries{state=\"cooling\"} %d\n"
 	    "llm_serve_entries{state=\"parked\"} %d\nllm_serve_entries{state=\"dead\"} %d\n",
@@ -561,25 +554,9 @@ metrics_text(mlm_buf *b)
 static int
 soonest_free_s(const job *j, int *limited)
 {
-	int64_t now = mlm_now_ms(), best = -1;
-	mlm_store *s = tp.store;
-	*limited = 0;
-	s->ops->begin(s);
-	for (size_t i = 0; i < tp.pool.n; i++) {
-		if (j->sc.model_glob[0] && !mlm_glob(j->sc.model_glob, tp.pool.v[i].model))
-			continue;
-		char sc[4][256];
-		mlm_srec r[4];
-		int w;
-		entry_state(s, i, now, r, sc, &w);
-		int64_t until = w >= 0 ? r[w].until_ms : now;
-		if (best < 0 || until < best) {
-			best = until;
-			*limited = w >= 0 && (!strcmp(r[w].kind, "rate_limited") ||
-			    !strcmp(r[w].kind, "quota_exhausted") || !strcmp(r[w].kind, "no_credit"));
-		}
-	}
-	s->ops->commit(s);
+	int64_t now = mlm_now_ms();
+	int64_t best = mlm_sched_soonest_free(tp.sched, j->sc.model_glob[0] ? j->sc.model_glob : NULL,
+	    now, limited);
 	if (best <= now)
 		return 0;
 	return (int)((best - now + 999) / 1000);
@@ -747,9 +724,9 @@ on_trace(void *u, jv a)
 			tool_print_attempt(a);
 		if (tp.log) {
 			mlm_buf b = { 0 };
-			mlm_json_dump(&b, a);
-			mlm_buf_add(&b, "\n", 1);
-			if (write(fileno(tp.log), b.p, b.len) < 0) {
+			sv_json_dump(&b, a);
+			sv_add(&b, "\n", 1);
+			if (!b.over && write(fileno(tp.log), b.p, b.len) < 0) {
 				/* a log that cannot be written does not stop work */
 			}
 			mlm_buf_free(&b);
@@ -825,7 +802,7 @@ eng_take(job *j)
 	mlm_buf b = { 0 };
 	if (j->type == J_STATUS) {
 		jv s = jv_dump_string(status_json(), 0);
-		mlm_buf_add(&b, jv_string_value(s), (size_t)jv_string_length_bytes(jv_copy(s)));
+		sv_add(&b, jv_string_value(s), (size_t)jv_string_length_bytes(jv_copy(s)));
 		jv_free(s);
 	} else {
 		metrics_text(&b);
@@ -1025,7 +1002,10 @@ stream_reader(void *cls, uint64_t pos, char *buf, size_t max)
 	ssize_t n;
 	pthread_mutex_lock(&j->mu);
 	size_t avail = j->out.len - j->out_off;
-	if (avail) {
+	if (j->out.over) {
+		/* a piece of the stream did not fit: end it as broken, never cut */
+		n = MHD_CONTENT_READER_END_WITH_ERROR;
+	} else if (avail) {
 		n = (ssize_t)(avail < max ? avail : max);
 		memcpy(buf, j->out.p + j->out_off, (size_t)n);
 		j->out_off += (size_t)n;
@@ -1092,8 +1072,19 @@ send_job(struct MHD_Connection *c, job *j)
 		mlm_buf out = j->out;
 		memset(&j->out, 0, sizeof j->out);
 		pthread_mutex_unlock(&j->mu);
+		if (out.over) {
+			/* an answer that did not fit is never sent cut: an error instead */
+			mlm_buf_reset(&out);
+			status = 500;
+			if (j->type == J_CHAT)
+				j->wire->error(&out, status, "the answer is larger than the server's output "
+				    "buffer", "server_error", NULL);
+			else
+				serve_openai_error(&out, status, "the answer is larger than the server's "
+				    "output buffer", "server_error", NULL);
+		}
 		if (!out.p)
-			mlm_buf_add(&out, "", 0);
+			sv_add(&out, "", 0);
 		r = MHD_create_response_from_buffer(out.len, out.p, MHD_RESPMEM_MUST_FREE);
 		if (!r) {
 			mlm_buf_free(&out);
@@ -1418,23 +1409,36 @@ add_token(const char *s, size_t n)
 	tokens[ntokens++] = mlm_strndup(s, n);
 }
 
+#define TOKEN_LINE_MAX 65536
+
 static void
 load_tokens(const char *file)
 {
 	if (file) {
-		FILE *f = fopen(file, "r");
-		if (!f)
+		int fd = open(file, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
 			die(EX_CONFIG_, "--token-file %s: %s", file, strerror(errno));
 		struct stat st;
-		if (fstat(fileno(f), &st) == 0 && (st.st_mode & 077))
+		if (fstat(fd, &st) == 0 && (st.st_mode & 077))
 			warnmsg("warning: %s is readable by group or others (chmod 600 %s)", file, file);
-		char *line = NULL;
-		size_t cap = 0;
-		ssize_t n;
-		while ((n = getline(&line, &cap, f)) >= 0)
-			add_token(line, (size_t)n);
-		free(line);
-		fclose(f);
+		/* the record reader (lines.h): file:line positions, one CR/LF rule */
+		mlm_lines *r = mlm_lines_fd(fd, file, TOKEN_LINE_MAX);
+		char err[MLM_ERRLEN], pos[600];
+		mlm_line l;
+		int k;
+		if (!r)
+			die(EX_CONFIG_, "--token-file %s: out of memory", file);
+		while ((k = mlm_lines_next(r, &l, err, sizeof err)) == 1) {
+			mlm_lines_pos(r, pos, sizeof pos);
+			if (l.toolong)
+				die(EX_CONFIG_, "--token-file %s: line longer than %d bytes (%zu)", pos,
+				    TOKEN_LINE_MAX, l.len);
+			add_token(l.text, l.len);
+		}
+		if (k < 0)
+			die(EX_CONFIG_, "--token-file %s", err);
+		mlm_lines_close(r);
+		close(fd);
 		if (!ntokens)
 			die(EX_CONFIG_, "--token-file %s: no token in the file", file);
 	}
@@ -1536,19 +1540,19 @@ serve_pick_model(serve_call *sc, const char *name, char *err, size_t errlen)
 static void
 model_item(mlm_buf *b, const char *id, const char *owner, int embed)
 {
-	mlm_buf_puts(b, ",{\"id\":");
+	sv_puts(b, ",{\"id\":");
 	serve_json_strz(b, id);
-	mlm_buf_puts(b, ",\"object\":\"model\",\"created\":0,\"owned_by\":");
+	sv_puts(b, ",\"object\":\"model\",\"created\":0,\"owned_by\":");
 	serve_json_strz(b, owner);
 	/* an embedding model (the catalog's "embedding"), for POST /v1/embeddings */
-	mlm_buf_puts(b, embed ? ",\"type\":\"embedding\"}" : "}");
+	sv_puts(b, embed ? ",\"type\":\"embedding\"}" : "}");
 }
 
 static void
 build_models(void)
 {
 	mlm_buf b = { 0 };
-	mlm_buf_puts(&b, "{\"object\":\"list\",\"data\":[{\"id\":\"auto\",\"object\":\"model\","
+	sv_puts(&b, "{\"object\":\"list\",\"data\":[{\"id\":\"auto\",\"object\":\"model\","
 	    "\"created\":0,\"owned_by\":\"many-llm\"}");
 	for (size_t i = 0; i < tp.pool.n; i++) {
 		size_t k;
@@ -1569,7 +1573,9 @@ build_models(void)
 		if (k == i && !strpbrk(maps[i].name, "*?[") && !pool_has(maps[i].name))
 			model_item(&b, maps[i].name, "many-llm", 0);
 	}
-	mlm_buf_puts(&b, "]}");
+	sv_puts(&b, "]}");
+	if (b.over)
+		die(EX_CONFIG_, "the list of models is larger than %u bytes", MLM_BUF_DEFAULT_MAX);
 	models_json = b.p;
 	models_len = b.len;
 }
@@ -1604,91 +1610,94 @@ write_port_file(const char *file, unsigned port)
 	}
 }
 
-int
-main(int argc, char **argv)
-{
-	prog = "llm-serve";
-	const char *listen_at = "127.0.0.1:8080", *port_file = NULL, *token_file = NULL;
-	long client_to = 30000, max_conn = 512, threads = 1, grace = 30000, max_wait = 5000;
-	long timeout_ms = 0, retries = 0, header_to = 10000, per_ip = 128;
-	int c, reuse_port = 0;
+/* the options */
+static struct {
+	const char *listen_at, *port_file, *token_file;
+	long client_to, max_conn, threads, grace, max_wait, timeout_ms, retries, header_to, per_ip;
+	int reuse_port;
+	char host[256];                 /* of --listen */
+	long port;
+	struct sockaddr_storage ss;
+} so = { .listen_at = "127.0.0.1:8080", .client_to = 30000, .max_conn = 512, .threads = 1,
+	.grace = 30000, .max_wait = 5000, .header_to = 10000, .per_ip = 128 };
 
+static void
+parse_options(int argc, char **argv)
+{
+	int c;
 	while ((c = getopt_long(argc, argv, "hl:m:p:v", longopts, NULL)) != -1) {
+		if (tool_pool_opt(&tp, c, optarg))
+			continue;
 		switch (c) {
 		case 'h': usage(0); break;
 		case O_VERSION: tool_version();
-		case 'l': listen_at = optarg; break;
-		case 'm': tp.model = optarg; break;
-		case 'p': tp.provider = optarg; break;
-		case 'v': tp.verbose = 1; break;
-		case O_ENV: tp.env_file = optarg; break;
-		case O_POOL: tp.pool_file = optarg; break;
-		case O_STRATEGY: tp.strategy = optarg; break;
-		case O_LOG: tp.log_file = optarg; break;
-		case O_PORTFILE: port_file = optarg; break;
-		case O_TOKENFILE: token_file = optarg; break;
+		case 'l': so.listen_at = optarg; break;
+		case O_PORTFILE: so.port_file = optarg; break;
+		case O_TOKENFILE: so.token_file = optarg; break;
 		case O_MAXBODY: max_body = parse_size("--max-body", optarg); break;
-		case O_CLIENTTO: client_to = opt_duration_ms("--client-timeout", optarg); break;
-		case O_MAXCONN: max_conn = opt_long("--max-connections", optarg, 1, 1000000); break;
-		case O_THREADS: threads = opt_long("--threads", optarg, 1, 256); break;
-		case O_GRACE: grace = opt_duration_ms("--grace", optarg); break;
-		case O_MAXWAIT: max_wait = opt_duration_ms("--max-wait", optarg); break;
-		case O_TIMEOUT: timeout_ms = opt_duration_ms("--timeout", optarg); break;
-		case O_RETRIES: retries = opt_long("--retries", optarg, 1, 1000); break;
-		case O_HEADERTO: header_to = opt_duration_ms("--header-timeout", optarg); break;
-		case O_PERIP: per_ip = opt_long("--max-connections-per-ip", optarg, 0, 1000000); break;
-		case O_REUSEPORT: reuse_port = 1; break;
+		case O_CLIENTTO: so.client_to = opt_duration_ms("--client-timeout", optarg); break;
+		case O_MAXCONN: so.max_conn = opt_long("--max-connections", optarg, 1, 1000000); break;
+		case O_THREADS: so.threads = opt_long("--threads", optarg, 1, 256); break;
+		case O_GRACE: so.grace = opt_duration_ms("--grace", optarg); break;
+		case O_MAXWAIT: so.max_wait = opt_duration_ms("--max-wait", optarg); break;
+		case O_TIMEOUT: so.timeout_ms = opt_duration_ms("--timeout", optarg); break;
+		case O_RETRIES: so.retries = opt_long("--retries", optarg, 1, 1000); break;
+		case O_HEADERTO: so.header_to = opt_duration_ms("--header-timeout", optarg); break;
+		case O_PERIP: so.per_ip = opt_long("--max-connections-per-ip", optarg, 0, 1000000); break;
+		case O_REUSEPORT: so.reuse_port = 1; break;
 		case O_MODELMAP: add_maps("--model-map", optarg, EX_USAGE_); break;
 		default: usage(2);
 		}
 	}
 	if (optind < argc)
 		die(EX_USAGE_, "unexpected argument '%s' (llm-serve takes options only)", argv[optind]);
-	if (tp.strategy && mlm_strategy_parse(tp.strategy) < 0)
-		die(EX_USAGE_, "--strategy: unknown strategy '%s' (smart, sequential, random, "
-		    "round-robin, weighted, least-busy, latency, headroom)", tp.strategy);
-	if (client_to < 1)
+	if (tp.strategy)
+		tool_strategy("--strategy", tp.strategy, EX_USAGE_);
+	if (so.client_to < 1)
 		die(EX_USAGE_, "--client-timeout: must be positive");
-	if (header_to < 1)
+	if (so.header_to < 1)
 		die(EX_USAGE_, "--header-timeout: must be positive");
+}
 
-	/* the address */
-	char host[256];
+/* --listen HOST:PORT into so.host, so.port and so.ss. */
+static void
+parse_listen(void)
+{
+	const char *listen_at = so.listen_at;
+	char *host = so.host;
 	const char *colon = strrchr(listen_at, ':');
 	if (!colon || colon == listen_at || !colon[1])
 		die(EX_USAGE_, "--listen: expected HOST:PORT, got '%s'", listen_at);
 	size_t hl = (size_t)(colon - listen_at);
 	if (listen_at[0] == '[' && colon[-1] == ']')
 		memcpy(host, listen_at + 1, hl - 2), host[hl - 2] = 0;
-	else if (hl < sizeof host)
+	else if (hl < sizeof so.host)
 		memcpy(host, listen_at, hl), host[hl] = 0;
 	else
 		die(EX_USAGE_, "--listen: host too long");
-	long port = opt_long("--listen port", colon + 1, 0, 65535);
+	so.port = opt_long("--listen port", colon + 1, 0, 65535);
 	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
 		.ai_flags = AI_PASSIVE | AI_NUMERICSERV }, *ai = NULL;
 	int gr = getaddrinfo(host, colon + 1, &hints, &ai);
 	if (gr)
 		die(EX_USAGE_, "--listen %s: %s", listen_at, gai_strerror(gr));
-	struct sockaddr_storage ss;
-	memcpy(&ss, ai->ai_addr, ai->ai_addrlen);
+	memcpy(&so.ss, ai->ai_addr, ai->ai_addrlen);
 	freeaddrinfo(ai);
-	load_tokens(token_file);
-	if (!is_loopback((struct sockaddr *)&ss) && !ntokens)
-		die(EX_USAGE_, "--listen %s: refusing a non-loopback address without bearer tokens "
-		    "(--token-file or LLM_SERVE_TOKENS)", listen_at);
+}
 
-	guard_init(host, ntokens > 0, header_to, max_conn / 2);
-	guard_log_file(tp.log_file ? tp.log_file : getenv("LLM_LOG"));
+/* The pool, the call options, the model names served. */
+static void
+open_pool(void)
+{
 	tool_pool_open(&tp);
 	store_health();
 	mlm_engine_trace(tp.engine, on_trace, &tp);
 	mlm_call_opts_init(&base_opts);
-	base_opts.max_wait_ms = max_wait;
-	if (timeout_ms)
-		base_opts.total_ms = base_opts.first_byte_ms = timeout_ms;
-	if (retries)
-		base_opts.max_attempts = (int)retries;
+	base_opts.max_wait_ms = so.max_wait;
+	if (so.timeout_ms)
+		base_opts.total_ms = base_opts.first_byte_ms = so.timeout_ms;
+	if (so.retries)
+		base_opts.max_attempts = (int)so.retries;
 	m_attempts = calloc(tp.pool.n * MLM_KIND__N + 1, sizeof *m_attempts);
 	size_t nopt_maps = nmaps;
 	const char *envmap = getenv("LLM_SERVE_MODELS");
@@ -1696,59 +1705,53 @@ main(int argc, char **argv)
 		add_maps("LLM_SERVE_MODELS", envmap, EX_CONFIG_);
 	check_maps(nopt_maps);
 	build_models();
+}
 
-	/* signals: only the main thread takes SIGTERM/SIGINT (sigwait) */
-	sigset_t sigs;
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGTERM);
-	sigaddset(&sigs, SIGINT);
-	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-	signal(SIGPIPE, SIG_IGN);
-
-	pthread_t eng;
-	one_thread = threads == 1;
-	if (!one_thread && pthread_create(&eng, NULL, engine_main, NULL))
-		die(EX_SOMEFAIL, "cannot start the engine thread");
-
+/* The HTTP server on its socket; the port file; "listening on ...". */
+static void
+start_daemon(void)
+{
 	unsigned flags = one_thread ? MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO :
 	    MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC | MHD_USE_TURBO;
-	if (ss.ss_family == AF_INET6)
+	if (so.ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
-	unsigned cto = (unsigned)((client_to + 999) / 1000);
-	int lfd = guard_listen(listen_at, &ss, reuse_port);
-	daemon_ = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, handler, NULL,
+	unsigned cto = (unsigned)((so.client_to + 999) / 1000);
+	int lfd = guard_listen(so.listen_at, &so.ss, so.reuse_port);
+	daemon_ = MHD_start_daemon(flags, (uint16_t)so.port, NULL, NULL, handler, NULL,
 	    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)lfd,
 	    MHD_OPTION_CONNECTION_TIMEOUT, cto,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)max_conn,
-	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)per_ip,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)so.max_conn,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)so.per_ip,
 	    MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
 	    MHD_OPTION_NOTIFY_CONNECTION, guard_notify, NULL,
 	    MHD_OPTION_URI_LOG_CALLBACK, guard_uri_log, NULL,
-	    threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, (unsigned)threads,
+	    so.threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, (unsigned)so.threads,
 	    MHD_OPTION_END);
 	if (!daemon_)
-		die(EX_SOMEFAIL, "--listen %s: cannot start the HTTP server", listen_at);
+		die(EX_SOMEFAIL, "--listen %s: cannot start the HTTP server", so.listen_at);
 	struct sockaddr_storage bs;
 	socklen_t bl = sizeof bs;
-	unsigned bound = (unsigned)port;
+	unsigned bound = (unsigned)so.port;
 	if (getsockname(lfd, (struct sockaddr *)&bs, &bl) == 0)
 		bound = ntohs(bs.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&bs)->sin6_port :
 		    ((struct sockaddr_in *)&bs)->sin_port);
-	if (port_file)
-		write_port_file(port_file, bound);
-	if (ss.ss_family == AF_INET6)
-		warnmsg("listening on http://[%s]:%u", host, bound);
+	if (so.port_file)
+		write_port_file(so.port_file, bound);
+	if (so.ss.ss_family == AF_INET6)
+		warnmsg("listening on http://[%s]:%u", so.host, bound);
 	else
-		warnmsg("listening on http://%s:%u", host, bound);
+		warnmsg("listening on http://%s:%u", so.host, bound);
+}
 
-	if (one_thread) {
-		serve_loop(&sigs, grace);
-		goto done;
-	}
+/* --threads N: the main thread waits for a signal, then drains (the
+ * grace), cancels what is left, and ends the engine thread. */
+static void
+threaded_loop(sigset_t *sigs, long grace, pthread_t eng)
+{
 	int sig;
 	for (;;) {
 		struct timespec ts = { 0, 100 * 1000000 };
-		if ((sig = sigtimedwait(&sigs, NULL, &ts)) > 0)
+		if ((sig = sigtimedwait(sigs, NULL, &ts)) > 0)
 			break;
 		guard_sweep();
 	}
@@ -1757,7 +1760,7 @@ main(int argc, char **argv)
 	int early = 0;
 	while (atomic_load(&m_inflight) > 0 && mlm_mono_ms() < end) {
 		struct timespec ts = { 0, 10 * 1000000 };
-		if (sigtimedwait(&sigs, NULL, &ts) > 0) {
+		if (sigtimedwait(sigs, NULL, &ts) > 0) {
 			early = 1;  /* a second signal: cancel now */
 			break;
 		}
@@ -1780,8 +1783,11 @@ main(int argc, char **argv)
 	q_kick_locked();
 	pthread_mutex_unlock(&q.mu);
 	pthread_join(eng, NULL);
-done:
-	MHD_stop_daemon(daemon_);
+}
+
+static void
+free_all(void)
+{
 	tool_store_warn(&tp);
 	tool_pool_close(&tp);
 	for (size_t i = 0; i < ntokens; i++)
@@ -1792,5 +1798,40 @@ done:
 	for (size_t i = 0; i < nmaps; i++)
 		free(maps[i].name), free(maps[i].target);
 	free(maps);
+}
+
+int
+main(int argc, char **argv)
+{
+	prog = "llm-serve";
+	parse_options(argc, argv);
+	parse_listen();
+	load_tokens(so.token_file);
+	if (!is_loopback((struct sockaddr *)&so.ss) && !ntokens)
+		die(EX_USAGE_, "--listen %s: refusing a non-loopback address without bearer tokens "
+		    "(--token-file or LLM_SERVE_TOKENS)", so.listen_at);
+	guard_init(so.host, ntokens > 0, so.header_to, so.max_conn / 2);
+	guard_log_file(tp.log_file ? tp.log_file : getenv("LLM_LOG"));
+	open_pool();
+
+	/* signals: only the main thread takes SIGTERM/SIGINT (sigwait) */
+	sigset_t sigs;
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	pthread_t eng;
+	one_thread = so.threads == 1;
+	if (!one_thread && pthread_create(&eng, NULL, engine_main, NULL))
+		die(EX_SOMEFAIL, "cannot start the engine thread");
+	start_daemon();
+	if (one_thread)
+		serve_loop(&sigs, so.grace);
+	else
+		threaded_loop(&sigs, so.grace, eng);
+	MHD_stop_daemon(daemon_);
+	free_all();
 	return 0;
 }

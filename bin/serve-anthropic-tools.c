@@ -6,7 +6,6 @@
  * answer's content (text and tool_use blocks), whole or as a stream's
  * content_block_start / _delta (input_json_delta) / _stop events.
  */
-#define MLM_APPENDS_UNCHECKED /* mlm_buf appends here are not all checked yet */
 #include <string.h>
 
 #include "serve-anthropic.h"
@@ -169,8 +168,8 @@ one_block(jv b, const char *role, const char *what, int k, mlm_buf *text, jv *ca
 	jv x = jv_null();
 	if (t && !strcmp(t, "text") && is_str(tx)) {
 		if (text->len)
-			mlm_buf_puts(text, "\n");
-		mlm_buf_puts(text, jv_string_value(tx));
+			sv_puts(text, "\n");
+		sv_puts(text, jv_string_value(tx));
 	} else if (t && user && !strcmp(t, "tool_result")) {
 		x = tool_result(b, what, k, nparts, err, errlen);
 		if (jv_is_valid(x))
@@ -215,7 +214,7 @@ serve_msgs_message(jv content, const char *role, int i, jv *out, int *nparts, ch
 		rc = serve_bad(err, errlen, "%s: more than %d content blocks in one request", what,
 		    SERVE_MAX_PARTS);
 	mlm_buf text = { 0 };
-	mlm_buf_add(&text, "", 0);
+	sv_add(&text, "", 0);
 	jv calls = jv_array(), results = jv_array(), imgs = jv_array();
 	for (int k = 0; k < n && !rc; k++) {
 		jv b = jv_array_get(jv_copy(content), k);
@@ -224,6 +223,9 @@ serve_msgs_message(jv content, const char *role, int i, jv *out, int *nparts, ch
 		jv_free(b);
 	}
 	jv_free(content);
+	if (!rc && text.over)
+		rc = serve_bad(err, errlen, "%s: the text is larger than %u bytes", what,
+		    MLM_BUF_DEFAULT_MAX);
 	if (!rc) {
 		/* results first: they answer the assistant's calls just before */
 		int nres = jv_array_length(jv_copy(results));
@@ -262,19 +264,19 @@ static void
 tool_use_block(mlm_buf *b, jv c, int with_input)
 {
 	jv id = serve_oget(c, "id"), name = serve_oget(c, "name");
-	mlm_buf_puts(b, "{\"type\":\"tool_use\",\"id\":");
+	sv_puts(b, "{\"type\":\"tool_use\",\"id\":");
 	serve_json_strz(b, is_str(id) ? jv_string_value(id) : "");
-	mlm_buf_puts(b, ",\"name\":");
+	sv_puts(b, ",\"name\":");
 	serve_json_strz(b, is_str(name) ? jv_string_value(name) : "");
-	mlm_buf_puts(b, ",\"input\":");
+	sv_puts(b, ",\"input\":");
 	if (with_input) {
 		jv in = serve_call_args(c);
-		mlm_json_dump(b, in);
+		sv_json_dump(b, in);
 		jv_free(in);
 	} else {
-		mlm_buf_puts(b, "{}");
+		sv_puts(b, "{}");
 	}
-	mlm_buf_puts(b, "}");
+	sv_puts(b, "}");
 	jv_free(id), jv_free(name), jv_free(c);
 }
 
@@ -283,14 +285,14 @@ serve_msgs_content(mlm_buf *b, const char *text, jv calls)
 {
 	int n = ncalls(calls), any = 0;
 	if (text && (*text || !n)) {
-		mlm_buf_puts(b, "{\"type\":\"text\",\"text\":");
+		sv_puts(b, "{\"type\":\"text\",\"text\":");
 		serve_json_strz(b, text);
-		mlm_buf_puts(b, "}");
+		sv_puts(b, "}");
 		any = 1;
 	}
 	for (int i = 0; i < n; i++) {
 		if (any++)
-			mlm_buf_puts(b, ",");
+			sv_puts(b, ",");
 		tool_use_block(b, jv_array_get(jv_copy(calls), i), 1);
 	}
 }
@@ -298,7 +300,7 @@ serve_msgs_content(mlm_buf *b, const char *text, jv calls)
 static void
 event(mlm_buf *b, const char *name)
 {
-	mlm_buf_printf(b, "event: %s\ndata: ", name);
+	sv_printf(b, "event: %s\ndata: ", name);
 }
 
 void
@@ -308,35 +310,35 @@ serve_msgs_stream_blocks(mlm_buf *b, const mlm_result *r)
 	int n = ncalls(r->tool_calls), idx = 0;
 	if (*text || !n) {
 		event(b, "content_block_start");
-		mlm_buf_puts(b, "{\"type\":\"content_block_start\",\"index\":0,"
+		sv_puts(b, "{\"type\":\"content_block_start\",\"index\":0,"
 		    "\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n");
 		if (*text) {
 			event(b, "content_block_delta");
-			mlm_buf_puts(b, "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":"
+			sv_puts(b, "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":"
 			    "{\"type\":\"text_delta\",\"text\":");
 			serve_json_strz(b, text);
-			mlm_buf_puts(b, "}}\n\n");
+			sv_puts(b, "}}\n\n");
 		}
 		event(b, "content_block_stop");
-		mlm_buf_puts(b, "{\"type\":\"content_block_stop\",\"index\":0}\n\n");
+		sv_puts(b, "{\"type\":\"content_block_stop\",\"index\":0}\n\n");
 		idx = 1;
 	}
 	for (int i = 0; i < n; i++, idx++) {
 		jv c = jv_array_get(jv_copy(r->tool_calls), i);
 		jv args = serve_call_args(c);
 		event(b, "content_block_start");
-		mlm_buf_printf(b, "{\"type\":\"content_block_start\",\"index\":%d,\"content_block\":", idx);
+		sv_printf(b, "{\"type\":\"content_block_start\",\"index\":%d,\"content_block\":", idx);
 		tool_use_block(b, jv_copy(c), 0);
-		mlm_buf_puts(b, "}\n\n");
+		sv_puts(b, "}\n\n");
 		event(b, "content_block_delta");
-		mlm_buf_printf(b, "{\"type\":\"content_block_delta\",\"index\":%d,\"delta\":"
+		sv_printf(b, "{\"type\":\"content_block_delta\",\"index\":%d,\"delta\":"
 		    "{\"type\":\"input_json_delta\",\"partial_json\":", idx);
 		jv s = jv_dump_string(args, 0);
 		serve_json_strz(b, jv_string_value(s));
 		jv_free(s);
-		mlm_buf_puts(b, "}}\n\n");
+		sv_puts(b, "}}\n\n");
 		event(b, "content_block_stop");
-		mlm_buf_printf(b, "{\"type\":\"content_block_stop\",\"index\":%d}\n\n", idx);
+		sv_printf(b, "{\"type\":\"content_block_stop\",\"index\":%d}\n\n", idx);
 		jv_free(c);
 	}
 }

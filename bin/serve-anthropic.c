@@ -6,7 +6,6 @@
  * content_block_stop, message_delta, message_stop) and its errors
  * ({"type":"error","error":{"type","message"}}).
  */
-#define MLM_APPENDS_UNCHECKED /* mlm_buf appends here are not all checked yet */
 #include <stdlib.h>
 #include <string.h>
 
@@ -59,7 +58,7 @@ msgs_parse(jv body, jv *req, char *err, size_t errlen)
 			if (!jv_is_valid(t))
 				rc = -1;
 			else if (jv_string_length_bytes(jv_copy(t)))
-				mlm_buf_printf(&more, "%s%s", more.len ? "\n\n" : "", jv_string_value(t));
+				sv_printf(&more, "%s%s", more.len ? "\n\n" : "", jv_string_value(t));
 			jv_free(t);
 		} else if (strcmp(r, "user") && strcmp(r, "assistant")) {
 			rc = serve_bad(err, errlen, "messages[%d].role: expected user, assistant or "
@@ -170,7 +169,7 @@ out:
 static void
 usage_obj(mlm_buf *b, long in, long out)
 {
-	mlm_buf_printf(b, "{\"input_tokens\":%ld,\"output_tokens\":%ld,"
+	sv_printf(b, "{\"input_tokens\":%ld,\"output_tokens\":%ld,"
 	    "\"cache_creation_input_tokens\":0,\"cache_read_input_tokens\":0}",
 	    in > 0 ? in : 0, out > 0 ? out : 0);
 }
@@ -180,25 +179,25 @@ static void
 message_obj(serve_call *sc, mlm_buf *b, const char *text, jv calls, const char *stop, long in,
     long out)
 {
-	mlm_buf_printf(b, "{\"id\":\"%s\",\"type\":\"message\",\"role\":\"assistant\",\"model\":",
+	sv_printf(b, "{\"id\":\"%s\",\"type\":\"message\",\"role\":\"assistant\",\"model\":",
 	    sc->id);
 	serve_json_strz(b, sc->asked[0] ? sc->asked : sc->model);
-	mlm_buf_puts(b, ",\"content\":[");
+	sv_puts(b, ",\"content\":[");
 	serve_msgs_content(b, text, calls);
-	mlm_buf_puts(b, "],\"stop_reason\":");
+	sv_puts(b, "],\"stop_reason\":");
 	if (stop)
 		serve_json_strz(b, stop);
 	else
-		mlm_buf_puts(b, "null");
-	mlm_buf_puts(b, ",\"stop_sequence\":null,\"usage\":");
+		sv_puts(b, "null");
+	sv_puts(b, ",\"stop_sequence\":null,\"usage\":");
 	usage_obj(b, in, out);
-	mlm_buf_puts(b, "}");
+	sv_puts(b, "}");
 }
 
 static void
 event(mlm_buf *b, const char *name)
 {
-	mlm_buf_printf(b, "event: %s\ndata: ", name);
+	sv_printf(b, "event: %s\ndata: ", name);
 }
 
 static void
@@ -206,27 +205,27 @@ msgs_delta(serve_call *sc, mlm_buf *out, const char *text, size_t n)
 {
 	if (!sc->ndelta) {
 		event(out, "message_start");
-		mlm_buf_puts(out, "{\"type\":\"message_start\",\"message\":");
+		sv_puts(out, "{\"type\":\"message_start\",\"message\":");
 		message_obj(sc, out, NULL, jv_null(), NULL, sc->est_in, 1);
-		mlm_buf_puts(out, "}\n\n");
+		sv_puts(out, "}\n\n");
 		if (sc->upstream_whole) {       /* the blocks come whole at the end */
 			event(out, "ping");
-			mlm_buf_puts(out, "{\"type\":\"ping\"}\n\n");
+			sv_puts(out, "{\"type\":\"ping\"}\n\n");
 			return;
 		}
 		event(out, "content_block_start");
-		mlm_buf_puts(out, "{\"type\":\"content_block_start\",\"index\":0,"
+		sv_puts(out, "{\"type\":\"content_block_start\",\"index\":0,"
 		    "\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n");
 		event(out, "ping");
-		mlm_buf_puts(out, "{\"type\":\"ping\"}\n\n");
+		sv_puts(out, "{\"type\":\"ping\"}\n\n");
 	}
 	if (!n)
 		return;
 	event(out, "content_block_delta");
-	mlm_buf_puts(out, "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":"
+	sv_puts(out, "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":"
 	    "{\"type\":\"text_delta\",\"text\":");
-	mlm_json_str(out, text, n);
-	mlm_buf_puts(out, "}}\n\n");
+	sv_json_str(out, text, n);
+	sv_puts(out, "}}\n\n");
 }
 
 static void
@@ -236,15 +235,15 @@ msgs_end(serve_call *sc, mlm_buf *out, const mlm_result *r)
 		serve_msgs_stream_blocks(out, r);
 	} else {
 		event(out, "content_block_stop");
-		mlm_buf_puts(out, "{\"type\":\"content_block_stop\",\"index\":0}\n\n");
+		sv_puts(out, "{\"type\":\"content_block_stop\",\"index\":0}\n\n");
 	}
 	event(out, "message_delta");
-	mlm_buf_printf(out, "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"%s\","
+	sv_printf(out, "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"%s\","
 	    "\"stop_sequence\":null},\"usage\":", sc->upstream_whole ? serve_msgs_stop(r) : "end_turn");
 	usage_obj(out, r->in_tok > 0 ? r->in_tok : sc->est_in, r->out_tok);
-	mlm_buf_puts(out, "}\n\n");
+	sv_puts(out, "}\n\n");
 	event(out, "message_stop");
-	mlm_buf_puts(out, "{\"type\":\"message_stop\"}\n\n");
+	sv_puts(out, "{\"type\":\"message_stop\"}\n\n");
 }
 
 static void
@@ -273,11 +272,11 @@ error_type(unsigned status)
 static void
 error_obj(mlm_buf *out, unsigned status, const char *msg)
 {
-	mlm_buf_puts(out, "{\"type\":\"error\",\"error\":{\"type\":");
+	sv_puts(out, "{\"type\":\"error\",\"error\":{\"type\":");
 	serve_json_strz(out, error_type(status));
-	mlm_buf_puts(out, ",\"message\":");
+	sv_puts(out, ",\"message\":");
 	serve_json_strz(out, msg);
-	mlm_buf_puts(out, "}}");
+	sv_puts(out, "}}");
 }
 
 static void
@@ -294,7 +293,7 @@ msgs_stream_error(serve_call *sc, mlm_buf *out, unsigned status, const char *msg
 	(void)sc, (void)type, (void)code;
 	event(out, "error");
 	error_obj(out, status, msg);
-	mlm_buf_puts(out, "\n\n");
+	sv_puts(out, "\n\n");
 }
 
 const serve_wire serve_anthropic_messages = {
@@ -328,7 +327,7 @@ count_parse(serve_call *sc, jv body, char *err, size_t errlen)
 static void
 count_local(serve_call *sc, mlm_buf *out)
 {
-	mlm_buf_printf(out, "{\"input_tokens\":%ld}", sc->est_in);
+	sv_printf(out, "{\"input_tokens\":%ld}", sc->est_in);
 }
 
 const serve_wire serve_anthropic_count = {

@@ -3,7 +3,6 @@
  * (POST /v1/chat/completions): the request parser and the answer writers,
  * and the helpers the other wire formats share.
  */
-#define MLM_APPENDS_UNCHECKED /* mlm_buf appends here are not all checked yet */
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -30,7 +29,7 @@ serve_oget(jv obj, const char *key)
 void
 serve_json_strz(mlm_buf *b, const char *s)
 {
-	mlm_json_str(b, s, strlen(s));
+	sv_json_str(b, s, strlen(s));
 }
 
 int
@@ -135,7 +134,7 @@ serve_join_parts(jv content, const char *what, const char *noun, const char *con
 		ok = 0;
 	}
 	mlm_buf t = { 0 };
-	mlm_buf_add(&t, "", 0);
+	sv_add(&t, "", 0);
 	jv imgs = jv_array();   /* image parts (serve-parts.c), when images */
 	char pw[96];
 	int ir;
@@ -148,8 +147,8 @@ serve_join_parts(jv content, const char *what, const char *noun, const char *con
 			known = !strcmp(ts, types[i]);
 		if (known && jv_get_kind(tx) == JV_KIND_STRING) {
 			if (t.len)
-				mlm_buf_puts(&t, sep);
-			mlm_buf_puts(&t, jv_string_value(tx));
+				sv_puts(&t, sep);
+			sv_puts(&t, jv_string_value(tx));
 		} else if (images && (snprintf(pw, sizeof pw, "%s[%d]", what, k),
 		    (ir = serve_image_part(p, pw, &imgs, err, errlen)) != 0)) {
 			ok = ir > 0;
@@ -165,6 +164,10 @@ serve_join_parts(jv content, const char *what, const char *noun, const char *con
 		jv_free(p), jv_free(ty), jv_free(tx);
 	}
 	jv_free(content);
+	if (ok && t.over) {
+		serve_bad(err, errlen, "%s: the text is larger than %u bytes", what, MLM_BUF_DEFAULT_MAX);
+		ok = 0;
+	}
 	jv r = ok ? serve_parts_join(jv_string_sized(t.p, (int)t.len), imgs) :
 	    (jv_free(imgs), jv_invalid());
 	mlm_buf_free(&t);
@@ -177,16 +180,16 @@ serve_openai_error(mlm_buf *b, unsigned status, const char *msg, const char *typ
     const char *code)
 {
 	(void)status;
-	mlm_buf_puts(b, "{\"error\":{\"message\":");
+	sv_puts(b, "{\"error\":{\"message\":");
 	serve_json_strz(b, msg);
-	mlm_buf_puts(b, ",\"type\":");
+	sv_puts(b, ",\"type\":");
 	serve_json_strz(b, type);
-	mlm_buf_puts(b, ",\"param\":null,\"code\":");
+	sv_puts(b, ",\"param\":null,\"code\":");
 	if (code)
 		serve_json_strz(b, code);
 	else
-		mlm_buf_puts(b, "null");
-	mlm_buf_puts(b, "}}");
+		sv_puts(b, "null");
+	sv_puts(b, "}}");
 }
 
 /* ---------- the request: OpenAI chat → the neutral request ---------- */
@@ -209,7 +212,7 @@ content_text(jv content, int i, int *nparts, char *err, size_t errlen)
 		return jv_invalid();
 	}
 	mlm_buf t = { 0 };
-	mlm_buf_add(&t, "", 0);
+	sv_add(&t, "", 0);
 	jv imgs = jv_array();   /* image_url parts (serve-parts.c) */
 	char what[64];
 	int np = jv_array_length(jv_copy(content)), okp = 1, ir;
@@ -223,10 +226,10 @@ content_text(jv content, int i, int *nparts, char *err, size_t errlen)
 		jv ty = serve_oget(part, "type");
 		jv tx = serve_oget(part, "text");
 		if (jv_get_kind(part) == JV_KIND_STRING) {
-			mlm_buf_puts(&t, jv_string_value(part));
+			sv_puts(&t, jv_string_value(part));
 		} else if (jv_get_kind(ty) == JV_KIND_STRING &&
 		    !strcmp(jv_string_value(ty), "text") && jv_get_kind(tx) == JV_KIND_STRING) {
-			mlm_buf_puts(&t, jv_string_value(tx));
+			sv_puts(&t, jv_string_value(tx));
 		} else if (snprintf(what, sizeof what, "messages[%d].content[%d]", i, k),
 		    (ir = serve_image_part(part, what, &imgs, err, errlen)) != 0) {
 			okp = ir > 0;
@@ -238,6 +241,11 @@ content_text(jv content, int i, int *nparts, char *err, size_t errlen)
 		jv_free(part), jv_free(ty), jv_free(tx);
 	}
 	jv_free(content);
+	if (okp && t.over) {
+		serve_bad(err, errlen, "messages[%d].content: the text is larger than %u bytes", i,
+		    MLM_BUF_DEFAULT_MAX);
+		okp = 0;
+	}
 	jv text = okp ? serve_parts_join(jv_string_sized(t.p, (int)t.len), imgs) :
 	    (jv_free(imgs), jv_invalid());
 	mlm_buf_free(&t);
@@ -288,8 +296,8 @@ chat_messages(jv body, jv *msgs, mlm_buf *sys, char *err, size_t errlen)
 		}
 		if (is_sys) {
 			if (sys->len)
-				mlm_buf_puts(sys, "\n\n");
-			mlm_buf_add(sys, jv_string_value(text), (size_t)jv_string_length_bytes(jv_copy(text)));
+				sv_puts(sys, "\n\n");
+			sv_add(sys, jv_string_value(text), (size_t)jv_string_length_bytes(jv_copy(text)));
 			jv_free(text);
 		} else {
 			jv o = jv_object_set(jv_object(), jv_string("role"), jv_string(r));
@@ -451,6 +459,10 @@ chat_parse(serve_call *sc, jv body, char *err, size_t errlen)
 	rc = -1;
 	if (chat_messages(body, &msgs, &sys, err, errlen) < 0)
 		goto out;
+	if (sys.over) {
+		serve_bad(err, errlen, "the system messages are larger than %u bytes", MLM_BUF_DEFAULT_MAX);
+		goto out;
+	}
 	if (sys.len)
 		req = jv_object_set(req, jv_string("system"), jv_string_sized(sys.p, (int)sys.len));
 	req = jv_object_set(req, jv_string("messages"), msgs);
@@ -497,17 +509,17 @@ out:
 static void
 chunk_head(serve_call *sc, mlm_buf *b)
 {
-	mlm_buf_printf(b, "data: {\"id\":\"%s\",\"object\":\"chat.completion.chunk\",\"created\":%ld,"
+	sv_printf(b, "data: {\"id\":\"%s\",\"object\":\"chat.completion.chunk\",\"created\":%ld,"
 	    "\"model\":", sc->id, sc->created);
 	serve_json_strz(b, sc->model);
-	mlm_buf_puts(b, ",\"choices\":[");     /* no system_fingerprint: a string or absent */
+	sv_puts(b, ",\"choices\":[");     /* no system_fingerprint: a string or absent */
 }
 
 static void
 usage_obj(mlm_buf *b, const mlm_result *r)
 {
 	long in = r->in_tok > 0 ? r->in_tok : 0, out = r->out_tok > 0 ? r->out_tok : 0;
-	mlm_buf_printf(b, "{\"prompt_tokens\":%ld,\"completion_tokens\":%ld,\"total_tokens\":%ld}",
+	sv_printf(b, "{\"prompt_tokens\":%ld,\"completion_tokens\":%ld,\"total_tokens\":%ld}",
 	    in, out, in + out);
 }
 
@@ -515,15 +527,15 @@ static void
 chat_delta(serve_call *sc, mlm_buf *out, const char *text, size_t n)
 {
 	chunk_head(sc, out);
-	mlm_buf_puts(out, "{\"index\":0,\"delta\":{");
+	sv_puts(out, "{\"index\":0,\"delta\":{");
 	if (!sc->ndelta)
-		mlm_buf_puts(out, "\"role\":\"assistant\",");
-	mlm_buf_puts(out, "\"content\":");
-	mlm_json_str(out, text, n);
-	mlm_buf_puts(out, "},\"logprobs\":null,\"finish_reason\":null}]");
+		sv_puts(out, "\"role\":\"assistant\",");
+	sv_puts(out, "\"content\":");
+	sv_json_str(out, text, n);
+	sv_puts(out, "},\"logprobs\":null,\"finish_reason\":null}]");
 	if (sc->include_usage)
-		mlm_buf_puts(out, ",\"usage\":null");
-	mlm_buf_puts(out, "}\n\n");
+		sv_puts(out, ",\"usage\":null");
+	sv_puts(out, "}\n\n");
 }
 
 static void
@@ -544,37 +556,37 @@ chat_end(serve_call *sc, mlm_buf *out, const mlm_result *r)
 		}
 	}
 	chunk_head(sc, out);
-	mlm_buf_printf(out, "{\"index\":0,\"delta\":{},\"logprobs\":null,\"finish_reason\":\"%s\"}]",
+	sv_printf(out, "{\"index\":0,\"delta\":{},\"logprobs\":null,\"finish_reason\":\"%s\"}]",
 	    calls ? "tool_calls" : "stop");
 	if (sc->include_usage)
-		mlm_buf_puts(out, ",\"usage\":null");
-	mlm_buf_puts(out, "}\n\n");
+		sv_puts(out, ",\"usage\":null");
+	sv_puts(out, "}\n\n");
 	if (sc->include_usage) {
 		chunk_head(sc, out);
-		mlm_buf_puts(out, "],\"usage\":");
+		sv_puts(out, "],\"usage\":");
 		usage_obj(out, r);
-		mlm_buf_puts(out, "}\n\n");
+		sv_puts(out, "}\n\n");
 	}
-	mlm_buf_puts(out, "data: [DONE]\n\n");
+	sv_puts(out, "data: [DONE]\n\n");
 }
 
 static void
 chat_whole(serve_call *sc, mlm_buf *out, const mlm_result *r)
 {
-	mlm_buf_printf(out, "{\"id\":\"%s\",\"object\":\"chat.completion\",\"created\":%ld,"
+	sv_printf(out, "{\"id\":\"%s\",\"object\":\"chat.completion\",\"created\":%ld,"
 	    "\"model\":", sc->id, sc->created);
 	serve_json_strz(out, sc->model);
-	mlm_buf_puts(out, ",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",");
+	sv_puts(out, ",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",");
 	int calls = serve_write_tool_calls(out, r->tool_calls);
-	mlm_buf_puts(out, "\"content\":");
+	sv_puts(out, "\"content\":");
 	if (calls && !(r->text && *r->text))
-		mlm_buf_puts(out, "null");
+		sv_puts(out, "null");
 	else
 		serve_json_strz(out, r->text ? r->text : "");
-	mlm_buf_printf(out, ",\"refusal\":null},\"logprobs\":null,\"finish_reason\":\"%s\"}],"
+	sv_printf(out, ",\"refusal\":null},\"logprobs\":null,\"finish_reason\":\"%s\"}],"
 	    "\"usage\":", calls ? "tool_calls" : "stop");
 	usage_obj(out, r);
-	mlm_buf_puts(out, "}");
+	sv_puts(out, "}");
 }
 
 static void
@@ -582,9 +594,9 @@ chat_stream_error(serve_call *sc, mlm_buf *out, unsigned status, const char *msg
     const char *type, const char *code)
 {
 	(void)sc;
-	mlm_buf_puts(out, "data: ");
+	sv_puts(out, "data: ");
 	serve_openai_error(out, status, msg, type, code);
-	mlm_buf_puts(out, "\n\n");
+	sv_puts(out, "\n\n");
 }
 
 const serve_wire serve_openai_chat = {

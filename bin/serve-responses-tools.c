@@ -8,7 +8,6 @@
  * response.output_item.added / response.function_call_arguments.delta /
  * .done / response.output_item.done events.
  */
-#define MLM_APPENDS_UNCHECKED /* mlm_buf appends here are not all checked yet */
 #include <string.h>
 
 #include "serve-responses.h"
@@ -206,13 +205,13 @@ void
 serve_resp_call_item(serve_call *sc, mlm_buf *b, jv c, int k, int done)
 {
 	jv id = serve_oget(c, "id"), name = serve_oget(c, "name"), a = serve_oget(c, "arguments");
-	mlm_buf_printf(b, "{\"type\":\"function_call\",\"id\":\"fc_%s_%d\",\"call_id\":", sc->id + 5, k);
+	sv_printf(b, "{\"type\":\"function_call\",\"id\":\"fc_%s_%d\",\"call_id\":", sc->id + 5, k);
 	serve_json_strz(b, is_str(id) ? jv_string_value(id) : "");
-	mlm_buf_puts(b, ",\"name\":");
+	sv_puts(b, ",\"name\":");
 	serve_json_strz(b, is_str(name) ? jv_string_value(name) : "");
-	mlm_buf_puts(b, ",\"arguments\":");
+	sv_puts(b, ",\"arguments\":");
 	serve_json_strz(b, done && is_str(a) ? jv_string_value(a) : "");
-	mlm_buf_printf(b, ",\"status\":\"%s\"}", done ? "completed" : "in_progress");
+	sv_printf(b, ",\"status\":\"%s\"}", done ? "completed" : "in_progress");
 	jv_free(id), jv_free(name), jv_free(a), jv_free(c);
 }
 
@@ -225,27 +224,27 @@ serve_resp_stream_calls(serve_call *sc, mlm_buf *b, const mlm_result *r, int fir
 		jv a = serve_oget(c, "arguments");
 		const char *args = is_str(a) ? jv_string_value(a) : "";
 		serve_resp_event(sc, b, "response.output_item.added");
-		mlm_buf_printf(b, "\"output_index\":%d,\"item\":", first + k);
+		sv_printf(b, "\"output_index\":%d,\"item\":", first + k);
 		serve_resp_call_item(sc, b, jv_copy(c), k, 0);
-		mlm_buf_puts(b, "}\n\n");
+		sv_puts(b, "}\n\n");
 		serve_resp_event(sc, b, "response.function_call_arguments.delta");
-		mlm_buf_printf(b, "\"item_id\":\"fc_%s_%d\",\"output_index\":%d,\"delta\":", sc->id + 5,
+		sv_printf(b, "\"item_id\":\"fc_%s_%d\",\"output_index\":%d,\"delta\":", sc->id + 5,
 		    k, first + k);
 		serve_json_strz(b, args);
-		mlm_buf_puts(b, "}\n\n");
+		sv_puts(b, "}\n\n");
 		jv name = serve_oget(c, "name");
 		serve_resp_event(sc, b, "response.function_call_arguments.done");
-		mlm_buf_printf(b, "\"item_id\":\"fc_%s_%d\",\"output_index\":%d,\"name\":",
+		sv_printf(b, "\"item_id\":\"fc_%s_%d\",\"output_index\":%d,\"name\":",
 		    sc->id + 5, k, first + k);
 		serve_json_strz(b, is_str(name) ? jv_string_value(name) : "");
 		jv_free(name);
-		mlm_buf_puts(b, ",\"arguments\":");
+		sv_puts(b, ",\"arguments\":");
 		serve_json_strz(b, args);
-		mlm_buf_puts(b, "}\n\n");
+		sv_puts(b, "}\n\n");
 		serve_resp_event(sc, b, "response.output_item.done");
-		mlm_buf_printf(b, "\"output_index\":%d,\"item\":", first + k);
+		sv_printf(b, "\"output_index\":%d,\"item\":", first + k);
 		serve_resp_call_item(sc, b, c, k, 1);
-		mlm_buf_puts(b, "}\n\n");
+		sv_puts(b, "}\n\n");
 		jv_free(a);
 	}
 }

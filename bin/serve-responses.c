@@ -4,7 +4,6 @@
  * max_output_tokens, temperature; the response object, and its stream of
  * response.* events. Nothing is stored: previous_response_id is refused.
  */
-#define MLM_APPENDS_UNCHECKED /* mlm_buf appends here are not all checked yet */
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,7 +27,7 @@ input_parse(jv body, jv *req, char *err, size_t errlen)
 	mlm_buf sys = { 0 };
 	jv ins = serve_oget(body, "instructions");
 	if (jv_get_kind(ins) == JV_KIND_STRING)
-		mlm_buf_puts(&sys, jv_string_value(ins));
+		sv_puts(&sys, jv_string_value(ins));
 	else if (jv_get_kind(ins) != JV_KIND_NULL)
 		serve_bad(err, errlen, "%s", "instructions: expected a string");
 	int bad_ins = jv_get_kind(ins) != JV_KIND_NULL && jv_get_kind(ins) != JV_KIND_STRING;
@@ -77,8 +76,8 @@ input_parse(jv body, jv *req, char *err, size_t errlen)
 			serve_bad(err, errlen, "input[%d].content: a system message takes text only", i);
 		} else if (jv_is_valid(text) && is_sys) {
 			if (sys.len)
-				mlm_buf_puts(&sys, "\n\n");
-			mlm_buf_puts(&sys, jv_string_value(text));
+				sv_puts(&sys, "\n\n");
+			sv_puts(&sys, jv_string_value(text));
 			jv_free(text);
 			text = jv_null();
 		} else if (jv_is_valid(text)) {
@@ -94,6 +93,10 @@ input_parse(jv body, jv *req, char *err, size_t errlen)
 	}
 	if (!jv_array_length(jv_copy(out))) {
 		serve_bad(err, errlen, "%s", "input: no user or assistant message");
+		goto out;
+	}
+	if (sys.over) {
+		serve_bad(err, errlen, "the instructions are larger than %u bytes", MLM_BUF_DEFAULT_MAX);
 		goto out;
 	}
 	if (sys.len)
@@ -204,14 +207,14 @@ resp_parse(serve_call *sc, jv body, char *err, size_t errlen)
 static void
 message_item(serve_call *sc, mlm_buf *b, const char *text, size_t n, const char *status)
 {
-	mlm_buf_printf(b, "{\"type\":\"message\",\"id\":\"msg_%s\",\"status\":\"%s\","
+	sv_printf(b, "{\"type\":\"message\",\"id\":\"msg_%s\",\"status\":\"%s\","
 	    "\"role\":\"assistant\",\"content\":[", sc->id + 5, status);
 	if (text) {
-		mlm_buf_puts(b, "{\"type\":\"output_text\",\"text\":");
-		mlm_json_str(b, text, n);
-		mlm_buf_puts(b, ",\"annotations\":[],\"logprobs\":[]}");
+		sv_puts(b, "{\"type\":\"output_text\",\"text\":");
+		sv_json_str(b, text, n);
+		sv_puts(b, ",\"annotations\":[],\"logprobs\":[]}");
 	}
-	mlm_buf_puts(b, "]}");
+	sv_puts(b, "]}");
 }
 
 /* the response object; r NULL: in progress, no output yet */
@@ -223,65 +226,65 @@ response_obj(serve_call *sc, mlm_buf *b, const mlm_result *r, const char *text, 
 	if (jv_get_kind(t) == JV_KIND_NUMBER)
 		temp = jv_number_value(t);
 	jv_free(t);
-	mlm_buf_printf(b, "{\"id\":\"%s\",\"object\":\"response\",\"created_at\":%ld,"
+	sv_printf(b, "{\"id\":\"%s\",\"object\":\"response\",\"created_at\":%ld,"
 	    "\"status\":\"%s\",\"error\":null,\"incomplete_details\":null,\"instructions\":",
 	    sc->id, sc->created, r ? "completed" : "in_progress");
 	jv sys = serve_oget(sc->keep, "system");
 	if (jv_get_kind(sys) == JV_KIND_STRING)
 		serve_json_strz(b, jv_string_value(sys));
 	else
-		mlm_buf_puts(b, "null");
+		sv_puts(b, "null");
 	jv_free(sys);
-	mlm_buf_puts(b, ",\"max_output_tokens\":");
+	sv_puts(b, ",\"max_output_tokens\":");
 	jv mt = serve_oget(sc->keep, "max_tokens");
 	if (jv_get_kind(mt) == JV_KIND_NUMBER)
-		mlm_buf_printf(b, "%.0f", jv_number_value(mt));
+		sv_printf(b, "%.0f", jv_number_value(mt));
 	else
-		mlm_buf_puts(b, "null");
+		sv_puts(b, "null");
 	jv_free(mt);
-	mlm_buf_puts(b, ",\"model\":");
+	sv_puts(b, ",\"model\":");
 	serve_json_strz(b, sc->model[0] ? sc->model : sc->asked);
-	mlm_buf_puts(b, ",\"output\":[");
+	sv_puts(b, ",\"output\":[");
 	int nc = r ? serve_resp_ncalls(r) : 0, msg = r && (n || !nc);
 	if (msg)
 		message_item(sc, b, text, n, "completed");
 	for (int k = 0; k < nc; k++) {
 		if (msg || k)
-			mlm_buf_puts(b, ",");
+			sv_puts(b, ",");
 		serve_resp_call_item(sc, b, jv_array_get(jv_copy(r->tool_calls), k), k, 1);
 	}
 	jv pt = serve_oget(sc->keep, "parallel_tool_calls");
-	mlm_buf_printf(b, "],\"parallel_tool_calls\":%s,\"previous_response_id\":null,"
+	sv_printf(b, "],\"parallel_tool_calls\":%s,\"previous_response_id\":null,"
 	    "\"store\":false,\"temperature\":%g,\"text\":{\"format\":{\"type\":\"text\"}},"
 	    "\"tool_choice\":", jv_get_kind(pt) == JV_KIND_FALSE ? "false" : "true", temp);
 	jv_free(pt);
 	jv tc = serve_oget(sc->keep, "tool_choice"), ts = serve_oget(sc->keep, "tools");
 	if (jv_get_kind(tc) != JV_KIND_NULL)
-		mlm_json_dump(b, tc);
+		sv_json_dump(b, tc);
 	else
-		mlm_buf_puts(b, "\"auto\"");
-	mlm_buf_puts(b, ",\"tools\":");
+		sv_puts(b, "\"auto\"");
+	sv_puts(b, ",\"tools\":");
 	if (jv_get_kind(ts) == JV_KIND_ARRAY)
-		mlm_json_dump(b, ts);
+		sv_json_dump(b, ts);
 	else
-		mlm_buf_puts(b, "[]");
+		sv_puts(b, "[]");
 	jv_free(tc), jv_free(ts);
-	mlm_buf_puts(b, ",\"top_p\":1,\"truncation\":\"disabled\",\"metadata\":{}");
+	sv_puts(b, ",\"top_p\":1,\"truncation\":\"disabled\",\"metadata\":{}");
 	/* usage only once it is known: the document's usage is an object, never null */
 	if (r) {
-		mlm_buf_puts(b, ",\"usage\":");
+		sv_puts(b, ",\"usage\":");
 		long in = r->in_tok > 0 ? r->in_tok : sc->est_in, out = r->out_tok > 0 ? r->out_tok : 0;
-		mlm_buf_printf(b, "{\"input_tokens\":%ld,\"input_tokens_details\":{\"cached_tokens\":0,\"cache_write_tokens\":0},"
+		sv_printf(b, "{\"input_tokens\":%ld,\"input_tokens_details\":{\"cached_tokens\":0,\"cache_write_tokens\":0},"
 		    "\"output_tokens\":%ld,\"output_tokens_details\":{\"reasoning_tokens\":0},"
 		    "\"total_tokens\":%ld}", in, out, in + out);
 	}
-	mlm_buf_puts(b, "}");
+	sv_puts(b, "}");
 }
 
 void
 serve_resp_event(serve_call *sc, mlm_buf *b, const char *name)
 {
-	mlm_buf_printf(b, "event: %s\ndata: {\"type\":\"%s\",\"sequence_number\":%ld,", name, name,
+	sv_printf(b, "event: %s\ndata: {\"type\":\"%s\",\"sequence_number\":%ld,", name, name,
 	    sc->seq++);
 }
 
@@ -289,7 +292,7 @@ static void
 part_event(serve_call *sc, mlm_buf *b, const char *name)
 {
 	serve_resp_event(sc, b, name);
-	mlm_buf_printf(b, "\"item_id\":\"msg_%s\",\"output_index\":0,\"content_index\":0,", sc->id + 5);
+	sv_printf(b, "\"item_id\":\"msg_%s\",\"output_index\":0,\"content_index\":0,", sc->id + 5);
 }
 
 /* the message item's output_item.added and content_part.added */
@@ -297,11 +300,11 @@ static void
 message_start(serve_call *sc, mlm_buf *out)
 {
 	serve_resp_event(sc, out, "response.output_item.added");
-	mlm_buf_puts(out, "\"output_index\":0,\"item\":");
+	sv_puts(out, "\"output_index\":0,\"item\":");
 	message_item(sc, out, NULL, 0, "in_progress");
-	mlm_buf_puts(out, "}\n\n");
+	sv_puts(out, "}\n\n");
 	part_event(sc, out, "response.content_part.added");
-	mlm_buf_puts(out, "\"part\":{\"type\":\"output_text\",\"text\":\"\",\"annotations\":[],"
+	sv_puts(out, "\"part\":{\"type\":\"output_text\",\"text\":\"\",\"annotations\":[],"
 	    "\"logprobs\":[]}}\n\n");
 }
 
@@ -309,9 +312,9 @@ static void
 text_delta(serve_call *sc, mlm_buf *out, const char *text, size_t n)
 {
 	part_event(sc, out, "response.output_text.delta");
-	mlm_buf_puts(out, "\"delta\":");
-	mlm_json_str(out, text, n);
-	mlm_buf_puts(out, ",\"logprobs\":[]}\n\n");
+	sv_puts(out, "\"delta\":");
+	sv_json_str(out, text, n);
+	sv_puts(out, ",\"logprobs\":[]}\n\n");
 }
 
 static void
@@ -319,21 +322,21 @@ resp_delta(serve_call *sc, mlm_buf *out, const char *text, size_t n)
 {
 	if (!sc->ndelta) {
 		serve_resp_event(sc, out, "response.created");
-		mlm_buf_puts(out, "\"response\":");
+		sv_puts(out, "\"response\":");
 		response_obj(sc, out, NULL, NULL, 0);
-		mlm_buf_puts(out, "}\n\n");
+		sv_puts(out, "}\n\n");
 		serve_resp_event(sc, out, "response.in_progress");
-		mlm_buf_puts(out, "\"response\":");
+		sv_puts(out, "\"response\":");
 		response_obj(sc, out, NULL, NULL, 0);
-		mlm_buf_puts(out, "}\n\n");
-		mlm_buf_add(&sc->text, "", 0);
+		sv_puts(out, "}\n\n");
+		sv_add(&sc->text, "", 0);
 		if (sc->upstream_whole)         /* the items come whole at the end */
 			return;
 		message_start(sc, out);
 	}
 	if (!n)
 		return;
-	mlm_buf_add(&sc->text, text, n);
+	sv_add(&sc->text, text, n);
 	text_delta(sc, out, text, n);
 }
 
@@ -342,17 +345,17 @@ static void
 message_done(serve_call *sc, mlm_buf *out, const char *t, size_t n)
 {
 	part_event(sc, out, "response.output_text.done");
-	mlm_buf_puts(out, "\"text\":");
-	mlm_json_str(out, t, n);
-	mlm_buf_puts(out, ",\"logprobs\":[]}\n\n");
+	sv_puts(out, "\"text\":");
+	sv_json_str(out, t, n);
+	sv_puts(out, ",\"logprobs\":[]}\n\n");
 	part_event(sc, out, "response.content_part.done");
-	mlm_buf_puts(out, "\"part\":{\"type\":\"output_text\",\"text\":");
-	mlm_json_str(out, t, n);
-	mlm_buf_puts(out, ",\"annotations\":[],\"logprobs\":[]}}\n\n");
+	sv_puts(out, "\"part\":{\"type\":\"output_text\",\"text\":");
+	sv_json_str(out, t, n);
+	sv_puts(out, ",\"annotations\":[],\"logprobs\":[]}}\n\n");
 	serve_resp_event(sc, out, "response.output_item.done");
-	mlm_buf_puts(out, "\"output_index\":0,\"item\":");
+	sv_puts(out, "\"output_index\":0,\"item\":");
 	message_item(sc, out, t, n, "completed");
-	mlm_buf_puts(out, "}\n\n");
+	sv_puts(out, "}\n\n");
 }
 
 static void
@@ -369,17 +372,17 @@ resp_end(serve_call *sc, mlm_buf *out, const mlm_result *r)
 		}
 		serve_resp_stream_calls(sc, out, r, msg);
 		serve_resp_event(sc, out, "response.completed");
-		mlm_buf_puts(out, "\"response\":");
+		sv_puts(out, "\"response\":");
 		response_obj(sc, out, r, t, strlen(t));
-		mlm_buf_puts(out, "}\n\n");
+		sv_puts(out, "}\n\n");
 		return;
 	}
 	const char *t = sc->text.p ? sc->text.p : "";
 	message_done(sc, out, t, sc->text.len);
 	serve_resp_event(sc, out, "response.completed");
-	mlm_buf_puts(out, "\"response\":");
+	sv_puts(out, "\"response\":");
 	response_obj(sc, out, r, t, sc->text.len);
-	mlm_buf_puts(out, "}\n\n");
+	sv_puts(out, "}\n\n");
 }
 
 static void
@@ -394,11 +397,11 @@ resp_stream_error(serve_call *sc, mlm_buf *out, unsigned status, const char *msg
     const char *type, const char *code)
 {
 	serve_resp_event(sc, out, "error");
-	mlm_buf_puts(out, "\"code\":");
+	sv_puts(out, "\"code\":");
 	serve_json_strz(out, code ? code : type);
-	mlm_buf_puts(out, ",\"message\":");
+	sv_puts(out, ",\"message\":");
 	serve_json_strz(out, msg);
-	mlm_buf_puts(out, ",\"param\":null}\n\n");
+	sv_puts(out, ",\"param\":null}\n\n");
 }
 
 const serve_wire serve_responses = {

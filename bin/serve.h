@@ -76,6 +76,21 @@ SERVE_WIRES(SERVE_DECLARE)
 #define SERVE_MAX_MESSAGES 4096
 #define SERVE_MAX_PARTS 4096            /* content parts, all messages together */
 
+/* ---- appends (serve-buf.c) ---- */
+
+/* Every append of the wires and of llm-serve.c: a refused one (the
+ * buffer's cap reached) sets b->over; llm-serve.c answers an error (500,
+ * or a stream ended with an error) for an output that is over, and a
+ * parser refuses a request text that is: never a cut answer or prompt. */
+void sv_add(mlm_buf *b, const void *s, size_t n);
+void sv_puts(mlm_buf *b, const char *s);
+void sv_printf(mlm_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sv_json_str(mlm_buf *b, const char *s, size_t n);
+void sv_json_dump(mlm_buf *b, jv x);
+void sv_json_num(mlm_buf *b, double d);
+/* b is over when part (appended to it) was */
+void sv_over_from(mlm_buf *b, const mlm_buf *part);
+
 /* ---- given by llm-serve.c ---- */
 
 /* The model a client asked for → sc->asked and sc->model_glob: "" or

@@ -275,55 +275,38 @@ tool_warn_key_file(const char *path, const mlm_pool *p, size_t from)
 		    path, path);
 }
 
-/* the user file: $XDG_CONFIG_HOME/many-llm/env, else $HOME/.config/many-llm/env */
+/* After each file of variables: a warning when others may read it; the
+ * files read are named in the message when no pool can be made. */
 static int
-user_env_path(char *out, size_t n)
+env_hook(void *u, int step, const char *what, mlm_setup_opts *o)
 {
-	const char *x = getenv("XDG_CONFIG_HOME"), *h = getenv("HOME");
-	if (x && *x == '/')
-		return snprintf(out, n, "%s/many-llm/env", x) < (int)n;
-	if (h && *h)
-		return snprintf(out, n, "%s/.config/many-llm/env", h) < (int)n;
+	tool_pool *t = u;
+	if (step != MLM_SETUP_ENV_FILE)
+		return 0;
+	if (mlm_env_loose(t->env))
+		warnmsg("warning: %s is readable by group or others (chmod 600 %s)", what, what);
+	size_t l = strlen(t->env_read);
+	snprintf(t->env_read + l, sizeof t->env_read - l, ", %s", what);
 	return 0;
 }
 
 static void
-env_load_one(tool_pool *t, const char *path, struct stat *seen, int *nseen)
+env_opts(tool_pool *t, mlm_setup_opts *o)
 {
-	char err[MLM_ERRLEN];
-	struct stat st;
-	if (stat(path, &st) == 0) {
-		for (int i = 0; i < *nseen; i++)
-			if (seen[i].st_dev == st.st_dev && seen[i].st_ino == st.st_ino)
-				return;     /* --env .env: read once */
-		seen[(*nseen)++] = st;
-	}
-	if (mlm_env_load(t->env, path, err, sizeof err) < 0)
-		die(EX_CONFIG_, "%s", err);
-	if (mlm_env_loose(t->env))
-		warnmsg("warning: %s is readable by group or others (chmod 600 %s)", path, path);
-	size_t l = strlen(t->env_read);
-	snprintf(t->env_read + l, sizeof t->env_read - l, ", %s", path);
+	*o = (mlm_setup_opts){ .user_env = 1, .dot_env = 1, .env_file = t->env_file,
+		.pool_file = t->pool_file, .need_entries = 1, .strategy = MLM_STRAT_SMART,
+		.hook = env_hook, .u = t };
+	t->env_read[0] = 0;
 }
 
 void
 tool_env_load(tool_pool *t)
 {
-	char user[PATH_MAX];
-	struct stat seen[3];
-	int nseen = 0;
-	t->env = mlm_env_new();
-	if (!t->env)
-		die(EX_CONFIG_, "out of memory");
-	t->env_read[0] = 0;
-	/* the least binding first: each later file replaces what it sets */
-	if (user_env_path(user, sizeof user) && access(user, F_OK) == 0)
-		env_load_one(t, user, seen, &nseen);
-	if (access(".env", F_OK) == 0)
-		env_load_one(t, ".env", seen, &nseen);
-	if (t->env_file)
-		env_load_one(t, t->env_file, seen, &nseen);
-	t->pool.env = t->env;
+	char err[MLM_ERRLEN];
+	mlm_setup_opts o;
+	env_opts(t, &o);
+	if (mlm_setup_env(&t->setup, &o, err, sizeof err) < 0)
+		die(EX_CONFIG_, "%s", err);
 }
 
 void
@@ -332,7 +315,7 @@ tool_die_no_pool(tool_pool *t, const char *err)
 	char user[PATH_MAX] = "~/.config/many-llm/env";
 	if (t->env_read[0])
 		die(EX_CONFIG_, "%s, in the environment%s", err, t->env_read);
-	user_env_path(user, sizeof user);
+	mlm_user_env_path(user, sizeof user);
 	die(EX_CONFIG_, "%s, in the environment (no ./.env, no %s)", err, user);
 }
 
@@ -361,75 +344,100 @@ env_default(tool_pool *t, const char *opt, const char *var)
 }
 
 int
+tool_pool_opt(tool_pool *t, int c, const char *arg)
+{
+	switch (c) {
+	case 'm': t->model = arg; break;
+	case 'p': t->provider = arg; break;
+	case 'v': t->verbose = 1; break;
+	case O_ENV: t->env_file = arg; break;
+	case O_POOL: t->pool_file = arg; break;
+	case O_STRATEGY: t->strategy = arg; break;
+	case O_LOG: t->log_file = arg; break;
+	default: return 0;
+	}
+	return 1;
+}
+
+int
+tool_strategy(const char *what, const char *name, int code)
+{
+	int s = mlm_strategy_parse(name);
+	if (s < 0)
+		die(code, "%s: unknown strategy '%s' (smart, sequential, random, round-robin, "
+		    "weighted, least-busy, latency, headroom)", what, name);
+	return s;
+}
+
+int
 tool_env_defaults(tool_pool *t)
 {
 	int strat = MLM_STRAT_SMART;
-	static const char names[] = "(smart, sequential, random, round-robin, weighted, "
-	    "least-busy, latency, headroom)";
-	if (t->strategy && (strat = mlm_strategy_parse(t->strategy)) < 0)
-		die(EX_USAGE_, "--strategy: unknown strategy '%s' %s", t->strategy, names);
+	if (t->strategy)
+		strat = tool_strategy("--strategy", t->strategy, EX_USAGE_);
 	t->model_env = !t->model;
 	t->provider_env = !t->provider;
 	t->model = env_default(t, t->model, "LLM_MODEL");
 	t->provider = env_default(t, t->provider, "LLM_PROVIDER");
 	const char *s = env_default(t, NULL, "LLM_STRATEGY");
 	if (!t->strategy && s) {
-		if ((strat = mlm_strategy_parse(s)) < 0) {
-			const char *o = mlm_env_origin(t->env, "LLM_STRATEGY");
-			int line = mlm_env_line(t->env, "LLM_STRATEGY");
-			if (line)
-				die(EX_CONFIG_, "%s:%d: LLM_STRATEGY: unknown strategy '%s' %s", o, line, s, names);
-			die(EX_CONFIG_, "LLM_STRATEGY: unknown strategy '%s' %s", s, names);
-		}
+		char what[PATH_MAX + 32] = "LLM_STRATEGY";
+		int line = mlm_env_line(t->env, "LLM_STRATEGY");
+		if (line)
+			snprintf(what, sizeof what, "%s:%d: LLM_STRATEGY",
+			    mlm_env_origin(t->env, "LLM_STRATEGY"), line);
+		strat = tool_strategy(what, s, EX_CONFIG_);
 		t->strategy = s;
 	}
 	return strat;
+}
+
+/* The tool's messages between the steps of the set-up. */
+static int
+open_hook(void *u, int step, const char *what, mlm_setup_opts *o)
+{
+	tool_pool *t = u;
+	switch (step) {
+	case MLM_SETUP_ENV:
+		o->strategy = tool_env_defaults(t);
+		o->provider = t->provider;
+		o->model = t->model;
+		tool_catalog_warn();
+		break;
+	case MLM_SETUP_POOL:
+		if (what)
+			tool_warn_key_file(what, &t->pool, 0);
+		tool_env_report(t, what != NULL);
+		break;
+	case MLM_SETUP_STORE:
+		tool_store_warn(t);
+		break;
+	default:
+		return env_hook(u, step, what, o);
+	}
+	return 0;
 }
 
 void
 tool_pool_open(tool_pool *t)
 {
 	char err[MLM_ERRLEN];
-	tool_env_load(t);
-	int strat = tool_env_defaults(t);
-	tool_catalog_warn();
-	const char *pf = t->pool_file ? t->pool_file : getenv("LLM_POOL");
-	if (pf && *pf) {
-		if (mlm_pool_load(&t->pool, pf, err, sizeof err) < 0)
-			die(EX_CONFIG_, "%s", err);
-		tool_warn_key_file(pf, &t->pool, 0);
-		tool_env_report(t, 1);
-		if (!t->pool.n)
-			die(EX_CONFIG_, "%s: the pool is empty", pf);
-	} else {
-		int r = mlm_pool_from_env(&t->pool, t->env, err, sizeof err);
-		tool_env_report(t, 0);
-		if (r < 0)
+	mlm_setup_opts o;
+	int failed;
+	env_opts(t, &o);
+	o.hook = open_hook;
+	if (mlm_setup_open(&t->setup, &o, &failed, err, sizeof err) < 0) {
+		if (failed == MLM_SETUP_POOL && !o.pool_from) {
+			tool_env_report(t, 0);
 			tool_die_no_pool(t, err);
-	}
-	if (t->provider || t->model) {
-		unsigned char *keep = calloc(t->pool.n + 1, 1);
-		size_t kept = 0;
-		for (size_t i = 0; i < t->pool.n; i++)
-			if (mlm_glob(t->provider, t->pool.v[i].provider) &&
-			    mlm_glob(t->model, t->pool.v[i].model))
-				keep[i] = 1, kept++;
-		if (!kept)
+		}
+		if (failed == MLM_SETUP_FILTER)
 			die(EX_CONFIG_, "no pool entry matches%s%s%s%s", t->provider ?
 			    (t->provider_env ? " LLM_PROVIDER=" : " --provider ") : "",
 			    t->provider ? t->provider : "",
 			    t->model ? (t->model_env ? " LLM_MODEL=" : " --model ") : "", t->model ? t->model : "");
-		mlm_pool_filter(&t->pool, keep);
-		free(keep);
+		die(EX_CONFIG_, "%s", err);
 	}
-	t->store = mlm_store_open(NULL, err, sizeof err);
-	if (!t->store)
-		die(EX_CONFIG_, "%s", err);
-	tool_store_warn(t);
-	t->sched = mlm_sched_new(&t->pool, t->store, strat);
-	t->engine = mlm_engine_new(&t->pool, t->sched, err, sizeof err);
-	if (!t->sched || !t->engine)
-		die(EX_CONFIG_, "%s", err);
 	const char *lf = t->log_file ? t->log_file : getenv("LLM_LOG");
 	if (lf && *lf) {
 		/* attempts name prompts' entries and errors: private, 0600 */
@@ -449,11 +457,7 @@ tool_pool_open(tool_pool *t)
 void
 tool_pool_close(tool_pool *t)
 {
-	mlm_engine_free(t->engine);
-	mlm_sched_free(t->sched);
-	mlm_store_close(t->store);
-	mlm_pool_free(&t->pool);
-	mlm_env_free(t->env);
+	mlm_setup_close(&t->setup);
 	if (t->log)
 		fclose(t->log);
 	memset(t, 0, sizeof *t);

@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 #include "mlm.h"
+#include "setup.h"
 
 /* exit status, as in design.md and many-llm(7) */
 enum {
@@ -20,6 +21,28 @@ extern const char *prog;
 /* --version, the same in every tool: "llm-ask 0.1.0" on stdout, exit 0 */
 enum { O_VERSION = 0x1000 };
 void tool_version(void) __attribute__((noreturn));
+
+/* The pool options: TOOL_POOL_OPTIONS (--env, --model, --provider,
+ * --verbose) go in the option table of every tool with a pool, and
+ * TOOL_POOL_FILE_OPTIONS (--log, --pool, --strategy) in those that call
+ * (llm-ask, llm-map, llm-serve); -m and -p are short options where the
+ * tool's short string says so. tool_pool_opt handles them all: 1 when c
+ * was one (tests/0010-options-sync.t reads these two lists). */
+enum { O_ENV = 0x1001, O_POOL, O_STRATEGY, O_LOG };
+#define TOOL_POOL_OPTIONS \
+	{ "env", required_argument, NULL, O_ENV }, \
+	{ "model", required_argument, NULL, 'm' }, \
+	{ "provider", required_argument, NULL, 'p' }, \
+	{ "verbose", no_argument, NULL, 'v' }
+#define TOOL_POOL_FILE_OPTIONS \
+	{ "log", required_argument, NULL, O_LOG }, \
+	{ "pool", required_argument, NULL, O_POOL }, \
+	{ "strategy", required_argument, NULL, O_STRATEGY }
+struct tool_pool;
+int tool_pool_opt(struct tool_pool *t, int c, const char *arg);
+/* The one check of a strategy name: its number, or a one-line error naming
+ * what (--strategy, or FILE:LINE: LLM_STRATEGY) and the names, exit code. */
+int tool_strategy(const char *what, const char *name, int code);
 
 /* "prog: message" on stderr, one line */
 void warnmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -37,13 +60,12 @@ typedef struct tool_pool {
 	int verbose;
 	int list_env;            /* llm-pool -v: list every variable and what became of it */
 	int model_env, provider_env;    /* --model/--provider came from LLM_MODEL/LLM_PROVIDER */
-	/* set up by tool_pool_open */
+	/* set up by tool_pool_open (lib/setup.c): t->setup, or its members by name */
 	int tty;                 /* stderr is a terminal: long waits are announced */
-	mlm_env *env;
-	mlm_pool pool;
-	mlm_store *store;
-	mlm_sched *sched;
-	mlm_engine *engine;
+	union {
+		mlm_setup setup;
+		struct { MLM_SETUP_FIELDS };
+	};
 	FILE *log;
 	char env_read[1024];     /* the files read, for messages: ", .env, ~/..." */
 } tool_pool;

@@ -432,21 +432,21 @@ add_line(const char *line, size_t len, const char *origin)
 	jv_free(o);
 }
 
+/* the built-in text, with the same reader and rules as the files */
 static void
 add_text(const char *text, const char *name)
 {
-	long ln = 0;
-	for (const char *s = text; *s;) {
-		const char *e = strchr(s, '\n');
-		size_t n = e ? (size_t)(e - s) : strlen(s);
-		ln++;
-		while (n > 0 && s[n - 1] == '\r')
-			n--;
-		char origin[600];
-		snprintf(origin, sizeof origin, "%s:%ld", name, ln);
-		add_line(s, n, origin);
-		s = e ? e + 1 : s + strlen(s);
+	mlm_lines *r = mlm_lines_mem(text, strlen(text), name, CATALOG_LINE_MAX);
+	char origin[600], err[MLM_ERRLEN];
+	mlm_line l;
+	while (r && mlm_lines_next(r, &l, err, sizeof err) > 0) {
+		mlm_lines_pos(r, origin, sizeof origin);
+		if (l.toolong)
+			warn(origin, "longer than %d bytes: line ignored", CATALOG_LINE_MAX);
+		else
+			add_line(l.text, l.len, origin);
 	}
+	mlm_lines_close(r);
 }
 
 /* a file layer; quiet when absent unless required. Read with the one

@@ -20,6 +20,9 @@
 #include <unistd.h>
 
 #include "mlm.h"
+#include "lines.h"
+
+#define CACHE_LINE_MAX (16u << 20)   /* one provider's models */
 
 static size_t
 on_body(char *p, size_t sz, size_t n, void *u)
@@ -266,14 +269,16 @@ mlm_discover_cache_read(void)
 	jv all = jv_object();
 	if (mlm_state_path("models.ndjson", path, sizeof path) < 0)
 		return all;
-	FILE *f = fopen(path, "r");
-	if (!f)
+	/* the record reader (lines.h); a line that is not a provider's record
+	 * (or is over the bound) is not taken: the cache is made again */
+	mlm_lines *r = mlm_lines_open(path, CACHE_LINE_MAX, NULL, 0);
+	if (!r)
 		return all;
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
-	while ((n = getline(&line, &cap, f)) > 0) {
-		jv o = jv_parse_sized(line, (int)n);
+	mlm_line l;
+	while (mlm_lines_next(r, &l, NULL, 0) == 1) {
+		if (l.toolong || !l.len)
+			continue;
+		jv o = jv_parse_sized(l.text, (int)l.len);
 		jv p = jv_get_kind(o) == JV_KIND_OBJECT ? jv_object_get(jv_copy(o), jv_string("provider")) :
 		    jv_invalid();
 		if (jv_get_kind(p) == JV_KIND_STRING)
@@ -281,8 +286,7 @@ mlm_discover_cache_read(void)
 		else
 			jv_free(p), jv_free(o);
 	}
-	free(line);
-	fclose(f);
+	mlm_lines_close(r);
 	return all;
 }
 

@@ -126,35 +126,25 @@ mlm_result_json(const mlm_result *r)
 	return mlm_result_json_to(jv_object(), r);
 }
 
+/* The record has one writer, mlm_result_write (llm-map's fast path, text
+ * straight into a buffer); the jv form is that text read back. */
 jv
 mlm_result_json_to(jv o, const mlm_result *r)
 {
-	o = jv_object_set(o, jv_string("ok"), jv_bool(r->ok));
-	if (r->ok) {
-		o = jv_object_set(o, jv_string("text"), jv_string(r->text ? r->text : ""));
-		if (jv_is_valid(r->data))
-			o = jv_object_set(o, jv_string("data"), jv_copy(r->data));
-		if (jv_is_valid(r->tool_calls))
-			o = jv_object_set(o, jv_string("tool_calls"), mlm_tools_calls_json(r->tool_calls));
-	} else {
-		jv e = jv_object_set(jv_object(), jv_string("kind"), jv_string(mlm_kind_name(r->kind)));
-		e = jv_object_set(e, jv_string("message"), jv_string(r->msg));
-		o = jv_object_set(o, jv_string("error"), e);
+	mlm_buf b = { 0 };
+	if (mlm_buf_puts(&b, "{") < 0 || mlm_result_write(&b, r) < 0 || mlm_buf_puts(&b, "}") < 0) {
+		mlm_buf_free(&b);
+		jv_free(o);
+		return jv_invalid_with_msg(jv_string("result record: larger than the buffer cap"));
 	}
-	if (r->entry) {
-		o = jv_object_set(o, jv_string("provider"), jv_string(r->entry->provider));
-		o = jv_object_set(o, jv_string("model"), jv_string(r->entry->model));
-		o = jv_object_set(o, jv_string("entry"), jv_string(r->entry->id));
+	b.p[1] = ' ';       /* the first field's leading comma */
+	jv fields = jv_parse_sized(b.p, (int)b.len);
+	mlm_buf_free(&b);
+	if (!jv_is_valid(fields)) {
+		jv_free(o);
+		return fields;
 	}
-	o = jv_object_set(o, jv_string("attempts"), jv_copy(r->attempts));
-	jv u = jv_object();
-	if (r->in_tok >= 0)
-		u = jv_object_set(u, jv_string("in"), jv_number((double)r->in_tok));
-	if (r->out_tok >= 0)
-		u = jv_object_set(u, jv_string("out"), jv_number((double)r->out_tok));
-	o = jv_object_set(o, jv_string("usage"), u);
-	o = jv_object_set(o, jv_string("ms"), jv_number((double)r->ms));
-	return o;
+	return jv_object_merge(o, fields);
 }
 
 static int

@@ -3,17 +3,13 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "manyllm.h"
 #include "mlm.h"
+#include "setup.h"
 
 struct manyllm {
-	mlm_env *env;
-	mlm_pool pool;
-	mlm_store *store;
-	mlm_sched *sched;
-	mlm_engine *engine;
+	mlm_setup s;
 	char *model;
 };
 
@@ -25,30 +21,14 @@ manyllm_open(const char *env_file, char *err, size_t errlen)
 		mlm_err(err, errlen, "out of memory");
 		return NULL;
 	}
-	m->env = mlm_env_new();
-	if (!env_file && access(".env", F_OK) == 0)
-		env_file = ".env";
-	if (env_file && mlm_env_load(m->env, env_file, err, errlen) < 0)
-		goto fail;
-	m->pool.env = m->env;
-	const char *pf = getenv("LLM_POOL");
-	if (pf && *pf) {
-		if (mlm_pool_load(&m->pool, pf, err, errlen) < 0)
-			goto fail;
-	} else if (mlm_pool_from_env(&m->pool, m->env, err, errlen) < 0) {
-		goto fail;
+	/* ./.env unless a file is named; $LLM_POOL, else the pool the variables make */
+	mlm_setup_opts o = { .dot_env = !env_file, .env_file = env_file, .strategy = MLM_STRAT_SMART };
+	int failed;
+	if (mlm_setup_open(&m->s, &o, &failed, err, errlen) < 0) {
+		manyllm_close(m);
+		return NULL;
 	}
-	m->store = mlm_store_open(NULL, err, errlen);
-	if (!m->store)
-		goto fail;
-	m->sched = mlm_sched_new(&m->pool, m->store, MLM_STRAT_SMART);
-	m->engine = mlm_engine_new(&m->pool, m->sched, err, errlen);
-	if (!m->sched || !m->engine)
-		goto fail;
 	return m;
-fail:
-	manyllm_close(m);
-	return NULL;
 }
 
 char *
@@ -65,7 +45,7 @@ manyllm_ask2(manyllm *m, const char *system, const char *prompt, char **who,
 	mlm_call_opts_init(&o);
 	o.pick.model = m->model;
 	mlm_result r;
-	mlm_call(m->engine, mlm_req_prompt(system, prompt), &o, NULL, NULL, &r);
+	mlm_call(m->s.engine, mlm_req_prompt(system, prompt), &o, NULL, NULL, &r);
 	char *text = NULL;
 	if (r.ok) {
 		text = r.text;
@@ -92,8 +72,8 @@ embed_model(manyllm *m, long *batch, long *tokens, char *err, size_t errlen)
 {
 	const char *one = NULL;
 	*batch = *tokens = 0;
-	for (size_t i = 0; i < m->pool.n; i++) {
-		const mlm_entry *e = &m->pool.v[i];
+	for (size_t i = 0; i < m->s.pool.n; i++) {
+		const mlm_entry *e = &m->s.pool.v[i];
 		if (!mlm_glob(m->model, e->model))
 			continue;
 		if (one && strcmp(one, e->model)) {
@@ -126,7 +106,7 @@ embed_batch(manyllm *m, const char *model, const char *const *texts, size_t at, 
 	mlm_call_opts_init(&o);
 	o.pick.model = model;
 	mlm_result r;
-	mlm_call(m->engine, mlm_req_embed(in, dimensions, NULL), &o, NULL, NULL, &r);
+	mlm_call(m->s.engine, mlm_req_embed(in, dimensions, NULL), &o, NULL, NULL, &r);
 	if (!r.ok) {
 		mlm_err(err, errlen, "%s: %s", mlm_kind_name(r.kind), r.msg);
 		mlm_result_free(&r);
@@ -206,7 +186,7 @@ manyllm_set_model(manyllm *m, const char *glob)
 size_t
 manyllm_pool_size(const manyllm *m)
 {
-	return m ? m->pool.n : 0;
+	return m ? m->s.pool.n : 0;
 }
 
 void
@@ -214,11 +194,7 @@ manyllm_close(manyllm *m)
 {
 	if (!m)
 		return;
-	mlm_engine_free(m->engine);
-	mlm_sched_free(m->sched);
-	mlm_store_close(m->store);
-	mlm_pool_free(&m->pool);
-	mlm_env_free(m->env);
+	mlm_setup_close(&m->s);
 	free(m->model);
 	free(m);
 }

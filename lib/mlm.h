@@ -51,6 +51,8 @@ MLM_MUST_CHECK int mlm_buf_add(mlm_buf *b, const void *s, size_t n);
 MLM_MUST_CHECK int mlm_buf_puts(mlm_buf *b, const char *s);
 MLM_MUST_CHECK int mlm_buf_printf(mlm_buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+MLM_MUST_CHECK int mlm_buf_vprintf(mlm_buf *b, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
 void mlm_buf_reset(mlm_buf *b);
 /* The value of a hex digit, -1 for any other character. */
 int mlm_hexval(int c);
@@ -759,6 +761,19 @@ void mlm_sched_entry_status(mlm_sched *s, int idx, int64_t now, mlm_entry_status
 jv mlm_sched_status_json(mlm_sched *s, const mlm_entry *e, int idx, int64_t now);
 /* Requests in the last minute, from a record's sliding window. */
 double mlm_srec_minute(const mlm_srec *r, int64_t now);
+/* Queries for the tools (sched.c), so that bin/ never touches a store:
+ * _cooling: entries kept away (any scope) at now, for llm-map's progress;
+ * _soonest_free: the soonest time (ms) an entry whose model model_glob
+ * matches (NULL: any) can be picked, now when one can, -1 when none
+ * matches; *limited when that entry waits on a rate limit or quota;
+ * _reset: forgets the learned state, all of it (id_glob NULL) or that of
+ * the entries id_glob matches (all four scopes), returning how many matched;
+ * _store_name: "memory", "sqlite", "redis". Status loops hold a
+ * transaction with mlm_sched_batch. */
+long mlm_sched_cooling(mlm_sched *s, int64_t now);
+int64_t mlm_sched_soonest_free(mlm_sched *s, const char *model_glob, int64_t now, int *limited);
+long mlm_sched_reset(mlm_sched *s, const char *id_glob);
+const char *mlm_sched_store_name(const mlm_sched *s);
 
 /* caps.c: what a request needs of an entry, and whether the entry has it. */
 /* MLM_FEAT_VISION when the request carries images, MLM_FEAT_TOOLS with tools. */

@@ -15,6 +15,9 @@
 #include <sys/wait.h>
 
 #include "mlm.h"
+#include "lines.h"
+
+#define POOL_LINE_MAX (1 << 20)    /* one entry: its JSON, 1 MiB at most */
 
 static void
 entry_free(mlm_entry *e)
@@ -637,27 +640,26 @@ int
 mlm_pool_load_cb(mlm_pool *p, const char *path, void (*dup)(void *u, const char *origin),
     void *u, char *err, size_t errlen)
 {
-	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
-	const char *shown = strcmp(path, "-") ? path : "<stdin>";
-	if (!f)
-		return mlm_err(err, errlen, "%s: %s", path, strerror(errno)), -2;
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
-	long ln = 0;
-	int r = 0;
-	while ((n = getline(&line, &cap, f)) >= 0) {
-		ln++;
-		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-			line[--n] = 0;
-		const char *s = line;
+	/* the record reader (lines.h): file:line positions, one CR/LF rule */
+	mlm_lines *lr = mlm_lines_open(path, POOL_LINE_MAX, err, errlen);
+	if (!lr)
+		return -2;
+	mlm_line l;
+	int k, r = 0;
+	while ((k = mlm_lines_next(lr, &l, err, errlen)) == 1) {
+		char origin[600];
+		mlm_lines_pos(lr, origin, sizeof origin);
+		if (l.toolong) {
+			r = mlm_err(err, errlen, "%s: line longer than %d bytes (%zu)", origin,
+			    POOL_LINE_MAX, l.len);
+			break;
+		}
+		const char *s = l.text;
 		while (*s == ' ' || *s == '\t')
 			s++;
 		if (!*s || *s == '#')
 			continue;
-		char origin[600];
-		snprintf(origin, sizeof origin, "%s:%ld", shown, ln);
-		int a = mlm_pool_add_line(p, line, (size_t)n, origin, err, errlen);
+		int a = mlm_pool_add_line(p, l.text, l.len, origin, err, errlen);
 		if (a < 0) {
 			r = -1;
 			break;
@@ -665,9 +667,9 @@ mlm_pool_load_cb(mlm_pool *p, const char *path, void (*dup)(void *u, const char 
 		if (a == 1 && dup)
 			dup(u, origin);
 	}
-	free(line);
-	if (f != stdin)
-		fclose(f);
+	if (k < 0)
+		r = -2;     /* a read error: err says "name: reason" */
+	mlm_lines_close(lr);
 	return r;
 }
 

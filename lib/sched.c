@@ -43,7 +43,7 @@ struct mlm_sched {
 	unsigned *unsupported;          /* per entry: features found unsupported */
 	unsigned seed;
 	int depth;                      /* nested transactions (batches) */
-	struct scopes { char s[4][256]; int done; } *scopes;   /* per entry */
+	struct scopes { char s[4][256]; int done, key_tried; } *scopes;   /* per entry */
 	char block_kind[24];            /* why the last fruitless pick found nothing */
 	int block_idx;                  /* and the entry it would wait for, -1 none */
 	const char *bk;                 /* check()'s reason for the entry it refused */
@@ -53,9 +53,13 @@ struct mlm_sched {
 /* One store transaction however deeply picks and outcomes nest: the engine
  * wraps a burst of them in a batch, so a busy process commits once per
  * burst instead of twice per call. */
+static void keys_before_tx(mlm_sched *s);
+
 static void
 tx_begin(mlm_sched *s)
 {
+	if (s->depth == 0)
+		keys_before_tx(s);
 	if (s->depth++ == 0)
 		s->store->ops->begin(s->store);
 }
@@ -210,7 +214,9 @@ mlm_sched_scopes(const mlm_sched *s, int idx, char es[256], char ks[256], char o
 	 * the value (the store's secret) tells a replaced key from the one
 	 * that failed, and cannot confirm a guessed key without the secret */
 	char dg[17] = "";
-	if (!e->key && s->pool->env)
+	/* inside a transaction, keys were resolved before it began (a key_cmd
+	 * never runs while the shared store's write lock is held) */
+	if (!e->key && s->pool->env && !s->depth)
 		mlm_entry_key(e, s->pool->env, NULL, 0);
 	if (e->key)
 		mlm_store_key_digest(s->store, e->key, dg);
@@ -889,4 +895,95 @@ mlm_sched_done(mlm_sched *s, int idx, uint64_t lease, const mlm_outcome *o,
 		break;   /* too_large, blocked, invalid_request: nobody is penalised */
 	}
 	tx_end(s);
+}
+
+/* ---- before a transaction: keys ---- */
+
+/* Resolves every entry's key once (a key_cmd such as `pass show` may be
+ * slow or ask for a passphrase), before the store's write transaction
+ * begins: other processes sharing the store are never held up by it.
+ * A key that cannot be had is tried again when the engine sends (which
+ * reports why), not at every transaction. */
+static void
+keys_before_tx(mlm_sched *s)
+{
+	if (!s->scopes || !s->pool->env)
+		return;
+	for (size_t i = 0; i < s->pool->n; i++) {
+		mlm_entry *e = &s->pool->v[i];
+		if (e->key || s->scopes[i].key_tried)
+			continue;
+		s->scopes[i].key_tried = 1;
+		mlm_entry_key(e, s->pool->env, NULL, 0);
+	}
+}
+
+/* ---- queries for the tools (see mlm.h): bin/ never touches a store ---- */
+
+long
+mlm_sched_cooling(mlm_sched *s, int64_t now)
+{
+	long n = 0;
+	for (size_t i = 0; i < s->pool->n; i++) {
+		char sc[4][256];
+		mlm_sched_scopes(s, (int)i, sc[0], sc[1], sc[2], sc[3]);
+		for (int k = 0; k < 4; k++) {
+			mlm_srec r;
+			s->store->ops->load(s->store, sc[k], &r);
+			if (r.until_ms > now) {
+				n++;
+				break;
+			}
+		}
+	}
+	return n;
+}
+
+int64_t
+mlm_sched_soonest_free(mlm_sched *s, const char *model_glob, int64_t now, int *limited)
+{
+	int64_t best = -1;
+	*limited = 0;
+	tx_begin(s);
+	for (size_t i = 0; i < s->pool->n; i++) {
+		if (model_glob && !mlm_glob(model_glob, s->pool->v[i].model))
+			continue;
+		mlm_entry_status st;
+		mlm_sched_entry_status(s, (int)i, now, &st);
+		const mlm_srec *w = st.which >= 0 ? &st.r[st.which] : NULL;
+		int64_t until = w ? w->until_ms : now;
+		if (best < 0 || until < best) {
+			best = until;
+			*limited = w && (!strcmp(w->kind, "rate_limited") ||
+			    !strcmp(w->kind, "quota_exhausted") || !strcmp(w->kind, "no_credit"));
+		}
+	}
+	tx_end(s);
+	return best;
+}
+
+long
+mlm_sched_reset(mlm_sched *s, const char *id_glob)
+{
+	if (!id_glob) {
+		s->store->ops->reset(s->store, NULL);
+		return (long)s->pool->n;
+	}
+	long found = 0;
+	for (size_t i = 0; i < s->pool->n; i++) {
+		if (!mlm_glob(id_glob, s->pool->v[i].id))
+			continue;
+		char sc[4][256];
+		mlm_sched_scopes(s, (int)i, sc[0], sc[1], sc[2], sc[3]);
+		for (int k = 0; k < 4; k++)
+			s->store->ops->reset(s->store, sc[k]);
+		found++;
+	}
+	return found;
+}
+
+const char *
+mlm_sched_store_name(const mlm_sched *s)
+{
+	return s->store->ops->name;
 }

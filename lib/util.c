@@ -61,25 +61,32 @@ mlm_buf_puts(mlm_buf *b, const char *s)
 }
 
 int
-mlm_buf_printf(mlm_buf *b, const char *fmt, ...)
+mlm_buf_vprintf(mlm_buf *b, const char *fmt, va_list ap)
 {
 	char small[512];
+	va_list again;
+	va_copy(again, ap);
+	int n = vsnprintf(small, sizeof small, fmt, ap);
+	if (n < 0 || (size_t)n < sizeof small) {
+		va_end(again);
+		return n < 0 ? -1 : mlm_buf_add(b, small, (size_t)n);
+	}
+	char *big = malloc((size_t)n + 1);
+	if (big)
+		vsnprintf(big, (size_t)n + 1, fmt, again);
+	va_end(again);
+	int r = big ? mlm_buf_add(b, big, (size_t)n) : -1;
+	free(big);
+	return r;
+}
+
+int
+mlm_buf_printf(mlm_buf *b, const char *fmt, ...)
+{
 	va_list ap;
 	va_start(ap, fmt);
-	int n = vsnprintf(small, sizeof small, fmt, ap);
+	int r = mlm_buf_vprintf(b, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		return -1;
-	if ((size_t)n < sizeof small)
-		return mlm_buf_add(b, small, (size_t)n);
-	char *big = malloc((size_t)n + 1);
-	if (!big)
-		return -1;
-	va_start(ap, fmt);
-	vsnprintf(big, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	int r = mlm_buf_add(b, big, (size_t)n);
-	free(big);
 	return r;
 }
 

@@ -7,10 +7,15 @@
 
 BS=$(printf '\b')
 
-# longopts FILE.c: the names in the struct option table, one per line
+# longopts FILE.c: the names in the struct option table, one per line,
+# with those of the shared pool-option lists it names (bin/tool.h)
 longopts() {
-	sed -n '/struct option[ 	]*longopts\[\]/,/};/p' "$1" |
-	    sed -n 's/^[ 	]*{[ 	]*"\([^"]*\)".*/\1/p'
+	sed -n '/struct option[ 	]*longopts\[\]/,/};/p' "$1" >"$T/table"
+	sed -n 's/^[ 	]*{[ 	]*"\([^"]*\)".*/\1/p' "$T/table"
+	for _l in $(sed -n 's/^[ 	]*\(TOOL_[A-Z_]*OPTIONS\),$/\1/p' "$T/table"); do
+		sed -n "/^#define $_l /,/[^\\]\$/p" "$TOP/bin/tool.h" |
+		    sed -n 's/^[ 	]*{[ 	]*"\([^"]*\)".*/\1/p'
+	done
 }
 
 # render PAGE: plain text of a man page (no overstrike)

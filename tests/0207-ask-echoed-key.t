@@ -7,32 +7,13 @@
 . "$(dirname "$0")/lib.sh"
 exec </dev/null
 
-if ! perl -MIO::Socket::INET -e 1 2>/dev/null; then
-	ok "# SKIP perl IO::Socket::INET is missing"
-	done_testing
-	exit 0
-fi
-perl -MIO::Socket::INET -e '
-	my $l = IO::Socket::INET->new(LocalAddr => "127.0.0.1", LocalPort => 0, Listen => 8, ReuseAddr => 1)
-		or die "listen: $!\n";
-	open my $f, ">", "$ARGV[0].tmp" or die; print $f $l->sockport, "\n"; close $f;
-	rename "$ARGV[0].tmp", $ARGV[0];
-	while (my $c = $l->accept) {
-		my ($key, $len) = ("", 0);
-		while (my $h = <$c>) {
-			last if $h =~ /^\r?\n$/;
-			$key = $1 if $h =~ /^Authorization:\s*Bearer\s+(\S+)/i;
-			$len = $1 if $h =~ /^Content-Length:\s*(\d+)/i;
-		}
-		read $c, my $body, $len if $len;
-		my $b = "{\"error\":{\"message\":\"Incorrect API key provided: $key. Check it.\",\"type\":\"invalid_request_error\",\"code\":\"invalid_api_key\"}}";
-		print $c "HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nContent-Length: " . length($b) . "\r\nConnection: close\r\n\r\n$b";
-		close $c;
-	}
-' "$T/echo.port" 2>"$T/echo.err" &
-_pids="$_pids $!"
-for _i in $(seq 1 250); do [ -s "$T/echo.port" ] && break; sleep 0.02; done
-PORT=$(cat "$T/echo.port")
+# the provider: every request 401, the key of its Authorization header quoted
+start_stub echo '
+	my ($key) = ($h{authorization} // "") =~ /^Bearer\s+(\S+)/i;
+	$status = "401 Unauthorized";
+	$b = "{\"error\":{\"message\":\"Incorrect API key provided: " . ($key // "") .
+		". Check it.\",\"type\":\"invalid_request_error\",\"code\":\"invalid_api_key\"}}";'
+PORT=$STUB_PORT
 check "the echoing provider listens ($PORT)" [ -n "$PORT" ]
 
 KEY=QQ-not-shaped-Secret-value-77zz

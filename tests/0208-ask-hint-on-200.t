@@ -6,32 +6,11 @@
 . "$(dirname "$0")/lib.sh"
 exec </dev/null
 
-if ! perl -MIO::Socket::INET -e 1 2>/dev/null; then
-	ok "# SKIP perl IO::Socket::INET is missing"
-	done_testing
-	exit 0
-fi
-perl -MIO::Socket::INET -e '
-	my $l = IO::Socket::INET->new(LocalAddr => "127.0.0.1", LocalPort => 0, Listen => 8, ReuseAddr => 1)
-		or die "listen: $!\n";
-	open my $f, ">", "$ARGV[0].tmp" or die; print $f $l->sockport, "\n"; close $f;
-	rename "$ARGV[0].tmp", $ARGV[0];
-	while (my $c = $l->accept) {
-		my $len = 0;
-		while (my $h = <$c>) {
-			last if $h =~ /^\r?\n$/;
-			$len = $1 if $h =~ /^Content-Length:\s*(\d+)/i;
-		}
-		read $c, my $body, $len if $len;
-		my $b = "{\"error\":{\"code\":\"1302\",\"message\":\"rate limited\"}}";
-		print $c "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nRetry-After: 7\r\nContent-Length: " .
-			length($b) . "\r\nConnection: close\r\n\r\n$b";
-		close $c;
-	}
-' "$T/p.port" 2>"$T/p.err" &
-_pids="$_pids $!"
-for _i in $(seq 1 250); do [ -s "$T/p.port" ] && break; sleep 0.02; done
-PORT=$(cat "$T/p.port")
+# the provider: every request a 200 holding Zhipu's rate-limit error, Retry-After: 7
+start_stub p '
+	$hdrs = "Retry-After: 7\r\n";
+	$b = "{\"error\":{\"code\":\"1302\",\"message\":\"rate limited\"}}";'
+PORT=$STUB_PORT
 check "the provider listens ($PORT)" [ -n "$PORT" ]
 
 printf '{"id":"h","provider":"x","base_url":"http://127.0.0.1:%s/v1","model":"m1","key":"hk","quota":"own-h"}\n' "$PORT" >h.pool

@@ -7,16 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 exec </dev/null
 
-if ! command -v redis-server >/dev/null 2>&1; then
-	echo "1..0 # SKIP redis-server not installed"
-	exit 0
-fi
-
-start_redis
-if [ -z "$RPORT" ]; then
-	echo "1..0 # SKIP could not start redis-server"
-	exit 0
-fi
+need_redis
 ok "redis-server on port $RPORT"
 
 start_sim

@@ -14,9 +14,6 @@ exec </dev/null
 start_sim
 sim_env
 DB="$XDG_STATE_HOME/many-llm/state.db"
-hits() { jq -r --arg k "$1" 'select(.key == $k) | .seq' "$SIM_LOG" | wc -l | tr -d ' '; }
-ms() { date +%s%3N; }
-now_ms() { echo $(( $(date +%s) * 1000 )); }
 # asks N [ARGS]: N plain llm-ask calls, one after the other; sets $fails, $took (ms)
 asks() {
 	_n=$1; shift

@@ -8,29 +8,10 @@
 . "$(dirname "$0")/lib.sh"
 exec </dev/null
 
-if ! command -v tmux >/dev/null; then
-	echo "1..0 # SKIP no tmux"
-	exit 0
-fi
+need_tmux
 
 start_sim
-tm() { tmux -S "$T/tmux.sock" -f /dev/null "$@"; }
 umask 022
-# screen S: everything session S showed, scrollback included, wrapped lines joined
-screen() { tm capture-pane -p -J -t "$1" -S - | sed '/^$/d'; }
-# say S TEXT: type a line and Enter
-say() { tm send-keys -t "$1" -l "$2"; tm send-keys -t "$1" Enter; }
-# wait_n S REGEX N: until N lines of the screen match (10 s at most)
-wait_n() {
-	_i=0
-	while [ $_i -lt 200 ]; do
-		[ "$(screen "$1" | grep -cE -- "$2")" -ge "$3" ] && return 0
-		sleep 0.05
-		_i=$((_i + 1))
-	done
-	diag "timed out waiting for $3 line(s) matching $2; the screen:" "$(screen "$1")"
-	return 1
-}
 # start_chat S POOL: llm-ask --chat in a new 200x50 session; when it ends
 # the pane shows [exit STATUS]
 start_chat() {

@@ -6,26 +6,10 @@
 exec </dev/null
 export LLM_STATE=memory
 
-if ! command -v tmux >/dev/null; then
-	echo "1..0 # SKIP no tmux"
-	exit 0
-fi
+need_tmux
 
 start_sim
 export OPENAI_BASE_URL="$SIM/v1" OPENAI_API_KEY_1=k1
-tm() { tmux -S "$T/tmux.sock" -f /dev/null "$@"; }
-screen() { tm capture-pane -p -J -t "$1" -S - | sed '/^$/d'; }
-say() { tm send-keys -t "$1" -l "$2"; tm send-keys -t "$1" Enter; }
-wait_n() {
-	_i=0
-	while [ $_i -lt 200 ]; do
-		[ "$(screen "$1" | grep -cE -- "$2")" -ge "$3" ] && return 0
-		sleep 0.05
-		_i=$((_i + 1))
-	done
-	diag "timed out waiting for $3 line(s) matching $2; the screen:" "$(screen "$1")"
-	return 1
-}
 # start_chat S ARGS...: llm-ask ARGS in a new session; [exit STATUS] at the end
 start_chat() {
 	_s=$1

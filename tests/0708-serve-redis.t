@@ -5,15 +5,7 @@
 # again once it answers. A Redis URL's password is never printed.
 . "$(dirname "$0")/lib.sh"
 
-if ! command -v redis-server >/dev/null 2>&1 || ! command -v redis-cli >/dev/null 2>&1; then
-	echo "1..0 # SKIP redis-server not installed"
-	exit 0
-fi
-start_redis
-if [ -z "$RPORT" ]; then
-	echo "1..0 # SKIP could not start redis-server"
-	exit 0
-fi
+need_redis
 PW=s3cretpw0708
 redis-cli -p "$RPORT" config set requirepass "$PW" >/dev/null
 rcli() { REDISCLI_AUTH=$PW redis-cli -p "$RPORT" "$@" 2>/dev/null; }

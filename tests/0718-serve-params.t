@@ -7,9 +7,6 @@
 # skipped for another that can, or the call fails naming the parameter.
 . "$(dirname "$0")/lib.sh"
 
-chat() { req "$SRV/v1/chat/completions" -H 'Content-Type: application/json' -d "$1"; }
-simlast() { tail -1 "$SIM_LOG" | jq -c "$1"; }
-nlog() { wc -l <"$SIM_LOG" 2>/dev/null | tr -d ' '; }
 msg='"messages":[{"role":"user","content":"hi"}]'
 all='"stop":"X","top_p":0.5,"seed":7,"presence_penalty":0.1,"frequency_penalty":-0.2,"user":"u1","max_completion_tokens":9'
 

@@ -7,9 +7,6 @@
 # is 400.
 . "$(dirname "$0")/lib.sh"
 
-chat() { req "$SRV/v1/chat/completions" -H 'Content-Type: application/json' -d "$1"; }
-simlast() { tail -1 "$SIM_LOG" | jq -c "$1"; }
-nlog() { wc -l <"$SIM_LOG" 2>/dev/null | tr -d ' '; }
 tools='"tools":[{"type":"function","function":{"name":"write_file","description":"writes a file","parameters":{"type":"object","properties":{"path":{"type":"string"},"text":{"type":"string"}},"required":["path","text"]}}}]'
 ask='{"role":"user","content":"CALL write_file {\"path\":\"a.txt\",\"text\":\"hi\"}"}'
 

@@ -157,6 +157,19 @@ start_serve() {
 }
 stop_serve() { kill "$SRV_PID" 2>/dev/null; wait "$SRV_PID" 2>/dev/null; }
 
+# need_redis: start_redis, or the whole test file skipped (no redis-server
+# or redis-cli, or it would not start)
+need_redis() {
+	if ! command -v redis-server >/dev/null 2>&1 || ! command -v redis-cli >/dev/null 2>&1; then
+		echo "1..0 # SKIP redis-server not installed"
+		exit 0
+	fi
+	start_redis
+	if [ -z "$RPORT" ]; then
+		echo "1..0 # SKIP could not start redis-server"
+		exit 0
+	fi
+}
 start_redis() {
 	RPORT= RPID=
 	for _try in 1 2 3 4 5 6 7 8; do
@@ -177,5 +190,80 @@ start_redis() {
 		kill "$RPID" 2>/dev/null; wait "$RPID" 2>/dev/null
 	done
 	RPID=
+	return 1
+}
+
+# ---- functions several test files share
+
+# hits KEY: requests the simulator got with KEY; nlog: requests in its log;
+# simlast FILTER: jq FILTER on the last one (compact)
+hits() { jq -r --arg k "$1" 'select(.key == $k) | .seq' "$SIM_LOG" | wc -l | tr -d ' '; }
+nlog() { wc -l <"$SIM_LOG" 2>/dev/null | tr -d ' '; }
+simlast() { tail -1 "$SIM_LOG" | jq -c "$1"; }
+# ms: a clock in milliseconds; now_ms: the wall clock's seconds, in ms
+ms() { date +%s%3N; }
+now_ms() { echo $(( $(date +%s) * 1000 )); }
+# chat BODY: POST BODY to llm-serve's /v1/chat/completions (see req)
+chat() { req "$SRV/v1/chat/completions" -H 'Content-Type: application/json' -d "$1"; }
+
+# start_stub NAME PERL: a tiny HTTP server on a free loopback port (sets
+# $STUB_PORT) standing in for a provider: for each request PERL, with the
+# request's headers in %h (names in lower case) and its body in $body, sets
+# $status (a status line's end: "401 Unauthorized"), $hdrs (more header
+# lines, each ending "\r\n") and $b (the body). The whole test file is
+# skipped without perl's IO::Socket::INET.
+start_stub() {
+	if ! perl -MIO::Socket::INET -e 1 2>/dev/null; then
+		ok "# SKIP perl IO::Socket::INET is missing"
+		done_testing
+		exit 0
+	fi
+	perl -MIO::Socket::INET -e '
+		my $l = IO::Socket::INET->new(LocalAddr => "127.0.0.1", LocalPort => 0, Listen => 8, ReuseAddr => 1)
+			or die "listen: $!\n";
+		open my $f, ">", "$ARGV[0].tmp" or die; print $f $l->sockport, "\n"; close $f;
+		rename "$ARGV[0].tmp", $ARGV[0];
+		while (my $c = $l->accept) {
+			my %h;
+			while (my $x = <$c>) {
+				last if $x =~ /^\r?\n$/;
+				$h{lc $1} = $2 if $x =~ /^([^:]+):\s*(.*?)\r?\n$/;
+			}
+			my $body = "";
+			read $c, $body, $h{"content-length"} if $h{"content-length"};
+			my ($status, $hdrs, $b) = ("200 OK", "", "");
+			'"$2"'
+			print $c "HTTP/1.1 $status\r\nContent-Type: application/json\r\n$hdrs" .
+				"Content-Length: " . length($b) . "\r\nConnection: close\r\n\r\n$b";
+			close $c;
+		}
+	' "$T/$1.port" 2>"$T/$1.err" &
+	_pids="$_pids $!"
+	for _i in $(seq 1 250); do [ -s "$T/$1.port" ] && break; sleep 0.02; done
+	STUB_PORT=$(cat "$T/$1.port")
+}
+
+# ---- a terminal (tmux) for the interactive tests
+# need_tmux: skips the whole test file without tmux
+need_tmux() {
+	if ! command -v tmux >/dev/null; then
+		echo "1..0 # SKIP no tmux"
+		exit 0
+	fi
+}
+tm() { tmux -S "$T/tmux.sock" -f /dev/null "$@"; }
+# screen S: everything session S showed, scrollback included, wrapped lines joined
+screen() { tm capture-pane -p -J -t "$1" -S - | sed '/^$/d'; }
+# say S TEXT: type a line and Enter
+say() { tm send-keys -t "$1" -l "$2"; tm send-keys -t "$1" Enter; }
+# wait_n S REGEX N: until N lines of the screen match (10 s at most)
+wait_n() {
+	_i=0
+	while [ $_i -lt 200 ]; do
+		[ "$(screen "$1" | grep -cE -- "$2")" -ge "$3" ] && return 0
+		sleep 0.05
+		_i=$((_i + 1))
+	done
+	diag "timed out waiting for $3 line(s) matching $2; the screen:" "$(screen "$1")"
 	return 1
 }

@@ -18,11 +18,13 @@ static int tap_n, tap_fail;
 } while (0)
 
 #define is_str(got, want, ...) do { \
-	const char *g_ = (got), *w_ = (want); \
-	int same_ = (g_ && w_) ? strcmp(g_, w_) == 0 : g_ == w_; \
-	ok(same_, __VA_ARGS__); \
-	if (!same_) printf("#   got:  '%s'\n#   want: '%s'\n", g_ ? g_ : "(null)", w_ ? w_ : "(null)"); \
+	const char *g__ = (got), *w__ = (want); \
+	int c__ = (g__ && w__) ? strcmp(g__, w__) == 0 : g__ == w__; \
+	ok(c__, __VA_ARGS__); \
+	if (!c__) printf("#   got:  '%s'\n#   want: '%s'\n", g__ ? g__ : "(null)", w__ ? w__ : "(null)"); \
 } while (0)
+/* the same, for files that name it so */
+#define IS_STR is_str
 
 #define is_int(got, want, ...) do { \
 	long long g_ = (got), w_ = (want); \
@@ -110,4 +112,20 @@ tap_watchdog(void)
 }
 
 static inline int tap_done(void) { printf("1..%d\n", tap_n); return tap_fail ? 1 : 0; }
+#ifdef MLM_H
+/* A pool entry for adapter tests (borrowed strings). */
+static inline mlm_entry
+tap_entry(const char *provider, int wire, const char *model, const char *base)
+{
+	mlm_entry e;
+	memset(&e, 0, sizeof e);
+	e.id = (char *)"test:entry";
+	e.provider = (char *)provider;
+	e.wire = wire;
+	e.model = (char *)model;
+	e.base_url = (char *)base;
+	return e;
+}
+#endif
+
 #endif

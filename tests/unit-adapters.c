@@ -9,14 +9,6 @@
 #include "mlm.h"
 #include "tap.h"
 
-/* tap.h's is_str shadows ok()'s variable; a local one that does not. */
-#define IS_STR(got, want, ...) do { \
-	const char *g__ = (got), *w__ = (want); \
-	int c__ = (g__ && w__) ? strcmp(g__, w__) == 0 : g__ == w__; \
-	ok(c__, __VA_ARGS__); \
-	if (!c__) printf("#   got:  '%s'\n#   want: '%s'\n", g__ ? g__ : "(null)", w__ ? w__ : "(null)"); \
-} while (0)
-
 static const char *fixdir;
 
 static char *
@@ -25,20 +17,6 @@ slurp(const char *name, size_t *len)
 	char path[1024];
 	snprintf(path, sizeof path, "%s/%s", fixdir, name);
 	return tap_slurp(path, len);
-}
-
-
-static mlm_entry
-entry(const char *provider, int wire, const char *model, const char *base)
-{
-	mlm_entry e;
-	memset(&e, 0, sizeof e);
-	e.id = (char *)"test:entry";
-	e.provider = (char *)provider;
-	e.wire = wire;
-	e.model = (char *)model;
-	e.base_url = (char *)base;
-	return e;
 }
 
 /* ---------- expectations, one per fixture file ---------- */
@@ -137,7 +115,7 @@ msg_oneline(const char *m)
 static void
 t_classify(const struct fx *f, const char *body, size_t len)
 {
-	mlm_entry e = entry(f->provider, f->wire, "m", "http://x");
+	mlm_entry e = tap_entry(f->provider, f->wire, "m", "http://x");
 	mlm_outcome o;
 	memset(&o, 0x55, sizeof o);
 	mlm_adapter_get(f->wire)->classify(&e, f->status, NULL, body, len, &o);
@@ -161,7 +139,7 @@ prefix(const char *s, const char *p)
 static void
 t_parse(const struct fx *f, const char *body, size_t len)
 {
-	mlm_entry e = entry(f->provider, f->wire, "m", "http://x");
+	mlm_entry e = tap_entry(f->provider, f->wire, "m", "http://x");
 	mlm_answer a;
 	mlm_outcome o;
 	memset(&o, 0, sizeof o);
@@ -224,7 +202,7 @@ stream(const mlm_adapter *ad, mlm_entry *e, const char *body, size_t len, size_t
 static void
 t_stream(const struct fx *f, const char *body, size_t len)
 {
-	mlm_entry e = entry(f->provider, f->wire, "m", "http://x");
+	mlm_entry e = tap_entry(f->provider, f->wire, "m", "http://x");
 	const mlm_adapter *ad = mlm_adapter_get(f->wire);
 	size_t steps[] = { len, 1, 7 };
 	for (size_t k = 0; k < 3; k++) {
@@ -308,7 +286,7 @@ t_request(const struct fx *f, const char *body, size_t len)
 	mlm_httpreq hr;
 	if (!strcmp(f->provider, "openai")) {
 		/* the same request in neutral form */
-		mlm_entry e = entry("openai", MLM_WIRE_OPENAI, "gpt-4o-mini", "https://api.openai.com/v1");
+		mlm_entry e = tap_entry("openai", MLM_WIRE_OPENAI, "gpt-4o-mini", "https://api.openai.com/v1");
 		jv req = mlm_req_prompt("You extract city data. Answer in JSON.", "Tell me about Lyon.");
 		req = jv_object_set(req, jv_string("temperature"), jv_number(0.2));
 		req = jv_object_set(req, jv_string("max_tokens"), jv_number(300));
@@ -324,7 +302,7 @@ t_request(const struct fx *f, const char *body, size_t len)
 		jv_free(got);
 		mlm_httpreq_free(&hr);
 	} else if (!strcmp(f->provider, "zhipu")) {
-		mlm_entry e = entry("zhipu", MLM_WIRE_OPENAI, "glm-4.7-flash", "https://open.bigmodel.cn/api/paas/v4");
+		mlm_entry e = tap_entry("zhipu", MLM_WIRE_OPENAI, "glm-4.7-flash", "https://open.bigmodel.cn/api/paas/v4");
 		jv req = jv_object();
 		req = jv_object_set(req, jv_string("system"), get(want, "messages.0.content"));
 		req = jv_object_set(req, jv_string("messages"),
@@ -355,7 +333,7 @@ t_request(const struct fx *f, const char *body, size_t len)
 		jv_free(sys), jv_free(got);
 		mlm_httpreq_free(&hr);
 	} else if (!strcmp(f->provider, "gemini")) {
-		mlm_entry e = entry("gemini", MLM_WIRE_GEMINI, "gemini-2.5-flash",
+		mlm_entry e = tap_entry("gemini", MLM_WIRE_GEMINI, "gemini-2.5-flash",
 		    "https://generativelanguage.googleapis.com/v1beta");
 		const char *key = "AIzaSyTESTKEY0123456789" "abcdefghijklmnop";
 		jv req = mlm_req_prompt("You extract city data.", "Tell me about Lyon.");
@@ -415,7 +393,7 @@ t_request(const struct fx *f, const char *body, size_t len)
 		jv_free(got);
 		mlm_httpreq_free(&hr);
 	} else if (!strcmp(f->provider, "cloudflare")) {
-		mlm_entry e = entry("cloudflare", MLM_WIRE_CLOUDFLARE, "@cf/meta/llama-3.1-8b-instruct",
+		mlm_entry e = tap_entry("cloudflare", MLM_WIRE_CLOUDFLARE, "@cf/meta/llama-3.1-8b-instruct",
 		    "https://api.cloudflare.com/client/v4/accounts/abc123/ai/run/");
 		jv req = jv_object();
 		req = jv_object_set(req, jv_string("system"), get(want, "messages.0.content"));
@@ -460,7 +438,7 @@ static void
 t_openai_more(void)
 {
 	mlm_httpreq hr;
-	mlm_entry e = entry("groq", MLM_WIRE_OPENAI, "llama-3.3-70b-versatile", "https://api.groq.com/openai/v1/");
+	mlm_entry e = tap_entry("groq", MLM_WIRE_OPENAI, "llama-3.3-70b-versatile", "https://api.groq.com/openai/v1/");
 	jv req = mlm_req_prompt(NULL, "hi");
 	req = jv_object_set(req, jv_string("max_tokens"), jv_number(100));
 	req = jv_object_set(req, jv_string("json"), jv_true());
@@ -559,7 +537,7 @@ t_openai_more(void)
 static void
 t_openai_tool_deltas(void)
 {
-	mlm_entry e = entry("openai", MLM_WIRE_OPENAI, "gpt-4o-mini", "http://x");
+	mlm_entry e = tap_entry("openai", MLM_WIRE_OPENAI, "gpt-4o-mini", "http://x");
 	const mlm_adapter *ad = mlm_adapter_get(MLM_WIRE_OPENAI);
 	static const char *const ev[] = {
 		"{\"choices\":[{\"delta\":{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"index\":0,"
@@ -605,7 +583,7 @@ t_openai_tool_deltas(void)
 static void
 t_gemini_more(void)
 {
-	mlm_entry e = entry("gemini", MLM_WIRE_GEMINI, "gemini-2.5-flash", "http://x");
+	mlm_entry e = tap_entry("gemini", MLM_WIRE_GEMINI, "gemini-2.5-flash", "http://x");
 	const mlm_adapter *ad = mlm_adapter_get(MLM_WIRE_GEMINI);
 	mlm_answer a;
 	mlm_outcome o;
@@ -638,7 +616,7 @@ t_gemini_more(void)
 static void
 t_gemini_system_messages(void)
 {
-	mlm_entry e = entry("gemini", MLM_WIRE_GEMINI, "gemini-2.5-flash", "http://127.0.0.1:1/v1beta");
+	mlm_entry e = tap_entry("gemini", MLM_WIRE_GEMINI, "gemini-2.5-flash", "http://127.0.0.1:1/v1beta");
 	mlm_httpreq hr;
 	jv req = jv_parse("{\"system\":\"S0\",\"messages\":["
 	    "{\"role\":\"system\",\"content\":\"S1\"},{\"role\":\"user\",\"content\":\"U1\"},"
@@ -666,7 +644,7 @@ t_gemini_system_messages(void)
 static void
 t_cloudflare_more(void)
 {
-	mlm_entry e = entry("cloudflare", MLM_WIRE_CLOUDFLARE, "@cf/x", "http://x/ai/run/");
+	mlm_entry e = tap_entry("cloudflare", MLM_WIRE_CLOUDFLARE, "@cf/x", "http://x/ai/run/");
 	const mlm_adapter *ad = mlm_adapter_get(MLM_WIRE_CLOUDFLARE);
 	mlm_answer a;
 	mlm_outcome o;

@@ -14,25 +14,6 @@
 #include "mlm.h"
 #include "tap.h"
 
-#define IS_STR(got, want, ...) do { \
-	const char *g__ = (got), *w__ = (want); \
-	int c__ = (g__ && w__) ? strcmp(g__, w__) == 0 : g__ == w__; \
-	ok(c__, __VA_ARGS__); \
-	if (!c__) printf("#   got:  '%s'\n#   want: '%s'\n", g__ ? g__ : "(null)", w__ ? w__ : "(null)"); \
-} while (0)
-
-static mlm_entry
-entry(const char *provider, int wire, const char *model, const char *base)
-{
-	mlm_entry e;
-	memset(&e, 0, sizeof e);
-	e.id = (char *)"test:entry";
-	e.provider = (char *)provider;
-	e.wire = wire;
-	e.model = (char *)model;
-	e.base_url = (char *)base;
-	return e;
-}
 
 static jv
 two(void)
@@ -45,7 +26,7 @@ t_build(void)
 {
 	char err[MLM_ERRLEN];
 	mlm_httpreq hr;
-	mlm_entry o = entry("openai", MLM_WIRE_OPENAI, "text-embedding-3-small", "https://api.openai.com/v1/");
+	mlm_entry o = tap_entry("openai", MLM_WIRE_OPENAI, "text-embedding-3-small", "https://api.openai.com/v1/");
 	jv req = jv_object_set(mlm_req_embed(two(), 8, NULL), jv_string("encoding_format"), jv_string("base64"));
 	ok(mlm_adapter_for(o.wire, req) == &mlm_embed_adapter_openai, "an embed request gets the embedding adapter");
 	ok(mlm_adapter_for(o.wire, jv_null()) == &mlm_adapter_openai, "any other the chat adapter");
@@ -58,7 +39,7 @@ t_build(void)
 	mlm_httpreq_free(&hr);
 	jv_free(req);
 
-	mlm_entry g = entry("gemini", MLM_WIRE_GEMINI, "text-embedding-004", "https://g/v1beta");
+	mlm_entry g = tap_entry("gemini", MLM_WIRE_GEMINI, "text-embedding-004", "https://g/v1beta");
 	req = mlm_req_embed(two(), 3, "RETRIEVAL_DOCUMENT");
 	ok(mlm_adapter_for(g.wire, req)->build(&g, "AIzaX", req, 0, &hr, err, sizeof err) == 0, "gemini: built");
 	IS_STR(hr.url, "https://g/v1beta/models/text-embedding-004:batchEmbedContents", "gemini: :batchEmbedContents, no key in the URL");
@@ -76,7 +57,7 @@ t_build(void)
 	mlm_httpreq_free(&hr);
 	jv_free(req);
 
-	mlm_entry c = entry("cloudflare", MLM_WIRE_CLOUDFLARE, "@cf/baai/bge-small-en-v1.5", "https://cf/ai/run/");
+	mlm_entry c = tap_entry("cloudflare", MLM_WIRE_CLOUDFLARE, "@cf/baai/bge-small-en-v1.5", "https://cf/ai/run/");
 	req = mlm_req_embed(two(), 0, NULL);
 	ok(mlm_adapter_for(c.wire, req)->build(&c, "t", req, 0, &hr, err, sizeof err) == 0, "cloudflare: built");
 	IS_STR(hr.url, "https://cf/ai/run/@cf/baai/bge-small-en-v1.5", "cloudflare: .../ai/run/MODEL");
@@ -103,7 +84,7 @@ t_parse(void)
 {
 	mlm_answer a;
 	mlm_outcome o;
-	mlm_entry oe = entry("openai", MLM_WIRE_OPENAI, "m", "http://x");
+	mlm_entry oe = tap_entry("openai", MLM_WIRE_OPENAI, "m", "http://x");
 	ok(parse(&mlm_embed_adapter_openai, &oe, "{\"data\":[{\"index\":1,\"embedding\":[3,4]},"
 	    "{\"index\":0,\"embedding\":[1,2]}],\"usage\":{\"prompt_tokens\":7}}", &a, &o) == 0, "openai: parsed");
 	IS_STR(a.text.p, "[[1,2],[3,4]]", "openai: vectors in the order of index");
@@ -128,7 +109,7 @@ t_parse(void)
 	    o.kind == MLM_BAD_RESPONSE, "openai: an index out of range is a bad response");
 	mlm_answer_free(&a);
 
-	mlm_entry ge = entry("gemini", MLM_WIRE_GEMINI, "m", "http://x");
+	mlm_entry ge = tap_entry("gemini", MLM_WIRE_GEMINI, "m", "http://x");
 	ok(parse(&mlm_embed_adapter_gemini, &ge, "{\"embeddings\":[{\"values\":[0.5]},{\"values\":[0.25]}]}", &a, &o) == 0,
 	    "gemini batch: parsed");
 	IS_STR(a.text.p, "[[0.5],[0.25]]", "gemini batch: values in order");
@@ -140,7 +121,7 @@ t_parse(void)
 	    o.kind == MLM_BAD_RESPONSE, "gemini: a vector of strings is a bad response");
 	mlm_answer_free(&a);
 
-	mlm_entry ce = entry("cloudflare", MLM_WIRE_CLOUDFLARE, "m", "http://x");
+	mlm_entry ce = tap_entry("cloudflare", MLM_WIRE_CLOUDFLARE, "m", "http://x");
 	ok(parse(&mlm_embed_adapter_cloudflare, &ce, "{\"result\":{\"shape\":[2,1],\"data\":[[1],[2]]},\"success\":true}",
 	    &a, &o) == 0, "cloudflare: parsed");
 	IS_STR(a.text.p, "[[1],[2]]", "cloudflare: result.data");
@@ -154,17 +135,17 @@ static void
 t_classify(void)
 {
 	mlm_outcome o;
-	mlm_entry ge = entry("gemini", MLM_WIRE_GEMINI, "m", "http://x");
+	mlm_entry ge = tap_entry("gemini", MLM_WIRE_GEMINI, "m", "http://x");
 	const char *b = "{\"error\":{\"code\":429,\"message\":\"Resource has been exhausted\",\"status\":\"RESOURCE_EXHAUSTED\"}}";
 	memset(&o, 0, sizeof o);
 	mlm_embed_adapter_gemini.classify(&ge, 429, NULL, b, strlen(b), &o);
 	ok(o.kind == MLM_RATE_LIMITED, "gemini 429: rate_limited, as for chat");
-	mlm_entry oe = entry("openai", MLM_WIRE_OPENAI, "m", "http://x");
+	mlm_entry oe = tap_entry("openai", MLM_WIRE_OPENAI, "m", "http://x");
 	b = "{\"error\":{\"message\":\"Incorrect API key provided\",\"type\":\"invalid_request_error\",\"code\":\"invalid_api_key\"}}";
 	memset(&o, 0, sizeof o);
 	mlm_embed_adapter_openai.classify(&oe, 401, NULL, b, strlen(b), &o);
 	ok(o.kind == MLM_AUTH, "openai 401: auth, as for chat");
-	mlm_entry x = entry("zhipu", MLM_WIRE_OPENAI, "embedding-3", "http://x");
+	mlm_entry x = tap_entry("zhipu", MLM_WIRE_OPENAI, "embedding-3", "http://x");
 	ok(mlm_embed_batch_max(&x) == 64, "zhipu: 64 inputs a request");
 	x.provider = (char *)"gemini";
 	ok(mlm_embed_batch_max(&x) == 100, "gemini: 100");

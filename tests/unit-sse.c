@@ -8,14 +8,6 @@
 #include "mlm.h"
 #include "tap.h"
 
-/* tap.h's is_str shadows ok()'s variable; a local one that does not. */
-#define IS_STR(got, want, ...) do { \
-	const char *g__ = (got), *w__ = (want); \
-	int c__ = (g__ && w__) ? strcmp(g__, w__) == 0 : g__ == w__; \
-	ok(c__, __VA_ARGS__); \
-	if (!c__) printf("#   got:  '%s'\n#   want: '%s'\n", g__ ? g__ : "(null)", w__ ? w__ : "(null)"); \
-} while (0)
-
 /* Every event as "event|data\n" (data's newlines as "\\n"). */
 static int
 logcb(void *u, const char *event, const char *data, size_t dlen)

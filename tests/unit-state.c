@@ -24,14 +24,6 @@ mlm_store *mlm_store_redis(const char *url, char *err, size_t errlen);
 
 static char dir[256];
 
-/* tap.h's is_str shadows its own ok_c_ inside ok(): compare here instead. */
-#define str_is(got, want, ...) do { \
-	const char *sg_ = (got), *sw_ = (want); \
-	int se_ = (sg_ && sw_) ? strcmp(sg_, sw_) == 0 : sg_ == sw_; \
-	ok(se_, __VA_ARGS__); \
-	if (!se_) printf("#   got:  '%s'\n#   want: '%s'\n", sg_ ? sg_ : "(null)", sw_ ? sw_ : "(null)"); \
-} while (0)
-
 static void
 msleep(long ms)
 {
@@ -122,14 +114,14 @@ common(mlm_store *s, const char *name)
 	ok(s->ops->save(s, &w) == 0, "%s: save", name);
 	w.inflight = 0;
 	ok(s->ops->load(s, w.scope, &g) == 0, "%s: load", name);
-	str_is(rec_diff(&g, &w), NULL, "%s: every field round-trips", name);
+	IS_STR(rec_diff(&g, &w), NULL, "%s: every field round-trips", name);
 
 	memset(&g, 0x55, sizeof g);
 	ok(s->ops->load(s, "e:never", &g) == 0, "%s: load of an unknown scope", name);
 	mlm_srec z;
 	memset(&z, 0, sizeof z);
 	snprintf(z.scope, sizeof z.scope, "e:never");
-	str_is(rec_diff(&g, &z), NULL, "%s: an unknown scope loads zeroed", name);
+	IS_STR(rec_diff(&g, &z), NULL, "%s: an unknown scope loads zeroed", name);
 
 	/* inside a transaction too */
 	ok(s->ops->begin(s) == 0, "%s: begin", name);
@@ -190,7 +182,7 @@ common(mlm_store *s, const char *name)
 	sn.n = 0;
 	s->ops->each(s, each_cb, &sn);
 	is_int(sn.n, 0, "%s: nothing left", name);
-	str_is(s->warn, "", "%s: no warning", name);
+	IS_STR(s->warn, "", "%s: no warning", name);
 }
 
 /* n children, each doing k begin/load/save(win_count+1)/commit cycles on a
@@ -274,7 +266,7 @@ test_sqlite(void)
 	ok(s != NULL, "sqlite: open (%s)", err);
 	if (!s)
 		return;
-	str_is(s->ops->name, "sqlite", "sqlite: name");
+	IS_STR(s->ops->name, "sqlite", "sqlite: name");
 	struct stat st;
 	ok(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600, "sqlite: file is 0600");
 	common(s, "sqlite");
@@ -286,7 +278,7 @@ test_sqlite(void)
 	sample(&w, "k:two");
 	s->ops->save(s, &w);
 	t->ops->load(t, "k:two", &g);
-	str_is(rec_diff(&g, &w), NULL, "sqlite: a second handle sees the first's write");
+	IS_STR(rec_diff(&g, &w), NULL, "sqlite: a second handle sees the first's write");
 	uint64_t id;
 	t->ops->lease(t, "k:two", 10000, &id);
 	g.fails = 1234;
@@ -302,7 +294,7 @@ test_sqlite(void)
 	s->ops->load(s, "o:count", &g);
 	is_int((long long)g.win_count, 800, "sqlite: 4 x 200 increments, none lost");
 	printf("# sqlite hammer: %.2f s\n", mlm_mono_s() - t0);
-	str_is(s->warn, "", "sqlite: no warning");
+	IS_STR(s->warn, "", "sqlite: no warning");
 	mlm_store_close(s);
 
 	/* A corrupt file is moved aside and rebuilt. */
@@ -508,7 +500,7 @@ test_redis(void)
 	mlm_store *s = mlm_store_redis(url, err, sizeof err);
 	ok(s != NULL, "redis: open %s (%s)", url, err);
 	if (s) {
-		str_is(s->ops->name, "redis", "redis: name");
+		IS_STR(s->ops->name, "redis", "redis: name");
 		common(s, "redis");
 
 		double t0 = mlm_mono_s();
