@@ -1,5 +1,5 @@
 /*
- * schema.c — llm-fmt's schema tree: the concise DSL (a superset of
+ * fmt-schema-c.c — llm-fmt's schema tree: the concise DSL (a superset of
  * simonw/llm's), JSON Schema and C declarations in; JSON Schema, OpenAI
  * strict, Gemini responseSchema and the DSL out.
  *
