@@ -589,6 +589,8 @@ main(int argc, char **argv)
 		const mlm_schema *s = eff ? eff : g.schema;
 		if (!strcmp(emit, "dsl")) {
 			char *d = mlm_schema_dsl(s);
+			if (!d)
+				die(EX_SOMEFAIL, "out of memory");
 			out_line(d, strlen(d), 0);
 			free(d);
 		} else {

@@ -10,7 +10,7 @@
  * Strings are written so that no byte can escape its literal: C uses octal
  * escapes (never \x), breaks "??" trigraphs, and refuses NUL unless asked.
  */
-#define MLM_FMT_INTERNAL
+
 #include <ctype.h>
 #include <math.h>
 #include <stdarg.h>
@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fmt.h"
+#include "fmt-int.h"
 
 /* ---------- appends ----------
  * The emitters append without a test after each append: an append the

@@ -19,7 +19,7 @@
  * The conservation check then proves that every string of the result occurs
  * in the JSON-unescaped text.
  */
-#define MLM_FMT_INTERNAL
+
 #define MLM_APPENDS_UNCHECKED /* mlm_buf appends here are not all checked yet */
 #include <ctype.h>
 #include <math.h>
@@ -28,7 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fmt.h"
+#include "fmt-int.h"
 
 #define MAX_NEST 256
 

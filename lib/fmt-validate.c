@@ -10,7 +10,7 @@
  * "N/A" as null. Every coercion is reported with its JSON path; every error
  * is one line `$.path: reason`.
  */
-#define MLM_FMT_INTERNAL
+
 #define MLM_APPENDS_UNCHECKED /* mlm_buf appends here are not all checked yet */
 #include <ctype.h>
 #include <math.h>
@@ -20,7 +20,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "fmt.h"
+#include "fmt-int.h"
 
 #define MAX_SAFE_INT 9007199254740992.0   /* 2^53 */
 

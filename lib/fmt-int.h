@@ -1,0 +1,84 @@
+/*
+ * fmt-int.h — what llm-fmt's stages in lib/ share among themselves and with
+ * the provider dialects of the adapters (adapter-*-schema.c); not for tools,
+ * which see only fmt.h.
+ *
+ * The stages, one prefix:
+ *   fmt-schema.c        the schema tree, detection of the kind, shared helpers
+ *   fmt-schema-dsl.c    the concise DSL in and out
+ *   fmt-schema-json.c   JSON Schema in, plain JSON Schema out
+ *   fmt-schema-c.c      C declarations in
+ *   fmt-node.c          parsed values as written (mlm_fnode), diagnostics
+ *   fmt-repair.c        the tolerant parser and its repair journal
+ *   fmt-extract.c       candidates in model text, the conservation check
+ *   fmt-validate.c      coercion and validation against a schema
+ *   fmt-emit.c          emitters: names, the API; fmt-emit-c.c, -flat.c, -lang.c
+ *                       the families of output languages
+ */
+#ifndef MLM_FMT_INT_H
+#define MLM_FMT_INT_H
+
+#include "fmt.h"
+
+/* A parsed value as written: strings decoded (may hold NUL), numbers with
+ * their lexeme, keys in order, duplicates kept for the validator to see. */
+enum { FN_NULL = 0, FN_BOOL, FN_NUM, FN_STR, FN_ARR, FN_OBJ };
+typedef struct mlm_fnode {
+	int t;
+	int b;                 /* FN_BOOL */
+	double num;            /* FN_NUM */
+	char *s;               /* FN_STR: bytes; FN_NUM: the lexeme */
+	size_t slen;
+	struct mlm_fnode **kid;/* FN_ARR items / FN_OBJ values */
+	char **key;            /* FN_OBJ keys */
+	size_t *klen;
+	size_t n, cap;
+	size_t off;            /* byte offset in the text */
+} mlm_fnode;
+void mlm_fnode_free(mlm_fnode *n);
+mlm_fnode *mlm_fnode_from_jv(jv v);            /* consumes v */
+jv mlm_fnode_to_jv(const mlm_fnode *n);
+/* Candidate values found in text, in preference order; *diags[i] holds each
+ * candidate's repairs. Returns the count (<= max), and sets *why to a parse
+ * error line when none parsed. */
+size_t mlm_fmt_candidates(const char *text, size_t len, int tier, int multi,
+    mlm_fnode **cand, jv *diags, size_t max, char *why, size_t whylen);
+/* The conservation check: 0 when every string (and key) of n occurs in the
+ * JSON-unescaped text; else -1 with the offending string in why. */
+int mlm_fmt_conserved(const mlm_fnode *n, const char *text, size_t len,
+    char *why, size_t whylen);
+jv mlm_fmt_diag(const char *kind, const char *code, const char *path, long off,
+    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* A number as schemas and messages show it (schema.c): "%.0f" when
+ * integral and below 1e15, else "%.17g". */
+void mlm_fmt_num(char *b, size_t n, double v);
+
+/* ---------- fmt-schema.c: the tree, shared by the readers and lowerings ---------- */
+
+#define MLM_SCHEMA_MAX_DEPTH 64   /* nesting a reader accepts */
+mlm_schema *mlm_fmt_node_new(int type);
+mlm_schema *mlm_fmt_node_copy(const mlm_schema *s);
+/* Adds a property (name copied). 1 when the name is taken, -1 when out of memory. */
+int mlm_fmt_add_prop(mlm_schema *o, const char *name, size_t nlen, mlm_schema *v, int required);
+/* JSON Schema's word for a type ("string", ...), NULL for enum and any */
+const char *mlm_fmt_type_name(int t);
+/* the JSON type of an enum's values: "string", "integer", "number" or NULL (mixed) */
+const char *mlm_fmt_enum_type(jv enums);
+/* Appends one note (what a dialect cannot say in a keyword) to *extra, a
+ * jv string, with "; " between notes. */
+void mlm_fmt_note(jv *extra, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Sets "description" on o (consumed, returned): s's own, then the notes in
+ * parentheses ("(format: uri; default: 3)"). Consumes extra. */
+jv mlm_fmt_describe(jv o, const mlm_schema *s, jv extra);
+/* "type": tn, or [tn, "null"] when nullable; nothing when tn is NULL. */
+jv mlm_fmt_lower_type(jv o, const char *tn, int nullable);
+/* "enum": s's values, null added when nullable. */
+jv mlm_fmt_lower_enum(jv o, const mlm_schema *s, int nullable);
+/* The range keywords of s's type: minimum/maximum, minLength/maxLength or
+ * minItems/maxItems; exclusiveMinimum/Maximum when s says so and the
+ * dialect has them (exclusive). */
+void mlm_fmt_range_words(const mlm_schema *s, int exclusive, const char **lo, const char **hi);
+/* Sets the range of s (if any) under the words given. */
+jv mlm_fmt_lower_range(jv o, const mlm_schema *s, const char *lo, const char *hi);
+
+#endif
