@@ -38,6 +38,41 @@ typedef struct mlm_fnode {
 void mlm_fnode_free(mlm_fnode *n);
 mlm_fnode *mlm_fnode_from_jv(jv v);            /* consumes v */
 jv mlm_fnode_to_jv(const mlm_fnode *n);
+mlm_fnode *mlm_fnode_new(int t, size_t off);
+/* Appends v to an array (key NULL) or object p; takes key and v. -1 when out of memory. */
+int mlm_fnode_add(mlm_fnode *p, char *key, size_t klen, mlm_fnode *v);
+
+/* An append that sets b->over when refused (the text would pass the cap):
+ * the caller tests the flag once when done and fails, never using a cut
+ * text. */
+void mlm_fmt_add(mlm_buf *b, const void *s, size_t n);
+
+/* ---------- fmt-repair.c: the tolerant parser ---------- */
+
+typedef struct mlm_fcand {
+	mlm_fnode *v;
+	jv diag;               /* its repair journal */
+	size_t start, end;     /* the bytes it was read from */
+	int truncated;         /* the text ended inside it */
+} mlm_fcand;
+/* Parses one value at [start, n) with the repairs tier allows, spending
+ * from *budget (bytes the whole search may still read); whole: only space
+ * and comments may follow. 0 with *c filled, or -1 with the reason in why. */
+int mlm_fmt_parse_at(const char *s, size_t n, size_t start, int tier, int whole, size_t *budget,
+    mlm_fcand *c, char *why, size_t whylen);
+
+/* Shared with the conservation check, so that both sides decode alike:
+ * curly quotes at s[i] (1 “ 2 ” 3 ‘ 4 ’; 0 none); a code point as UTF-8;
+ * one escape at s[i] == '\\' decoded into b (the bytes consumed, 0 at the
+ * end of text; *kind 0 normal, 1 invalid escape kept, 2 lone surrogate
+ * replaced, 3 \\'); the length of a valid UTF-8 sequence at u (0: invalid). */
+int mlm_fmt_curly(const char *s, size_t n, size_t i);
+void mlm_fmt_put_utf8(mlm_buf *b, unsigned cp);
+size_t mlm_fmt_decode_escape(const char *s, size_t n, size_t i, mlm_buf *b, int *kind);
+size_t mlm_fmt_utf8_len(const unsigned char *u, size_t r);
+
+/* ---------- fmt-extract.c ---------- */
+
 /* Candidate values found in text, in preference order; *diags[i] holds each
  * candidate's repairs. Returns the count (<= max), and sets *why to a parse
  * error line when none parsed. */
@@ -49,7 +84,17 @@ int mlm_fmt_conserved(const mlm_fnode *n, const char *text, size_t len,
     char *why, size_t whylen);
 jv mlm_fmt_diag(const char *kind, const char *code, const char *path, long off,
     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-/* A number as schemas and messages show it (schema.c): "%.0f" when
+/* ---------- fmt-validate.c ---------- */
+
+/* o, or the defaults when NULL, with max_errors set */
+void mlm_fmt_opts_default(const mlm_fmt_opts *o, mlm_fmt_opts *d);
+/* Coerces and validates one node against s (item: the item schema under
+ * --multi, whose {"items": [...]} is unwrapped; NULL otherwise). 0 or -1;
+ * *out and *diag set; *ncoerce the coercions made; the first error in first. */
+int mlm_fmt_validate_node(const mlm_schema *s, const mlm_schema *item, const mlm_fnode *n,
+    const mlm_fmt_opts *o, jv *out, jv *diag, size_t *ncoerce, char *first, size_t firstlen);
+
+/* A number as schemas and messages show it (fmt-schema.c): "%.0f" when
  * integral and below 1e15, else "%.17g". */
 void mlm_fmt_num(char *b, size_t n, double v);
 

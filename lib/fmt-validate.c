@@ -1,5 +1,5 @@
 /*
- * validate.c — coercion and validation of a parsed value against a schema,
+ * fmt-validate.c — coercion and validation of a parsed value against a schema,
  * and mlm_fmt_extract(), which runs the whole pipeline over the candidates
  * of repair.c and picks the winner.
  *
@@ -11,7 +11,6 @@
  * is one line `$.path: reason`.
  */
 
-#define MLM_APPENDS_UNCHECKED /* mlm_buf appends here are not all checked yet */
 #include <ctype.h>
 #include <math.h>
 #include <stdarg.h>
@@ -148,11 +147,13 @@ push_key(vctx *v, const char *k, size_t kl)
 		if (!isalnum((unsigned char)k[i]) && k[i] != '_')
 			plain = 0;
 	if (plain) {
-		mlm_buf_add(&v->path, ".", 1);
-		mlm_buf_add(&v->path, k, kl);
+		mlm_fmt_add(&v->path, ".", 1);
+		mlm_fmt_add(&v->path, k, kl);
 	} else {
 		jv q = jv_dump_string(jv_string_sized(k, (int)kl), 0);
-		mlm_buf_printf(&v->path, "[%s]", jv_string_value(q));
+		mlm_fmt_add(&v->path, "[", 1);
+		mlm_fmt_add(&v->path, jv_string_value(q), (size_t)jv_string_length_bytes(jv_copy(q)));
+		mlm_fmt_add(&v->path, "]", 1);
 		jv_free(q);
 	}
 }
@@ -162,7 +163,8 @@ static void
 pop_path(vctx *v, size_t base)
 {
 	v->path.len = base;
-	v->path.p[base] = 0;
+	if (v->path.p)
+		v->path.p[base] = 0;
 }
 
 /* trimmed copy of a string node, NUL-free; NULL if it holds NUL */
@@ -385,17 +387,17 @@ enum_list(const mlm_schema *s, char *b, size_t bl)
 	mlm_buf t = {0};
 	jv_array_foreach(s->enums, k, x) {
 		if (k)
-			mlm_buf_add(&t, "|", 1);
+			mlm_fmt_add(&t, "|", 1);
 		if (jv_get_kind(x) == JV_KIND_STRING)
-			mlm_buf_add(&t, jv_string_value(x), (size_t)jv_string_length_bytes(jv_copy(x)));
+			mlm_fmt_add(&t, jv_string_value(x), (size_t)jv_string_length_bytes(jv_copy(x)));
 		else {
 			char nb[64];
 			mlm_fmt_num(nb, sizeof nb, jv_number_value(x));
-			mlm_buf_puts(&t, nb);
+			mlm_fmt_add(&t, nb, strlen(nb));
 		}
 		jv_free(x);
 	}
-	snprintf(b, bl, "%.200s%s", t.p ? t.p : "", t.len > 200 ? "..." : "");
+	snprintf(b, bl, "%.200s%s", t.p ? t.p : "", t.len > 200 || t.over ? "..." : "");
 	mlm_buf_free(&t);
 }
 
@@ -842,7 +844,7 @@ coerce(vctx *v, const mlm_schema *s, const mlm_fnode *n, int depth)
 			    s->items->type == MLM_ST_ANY)) {
 				vnote(v, "coerce", "single_to_array", "read a single value as a one-item array");
 				size_t base = v->path.len;
-				mlm_buf_puts(&v->path, "[0]");
+				mlm_fmt_add(&v->path, "[0]", 3);
 				jv x = coerce(v, s->items, n, depth + 1);
 				pop_path(v, base);
 				if (!jv_is_valid(x))
@@ -861,7 +863,8 @@ coerce(vctx *v, const mlm_schema *s, const mlm_fnode *n, int depth)
 		int bad = 0;
 		size_t base = v->path.len;
 		for (size_t i = 0; i < n->n; i++) {
-			mlm_buf_printf(&v->path, "[%zu]", i);
+			char ix[32];
+			mlm_fmt_add(&v->path, ix, (size_t)snprintf(ix, sizeof ix, "[%zu]", i));
 			jv x = coerce(v, s->items, n->kid[i], depth + 1);
 			pop_path(v, base);
 			if (!jv_is_valid(x)) {
@@ -923,8 +926,8 @@ unwrap_root(vctx *v, const mlm_schema *s, const mlm_fnode *n)
 	return n->kid[0];
 }
 
-static void
-opts_default(const mlm_fmt_opts *o, mlm_fmt_opts *d)
+void
+mlm_fmt_opts_default(const mlm_fmt_opts *o, mlm_fmt_opts *d)
 {
 	if (o)
 		*d = *o;
@@ -938,8 +941,8 @@ opts_default(const mlm_fmt_opts *o, mlm_fmt_opts *d)
 }
 
 /* validates one node; returns 0/-1; *out, *diag set */
-static int
-validate_node(const mlm_schema *s, const mlm_schema *item, const mlm_fnode *n, const mlm_fmt_opts *o,
+int
+mlm_fmt_validate_node(const mlm_schema *s, const mlm_schema *item, const mlm_fnode *n, const mlm_fmt_opts *o,
     jv *out, jv *diag, size_t *ncoerce, char *first, size_t firstlen)
 {
 	vctx v = {0};
@@ -947,13 +950,21 @@ validate_node(const mlm_schema *s, const mlm_schema *item, const mlm_fnode *n, c
 	v.extra = o->extra;
 	v.max_errors = o->max_errors;
 	v.diag = jv_array();
-	mlm_buf_puts(&v.path, "$");
+	mlm_fmt_add(&v.path, "$", 1);
 	if (item)
 		n = unwrap_multi(&v, item, n);
 	else
 		n = unwrap_root(&v, s, n);
 	jv r = coerce(&v, s, n, 0);
+	int over = v.path.over;
 	mlm_buf_free(&v.path);
+	if (over) {
+		/* a path past the cap: its messages would name a cut path */
+		jv_free(r);
+		r = jv_invalid();
+		snprintf(v.first, sizeof v.first, "$: a key path too long to name");
+		v.diag = jv_array_append(v.diag, mlm_fmt_diag("error", "too_large", "$", -1, "%s", v.first));
+	}
 	*diag = v.diag;
 	*ncoerce = v.ncoerce;
 	if (!jv_is_valid(r) || v.nerr) {
@@ -971,7 +982,7 @@ mlm_fmt_validate(const mlm_schema *s, jv value, const mlm_fmt_opts *o, jv *out, 
     char *err, size_t errlen)
 {
 	mlm_fmt_opts d;
-	opts_default(o, &d);
+	mlm_fmt_opts_default(o, &d);
 	mlm_fnode *n = mlm_fnode_from_jv(value);
 	mlm_schema *eff = d.multi ? mlm_schema_array_of(s) : NULL;
 	size_t nc;
@@ -984,120 +995,10 @@ mlm_fmt_validate(const mlm_schema *s, jv value, const mlm_fmt_opts *o, jv *out, 
 		return mlm_err(err, errlen, "out of memory");
 	}
 	jv_free(*diag);
-	int r = validate_node(eff ? eff : s, eff ? s : NULL, n, &d, out, diag, &nc, first, sizeof first);
+	int r = mlm_fmt_validate_node(eff ? eff : s, eff ? s : NULL, n, &d, out, diag, &nc, first, sizeof first);
 	mlm_fnode_free(n);
 	mlm_schema_free(eff);
 	if (r < 0)
 		return mlm_err(err, errlen, "%s", first);
 	return 0;
-}
-
-#define MAXCAND 64
-
-int
-mlm_fmt_extract(const mlm_schema *s, const char *text, size_t len, const mlm_fmt_opts *o,
-    jv *out, jv *diag, char *err, size_t errlen)
-{
-	mlm_fmt_opts d;
-	opts_default(o, &d);
-	*out = jv_null();
-	*diag = jv_array();
-	mlm_schema *eff = d.multi ? mlm_schema_array_of(s) : NULL;
-	if (d.multi && !eff)
-		return mlm_err(err, errlen, "out of memory");
-	const mlm_schema *vs = eff ? eff : s;
-	mlm_fnode *c[MAXCAND];
-	jv cd[MAXCAND];
-	char why[300];
-	size_t nc = mlm_fmt_candidates(text, len, d.repair, d.multi, c, cd, MAXCAND, why, sizeof why);
-	if (nc == 0) {
-		mlm_schema_free(eff);
-		*diag = jv_array_append(*diag, mlm_fmt_diag("error", "no_json", "$", -1, "$: no JSON found: %s", why));
-		return mlm_err(err, errlen, "$: no JSON found: %s", why);
-	}
-	long best = -1, bad = -1;
-	size_t best_score = 0, bad_errs = 0, nvalid = 0;
-	int best_items = 0;
-	jv best_out = jv_invalid(), best_diag = jv_invalid(), bad_diag = jv_invalid();
-	char bad_first[600] = "";
-	for (size_t k = 0; k < nc; k++) {
-		char why2[300], first[600];
-		jv vout, vdiag;
-		size_t ncoerce = 0;
-		int ok;
-		if (mlm_fmt_conserved(c[k], text, len, why2, sizeof why2) < 0) {
-			/* a stringified candidate decodes its own text; check against it */
-			ok = -1;
-			vout = jv_null();
-			snprintf(first, sizeof first, "$: a repair changed content (lossy): %s", why2);
-			vdiag = jv_array_append(jv_array(), mlm_fmt_diag("error", "lossy", "$", -1, "%s", first));
-		} else
-			ok = validate_node(vs, eff ? s : NULL, c[k], &d, &vout, &vdiag, &ncoerce, first, sizeof first);
-		if (ok == 0) {
-			nvalid++;
-			size_t score = (size_t)jv_array_length(jv_copy(cd[k])) + ncoerce;
-			int items = d.multi && jv_get_kind(vout) == JV_KIND_ARRAY ? jv_array_length(jv_copy(vout)) : 0;
-			if (best < 0 || items > best_items || (items == best_items && score < best_score)) {
-				best_items = items;
-				best = (long)k;
-				best_score = score;
-				jv_free(best_out);
-				jv_free(best_diag);
-				best_out = vout;
-				best_diag = vdiag;
-			} else {
-				jv_free(vout);
-				jv_free(vdiag);
-			}
-		} else {
-			jv_free(vout);
-			size_t ne = 0;
-			jv_array_foreach(vdiag, q, x) {
-				jv kd = jv_object_get(x, jv_string("kind"));
-				if (jv_get_kind(kd) == JV_KIND_STRING && !strcmp(jv_string_value(kd), "error"))
-					ne++;
-				jv_free(kd);
-			}
-			/* prefer the candidate with the fewest errors; ties: the larger value */
-			size_t sz = c[k]->n;
-			if (bad < 0 || ne < bad_errs || (ne == bad_errs && sz > c[bad]->n)) {
-				bad = (long)k;
-				bad_errs = ne;
-				jv_free(bad_diag);
-				bad_diag = vdiag;
-				snprintf(bad_first, sizeof bad_first, "%s", first);
-			} else
-				jv_free(vdiag);
-		}
-	}
-	int ret;
-	if (best >= 0) {
-		jv dg = jv_copy(cd[best]);
-		jv_array_foreach(best_diag, q, x)
-			dg = jv_array_append(dg, x);
-		if (nvalid > 1)
-			dg = jv_array_append(dg, mlm_fmt_diag("warning", "ambiguous", "$", -1,
-			    "$: %zu candidates in the text are valid; took the one with the fewest repairs (the first on a tie)", nvalid));
-		jv_free(*diag);
-		*diag = dg;
-		*out = best_out;
-		best_out = jv_invalid();
-		ret = 0;
-	} else {
-		jv dg = jv_copy(cd[bad]);
-		jv_array_foreach(bad_diag, q, x)
-			dg = jv_array_append(dg, x);
-		jv_free(*diag);
-		*diag = dg;
-		ret = mlm_err(err, errlen, "%s", bad_first);
-	}
-	jv_free(best_out);
-	jv_free(best_diag);
-	jv_free(bad_diag);
-	for (size_t k = 0; k < nc; k++) {
-		mlm_fnode_free(c[k]);
-		jv_free(cd[k]);
-	}
-	mlm_schema_free(eff);
-	return ret;
 }
