@@ -126,4 +126,112 @@ void mlm_fmt_range_words(const mlm_schema *s, int exclusive, const char **lo, co
 /* Sets the range of s (if any) under the words given. */
 jv mlm_fmt_lower_range(jv o, const mlm_schema *s, const char *lo, const char *hi);
 
+/* ---------- fmt-emit*.c: the emitters ---------- */
+
+/* ---------- appends ----------
+ * The emitters append without a test after each append: an append the
+ * buffer refuses (the output would pass its cap) sets the buffer's sticky
+ * flag `over`, a temporary buffer's flag is carried into the one it is
+ * copied to (out_buf), and the entry points (mlm_fmt_emit_begin, _value,
+ * _end) turn a set flag into an error: an output that would be cut is never
+ * written cut. */
+static inline void
+out_add(mlm_buf *b, const void *s, size_t n)
+{
+	if (mlm_buf_add(b, s, n) < 0)
+		b->over = 1;
+}
+
+static inline void
+out_puts(mlm_buf *b, const char *s)
+{
+	out_add(b, s, strlen(s));
+}
+
+static inline void __attribute__((format(printf, 2, 3)))
+out_printf(mlm_buf *b, const char *fmt, ...)
+{
+	char *s = NULL;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		b->over = 1;
+		return;
+	}
+	out_add(b, s, (size_t)n);
+	free(s);
+}
+
+/* appends what src holds, and its flag */
+static inline void
+out_buf(mlm_buf *b, const mlm_buf *src)
+{
+	if (src->over)
+		b->over = 1;
+	out_add(b, src->p ? src->p : "", src->len);
+}
+
+typedef struct nset {
+	char **v;
+	size_t n;
+} nset;
+
+typedef struct ninfo {
+	const mlm_schema *s;
+	char *ctag;          /* C struct/enum tag */
+	char *camel;         /* Go/Rust/TS/Python type name */
+	char **cmem;         /* per prop: C member */
+	char **gomem;        /* per prop: Go field */
+	char **rsmem;        /* per prop: Rust field */
+	char **enumr;        /* per enum value: C enumerator */
+	size_t nprop, nenum;
+} ninfo;
+
+struct mlm_emitter {
+	const mlm_schema *s;
+	mlm_emit_opts o;
+	char *name, *camelname;
+	ninfo *ni;
+	size_t nni;
+	nset ctags, ctypes_camel, cenums;
+	size_t count;
+	int failed;
+	mlm_buf tsvcols;     /* unused placeholder for future column lists */
+};
+
+/* A family of output languages (fmt-emit-c.c, -flat.c, -lang.c): what comes
+ * before the values (NULL: nothing), one value numbered idx, what comes
+ * after (NULL: nothing). Each returns 0 or -1 with err set; an append past
+ * the cap only sets b->over, which the API turns into the error. */
+typedef struct mlm_emit_family {
+	int (*begin)(mlm_emitter *e, mlm_buf *b, char *err, size_t errlen);
+	int (*value)(mlm_emitter *e, jv v, size_t idx, mlm_buf *b, char *err, size_t errlen);
+	int (*end)(mlm_emitter *e, mlm_buf *b, char *err, size_t errlen);
+} mlm_emit_family;
+extern const mlm_emit_family mlm_emit_c, mlm_emit_c_decl, mlm_emit_c_value;   /* fmt-emit-c.c */
+extern const mlm_emit_family mlm_emit_sh, mlm_emit_tsv;                       /* fmt-emit-flat.c (tsv: also csv) */
+extern const mlm_emit_family mlm_emit_py, mlm_emit_go, mlm_emit_rs, mlm_emit_ts; /* fmt-emit-lang.c */
+
+/* shared by the families (fmt-emit.c) */
+int mlm_emit_nset_has(const nset *s, const char *x);
+const char *mlm_emit_nset_unique(nset *s, char *x); /* takes x; x, or x_2, x_3...: the stored name */
+void mlm_emit_nset_free(nset *s);
+char *mlm_emit_ident(const char *k, int upper);   /* [A-Za-z0-9_], other runs as '_' */
+char *mlm_emit_c_ident(const char *k);            /* a C member or identifier part */
+char *mlm_emit_camel(const char *k);              /* CamelCase for Go/Rust/TS types */
+ninfo *mlm_emit_info(mlm_emitter *e, const mlm_schema *s);
+int mlm_emit_is_obj(const mlm_schema *s);         /* an object with properties */
+int mlm_emit_is_str_enum(const mlm_schema *s);
+int mlm_emit_num_enum(const mlm_schema *s);       /* 1 all integers, 2 some fractional, 0 strings/mixed */
+int mlm_emit_integral(const mlm_schema *t);       /* written as an integer */
+void mlm_emit_ll_text(char *b, size_t n, double d);
+void mlm_emit_dbl(char *b, size_t n, double v);
+const char *mlm_emit_jstr(jv v, size_t *len);
+const char *mlm_emit_short_escape(unsigned char c);
+void mlm_emit_cut(mlm_buf *b, size_t len);        /* b as it was at len */
+void mlm_emit_ind(mlm_buf *b, int n);             /* n tabs */
+int mlm_emit_c_check(const mlm_schema *s, const char *path, char *err, size_t errlen); /* fmt-emit-c.c */
+
 #endif
