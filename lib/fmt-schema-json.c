@@ -166,54 +166,53 @@ js_ref(js *j, const char *r, const char *name, const char *where, const char *pa
 	return t;
 }
 
-/* s is borrowed */
-static mlm_schema *
-js_node(js *j, jv s, const char *path)
+/* s's "description" (if a string) replaces t's */
+static void
+js_take_desc(mlm_schema *t, jv s)
 {
-	char sub[512];
-	if (++j->depth > MLM_SCHEMA_MAX_DEPTH)
-		return js_fail(j, path, "schema nested deeper than %d (recursive $ref?)", MLM_SCHEMA_MAX_DEPTH);
-	if (jv_get_kind(s) == JV_KIND_TRUE) {
-		j->depth--;
-		return mlm_fmt_node_new(MLM_ST_ANY);
+	jv d = jv_object_get(jv_copy(s), jv_string("description"));
+	if (jv_get_kind(d) == JV_KIND_STRING) {
+		free(t->desc);
+		t->desc = strdup(jv_string_value(d));
 	}
-	if (jv_get_kind(s) != JV_KIND_OBJECT)
-		return js_fail(j, path, "a schema must be an object");
-	for (int k = 0; refused[k]; k++)
-		if (jv_object_has(jv_copy(s), jv_string(refused[k])))
-			return js_fail(j, path, "unsupported keyword \"%s\" (llm-fmt would not enforce it)", refused[k]);
-	jv ref = jv_object_get(jv_copy(s), jv_string("$ref"));
-	if (jv_get_kind(ref) == JV_KIND_STRING) {
-		const char *r = jv_string_value(ref);
-		const char *name = NULL, *where = NULL;
-		if (!strncmp(r, "#/$defs/", 8))
-			name = r + 8, where = "$defs";
-		else if (!strncmp(r, "#/definitions/", 14))
-			name = r + 14, where = "definitions";
-		mlm_schema *t = NULL;
-		if (!strcmp(r, "#"))
-			t = js_fail(j, path, "recursive $ref \"#\" is not supported");
-		else if (!name || strchr(name, '/'))
-			t = js_fail(j, path, "only local $ref into $defs or definitions is supported");
-		else
-			t = js_ref(j, r, name, where, path);
-		jv_free(ref);
-		if (t) {
-			jv d = jv_object_get(jv_copy(s), jv_string("description"));
-			if (jv_get_kind(d) == JV_KIND_STRING) {
-				free(t->desc);
-				t->desc = strdup(jv_string_value(d));
-			}
-			jv_free(d);
-			j->depth--;
-		}
-		return t;
-	}
-	jv_free(ref);
+	jv_free(d);
+}
+
+/* {"$ref": r} (ref consumed): a local definition, with the description
+ * written beside the $ref */
+static mlm_schema *
+js_ref_node(js *j, jv s, jv ref, const char *path)
+{
+	const char *r = jv_string_value(ref);
+	const char *name = NULL, *where = NULL;
+	if (!strncmp(r, "#/$defs/", 8))
+		name = r + 8, where = "$defs";
+	else if (!strncmp(r, "#/definitions/", 14))
+		name = r + 14, where = "definitions";
 	mlm_schema *t = NULL;
+	if (!strcmp(r, "#"))
+		t = js_fail(j, path, "recursive $ref \"#\" is not supported");
+	else if (!name || strchr(name, '/'))
+		t = js_fail(j, path, "only local $ref into $defs or definitions is supported");
+	else
+		t = js_ref(j, r, name, where, path);
+	jv_free(ref);
+	if (t) {
+		js_take_desc(t, s);
+		j->depth--;
+	}
+	return t;
+}
+
+/* anyOf / oneOf / allOf of one type (anyOf and oneOf: and null). 0 when s
+ * has none of them; else 1 with the node, or NULL after an error, in *out. */
+static int
+js_alt(js *j, jv s, const char *path, mlm_schema **out)
+{
+	static const char *const alts[] = {"anyOf", "oneOf", "allOf"};
+	char sub[512];
 	int nullable = 0;
-	/* anyOf / oneOf / allOf of one */
-	const char *alts[] = {"anyOf", "oneOf", "allOf"};
+	*out = NULL;
 	for (int a = 0; a < 3; a++) {
 		jv arr = jv_object_get(jv_copy(s), jv_string(alts[a]));
 		if (!jv_is_valid(arr) || jv_get_kind(arr) == JV_KIND_NULL) {
@@ -222,7 +221,7 @@ js_node(js *j, jv s, const char *path)
 		}
 		if (jv_get_kind(arr) != JV_KIND_ARRAY) {
 			jv_free(arr);
-			return js_fail(j, path, "%s must be an array", alts[a]);
+			return js_fail(j, path, "%s must be an array", alts[a]), 1;
 		}
 		int idx = -1, nn = 0;
 		jv_array_foreach(arr, k, br) {
@@ -239,23 +238,18 @@ js_node(js *j, jv s, const char *path)
 		}
 		if (nn != 1) {
 			jv_free(arr);
-			return js_fail(j, path, "%s with %d branches is not supported (only one type, or one type and null)", alts[a], nn);
+			return js_fail(j, path, "%s with %d branches is not supported (only one type, or one type and null)", alts[a], nn), 1;
 		}
 		snprintf(sub, sizeof sub, "%s.%s[%d]", path, alts[a], idx);
 		jv br = jv_array_get(jv_copy(arr), idx);
-		t = js_node(j, br, sub);
+		mlm_schema *t = js_node(j, br, sub);
 		jv_free(br);
 		jv_free(arr);
 		if (!t)
-			return NULL;
+			return 1;
 		if (nullable)
 			t->nullable = 1;
-		jv d = jv_object_get(jv_copy(s), jv_string("description"));
-		if (jv_get_kind(d) == JV_KIND_STRING) {
-			free(t->desc);
-			t->desc = strdup(jv_string_value(d));
-		}
-		jv_free(d);
+		js_take_desc(t, s);
 		jv df = jv_object_get(jv_copy(s), jv_string("default"));
 		if (jv_is_valid(df) && jv_object_has(jv_copy(s), jv_string("default"))) {
 			jv_free(t->dflt);
@@ -263,22 +257,29 @@ js_node(js *j, jv s, const char *path)
 		} else
 			jv_free(df);
 		j->depth--;
-		return t;
+		*out = t;
+		return 1;
 	}
-	/* type */
-	int type = -1;
+	return 0;
+}
+
+/* "type": a word, or a list of one word and "null". *type stays -1 when
+ * there is none. 0 or -1. */
+static int
+js_types(js *j, jv s, const char *path, int *type, int *nullable)
+{
 	jv ty = jv_object_get(jv_copy(s), jv_string("type"));
 	if (jv_get_kind(ty) == JV_KIND_STRING) {
 		const char *w = jv_string_value(ty);
 		if (!strcmp(w, "null") || !strcmp(w, "NULL")) {
 			jv_free(ty);
-			return js_fail(j, path, "a field of type null only is not supported");
+			return js_fail(j, path, "a field of type null only is not supported"), -1;
 		}
-		type = js_type_word(w);
-		if (type < 0) {
+		*type = js_type_word(w);
+		if (*type < 0) {
 			js_fail(j, path, "unknown type \"%s\"", w);
 			jv_free(ty);
-			return NULL;
+			return -1;
 		}
 	} else if (jv_get_kind(ty) == JV_KIND_ARRAY) {
 		int nn = 0;
@@ -286,31 +287,40 @@ js_node(js *j, jv s, const char *path)
 			if (jv_get_kind(w) != JV_KIND_STRING) {
 				jv_free(w);
 				jv_free(ty);
-				return js_fail(j, path, "type must hold strings");
+				return js_fail(j, path, "type must hold strings"), -1;
 			}
 			if (!strcmp(jv_string_value(w), "null"))
-				nullable = 1;
+				*nullable = 1;
 			else {
-				type = js_type_word(jv_string_value(w));
+				*type = js_type_word(jv_string_value(w));
 				nn++;
-				if (type < 0) {
+				if (*type < 0) {
 					js_fail(j, path, "unknown type \"%s\"", jv_string_value(w));
 					jv_free(w);
 					jv_free(ty);
-					return NULL;
+					return -1;
 				}
 			}
 			jv_free(w);
 		}
 		if (nn > 1) {
 			jv_free(ty);
-			return js_fail(j, path, "a type list with several non-null types is not supported");
+			return js_fail(j, path, "a type list with several non-null types is not supported"), -1;
 		}
 	} else if (jv_is_valid(ty) && jv_get_kind(ty) != JV_KIND_NULL) {
 		jv_free(ty);
-		return js_fail(j, path, "type must be a string or an array");
+		return js_fail(j, path, "type must be a string or an array"), -1;
 	}
 	jv_free(ty);
+	return 0;
+}
+
+/* The node of an "enum" or "const" (a null among the values makes it
+ * nullable), else of the type given, else guessed from "properties" or
+ * "items", else any. NULL after an error. */
+static mlm_schema *
+js_typed(js *j, jv s, const char *path, int type, int *nullable)
+{
 	jv en = jv_object_get(jv_copy(s), jv_string("enum"));
 	jv cn = jv_object_get(jv_copy(s), jv_string("const"));
 	if (jv_object_has(jv_copy(s), jv_string("const"))) {
@@ -324,7 +334,7 @@ js_node(js *j, jv s, const char *path)
 		jv_array_foreach(en, k, v) {
 			jv_kind vk = jv_get_kind(v);
 			if (vk == JV_KIND_NULL)
-				nullable = 1;
+				*nullable = 1;
 			else if (vk == JV_KIND_STRING || vk == JV_KIND_NUMBER)
 				vals = jv_array_append(vals, jv_copy(v));
 			else
@@ -336,31 +346,36 @@ js_node(js *j, jv s, const char *path)
 			jv_free(vals);
 			return js_fail(j, path, "enum values must be strings or numbers");
 		}
-		t = mlm_fmt_node_new(MLM_ST_ENUM);
+		mlm_schema *t = mlm_fmt_node_new(MLM_ST_ENUM);
+		if (!t) {
+			jv_free(vals);
+			return js_fail(j, path, "out of memory");
+		}
 		jv_free(t->enums);
 		t->enums = vals;
-	} else {
-		if (jv_is_valid(en) && jv_get_kind(en) != JV_KIND_NULL) {
-			jv_free(en);
-			return js_fail(j, path, "enum must be an array");
-		}
+		return t;
+	}
+	if (jv_is_valid(en) && jv_get_kind(en) != JV_KIND_NULL) {
 		jv_free(en);
-		if (type < 0) {
-			if (jv_object_has(jv_copy(s), jv_string("properties")))
-				type = MLM_ST_OBJECT;
-			else if (jv_object_has(jv_copy(s), jv_string("items")))
-				type = MLM_ST_ARRAY;
-			else
-				type = MLM_ST_ANY;
-		}
-		t = mlm_fmt_node_new(type);
+		return js_fail(j, path, "enum must be an array");
 	}
-	if (!t)
-		return js_fail(j, path, "out of memory");
-	if (js_count(j, 1, path) < 0) {
-		mlm_schema_free(t);
-		return NULL;
+	jv_free(en);
+	if (type < 0) {
+		if (jv_object_has(jv_copy(s), jv_string("properties")))
+			type = MLM_ST_OBJECT;
+		else if (jv_object_has(jv_copy(s), jv_string("items")))
+			type = MLM_ST_ARRAY;
+		else
+			type = MLM_ST_ANY;
 	}
+	mlm_schema *t = mlm_fmt_node_new(type);
+	return t ? t : js_fail(j, path, "out of memory");
+}
+
+/* nullable, description, default and the formats the validator knows */
+static void
+js_annotations(mlm_schema *t, jv s, int nullable)
+{
 	t->nullable = nullable;
 	jv nb = jv_object_get(jv_copy(s), jv_string("nullable"));
 	if (jv_get_kind(nb) == JV_KIND_TRUE)
@@ -382,6 +397,33 @@ js_node(js *j, jv s, const char *path)
 			t->format = strdup(fw);
 	}
 	jv_free(f);
+}
+
+/* with both minimum and a numeric exclusiveMinimum, both hold: the
+ * stricter one is kept (and the same for the maximum) */
+static void
+js_exclusive(mlm_schema *t, jv s)
+{
+	jv em = jv_object_get(jv_copy(s), jv_string("exclusiveMinimum"));
+	if (jv_get_kind(em) == JV_KIND_NUMBER) {
+		if (!t->has_min || jv_number_value(em) >= t->min)
+			t->has_min = 1, t->min = jv_number_value(em), t->excl_min = 1;
+	} else if (jv_get_kind(em) == JV_KIND_TRUE)
+		t->excl_min = t->has_min;
+	jv_free(em);
+	em = jv_object_get(jv_copy(s), jv_string("exclusiveMaximum"));
+	if (jv_get_kind(em) == JV_KIND_NUMBER) {
+		if (!t->has_max || jv_number_value(em) <= t->max)
+			t->has_max = 1, t->max = jv_number_value(em), t->excl_max = 1;
+	} else if (jv_get_kind(em) == JV_KIND_TRUE)
+		t->excl_max = t->has_max;
+	jv_free(em);
+}
+
+/* the value range, string length or item count; 0 or -1 */
+static int
+js_ranges(js *j, jv s, mlm_schema *t, const char *path)
+{
 	double v;
 	int r;
 	const char *lo = NULL, *hi = NULL;
@@ -401,102 +443,148 @@ js_node(js *j, jv s, const char *path)
 		if (r)
 			t->has_max = 1, t->max = v;
 	}
-	if (t->type == MLM_ST_INTEGER || t->type == MLM_ST_NUMBER) {
-		/* with both minimum and a numeric exclusiveMinimum, both hold:
-		 * the stricter one is kept (and the same for the maximum) */
-		jv em = jv_object_get(jv_copy(s), jv_string("exclusiveMinimum"));
-		if (jv_get_kind(em) == JV_KIND_NUMBER) {
-			if (!t->has_min || jv_number_value(em) >= t->min)
-				t->has_min = 1, t->min = jv_number_value(em), t->excl_min = 1;
-		} else if (jv_get_kind(em) == JV_KIND_TRUE)
-			t->excl_min = t->has_min;
-		jv_free(em);
-		em = jv_object_get(jv_copy(s), jv_string("exclusiveMaximum"));
-		if (jv_get_kind(em) == JV_KIND_NUMBER) {
-			if (!t->has_max || jv_number_value(em) <= t->max)
-				t->has_max = 1, t->max = jv_number_value(em), t->excl_max = 1;
-		} else if (jv_get_kind(em) == JV_KIND_TRUE)
-			t->excl_max = t->has_max;
-		jv_free(em);
-	}
-	if (t->type == MLM_ST_OBJECT) {
-		jv props = jv_object_get(jv_copy(s), jv_string("properties"));
-		jv req = jv_object_get(jv_copy(s), jv_string("required"));
-		jv ap = jv_object_get(jv_copy(s), jv_string("additionalProperties"));
-		if (jv_get_kind(ap) == JV_KIND_FALSE)
-			t->closed = 1;
-		int ok = 1;
-		if (jv_get_kind(props) == JV_KIND_OBJECT) {
-			jv_object_foreach(props, key, ps) {
-				if (ok) {
-					snprintf(sub, sizeof sub, "%s.properties.%s", path, jv_string_value(key));
-					mlm_schema *c = js_node(j, ps, sub);
-					if (!c)
-						ok = 0;
-					else {
-						int isreq = 0;
-						if (jv_get_kind(req) == JV_KIND_ARRAY)
-							jv_array_foreach(req, k, rn) {
-								if (jv_get_kind(rn) == JV_KIND_STRING && !strcmp(jv_string_value(rn), jv_string_value(key)))
-									isreq = 1;
-								jv_free(rn);
-							}
-						mlm_fmt_add_prop(t, jv_string_value(key), strlen(jv_string_value(key)), c, isreq);
-					}
-				}
-				jv_free(key);
-				jv_free(ps);
-			}
-		} else if (jv_is_valid(props) && jv_get_kind(props) != JV_KIND_NULL) {
-			js_fail(j, path, "properties must be an object");
+	if (t->type == MLM_ST_INTEGER || t->type == MLM_ST_NUMBER)
+		js_exclusive(t, s);
+	return 0;
+badnum:
+	js_fail(j, path, "%s must be a number", lo);
+	return -1;
+}
+
+/* is key among the names of "required" (borrowed)? */
+static int
+js_required(jv req, const char *key)
+{
+	int isreq = 0;
+	if (jv_get_kind(req) == JV_KIND_ARRAY)
+		jv_array_foreach(req, k, rn) {
+			if (jv_get_kind(rn) == JV_KIND_STRING && !strcmp(jv_string_value(rn), key))
+				isreq = 1;
+			jv_free(rn);
+		}
+	return isreq;
+}
+
+/* every name of "required" (borrowed) is a property of t; 0 or -1 */
+static int
+js_required_known(js *j, jv req, const mlm_schema *t, const char *path)
+{
+	int ok = 1;
+	jv_array_foreach(req, k, rn) {
+		int found = 0;
+		if (jv_get_kind(rn) == JV_KIND_STRING)
+			for (size_t p = 0; p < t->nprops; p++)
+				if (!strcmp(t->props[p].name, jv_string_value(rn)))
+					found = 1;
+		if (!found && ok) {
+			if (jv_get_kind(rn) == JV_KIND_STRING)
+				js_fail(j, path, "required \"%s\" is not among the properties", jv_string_value(rn));
+			else
+				js_fail(j, path, "required must hold strings");
 			ok = 0;
 		}
-		if (ok && jv_get_kind(req) == JV_KIND_ARRAY) {
-			jv_array_foreach(req, k, rn) {
-				int found = 0;
-				if (jv_get_kind(rn) == JV_KIND_STRING)
-					for (size_t p = 0; p < t->nprops; p++)
-						if (!strcmp(t->props[p].name, jv_string_value(rn)))
-							found = 1;
-				if (!found && ok) {
-					if (jv_get_kind(rn) == JV_KIND_STRING)
-						js_fail(j, path, "required \"%s\" is not among the properties", jv_string_value(rn));
-					else
-						js_fail(j, path, "required must hold strings");
+		jv_free(rn);
+	}
+	return ok ? 0 : -1;
+}
+
+/* properties, required, additionalProperties; 0 or -1 */
+static int
+js_object(js *j, jv s, mlm_schema *t, const char *path)
+{
+	char sub[512];
+	jv props = jv_object_get(jv_copy(s), jv_string("properties"));
+	jv req = jv_object_get(jv_copy(s), jv_string("required"));
+	jv ap = jv_object_get(jv_copy(s), jv_string("additionalProperties"));
+	if (jv_get_kind(ap) == JV_KIND_FALSE)
+		t->closed = 1;
+	int ok = 1;
+	if (jv_get_kind(props) == JV_KIND_OBJECT) {
+		jv_object_foreach(props, key, ps) {
+			if (ok) {
+				snprintf(sub, sizeof sub, "%s.properties.%s", path, jv_string_value(key));
+				mlm_schema *c = js_node(j, ps, sub);
+				if (!c)
 					ok = 0;
-				}
-				jv_free(rn);
+				else
+					mlm_fmt_add_prop(t, jv_string_value(key), strlen(jv_string_value(key)), c,
+					    js_required(req, jv_string_value(key)));
 			}
+			jv_free(key);
+			jv_free(ps);
 		}
-		if (ok && t->nprops == 0 && jv_get_kind(ap) == JV_KIND_OBJECT) {
-			/* a map: kept as any object */
-			t->type = MLM_ST_ANY;
-		}
-		jv_free(props);
-		jv_free(req);
-		jv_free(ap);
-		if (!ok) {
-			mlm_schema_free(t);
-			return NULL;
-		}
-	} else if (t->type == MLM_ST_ARRAY) {
-		jv it = jv_object_get(jv_copy(s), jv_string("items"));
-		if (jv_is_valid(it) && jv_get_kind(it) != JV_KIND_NULL) {
-			snprintf(sub, sizeof sub, "%s.items", path);
-			t->items = js_node(j, it, sub);
-		} else
-			t->items = mlm_fmt_node_new(MLM_ST_ANY);
-		jv_free(it);
-		if (!t->items) {
-			mlm_schema_free(t);
-			return NULL;
-		}
+	} else if (jv_is_valid(props) && jv_get_kind(props) != JV_KIND_NULL) {
+		js_fail(j, path, "properties must be an object");
+		ok = 0;
+	}
+	if (ok && jv_get_kind(req) == JV_KIND_ARRAY && js_required_known(j, req, t, path) < 0)
+		ok = 0;
+	if (ok && t->nprops == 0 && jv_get_kind(ap) == JV_KIND_OBJECT) {
+		/* a map: kept as any object */
+		t->type = MLM_ST_ANY;
+	}
+	jv_free(props);
+	jv_free(req);
+	jv_free(ap);
+	return ok ? 0 : -1;
+}
+
+/* items (none: any); 0 or -1 */
+static int
+js_array(js *j, jv s, mlm_schema *t, const char *path)
+{
+	char sub[512];
+	jv it = jv_object_get(jv_copy(s), jv_string("items"));
+	if (jv_is_valid(it) && jv_get_kind(it) != JV_KIND_NULL) {
+		snprintf(sub, sizeof sub, "%s.items", path);
+		t->items = js_node(j, it, sub);
+	} else
+		t->items = mlm_fmt_node_new(MLM_ST_ANY);
+	jv_free(it);
+	return t->items ? 0 : -1;
+}
+
+/* s is borrowed */
+static mlm_schema *
+js_node(js *j, jv s, const char *path)
+{
+	if (++j->depth > MLM_SCHEMA_MAX_DEPTH)
+		return js_fail(j, path, "schema nested deeper than %d (recursive $ref?)", MLM_SCHEMA_MAX_DEPTH);
+	if (jv_get_kind(s) == JV_KIND_TRUE) {
+		j->depth--;
+		return mlm_fmt_node_new(MLM_ST_ANY);
+	}
+	if (jv_get_kind(s) != JV_KIND_OBJECT)
+		return js_fail(j, path, "a schema must be an object");
+	for (int k = 0; refused[k]; k++)
+		if (jv_object_has(jv_copy(s), jv_string(refused[k])))
+			return js_fail(j, path, "unsupported keyword \"%s\" (llm-fmt would not enforce it)", refused[k]);
+	jv ref = jv_object_get(jv_copy(s), jv_string("$ref"));
+	if (jv_get_kind(ref) == JV_KIND_STRING)
+		return js_ref_node(j, s, ref, path);
+	jv_free(ref);
+	mlm_schema *t = NULL;
+	if (js_alt(j, s, path, &t))
+		return t;
+	int type = -1, nullable = 0;
+	if (js_types(j, s, path, &type, &nullable) < 0)
+		return NULL;
+	t = js_typed(j, s, path, type, &nullable);
+	if (!t)
+		return NULL;
+	if (js_count(j, 1, path) < 0) {
+		mlm_schema_free(t);
+		return NULL;
+	}
+	js_annotations(t, s, nullable);
+	if (js_ranges(j, s, t, path) < 0 ||
+	    (t->type == MLM_ST_OBJECT && js_object(j, s, t, path) < 0) ||
+	    (t->type == MLM_ST_ARRAY && js_array(j, s, t, path) < 0)) {
+		mlm_schema_free(t);
+		return NULL;
 	}
 	j->depth--;
 	return t;
-badnum:
-	mlm_schema_free(t);
-	return js_fail(j, path, "%s must be a number", lo);
 }
 
 mlm_schema *
