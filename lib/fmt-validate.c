@@ -648,12 +648,274 @@ coerce_object(vctx *v, const mlm_schema *s, const mlm_fnode *n, int depth)
 	return o;
 }
 
+/* a null word ("null"; at lenient also "N/A", "none", ...) in a string
+ * where the schema allows null: 1 when it is read as null (an enum that
+ * lists the word itself keeps it) */
+static int
+null_word(vctx *v, const mlm_schema *s, const mlm_fnode *n)
+{
+	if (!(s->nullable && n->t == FN_STR &&
+	    ((v->level >= MLM_FMT_SAFE && s->type != MLM_ST_STRING && s->type != MLM_ST_ANY &&
+	      is_null_word(n, MLM_FMT_SAFE)) ||
+	     (v->level >= MLM_FMT_LENIENT && s->type != MLM_ST_ANY && is_null_word(n, MLM_FMT_LENIENT)))))
+		return 0;
+	if (s->type == MLM_ST_ENUM) {
+		int listed = 0;
+		jv_array_foreach(s->enums, k, x) {
+			if (jv_get_kind(x) == JV_KIND_STRING && strlen(jv_string_value(x)) == n->slen &&
+			    !memcmp(jv_string_value(x), n->s, n->slen))
+				listed = 1;
+			jv_free(x);
+		}
+		if (listed)
+			return 0;
+	}
+	char g[128];
+	got(n, g, sizeof g);
+	vnote(v, "coerce", "string_to_null", "read %s as null", g);
+	return 1;
+}
+
+static jv
+coerce_string(vctx *v, const mlm_schema *s, const mlm_fnode *n)
+{
+	char g[128];
+	jv r;
+	if (n->t == FN_STR)
+		r = jv_string_sized(n->s, (int)n->slen);
+	else if (n->t == FN_NUM && v->level >= MLM_FMT_SAFE) {
+		got(n, g, sizeof g);
+		vnote(v, "coerce", "number_to_string", "read %s as a string", g);
+		r = jv_string_sized(n->s, (int)n->slen);
+	} else if (n->t == FN_BOOL && v->level >= MLM_FMT_LENIENT) {
+		vnote(v, "coerce", "bool_to_string", "read %s as a string", n->b ? "true" : "false");
+		r = jv_string(n->b ? "true" : "false");
+	} else {
+		got(n, g, sizeof g);
+		verr(v, "type", "expected %s, got %s", tname(s), g);
+		return jv_invalid();
+	}
+	const char *sv = jv_string_value(r);
+	size_t sl = (size_t)jv_string_length_bytes(jv_copy(r));
+	if (s->format && check_format(s->format, sv, sl) < 0) {
+		got(n, g, sizeof g);
+		verr(v, "format", "expected %s, got %s", s->format, g);
+		jv_free(r);
+		return jv_invalid();
+	}
+	size_t cl = utf8_count(sv, sl);
+	if (s->has_min && (double)cl < s->min) {
+		verr(v, "minLength", "string of %zu characters is shorter than %.0f", cl, s->min);
+		jv_free(r);
+		return jv_invalid();
+	}
+	if (s->has_max && (double)cl > s->max) {
+		verr(v, "maxLength", "string of %zu characters is longer than %.0f", cl, s->max);
+		jv_free(r);
+		return jv_invalid();
+	}
+	return r;
+}
+
+/* A number held in a string (safe; lenient also "$1,234.50", "1/5"): 0
+ * with *x and *lexint (written as an integer), or -1 after an error. */
+static int
+number_of_string(vctx *v, const mlm_schema *s, const mlm_fnode *n, double *x, int *lexint)
+{
+	char g[128];
+	int isint = s->type == MLM_ST_INTEGER, il;
+	double d;
+	char *t = trimmed(n);
+	int okd = t && decimal(t, &d, &il) == 0;
+	if (okd && isint && il && !same_integer(t, d)) {
+		free(t);
+		verr(v, "range", "integer out of range (beyond +/-2^53)");
+		return -1;
+	}
+	if (okd) {
+		*x = d;
+		*lexint = il || (*x == floor(*x) && strspn(strchr(t, '.') ? strchr(t, '.') + 1 : "", "0") ==
+		    strlen(strchr(t, '.') ? strchr(t, '.') + 1 : "") && !strpbrk(t, "eE"));
+	} else if (t && v->level >= MLM_FMT_LENIENT && lenient_number(t, &d) == 0) {
+		*x = d;
+		*lexint = 0;
+	} else {
+		free(t);
+		got(n, g, sizeof g);
+		verr(v, "type", "expected %s, got %s", tname(s), g);
+		return -1;
+	}
+	free(t);
+	got(n, g, sizeof g);
+	vnote(v, "coerce", isint ? "string_to_int" : "string_to_number", "read %s as a number", g);
+	if (isint && *x == floor(*x))
+		*lexint = 1;
+	return 0;
+}
+
+/* x as an integer: rounded (lenient), a float spelling read (safe), within
+ * +/-2^53; 0 or -1 after an error */
+static int
+integer_of(vctx *v, const mlm_fnode *n, double *x, int lexint)
+{
+	char g[128];
+	if (*x != floor(*x)) {
+		if (v->level >= MLM_FMT_LENIENT) {
+			double r = round(*x);
+			char xb[64];
+			mlm_fmt_num(xb, sizeof xb, *x);
+			vnote(v, "coerce", "round", "rounded %s to %.0f", xb, r);
+			*x = r;
+		} else {
+			got(n, g, sizeof g);
+			verr(v, "type", "expected integer, got %s", g);
+			return -1;
+		}
+	} else if (!lexint) {
+		if (v->level == MLM_FMT_STRICT) {
+			got(n, g, sizeof g);
+			verr(v, "type", "expected integer, got %s", g);
+			return -1;
+		}
+		if (n->t == FN_NUM)
+			vnote(v, "coerce", "float_to_int", "read %s as an integer", n->s);
+	}
+	if (fabs(*x) > MAX_SAFE_INT || (n->t == FN_NUM && !same_integer(n->s, *x))) {
+		verr(v, "range", "integer out of range (beyond +/-2^53)");
+		return -1;
+	}
+	return 0;
+}
+
+static jv
+coerce_number(vctx *v, const mlm_schema *s, const mlm_fnode *n)
+{
+	char g[128];
+	double x;
+	int lexint;
+	if (n->t == FN_NUM) {
+		x = n->num;
+		lexint = !strpbrk(n->s, ".eE");
+	} else if (n->t == FN_STR && v->level >= MLM_FMT_SAFE) {
+		if (number_of_string(v, s, n, &x, &lexint) < 0)
+			return jv_invalid();
+	} else if (n->t == FN_BOOL && v->level >= MLM_FMT_LENIENT) {
+		vnote(v, "coerce", "bool_to_number", "read %s as %d", n->b ? "true" : "false", n->b);
+		x = n->b;
+		lexint = 1;
+	} else {
+		got(n, g, sizeof g);
+		verr(v, "type", "expected %s, got %s", tname(s), g);
+		return jv_invalid();
+	}
+	if (s->type == MLM_ST_INTEGER && integer_of(v, n, &x, lexint) < 0)
+		return jv_invalid();
+	if (check_range(v, s, x) < 0)
+		return jv_invalid();
+	return jv_number(x);
+}
+
+static jv
+coerce_bool(vctx *v, const mlm_fnode *n)
+{
+	char g[128];
+	if (n->t == FN_BOOL)
+		return jv_bool(n->b);
+	if (n->t == FN_STR && v->level >= MLM_FMT_SAFE) {
+		char *t = trimmed(n);
+		int r = -1;
+		if (t) {
+			if (!strcasecmp(t, "true") || !strcasecmp(t, "yes") || !strcmp(t, "1"))
+				r = 1;
+			else if (!strcasecmp(t, "false") || !strcasecmp(t, "no") || !strcmp(t, "0"))
+				r = 0;
+			else if (v->level >= MLM_FMT_LENIENT) {
+				if (!strcasecmp(t, "on") || !strcasecmp(t, "y") || !strcasecmp(t, "t"))
+					r = 1;
+				else if (!strcasecmp(t, "off") || !strcasecmp(t, "n") || !strcasecmp(t, "f"))
+					r = 0;
+			}
+		}
+		free(t);
+		if (r >= 0) {
+			got(n, g, sizeof g);
+			vnote(v, "coerce", "string_to_bool", "read %s as %s", g, r ? "true" : "false");
+			return jv_bool(r);
+		}
+	}
+	if (n->t == FN_NUM && v->level >= MLM_FMT_SAFE && (n->num == 0 || n->num == 1)) {
+		vnote(v, "coerce", "number_to_bool", "read %s as %s", n->s, n->num ? "true" : "false");
+		return jv_bool(n->num != 0);
+	}
+	got(n, g, sizeof g);
+	verr(v, "type", "expected boolean, got %s", g);
+	return jv_invalid();
+}
+
+/* a single value as a one-item array (safe) */
+static jv
+coerce_single(vctx *v, const mlm_schema *s, const mlm_fnode *n, int depth)
+{
+	char g[128];
+	if (v->level >= MLM_FMT_SAFE && (n->t != FN_OBJ || s->items->type == MLM_ST_OBJECT ||
+	    s->items->type == MLM_ST_ANY)) {
+		vnote(v, "coerce", "single_to_array", "read a single value as a one-item array");
+		size_t base = v->path.len;
+		mlm_fmt_add(&v->path, "[0]", 3);
+		jv x = coerce(v, s->items, n, depth + 1);
+		pop_path(v, base);
+		if (!jv_is_valid(x))
+			return x;
+		if (check_range(v, s, 1) < 0) {
+			jv_free(x);
+			return jv_invalid();
+		}
+		return jv_array_append(jv_array(), x);
+	}
+	got(n, g, sizeof g);
+	verr(v, "type", "expected array, got %s", g);
+	return jv_invalid();
+}
+
+static jv
+coerce_array(vctx *v, const mlm_schema *s, const mlm_fnode *n, int depth)
+{
+	if (n->t != FN_ARR)
+		return coerce_single(v, s, n, depth);
+	jv a = jv_array();
+	int bad = 0;
+	size_t base = v->path.len;
+	for (size_t i = 0; i < n->n; i++) {
+		char ix[32];
+		mlm_fmt_add(&v->path, ix, (size_t)snprintf(ix, sizeof ix, "[%zu]", i));
+		jv x = coerce(v, s->items, n->kid[i], depth + 1);
+		pop_path(v, base);
+		if (!jv_is_valid(x)) {
+			jv_free(x);
+			bad = 1;
+			if (v->nerr > v->max_errors)
+				break;
+			continue;
+		}
+		a = jv_array_append(a, x);
+	}
+	if (!bad && ((s->has_min && (double)n->n < s->min) || (s->has_max && (double)n->n > s->max))) {
+		verr(v, s->has_min && (double)n->n < s->min ? "minItems" : "maxItems",
+		    "%zu items, expected %s%.0f", n->n, s->has_min && (double)n->n < s->min ? "at least " : "at most ",
+		    s->has_min && (double)n->n < s->min ? s->min : s->max);
+		bad = 1;
+	}
+	if (bad) {
+		jv_free(a);
+		return jv_invalid();
+	}
+	return a;
+}
+
 static jv
 coerce(vctx *v, const mlm_schema *s, const mlm_fnode *n, int depth)
 {
 	char g[128];
-	int il;
-	double d;
 	if (depth > 200) {
 		verr(v, "depth", "nested too deeply");
 		return jv_invalid();
@@ -664,26 +926,8 @@ coerce(vctx *v, const mlm_schema *s, const mlm_fnode *n, int depth)
 		verr(v, "type", "expected %s, got null", tname(s));
 		return jv_invalid();
 	}
-	if (s->nullable && n->t == FN_STR &&
-	    ((v->level >= MLM_FMT_SAFE && s->type != MLM_ST_STRING && s->type != MLM_ST_ANY &&
-	      is_null_word(n, MLM_FMT_SAFE)) ||
-	     (v->level >= MLM_FMT_LENIENT && s->type != MLM_ST_ANY && is_null_word(n, MLM_FMT_LENIENT)))) {
-		/* an enum that lists the word itself keeps it */
-		int listed = 0;
-		if (s->type == MLM_ST_ENUM) {
-			jv_array_foreach(s->enums, k, x) {
-				if (jv_get_kind(x) == JV_KIND_STRING && strlen(jv_string_value(x)) == n->slen &&
-				    !memcmp(jv_string_value(x), n->s, n->slen))
-					listed = 1;
-				jv_free(x);
-			}
-		}
-		if (!listed) {
-			got(n, g, sizeof g);
-			vnote(v, "coerce", "string_to_null", "read %s as null", g);
-			return jv_null();
-		}
-	}
+	if (null_word(v, s, n))
+		return jv_null();
 	/* [x] -> x (lenient) */
 	if (n->t == FN_ARR && s->type != MLM_ST_ARRAY && s->type != MLM_ST_ANY && n->n == 1 &&
 	    v->level >= MLM_FMT_LENIENT) {
@@ -693,201 +937,17 @@ coerce(vctx *v, const mlm_schema *s, const mlm_fnode *n, int depth)
 	switch (s->type) {
 	case MLM_ST_ANY:
 		return mlm_fnode_to_jv(n);
-	case MLM_ST_STRING: {
-		jv r;
-		if (n->t == FN_STR)
-			r = jv_string_sized(n->s, (int)n->slen);
-		else if (n->t == FN_NUM && v->level >= MLM_FMT_SAFE) {
-			got(n, g, sizeof g);
-			vnote(v, "coerce", "number_to_string", "read %s as a string", g);
-			r = jv_string_sized(n->s, (int)n->slen);
-		} else if (n->t == FN_BOOL && v->level >= MLM_FMT_LENIENT) {
-			vnote(v, "coerce", "bool_to_string", "read %s as a string", n->b ? "true" : "false");
-			r = jv_string(n->b ? "true" : "false");
-		} else {
-			got(n, g, sizeof g);
-			verr(v, "type", "expected %s, got %s", tname(s), g);
-			return jv_invalid();
-		}
-		const char *sv = jv_string_value(r);
-		size_t sl = (size_t)jv_string_length_bytes(jv_copy(r));
-		if (s->format && check_format(s->format, sv, sl) < 0) {
-			got(n, g, sizeof g);
-			verr(v, "format", "expected %s, got %s", s->format, g);
-			jv_free(r);
-			return jv_invalid();
-		}
-		size_t cl = utf8_count(sv, sl);
-		if (s->has_min && (double)cl < s->min) {
-			verr(v, "minLength", "string of %zu characters is shorter than %.0f", cl, s->min);
-			jv_free(r);
-			return jv_invalid();
-		}
-		if (s->has_max && (double)cl > s->max) {
-			verr(v, "maxLength", "string of %zu characters is longer than %.0f", cl, s->max);
-			jv_free(r);
-			return jv_invalid();
-		}
-		return r;
-	}
+	case MLM_ST_STRING:
+		return coerce_string(v, s, n);
 	case MLM_ST_INTEGER:
-	case MLM_ST_NUMBER: {
-		int isint = s->type == MLM_ST_INTEGER;
-		double x;
-		int lexint;
-		if (n->t == FN_NUM) {
-			x = n->num;
-			lexint = !strpbrk(n->s, ".eE");
-		} else if (n->t == FN_STR && v->level >= MLM_FMT_SAFE) {
-			char *t = trimmed(n);
-			int okd = t && decimal(t, &d, &il) == 0;
-			if (okd && isint && il && !same_integer(t, d)) {
-				free(t);
-				verr(v, "range", "integer out of range (beyond +/-2^53)");
-				return jv_invalid();
-			}
-			if (okd) {
-				x = d;
-				lexint = il || (x == floor(x) && strspn(strchr(t, '.') ? strchr(t, '.') + 1 : "", "0") ==
-				    strlen(strchr(t, '.') ? strchr(t, '.') + 1 : "") && !strpbrk(t, "eE"));
-			} else if (t && v->level >= MLM_FMT_LENIENT && lenient_number(t, &d) == 0) {
-				x = d;
-				lexint = 0;
-			} else {
-				free(t);
-				got(n, g, sizeof g);
-				verr(v, "type", "expected %s, got %s", tname(s), g);
-				return jv_invalid();
-			}
-			free(t);
-			got(n, g, sizeof g);
-			vnote(v, "coerce", isint ? "string_to_int" : "string_to_number", "read %s as a number", g);
-			if (isint && x == floor(x))
-				lexint = 1;
-		} else if (n->t == FN_BOOL && v->level >= MLM_FMT_LENIENT) {
-			vnote(v, "coerce", "bool_to_number", "read %s as %d", n->b ? "true" : "false", n->b);
-			x = n->b;
-			lexint = 1;
-		} else {
-			got(n, g, sizeof g);
-			verr(v, "type", "expected %s, got %s", tname(s), g);
-			return jv_invalid();
-		}
-		if (isint) {
-			if (x != floor(x)) {
-				if (v->level >= MLM_FMT_LENIENT) {
-					double r = round(x);
-					char xb[64];
-					mlm_fmt_num(xb, sizeof xb, x);
-					vnote(v, "coerce", "round", "rounded %s to %.0f", xb, r);
-					x = r;
-				} else {
-					got(n, g, sizeof g);
-					verr(v, "type", "expected integer, got %s", g);
-					return jv_invalid();
-				}
-			} else if (!lexint) {
-				if (v->level == MLM_FMT_STRICT) {
-					got(n, g, sizeof g);
-					verr(v, "type", "expected integer, got %s", g);
-					return jv_invalid();
-				}
-				if (n->t == FN_NUM)
-					vnote(v, "coerce", "float_to_int", "read %s as an integer", n->s);
-			}
-			if (fabs(x) > MAX_SAFE_INT || (n->t == FN_NUM && !same_integer(n->s, x))) {
-				verr(v, "range", "integer out of range (beyond +/-2^53)");
-				return jv_invalid();
-			}
-		}
-		if (check_range(v, s, x) < 0)
-			return jv_invalid();
-		return jv_number(x);
-	}
+	case MLM_ST_NUMBER:
+		return coerce_number(v, s, n);
 	case MLM_ST_BOOLEAN:
-		if (n->t == FN_BOOL)
-			return jv_bool(n->b);
-		if (n->t == FN_STR && v->level >= MLM_FMT_SAFE) {
-			char *t = trimmed(n);
-			int r = -1;
-			if (t) {
-				if (!strcasecmp(t, "true") || !strcasecmp(t, "yes") || !strcmp(t, "1"))
-					r = 1;
-				else if (!strcasecmp(t, "false") || !strcasecmp(t, "no") || !strcmp(t, "0"))
-					r = 0;
-				else if (v->level >= MLM_FMT_LENIENT) {
-					if (!strcasecmp(t, "on") || !strcasecmp(t, "y") || !strcasecmp(t, "t"))
-						r = 1;
-					else if (!strcasecmp(t, "off") || !strcasecmp(t, "n") || !strcasecmp(t, "f"))
-						r = 0;
-				}
-			}
-			free(t);
-			if (r >= 0) {
-				got(n, g, sizeof g);
-				vnote(v, "coerce", "string_to_bool", "read %s as %s", g, r ? "true" : "false");
-				return jv_bool(r);
-			}
-		}
-		if (n->t == FN_NUM && v->level >= MLM_FMT_SAFE && (n->num == 0 || n->num == 1)) {
-			vnote(v, "coerce", "number_to_bool", "read %s as %s", n->s, n->num ? "true" : "false");
-			return jv_bool(n->num != 0);
-		}
-		got(n, g, sizeof g);
-		verr(v, "type", "expected boolean, got %s", g);
-		return jv_invalid();
+		return coerce_bool(v, n);
 	case MLM_ST_ENUM:
 		return coerce_enum(v, s, n);
-	case MLM_ST_ARRAY: {
-		if (n->t != FN_ARR) {
-			if (v->level >= MLM_FMT_SAFE && (n->t != FN_OBJ || s->items->type == MLM_ST_OBJECT ||
-			    s->items->type == MLM_ST_ANY)) {
-				vnote(v, "coerce", "single_to_array", "read a single value as a one-item array");
-				size_t base = v->path.len;
-				mlm_fmt_add(&v->path, "[0]", 3);
-				jv x = coerce(v, s->items, n, depth + 1);
-				pop_path(v, base);
-				if (!jv_is_valid(x))
-					return x;
-				if (check_range(v, s, 1) < 0) {
-					jv_free(x);
-					return jv_invalid();
-				}
-				return jv_array_append(jv_array(), x);
-			}
-			got(n, g, sizeof g);
-			verr(v, "type", "expected array, got %s", g);
-			return jv_invalid();
-		}
-		jv a = jv_array();
-		int bad = 0;
-		size_t base = v->path.len;
-		for (size_t i = 0; i < n->n; i++) {
-			char ix[32];
-			mlm_fmt_add(&v->path, ix, (size_t)snprintf(ix, sizeof ix, "[%zu]", i));
-			jv x = coerce(v, s->items, n->kid[i], depth + 1);
-			pop_path(v, base);
-			if (!jv_is_valid(x)) {
-				jv_free(x);
-				bad = 1;
-				if (v->nerr > v->max_errors)
-					break;
-				continue;
-			}
-			a = jv_array_append(a, x);
-		}
-		if (!bad && ((s->has_min && (double)n->n < s->min) || (s->has_max && (double)n->n > s->max))) {
-			verr(v, s->has_min && (double)n->n < s->min ? "minItems" : "maxItems",
-			    "%zu items, expected %s%.0f", n->n, s->has_min && (double)n->n < s->min ? "at least " : "at most ",
-			    s->has_min && (double)n->n < s->min ? s->min : s->max);
-			bad = 1;
-		}
-		if (bad) {
-			jv_free(a);
-			return jv_invalid();
-		}
-		return a;
-	}
+	case MLM_ST_ARRAY:
+		return coerce_array(v, s, n, depth);
 	case MLM_ST_OBJECT:
 		if (n->t != FN_OBJ) {
 			got(n, g, sizeof g);
