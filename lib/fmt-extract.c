@@ -118,139 +118,173 @@ in_blocks(size_t off, const size_t *st, const size_t *en, size_t nb)
 	return 0;
 }
 
-size_t
-mlm_fmt_candidates(const char *text, size_t len, int tier, int multi,
-    mlm_fnode **out, jv *diags, size_t max, char *why, size_t whylen)
+/* the state of one search for candidates */
+typedef struct search {
+	const char *text;
+	size_t len;
+	int tier;
+	size_t budget;           /* bytes the parses may still read */
+	mlm_fcand *c;            /* found, in preference order */
+	size_t nc, max;
+	char w1[300];            /* the last parse error */
+	char wb[300];            /* the error worth showing when none is found */
+	size_t best_fail;        /* the span of that error */
+	mlm_fnode *joined;       /* every value of 3., for 4. */
+	jv jdiag;
+	size_t jstart;
+} search;
+
+/* 1. the whole text */
+static void
+cand_whole(search *S)
 {
-	(void)multi;
-	size_t budget = 32 * len + (1u << 20);
-	size_t nc = 0;
-	mlm_fcand *c = calloc(max + 1, sizeof *c);
-	char w1[300] = "", wb[300] = "";
-	size_t best_fail = 0;
-	if (!c || max == 0) {
-		free(c);
-		return 0;
+	const char *text = S->text;
+	size_t len = S->len;
+	if (mlm_fmt_parse_at(text, len, 0, S->tier, 1, &S->budget, &S->c[S->nc], S->w1, sizeof S->w1) == 0) {
+		S->nc++;
+		return;
 	}
-	if (why && whylen)
-		why[0] = 0;
-	size_t base = 0;
-	/* a BOM is removed by rp_ws; strip leading space for the whole candidate */
-	/* 1. the whole text */
-	if (mlm_fmt_parse_at(text, len, base, tier, 1, &budget, &c[nc], w1, sizeof w1) == 0)
-		nc++;
-	else {
-		/* prose is not a parse error worth showing; JSON-looking text is */
-		size_t a = 0;
-		while (a < len && isspace((unsigned char)text[a]))
-			a++;
-		if (a == len)
-			snprintf(wb, sizeof wb, "the text is empty");
-		else if (strchr("{[\"'-0123456789", text[a]) || mlm_fmt_curly(text, len, a))
-			snprintf(wb, sizeof wb, "%s", w1);
-		best_fail = 0;
-	}
-	/* 2. code fences (tagged json first) */
+	/* prose is not a parse error worth showing; JSON-looking text is */
+	size_t a = 0;
+	while (a < len && isspace((unsigned char)text[a]))
+		a++;
+	if (a == len)
+		snprintf(S->wb, sizeof S->wb, "the text is empty");
+	else if (strchr("{[\"'-0123456789", text[a]) || mlm_fmt_curly(text, len, a))
+		snprintf(S->wb, sizeof S->wb, "%s", S->w1);
+	S->best_fail = 0;
+}
+
+/* 2. code fences (tagged json first) */
+static void
+cand_fences(search *S)
+{
 	size_t fs[16], fe[16];
 	int ft[16];
-	size_t nf = find_fences(text, len, fs, fe, ft, 16);
+	size_t nf = find_fences(S->text, S->len, fs, fe, ft, 16);
 	for (int pass = 1; pass >= 0; pass--)
-		for (size_t k = 0; k < nf && nc < max; k++) {
+		for (size_t k = 0; k < nf && S->nc < S->max; k++) {
 			if (ft[k] != pass)
 				continue;
 			size_t a = fs[k];
-			while (a < fe[k] && isspace((unsigned char)text[a]))
+			while (a < fe[k] && isspace((unsigned char)S->text[a]))
 				a++;
-			if (same_cand(c, nc, a))
+			if (same_cand(S->c, S->nc, a))
 				continue;
 			mlm_fcand t;
-			if (mlm_fmt_parse_at(text, fe[k], a, tier, 1, &budget, &t, w1, sizeof w1) == 0) {
-				c[nc++] = t;
-			} else if (fe[k] - a > best_fail) {
-				best_fail = fe[k] - a;
-				snprintf(wb, sizeof wb, "%s", w1);
+			if (mlm_fmt_parse_at(S->text, fe[k], a, S->tier, 1, &S->budget, &t, S->w1, sizeof S->w1) == 0) {
+				S->c[S->nc++] = t;
+			} else if (fe[k] - a > S->best_fail) {
+				S->best_fail = fe[k] - a;
+				snprintf(S->wb, sizeof S->wb, "%s", S->w1);
 			}
 		}
-	/* 3. values from every '{' or '[' (JSON inside prose, NDJSON); when the
-	 * list is full, a larger value evicts the smallest one */
-	size_t room = max > 2 ? max - 2 : max;   /* keep two for 4. and 5. */
-	mlm_fnode *joined = mlm_fnode_new(FN_ARR, 0);
-	jv jdiag = jv_array();
-	size_t jstart = 0;
-	for (size_t i = 0; i < len && budget > 0; i++) {
-		if (text[i] != '{' && text[i] != '[')
+}
+
+/* keeps t among the first room candidates when there is room, or when it
+ * is larger than the smallest (which it evicts); returns where t is kept,
+ * or NULL (then the caller still owns t) */
+static mlm_fcand *
+cand_keep(search *S, mlm_fcand *t, size_t room)
+{
+	mlm_fcand *c = S->c;
+	if (S->nc == room) {
+		size_t small = 0;
+		for (size_t k = 1; k < S->nc; k++)
+			if (c[k].end - c[k].start < c[small].end - c[small].start)
+				small = k;
+		if (c[small].end - c[small].start < t->end - t->start) {
+			mlm_fnode_free(c[small].v);
+			jv_free(c[small].diag);
+			memmove(c + small, c + small + 1, (S->nc - small - 1) * sizeof *c);
+			S->nc--;
+		}
+	}
+	if (S->nc < room) {
+		c[S->nc] = *t;
+		return &c[S->nc++];
+	}
+	return NULL;
+}
+
+/* a copy of got's value joins the others, for 4. */
+static void
+cand_join(search *S, const mlm_fcand *got)
+{
+	if (!S->joined || S->joined->n >= 4096)
+		return;
+	mlm_fnode *cp = mlm_fnode_from_jv(mlm_fnode_to_jv(got->v));
+	if (!S->joined->n)
+		S->jstart = got->start;
+	if (!cp || mlm_fnode_add(S->joined, NULL, 0, cp) < 0)
+		mlm_fnode_free(cp);
+	jv_array_foreach(got->diag, q, x)
+		S->jdiag = jv_array_append(S->jdiag, x);
+}
+
+/* 3. values from every '{' or '[' (JSON inside prose, NDJSON); when the
+ * list is full, a larger value evicts the smallest one */
+static void
+cand_spans(search *S)
+{
+	size_t room = S->max > 2 ? S->max - 2 : S->max;   /* keep two for 4. and 5. */
+	for (size_t i = 0; i < S->len && S->budget > 0; i++) {
+		if (S->text[i] != '{' && S->text[i] != '[')
 			continue;
-		long inside = -1;
-		for (size_t k = 0; k < nc; k++)
-			if (c[k].start <= i && i < c[k].end) {
-				inside = (long)k;
-				break;
-			}
 		mlm_fcand t, *got = NULL;
-		if (inside >= 0) {
-			/* already (inside) a candidate: skip over it */
-			got = &c[inside];
-		} else if (mlm_fmt_parse_at(text, len, i, tier, 0, &budget, &t, w1, sizeof w1) == 0) {
-			if (nc == room) {
-				size_t small = 0;
-				for (size_t k = 1; k < nc; k++)
-					if (c[k].end - c[k].start < c[small].end - c[small].start)
-						small = k;
-				if (c[small].end - c[small].start < t.end - t.start) {
-					mlm_fnode_free(c[small].v);
-					jv_free(c[small].diag);
-					memmove(c + small, c + small + 1, (nc - small - 1) * sizeof *c);
-					nc--;
-				}
-			}
-			if (nc < room) {
-				c[nc] = t;
-				got = &c[nc++];
-			} else
-				got = &t;
-		} else {
+		for (size_t k = 0; k < S->nc && !got; k++)
+			if (S->c[k].start <= i && i < S->c[k].end)
+				got = &S->c[k];   /* already (inside) a candidate: skip over it */
+		if (!got && mlm_fmt_parse_at(S->text, S->len, i, S->tier, 0, &S->budget, &t, S->w1, sizeof S->w1) < 0) {
 			/* remember the failure of the longest-looking span */
-			size_t span = len - i;
-			if (best_fail == 0 || (wb[0] == 0) || span > best_fail) {
-				best_fail = span;
-				snprintf(wb, sizeof wb, "%s", w1);
+			size_t span = S->len - i;
+			if (S->best_fail == 0 || (S->wb[0] == 0) || span > S->best_fail) {
+				S->best_fail = span;
+				snprintf(S->wb, sizeof S->wb, "%s", S->w1);
 			}
 			continue;
 		}
-		if (joined && joined->n < 4096) {
-			mlm_fnode *cp = mlm_fnode_from_jv(mlm_fnode_to_jv(got->v));
-			if (!joined->n)
-				jstart = got->start;
-			if (!cp || mlm_fnode_add(joined, NULL, 0, cp) < 0)
-				mlm_fnode_free(cp);
-			jv_array_foreach(got->diag, q, x)
-				jdiag = jv_array_append(jdiag, x);
-		}
+		int own = 0;
+		if (!got && !(got = cand_keep(S, &t, room)))
+			got = &t, own = 1;
+		cand_join(S, got);
 		size_t e = got->end;
-		if (got == &t) {
+		if (own) {
 			mlm_fnode_free(t.v);
 			jv_free(t.diag);
 		}
 		if (e > i)
 			i = e - 1;
 	}
-	/* 4. several top-level values (NDJSON, one after another) as one array */
-	if (joined && joined->n >= 2 && nc < max) {
-		jdiag = jv_array_append(jdiag, mlm_fmt_diag("repair", "joined", NULL, (long)jstart,
-		    "read %zu values one after another as one array", joined->n));
-		c[nc].v = joined;
-		c[nc].diag = jdiag;
-		c[nc].start = c[nc].end = len + 1;   /* contains no offset */
-		nc++;
+}
+
+/* 4. several top-level values (NDJSON, one after another) as one array */
+static void
+cand_joined(search *S)
+{
+	if (S->joined && S->joined->n >= 2 && S->nc < S->max) {
+		S->jdiag = jv_array_append(S->jdiag, mlm_fmt_diag("repair", "joined", NULL, (long)S->jstart,
+		    "read %zu values one after another as one array", S->joined->n));
+		mlm_fcand *c = &S->c[S->nc++];
+		c->v = S->joined;
+		c->diag = S->jdiag;
+		c->start = c->end = S->len + 1;   /* contains no offset */
 	} else {
-		mlm_fnode_free(joined);
-		jv_free(jdiag);
+		mlm_fnode_free(S->joined);
+		jv_free(S->jdiag);
 	}
-	/* 5. a candidate that is a string holding JSON (stringified output) */
-	size_t n0 = nc;
-	for (size_t k = 0; k < n0 && nc < max; k++) {
-		mlm_fnode *v = c[k].v;
-		if (v->t != FN_STR || v->slen < 2 || tier < 1)
+	S->joined = NULL;
+	S->jdiag = jv_invalid();
+}
+
+/* 5. a candidate that is a string holding JSON (stringified output) */
+static void
+cand_stringified(search *S)
+{
+	size_t n0 = S->nc;
+	for (size_t k = 0; k < n0 && S->nc < S->max; k++) {
+		mlm_fnode *v = S->c[k].v;
+		if (v->t != FN_STR || v->slen < 2 || S->tier < 1)
 			continue;
 		size_t a = 0;
 		while (a < v->slen && isspace((unsigned char)v->s[a]))
@@ -258,50 +292,79 @@ mlm_fmt_candidates(const char *text, size_t len, int tier, int multi,
 		if (a >= v->slen || (v->s[a] != '{' && v->s[a] != '['))
 			continue;
 		mlm_fcand t;
-		if (mlm_fmt_parse_at(v->s, v->slen, a, tier, 1, &budget, &t, w1, sizeof w1) == 0) {
-			jv d = jv_copy(c[k].diag);
+		if (mlm_fmt_parse_at(v->s, v->slen, a, S->tier, 1, &S->budget, &t, S->w1, sizeof S->w1) == 0) {
+			jv d = jv_copy(S->c[k].diag);
 			jv_array_foreach(t.diag, q, x)
 				d = jv_array_append(d, x);
 			jv_free(t.diag);
-			d = jv_array_append(d, mlm_fmt_diag("repair", "stringified_json", NULL, (long)c[k].start,
+			d = jv_array_append(d, mlm_fmt_diag("repair", "stringified_json", NULL, (long)S->c[k].start,
 			    "read a JSON string holding JSON as that JSON"));
 			t.diag = d;
-			t.start = t.end = len + 1;
-			c[nc++] = t;
+			t.start = t.end = S->len + 1;
+			S->c[S->nc++] = t;
 		}
 	}
-	/* 6. reasoning models think aloud in <think>...</think>: values found
-	 * there lose to any value found outside */
-	size_t ts[8], te[8], nt = think_blocks(text, len, ts, te, 8);
-	if (nt) {
-		int outside = 0;
-		for (size_t k = 0; k < nc; k++)
-			if (!in_blocks(c[k].start, ts, te, nt))
-				outside = 1;
-		if (outside) {
-			size_t w = 0;
-			for (size_t k = 0; k < nc; k++) {
-				if (in_blocks(c[k].start, ts, te, nt)) {
-					mlm_fnode_free(c[k].v);
-					jv_free(c[k].diag);
-				} else
-					c[w++] = c[k];
-			}
-			nc = w;
-		}
+}
+
+/* 6. reasoning models think aloud in <think>...</think>: values found
+ * there lose to any value found outside */
+static void
+cand_drop_thinking(search *S)
+{
+	size_t ts[8], te[8], nt = think_blocks(S->text, S->len, ts, te, 8);
+	if (!nt)
+		return;
+	int outside = 0;
+	for (size_t k = 0; k < S->nc; k++)
+		if (!in_blocks(S->c[k].start, ts, te, nt))
+			outside = 1;
+	if (!outside)
+		return;
+	size_t w = 0;
+	for (size_t k = 0; k < S->nc; k++) {
+		if (in_blocks(S->c[k].start, ts, te, nt)) {
+			mlm_fnode_free(S->c[k].v);
+			jv_free(S->c[k].diag);
+		} else
+			S->c[w++] = S->c[k];
 	}
-	for (size_t k = 0; k < nc; k++) {
-		out[k] = c[k].v;
-		diags[k] = c[k].diag;
+	S->nc = w;
+}
+
+size_t
+mlm_fmt_candidates(const char *text, size_t len, int tier, int multi,
+    mlm_fnode **out, jv *diags, size_t max, char *why, size_t whylen)
+{
+	(void)multi;
+	search S = {.text = text, .len = len, .tier = tier, .max = max};
+	S.budget = 32 * len + (1u << 20);
+	S.c = calloc(max + 1, sizeof *S.c);
+	if (!S.c || max == 0) {
+		free(S.c);
+		return 0;
 	}
-	if (nc == 0 && why && whylen) {
-		if (wb[0])
-			snprintf(why, whylen, "%s", wb);
+	if (why && whylen)
+		why[0] = 0;
+	cand_whole(&S);
+	cand_fences(&S);
+	S.joined = mlm_fnode_new(FN_ARR, 0);
+	S.jdiag = jv_array();
+	cand_spans(&S);
+	cand_joined(&S);
+	cand_stringified(&S);
+	cand_drop_thinking(&S);
+	for (size_t k = 0; k < S.nc; k++) {
+		out[k] = S.c[k].v;
+		diags[k] = S.c[k].diag;
+	}
+	if (S.nc == 0 && why && whylen) {
+		if (S.wb[0])
+			snprintf(why, whylen, "%s", S.wb);
 		else
 			snprintf(why, whylen, "the text holds no JSON value");
 	}
-	free(c);
-	return nc;
+	free(S.c);
+	return S.nc;
 }
 
 /* ---------- conservation ---------- */
