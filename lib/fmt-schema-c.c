@@ -438,6 +438,173 @@ c_aggregate(cpar *c, int is_enum, char **tag)
 	return r < 0 ? -1 : idx;
 }
 
+/* a member of type struct/enum TAG, or an inline struct/enum {...}; 0 or -1 */
+static int
+c_spec_aggregate(cpar *c, const ctok *t, cmember *proto)
+{
+	if (tok_is(t, "union")) {
+		c_fail(c, t, "unions are not supported");
+		return -1;
+	}
+	int ise = tok_is(t, "enum");
+	c->i++;
+	char *tag;
+	long r = c_aggregate(c, ise, &tag);
+	if (r == -1) {
+		free(tag);
+		return -1;
+	}
+	if (r >= 0 && !tag) {
+		char nm[64];
+		snprintf(nm, sizeof nm, "anon%ld", r);
+		c->agg[r].tag = strdup(nm);
+		tag = strdup(nm);
+	}
+	proto->tag = tag;
+	if (ise)
+		proto->is_enum = 1, proto->base = MLM_ST_ENUM;
+	else
+		proto->is_struct = 1, proto->base = MLM_ST_OBJECT;
+	return 0;
+}
+
+/* a type word of one token: bool, the sized integers, a typedef'd struct
+ * or enum. 1 when taken, 0 when t is not a type word. */
+static int
+c_spec_word(cpar *c, const ctok *t, cmember *proto)
+{
+	if (tok_is(t, "bool") || tok_is(t, "_Bool")) {
+		proto->base = MLM_ST_BOOLEAN;
+	} else if (tok_is(t, "size_t") || tok_is(t, "ssize_t") || tok_is(t, "int8_t") ||
+	    tok_is(t, "int16_t") || tok_is(t, "int32_t") || tok_is(t, "int64_t") ||
+	    tok_is(t, "uint8_t") || tok_is(t, "uint16_t") || tok_is(t, "uint32_t") ||
+	    tok_is(t, "uint64_t") || tok_is(t, "intmax_t") || tok_is(t, "uintmax_t") ||
+	    tok_is(t, "ptrdiff_t")) {
+		proto->base = MLM_ST_INTEGER;
+		proto->is_unsigned = t->p[0] == 'u' || t->p[0] == 's' ? (t->p[0] != 's' || t->p[1] == 'i') : 0;
+		proto->is_size = tok_is(t, "size_t");
+	} else {
+		char nm[128];
+		snprintf(nm, sizeof nm, "%.*s", (int)t->n, t->p);
+		cagg *g = c_find_any(c, nm);
+		if (!g)
+			return 0;
+		proto->tag = strdup(nm);
+		if (g->is_enum)
+			proto->is_enum = 1, proto->base = MLM_ST_ENUM;
+		else
+			proto->is_struct = 1, proto->base = MLM_ST_OBJECT;
+	}
+	c->i++;
+	return 1;
+}
+
+/* the built-in words (unsigned, long, short, int, char, double, float):
+ * 1 when t is one of them */
+static int
+c_spec_builtin(cpar *c, const ctok *t, cmember *proto)
+{
+	if (tok_is(t, "unsigned")) {
+		proto->is_unsigned = 1;
+		proto->base = MLM_ST_INTEGER;
+	} else if (tok_is(t, "long") || tok_is(t, "short") || tok_is(t, "int")) {
+		if (proto->base != MLM_ST_NUMBER)
+			proto->base = MLM_ST_INTEGER;
+	} else if (tok_is(t, "char")) {
+		proto->is_char = 1;
+		proto->base = MLM_ST_STRING;
+	} else if (tok_is(t, "double") || tok_is(t, "float")) {
+		proto->base = MLM_ST_NUMBER;
+	} else
+		return 0;
+	c->i++;
+	return 1;
+}
+
+/* the declaration specifiers of a member into proto; 0 or -1 */
+static int
+c_specifiers(cpar *c, cmember *proto)
+{
+	int seen = 0;
+	for (;;) {
+		ctok *t = c_peek(c);
+		if (t->t != CT_ID)
+			break;
+		if (tok_is(t, "const") || tok_is(t, "volatile") || tok_is(t, "signed") || tok_is(t, "restrict")) {
+			c->i++;
+			continue;
+		}
+		if (seen && !tok_is(t, "long") && !tok_is(t, "int") && !tok_is(t, "char") && !tok_is(t, "double"))
+			break;
+		if (c_spec_builtin(c, t, proto)) {
+			seen = 1;
+			continue;
+		}
+		if (seen)
+			break;
+		if (tok_is(t, "struct") || tok_is(t, "union") || tok_is(t, "enum")) {
+			if (c_spec_aggregate(c, t, proto) < 0)
+				return -1;
+		} else if (!c_spec_word(c, t, proto))
+			break;
+		seen = 1;
+	}
+	if (!proto->base) {
+		ctok *t = c_peek(c);
+		c_fail(c, t, "unknown type \"%.*s\" (supported: char *, integer types, double, bool, enum, struct)",
+		    (int)t->n, t->p);
+		return -1;
+	}
+	return 0;
+}
+
+/* one declarator (pointers, the name, [N]) after the specifiers in
+ * proto, appended to the members of c->agg[aidx]; 0 or -1 */
+static int
+c_declarator(cpar *c, long aidx, const cmember *proto)
+{
+	cmember m = *proto;
+	m.tag = mlm_strdup(proto->tag);
+	while (tok_is(c_peek(c), "*") || tok_is(c_peek(c), "const")) {
+		if (tok_is(c_peek(c), "*"))
+			m.ptr++;
+		c->i++;
+	}
+	ctok *t = c_peek(c);
+	if (t->t != CT_ID) {
+		c_fail(c, t, "expected a member name");
+		free(m.tag);
+		return -1;
+	}
+	m.name = mlm_strndup(t->p, t->n);
+	m.line = t->line;
+	m.col = t->col;
+	c->i++;
+	if (tok_is(c_peek(c), "[")) {
+		c->i++;
+		t = c_peek(c);
+		if (t->t == CT_NUM) {
+			m.arr = strtol(t->p, NULL, 0);
+			c->i++;
+		}
+		if (!tok_is(c_peek(c), "]") || m.arr <= 0) {
+			c_fail(c, c_peek(c), "expected an array size and ']'");
+			cmember_free(&m);
+			return -1;
+		}
+		c->i++;
+	}
+	cagg *a = &c->agg[aidx];
+	cmember *nm = realloc(a->m, (a->nm + 1) * sizeof *nm);
+	if (!nm) {
+		cmember_free(&m);
+		return -1;
+	}
+	a->m = nm;
+	a->m[a->nm++] = m;
+	return 0;
+}
+
 static int
 c_struct_body(cpar *c, cagg *a)
 {
@@ -455,152 +622,16 @@ c_struct_body(cpar *c, cagg *a)
 		cmember proto = {0};
 		proto.line = t->line;
 		proto.col = t->col;
-		int longs = 0, seen = 0;
-		/* specifiers */
-		for (;;) {
-			t = c_peek(c);
-			if (t->t != CT_ID)
-				break;
-			if (tok_is(t, "const") || tok_is(t, "volatile") || tok_is(t, "signed") || tok_is(t, "restrict")) {
-				c->i++;
-				continue;
-			}
-			if (seen && !tok_is(t, "long") && !tok_is(t, "int") && !tok_is(t, "char") && !tok_is(t, "double"))
-				break;
-			if (tok_is(t, "unsigned")) {
-				proto.is_unsigned = 1;
-				proto.base = MLM_ST_INTEGER;
-				c->i++;
-				seen = 1;
-				continue;
-			}
-			if (tok_is(t, "long") || tok_is(t, "short") || tok_is(t, "int")) {
-				if (tok_is(t, "long"))
-					longs++;
-				if (proto.base != MLM_ST_NUMBER)
-					proto.base = MLM_ST_INTEGER;
-				c->i++;
-				seen = 1;
-				continue;
-			}
-			if (tok_is(t, "char")) {
-				proto.is_char = 1;
-				proto.base = MLM_ST_STRING;
-				c->i++;
-				seen = 1;
-				continue;
-			}
-			if (tok_is(t, "double") || tok_is(t, "float")) {
-				proto.base = MLM_ST_NUMBER;
-				c->i++;
-				seen = 1;
-				continue;
-			}
-			if (seen)
-				break;
-			if (tok_is(t, "bool") || tok_is(t, "_Bool")) {
-				proto.base = MLM_ST_BOOLEAN;
-			} else if (tok_is(t, "size_t") || tok_is(t, "ssize_t") || tok_is(t, "int8_t") ||
-			    tok_is(t, "int16_t") || tok_is(t, "int32_t") || tok_is(t, "int64_t") ||
-			    tok_is(t, "uint8_t") || tok_is(t, "uint16_t") || tok_is(t, "uint32_t") ||
-			    tok_is(t, "uint64_t") || tok_is(t, "intmax_t") || tok_is(t, "uintmax_t") ||
-			    tok_is(t, "ptrdiff_t")) {
-				proto.base = MLM_ST_INTEGER;
-				proto.is_unsigned = t->p[0] == 'u' || t->p[0] == 's' ? (t->p[0] != 's' || t->p[1] == 'i') : 0;
-				proto.is_size = tok_is(t, "size_t");
-			} else if (tok_is(t, "struct") || tok_is(t, "union") || tok_is(t, "enum")) {
-				if (tok_is(t, "union")) {
-					c_fail(c, t, "unions are not supported");
-					return -1;
-				}
-				int ise = tok_is(t, "enum");
-				c->i++;
-				char *tag;
-				long r = c_aggregate(c, ise, &tag);
-				a = &c->agg[aidx];
-				if (r == -1) {
-					free(tag);
-					return -1;
-				}
-				if (r >= 0 && !tag) {
-					char nm[64];
-					snprintf(nm, sizeof nm, "anon%ld", r);
-					c->agg[r].tag = strdup(nm);
-					tag = strdup(nm);
-				}
-				proto.tag = tag;
-				if (ise)
-					proto.is_enum = 1, proto.base = MLM_ST_ENUM;
-				else
-					proto.is_struct = 1, proto.base = MLM_ST_OBJECT;
-				seen = 1;
-				continue;
-			} else {
-				char nm[128];
-				snprintf(nm, sizeof nm, "%.*s", (int)t->n, t->p);
-				cagg *g = c_find_any(c, nm);
-				if (!g)
-					break;
-				proto.tag = strdup(nm);
-				if (g->is_enum)
-					proto.is_enum = 1, proto.base = MLM_ST_ENUM;
-				else
-					proto.is_struct = 1, proto.base = MLM_ST_OBJECT;
-			}
-			c->i++;
-			seen = 1;
-		}
-		(void)longs;
-		if (!proto.base) {
-			t = c_peek(c);
-			c_fail(c, t, "unknown type \"%.*s\" (supported: char *, integer types, double, bool, enum, struct)",
-			    (int)t->n, t->p);
+		if (c_specifiers(c, &proto) < 0) {
 			free(proto.tag);
 			return -1;
 		}
 		/* declarators */
 		for (;;) {
-			cmember m = proto;
-			m.tag = mlm_strdup(proto.tag);
-			while (tok_is(c_peek(c), "*") || tok_is(c_peek(c), "const")) {
-				if (tok_is(c_peek(c), "*"))
-					m.ptr++;
-				c->i++;
-			}
-			t = c_peek(c);
-			if (t->t != CT_ID) {
-				c_fail(c, t, "expected a member name");
-				free(m.tag);
+			if (c_declarator(c, aidx, &proto) < 0) {
 				free(proto.tag);
 				return -1;
 			}
-			m.name = mlm_strndup(t->p, t->n);
-			m.line = t->line;
-			m.col = t->col;
-			c->i++;
-			if (tok_is(c_peek(c), "[")) {
-				c->i++;
-				t = c_peek(c);
-				if (t->t == CT_NUM) {
-					m.arr = strtol(t->p, NULL, 0);
-					c->i++;
-				}
-				if (!tok_is(c_peek(c), "]") || m.arr <= 0) {
-					c_fail(c, c_peek(c), "expected an array size and ']'");
-					cmember_free(&m);
-					free(proto.tag);
-					return -1;
-				}
-				c->i++;
-			}
-			cmember *nm = realloc(a->m, (a->nm + 1) * sizeof *nm);
-			if (!nm) {
-				cmember_free(&m);
-				free(proto.tag);
-				return -1;
-			}
-			a->m = nm;
-			a->m[a->nm++] = m;
 			if (tok_is(c_peek(c), ",")) {
 				c->i++;
 				continue;
@@ -615,6 +646,7 @@ c_struct_body(cpar *c, cagg *a)
 		}
 		int line = t->line;
 		c->i++;
+		a = &c->agg[aidx];
 		char *cm = c_trailing_comment(c, c->i, line);
 		c_comment_meta(cm, &a->m[a->nm - 1].key, &a->m[a->nm - 1].desc, &a->m[a->nm - 1].nullable);
 	}
