@@ -406,37 +406,28 @@ dsl_range(dsl *d, mlm_schema *t)
 }
 
 /* one field; adds it to o */
-static int
-dsl_field(dsl *d, mlm_schema *o, int closer)
+/* a field name, quoted or a word (malloc'd, its length in *nl); NULL after an error */
+static char *
+dsl_field_name(dsl *d, size_t *nl)
 {
 	size_t at = d->i;
 	char *name;
-	size_t nl = 0;
-	if (dsl_peek(d) == '"' || dsl_peek(d) == '\'') {
-		name = dsl_quoted(d, &nl);
-		if (!name)
-			return -1;
-	} else {
-		while (is_word_byte(dsl_peek(d)))
-			d->i++;
-		nl = d->i - at;
-		if (nl == 0) {
-			dsl_fail(d, at, "expected a field name");
-			return -1;
-		}
-		name = mlm_strndup(d->s + at, nl);
-	}
-	if (!name) {
-		dsl_fail(d, at, "out of memory");
-		return -1;
-	}
-	int opt = 0;
-	if (dsl_peek(d) == '?') {
-		opt = 1;
+	if (dsl_peek(d) == '"' || dsl_peek(d) == '\'')
+		return dsl_quoted(d, nl);
+	while (is_word_byte(dsl_peek(d)))
 		d->i++;
-	}
-	dsl_hspace(d);
-	mlm_schema *t = NULL;
+	*nl = d->i - at;
+	if (*nl == 0)
+		return dsl_fail(d, at, "expected a field name");
+	name = mlm_strndup(d->s + at, *nl);
+	return name ? name : dsl_fail(d, at, "out of memory");
+}
+
+/* the type after a name: none (a string: the field ends here or a range
+ * follows) or a type */
+static mlm_schema *
+dsl_field_type(dsl *d, int closer)
+{
 	int c = dsl_peek(d);
 	int sep_nl = d->nl || closer;
 	int rangefirst = 0;
@@ -449,104 +440,137 @@ dsl_field(dsl *d, mlm_schema *o, int closer)
 			k++;
 		rangefirst = !(k < d->n && d->s[k] == '|');
 	}
-	if (c < 0 || c == ':' || c == ',' || c == '=' || c == closer || (c == '\n' && sep_nl) || rangefirst) {
-		t = mlm_fmt_node_new(MLM_ST_STRING);
-	} else {
-		t = dsl_type(d);
-		if (!t) {
-			free(name);
-			return -1;
-		}
-	}
-	dsl_hspace(d);
+	if (c < 0 || c == ':' || c == ',' || c == '=' || c == closer || (c == '\n' && sep_nl) || rangefirst)
+		return mlm_fmt_node_new(MLM_ST_STRING);
+	return dsl_type(d);
+}
+
+/* a '?' (optional) and the space after it */
+static void
+dsl_qmark(dsl *d, int *opt)
+{
 	if (dsl_peek(d) == '?') {
-		opt = 1;
+		*opt = 1;
 		d->i++;
 		dsl_hspace(d);
 	}
-	c = dsl_peek(d);
+}
+
+/* `= JSON`, up to the end of the field; 0 or -1 */
+static int
+dsl_default(dsl *d, mlm_schema *t)
+{
+	d->i++;
+	dsl_hspace(d);
+	size_t vs = d->i;
+	int dep = 0, inq = 0;
+	while (d->i < d->n) {
+		char ch = d->s[d->i];
+		if (inq) {
+			if (ch == '\\')
+				d->i++;
+			else if (ch == '"')
+				inq = 0;
+		} else if (ch == '"')
+			inq = 1;
+		else if (ch == '[' || ch == '{')
+			dep++;
+		else if (ch == ']' || ch == '}') {
+			if (dep == 0)
+				break;
+			dep--;
+		} else if (dep == 0 && (ch == ',' || ch == ':' || ch == '\n'))
+			break;
+		d->i++;
+	}
+	size_t ve = d->i;
+	while (ve > vs && isspace((unsigned char)d->s[ve - 1]))
+		ve--;
+	jv v;
+	char why[300];
+	if (mlm_fmt_parse_json(d->s + vs, ve - vs, &v, why, sizeof why) < 0) {
+		jv_free(v);
+		dsl_fail(d, vs, "bad default (write it as JSON, e.g. = \"en\")");
+		return -1;
+	}
+	jv_free(t->dflt);
+	t->dflt = v;
+	dsl_hspace(d);
+	return 0;
+}
+
+/* `: description`, quoted or up to the end of the field; 0 or -1 */
+static int
+dsl_desc(dsl *d, mlm_schema *t, int closer)
+{
+	d->i++;
+	dsl_hspace(d);
+	size_t ds = d->i, de;
+	char *desc = NULL;
+	if (dsl_peek(d) == '"') {
+		size_t dl;
+		desc = dsl_quoted(d, &dl);
+		if (!desc)
+			return -1;
+		dsl_hspace(d);
+	} else {
+		while (d->i < d->n) {
+			char ch = d->s[d->i];
+			if (ch == '\n' && (d->nl || closer))
+				break;
+			if (ch == ',' && !(d->nl && !closer))
+				break;
+			if (closer && ch == closer)
+				break;
+			d->i++;
+		}
+		de = d->i;
+		while (de > ds && isspace((unsigned char)d->s[de - 1]))
+			de--;
+		if (de > ds)
+			desc = mlm_strndup(d->s + ds, de - ds);
+	}
+	if (desc && *desc) {
+		free(t->desc);
+		t->desc = desc;
+	} else
+		free(desc);
+	return 0;
+}
+
+/* `name[?] [type][?] [range][?] [= default] [: description]` */
+static int
+dsl_field(dsl *d, mlm_schema *o, int closer)
+{
+	size_t at = d->i;
+	size_t nl = 0;
+	char *name = dsl_field_name(d, &nl);
+	if (!name)
+		return -1;
+	int opt = 0;
+	if (dsl_peek(d) == '?') {
+		opt = 1;
+		d->i++;
+	}
+	dsl_hspace(d);
+	mlm_schema *t = dsl_field_type(d, closer);
+	if (!t) {
+		free(name);
+		return -1;
+	}
+	dsl_hspace(d);
+	dsl_qmark(d, &opt);
+	int c = dsl_peek(d);
 	if (c >= 0 && (isdigit(c) || c == '-' || c == '+' || c == '.')) {
 		if (dsl_range(d, t) < 0)
 			goto fail;
 		dsl_hspace(d);
-		if (dsl_peek(d) == '?') {
-			opt = 1;
-			d->i++;
-			dsl_hspace(d);
-		}
+		dsl_qmark(d, &opt);
 	}
-	if (dsl_peek(d) == '=') {
-		d->i++;
-		dsl_hspace(d);
-		size_t vs = d->i;
-		int dep = 0, inq = 0;
-		while (d->i < d->n) {
-			char ch = d->s[d->i];
-			if (inq) {
-				if (ch == '\\')
-					d->i++;
-				else if (ch == '"')
-					inq = 0;
-			} else if (ch == '"')
-				inq = 1;
-			else if (ch == '[' || ch == '{')
-				dep++;
-			else if (ch == ']' || ch == '}') {
-				if (dep == 0)
-					break;
-				dep--;
-			} else if (dep == 0 && (ch == ',' || ch == ':' || ch == '\n'))
-				break;
-			d->i++;
-		}
-		size_t ve = d->i;
-		while (ve > vs && isspace((unsigned char)d->s[ve - 1]))
-			ve--;
-		jv v;
-		char why[300];
-		if (mlm_fmt_parse_json(d->s + vs, ve - vs, &v, why, sizeof why) < 0) {
-			jv_free(v);
-			dsl_fail(d, vs, "bad default (write it as JSON, e.g. = \"en\")");
-			goto fail;
-		}
-		jv_free(t->dflt);
-		t->dflt = v;
-		dsl_hspace(d);
-	}
-	if (dsl_peek(d) == ':') {
-		d->i++;
-		dsl_hspace(d);
-		size_t ds = d->i, de;
-		char *desc = NULL;
-		if (dsl_peek(d) == '"') {
-			size_t dl;
-			desc = dsl_quoted(d, &dl);
-			if (!desc)
-				goto fail;
-			dsl_hspace(d);
-		} else {
-			while (d->i < d->n) {
-				char ch = d->s[d->i];
-				if (ch == '\n' && (d->nl || closer))
-					break;
-				if (ch == ',' && !(d->nl && !closer))
-					break;
-				if (closer && ch == closer)
-					break;
-				d->i++;
-			}
-			de = d->i;
-			while (de > ds && isspace((unsigned char)d->s[de - 1]))
-				de--;
-			if (de > ds)
-				desc = mlm_strndup(d->s + ds, de - ds);
-		}
-		if (desc && *desc) {
-			free(t->desc);
-			t->desc = desc;
-		} else
-			free(desc);
-	}
+	if (dsl_peek(d) == '=' && dsl_default(d, t) < 0)
+		goto fail;
+	if (dsl_peek(d) == ':' && dsl_desc(d, t, closer) < 0)
+		goto fail;
 	if (opt)
 		t->nullable = 1;
 	int r = mlm_fmt_add_prop(o, name, nl, t, !opt);
