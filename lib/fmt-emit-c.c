@@ -288,131 +288,195 @@ c_zero(const mlm_schema *t)
 	return NULL;
 }
 
+/* one member of a value being written: where and under what names */
+typedef struct cmout {
+	mlm_emitter *e;
+	mlm_buf *pre, *b;      /* what goes before the value, the value */
+	const char *m;         /* the member */
+	const char *sub;       /* the name of its own statics: <stat>_<member> */
+	int opt, isnull;
+	int indent;
+	char *err;
+	size_t errlen;
+} cmout;
+
+/* an any value: its JSON text as a string */
+static int
+c_init_any(cmout *o, jv x)
+{
+	out_printf(o->b, ".%s_json = ", o->m);
+	if (!jv_is_valid(x)) {
+		out_puts(o->b, "NULL");
+		return 0;
+	}
+	jv d = jv_dump_string(jv_copy(x), 0);
+	size_t l;
+	const char *sv = mlm_emit_jstr(d, &l);
+	int r = c_string(o->e, o->b, sv, l, o->err, o->errlen);
+	jv_free(d);
+	return r;
+}
+
+/* the items of an array as a named static array (into arr); 0 or -1 with
+ * the item named in the error */
+static int
+c_init_items(cmout *o, const mlm_schema *it, jv x, mlm_buf *arr)
+{
+	int r = 0;
+	jv_array_foreach(x, k, y) {
+		if (r == 0) {
+			out_puts(arr, "\t");
+			if (it->type == MLM_ST_OBJECT) {
+				char idx[600];
+				snprintf(idx, sizeof idx, "%s_%d", o->sub, k);
+				r = c_init(o->e, it, y, idx, o->pre, arr, 1, o->err, o->errlen);
+			} else if (jv_get_kind(y) == JV_KIND_NULL)
+				out_puts(arr, "NULL");
+			else
+				r = c_scalar_value(o->e, it, y, arr, o->err, o->errlen);
+			if (r < 0) {
+				char tmp[MLM_ERRLEN];
+				snprintf(tmp, sizeof tmp, "%s", o->err);
+				mlm_err(o->err, o->errlen, tmp[0] == '.' ? "[%d]%s" : "[%d]: %s", k, tmp);
+			}
+			out_puts(arr, ",\n");
+		}
+		jv_free(y);
+	}
+	return r;
+}
+
+/* an array: a pointer to a named static array, written before this value,
+ * and the count */
+static int
+c_init_array(cmout *o, const mlm_schema *t, jv x)
+{
+	const mlm_schema *it = t->items;
+	char tb[300];
+	int n = o->isnull ? 0 : jv_array_length(jv_copy(x));
+	if (o->opt)
+		out_printf(o->b, ".has_%s = %s, ", o->m, o->isnull ? "false" : "true");
+	if (n == 0) {
+		out_printf(o->b, ".%s = NULL, .%s_count = 0", o->m, o->m);
+		return 0;
+	}
+	mlm_buf arr = {0};
+	if (it->type == MLM_ST_STRING)
+		out_printf(&arr, "static const char *const %s[] = {\n", o->sub);
+	else
+		out_printf(&arr, "static const %s%s[] = {\n", c_scalar(it, mlm_emit_info(o->e, it), tb, sizeof tb), o->sub);
+	int r = c_init_items(o, it, x, &arr);
+	out_puts(&arr, "};\n");
+	if (r == 0)
+		out_buf(o->pre, &arr);
+	mlm_buf_free(&arr);
+	out_printf(o->b, ".%s = %s, .%s_count = %d", o->m, o->sub, o->m, n);
+	return r;
+}
+
+/* an object: in place, or (optional) a pointer to a named static */
+static int
+c_init_object(cmout *o, const mlm_schema *t, jv x)
+{
+	if (!o->opt) {
+		out_printf(o->b, ".%s = ", o->m);
+		return c_init(o->e, t, x, o->sub, o->pre, o->b, o->indent + 1, o->err, o->errlen);
+	}
+	if (o->isnull) {
+		out_printf(o->b, ".%s = NULL", o->m);
+		return 0;
+	}
+	mlm_buf obj = {0};
+	ninfo *ti = mlm_emit_info(o->e, t);
+	out_printf(&obj, "static const struct %s %s = ", ti->ctag, o->sub);
+	int r = c_init(o->e, t, x, o->sub, o->pre, &obj, 0, o->err, o->errlen);
+	out_puts(&obj, ";\n");
+	if (r == 0)
+		out_buf(o->pre, &obj);
+	mlm_buf_free(&obj);
+	out_printf(o->b, ".%s = &%s", o->m, o->sub);
+	return r;
+}
+
+/* a string (NULL when null; its length too with c_nul) */
+static int
+c_init_string(cmout *o, const mlm_schema *t, jv x)
+{
+	int r = 0;
+	out_printf(o->b, ".%s = ", o->m);
+	if (o->isnull)
+		out_puts(o->b, "NULL");
+	else
+		r = c_scalar_value(o->e, t, x, o->b, o->err, o->errlen);
+	if (o->e->o.c_nul)
+		out_printf(o->b, ", .%s_len = %zu", o->m,
+		    o->isnull ? (size_t)0 : (size_t)jv_string_length_bytes(jv_copy(x)));
+	return r;
+}
+
+/* a number, boolean or enum, with has_<member> when optional; a null as
+ * the type's zero */
+static int
+c_init_scalar(cmout *o, const mlm_schema *t, jv x)
+{
+	if (o->opt)
+		out_printf(o->b, ".has_%s = %s, ", o->m, o->isnull ? "false" : "true");
+	out_printf(o->b, ".%s = ", o->m);
+	if (!o->isnull)
+		return c_scalar_value(o->e, t, x, o->b, o->err, o->errlen);
+	const char *z = c_zero(t);
+	if (t->type == MLM_ST_ENUM) {
+		ninfo *ti = mlm_emit_info(o->e, t);
+		if (mlm_emit_is_str_enum(t))
+			z = ti->enumr[0];
+		else
+			z = mlm_emit_num_enum(t) == 1 ? "0LL" : "0.0";
+	}
+	out_puts(o->b, z ? z : "0");
+	return 0;
+}
+
 static int
 c_init(mlm_emitter *e, const mlm_schema *s, jv v, const char *stat, mlm_buf *pre, mlm_buf *b,
     int indent, char *err, size_t errlen)
 {
 	ninfo *me = mlm_emit_info(e, s);
-	char tb[300];
 	out_puts(b, "{\n");
 	for (size_t i = 0; i < s->nprops; i++) {
 		const mlm_schema *t = s->props[i].s;
 		const char *m = me->cmem[i];
-		int opt = t->nullable || !s->props[i].required;
 		jv x = jv_object_get(jv_copy(v), jv_string(s->props[i].name));
-		int isnull = !jv_is_valid(x) || jv_get_kind(x) == JV_KIND_NULL;
 		size_t sl = strlen(stat) + strlen(m) + 2;
 		char *sub = malloc(sl);
-		snprintf(sub, sl, "%s_%s", stat, m);
-		int r = 0;
-		mlm_emit_ind(b, indent + 1);
-		if (t->type == MLM_ST_ANY || (t->type == MLM_ST_OBJECT && !mlm_emit_is_obj(t))) {
-			out_printf(b, ".%s_json = ", m);
-			if (!jv_is_valid(x))
-				out_puts(b, "NULL");
-			else {
-				jv d = jv_dump_string(jv_copy(x), 0);
-				size_t l;
-				const char *sv = mlm_emit_jstr(d, &l);
-				r = c_string(e, b, sv, l, err, errlen);
-				jv_free(d);
-			}
-		} else if (t->type == MLM_ST_ARRAY) {
-			const mlm_schema *it = t->items;
-			int n = isnull ? 0 : jv_array_length(jv_copy(x));
-			if (opt)
-				out_printf(b, ".has_%s = %s, ", m, isnull ? "false" : "true");
-			if (n == 0)
-				out_printf(b, ".%s = NULL, .%s_count = 0", m, m);
-			else {
-				/* a named static array, written before this value */
-				mlm_buf arr = {0};
-				if (it->type == MLM_ST_STRING)
-					out_printf(&arr, "static const char *const %s[] = {\n", sub);
-				else
-					out_printf(&arr, "static const %s%s[] = {\n", c_scalar(it, mlm_emit_info(e, it), tb, sizeof tb), sub);
-				jv_array_foreach(x, k, y) {
-					if (r == 0) {
-						out_puts(&arr, "\t");
-						if (it->type == MLM_ST_OBJECT) {
-							char idx[600];
-							snprintf(idx, sizeof idx, "%s_%d", sub, k);
-							r = c_init(e, it, y, idx, pre, &arr, 1, err, errlen);
-						} else if (jv_get_kind(y) == JV_KIND_NULL)
-							out_puts(&arr, "NULL");
-						else
-							r = c_scalar_value(e, it, y, &arr, err, errlen);
-						if (r < 0) {
-							char tmp[MLM_ERRLEN];
-							snprintf(tmp, sizeof tmp, "%s", err);
-							mlm_err(err, errlen, tmp[0] == '.' ? "[%d]%s" : "[%d]: %s", k, tmp);
-						}
-						out_puts(&arr, ",\n");
-					}
-					jv_free(y);
-				}
-				out_puts(&arr, "};\n");
-				if (r == 0)
-					out_buf(pre, &arr);
-				mlm_buf_free(&arr);
-				out_printf(b, ".%s = %s, .%s_count = %d", m, sub, m, n);
-			}
-		} else if (t->type == MLM_ST_OBJECT) {
-			if (opt) {
-				if (isnull)
-					out_printf(b, ".%s = NULL", m);
-				else {
-					mlm_buf obj = {0};
-					ninfo *ti = mlm_emit_info(e, t);
-					out_printf(&obj, "static const struct %s %s = ", ti->ctag, sub);
-					r = c_init(e, t, x, sub, pre, &obj, 0, err, errlen);
-					out_puts(&obj, ";\n");
-					if (r == 0)
-						out_buf(pre, &obj);
-					mlm_buf_free(&obj);
-					out_printf(b, ".%s = &%s", m, sub);
-				}
-			} else {
-				out_printf(b, ".%s = ", m);
-				r = c_init(e, t, x, sub, pre, b, indent + 1, err, errlen);
-			}
-		} else if (t->type == MLM_ST_STRING) {
-			out_printf(b, ".%s = ", m);
-			if (isnull)
-				out_puts(b, "NULL");
-			else
-				r = c_scalar_value(e, t, x, b, err, errlen);
-			if (e->o.c_nul)
-				out_printf(b, ", .%s_len = %zu", m,
-				    isnull ? (size_t)0 : (size_t)jv_string_length_bytes(jv_copy(x)));
-		} else {
-			if (opt)
-				out_printf(b, ".has_%s = %s, ", m, isnull ? "false" : "true");
-			out_printf(b, ".%s = ", m);
-			if (isnull) {
-				const char *z = c_zero(t);
-				if (t->type == MLM_ST_ENUM) {
-					ninfo *ti = mlm_emit_info(e, t);
-					if (mlm_emit_is_str_enum(t))
-						z = ti->enumr[0];
-					else
-						z = mlm_emit_num_enum(t) == 1 ? "0LL" : "0.0";
-				}
-				out_puts(b, z ? z : "0");
-			} else
-				r = c_scalar_value(e, t, x, b, err, errlen);
+		if (!sub) {
+			jv_free(x);
+			return mlm_err(err, errlen, "out of memory");
 		}
+		snprintf(sub, sl, "%s_%s", stat, m);
+		cmout o = {e, pre, b, m, sub, t->nullable || !s->props[i].required,
+		    !jv_is_valid(x) || jv_get_kind(x) == JV_KIND_NULL, indent, err, errlen};
+		int r;
+		mlm_emit_ind(b, indent + 1);
+		if (t->type == MLM_ST_ANY || (t->type == MLM_ST_OBJECT && !mlm_emit_is_obj(t)))
+			r = c_init_any(&o, x);
+		else if (t->type == MLM_ST_ARRAY)
+			r = c_init_array(&o, t, x);
+		else if (t->type == MLM_ST_OBJECT)
+			r = c_init_object(&o, t, x);
+		else if (t->type == MLM_ST_STRING)
+			r = c_init_string(&o, t, x);
+		else
+			r = c_init_scalar(&o, t, x);
 		out_puts(b, ",\n");
 		jv_free(x);
+		free(sub);
 		if (r < 0) {
 			/* name the member in the error */
 			char tmp[MLM_ERRLEN];
 			snprintf(tmp, sizeof tmp, "%s", err);
 			mlm_err(err, errlen, tmp[0] == '.' || tmp[0] == '[' ? ".%s%s" : ".%s: %s", s->props[i].name, tmp);
-			free(sub);
 			return -1;
 		}
-		free(sub);
 	}
 	mlm_emit_ind(b, indent);
 	out_puts(b, "}");
