@@ -224,6 +224,114 @@ json_text(mlm_buf *b, jv x, int lang)
 	jv_free(d);
 }
 
+static void lang_value(mlm_emitter *e, const mlm_schema *t, jv x, int opt, mlm_buf *b, int lang, int indent);
+
+/* a scalar: string, number or boolean (an any value in Rust: its JSON text) */
+static void
+lang_scalar(const mlm_schema *t, jv x, mlm_buf *b, int lang, int gptr)
+{
+	if (t->type == MLM_ST_ANY && lang == 'r') {
+		json_text(b, x, lang);
+		return;
+	}
+	if (jv_get_kind(x) == JV_KIND_STRING) {
+		size_t l;
+		const char *sv = mlm_emit_jstr(x, &l);
+		q_string(b, sv, l, lang);
+	} else if (jv_get_kind(x) == JV_KIND_NUMBER) {
+		if (lang == 'g' && gptr) {
+			/* typed, so the helper's T is right */
+			out_puts(b, mlm_emit_integral(t) ? "int64(" : "float64(");
+			num_lit(b, t, jv_number_value(x), lang);
+			out_puts(b, ")");
+		} else
+			num_lit(b, t->type == MLM_ST_ANY ? NULL : t, jv_number_value(x), lang);
+	} else {
+		int tv = jv_get_kind(x) == JV_KIND_TRUE;
+		out_puts(b, lang == 'p' ? (tv ? "True" : "False") : (tv ? "true" : "false"));
+	}
+}
+
+static void
+lang_array(mlm_emitter *e, const mlm_schema *t, jv x, mlm_buf *b, int lang, int indent)
+{
+	if (t->type == MLM_ST_ANY && (lang == 'r' || lang == 'g')) {
+		json_text(b, x, lang);
+		return;
+	}
+	if (lang == 'r')
+		out_puts(b, "&[");
+	else if (lang == 'g') {
+		out_puts(b, "[]");
+		lang_type(e, t->items, t->items->nullable, b, lang);
+		out_puts(b, "{");
+	} else
+		out_puts(b, "[");
+	jv_array_foreach(x, k, y) {
+		if (k)
+			out_puts(b, ", ");
+		lang_value(e, t->type == MLM_ST_ARRAY ? t->items : t,
+		    y, t->type == MLM_ST_ARRAY && t->items->nullable, b, lang, indent);
+		jv_free(y);
+	}
+	out_puts(b, lang == 'g' ? "}" : "]");
+}
+
+/* an object of no declared type: JSON text (Python: json.loads of it) */
+static void
+lang_any_object(jv x, mlm_buf *b, int lang)
+{
+	if (lang == 'r' || lang == 'g') {
+		json_text(b, x, lang);
+		return;
+	}
+	jv d = jv_dump_string(jv_copy(x), 0);
+	size_t l;
+	const char *ds = mlm_emit_jstr(d, &l);
+	if (lang == 'p') {
+		/* JSON and Python agree except for true/false/null */
+		out_puts(b, "__import__('json').loads(");
+		q_string(b, ds, l, lang);
+		out_puts(b, ")");
+	} else
+		out_add(b, ds, l);
+	jv_free(d);
+}
+
+/* a struct literal (Go, Rust) or a dict/object literal (Python, TS) */
+static void
+lang_object(mlm_emitter *e, const mlm_schema *t, jv x, mlm_buf *b, int lang, int indent)
+{
+	ninfo *ti = mlm_emit_info(e, t);
+	if (lang == 'g' || lang == 'r')
+		out_printf(b, "%s{\n", ti->camel);
+	else
+		out_puts(b, "{\n");
+	for (size_t i = 0; i < t->nprops; i++) {
+		const mlm_schema *c = t->props[i].s;
+		int copt = c->nullable || !t->props[i].required;
+		jv y = jv_object_get(jv_copy(x), jv_string(t->props[i].name));
+		if (!jv_is_valid(y) && (lang == 'p' || lang == 't')) {
+			jv_free(y);
+			continue;
+		}
+		mlm_emit_ind(b, indent + 1);
+		if (lang == 'g')
+			out_printf(b, "%s: ", ti->gomem[i]);
+		else if (lang == 'r')
+			out_printf(b, "%s: ", ti->rsmem[i]);
+		else {
+			q_string(b, t->props[i].name, strlen(t->props[i].name), lang);
+			out_puts(b, ": ");
+		}
+		lang_value(e, c, y, copt, b, lang, indent + 1);
+		out_puts(b, ",\n");
+		jv_free(y);
+	}
+	mlm_emit_ind(b, indent);
+	out_puts(b, "}");
+}
+
 static void
 lang_value(mlm_emitter *e, const mlm_schema *t, jv x, int opt, mlm_buf *b, int lang, int indent)
 {
@@ -244,106 +352,20 @@ lang_value(mlm_emitter *e, const mlm_schema *t, jv x, int opt, mlm_buf *b, int l
 	if (gptr && t->type == MLM_ST_OBJECT)
 		out_puts(b, "&");
 	switch (jv_get_kind(x)) {
-	case JV_KIND_STRING: {
-		size_t l;
-		const char *sv = mlm_emit_jstr(x, &l);
-		if (t->type == MLM_ST_ANY && lang == 'r')
-			json_text(b, x, lang);
-		else
-			q_string(b, sv, l, lang);
-		break;
-	}
+	case JV_KIND_STRING:
 	case JV_KIND_NUMBER:
-		if (lang == 'g' && gptr) {
-			/* typed, so the helper's T is right */
-			out_puts(b, mlm_emit_integral(t) ? "int64(" : "float64(");
-			num_lit(b, t, jv_number_value(x), lang);
-			out_puts(b, ")");
-		} else if (t->type == MLM_ST_ANY && lang == 'r')
-			json_text(b, x, lang);
-		else
-			num_lit(b, t->type == MLM_ST_ANY ? NULL : t, jv_number_value(x), lang);
-		break;
 	case JV_KIND_TRUE:
-	case JV_KIND_FALSE: {
-		int tv = jv_get_kind(x) == JV_KIND_TRUE;
-		if (t->type == MLM_ST_ANY && lang == 'r')
-			json_text(b, x, lang);
-		else
-			out_puts(b, lang == 'p' ? (tv ? "True" : "False") : (tv ? "true" : "false"));
+	case JV_KIND_FALSE:
+		lang_scalar(t, x, b, lang, gptr);
 		break;
-	}
 	case JV_KIND_ARRAY:
-		if (t->type == MLM_ST_ANY && (lang == 'r' || lang == 'g')) {
-			json_text(b, x, lang);
-			break;
-		}
-		if (lang == 'r')
-			out_puts(b, "&[");
-		else if (lang == 'g') {
-			out_puts(b, "[]");
-			lang_type(e, t->items, t->items->nullable, b, lang);
-			out_puts(b, "{");
-		} else
-			out_puts(b, "[");
-		jv_array_foreach(x, k, y) {
-			if (k)
-				out_puts(b, ", ");
-			lang_value(e, t->type == MLM_ST_ARRAY ? t->items : t,
-			    y, t->type == MLM_ST_ARRAY && t->items->nullable, b, lang, indent);
-			jv_free(y);
-		}
-		out_puts(b, lang == 'g' ? "}" : "]");
+		lang_array(e, t, x, b, lang, indent);
 		break;
 	case JV_KIND_OBJECT:
-		if (t->type == MLM_ST_ANY || !mlm_emit_is_obj(t)) {
-			if (lang == 'r' || lang == 'g') {
-				json_text(b, x, lang);
-				break;
-			}
-			jv d = jv_dump_string(jv_copy(x), 0);
-			size_t l;
-			const char *ds = mlm_emit_jstr(d, &l);
-			if (lang == 'p') {
-				/* JSON and Python agree except for true/false/null */
-				out_puts(b, "__import__('json').loads(");
-				q_string(b, ds, l, lang);
-				out_puts(b, ")");
-			} else
-				out_add(b, ds, l);
-			jv_free(d);
-			break;
-		}
-		{
-			ninfo *ti = mlm_emit_info(e, t);
-			if (lang == 'g' || lang == 'r')
-				out_printf(b, "%s{\n", ti->camel);
-			else
-				out_puts(b, "{\n");
-			for (size_t i = 0; i < t->nprops; i++) {
-				const mlm_schema *c = t->props[i].s;
-				int copt = c->nullable || !t->props[i].required;
-				jv y = jv_object_get(jv_copy(x), jv_string(t->props[i].name));
-				if (!jv_is_valid(y) && (lang == 'p' || lang == 't')) {
-					jv_free(y);
-					continue;
-				}
-				mlm_emit_ind(b, indent + 1);
-				if (lang == 'g')
-					out_printf(b, "%s: ", ti->gomem[i]);
-				else if (lang == 'r')
-					out_printf(b, "%s: ", ti->rsmem[i]);
-				else {
-					q_string(b, t->props[i].name, strlen(t->props[i].name), lang);
-					out_puts(b, ": ");
-				}
-				lang_value(e, c, y, copt, b, lang, indent + 1);
-				out_puts(b, ",\n");
-				jv_free(y);
-			}
-			mlm_emit_ind(b, indent);
-			out_puts(b, "}");
-		}
+		if (t->type == MLM_ST_ANY || !mlm_emit_is_obj(t))
+			lang_any_object(x, b, lang);
+		else
+			lang_object(e, t, x, b, lang, indent);
 		break;
 	default:
 		out_puts(b, "null");
