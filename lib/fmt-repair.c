@@ -2,8 +2,8 @@
  * fmt-repair.c — the tolerant JSON parser of llm-fmt.
  *
  * Each candidate the extraction finds (fmt-extract.c) is read by one
- * recursive-descent parser whose every deviation from RFC 8259 is a journaled repair, allowed
- * or refused by tier:
+ * recursive-descent parser whose every deviation from RFC 8259 is a
+ * journaled repair, allowed or refused by tier:
  *   none        strict JSON
  *   safe        edits that cannot change a string's content: BOM, comments,
  *               trailing/extra commas, single/curly-quoted strings, unquoted
@@ -14,8 +14,8 @@
  *   aggressive  also guesses: unescaped inner quotes, missing commas,
  *               unquoted string values, missing values, ellipses, doubly
  *               escaped JSON
- * The conservation check then proves that every string of the result occurs
- * in the JSON-unescaped text.
+ * The conservation check (fmt-extract.c) then proves that every string of
+ * the result occurs in the JSON-unescaped text.
  */
 
 #include <ctype.h>

@@ -1,7 +1,7 @@
 /*
- * fmt-validate.c — coercion and validation of a parsed value against a schema,
- * and mlm_fmt_extract(), which runs the whole pipeline over the candidates
- * of repair.c and picks the winner.
+ * fmt-validate.c — coercion and validation of a parsed value against a
+ * schema (mlm_fmt_validate, and for each candidate of mlm_fmt_extract in
+ * fmt-extract.c).
  *
  * Levels (llm-fmt.md 10.4): strict coerces nothing; safe makes the changes
  * a reader would not dispute ("36" -> 36, "yes" -> true, "Admin" -> admin,

@@ -7,6 +7,8 @@
  * Pipeline:  text ──mlm_fmt_extract──▶ candidates (whole text, code fences,
  * balanced {…}/[…] spans, NDJSON joined) ──tolerant parse + repair journal──▶
  * conservation check ──coerce + validate (levels)──▶ jv ──emitter──▶ bytes.
+ * Each stage is a file under lib/fmt-*.c (the map is in fmt-int.h, their
+ * private header); the provider dialects in adapter-*-schema.c.
  *
  * Ownership (mlm.h conventions hold: no printing, no exiting, -1/NULL plus
  * one line in err):
