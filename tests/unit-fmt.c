@@ -202,6 +202,10 @@ test_lowering(void)
 	    "\"d\":{\"type\":\"STRING\",\"default\":\"2024-01-01\",\"description\":\"(format: date)\"}},"
 	    "\"required\":[\"when\",\"d\"],\"propertyOrdering\":[\"when\",\"site\",\"d\"]}",
 	    "gemini: only date-time as a format, the others as notes");
+	is_str(lowered("a?, b int?", 2),
+	    "{\"type\":\"OBJECT\",\"properties\":{\"a\":{\"type\":\"STRING\",\"nullable\":true},"
+	    "\"b\":{\"type\":\"INTEGER\",\"nullable\":true}},\"propertyOrdering\":[\"a\",\"b\"]}",
+	    "gemini: no required list when nothing is required");
 }
 
 static void
