@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "fmt.h"
+#include "lines.h"
 #include "tool.h"
 
 #define MAX_LINE  (16u << 20)
@@ -402,91 +403,119 @@ holds_value(const char *s, size_t n)
 	return ok;
 }
 
-/* The input as one text: what was read already (pre, consumed), then the rest. */
-static void
-whole_rest(FILE *f, const char *name, mlm_buf *pre)
+/* l's bytes as read (text, then its CR and LF) after what b holds; -1
+ * when the whole would pass b's cap (MAX_WHOLE) */
+static int
+add_read_bytes(mlm_buf *b, const mlm_line *l)
 {
-	size_t len;
-	char *s = slurp(f, MAX_WHOLE, &len);
-	if (ferror(f))
+	if (l->toolong || mlm_buf_add(b, l->text, l->len) < 0 ||
+	    (l->cr && mlm_buf_add(b, "\r", 1) < 0) || (l->nl && mlm_buf_add(b, "\n", 1) < 0))
+		return -1;
+	return 0;
+}
+
+/* The input as one text: what was read already (pre, consumed), then the
+ * rest of r. */
+static void
+whole_rest(mlm_lines *r, mlm_buf *pre)
+{
+	const char *name = mlm_lines_name(r);
+	char err[MLM_ERRLEN];
+	mlm_line l;
+	int rc = 0, over = pre->over;
+	while (!over && (rc = mlm_lines_next(r, &l, err, sizeof err)) == 1)
+		over = add_read_bytes(pre, &l) < 0;
+	if (!over && rc < 0)
 		die(EX_DATA, "%s: read error: %s", name, strerror(errno));
-	if (s && pre && pre->len) {
-		if (mlm_buf_add(pre, s, len) < 0) {
-			free(s);
-			s = NULL;
-		} else {
-			free(s);
-			s = pre->p, len = pre->len;
-			*pre = (mlm_buf){ 0 };
-		}
-	}
-	if (pre)
-		mlm_buf_free(pre);
 	int was = g.whole;
 	g.whole = 1;        /* messages name the file, not a line */
 	jv i = jv_number((double)g.ordinal++);
-	if (!s)
+	if (over)
 		fail_record(name, i, jv_invalid(), "input larger than 64 MiB");
 	else
-		do_text(s, len, name, 1, i, jv_invalid(), 0);
+		do_text(pre->p ? pre->p : "", pre->len, name, 1, i, jv_invalid(), 0);
 	jv_free(i);
-	free(s);
+	mlm_buf_free(pre);
 	g.whole = was;
 }
 
-static void
-do_file(FILE *f, const char *name)
+/* One text per line from here on, or (the first line that is not empty
+ * holds no whole value) the whole input as one text. 1: lines; 0: the
+ * input was read whole. */
+static int
+decide_form(mlm_lines *r, const mlm_line *l, mlm_buf *seen)
 {
+	const char *name = mlm_lines_name(r);
+	if (l->toolong || !holds_value(l->text, l->len)) {
+		if (g.verbose)
+			warnmsg("%s: one text (its first line holds no whole value; --lines for "
+			    "one text per line)", name);
+		whole_rest(r, seen);
+		return 0;
+	}
+	if (g.verbose)
+		warnmsg("%s: one text per line (the first line holds a whole value or record; "
+		    "-w for one text)", name);
+	mlm_buf_free(seen);
+	return 1;
+}
+
+/* one input through the record reader: lines (the one CR/LF rule of
+ * lines.h), or one text */
+static void
+do_input(mlm_lines *r)
+{
+	mlm_buf seen = { .max = MAX_WHOLE };   /* the bytes read before the input's form is known */
 	if (g.whole) {
-		whole_rest(f, name, NULL);
+		whole_rest(r, &seen);
 		return;
 	}
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
-	long ln = 0;
-	int decided = g.lines;
-	mlm_buf seen = { 0 };     /* the lines read before the input's form is known */
-	while ((n = getline(&line, &cap, f)) >= 0) {
-		ln++;
-		size_t len = (size_t)n;
-		if (!decided && mlm_buf_add(&seen, line, len) < 0)
-			die(EX_SOMEFAIL, "out of memory");
-		if (len && line[len - 1] == '\n')
-			len--;
-		if (len && line[len - 1] == '\r')
-			len--;
-		if (len == 0)
+	const char *name = mlm_lines_name(r);
+	char err[MLM_ERRLEN], where[600];
+	int decided = g.lines, rc;
+	mlm_line l;
+	while ((rc = mlm_lines_next(r, &l, err, sizeof err)) == 1) {
+		if (!decided && add_read_bytes(&seen, &l) < 0)
+			seen.over = 1;
+		if (l.len == 0 && !l.toolong)
 			continue;
 		if (!decided) {
 			decided = 1;
-			if (!holds_value(line, len)) {
-				if (g.verbose)
-					warnmsg("%s: one text (its first line holds no whole value; --lines for "
-					    "one text per line)", name);
-				whole_rest(f, name, &seen);
-				free(line);
+			if (!decide_form(r, &l, &seen))
 				return;
-			}
-			if (g.verbose)
-				warnmsg("%s: one text per line (the first line holds a whole value or record; "
-				    "-w for one text)", name);
-			mlm_buf_free(&seen);
 		}
-		if (len > MAX_LINE) {
-			char where[600];
-			place(where, sizeof where, name, ln);
+		if (l.toolong || l.len > MAX_LINE) {
+			place(where, sizeof where, name, l.lineno);
 			jv i = jv_number((double)g.ordinal++);
 			fail_record(where, i, jv_invalid(), "line longer than 16 MiB");
 			jv_free(i);
 			continue;
 		}
-		do_line(line, len, name, ln);
+		do_line(l.text, l.len, name, l.lineno);
 	}
 	mlm_buf_free(&seen);
-	if (ferror(f))
+	if (rc < 0)
 		die(EX_DATA, "%s: read error: %s", name, strerror(errno));
-	free(line);
+}
+
+/* one input ("-": standard input); one that cannot be opened is a failed
+ * input */
+static void
+run_one(const char *path)
+{
+	char err[MLM_ERRLEN];
+	mlm_lines *r = mlm_lines_open(path, MAX_WHOLE, err, sizeof err);
+	if (!r) {
+		warnmsg("%s", err);
+		g.failed++;
+		if (!g.keep_going) {
+			out_close();
+			exit(EX_DATA);
+		}
+		return;
+	}
+	do_input(r);
+	mlm_lines_close(r);
 }
 
 static int
@@ -500,22 +529,18 @@ valid_prefix(const char *p)
 	return 1;
 }
 
-int
-main(int argc, char **argv)
+/* the options into g, the schema's text into *spec, --emit-schema into *emit */
+static void
+parse_options(int argc, char **argv, const char **spec, const char **emit)
 {
-	prog = "llm-fmt";
-	const char *spec = NULL, *emit = NULL;
-	g.fo.level = MLM_FMT_SAFE;
-	g.fo.repair = MLM_FMT_REPAIR_SAFE;
-	g.eo.to = MLM_TO_JSON;
 	int c;
 	opterr = 0;     /* one line of our own, not getopt's + usage */
 	while ((c = getopt_long(argc, argv, ":e:HhkL:Mn:P:r:S:T:vw", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'e':
-			emit = optarg;
-			if (strcmp(emit, "jsonschema") && strcmp(emit, "openai") && strcmp(emit, "gemini") &&
-			    strcmp(emit, "dsl"))
+			*emit = optarg;
+			if (strcmp(optarg, "jsonschema") && strcmp(optarg, "openai") && strcmp(optarg, "gemini") &&
+			    strcmp(optarg, "dsl"))
 				die(EX_USAGE_, "--emit-schema: expected jsonschema, openai, gemini or dsl, got '%s'", optarg);
 			break;
 		case 'H': g.eo.header = 1; break;
@@ -524,7 +549,7 @@ main(int argc, char **argv)
 			fputs("\n", stdout);
 			fputs(help_text, stdout);
 			out_close();
-			return 0;
+			exit(0);
 		case 'k': g.keep_going = 1; break;
 		case O_VERSION: tool_version();
 		case 'L':
@@ -542,7 +567,7 @@ main(int argc, char **argv)
 			if ((g.fo.repair = mlm_fmt_repair_parse(optarg)) < 0)
 				die(EX_USAGE_, "--repair: expected none, safe or aggressive, got '%s'", optarg);
 			break;
-		case 'S': spec = optarg; break;
+		case 'S': *spec = optarg; break;
 		case 'T':
 			if ((g.eo.to = mlm_fmt_to_parse(optarg)) < 0)
 				die(EX_USAGE_, "--to: expected json, c, c-decl, c-value, sh, tsv, csv, py, go, rs or ts, got '%s'", optarg);
@@ -575,6 +600,87 @@ main(int argc, char **argv)
 			bad_option(optopt, argv[optind - 1]);
 		}
 	}
+}
+
+/* --emit-schema: the schema in the form asked, and nothing else */
+static int
+emit_schema(const char *emit)
+{
+	mlm_schema *eff = g.fo.multi ? mlm_schema_array_of(g.schema) : NULL;
+	const mlm_schema *s = eff ? eff : g.schema;
+	if (!strcmp(emit, "dsl")) {
+		char *d = mlm_schema_dsl(s);
+		if (!d)
+			die(EX_SOMEFAIL, "out of memory");
+		out_line(d, strlen(d), 0);
+		free(d);
+	} else {
+		jv j = !strcmp(emit, "jsonschema") ? mlm_schema_jsonschema(s) :
+		    !strcmp(emit, "openai") ? mlm_schema_openai(s) : mlm_schema_gemini(s);
+		out_json(j, 0);
+	}
+	mlm_schema_free(eff);
+	mlm_schema_free(g.schema);
+	out_close();
+	return 0;
+}
+
+/* The emitter of one value (--multi items, or the items of an array
+ * root) and what comes before the values (into b). 0, or 1 when there is
+ * nothing more to do (c-decl). */
+static int
+open_emitter(mlm_buf *b)
+{
+	char err[MLM_ERRLEN];
+	g.item = g.schema;
+	if (g.fo.multi)
+		g.split = 1;
+	else if (g.schema->type == MLM_ST_ARRAY && g.eo.to != MLM_TO_JSON) {
+		g.item = g.schema->items;
+		g.split = 1;
+	}
+	g.em = mlm_fmt_emitter_new(g.item, &g.eo, err, sizeof err);
+	if (!g.em)
+		die(EX_USAGE_, "--to %s: %s", mlm_fmt_to_name(g.eo.to), err);
+	if (mlm_fmt_emit_begin(g.em, b, err, sizeof err) < 0)
+		die(EX_DATA, "%s", err);
+	/* a header (c, c-value, csv -H...) and its rows are written at the end,
+	 * whole, so that an error leaves no half-written file on stdout */
+	g.hold = b->len > 0 && g.eo.to != MLM_TO_C_DECL;
+	g.held.max = (size_t)1 << 34;
+	emit_buf(b);
+	return g.eo.to == MLM_TO_C_DECL;
+}
+
+/* what comes after the values, the held output; the exit status */
+static int
+finish(mlm_buf *b, int ended)
+{
+	char err[MLM_ERRLEN];
+	if (!ended) {
+		if (mlm_fmt_emit_end(g.em, b, err, sizeof err) < 0)
+			die(EX_DATA, "%s", err);
+		emit_buf(b);
+	}
+	mlm_buf_free(b);
+	if (g.held.len)
+		out_line(g.held.p, g.held.len - 1, 0);
+	mlm_buf_free(&g.held);
+	mlm_fmt_emitter_free(g.em);
+	mlm_schema_free(g.schema);
+	out_close();
+	return g.failed ? EX_SOMEFAIL : 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	prog = "llm-fmt";
+	const char *spec = NULL, *emit = NULL;
+	g.fo.level = MLM_FMT_SAFE;
+	g.fo.repair = MLM_FMT_REPAIR_SAFE;
+	g.eo.to = MLM_TO_JSON;
+	parse_options(argc, argv, &spec, &emit);
 	if (!spec) {
 		if (optind >= argc && isatty(0))
 			usage();
@@ -583,87 +689,16 @@ main(int argc, char **argv)
 	if (g.whole && g.lines)
 		die(EX_USAGE_, "--whole and --lines cannot be used together");
 	g.schema = load_schema(spec, g.eo.name);
-
-	if (emit) {
-		mlm_schema *eff = g.fo.multi ? mlm_schema_array_of(g.schema) : NULL;
-		const mlm_schema *s = eff ? eff : g.schema;
-		if (!strcmp(emit, "dsl")) {
-			char *d = mlm_schema_dsl(s);
-			out_line(d, strlen(d), 0);
-			free(d);
-		} else {
-			jv j = !strcmp(emit, "jsonschema") ? mlm_schema_jsonschema(s) :
-			    !strcmp(emit, "openai") ? mlm_schema_openai(s) : mlm_schema_gemini(s);
-			out_json(j, 0);
-		}
-		mlm_schema_free(eff);
-		mlm_schema_free(g.schema);
-		out_close();
-		return 0;
-	}
-
-	/* what one emitted value is: --multi items, or the items of an array root */
-	g.item = g.schema;
-	if (g.fo.multi)
-		g.split = 1;
-	else if (g.schema->type == MLM_ST_ARRAY && g.eo.to != MLM_TO_JSON) {
-		g.item = g.schema->items;
-		g.split = 1;
-	}
-	if (g.fo.multi && g.eo.to == MLM_TO_JSON)
-		g.split = 1;
-	char err[MLM_ERRLEN];
-	g.em = mlm_fmt_emitter_new(g.item, &g.eo, err, sizeof err);
-	if (!g.em)
-		die(EX_USAGE_, "--to %s: %s", mlm_fmt_to_name(g.eo.to), err);
+	if (emit)
+		return emit_schema(emit);
 	mlm_buf b = {0};
-	if (mlm_fmt_emit_begin(g.em, &b, err, sizeof err) < 0)
-		die(EX_DATA, "%s", err);
-	/* a header (c, c-value, csv -H...) and its rows are written at the end,
-	 * whole, so that an error leaves no half-written file on stdout */
-	g.hold = b.len > 0 && g.eo.to != MLM_TO_C_DECL;
-	g.held.max = (size_t)1 << 34;
-	emit_buf(&b);
-	if (g.eo.to == MLM_TO_C_DECL) {
-		mlm_buf_free(&b);
-		mlm_fmt_emitter_free(g.em);
-		mlm_schema_free(g.schema);
-		out_close();
-		return 0;
-	}
-	if (optind >= argc) {
-		if (isatty(0))
-			usage();
-		do_file(stdin, "<stdin>");
-	} else {
-		for (int k = optind; k < argc; k++) {
-			if (!strcmp(argv[k], "-")) {
-				do_file(stdin, "<stdin>");
-				continue;
-			}
-			FILE *f = fopen(argv[k], "r");
-			if (!f) {
-				warnmsg("%s: %s", argv[k], strerror(errno));
-				g.failed++;
-				if (!g.keep_going) {
-					out_close();
-					return EX_DATA;
-				}
-				continue;
-			}
-			do_file(f, argv[k]);
-			fclose(f);
-		}
-	}
-	if (mlm_fmt_emit_end(g.em, &b, err, sizeof err) < 0)
-		die(EX_DATA, "%s", err);
-	emit_buf(&b);
-	mlm_buf_free(&b);
-	if (g.held.len)
-		out_line(g.held.p, g.held.len - 1, 0);
-	mlm_buf_free(&g.held);
-	mlm_fmt_emitter_free(g.em);
-	mlm_schema_free(g.schema);
-	out_close();
-	return g.failed ? EX_SOMEFAIL : 0;
+	if (open_emitter(&b))
+		return finish(&b, 1);
+	if (optind >= argc && isatty(0))
+		usage();
+	if (optind >= argc)
+		run_one("-");
+	for (int k = optind; k < argc; k++)
+		run_one(argv[k]);
+	return finish(&b, 0);
 }

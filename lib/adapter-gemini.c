@@ -167,7 +167,7 @@ gemini_build(const mlm_entry *e, const char *key, jv req, int stream,
 		 * gemini); a schema it has no words for goes as responseJsonSchema,
 		 * JSON Schema cut to the keywords it takes */
 		char why[MLM_ERRLEN];
-		jv gs = mlm_schema_dialect(schema, "gemini", why, sizeof why);
+		jv gs = mlm_schema_gemini_dialect(schema, why, sizeof why);
 		gc = jv_object_set(gc, jv_string("responseMimeType"), jv_string("application/json"));
 		if (jv_is_valid(gs)) {
 			gc = jv_object_set(gc, jv_string("responseSchema"), gs);

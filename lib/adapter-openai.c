@@ -79,7 +79,7 @@ static jv
 json_schema_format(jv req, jv schema)
 {
 	char why[MLM_ERRLEN];
-	jv lowered = mlm_schema_dialect(schema, "openai", why, sizeof why);
+	jv lowered = mlm_schema_openai_strict(schema, why, sizeof why);
 	int strict = jv_is_valid(lowered);
 	if (!strict) {
 		jv_free(lowered);

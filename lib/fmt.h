@@ -7,6 +7,8 @@
  * Pipeline:  text ──mlm_fmt_extract──▶ candidates (whole text, code fences,
  * balanced {…}/[…] spans, NDJSON joined) ──tolerant parse + repair journal──▶
  * conservation check ──coerce + validate (levels)──▶ jv ──emitter──▶ bytes.
+ * Each stage is a file under lib/fmt-*.c (the map is in fmt-int.h, their
+ * private header); the provider dialects in adapter-*-schema.c.
  *
  * Ownership (mlm.h conventions hold: no printing, no exiting, -1/NULL plus
  * one line in err):
@@ -30,7 +32,7 @@
 #include <jv.h>
 #include "mlm.h"
 
-/* ---------- schema.c: the schema tree ---------- */
+/* ---------- fmt-schema*.c: the schema tree ---------- */
 
 enum mlm_stype {
 	MLM_ST_STRING = 1,
@@ -117,26 +119,28 @@ mlm_schema *mlm_schema_array_of(const mlm_schema *s);
 
 /* Lowering. Each returns a new jv object. */
 jv mlm_schema_jsonschema(const mlm_schema *s);   /* plain JSON Schema; the same as llm for llm's DSL */
-/* OpenAI strict json_schema subset: object root (an array root is wrapped as
- * {"items": [...]}), additionalProperties:false and every key required on
- * every object, optional keys as [T,"null"], unsupported keywords moved into
- * the description. */
+/* The provider dialects live with the adapters that send them.
+ * adapter-openai-schema.c: OpenAI strict json_schema subset: object root (an
+ * array root is wrapped as {"items": [...]}), additionalProperties:false and
+ * every key required on every object, optional keys as [T,"null"],
+ * unsupported keywords moved into the description. */
 jv mlm_schema_openai(const mlm_schema *s);
-/* Gemini responseSchema (OpenAPI subset): upper-case types, nullable,
- * propertyOrdering, no additionalProperties, enum values as strings. */
+/* The same from a JSON Schema (borrowed; as the engine puts it in the
+ * neutral request); invalid, with err set, when strict mode cannot say it:
+ * an "any" value or object, a mixed enum, past OpenAI's nesting, property
+ * or enum limits. */
+jv mlm_schema_openai_strict(jv js, char *err, size_t errlen);
+/* adapter-gemini-schema.c: Gemini responseSchema (OpenAPI subset):
+ * upper-case types, nullable, propertyOrdering, no additionalProperties,
+ * enum values as strings. */
 jv mlm_schema_gemini(const mlm_schema *s);
-/* A JSON Schema (borrowed; as the engine puts it in the neutral request)
- * in a provider's dialect: "openai" (the strict form above; invalid when
- * strict mode cannot say it: an "any" value or object, a mixed enum, past
- * OpenAI's nesting, property or enum limits) or "gemini" (responseSchema;
- * invalid for an "any" value, which it has no type for, or an object
- * without properties). Invalid, with err set,
- * when it cannot be lowered. */
-jv mlm_schema_dialect(jv js, const char *dialect, char *err, size_t errlen);
+/* The same from a JSON Schema (borrowed); invalid, with err set, for an
+ * "any" value, which it has no type for, or an object without properties. */
+jv mlm_schema_gemini_dialect(jv js, char *err, size_t errlen);
 /* The DSL text (malloc'd); parses back to the same schema. */
 char *mlm_schema_dsl(const mlm_schema *s);
 
-/* ---------- extraction, repair, validation (repair.c, validate.c) ---------- */
+/* ---------- extraction, repair, validation (fmt-extract.c, fmt-repair.c, fmt-validate.c) ---------- */
 
 enum { MLM_FMT_STRICT = 0, MLM_FMT_SAFE = 1, MLM_FMT_LENIENT = 2 };        /* coercion level */
 enum { MLM_FMT_REPAIR_NONE = 0, MLM_FMT_REPAIR_SAFE = 1, MLM_FMT_REPAIR_AGGRESSIVE = 2 };
@@ -194,7 +198,7 @@ int mlm_fmt_parse_json(const char *text, size_t len, jv *out, char *err, size_t 
 int mlm_fmt_repair(const char *text, size_t len, int tier, jv *out, jv *diag,
     char *err, size_t errlen);
 
-/* ---------- emit.c: output forms ---------- */
+/* ---------- fmt-emit*.c: output forms ---------- */
 
 enum mlm_fmt_to {
 	MLM_TO_JSON = 0, MLM_TO_C, MLM_TO_C_DECL, MLM_TO_C_VALUE, MLM_TO_SH,
@@ -230,41 +234,5 @@ int mlm_fmt_emit_value(mlm_emitter *e, jv v, mlm_buf *b, char *err, size_t errle
 /* Appends what comes once after the values (C: <name>_all[] and <name>_count). */
 int mlm_fmt_emit_end(mlm_emitter *e, mlm_buf *b, char *err, size_t errlen);
 void mlm_fmt_emitter_free(mlm_emitter *e);
-
-/* ---------- shared by the lib files of llm-fmt; not for tools ---------- */
-#ifdef MLM_FMT_INTERNAL
-/* A parsed value as written: strings decoded (may hold NUL), numbers with
- * their lexeme, keys in order, duplicates kept for the validator to see. */
-enum { FN_NULL = 0, FN_BOOL, FN_NUM, FN_STR, FN_ARR, FN_OBJ };
-typedef struct mlm_fnode {
-	int t;
-	int b;                 /* FN_BOOL */
-	double num;            /* FN_NUM */
-	char *s;               /* FN_STR: bytes; FN_NUM: the lexeme */
-	size_t slen;
-	struct mlm_fnode **kid;/* FN_ARR items / FN_OBJ values */
-	char **key;            /* FN_OBJ keys */
-	size_t *klen;
-	size_t n, cap;
-	size_t off;            /* byte offset in the text */
-} mlm_fnode;
-void mlm_fnode_free(mlm_fnode *n);
-mlm_fnode *mlm_fnode_from_jv(jv v);            /* consumes v */
-jv mlm_fnode_to_jv(const mlm_fnode *n);
-/* Candidate values found in text, in preference order; *diags[i] holds each
- * candidate's repairs. Returns the count (<= max), and sets *why to a parse
- * error line when none parsed. */
-size_t mlm_fmt_candidates(const char *text, size_t len, int tier, int multi,
-    mlm_fnode **cand, jv *diags, size_t max, char *why, size_t whylen);
-/* The conservation check: 0 when every string (and key) of n occurs in the
- * JSON-unescaped text; else -1 with the offending string in why. */
-int mlm_fmt_conserved(const mlm_fnode *n, const char *text, size_t len,
-    char *why, size_t whylen);
-jv mlm_fmt_diag(const char *kind, const char *code, const char *path, long off,
-    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-/* A number as schemas and messages show it (schema.c): "%.0f" when
- * integral and below 1e15, else "%.17g". */
-void mlm_fmt_num(char *b, size_t n, double v);
-#endif
 
 #endif

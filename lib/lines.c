@@ -149,9 +149,10 @@ fill(mlm_lines *r, char *err, size_t errlen)
 static int
 line_out(mlm_lines *r, mlm_line *l, size_t from, size_t n, int nl)
 {
-	if (n > 0 && r->buf[from + n - 1] == '\r')
-		n--;
+	int cr = n > 0 && r->buf[from + n - 1] == '\r';
+	n -= (size_t)cr;
 	memset(l, 0, sizeof *l);
+	l->cr = cr;
 	l->lineno = ++r->lineno;
 	l->nl = nl;
 	l->len = n;
@@ -182,6 +183,7 @@ skip_long(mlm_lines *r, mlm_line *l, char *err, size_t errlen)
 			l->lineno = ++r->lineno;
 			l->nl = p != NULL;
 			l->toolong = 1;
+			l->cr = r->last_cr;
 			l->len = r->skipped - (r->last_cr ? 1 : 0);
 			return 1;
 		}

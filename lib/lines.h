@@ -25,6 +25,8 @@ typedef struct mlm_line {
 	long lineno;        /* 1, 2, ... within this reader */
 	int toolong;        /* longer than the maximum: skipped, not read */
 	int nl;             /* ended by LF (0: a last line without one) */
+	int cr;             /* a CR before the end was taken off (text, then
+	                     * CR if cr, then LF if nl, are the bytes read) */
 } mlm_line;
 
 /* A reader over fd, which it does not close; name is for positions.

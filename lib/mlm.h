@@ -32,7 +32,7 @@
 typedef struct mlm_buf {
 	char *p;
 	size_t len, cap, max;
-	int over;       /* set by writers that check once at the end (emit.c):
+	int over;       /* set by writers that check once at the end (fmt-*.c):
 	                 * an append was refused, the output is not whole */
 } mlm_buf;
 

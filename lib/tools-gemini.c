@@ -80,7 +80,7 @@ declaration(jv t)
 		return f;
 	}
 	char why[MLM_ERRLEN];
-	jv g = mlm_schema_dialect(p, "gemini", why, sizeof why);
+	jv g = mlm_schema_gemini_dialect(p, why, sizeof why);
 	if (jv_is_valid(g)) {
 		jv_free(p);
 		return jv_object_set(f, jv_string("parameters"), g);

@@ -20,7 +20,7 @@ done <check.out
 n=$(perl "$M" list "$TOP/tests/mutate/mutants" | grep -c .)
 check "at least 80 mutants ($n)" [ "$n" -ge 80 ]
 for f in lib/sched.c lib/classify.c lib/engine.c lib/adapter- lib/sse.c lib/env.c lib/state- \
-    bin/llm-map.c lib/util.c lib/repair.c lib/validate.c lib/emit.c bin/llm-serve.c; do
+    bin/llm-map.c lib/util.c lib/fmt-repair.c lib/fmt-validate.c lib/fmt-emit bin/llm-serve.c; do
 	c=$(perl "$M" list "$TOP/tests/mutate/mutants" | cut -f2 | grep -c "^$f")
 	check "mutants in $f ($c)" [ "$c" -ge 1 ]
 done

@@ -188,6 +188,24 @@ test_lowering(void)
 	    "\"s\":{\"type\":\"STRING\",\"enum\":[\"1\",\"2\"]}},\"required\":[\"name\",\"role\",\"n\",\"s\"],"
 	    "\"propertyOrdering\":[\"name\",\"zip\",\"role\",\"n\",\"s\"]}",
 	    "gemini: upper-case types, nullable, propertyOrdering, enums as strings");
+	/* formats: OpenAI strict mode takes all but uri, Gemini only date-time;
+	 * the others, like a default OpenAI cannot take, go into the description */
+	is_str(lowered("when datetime, site uri?: home page, d date = \"2024-01-01\"", 1),
+	    "{\"type\":\"object\",\"properties\":{\"when\":{\"type\":\"string\",\"format\":\"date-time\"},"
+	    "\"site\":{\"type\":[\"string\",\"null\"],\"description\":\"home page (format: uri)\"},"
+	    "\"d\":{\"type\":\"string\",\"format\":\"date\",\"description\":\"(default: \\\"2024-01-01\\\")\"}},"
+	    "\"required\":[\"when\",\"site\",\"d\"],\"additionalProperties\":false}",
+	    "openai: uri format and default as notes in the description");
+	is_str(lowered("when datetime, site uri?: home page, d date = \"2024-01-01\"", 2),
+	    "{\"type\":\"OBJECT\",\"properties\":{\"when\":{\"type\":\"STRING\",\"format\":\"date-time\"},"
+	    "\"site\":{\"type\":\"STRING\",\"nullable\":true,\"description\":\"home page (format: uri)\"},"
+	    "\"d\":{\"type\":\"STRING\",\"default\":\"2024-01-01\",\"description\":\"(format: date)\"}},"
+	    "\"required\":[\"when\",\"d\"],\"propertyOrdering\":[\"when\",\"site\",\"d\"]}",
+	    "gemini: only date-time as a format, the others as notes");
+	is_str(lowered("a?, b int?", 2),
+	    "{\"type\":\"OBJECT\",\"properties\":{\"a\":{\"type\":\"STRING\",\"nullable\":true},"
+	    "\"b\":{\"type\":\"INTEGER\",\"nullable\":true}},\"propertyOrdering\":[\"a\",\"b\"]}",
+	    "gemini: no required list when nothing is required");
 }
 
 static void

@@ -70,6 +70,18 @@ main(void)
 	LINES("123456", 5, "1:6:LONG$|", "max: a too-long last line without LF");
 	LINES("1234567890123\r\nok\n", 5, "1:13:LONG|2:2:ok|", "max: a skipped line's CR LF is its end");
 
+	/* cr says which lines had a CR taken off: text, CR, LF give the bytes back */
+	{
+		static const char in[] = "a\r\nb\nc\r\r\n1234567\r\nd\r";
+		mlm_lines *r = mlm_lines_mem(in, sizeof in - 1, "m", 5);
+		mlm_line l;
+		char err[MLM_ERRLEN], got[64] = "";
+		while (mlm_lines_next(r, &l, err, sizeof err) == 1)
+			snprintf(got + strlen(got), sizeof got - strlen(got), "%d%d", l.cr, l.nl);
+		mlm_lines_close(r);
+		is_str(got, "1101111110", "cr: set when a CR before the end was taken off, also for a skipped line");
+	}
+
 	/* lines across chunk boundaries, and a line longer than one chunk */
 	size_t big = 200000;
 	char *s = malloc(big + 100);

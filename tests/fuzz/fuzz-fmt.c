@@ -9,7 +9,7 @@
  * extraction accepts validates again to itself.
  *
  * clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Ilib \
- *     tests/fuzz/fuzz-fmt.c lib/schema.c lib/repair.c lib/validate.c lib/emit.c lib/util.c \
+ *     tests/fuzz/fuzz-fmt.c lib/fmt-*.c lib/adapter-*-schema.c lib/util.c \
  *     -ljq -lonig -lm -o tests/fuzz/fuzz-fmt
  */
 #include <stdint.h>

@@ -1,7 +1,8 @@
 /* fuzz-lines.c — libFuzzer target for the record reader: any bytes, any
  * maximum. Its lines must equal a plain reference split (at LF, one CR
  * before it or at the end dropped, longer than the maximum: too long, with
- * the right length), and a pipe fed in pieces must give the same. */
+ * the right length, and whether a CR was dropped), and a pipe fed in
+ * pieces must give the same. */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -9,7 +10,8 @@
 #include "mlm.h"
 #include "lines.h"
 
-/* the reference: "len:text|" or "len:LONG|", "$" for a line without LF */
+/* the reference: "len:text|" or "len:LONG|", "$" for a line without LF,
+ * "R" for a line whose CR was dropped */
 static void
 reference(const char *p, size_t n, size_t max, mlm_buf *out)
 {
@@ -17,13 +19,14 @@ reference(const char *p, size_t n, size_t max, mlm_buf *out)
 	while (start < n) {
 		const char *nl = memchr(p + start, '\n', n - start);
 		size_t end = nl ? (size_t)(nl - p) : n, len = end - start;
-		if (len && p[start + len - 1] == '\r')
-			len--;
+		int cr = len && p[start + len - 1] == '\r';
+		len -= (size_t)cr;
 		mlm_buf_printf(out, "%zu:", len);
 		if (len > max)
 			mlm_buf_puts(out, "LONG");
 		else
 			mlm_buf_add(out, p + start, len);
+		mlm_buf_puts(out, cr ? "R" : "");
 		mlm_buf_puts(out, nl ? "|" : "$|");
 		start = nl ? end + 1 : n;
 	}
@@ -44,6 +47,7 @@ read_all(mlm_lines *r, mlm_buf *out)
 			mlm_buf_puts(out, "LONG");
 		else
 			mlm_buf_add(out, l.text, l.len);
+		mlm_buf_puts(out, l.cr ? "R" : "");
 		mlm_buf_puts(out, l.nl ? "|" : "$|");
 	}
 	return rc;

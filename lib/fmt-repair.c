@@ -1,11 +1,9 @@
 /*
- * repair.c — finding JSON in model output and parsing it tolerantly.
+ * fmt-repair.c — the tolerant JSON parser of llm-fmt.
  *
- * Candidates come from the whole text, from code fences, and from every
- * '{' or '[' in the text (a value parsed from there; its end is where the
- * next search starts). Each candidate is read by one recursive-descent
- * parser whose every deviation from RFC 8259 is a journaled repair, allowed
- * or refused by tier:
+ * Each candidate the extraction finds (fmt-extract.c) is read by one
+ * recursive-descent parser whose every deviation from RFC 8259 is a
+ * journaled repair, allowed or refused by tier:
  *   none        strict JSON
  *   safe        edits that cannot change a string's content: BOM, comments,
  *               trailing/extra commas, single/curly-quoted strings, unquoted
@@ -16,11 +14,10 @@
  *   aggressive  also guesses: unescaped inner quotes, missing commas,
  *               unquoted string values, missing values, ellipses, doubly
  *               escaped JSON
- * The conservation check then proves that every string of the result occurs
- * in the JSON-unescaped text.
+ * The conservation check (fmt-extract.c) then proves that every string of
+ * the result occurs in the JSON-unescaped text.
  */
-#define MLM_FMT_INTERNAL
-#define MLM_APPENDS_UNCHECKED /* mlm_buf appends here are not all checked yet */
+
 #include <ctype.h>
 #include <math.h>
 #include <stdarg.h>
@@ -28,183 +25,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fmt.h"
+#include "fmt-int.h"
 
 #define MAX_NEST 256
-
-/* ---------- nodes ---------- */
-
-void
-mlm_fnode_free(mlm_fnode *n)
-{
-	if (!n)
-		return;
-	for (size_t i = 0; i < n->n; i++) {
-		mlm_fnode_free(n->kid[i]);
-		if (n->key)
-			free(n->key[i]);
-	}
-	free(n->kid);
-	free(n->key);
-	free(n->klen);
-	free(n->s);
-	free(n);
-}
-
-static mlm_fnode *
-fn_new(int t, size_t off)
-{
-	mlm_fnode *n = calloc(1, sizeof *n);
-	if (n) {
-		n->t = t;
-		n->off = off;
-	}
-	return n;
-}
-
-static int
-fn_add(mlm_fnode *p, char *key, size_t klen, mlm_fnode *v)
-{
-	if (p->n == p->cap) {
-		size_t c = p->cap ? p->cap * 2 : 4;
-		mlm_fnode **k = realloc(p->kid, c * sizeof *k);
-		if (!k)
-			return -1;
-		p->kid = k;
-		if (p->t == FN_OBJ) {
-			char **kk = realloc(p->key, c * sizeof *kk);
-			if (!kk)
-				return -1;
-			p->key = kk;
-			size_t *kl = realloc(p->klen, c * sizeof *kl);
-			if (!kl)
-				return -1;
-			p->klen = kl;
-		}
-		p->cap = c;
-	}
-	p->kid[p->n] = v;
-	if (p->t == FN_OBJ) {
-		p->key[p->n] = key;
-		p->klen[p->n] = klen;
-	}
-	p->n++;
-	return 0;
-}
-
-mlm_fnode *
-mlm_fnode_from_jv(jv v)
-{
-	mlm_fnode *n = NULL;
-	switch (jv_get_kind(v)) {
-	case JV_KIND_NULL:
-		n = fn_new(FN_NULL, 0);
-		break;
-	case JV_KIND_TRUE:
-	case JV_KIND_FALSE:
-		n = fn_new(FN_BOOL, 0);
-		if (n)
-			n->b = jv_get_kind(v) == JV_KIND_TRUE;
-		break;
-	case JV_KIND_NUMBER: {
-		n = fn_new(FN_NUM, 0);
-		if (!n)
-			break;
-		n->num = jv_number_value(v);
-		char b[64];
-		double x = n->num;
-		if (x == floor(x) && fabs(x) < 1e17)
-			snprintf(b, sizeof b, "%.0f", x);
-		else
-			snprintf(b, sizeof b, "%.17g", x);
-		n->s = strdup(b);
-		n->slen = strlen(b);
-		break;
-	}
-	case JV_KIND_STRING:
-		n = fn_new(FN_STR, 0);
-		if (!n)
-			break;
-		n->slen = (size_t)jv_string_length_bytes(jv_copy(v));
-		n->s = mlm_strndup(jv_string_value(v), n->slen);
-		break;
-	case JV_KIND_ARRAY:
-		n = fn_new(FN_ARR, 0);
-		if (!n)
-			break;
-		jv_array_foreach(v, i, x) {
-			mlm_fnode *k = mlm_fnode_from_jv(x);
-			if (!k || fn_add(n, NULL, 0, k) < 0)
-				mlm_fnode_free(k);
-		}
-		break;
-	case JV_KIND_OBJECT:
-		n = fn_new(FN_OBJ, 0);
-		if (!n)
-			break;
-		jv_object_foreach(v, key, x) {
-			mlm_fnode *k = mlm_fnode_from_jv(x);
-			size_t kl = (size_t)jv_string_length_bytes(jv_copy(key));
-			char *ks = mlm_strndup(jv_string_value(key), kl);
-			if (!k || fn_add(n, ks, kl, k) < 0) {
-				mlm_fnode_free(k);
-				free(ks);
-			}
-			jv_free(key);
-		}
-		break;
-	default:
-		break;
-	}
-	jv_free(v);
-	return n;
-}
-
-jv
-mlm_fnode_to_jv(const mlm_fnode *n)
-{
-	switch (n->t) {
-	case FN_NULL: return jv_null();
-	case FN_BOOL: return jv_bool(n->b);
-	case FN_NUM: return jv_number(n->num);
-	case FN_STR: return jv_string_sized(n->s ? n->s : "", (int)n->slen);
-	case FN_ARR: {
-		jv a = jv_array();
-		for (size_t i = 0; i < n->n; i++)
-			a = jv_array_append(a, mlm_fnode_to_jv(n->kid[i]));
-		return a;
-	}
-	case FN_OBJ: {
-		jv o = jv_object();
-		for (size_t i = 0; i < n->n; i++)
-			o = jv_object_set(o, jv_string_sized(n->key[i], (int)n->klen[i]), mlm_fnode_to_jv(n->kid[i]));
-		return o;
-	}
-	}
-	return jv_null();
-}
-
-jv
-mlm_fmt_diag(const char *kind, const char *code, const char *path, long off, const char *fmt, ...)
-{
-	char msg[600];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	for (char *p = msg; *p; p++)
-		if (*p == '\n' || *p == '\r')
-			*p = ' ';
-	jv d = jv_object();
-	d = jv_object_set(d, jv_string("kind"), jv_string(kind));
-	d = jv_object_set(d, jv_string("code"), jv_string(code));
-	if (path)
-		d = jv_object_set(d, jv_string("path"), jv_string(path));
-	if (off >= 0)
-		d = jv_object_set(d, jv_string("offset"), jv_number((double)off));
-	d = jv_object_set(d, jv_string("message"), jv_string(msg));
-	return d;
-}
 
 /* ---------- the tolerant parser ---------- */
 
@@ -343,8 +166,8 @@ special_ws(const char *s, size_t n, size_t i)
 }
 
 /* curly quotes: 1 “ 2 ” 3 ‘ 4 ’ ; 0 none */
-static int
-curly(const char *s, size_t n, size_t i)
+int
+mlm_fmt_curly(const char *s, size_t n, size_t i)
 {
 	const unsigned char *u = (const unsigned char *)s + i;
 	if (n - i >= 3 && u[0] == 0xE2 && u[1] == 0x80) {
@@ -422,8 +245,8 @@ hex4(const char *s, size_t n, size_t i, unsigned *out)
 	return 0;
 }
 
-static void
-put_utf8(mlm_buf *b, unsigned cp)
+void
+mlm_fmt_put_utf8(mlm_buf *b, unsigned cp)
 {
 	char u[4];
 	size_t k;
@@ -437,7 +260,7 @@ put_utf8(mlm_buf *b, unsigned cp)
 	else
 		u[0] = (char)(0xF0 | cp >> 18), u[1] = (char)(0x80 | ((cp >> 12) & 0x3F)),
 		u[2] = (char)(0x80 | ((cp >> 6) & 0x3F)), u[3] = (char)(0x80 | (cp & 0x3F)), k = 4;
-	mlm_buf_add(b, u, k);
+	mlm_fmt_add(b, u, k);
 }
 
 /*
@@ -446,8 +269,8 @@ put_utf8(mlm_buf *b, unsigned cp)
  * as written, 2 lone surrogate replaced. Shared with the conservation check
  * so that both sides decode alike.
  */
-static size_t
-decode_escape(const char *s, size_t n, size_t i, mlm_buf *b, int *kind)
+size_t
+mlm_fmt_decode_escape(const char *s, size_t n, size_t i, mlm_buf *b, int *kind)
 {
 	*kind = 0;
 	if (i + 1 >= n)
@@ -457,7 +280,7 @@ decode_escape(const char *s, size_t n, size_t i, mlm_buf *b, int *kind)
 	const char *to = "\"\\/\b\f\n\r\t'";
 	const char *hit = strchr(simple, e);
 	if (hit && e) {
-		mlm_buf_add(b, to + (hit - simple), 1);
+		mlm_fmt_add(b, to + (hit - simple), 1);
 		if (e == '\'')
 			*kind = 3;
 		return 2;
@@ -474,7 +297,7 @@ decode_escape(const char *s, size_t n, size_t i, mlm_buf *b, int *kind)
 				if (ok)
 					return 0;
 			}
-			mlm_buf_add(b, s + i, 2);
+			mlm_fmt_add(b, s + i, 2);
 			*kind = 1;
 			return 2;
 		}
@@ -482,32 +305,32 @@ decode_escape(const char *s, size_t n, size_t i, mlm_buf *b, int *kind)
 			unsigned lo;
 			if (i + 12 <= n && s[i + 6] == '\\' && s[i + 7] == 'u' && hex4(s, n, i + 8, &lo) == 0 &&
 			    lo >= 0xDC00 && lo <= 0xDFFF) {
-				put_utf8(b, 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00));
+				mlm_fmt_put_utf8(b, 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00));
 				return 12;
 			}
 			if (i + 12 > n && i + 6 == n)
 				return 0;
-			put_utf8(b, 0xFFFD);
+			mlm_fmt_put_utf8(b, 0xFFFD);
 			*kind = 2;
 			return 6;
 		}
 		if (cp >= 0xDC00 && cp <= 0xDFFF) {
-			put_utf8(b, 0xFFFD);
+			mlm_fmt_put_utf8(b, 0xFFFD);
 			*kind = 2;
 			return 6;
 		}
-		put_utf8(b, cp);
+		mlm_fmt_put_utf8(b, cp);
 		return 6;
 	}
 	/* unknown escape: kept as written */
-	mlm_buf_add(b, s + i, 2);
+	mlm_fmt_add(b, s + i, 2);
 	*kind = 1;
 	return 2;
 }
 
 /* length of a valid UTF-8 sequence at s[i], 0 if invalid */
-static size_t
-utf8_len(const unsigned char *u, size_t r)
+size_t
+mlm_fmt_utf8_len(const unsigned char *u, size_t r)
 {
 	if (u[0] < 0x80)
 		return 1;
@@ -576,14 +399,14 @@ rp_string(rp *p, char **out, size_t *outlen, int in_key)
 		if (rp_repair(p, R_SINGLE_QUOTE, p->i, NULL) < 0)
 			return -1;
 	} else {
-		open = curly(p->s, p->n, p->i);
+		open = mlm_fmt_curly(p->s, p->n, p->i);
 		ql = 3;
 		if (rp_repair(p, R_CURLY_QUOTE, p->i, NULL) < 0)
 			return -1;
 	}
 	p->i += ql;
 	mlm_buf b = {0};
-	mlm_buf_add(&b, "", 0);
+	mlm_fmt_add(&b, "", 0);
 	int ctl = 0, bad = 0, esc = 0, sur = 0;
 	for (;;) {
 		if (p->i >= p->n) {
@@ -601,7 +424,7 @@ rp_string(rp *p, char **out, size_t *outlen, int in_key)
 		else if (open == '\'' && c == '\'')
 			close = 1;
 		else if (open >= 1 && open <= 4 && c == 0xE2) {
-			int q = curly(p->s, p->n, p->i);
+			int q = mlm_fmt_curly(p->s, p->n, p->i);
 			if ((open <= 2 && q == 2) || (open >= 3 && q == 4))
 				close = 1, cl = 3;
 		}
@@ -611,7 +434,7 @@ rp_string(rp *p, char **out, size_t *outlen, int in_key)
 					mlm_buf_free(&b);
 					return -1;
 				}
-				mlm_buf_add(&b, p->s + p->i, cl);
+				mlm_fmt_add(&b, p->s + p->i, cl);
 				p->i += cl;
 				continue;
 			}
@@ -620,7 +443,7 @@ rp_string(rp *p, char **out, size_t *outlen, int in_key)
 		}
 		if (c == '\\') {
 			int kind;
-			size_t k = decode_escape(p->s, p->n, p->i, &b, &kind);
+			size_t k = mlm_fmt_decode_escape(p->s, p->n, p->i, &b, &kind);
 			if (k == 0) {
 				mlm_buf_free(&b);
 				if (p->tier < 1)
@@ -648,28 +471,32 @@ rp_string(rp *p, char **out, size_t *outlen, int in_key)
 				return -1;
 			}
 			ctl = 1;
-			mlm_buf_add(&b, &c, 1);
+			mlm_fmt_add(&b, &c, 1);
 			p->i++;
 			continue;
 		}
 		if (c >= 0x80) {
-			size_t k = utf8_len((const unsigned char *)p->s + p->i, p->n - p->i);
+			size_t k = mlm_fmt_utf8_len((const unsigned char *)p->s + p->i, p->n - p->i);
 			if (k == 0) {
 				if (!bad && rp_repair(p, R_INVALID_UTF8, p->i, NULL) < 0) {
 					mlm_buf_free(&b);
 					return -1;
 				}
 				bad = 1;
-				put_utf8(&b, 0xFFFD);
+				mlm_fmt_put_utf8(&b, 0xFFFD);
 				p->i++;
 				continue;
 			}
-			mlm_buf_add(&b, p->s + p->i, k);
+			mlm_fmt_add(&b, p->s + p->i, k);
 			p->i += k;
 			continue;
 		}
-		mlm_buf_add(&b, &c, 1);
+		mlm_fmt_add(&b, &c, 1);
 		p->i++;
+	}
+	if (b.over) {
+		mlm_buf_free(&b);
+		return rp_fail(p, p->i, "string too long");
 	}
 	*out = b.p;
 	*outlen = b.len;
@@ -681,7 +508,7 @@ is_key_byte(const char *s, size_t n, size_t i)
 {
 	unsigned char c = (unsigned char)s[i];
 	if (c >= 0x80)
-		return !curly(s, n, i) && !special_ws(s, n, i);
+		return !mlm_fmt_curly(s, n, i) && !special_ws(s, n, i);
 	return isalnum(c) || c == '_' || c == '$' || c == '-' || c == '.' || c == '@';
 }
 
@@ -694,7 +521,7 @@ starts_value(rp *p)
 	if (p->i >= p->n)
 		return 0;
 	unsigned char c = (unsigned char)p->s[p->i];
-	return c == '"' || c == '\'' || c == '{' || c == '[' || c == '-' || isalnum(c) || curly(p->s, p->n, p->i);
+	return c == '"' || c == '\'' || c == '{' || c == '[' || c == '-' || isalnum(c) || mlm_fmt_curly(p->s, p->n, p->i);
 }
 
 static int
@@ -803,7 +630,7 @@ rp_entry(rp *p, mlm_fnode *o)
 	char *key = NULL;
 	size_t klen = 0;
 	int r;
-	if (c == '"' || c == '\'' || (curly(p->s, p->n, p->i) && curly(p->s, p->n, p->i) != 4)) {
+	if (c == '"' || c == '\'' || (mlm_fmt_curly(p->s, p->n, p->i) && mlm_fmt_curly(p->s, p->n, p->i) != 4)) {
 		r = rp_string(p, &key, &klen, 1);
 		if (r < 0)
 			return -1;
@@ -840,7 +667,7 @@ rp_entry(rp *p, mlm_fnode *o)
 			free(key);
 			return -1;
 		}
-		v = fn_new(FN_NULL, p->i);
+		v = mlm_fnode_new(FN_NULL, p->i);
 	} else if ((r = rp_value(p, &v)) != 0) {
 		free(key);
 		if (r < 0)
@@ -848,7 +675,7 @@ rp_entry(rp *p, mlm_fnode *o)
 		/* incomplete at the end: dropped */
 		return rp_cut(p, p->n, "dropped the incomplete last value") < 0 ? -1 : 1;
 	}
-	if (fn_add(o, key, klen, v) < 0) {
+	if (mlm_fnode_add(o, key, klen, v) < 0) {
 		free(key);
 		mlm_fnode_free(v);
 		return rp_fail(p, p->i, "out of memory");
@@ -873,7 +700,7 @@ rp_item(rp *p, mlm_fnode *a)
 	}
 	if (r > 0)
 		return rp_cut(p, p->n, "dropped the incomplete last value") < 0 ? -1 : 1;
-	if (fn_add(a, NULL, 0, v) < 0) {
+	if (mlm_fnode_add(a, NULL, 0, v) < 0) {
 		mlm_fnode_free(v);
 		return rp_fail(p, p->i, "out of memory");
 	}
@@ -885,7 +712,7 @@ rp_item(rp *p, mlm_fnode *a)
 static int
 rp_container(rp *p, mlm_fnode **out, int t, char close, int (*item)(rp *, mlm_fnode *))
 {
-	mlm_fnode *c = fn_new(t, p->i);
+	mlm_fnode *c = mlm_fnode_new(t, p->i);
 	if (!c)
 		return rp_fail(p, p->i, "out of memory");
 	p->i++;
@@ -975,7 +802,7 @@ rp_number(rp *p, mlm_fnode **out)
 		return rp_fail(p, st, "number too long");
 	memcpy(tmp, p->s + st, ln);
 	tmp[ln] = 0;
-	mlm_fnode *n = fn_new(FN_NUM, st);
+	mlm_fnode *n = mlm_fnode_new(FN_NUM, st);
 	if (!n)
 		return rp_fail(p, st, "out of memory");
 	n->num = strtod(tmp, NULL);
@@ -1017,7 +844,7 @@ rp_word(rp *p, mlm_fnode **out)
 			}
 			if (lits[j].code >= 0 && rp_repair(p, lits[j].code, st, NULL) < 0)
 				return -1;
-			mlm_fnode *n = fn_new(lits[j].t, st);
+			mlm_fnode *n = mlm_fnode_new(lits[j].t, st);
 			if (!n)
 				return rp_fail(p, st, "out of memory");
 			n->b = lits[j].b;
@@ -1040,7 +867,7 @@ rp_word(rp *p, mlm_fnode **out)
 			te--;
 		if (rp_repair(p, R_UNQUOTED_VALUE, st, NULL) < 0)
 			return -1;
-		mlm_fnode *n = fn_new(FN_STR, st);
+		mlm_fnode *n = mlm_fnode_new(FN_STR, st);
 		if (!n)
 			return rp_fail(p, st, "out of memory");
 		n->s = mlm_strndup(p->s + st, te - st);
@@ -1074,13 +901,13 @@ rp_value(rp *p, mlm_fnode **out)
 		r = rp_container(p, out, FN_OBJ, '}', rp_entry);
 	else if (c == '[')
 		r = rp_container(p, out, FN_ARR, ']', rp_item);
-	else if (c == '"' || c == '\'' || (curly(p->s, p->n, p->i) && curly(p->s, p->n, p->i) != 4)) {
+	else if (c == '"' || c == '\'' || (mlm_fmt_curly(p->s, p->n, p->i) && mlm_fmt_curly(p->s, p->n, p->i) != 4)) {
 		size_t st = p->i;
 		char *s;
 		size_t sl;
 		r = rp_string(p, &s, &sl, 0);
 		if (r == 0) {
-			mlm_fnode *n = fn_new(FN_STR, st);
+			mlm_fnode *n = mlm_fnode_new(FN_STR, st);
 			if (!n) {
 				free(s);
 				r = rp_fail(p, st, "out of memory");
@@ -1092,7 +919,7 @@ rp_value(rp *p, mlm_fnode **out)
 		}
 	} else if (c == '-' && p->i + 9 <= p->n && !memcmp(p->s + p->i, "-Infinity", 9)) {
 		if ((r = rp_repair(p, R_NAN, p->i, NULL)) == 0) {
-			*out = fn_new(FN_NULL, p->i);
+			*out = mlm_fnode_new(FN_NULL, p->i);
 			p->i += 9;
 		}
 	} else if (c == '-' || c == '+' || c == '.' || isdigit(c))
@@ -1105,19 +932,11 @@ rp_value(rp *p, mlm_fnode **out)
 	return r;
 }
 
-/* ---------- candidates ---------- */
+/* ---------- one value, for the extraction ---------- */
 
-typedef struct cand {
-	mlm_fnode *v;
-	jv diag;
-	size_t start, end;
-	int truncated;
-} cand;
-
-/* parses one value at [start, n); whole: only space/comments may follow */
-static int
-parse_at(const char *s, size_t n, size_t start, int tier, int whole, size_t *budget,
-    cand *c, char *why, size_t whylen)
+int
+mlm_fmt_parse_at(const char *s, size_t n, size_t start, int tier, int whole, size_t *budget,
+    mlm_fcand *c, char *why, size_t whylen)
 {
 	rp p = {0};
 	p.s = s;
@@ -1160,386 +979,17 @@ parse_at(const char *s, size_t n, size_t start, int tier, int whole, size_t *bud
 	return 0;
 }
 
-/* code fences: ```lang\n ... ``` ; returns count of (start,end) pairs */
-static size_t
-find_fences(const char *s, size_t n, size_t *st, size_t *en, int *tagged, size_t max)
-{
-	size_t k = 0, i = 0;
-	while (i < n && k < max) {
-		/* at a line start */
-		size_t ls = i;
-		while (i < n && (s[i] == ' ' || s[i] == '\t'))
-			i++;
-		if (i + 3 <= n && (!memcmp(s + i, "```", 3) || !memcmp(s + i, "~~~", 3))) {
-			char fc = s[i];
-			size_t j = i;
-			while (j < n && s[j] == fc)
-				j++;
-			size_t fl = j - i;
-			size_t info = j;
-			while (j < n && s[j] != '\n')
-				j++;
-			int tg = 0;
-			if (j - info >= 4 && !strncasecmp(s + info, "json", 4))
-				tg = 1;
-			size_t cs = j < n ? j + 1 : n, ce = n;
-			/* closing fence */
-			size_t q = cs;
-			while (q < n) {
-				size_t l2 = q;
-				while (q < n && (s[q] == ' ' || s[q] == '\t'))
-					q++;
-				size_t f2 = q;
-				while (q < n && s[q] == fc)
-					q++;
-				if (q - f2 >= fl) {
-					ce = l2;
-					while (q < n && s[q] != '\n')
-						q++;
-					break;
-				}
-				while (q < n && s[q] != '\n')
-					q++;
-				if (q < n)
-					q++;
-			}
-			st[k] = cs;
-			en[k] = ce;
-			tagged[k] = tg;
-			k++;
-			i = q < n ? q + 1 : n;
-			continue;
-		}
-		(void)ls;
-		while (i < n && s[i] != '\n')
-			i++;
-		if (i < n)
-			i++;
-	}
-	return k;
-}
-
-static __attribute__((unused)) int
-same_cand(const cand *a, size_t na, size_t start)
-{
-	for (size_t k = 0; k < na; k++)
-		if (a[k].start == start)
-			return 1;
-	return 0;
-}
-
-/* <think>...</think> and <thinking>...</thinking> spans (an unclosed one runs to the end) */
-static size_t
-think_blocks(const char *s, size_t n, size_t *st, size_t *en, size_t max)
-{
-	size_t k = 0, i = 0;
-	while (k < max && i < n) {
-		const char *o = memmem(s + i, n - i, "<think", 6);
-		if (!o)
-			break;
-		size_t a = (size_t)(o - s);
-		const char *gt = memchr(o, '>', n - a);
-		if (!gt || (gt - o != 6 && gt - o != 9)) {
-			i = a + 6;
-			continue;
-		}
-		const char *c1 = memmem(gt, n - (size_t)(gt - s), "</think", 7);
-		size_t e = c1 ? (size_t)(c1 - s) : n;
-		st[k] = a;
-		en[k] = e;
-		k++;
-		i = e + 1;
-	}
-	return k;
-}
-
-static int
-in_blocks(size_t off, const size_t *st, const size_t *en, size_t nb)
-{
-	for (size_t k = 0; k < nb; k++)
-		if (off >= st[k] && off < en[k])
-			return 1;
-	return 0;
-}
-
-size_t
-mlm_fmt_candidates(const char *text, size_t len, int tier, int multi,
-    mlm_fnode **out, jv *diags, size_t max, char *why, size_t whylen)
-{
-	(void)multi;
-	size_t budget = 32 * len + (1u << 20);
-	size_t nc = 0;
-	cand *c = calloc(max + 1, sizeof *c);
-	char w1[300] = "", wb[300] = "";
-	size_t best_fail = 0;
-	if (!c || max == 0) {
-		free(c);
-		return 0;
-	}
-	if (why && whylen)
-		why[0] = 0;
-	size_t base = 0;
-	/* a BOM is removed by rp_ws; strip leading space for the whole candidate */
-	/* 1. the whole text */
-	if (parse_at(text, len, base, tier, 1, &budget, &c[nc], w1, sizeof w1) == 0)
-		nc++;
-	else {
-		/* prose is not a parse error worth showing; JSON-looking text is */
-		size_t a = 0;
-		while (a < len && isspace((unsigned char)text[a]))
-			a++;
-		if (a == len)
-			snprintf(wb, sizeof wb, "the text is empty");
-		else if (strchr("{[\"'-0123456789", text[a]) || curly(text, len, a))
-			snprintf(wb, sizeof wb, "%s", w1);
-		best_fail = 0;
-	}
-	/* 2. code fences (tagged json first) */
-	size_t fs[16], fe[16];
-	int ft[16];
-	size_t nf = find_fences(text, len, fs, fe, ft, 16);
-	for (int pass = 1; pass >= 0; pass--)
-		for (size_t k = 0; k < nf && nc < max; k++) {
-			if (ft[k] != pass)
-				continue;
-			size_t a = fs[k];
-			while (a < fe[k] && isspace((unsigned char)text[a]))
-				a++;
-			if (same_cand(c, nc, a))
-				continue;
-			cand t;
-			if (parse_at(text, fe[k], a, tier, 1, &budget, &t, w1, sizeof w1) == 0) {
-				c[nc++] = t;
-			} else if (fe[k] - a > best_fail) {
-				best_fail = fe[k] - a;
-				snprintf(wb, sizeof wb, "%s", w1);
-			}
-		}
-	/* 3. values from every '{' or '[' (JSON inside prose, NDJSON); when the
-	 * list is full, a larger value evicts the smallest one */
-	size_t room = max > 2 ? max - 2 : max;   /* keep two for 4. and 5. */
-	mlm_fnode *joined = fn_new(FN_ARR, 0);
-	jv jdiag = jv_array();
-	size_t jstart = 0;
-	for (size_t i = 0; i < len && budget > 0; i++) {
-		if (text[i] != '{' && text[i] != '[')
-			continue;
-		long inside = -1;
-		for (size_t k = 0; k < nc; k++)
-			if (c[k].start <= i && i < c[k].end) {
-				inside = (long)k;
-				break;
-			}
-		cand t, *got = NULL;
-		if (inside >= 0) {
-			/* already (inside) a candidate: skip over it */
-			got = &c[inside];
-		} else if (parse_at(text, len, i, tier, 0, &budget, &t, w1, sizeof w1) == 0) {
-			if (nc == room) {
-				size_t small = 0;
-				for (size_t k = 1; k < nc; k++)
-					if (c[k].end - c[k].start < c[small].end - c[small].start)
-						small = k;
-				if (c[small].end - c[small].start < t.end - t.start) {
-					mlm_fnode_free(c[small].v);
-					jv_free(c[small].diag);
-					memmove(c + small, c + small + 1, (nc - small - 1) * sizeof *c);
-					nc--;
-				}
-			}
-			if (nc < room) {
-				c[nc] = t;
-				got = &c[nc++];
-			} else
-				got = &t;
-		} else {
-			/* remember the failure of the longest-looking span */
-			size_t span = len - i;
-			if (best_fail == 0 || (wb[0] == 0) || span > best_fail) {
-				best_fail = span;
-				snprintf(wb, sizeof wb, "%s", w1);
-			}
-			continue;
-		}
-		if (joined && joined->n < 4096) {
-			mlm_fnode *cp = mlm_fnode_from_jv(mlm_fnode_to_jv(got->v));
-			if (!joined->n)
-				jstart = got->start;
-			if (!cp || fn_add(joined, NULL, 0, cp) < 0)
-				mlm_fnode_free(cp);
-			jv_array_foreach(got->diag, q, x)
-				jdiag = jv_array_append(jdiag, x);
-		}
-		size_t e = got->end;
-		if (got == &t) {
-			mlm_fnode_free(t.v);
-			jv_free(t.diag);
-		}
-		if (e > i)
-			i = e - 1;
-	}
-	/* 4. several top-level values (NDJSON, one after another) as one array */
-	if (joined && joined->n >= 2 && nc < max) {
-		jdiag = jv_array_append(jdiag, mlm_fmt_diag("repair", "joined", NULL, (long)jstart,
-		    "read %zu values one after another as one array", joined->n));
-		c[nc].v = joined;
-		c[nc].diag = jdiag;
-		c[nc].start = c[nc].end = len + 1;   /* contains no offset */
-		nc++;
-	} else {
-		mlm_fnode_free(joined);
-		jv_free(jdiag);
-	}
-	/* 5. a candidate that is a string holding JSON (stringified output) */
-	size_t n0 = nc;
-	for (size_t k = 0; k < n0 && nc < max; k++) {
-		mlm_fnode *v = c[k].v;
-		if (v->t != FN_STR || v->slen < 2 || tier < 1)
-			continue;
-		size_t a = 0;
-		while (a < v->slen && isspace((unsigned char)v->s[a]))
-			a++;
-		if (a >= v->slen || (v->s[a] != '{' && v->s[a] != '['))
-			continue;
-		cand t;
-		if (parse_at(v->s, v->slen, a, tier, 1, &budget, &t, w1, sizeof w1) == 0) {
-			jv d = jv_copy(c[k].diag);
-			jv_array_foreach(t.diag, q, x)
-				d = jv_array_append(d, x);
-			jv_free(t.diag);
-			d = jv_array_append(d, mlm_fmt_diag("repair", "stringified_json", NULL, (long)c[k].start,
-			    "read a JSON string holding JSON as that JSON"));
-			t.diag = d;
-			t.start = t.end = len + 1;
-			c[nc++] = t;
-		}
-	}
-	/* 6. reasoning models think aloud in <think>...</think>: values found
-	 * there lose to any value found outside */
-	size_t ts[8], te[8], nt = think_blocks(text, len, ts, te, 8);
-	if (nt) {
-		int outside = 0;
-		for (size_t k = 0; k < nc; k++)
-			if (!in_blocks(c[k].start, ts, te, nt))
-				outside = 1;
-		if (outside) {
-			size_t w = 0;
-			for (size_t k = 0; k < nc; k++) {
-				if (in_blocks(c[k].start, ts, te, nt)) {
-					mlm_fnode_free(c[k].v);
-					jv_free(c[k].diag);
-				} else
-					c[w++] = c[k];
-			}
-			nc = w;
-		}
-	}
-	for (size_t k = 0; k < nc; k++) {
-		out[k] = c[k].v;
-		diags[k] = c[k].diag;
-	}
-	if (nc == 0 && why && whylen) {
-		if (wb[0])
-			snprintf(why, whylen, "%s", wb);
-		else
-			snprintf(why, whylen, "the text holds no JSON value");
-	}
-	free(c);
-	return nc;
-}
-
-/* ---------- conservation ---------- */
-
-static int
-conserved_walk(const mlm_fnode *n, const char *d, size_t dl, char *why, size_t whylen)
-{
-	if (n->t == FN_STR && n->slen && !memmem(d, dl, n->s, n->slen)) {
-		snprintf(why, whylen, "string \"%.*s\" does not occur in the text", (int)(n->slen > 40 ? 40 : n->slen), n->s);
-		return -1;
-	}
-	for (size_t i = 0; i < n->n; i++) {
-		if (n->t == FN_OBJ && n->klen[i] && !memmem(d, dl, n->key[i], n->klen[i])) {
-			snprintf(why, whylen, "key \"%.*s\" does not occur in the text",
-			    (int)(n->klen[i] > 40 ? 40 : n->klen[i]), n->key[i]);
-			return -1;
-		}
-		if (conserved_walk(n->kid[i], d, dl, why, whylen) < 0)
-			return -1;
-	}
-	return 0;
-}
-
-int
-mlm_fmt_conserved(const mlm_fnode *n, const char *text, size_t len, char *why, size_t whylen)
-{
-	mlm_buf d = {0};
-	d.max = (size_t)-1 / 2;
-	mlm_buf_add(&d, "", 0);
-	for (size_t i = 0; i < len;) {
-		if (text[i] == '\\') {
-			int kind;
-			size_t k = decode_escape(text, len, i, &d, &kind);
-			if (k == 0) {
-				mlm_buf_add(&d, text + i, len - i);
-				break;
-			}
-			i += k;
-			continue;
-		}
-		/* invalid UTF-8 decodes to U+FFFD in strings: do the same here */
-		if ((unsigned char)text[i] >= 0x80) {
-			size_t k = utf8_len((const unsigned char *)text + i, len - i);
-			if (k == 0) {
-				put_utf8(&d, 0xFFFD);
-				i++;
-				continue;
-			}
-			mlm_buf_add(&d, text + i, k);
-			i += k;
-			continue;
-		}
-		mlm_buf_add(&d, text + i, 1);
-		i++;
-	}
-	int r = conserved_walk(n, d.p, d.len, why, whylen);
-	mlm_buf_free(&d);
-	return r;
-}
-
 int
 mlm_fmt_parse_json(const char *text, size_t len, jv *out, char *err, size_t errlen)
 {
 	size_t budget = 4 * len + 1024;
-	cand c;
+	mlm_fcand c;
 	char why[300];
 	*out = jv_invalid();
-	if (parse_at(text, len, 0, MLM_FMT_REPAIR_NONE, 1, &budget, &c, why, sizeof why) < 0)
+	if (mlm_fmt_parse_at(text, len, 0, MLM_FMT_REPAIR_NONE, 1, &budget, &c, why, sizeof why) < 0)
 		return mlm_err(err, errlen, "%s", why);
 	jv_free(c.diag);
 	*out = mlm_fnode_to_jv(c.v);
 	mlm_fnode_free(c.v);
-	return 0;
-}
-
-int
-mlm_fmt_repair(const char *text, size_t len, int tier, jv *out, jv *diag, char *err, size_t errlen)
-{
-	mlm_fnode *c[8];
-	jv d[8];
-	char why[300];
-	*out = jv_null();
-	size_t n = mlm_fmt_candidates(text, len, tier, 0, c, d, 8, why, sizeof why);
-	if (n == 0) {
-		*diag = jv_array_append(jv_array(), mlm_fmt_diag("error", "no_json", "$", -1, "%s", why));
-		return mlm_err(err, errlen, "%s", why);
-	}
-	jv_free(*out);
-	*out = mlm_fnode_to_jv(c[0]);
-	*diag = d[0];
-	for (size_t k = 0; k < n; k++) {
-		mlm_fnode_free(c[k]);
-		if (k)
-			jv_free(d[k]);
-	}
 	return 0;
 }

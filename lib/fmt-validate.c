@@ -1,7 +1,7 @@
 /*
- * validate.c — coercion and validation of a parsed value against a schema,
- * and mlm_fmt_extract(), which runs the whole pipeline over the candidates
- * of repair.c and picks the winner.
+ * fmt-validate.c — coercion and validation of a parsed value against a
+ * schema (mlm_fmt_validate, and for each candidate of mlm_fmt_extract in
+ * fmt-extract.c).
  *
  * Levels (llm-fmt.md 10.4): strict coerces nothing; safe makes the changes
  * a reader would not dispute ("36" -> 36, "yes" -> true, "Admin" -> admin,
@@ -10,8 +10,7 @@
  * "N/A" as null. Every coercion is reported with its JSON path; every error
  * is one line `$.path: reason`.
  */
-#define MLM_FMT_INTERNAL
-#define MLM_APPENDS_UNCHECKED /* mlm_buf appends here are not all checked yet */
+
 #include <ctype.h>
 #include <math.h>
 #include <stdarg.h>
@@ -20,7 +19,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "fmt.h"
+#include "fmt-int.h"
 
 #define MAX_SAFE_INT 9007199254740992.0   /* 2^53 */
 
@@ -148,11 +147,13 @@ push_key(vctx *v, const char *k, size_t kl)
 		if (!isalnum((unsigned char)k[i]) && k[i] != '_')
 			plain = 0;
 	if (plain) {
-		mlm_buf_add(&v->path, ".", 1);
-		mlm_buf_add(&v->path, k, kl);
+		mlm_fmt_add(&v->path, ".", 1);
+		mlm_fmt_add(&v->path, k, kl);
 	} else {
 		jv q = jv_dump_string(jv_string_sized(k, (int)kl), 0);
-		mlm_buf_printf(&v->path, "[%s]", jv_string_value(q));
+		mlm_fmt_add(&v->path, "[", 1);
+		mlm_fmt_add(&v->path, jv_string_value(q), (size_t)jv_string_length_bytes(jv_copy(q)));
+		mlm_fmt_add(&v->path, "]", 1);
 		jv_free(q);
 	}
 }
@@ -162,7 +163,8 @@ static void
 pop_path(vctx *v, size_t base)
 {
 	v->path.len = base;
-	v->path.p[base] = 0;
+	if (v->path.p)
+		v->path.p[base] = 0;
 }
 
 /* trimmed copy of a string node, NUL-free; NULL if it holds NUL */
@@ -385,17 +387,17 @@ enum_list(const mlm_schema *s, char *b, size_t bl)
 	mlm_buf t = {0};
 	jv_array_foreach(s->enums, k, x) {
 		if (k)
-			mlm_buf_add(&t, "|", 1);
+			mlm_fmt_add(&t, "|", 1);
 		if (jv_get_kind(x) == JV_KIND_STRING)
-			mlm_buf_add(&t, jv_string_value(x), (size_t)jv_string_length_bytes(jv_copy(x)));
+			mlm_fmt_add(&t, jv_string_value(x), (size_t)jv_string_length_bytes(jv_copy(x)));
 		else {
 			char nb[64];
 			mlm_fmt_num(nb, sizeof nb, jv_number_value(x));
-			mlm_buf_puts(&t, nb);
+			mlm_fmt_add(&t, nb, strlen(nb));
 		}
 		jv_free(x);
 	}
-	snprintf(b, bl, "%.200s%s", t.p ? t.p : "", t.len > 200 ? "..." : "");
+	snprintf(b, bl, "%.200s%s", t.p ? t.p : "", t.len > 200 || t.over ? "..." : "");
 	mlm_buf_free(&t);
 }
 
@@ -646,12 +648,274 @@ coerce_object(vctx *v, const mlm_schema *s, const mlm_fnode *n, int depth)
 	return o;
 }
 
+/* a null word ("null"; at lenient also "N/A", "none", ...) in a string
+ * where the schema allows null: 1 when it is read as null (an enum that
+ * lists the word itself keeps it) */
+static int
+null_word(vctx *v, const mlm_schema *s, const mlm_fnode *n)
+{
+	if (!(s->nullable && n->t == FN_STR &&
+	    ((v->level >= MLM_FMT_SAFE && s->type != MLM_ST_STRING && s->type != MLM_ST_ANY &&
+	      is_null_word(n, MLM_FMT_SAFE)) ||
+	     (v->level >= MLM_FMT_LENIENT && s->type != MLM_ST_ANY && is_null_word(n, MLM_FMT_LENIENT)))))
+		return 0;
+	if (s->type == MLM_ST_ENUM) {
+		int listed = 0;
+		jv_array_foreach(s->enums, k, x) {
+			if (jv_get_kind(x) == JV_KIND_STRING && strlen(jv_string_value(x)) == n->slen &&
+			    !memcmp(jv_string_value(x), n->s, n->slen))
+				listed = 1;
+			jv_free(x);
+		}
+		if (listed)
+			return 0;
+	}
+	char g[128];
+	got(n, g, sizeof g);
+	vnote(v, "coerce", "string_to_null", "read %s as null", g);
+	return 1;
+}
+
+static jv
+coerce_string(vctx *v, const mlm_schema *s, const mlm_fnode *n)
+{
+	char g[128];
+	jv r;
+	if (n->t == FN_STR)
+		r = jv_string_sized(n->s, (int)n->slen);
+	else if (n->t == FN_NUM && v->level >= MLM_FMT_SAFE) {
+		got(n, g, sizeof g);
+		vnote(v, "coerce", "number_to_string", "read %s as a string", g);
+		r = jv_string_sized(n->s, (int)n->slen);
+	} else if (n->t == FN_BOOL && v->level >= MLM_FMT_LENIENT) {
+		vnote(v, "coerce", "bool_to_string", "read %s as a string", n->b ? "true" : "false");
+		r = jv_string(n->b ? "true" : "false");
+	} else {
+		got(n, g, sizeof g);
+		verr(v, "type", "expected %s, got %s", tname(s), g);
+		return jv_invalid();
+	}
+	const char *sv = jv_string_value(r);
+	size_t sl = (size_t)jv_string_length_bytes(jv_copy(r));
+	if (s->format && check_format(s->format, sv, sl) < 0) {
+		got(n, g, sizeof g);
+		verr(v, "format", "expected %s, got %s", s->format, g);
+		jv_free(r);
+		return jv_invalid();
+	}
+	size_t cl = utf8_count(sv, sl);
+	if (s->has_min && (double)cl < s->min) {
+		verr(v, "minLength", "string of %zu characters is shorter than %.0f", cl, s->min);
+		jv_free(r);
+		return jv_invalid();
+	}
+	if (s->has_max && (double)cl > s->max) {
+		verr(v, "maxLength", "string of %zu characters is longer than %.0f", cl, s->max);
+		jv_free(r);
+		return jv_invalid();
+	}
+	return r;
+}
+
+/* A number held in a string (safe; lenient also "$1,234.50", "1/5"): 0
+ * with *x and *lexint (written as an integer), or -1 after an error. */
+static int
+number_of_string(vctx *v, const mlm_schema *s, const mlm_fnode *n, double *x, int *lexint)
+{
+	char g[128];
+	int isint = s->type == MLM_ST_INTEGER, il;
+	double d;
+	char *t = trimmed(n);
+	int okd = t && decimal(t, &d, &il) == 0;
+	if (okd && isint && il && !same_integer(t, d)) {
+		free(t);
+		verr(v, "range", "integer out of range (beyond +/-2^53)");
+		return -1;
+	}
+	if (okd) {
+		*x = d;
+		*lexint = il || (*x == floor(*x) && strspn(strchr(t, '.') ? strchr(t, '.') + 1 : "", "0") ==
+		    strlen(strchr(t, '.') ? strchr(t, '.') + 1 : "") && !strpbrk(t, "eE"));
+	} else if (t && v->level >= MLM_FMT_LENIENT && lenient_number(t, &d) == 0) {
+		*x = d;
+		*lexint = 0;
+	} else {
+		free(t);
+		got(n, g, sizeof g);
+		verr(v, "type", "expected %s, got %s", tname(s), g);
+		return -1;
+	}
+	free(t);
+	got(n, g, sizeof g);
+	vnote(v, "coerce", isint ? "string_to_int" : "string_to_number", "read %s as a number", g);
+	if (isint && *x == floor(*x))
+		*lexint = 1;
+	return 0;
+}
+
+/* x as an integer: rounded (lenient), a float spelling read (safe), within
+ * +/-2^53; 0 or -1 after an error */
+static int
+integer_of(vctx *v, const mlm_fnode *n, double *x, int lexint)
+{
+	char g[128];
+	if (*x != floor(*x)) {
+		if (v->level >= MLM_FMT_LENIENT) {
+			double r = round(*x);
+			char xb[64];
+			mlm_fmt_num(xb, sizeof xb, *x);
+			vnote(v, "coerce", "round", "rounded %s to %.0f", xb, r);
+			*x = r;
+		} else {
+			got(n, g, sizeof g);
+			verr(v, "type", "expected integer, got %s", g);
+			return -1;
+		}
+	} else if (!lexint) {
+		if (v->level == MLM_FMT_STRICT) {
+			got(n, g, sizeof g);
+			verr(v, "type", "expected integer, got %s", g);
+			return -1;
+		}
+		if (n->t == FN_NUM)
+			vnote(v, "coerce", "float_to_int", "read %s as an integer", n->s);
+	}
+	if (fabs(*x) > MAX_SAFE_INT || (n->t == FN_NUM && !same_integer(n->s, *x))) {
+		verr(v, "range", "integer out of range (beyond +/-2^53)");
+		return -1;
+	}
+	return 0;
+}
+
+static jv
+coerce_number(vctx *v, const mlm_schema *s, const mlm_fnode *n)
+{
+	char g[128];
+	double x;
+	int lexint;
+	if (n->t == FN_NUM) {
+		x = n->num;
+		lexint = !strpbrk(n->s, ".eE");
+	} else if (n->t == FN_STR && v->level >= MLM_FMT_SAFE) {
+		if (number_of_string(v, s, n, &x, &lexint) < 0)
+			return jv_invalid();
+	} else if (n->t == FN_BOOL && v->level >= MLM_FMT_LENIENT) {
+		vnote(v, "coerce", "bool_to_number", "read %s as %d", n->b ? "true" : "false", n->b);
+		x = n->b;
+		lexint = 1;
+	} else {
+		got(n, g, sizeof g);
+		verr(v, "type", "expected %s, got %s", tname(s), g);
+		return jv_invalid();
+	}
+	if (s->type == MLM_ST_INTEGER && integer_of(v, n, &x, lexint) < 0)
+		return jv_invalid();
+	if (check_range(v, s, x) < 0)
+		return jv_invalid();
+	return jv_number(x);
+}
+
+static jv
+coerce_bool(vctx *v, const mlm_fnode *n)
+{
+	char g[128];
+	if (n->t == FN_BOOL)
+		return jv_bool(n->b);
+	if (n->t == FN_STR && v->level >= MLM_FMT_SAFE) {
+		char *t = trimmed(n);
+		int r = -1;
+		if (t) {
+			if (!strcasecmp(t, "true") || !strcasecmp(t, "yes") || !strcmp(t, "1"))
+				r = 1;
+			else if (!strcasecmp(t, "false") || !strcasecmp(t, "no") || !strcmp(t, "0"))
+				r = 0;
+			else if (v->level >= MLM_FMT_LENIENT) {
+				if (!strcasecmp(t, "on") || !strcasecmp(t, "y") || !strcasecmp(t, "t"))
+					r = 1;
+				else if (!strcasecmp(t, "off") || !strcasecmp(t, "n") || !strcasecmp(t, "f"))
+					r = 0;
+			}
+		}
+		free(t);
+		if (r >= 0) {
+			got(n, g, sizeof g);
+			vnote(v, "coerce", "string_to_bool", "read %s as %s", g, r ? "true" : "false");
+			return jv_bool(r);
+		}
+	}
+	if (n->t == FN_NUM && v->level >= MLM_FMT_SAFE && (n->num == 0 || n->num == 1)) {
+		vnote(v, "coerce", "number_to_bool", "read %s as %s", n->s, n->num ? "true" : "false");
+		return jv_bool(n->num != 0);
+	}
+	got(n, g, sizeof g);
+	verr(v, "type", "expected boolean, got %s", g);
+	return jv_invalid();
+}
+
+/* a single value as a one-item array (safe) */
+static jv
+coerce_single(vctx *v, const mlm_schema *s, const mlm_fnode *n, int depth)
+{
+	char g[128];
+	if (v->level >= MLM_FMT_SAFE && (n->t != FN_OBJ || s->items->type == MLM_ST_OBJECT ||
+	    s->items->type == MLM_ST_ANY)) {
+		vnote(v, "coerce", "single_to_array", "read a single value as a one-item array");
+		size_t base = v->path.len;
+		mlm_fmt_add(&v->path, "[0]", 3);
+		jv x = coerce(v, s->items, n, depth + 1);
+		pop_path(v, base);
+		if (!jv_is_valid(x))
+			return x;
+		if (check_range(v, s, 1) < 0) {
+			jv_free(x);
+			return jv_invalid();
+		}
+		return jv_array_append(jv_array(), x);
+	}
+	got(n, g, sizeof g);
+	verr(v, "type", "expected array, got %s", g);
+	return jv_invalid();
+}
+
+static jv
+coerce_array(vctx *v, const mlm_schema *s, const mlm_fnode *n, int depth)
+{
+	if (n->t != FN_ARR)
+		return coerce_single(v, s, n, depth);
+	jv a = jv_array();
+	int bad = 0;
+	size_t base = v->path.len;
+	for (size_t i = 0; i < n->n; i++) {
+		char ix[32];
+		mlm_fmt_add(&v->path, ix, (size_t)snprintf(ix, sizeof ix, "[%zu]", i));
+		jv x = coerce(v, s->items, n->kid[i], depth + 1);
+		pop_path(v, base);
+		if (!jv_is_valid(x)) {
+			jv_free(x);
+			bad = 1;
+			if (v->nerr > v->max_errors)
+				break;
+			continue;
+		}
+		a = jv_array_append(a, x);
+	}
+	if (!bad && ((s->has_min && (double)n->n < s->min) || (s->has_max && (double)n->n > s->max))) {
+		verr(v, s->has_min && (double)n->n < s->min ? "minItems" : "maxItems",
+		    "%zu items, expected %s%.0f", n->n, s->has_min && (double)n->n < s->min ? "at least " : "at most ",
+		    s->has_min && (double)n->n < s->min ? s->min : s->max);
+		bad = 1;
+	}
+	if (bad) {
+		jv_free(a);
+		return jv_invalid();
+	}
+	return a;
+}
+
 static jv
 coerce(vctx *v, const mlm_schema *s, const mlm_fnode *n, int depth)
 {
 	char g[128];
-	int il;
-	double d;
 	if (depth > 200) {
 		verr(v, "depth", "nested too deeply");
 		return jv_invalid();
@@ -662,26 +926,8 @@ coerce(vctx *v, const mlm_schema *s, const mlm_fnode *n, int depth)
 		verr(v, "type", "expected %s, got null", tname(s));
 		return jv_invalid();
 	}
-	if (s->nullable && n->t == FN_STR &&
-	    ((v->level >= MLM_FMT_SAFE && s->type != MLM_ST_STRING && s->type != MLM_ST_ANY &&
-	      is_null_word(n, MLM_FMT_SAFE)) ||
-	     (v->level >= MLM_FMT_LENIENT && s->type != MLM_ST_ANY && is_null_word(n, MLM_FMT_LENIENT)))) {
-		/* an enum that lists the word itself keeps it */
-		int listed = 0;
-		if (s->type == MLM_ST_ENUM) {
-			jv_array_foreach(s->enums, k, x) {
-				if (jv_get_kind(x) == JV_KIND_STRING && strlen(jv_string_value(x)) == n->slen &&
-				    !memcmp(jv_string_value(x), n->s, n->slen))
-					listed = 1;
-				jv_free(x);
-			}
-		}
-		if (!listed) {
-			got(n, g, sizeof g);
-			vnote(v, "coerce", "string_to_null", "read %s as null", g);
-			return jv_null();
-		}
-	}
+	if (null_word(v, s, n))
+		return jv_null();
 	/* [x] -> x (lenient) */
 	if (n->t == FN_ARR && s->type != MLM_ST_ARRAY && s->type != MLM_ST_ANY && n->n == 1 &&
 	    v->level >= MLM_FMT_LENIENT) {
@@ -691,200 +937,17 @@ coerce(vctx *v, const mlm_schema *s, const mlm_fnode *n, int depth)
 	switch (s->type) {
 	case MLM_ST_ANY:
 		return mlm_fnode_to_jv(n);
-	case MLM_ST_STRING: {
-		jv r;
-		if (n->t == FN_STR)
-			r = jv_string_sized(n->s, (int)n->slen);
-		else if (n->t == FN_NUM && v->level >= MLM_FMT_SAFE) {
-			got(n, g, sizeof g);
-			vnote(v, "coerce", "number_to_string", "read %s as a string", g);
-			r = jv_string_sized(n->s, (int)n->slen);
-		} else if (n->t == FN_BOOL && v->level >= MLM_FMT_LENIENT) {
-			vnote(v, "coerce", "bool_to_string", "read %s as a string", n->b ? "true" : "false");
-			r = jv_string(n->b ? "true" : "false");
-		} else {
-			got(n, g, sizeof g);
-			verr(v, "type", "expected %s, got %s", tname(s), g);
-			return jv_invalid();
-		}
-		const char *sv = jv_string_value(r);
-		size_t sl = (size_t)jv_string_length_bytes(jv_copy(r));
-		if (s->format && check_format(s->format, sv, sl) < 0) {
-			got(n, g, sizeof g);
-			verr(v, "format", "expected %s, got %s", s->format, g);
-			jv_free(r);
-			return jv_invalid();
-		}
-		size_t cl = utf8_count(sv, sl);
-		if (s->has_min && (double)cl < s->min) {
-			verr(v, "minLength", "string of %zu characters is shorter than %.0f", cl, s->min);
-			jv_free(r);
-			return jv_invalid();
-		}
-		if (s->has_max && (double)cl > s->max) {
-			verr(v, "maxLength", "string of %zu characters is longer than %.0f", cl, s->max);
-			jv_free(r);
-			return jv_invalid();
-		}
-		return r;
-	}
+	case MLM_ST_STRING:
+		return coerce_string(v, s, n);
 	case MLM_ST_INTEGER:
-	case MLM_ST_NUMBER: {
-		int isint = s->type == MLM_ST_INTEGER;
-		double x;
-		int lexint;
-		if (n->t == FN_NUM) {
-			x = n->num;
-			lexint = !strpbrk(n->s, ".eE");
-		} else if (n->t == FN_STR && v->level >= MLM_FMT_SAFE) {
-			char *t = trimmed(n);
-			int okd = t && decimal(t, &d, &il) == 0;
-			if (okd && isint && il && !same_integer(t, d)) {
-				free(t);
-				verr(v, "range", "integer out of range (beyond +/-2^53)");
-				return jv_invalid();
-			}
-			if (okd) {
-				x = d;
-				lexint = il || (x == floor(x) && strspn(strchr(t, '.') ? strchr(t, '.') + 1 : "", "0") ==
-				    strlen(strchr(t, '.') ? strchr(t, '.') + 1 : "") && !strpbrk(t, "eE"));
-			} else if (t && v->level >= MLM_FMT_LENIENT && lenient_number(t, &d) == 0) {
-				x = d;
-				lexint = 0;
-			} else {
-				free(t);
-				got(n, g, sizeof g);
-				verr(v, "type", "expected %s, got %s", tname(s), g);
-				return jv_invalid();
-			}
-			free(t);
-			got(n, g, sizeof g);
-			vnote(v, "coerce", isint ? "string_to_int" : "string_to_number", "read %s as a number", g);
-			if (isint && x == floor(x))
-				lexint = 1;
-		} else if (n->t == FN_BOOL && v->level >= MLM_FMT_LENIENT) {
-			vnote(v, "coerce", "bool_to_number", "read %s as %d", n->b ? "true" : "false", n->b);
-			x = n->b;
-			lexint = 1;
-		} else {
-			got(n, g, sizeof g);
-			verr(v, "type", "expected %s, got %s", tname(s), g);
-			return jv_invalid();
-		}
-		if (isint) {
-			if (x != floor(x)) {
-				if (v->level >= MLM_FMT_LENIENT) {
-					double r = round(x);
-					char xb[64];
-					mlm_fmt_num(xb, sizeof xb, x);
-					vnote(v, "coerce", "round", "rounded %s to %.0f", xb, r);
-					x = r;
-				} else {
-					got(n, g, sizeof g);
-					verr(v, "type", "expected integer, got %s", g);
-					return jv_invalid();
-				}
-			} else if (!lexint) {
-				if (v->level == MLM_FMT_STRICT) {
-					got(n, g, sizeof g);
-					verr(v, "type", "expected integer, got %s", g);
-					return jv_invalid();
-				}
-				if (n->t == FN_NUM)
-					vnote(v, "coerce", "float_to_int", "read %s as an integer", n->s);
-			}
-			if (fabs(x) > MAX_SAFE_INT || (n->t == FN_NUM && !same_integer(n->s, x))) {
-				verr(v, "range", "integer out of range (beyond +/-2^53)");
-				return jv_invalid();
-			}
-		}
-		if (check_range(v, s, x) < 0)
-			return jv_invalid();
-		return jv_number(x);
-	}
+	case MLM_ST_NUMBER:
+		return coerce_number(v, s, n);
 	case MLM_ST_BOOLEAN:
-		if (n->t == FN_BOOL)
-			return jv_bool(n->b);
-		if (n->t == FN_STR && v->level >= MLM_FMT_SAFE) {
-			char *t = trimmed(n);
-			int r = -1;
-			if (t) {
-				if (!strcasecmp(t, "true") || !strcasecmp(t, "yes") || !strcmp(t, "1"))
-					r = 1;
-				else if (!strcasecmp(t, "false") || !strcasecmp(t, "no") || !strcmp(t, "0"))
-					r = 0;
-				else if (v->level >= MLM_FMT_LENIENT) {
-					if (!strcasecmp(t, "on") || !strcasecmp(t, "y") || !strcasecmp(t, "t"))
-						r = 1;
-					else if (!strcasecmp(t, "off") || !strcasecmp(t, "n") || !strcasecmp(t, "f"))
-						r = 0;
-				}
-			}
-			free(t);
-			if (r >= 0) {
-				got(n, g, sizeof g);
-				vnote(v, "coerce", "string_to_bool", "read %s as %s", g, r ? "true" : "false");
-				return jv_bool(r);
-			}
-		}
-		if (n->t == FN_NUM && v->level >= MLM_FMT_SAFE && (n->num == 0 || n->num == 1)) {
-			vnote(v, "coerce", "number_to_bool", "read %s as %s", n->s, n->num ? "true" : "false");
-			return jv_bool(n->num != 0);
-		}
-		got(n, g, sizeof g);
-		verr(v, "type", "expected boolean, got %s", g);
-		return jv_invalid();
+		return coerce_bool(v, n);
 	case MLM_ST_ENUM:
 		return coerce_enum(v, s, n);
-	case MLM_ST_ARRAY: {
-		if (n->t != FN_ARR) {
-			if (v->level >= MLM_FMT_SAFE && (n->t != FN_OBJ || s->items->type == MLM_ST_OBJECT ||
-			    s->items->type == MLM_ST_ANY)) {
-				vnote(v, "coerce", "single_to_array", "read a single value as a one-item array");
-				size_t base = v->path.len;
-				mlm_buf_puts(&v->path, "[0]");
-				jv x = coerce(v, s->items, n, depth + 1);
-				pop_path(v, base);
-				if (!jv_is_valid(x))
-					return x;
-				if (check_range(v, s, 1) < 0) {
-					jv_free(x);
-					return jv_invalid();
-				}
-				return jv_array_append(jv_array(), x);
-			}
-			got(n, g, sizeof g);
-			verr(v, "type", "expected array, got %s", g);
-			return jv_invalid();
-		}
-		jv a = jv_array();
-		int bad = 0;
-		size_t base = v->path.len;
-		for (size_t i = 0; i < n->n; i++) {
-			mlm_buf_printf(&v->path, "[%zu]", i);
-			jv x = coerce(v, s->items, n->kid[i], depth + 1);
-			pop_path(v, base);
-			if (!jv_is_valid(x)) {
-				jv_free(x);
-				bad = 1;
-				if (v->nerr > v->max_errors)
-					break;
-				continue;
-			}
-			a = jv_array_append(a, x);
-		}
-		if (!bad && ((s->has_min && (double)n->n < s->min) || (s->has_max && (double)n->n > s->max))) {
-			verr(v, s->has_min && (double)n->n < s->min ? "minItems" : "maxItems",
-			    "%zu items, expected %s%.0f", n->n, s->has_min && (double)n->n < s->min ? "at least " : "at most ",
-			    s->has_min && (double)n->n < s->min ? s->min : s->max);
-			bad = 1;
-		}
-		if (bad) {
-			jv_free(a);
-			return jv_invalid();
-		}
-		return a;
-	}
+	case MLM_ST_ARRAY:
+		return coerce_array(v, s, n, depth);
 	case MLM_ST_OBJECT:
 		if (n->t != FN_OBJ) {
 			got(n, g, sizeof g);
@@ -923,8 +986,8 @@ unwrap_root(vctx *v, const mlm_schema *s, const mlm_fnode *n)
 	return n->kid[0];
 }
 
-static void
-opts_default(const mlm_fmt_opts *o, mlm_fmt_opts *d)
+void
+mlm_fmt_opts_default(const mlm_fmt_opts *o, mlm_fmt_opts *d)
 {
 	if (o)
 		*d = *o;
@@ -938,8 +1001,8 @@ opts_default(const mlm_fmt_opts *o, mlm_fmt_opts *d)
 }
 
 /* validates one node; returns 0/-1; *out, *diag set */
-static int
-validate_node(const mlm_schema *s, const mlm_schema *item, const mlm_fnode *n, const mlm_fmt_opts *o,
+int
+mlm_fmt_validate_node(const mlm_schema *s, const mlm_schema *item, const mlm_fnode *n, const mlm_fmt_opts *o,
     jv *out, jv *diag, size_t *ncoerce, char *first, size_t firstlen)
 {
 	vctx v = {0};
@@ -947,13 +1010,21 @@ validate_node(const mlm_schema *s, const mlm_schema *item, const mlm_fnode *n, c
 	v.extra = o->extra;
 	v.max_errors = o->max_errors;
 	v.diag = jv_array();
-	mlm_buf_puts(&v.path, "$");
+	mlm_fmt_add(&v.path, "$", 1);
 	if (item)
 		n = unwrap_multi(&v, item, n);
 	else
 		n = unwrap_root(&v, s, n);
 	jv r = coerce(&v, s, n, 0);
+	int over = v.path.over;
 	mlm_buf_free(&v.path);
+	if (over) {
+		/* a path past the cap: its messages would name a cut path */
+		jv_free(r);
+		r = jv_invalid();
+		snprintf(v.first, sizeof v.first, "$: a key path too long to name");
+		v.diag = jv_array_append(v.diag, mlm_fmt_diag("error", "too_large", "$", -1, "%s", v.first));
+	}
 	*diag = v.diag;
 	*ncoerce = v.ncoerce;
 	if (!jv_is_valid(r) || v.nerr) {
@@ -971,7 +1042,7 @@ mlm_fmt_validate(const mlm_schema *s, jv value, const mlm_fmt_opts *o, jv *out, 
     char *err, size_t errlen)
 {
 	mlm_fmt_opts d;
-	opts_default(o, &d);
+	mlm_fmt_opts_default(o, &d);
 	mlm_fnode *n = mlm_fnode_from_jv(value);
 	mlm_schema *eff = d.multi ? mlm_schema_array_of(s) : NULL;
 	size_t nc;
@@ -984,120 +1055,10 @@ mlm_fmt_validate(const mlm_schema *s, jv value, const mlm_fmt_opts *o, jv *out, 
 		return mlm_err(err, errlen, "out of memory");
 	}
 	jv_free(*diag);
-	int r = validate_node(eff ? eff : s, eff ? s : NULL, n, &d, out, diag, &nc, first, sizeof first);
+	int r = mlm_fmt_validate_node(eff ? eff : s, eff ? s : NULL, n, &d, out, diag, &nc, first, sizeof first);
 	mlm_fnode_free(n);
 	mlm_schema_free(eff);
 	if (r < 0)
 		return mlm_err(err, errlen, "%s", first);
 	return 0;
-}
-
-#define MAXCAND 64
-
-int
-mlm_fmt_extract(const mlm_schema *s, const char *text, size_t len, const mlm_fmt_opts *o,
-    jv *out, jv *diag, char *err, size_t errlen)
-{
-	mlm_fmt_opts d;
-	opts_default(o, &d);
-	*out = jv_null();
-	*diag = jv_array();
-	mlm_schema *eff = d.multi ? mlm_schema_array_of(s) : NULL;
-	if (d.multi && !eff)
-		return mlm_err(err, errlen, "out of memory");
-	const mlm_schema *vs = eff ? eff : s;
-	mlm_fnode *c[MAXCAND];
-	jv cd[MAXCAND];
-	char why[300];
-	size_t nc = mlm_fmt_candidates(text, len, d.repair, d.multi, c, cd, MAXCAND, why, sizeof why);
-	if (nc == 0) {
-		mlm_schema_free(eff);
-		*diag = jv_array_append(*diag, mlm_fmt_diag("error", "no_json", "$", -1, "$: no JSON found: %s", why));
-		return mlm_err(err, errlen, "$: no JSON found: %s", why);
-	}
-	long best = -1, bad = -1;
-	size_t best_score = 0, bad_errs = 0, nvalid = 0;
-	int best_items = 0;
-	jv best_out = jv_invalid(), best_diag = jv_invalid(), bad_diag = jv_invalid();
-	char bad_first[600] = "";
-	for (size_t k = 0; k < nc; k++) {
-		char why2[300], first[600];
-		jv vout, vdiag;
-		size_t ncoerce = 0;
-		int ok;
-		if (mlm_fmt_conserved(c[k], text, len, why2, sizeof why2) < 0) {
-			/* a stringified candidate decodes its own text; check against it */
-			ok = -1;
-			vout = jv_null();
-			snprintf(first, sizeof first, "$: a repair changed content (lossy): %s", why2);
-			vdiag = jv_array_append(jv_array(), mlm_fmt_diag("error", "lossy", "$", -1, "%s", first));
-		} else
-			ok = validate_node(vs, eff ? s : NULL, c[k], &d, &vout, &vdiag, &ncoerce, first, sizeof first);
-		if (ok == 0) {
-			nvalid++;
-			size_t score = (size_t)jv_array_length(jv_copy(cd[k])) + ncoerce;
-			int items = d.multi && jv_get_kind(vout) == JV_KIND_ARRAY ? jv_array_length(jv_copy(vout)) : 0;
-			if (best < 0 || items > best_items || (items == best_items && score < best_score)) {
-				best_items = items;
-				best = (long)k;
-				best_score = score;
-				jv_free(best_out);
-				jv_free(best_diag);
-				best_out = vout;
-				best_diag = vdiag;
-			} else {
-				jv_free(vout);
-				jv_free(vdiag);
-			}
-		} else {
-			jv_free(vout);
-			size_t ne = 0;
-			jv_array_foreach(vdiag, q, x) {
-				jv kd = jv_object_get(x, jv_string("kind"));
-				if (jv_get_kind(kd) == JV_KIND_STRING && !strcmp(jv_string_value(kd), "error"))
-					ne++;
-				jv_free(kd);
-			}
-			/* prefer the candidate with the fewest errors; ties: the larger value */
-			size_t sz = c[k]->n;
-			if (bad < 0 || ne < bad_errs || (ne == bad_errs && sz > c[bad]->n)) {
-				bad = (long)k;
-				bad_errs = ne;
-				jv_free(bad_diag);
-				bad_diag = vdiag;
-				snprintf(bad_first, sizeof bad_first, "%s", first);
-			} else
-				jv_free(vdiag);
-		}
-	}
-	int ret;
-	if (best >= 0) {
-		jv dg = jv_copy(cd[best]);
-		jv_array_foreach(best_diag, q, x)
-			dg = jv_array_append(dg, x);
-		if (nvalid > 1)
-			dg = jv_array_append(dg, mlm_fmt_diag("warning", "ambiguous", "$", -1,
-			    "$: %zu candidates in the text are valid; took the one with the fewest repairs (the first on a tie)", nvalid));
-		jv_free(*diag);
-		*diag = dg;
-		*out = best_out;
-		best_out = jv_invalid();
-		ret = 0;
-	} else {
-		jv dg = jv_copy(cd[bad]);
-		jv_array_foreach(bad_diag, q, x)
-			dg = jv_array_append(dg, x);
-		jv_free(*diag);
-		*diag = dg;
-		ret = mlm_err(err, errlen, "%s", bad_first);
-	}
-	jv_free(best_out);
-	jv_free(best_diag);
-	jv_free(bad_diag);
-	for (size_t k = 0; k < nc; k++) {
-		mlm_fnode_free(c[k]);
-		jv_free(cd[k]);
-	}
-	mlm_schema_free(eff);
-	return ret;
 }
