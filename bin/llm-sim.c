@@ -50,174 +50,7 @@
 #include "sim-tools.h"
 #include "sim-images.h"
 #include "sim-windows.h"
-
-#define PROG "llm-sim"
-#define SIM_MAX_BODY (8u << 20)        /* request bodies past this: 413 */
-#define SIM_LOG_KEEP 100000            /* lines kept for GET /_sim/requests */
-#define SIM_RPM_CAP 1000000            /* timestamps kept per bucket */
-#define SIM_HASH 4096
-#define SIM_MAX_SEGS 64                /* content chunks in a stream, at most */
-#define SIM_HANG_CHECK_MS 1000         /* a hung request checks its client this often */
-
-/* ---------- small helpers ---------- */
-
-struct sb {
-	char *p;
-	size_t len, cap;
-};
-
-static void
-die_nomem(void)
-{
-	static const char m[] = PROG ": out of memory\n";
-	if (write(2, m, sizeof m - 1) < 0) {
-		/* nothing more to do */
-	}
-	abort();
-}
-
-static void *
-xmalloc(size_t n)
-{
-	void *p = malloc(n ? n : 1);
-	if (!p)
-		die_nomem();
-	return p;
-}
-
-static void *
-xrealloc(void *p, size_t n)
-{
-	p = realloc(p, n ? n : 1);
-	if (!p)
-		die_nomem();
-	return p;
-}
-
-static char *
-xstrndup(const char *s, size_t n)
-{
-	char *p = xmalloc(n + 1);
-	memcpy(p, s, n);
-	p[n] = 0;
-	return p;
-}
-
-static char *
-xstrdup(const char *s)
-{
-	return xstrndup(s, strlen(s));
-}
-
-static void
-sb_add(struct sb *b, const void *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		size_t c = b->cap ? b->cap : 256;
-		while (c < b->len + n + 1)
-			c *= 2;
-		b->p = xrealloc(b->p, c);
-		b->cap = c;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = 0;
-}
-
-static void
-sb_puts(struct sb *b, const char *s)
-{
-	sb_add(b, s, strlen(s));
-}
-
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Go duration as OpenAI writes it: "20ms", "1.5s", "6m0s", "1h2m3s". */
-static void
-go_dur(int64_t ms, char *out, size_t n)
-{
-	char sec[32];
-	long long h, m, s, f;
-
-	if (ms <= 0) {
-		snprintf(out, n, "0s");
-		return;
-	}
-	if (ms < 1000) {
-		snprintf(out, n, "%lldms", (long long)ms);
-		return;
-	}
-	h = ms / 3600000;
-	m = ms / 60000 % 60;
-	s = ms / 1000 % 60;
-	f = ms % 1000;
-	if (f) {
-		size_t l;
-		snprintf(sec, sizeof sec, "%lld.%03lld", s, f);
-		l = strlen(sec);
-		while (sec[l - 1] == '0')
-			sec[--l] = 0;
-	} else
-		snprintf(sec, sizeof sec, "%lld", s);
-	if (h)
-		snprintf(out, n, "%lldh%lldm%ss", h, m, sec);
-	else if (m)
-		snprintf(out, n, "%lldm%ss", m, sec);
-	else
-		snprintf(out, n, "%ss", sec);
-}
-
-/* jv helpers. jget borrows o and returns a new reference (maybe invalid). */
-static jv
-jget(jv o, const char *k)
-{
-	if (jv_get_kind(o) != JV_KIND_OBJECT)
-		return jv_invalid();
-	return jv_object_get(jv_copy(o), jv_string(k));
-}
-
-static jv
-jset(jv o, const char *k, jv v)
-{
-	return jv_object_set(o, jv_string(k), v);
-}
-
-/* Returns a malloc'd dump of v (consumed) and its length. */
-static char *
-jdump(jv v, size_t *lenp)
-{
-	jv s = jv_dump_string(v, 0);
-	const char *c = jv_string_value(s);
-	size_t n = strlen(c);
-	char *p = xstrndup(c, n);
-	jv_free(s);
-	if (lenp)
-		*lenp = n;
-	return p;
-}
-
-static int
-jbool(jv o, const char *k)
-{
-	jv v = jget(o, k);
-	int r = jv_get_kind(v) == JV_KIND_TRUE;
-	jv_free(v);
-	return r;
-}
+#include "sim.h"
 
 /* ---------- options and global state ---------- */
 
@@ -227,41 +60,6 @@ static int log_fd = -1;
 static atomic_int g_stopping;
 static atomic_int log_warned;
 static atomic_ullong g_seq;
-
-enum flavor { FL_OPENAI, FL_GEMINI, FL_ZHIPU, FL_CLOUDFLARE };
-static const char *const flavor_names[] = { "openai", "gemini", "zhipu", "cloudflare" };
-/* Listed by GET .../models unless LLM_SIM_MODELS says otherwise; the first
- * is the model an error message names when the request names none. */
-static const char *const default_models[4][4] = {
-	{ "gpt-4o-mini", "gpt-4.1-nano", "sim-small", NULL },
-	{ "gemini-2.5-flash", "gemini-2.5-flash-lite", "gemini-2.5-pro", NULL },
-	{ "glm-4.7-flash", "glm-4-flash-250414", NULL, NULL },
-	{ "@cf/meta/llama-3.1-8b-instruct", "@cf/meta/llama-3.3-70b-instruct-fp8-fast", NULL, NULL },
-};
-
-enum api {
-	API_NOTFOUND, API_CHAT, API_GEMINI, API_CFRUN, API_MODELS, API_GMODELS, API_CFMODELS,
-	API_SIM_REQUESTS, API_SIM_STATS, API_SIM_RESET, API_EMBED
-};
-
-/* A quota bucket (by key NAME or owner) or a stats entry (by key NAME). */
-struct bucket {
-	struct bucket *next, *order;
-	char *name;
-	/* bucket counters */
-	int64_t *ts;               /* ring of request times (rpm window) */
-	size_t ts_start, ts_n, ts_cap;
-	int track_rpm;
-	struct tokring { int64_t *t; long *v; size_t start, n, cap; long sum; } tk; /* tpm */
-	int64_t first_ms;          /* first admitted request (burst periods) */
-	int64_t day;
-	long day_n;
-	long inflight;
-	long admitted;
-	struct sim_win *win;       /* sim-windows.c */
-	/* stats */
-	long requests, ok, errors;
-};
 
 static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct bucket *bk_tab[SIM_HASH], *st_tab[SIM_HASH];
@@ -491,17 +289,6 @@ timer_shutdown(pthread_t th)
 
 /* ---------- faults encoded in the key ---------- */
 
-struct faults {
-	char *buf;                  /* copy of the key, cut at '+' */
-	const char *name, *owner;
-	int invalid, quota, credit, overload, model404, block, noschema;
-	int truncate, garbage, cut, reset, hang;
-	long rpm, rpd, retry, conc, status, context, slow, flaky, failafter;
-	long tpm, burst;
-	long rph, rpmo, tpd, tpmo, npd;     /* sim-windows.c */
-	int pacific;
-};
-
 static int
 num_arg(const char *v, long lo, long hi, long *out)
 {
@@ -608,51 +395,6 @@ parse_faults(const char *key, struct faults *f, char *err, size_t errlen)
 	return 0;
 }
 
-/* ---------- per-request state ---------- */
-
-enum phase { PH_NEW, PH_BODY, PH_SLOW, PH_HANG, PH_DONE };
-
-struct req {
-	enum phase phase;
-	char *query;                /* raw query string, or NULL */
-	struct sb body;
-	int too_large;
-	size_t body_total;
-	struct MHD_Response *resp;  /* held back while a slow answer waits */
-	unsigned status;
-	struct bucket *conc_b;      /* in-flight count to release */
-};
-
-/* A stream body: segments sent as they fall due. Owned by the response. */
-struct stream {
-	struct MHD_Connection *c;
-	struct {
-		char *p;
-		size_t len;
-		int64_t due;        /* monotonic ms */
-	} seg[SIM_MAX_SEGS + 8];
-	size_t nseg, i, off;
-};
-
-/* What to answer. */
-struct answer {
-	unsigned status;
-	jv body;                    /* JSON body, or invalid */
-	char *raw;                  /* or a raw body */
-	size_t rawlen;
-	const char *ctype;
-	struct {
-		char name[40], val[64];
-	} hdr[8];
-	int nhdr;
-	int sse;                    /* raw holds an SSE body split in segs */
-	struct sb sse_segs[SIM_MAX_SEGS + 8];
-	size_t nsegs;
-	const char *fault;          /* for the log */
-	int reset, hang;
-	long slow;
-};
-
 static void
 add_hdr(struct answer *a, const char *name, const char *fmt, ...)
 {
@@ -667,43 +409,7 @@ add_hdr(struct answer *a, const char *name, const char *fmt, ...)
 	a->nhdr++;
 }
 
-/* Context of one provider request. */
-struct ctx {
-	enum flavor fl;
-	enum api api;
-	const char *path, *method, *query;
-	char *model;
-	const char *key;            /* full key string, or NULL */
-	const char *auth;           /* how the key came */
-	unsigned long long seq;
-	int64_t now;
-	jv req;                     /* parsed body (or invalid) */
-	int stream, include_usage;
-	struct faults f;
-	/* extracted conversation */
-	struct sb all, last;
-	int has_user;
-	char *reply;
-	long ptok, ctok;
-};
-
 /* ---------- error answers ---------- */
-
-enum ekind {
-	E_NOKEY, E_INVALID, E_RPM, E_CONC, E_RPD, E_CREDIT, E_OVERLOAD, E_STATUS,
-	E_MODEL404, E_CONTEXT, E_NOSCHEMA, E_BADJSON, E_BADREQ, E_TOOLARGE,
-	E_BADKEY, E_NOTFOUND, E_JSONMODE, E_BLOCK,
-	E_RULES                 /* a documented request rule broken (sim-strict.c) */
-};
-
-struct einfo {
-	long limit;
-	int64_t wait_ms;
-	int status;
-	long tokens, max_tokens;
-	const char *msg;
-	const char *param;          /* OpenAI "param" when the row's is not it */
-};
 
 #define K(k) (1u << (k))
 #define ST_5XX 1                /* .when: any asked status from 500 up */
@@ -899,12 +605,6 @@ fault_row(enum flavor fl, enum ekind k, int st)
 	/* a hole in the table: say so loudly rather than answer something */
 	fprintf(stderr, PROG ": no answer to fault %d for flavor %s\n", (int)k, flavor_names[fl]);
 	abort();
-}
-
-static const char *
-model_or(struct ctx *x, const char *dflt)
-{
-	return x->model && *x->model ? x->model : dflt;
 }
 
 static void
