@@ -176,4 +176,9 @@ extern const char *const flavor_names[];
 extern const char *const default_models[4][4];
 const char *model_or(struct ctx *x, const char *dflt);
 
+/* sim-timer.c */
+int timer_start(pthread_t *th);
+void timer_add(struct MHD_Connection *c, int64_t due);
+void timer_shutdown(pthread_t th);
+
 #endif
