@@ -176,6 +176,10 @@ extern const char *const flavor_names[];
 extern const char *const default_models[4][4];
 const char *model_or(struct ctx *x, const char *dflt);
 
+/* sim-errors.c */
+void make_error(struct ctx *x, const char *name, enum ekind k, const struct einfo *ei, struct answer *a);
+void oai_ratelimit_headers(struct answer *a, long limit, long remaining, int64_t reset_ms);
+
 /* sim-timer.c */
 int timer_start(pthread_t *th);
 void timer_add(struct MHD_Connection *c, int64_t due);
