@@ -180,6 +180,15 @@ const char *model_or(struct ctx *x, const char *dflt);
 void make_error(struct ctx *x, const char *name, enum ekind k, const struct einfo *ei, struct answer *a);
 void oai_ratelimit_headers(struct answer *a, long limit, long remaining, int64_t reset_ms);
 
+/* sim-bodies.c */
+int read_conversation(struct ctx *x, const char **msg);
+int has_schema(struct ctx *x);
+int tool_fmt(struct ctx *x);
+void make_reply(struct ctx *x);
+void build_stream(struct ctx *x, struct answer *a, int block, int cut);
+int build_whole(struct ctx *x, struct answer *a, int block);
+jv list_models(struct ctx *x);
+
 /* sim-timer.c */
 int timer_start(pthread_t *th);
 void timer_add(struct MHD_Connection *c, int64_t due);
