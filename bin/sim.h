@@ -176,6 +176,17 @@ extern const char *const flavor_names[];
 extern const char *const default_models[4][4];
 const char *model_or(struct ctx *x, const char *dflt);
 
+/* sim-faults.c: the shared counters, all under g_mu */
+extern pthread_mutex_t g_mu;
+extern struct bucket *bk_tab[SIM_HASH], *st_tab[SIM_HASH];
+extern struct bucket *st_head, *st_tail;
+extern long st_requests, st_ok, st_errors;
+extern char **ring;
+extern size_t ring_start, ring_n;
+struct bucket *table_get(struct bucket **tab, const char *name, int stats);
+int num_arg(const char *v, long lo, long hi, long *out);
+void decide(struct ctx *x, struct req *r, struct MHD_Connection *c, struct answer *a);
+
 /* sim-errors.c */
 void make_error(struct ctx *x, const char *name, enum ekind k, const struct einfo *ei, struct answer *a);
 void oai_ratelimit_headers(struct answer *a, long limit, long remaining, int64_t reset_ms);
