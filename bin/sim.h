@@ -205,4 +205,12 @@ int timer_start(pthread_t *th);
 void timer_add(struct MHD_Connection *c, int64_t due);
 void timer_shutdown(pthread_t th);
 
+/* sim-http.c */
+extern int log_fd;
+extern atomic_int g_stopping;
+void *on_uri(void *cls, const char *uri, struct MHD_Connection *c);
+enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+    const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls);
+void on_done(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe);
+
 #endif
