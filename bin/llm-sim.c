@@ -17,7 +17,13 @@
  * suspends itself until the next chunk is due. On SIGINT/SIGTERM every
  * suspended connection is resumed before the daemon stops.
  *
- * Self-contained on purpose: it only needs libmicrohttpd and libjq's jv.
+ * Self-contained on purpose: it only needs libmicrohttpd and libjq's jv,
+ * and none of the library's adapters, since it is the oracle they are
+ * tested against. This file reads the options, listens and waits for a
+ * signal; the rest is split along its seams, listed in sim.h: the HTTP
+ * side (sim-http.c), the timer (sim-timer.c), the faults and counters
+ * (sim-faults.c), the error bodies (sim-errors.c), the success bodies
+ * (sim-bodies.c) and helpers (sim-util.c).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -105,6 +111,41 @@ write_port_file(const char *path, unsigned port)
 	return 0;
 }
 
+/* The loopback address to listen on; refuses any other. Returns the
+ * host as it will be shown. */
+static const char *
+listen_addr(const char *host, long port, struct sockaddr_in *sa)
+{
+	memset(sa, 0, sizeof *sa);
+	sa->sin_family = AF_INET;
+	sa->sin_port = htons((uint16_t)port);
+	if (strcmp(host, "localhost") == 0)
+		host = "127.0.0.1";
+	if (inet_pton(AF_INET, host, &sa->sin_addr) != 1 || (ntohl(sa->sin_addr.s_addr) >> 24) != 127)
+		usage_error("refusing to listen on '%s': only loopback (127.0.0.0/8, localhost)", host);
+	return host;
+}
+
+/* The daemon: epoll, a pool of opt_threads workers, suspendable
+ * connections (sim-http.c's callbacks); NULL if it cannot listen. */
+static struct MHD_Daemon *
+start_daemon(const struct sockaddr_in *sa, long port)
+{
+	unsigned flags;
+
+	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO;
+	/* one thread: no pool option at all (the list ends before it) */
+	return MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, on_request, NULL,
+	    MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)sa,
+	    MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)10000,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)300,
+	    MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
+	    opt_threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, opt_threads,
+	    MHD_OPTION_END);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -125,7 +166,6 @@ main(int argc, char **argv)
 	struct sockaddr_in sa;
 	struct MHD_Daemon *d;
 	const union MHD_DaemonInfo *info;
-	unsigned flags;
 	sigset_t set;
 	pthread_t timer_th;
 	int ch, sig;
@@ -172,13 +212,7 @@ main(int argc, char **argv)
 	if (optind < argc)
 		usage_error("unexpected argument '%s'", argv[optind]);
 
-	memset(&sa, 0, sizeof sa);
-	sa.sin_family = AF_INET;
-	sa.sin_port = htons((uint16_t)port);
-	if (strcmp(host, "localhost") == 0)
-		host = "127.0.0.1";
-	if (inet_pton(AF_INET, host, &sa.sin_addr) != 1 || (ntohl(sa.sin_addr.s_addr) >> 24) != 127)
-		usage_error("refusing to listen on '%s': only loopback (127.0.0.0/8, localhost)", host);
+	host = listen_addr(host, port, &sa);
 
 	if (log_path) {
 		log_fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);   /* it holds prompts */
@@ -201,17 +235,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 
-	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO;
-	/* one thread: no pool option at all (the list ends before it) */
-	d = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, on_request, NULL,
-	    MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&sa,
-	    MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
-	    MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)10000,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)300,
-	    MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
-	    opt_threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, opt_threads,
-	    MHD_OPTION_END);
+	d = start_daemon(&sa, port);
 	if (!d) {
 		fprintf(stderr, PROG ": cannot listen on %s:%ld\n", host, port);
 		return 1;

@@ -267,68 +267,74 @@ check_rules(struct ctx *x, struct einfo *ei)
 	return 0;
 }
 
-/* The answer for one provider request; fills a and returns. */
-void
-decide(struct ctx *x, struct req *r, struct MHD_Connection *c, struct answer *a)
+/* What admission leaves for the answer: the key's counts as it was admitted. */
+struct admission {
+	long admitted, used_m, used_d;
+	int64_t since, reset_m;
+};
+
+/* Stage 1: the request itself (size, path, key, the faults that need no
+ * count, its shape, the provider's rules, images) and the reply it gets.
+ * 1 when a holds the answer. */
+static int
+decide_request(struct ctx *x, struct req *r, struct answer *a, struct einfo *ei)
 {
 	struct faults *f = &x->f;
-	struct einfo ei = { 0 };
 	char errmsg[200];
 	const char *msg = NULL;
-	struct bucket *b;
-	int64_t now = x->now;
+
 
 	if (r->too_large) {
-		make_error(x, "toolarge", E_TOOLARGE, &ei, a);
-		return;
+		make_error(x, "toolarge", E_TOOLARGE, ei, a);
+		return 1;
 	}
 	if (x->api == API_NOTFOUND) {
-		make_error(x, "notfound", E_NOTFOUND, &ei, a);
-		return;
+		make_error(x, "notfound", E_NOTFOUND, ei, a);
+		return 1;
 	}
 	if (!x->key) {
-		make_error(x, "nokey", E_NOKEY, &ei, a);
-		return;
+		make_error(x, "nokey", E_NOKEY, ei, a);
+		return 1;
 	}
 	if (parse_faults(x->key, f, errmsg, sizeof errmsg) < 0) {
 		char m[300];
 		snprintf(m, sizeof m, "llm-sim: %s", errmsg);
-		ei.msg = m;
-		make_error(x, "badkey", E_BADKEY, &ei, a);
-		return;
+		ei->msg = m;
+		make_error(x, "badkey", E_BADKEY, ei, a);
+		return 1;
 	}
 	/* stage 1: reset, hang, invalid */
 	if (f->reset) {
 		a->fault = "reset";
 		a->reset = 1;
-		return;
+		return 1;
 	}
 	if (f->hang) {
 		a->fault = "hang";
 		a->hang = 1;
-		return;
+		return 1;
 	}
 	if (f->invalid) {
-		make_error(x, "invalid", E_INVALID, &ei, a);
-		return;
+		make_error(x, "invalid", E_INVALID, ei, a);
+		return 1;
 	}
 	if (x->api == API_MODELS || x->api == API_GMODELS || x->api == API_CFMODELS) {
 		a->status = 200;
 		a->ctype = "application/json";
 		a->body = list_models(x);
-		return;
+		return 1;
 	}
 	if (!jv_is_valid(x->req)) {
-		make_error(x, "badjson", E_BADJSON, &ei, a);
-		return;
+		make_error(x, "badjson", E_BADJSON, ei, a);
+		return 1;
 	}
 	if (x->api == API_EMBED) {      /* shape and token limits: sim-embed.c */
 		int ec = sim_embed_check((int)x->fl, x->path, x->model, x->req, errmsg, sizeof errmsg,
-		    &x->ptok, &ei.max_tokens);
+		    &x->ptok, &ei->max_tokens);
 		if (ec == -2) {
-			ei.tokens = x->ptok;
-			make_error(x, "context", E_CONTEXT, &ei, a);
-			return;
+			ei->tokens = x->ptok;
+			make_error(x, "context", E_CONTEXT, ei, a);
+			return 1;
 		}
 		msg = ec < 0 ? errmsg : NULL;
 	}
@@ -340,22 +346,22 @@ decide(struct ctx *x, struct req *r, struct MHD_Connection *c, struct answer *a)
 		jv_free(calls);
 	}
 	if (msg || (x->api != API_EMBED && read_conversation(x, &msg) < 0)) {
-		ei.msg = msg;
-		make_error(x, "badrequest", E_BADREQ, &ei, a);
-		return;
+		ei->msg = msg;
+		make_error(x, "badrequest", E_BADREQ, ei, a);
+		return 1;
 	}
-	if (check_rules(x, &ei) < 0) {
-		make_error(x, "rules", E_RULES, &ei, a);
-		return;
+	if (check_rules(x, ei) < 0) {
+		make_error(x, "rules", E_RULES, ei, a);
+		return 1;
 	}
 	char *imgs = NULL, ip[64];      /* image parts: their digest (sim-images.c) */
 	if ((x->api == API_CHAT || x->api == API_GEMINI || x->api == API_CFRUN) &&
 	    sim_images_scan(x->api == API_GEMINI, x->req, x->model, &imgs, errmsg, sizeof errmsg,
 	    ip, sizeof ip) < 0) {
-		ei.msg = errmsg;
-		ei.param = ip[0] ? ip : NULL;
-		make_error(x, "images", E_BADREQ, &ei, a);
-		return;
+		ei->msg = errmsg;
+		ei->param = ip[0] ? ip : NULL;
+		make_error(x, "images", E_BADREQ, ei, a);
+		return 1;
 	}
 	if (x->api != API_GEMINI)
 		x->stream = jbool(x->req, "stream");
@@ -372,16 +378,28 @@ decide(struct ctx *x, struct req *r, struct MHD_Connection *c, struct answer *a)
 		free(x->reply), free(imgs);
 		x->reply = r;
 	}
+	return 0;
+}
 
-	/* stage 2: conc, rpd, rpm, quota, credit, retry */
+/* Stage 2: conc, rpd, rpm, the windows and tpm counted under g_mu; the
+ * request is admitted (counted) unless one is full. 1 when a holds the
+ * answer. */
+static int
+admit(struct ctx *x, struct req *r, struct answer *a, struct einfo *ei, struct admission *ad)
+{
+	struct faults *f = &x->f;
+	struct bucket *b;
+	int64_t now = x->now;
+
+
 	pthread_mutex_lock(&g_mu);
 	b = table_get(bk_tab, f->owner ? f->owner : f->name, 0);
 	if (f->conc >= 0 && b->inflight >= f->conc) {
 		pthread_mutex_unlock(&g_mu);
-		ei.limit = f->conc;
-		ei.wait_ms = 1000;
-		make_error(x, "conc", E_CONC, &ei, a);
-		return;
+		ei->limit = f->conc;
+		ei->wait_ms = 1000;
+		make_error(x, "conc", E_CONC, ei, a);
+		return 1;
 	}
 	b->inflight++;
 	r->conc_b = b;
@@ -395,10 +413,10 @@ decide(struct ctx *x, struct req *r, struct MHD_Connection *c, struct answer *a)
 		rpm_prune(b, now);
 	if (f->rpd >= 0 && b->day_n >= f->rpd) {
 		pthread_mutex_unlock(&g_mu);
-		ei.limit = f->rpd;
-		ei.wait_ms = sim_win_day_left(now, f->pacific);
-		make_error(x, "rpd", E_RPD, &ei, a);
-		return;
+		ei->limit = f->rpd;
+		ei->wait_ms = sim_win_day_left(now, f->pacific);
+		make_error(x, "rpd", E_RPD, ei, a);
+		return 1;
 	}
 	/* a Gemini embedding batch counts once per input (at most a window) */
 	long cost = x->api == API_EMBED ? sim_embed_cost((int)x->fl, x->path, x->req) : 1;
@@ -407,28 +425,28 @@ decide(struct ctx *x, struct req *r, struct MHD_Connection *c, struct answer *a)
 	if (f->rpm >= 0 && (long)b->ts_n + cost > f->rpm) {
 		int64_t wait = b->ts_n ? b->ts[b->ts_start] + 60000 - now : 60000;
 		pthread_mutex_unlock(&g_mu);
-		ei.limit = f->rpm;
-		ei.wait_ms = wait > 0 ? wait : 1;
-		make_error(x, "rpm", E_RPM, &ei, a);
-		return;
+		ei->limit = f->rpm;
+		ei->wait_ms = wait > 0 ? wait : 1;
+		make_error(x, "rpm", E_RPM, ei, a);
+		return 1;
 	}
 	struct sim_win_faults wf = { f->rph, f->rpmo, f->tpd, f->tpmo, f->npd, f->pacific };
-	const char *wfull = sim_win_check(&b->win, &wf, x->model, x->ptok, x->ctok, now, &ei.limit,
-	    &ei.wait_ms);
+	const char *wfull = sim_win_check(&b->win, &wf, x->model, x->ptok, x->ctok, now, &ei->limit,
+	    &ei->wait_ms);
 	if (wfull) {    /* an hour as the minute is answered, the others as the day */
 		pthread_mutex_unlock(&g_mu);
-		make_error(x, wfull, strcmp(wfull, "rph") ? E_RPD : E_RPM, &ei, a);
-		return;
+		make_error(x, wfull, strcmp(wfull, "rph") ? E_RPD : E_RPM, ei, a);
+		return 1;
 	}
 	if (f->tpm >= 0) {
 		tok_prune(&b->tk, now);
 		if (b->tk.sum + x->ptok + x->ctok > f->tpm) {
 			int64_t wait = b->tk.n ? b->tk.t[b->tk.start] + 60000 - now : 60000;
 			pthread_mutex_unlock(&g_mu);
-			ei.limit = f->tpm;
-			ei.wait_ms = wait > 0 ? wait : 1;
-			make_error(x, "tpm", E_RPM, &ei, a);
-			return;
+			ei->limit = f->tpm;
+			ei->wait_ms = wait > 0 ? wait : 1;
+			make_error(x, "tpm", E_RPM, ei, a);
+			return 1;
 		}
 		tok_push(&b->tk, now, x->ptok + x->ctok);
 	}
@@ -439,112 +457,147 @@ decide(struct ctx *x, struct req *r, struct MHD_Connection *c, struct answer *a)
 	if (!b->admitted)
 		b->first_ms = now;
 	b->admitted++;
-	{
-		long admitted = b->admitted, used_m = (long)b->ts_n, used_d = b->day_n;
-		int64_t since = now - b->first_ms;
-		int64_t reset_m = b->ts_n ? b->ts[b->ts_start] + 60000 - now : 60000;
-		pthread_mutex_unlock(&g_mu);
+	ad->admitted = b->admitted;
+	ad->used_m = (long)b->ts_n;
+	ad->used_d = b->day_n;
+	ad->since = now - b->first_ms;
+	ad->reset_m = b->ts_n ? b->ts[b->ts_start] + 60000 - now : 60000;
+	pthread_mutex_unlock(&g_mu);
+	return 0;
+}
 
-		if (f->quota || f->credit) {
-			ei.limit = f->rpd >= 0 ? f->rpd : 200;
-			ei.wait_ms = day_left(now);
-			make_error(x, f->quota ? "quota" : "credit", f->quota ? E_RPD : E_CREDIT, &ei, a);
-			return;
-		}
-		if (f->retry >= 0) {
-			ei.limit = f->rpm >= 0 ? f->rpm : 1;
-			ei.wait_ms = f->retry * 1000;
-			make_error(x, "retry", E_RPM, &ei, a);
-			return;
-		}
-		/* stage 3 */
-		if (f->overload) {
-			make_error(x, "overload", E_OVERLOAD, &ei, a);
-			return;
-		}
-		if (f->status >= 0) {
-			ei.status = (int)f->status;
-			make_error(x, "status", E_STATUS, &ei, a);
-			return;
-		}
-		if (f->flaky > 0 && admitted % f->flaky == 0) {
-			ei.status = 500;
-			make_error(x, "flaky", E_STATUS, &ei, a);
-			return;
-		}
-		/* burst=S: the first fifth of every S seconds is an outage */
-		const char *down = f->failafter >= 0 && admitted > f->failafter ? "failafter" :
-		    f->burst > 0 && since % (f->burst * 1000) < f->burst * 200 ? "burst" : NULL;
-		if (down) {
-			if (x->fl == FL_OPENAI || x->fl == FL_GEMINI)
-				make_error(x, down, E_OVERLOAD, &ei, a);
-			else {
-				ei.status = 503;
-				make_error(x, down, E_STATUS, &ei, a);
-			}
-			return;
-		}
-		if (f->model404) {
-			make_error(x, "model404", E_MODEL404, &ei, a);
-			return;
-		}
-		if (f->context >= 0 && x->ptok > f->context) {
-			ei.tokens = x->ptok;
-			ei.max_tokens = f->context;
-			make_error(x, "context", E_CONTEXT, &ei, a);
-			return;
-		}
-		if (f->noschema && has_schema(x)) {
-			make_error(x, "noschema", E_NOSCHEMA, &ei, a);
-			return;
-		}
-		if (f->block && x->fl == FL_ZHIPU) {
-			make_error(x, "block", E_BLOCK, &ei, a);
-			return;
-		}
-		if (f->block)
-			a->fault = "block";
+/* Stage 3: the faults that fail an admitted request (quota, credit,
+ * retry, overload, status, flaky, failafter, burst, model404, context,
+ * noschema, Zhipu's block). 1 when a holds the answer. */
+static int
+decide_faults(struct ctx *x, struct answer *a, struct einfo *ei, const struct admission *ad)
+{
+	struct faults *f = &x->f;
+	int64_t now = x->now;
 
-		/* success (or a 200 block) */
-		if (x->api == API_EMBED) {
-			a->status = 200;
-			a->ctype = "application/json";
-			a->body = sim_embed_answer((int)x->fl, x->path, x->model, x->req);
-		} else if (x->stream && !f->garbage)
-			build_stream(x, a, f->block, f->cut);
-		else if (build_whole(x, a, f->block) < 0) {
-			make_error(x, "jsonmode", E_JSONMODE, &ei, a);
-			return;
-		}
-		if (x->fl == FL_OPENAI && (f->rpm >= 0 || f->rpd >= 0)) {
-			long lim = f->rpm >= 0 ? f->rpm : f->rpd;
-			long used = f->rpm >= 0 ? used_m : used_d;
-			oai_ratelimit_headers(a, lim, lim > used ? lim - used : 0,
-			    f->rpm >= 0 ? reset_m : day_left(now));
-		}
-		if (f->slow > 0) {
-			a->slow = f->slow;
-			if (!a->fault)
-				a->fault = "slow";
-		}
-		if (f->truncate && x->stream) {
-			a->fault = "truncate";
-		} else if (f->truncate || (f->cut && !x->stream)) {
-			size_t n;
-			char *s = jdump(a->body, &n);
-			a->body = jv_invalid();
-			a->raw = s;
-			a->rawlen = n / 2;
-			a->fault = f->cut ? "cut" : "truncate";
-		} else if (f->garbage) {
-			jv_free(a->body);
-			a->body = jv_invalid();
-			a->raw = xstrdup("<html><head><title>502 Bad Gateway</title></head><body>llm-sim: not json</body></html>\n");
-			a->rawlen = strlen(a->raw);
-			a->ctype = "text/html";
-			a->fault = "garbage";
-			a->nhdr = 0;
-		} else if (f->cut)
-			a->fault = "cut";
+
+	if (f->quota || f->credit) {
+		ei->limit = f->rpd >= 0 ? f->rpd : 200;
+		ei->wait_ms = day_left(now);
+		make_error(x, f->quota ? "quota" : "credit", f->quota ? E_RPD : E_CREDIT, ei, a);
+		return 1;
 	}
+	if (f->retry >= 0) {
+		ei->limit = f->rpm >= 0 ? f->rpm : 1;
+		ei->wait_ms = f->retry * 1000;
+		make_error(x, "retry", E_RPM, ei, a);
+		return 1;
+	}
+	/* stage 3 */
+	if (f->overload) {
+		make_error(x, "overload", E_OVERLOAD, ei, a);
+		return 1;
+	}
+	if (f->status >= 0) {
+		ei->status = (int)f->status;
+		make_error(x, "status", E_STATUS, ei, a);
+		return 1;
+	}
+	if (f->flaky > 0 && ad->admitted % f->flaky == 0) {
+		ei->status = 500;
+		make_error(x, "flaky", E_STATUS, ei, a);
+		return 1;
+	}
+	/* burst=S: the first fifth of every S seconds is an outage */
+	const char *down = f->failafter >= 0 && ad->admitted > f->failafter ? "failafter" :
+	    f->burst > 0 && ad->since % (f->burst * 1000) < f->burst * 200 ? "burst" : NULL;
+	if (down) {
+		if (x->fl == FL_OPENAI || x->fl == FL_GEMINI)
+			make_error(x, down, E_OVERLOAD, ei, a);
+		else {
+			ei->status = 503;
+			make_error(x, down, E_STATUS, ei, a);
+		}
+		return 1;
+	}
+	if (f->model404) {
+		make_error(x, "model404", E_MODEL404, ei, a);
+		return 1;
+	}
+	if (f->context >= 0 && x->ptok > f->context) {
+		ei->tokens = x->ptok;
+		ei->max_tokens = f->context;
+		make_error(x, "context", E_CONTEXT, ei, a);
+		return 1;
+	}
+	if (f->noschema && has_schema(x)) {
+		make_error(x, "noschema", E_NOSCHEMA, ei, a);
+		return 1;
+	}
+	if (f->block && x->fl == FL_ZHIPU) {
+		make_error(x, "block", E_BLOCK, ei, a);
+		return 1;
+	}
+	if (f->block)
+		a->fault = "block";
+	return 0;
+}
+
+/* The success (or a 200 block), then what the faults do to it: OpenAI's
+ * rate-limit headers, slow, truncate, cut, garbage. */
+static void
+answer_success(struct ctx *x, struct answer *a, struct einfo *ei, const struct admission *ad)
+{
+	struct faults *f = &x->f;
+	int64_t now = x->now;
+
+
+	/* success (or a 200 block) */
+	if (x->api == API_EMBED) {
+		a->status = 200;
+		a->ctype = "application/json";
+		a->body = sim_embed_answer((int)x->fl, x->path, x->model, x->req);
+	} else if (x->stream && !f->garbage)
+		build_stream(x, a, f->block, f->cut);
+	else if (build_whole(x, a, f->block) < 0) {
+		make_error(x, "jsonmode", E_JSONMODE, ei, a);
+		return;
+	}
+	if (x->fl == FL_OPENAI && (f->rpm >= 0 || f->rpd >= 0)) {
+		long lim = f->rpm >= 0 ? f->rpm : f->rpd;
+		long used = f->rpm >= 0 ? ad->used_m : ad->used_d;
+		oai_ratelimit_headers(a, lim, lim > used ? lim - used : 0,
+		    f->rpm >= 0 ? ad->reset_m : day_left(now));
+	}
+	if (f->slow > 0) {
+		a->slow = f->slow;
+		if (!a->fault)
+			a->fault = "slow";
+	}
+	if (f->truncate && x->stream) {
+		a->fault = "truncate";
+	} else if (f->truncate || (f->cut && !x->stream)) {
+		size_t n;
+		char *s = jdump(a->body, &n);
+		a->body = jv_invalid();
+		a->raw = s;
+		a->rawlen = n / 2;
+		a->fault = f->cut ? "cut" : "truncate";
+	} else if (f->garbage) {
+		jv_free(a->body);
+		a->body = jv_invalid();
+		a->raw = xstrdup("<html><head><title>502 Bad Gateway</title></head><body>llm-sim: not json</body></html>\n");
+		a->rawlen = strlen(a->raw);
+		a->ctype = "text/html";
+		a->fault = "garbage";
+		a->nhdr = 0;
+	} else if (f->cut)
+		a->fault = "cut";
+}
+
+/* The answer for one provider request; fills a and returns. */
+void
+decide(struct ctx *x, struct req *r, struct MHD_Connection *c, struct answer *a)
+{
+	struct einfo ei = { 0 };
+	struct admission ad;
+
+	if (decide_request(x, r, a, &ei) || admit(x, r, a, &ei, &ad) || decide_faults(x, a, &ei, &ad))
+		return;
+	answer_success(x, a, &ei, &ad);
 }

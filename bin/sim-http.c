@@ -346,6 +346,52 @@ get_key(struct ctx *x, struct MHD_Connection *c)
 
 /* ---------- answering ---------- */
 
+/* The response of a stream answer: its events as segments, spread over
+ * a->slow ms, cut in the middle of an event for truncate; NULL if it
+ * cannot be made. */
+static struct MHD_Response *
+stream_response(struct MHD_Connection *c, struct answer *a)
+{
+	struct MHD_Response *resp;
+	struct stream *s = xmalloc(sizeof *s);
+	int64_t t0 = mono_ms();
+	size_t k, total = 0;
+
+	memset(s, 0, sizeof *s);
+	s->c = c;
+	for (k = 0; k < a->nsegs; k++) {
+		s->seg[k].p = a->sse_segs[k].p;
+		s->seg[k].len = a->sse_segs[k].len;
+		s->seg[k].due = a->slow > 0 ? t0 + a->slow * (int64_t)(k + 1) / (int64_t)a->nsegs : 0;
+		a->sse_segs[k].p = NULL;
+		total += s->seg[k].len;
+	}
+	s->nseg = a->nsegs;
+	if (a->fault && strcmp(a->fault, "truncate") == 0 && total > 1) {
+		/* cut the event stream in the middle of an event */
+		size_t keep = total / 2;
+		for (k = 0; k < s->nseg; k++) {
+			if (keep < s->seg[k].len) {
+				s->seg[k].len = keep;
+				k++;
+				break;
+			}
+			keep -= s->seg[k].len;
+		}
+		for (size_t j = k; j < s->nseg; j++)
+			free(s->seg[j].p);
+		s->nseg = k;
+	}
+	resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16384, stream_read, s, stream_free);
+	if (!resp) {
+		stream_free(s);
+		return NULL;
+	}
+	MHD_add_response_header(resp, "Content-Type", a->ctype);
+	MHD_add_response_header(resp, "Cache-Control", "no-cache");
+	return resp;
+}
+
 static enum MHD_Result
 answer_request(struct req *r, struct MHD_Connection *c, const char *url, const char *method)
 {
@@ -409,42 +455,11 @@ answer_request(struct req *r, struct MHD_Connection *c, const char *url, const c
 		goto out;
 	}
 	if (a->sse) {
-		struct stream *s = xmalloc(sizeof *s);
-		int64_t t0 = mono_ms();
-		size_t k, total = 0;
-		memset(s, 0, sizeof *s);
-		s->c = c;
-		for (k = 0; k < a->nsegs; k++) {
-			s->seg[k].p = a->sse_segs[k].p;
-			s->seg[k].len = a->sse_segs[k].len;
-			s->seg[k].due = a->slow > 0 ? t0 + a->slow * (int64_t)(k + 1) / (int64_t)a->nsegs : 0;
-			a->sse_segs[k].p = NULL;
-			total += s->seg[k].len;
-		}
-		s->nseg = a->nsegs;
-		if (a->fault && strcmp(a->fault, "truncate") == 0 && total > 1) {
-			/* cut the event stream in the middle of an event */
-			size_t keep = total / 2;
-			for (k = 0; k < s->nseg; k++) {
-				if (keep < s->seg[k].len) {
-					s->seg[k].len = keep;
-					k++;
-					break;
-				}
-				keep -= s->seg[k].len;
-			}
-			for (size_t j = k; j < s->nseg; j++)
-				free(s->seg[j].p);
-			s->nseg = k;
-		}
-		resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16384, stream_read, s, stream_free);
+		resp = stream_response(c, a);
 		if (!resp) {
-			stream_free(s);
 			ret = MHD_NO;
 			goto out;
 		}
-		MHD_add_response_header(resp, "Content-Type", a->ctype);
-		MHD_add_response_header(resp, "Cache-Control", "no-cache");
 	} else {
 		char *p;
 		size_t n;
