@@ -89,8 +89,9 @@ bin/llm-%: bin/llm-%.c $(TOOL_LIB) bin/*.h $(LIB)
 # llm-serve's defences and wire formats live in files of their own
 bin/llm-serve: bin/llm-serve.c $(SERVE_OBJ) $(TOOL_LIB) bin/*.h $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(SERVE_OBJ) $(TOOL_LIB) $(LIB) $(LIBS)
-# llm-sim's request rules: its own file, no code of the library's adapters
-SIM_OBJ := bin/sim-strict.o bin/sim-tools.o bin/sim-images.o bin/sim-windows.o
+# llm-sim's seams (bin/sim-*.c, mapped in bin/sim.h): no code of the library's adapters
+SIM_OBJ := bin/sim-http.o bin/sim-timer.o bin/sim-faults.o bin/sim-errors.o bin/sim-bodies.o \
+	bin/sim-util.o bin/sim-strict.o bin/sim-tools.o bin/sim-images.o bin/sim-windows.o
 .SECONDARY: $(SIM_OBJ)
 bin/llm-sim: bin/llm-sim.c $(SIM_OBJ) $(TOOL_LIB) bin/*.h $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(SIM_OBJ) $(TOOL_LIB) $(LIB) $(LIBS)
