@@ -59,8 +59,9 @@ typedef struct sqstore {
 	 * committed (PRAGMA data_version unchanged), so a busy process does not
 	 * query what it wrote itself. Entries older than MIRROR_MS are reloaded
 	 * (leases of dead processes expire by time, not by writes). */
-	struct mirror { mlm_srec r; int64_t until; } *mir;
+	struct mirror { mlm_srec r; int64_t until; int dirty; } *mir;
 	size_t nmir, capmir;
+	size_t ndirty;          /* mirror records saved in this transaction, unwritten */
 	mlm_strindex mix;       /* scope → index in mir (keys borrowed from mir) */
 	int64_t dataver;
 	dev_t dev;              /* the file we opened, to notice it deleted or replaced */
@@ -71,6 +72,7 @@ typedef struct sqstore {
 #define MIRROR_MS 1000
 
 static void mir_clear(sqstore *s);
+static int flush(sqstore *s);
 
 /* A hash look-up: with a pool of 20,000 keys a linear scan per record made
  * every call quadratic. */
@@ -104,6 +106,7 @@ mir_put(sqstore *s, const mlm_srec *r, int keep_inflight)
 		m = &s->mir[s->nmir];
 		m->until = mlm_now_ms() + MIRROR_MS;
 		m->r = *r;
+		m->dirty = 0;
 		if (mlm_strindex_put(&s->mix, m->r.scope, s->nmir) == 0)
 			s->nmir++;
 		return;
@@ -118,6 +121,7 @@ static void
 mir_clear(sqstore *s)
 {
 	s->nmir = 0;
+	s->ndirty = 0;
 	mlm_strindex_free(&s->mix);
 }
 
@@ -199,6 +203,11 @@ to_memory(sqstore *s, int rc)
 	s->mem = mlm_store_memory();
 	if (s->mem && s->intx)
 		s->mem->ops->begin(s->mem);
+	/* what this transaction held for its commit goes on there */
+	for (size_t i = 0; s->mem && s->ndirty && i < s->nmir; i++)
+		if (s->mir[i].dirty)
+			s->mem->ops->save(s->mem, &s->mir[i].r);
+	mir_clear(s);
 }
 
 /* rc of a failed step or prepare: falls back when it is fatal; -1. */
@@ -440,6 +449,11 @@ sq_commit(mlm_store *b)
 	}
 	if (!s->intx)
 		return;
+	if (flush(s) < 0 && s->mem) {   /* the file was given up: memory took it */
+		s->intx = 0;
+		s->mem->ops->commit(s->mem);
+		return;
+	}
 	if (run(s, Q_COMMIT, NULL, 0, 0) < 0 && s->db) {
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 		mir_clear(s);
@@ -454,7 +468,7 @@ do_load(sqstore *s, const char *scope, mlm_srec *r)
 	if (!s->intx)
 		mir_check(s);
 	struct mirror *m = mir_find(s, scope);
-	if (m && mlm_now_ms() < m->until) {
+	if (m && (m->dirty || mlm_now_ms() < m->until)) {
 		*r = m->r;
 		return 0;
 	}
@@ -512,7 +526,7 @@ sq_load(mlm_store *b, const char *scope, mlm_srec *r)
 }
 
 static int
-do_save(sqstore *s, const mlm_srec *r)
+write_rec(sqstore *s, const mlm_srec *r)
 {
 	int rc;
 	sqlite3_stmt *q = stmt(s, Q_SAVE, &rc);
@@ -537,10 +551,66 @@ do_save(sqstore *s, const mlm_srec *r)
 		mir_clear(s);
 		return failed(s, rc);
 	}
-	if (mir_find(s, r->scope))
-		mir_put(s, r, 1);
 	return 0;
 }
+
+/* What other processes act on: a cooldown, ejection, death, probe hold,
+ * learned limit or a new window (the counters of a full minute or day are
+ * what they pace by). A save that changes none of it, only counters and
+ * averages of a running window, may wait for the commit. */
+static int
+state_changed(const mlm_srec *a, const mlm_srec *b)
+{
+	return a->until_ms != b->until_ms || a->dead != b->dead || a->fails != b->fails ||
+	    a->since_ms != b->since_ms || strcmp(a->kind, b->kind) || strcmp(a->why, b->why) ||
+	    a->learned_rpm != b->learned_rpm || a->learned_conc != b->learned_conc ||
+	    a->win_start != b->win_start || a->day_start != b->day_start;
+}
+
+/* Writes the records whose saves were held in this transaction: once
+ * each, however many calls of the batch saved them. */
+static int
+flush(sqstore *s)
+{
+	for (size_t i = 0; s->ndirty && i < s->nmir; i++)
+		if (s->mir[i].dirty) {
+			/* on a failure to_memory takes this one too */
+			if (write_rec(s, &s->mir[i].r) < 0)
+				return -1;
+			s->mir[i].dirty = 0;
+			s->ndirty--;
+		}
+	return 0;
+}
+
+/* Inside a transaction, a save that changes only counters of a record
+ * the mirror holds is kept there and written once at the commit (a busy
+ * owner is saved twice per call); a change of state is written at once.
+ * Either way other processes see it at the commit, as before. */
+static int
+do_save(sqstore *s, const mlm_srec *r)
+{
+	struct mirror *m = mir_find(s, r->scope);
+	if (s->intx && m && !state_changed(&m->r, r)) {
+		long inflight = m->r.inflight;
+		m->r = *r;
+		m->r.inflight = inflight;
+		if (!m->dirty)
+			s->ndirty++;
+		m->dirty = 1;
+		return 0;
+	}
+	if (write_rec(s, r) < 0)
+		return -1;
+	if ((m = mir_find(s, r->scope))) {
+		mir_put(s, r, 1);
+		if (m->dirty)
+			s->ndirty--;
+		m->dirty = 0;
+	}
+	return 0;
+}
+
 
 static int
 sq_save(mlm_store *b, const mlm_srec *r)
@@ -607,6 +677,8 @@ static int
 do_each(sqstore *s, void (*cb)(void *u, const mlm_srec *r), void *u)
 {
 	int rc;
+	if (flush(s) < 0)
+		return -1;
 	sqlite3_stmt *q = stmt(s, Q_EACH, &rc);
 	if (!q)
 		return failed(s, rc);
@@ -658,7 +730,7 @@ sq_each(mlm_store *b, void (*cb)(void *u, const mlm_srec *r), void *u)
 static int
 do_reset(sqstore *s, const char *scope)
 {
-	if (auto_begin(s) < 0)
+	if (auto_begin(s) < 0 || flush(s) < 0)
 		return -1;
 	mir_clear(s);
 	int r;
