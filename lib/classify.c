@@ -120,6 +120,7 @@ mlm_outcome_set(mlm_outcome *o, int kind, long status, const char *fmt, ...)
 	o->status = status;
 	o->retry_ms = -1;
 	o->per_day = 0;
+	o->conc = 0;
 	va_start(ap, fmt);
 	vsnprintf(tmp, sizeof tmp, fmt, ap);
 	va_end(ap);
@@ -710,5 +711,9 @@ mlm_classify_generic(long status, const mlm_headers *h, const char *body,
 		mlm_outcome_set(o, kind, status, "HTTP %ld", status);
 	o->per_day = per_day;
 	o->retry_ms = hint(h, b, e.msg[0] ? e.msg : NULL, per_day);
+	/* a limit on requests in flight, not on their rate: the scheduler
+	 * learns how many go at once instead of cooling the owner */
+	if (kind == MLM_RATE_LIMITED)
+		o->conc = has(m, "concurren") || strstr(m, "\xe5\xb9\xb6\xe5\x8f\x91");   /* 并发 */
 	jv_free(b);
 }

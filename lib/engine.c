@@ -44,6 +44,7 @@ typedef struct call {
 	int64_t t0;             /* mono ms at submit */
 	int state;
 	int64_t wake_at;        /* C_WAIT: mono ms */
+	int slot_wait;          /* C_WAIT for a request in flight to end */
 	int cancelled;
 	int restarted;
 	int stop;               /* do not try again (invalid request, blocked...) */
@@ -546,6 +547,21 @@ errs:
 
 static void next_attempt(call *c);
 
+/* An attempt ended: a concurrency slot it held is free. Calls waiting
+ * for one look again at once rather than at the
+ * end of their poll interval (50 ms, which left a concurrency-limited
+ * key's slots idle a few percent of the time); a wait on another process's
+ * request still ends by its interval. */
+static void
+wake_slot_waiters(mlm_engine *g)
+{
+	for (call *w = g->calls; w; w = w->next)
+		if (w->state == C_WAIT && w->slot_wait && w->wake_at > 0) {
+			w->wake_at = 0;
+			w->slot_wait = 0;
+		}
+}
+
 static int
 permanent(int kind)
 {
@@ -670,6 +686,7 @@ attempt_done(call *c, CURLcode cc)
 	if (o.kind == MLM_OK)   /* tokens and neurons against their windows */
 		mlm_sched_usage(g->sched, c->idx, c->ans.in_tok, c->ans.out_tok);
 	mlm_sched_done(g->sched, c->idx, c->lease, &o, ms, tokens, &c->hdrs);
+	wake_slot_waiters(g);
 	if (schema_miss) {
 		/* it answered, but not in the schema: not the key's fault. Re-ask
 		 * the same entry with the errors, then fail over. */
@@ -711,6 +728,8 @@ attempt_done(call *c, CURLcode cc)
 	    ? 2 : 1;
 	if (o.kind == MLM_UNSUPPORTED && c->o.schema)
 		c->tried[c->idx] = 0;   /* asked again with the schema in the prompt */
+	if (o.kind == MLM_RATE_LIMITED && o.conc)
+		c->tried[c->idx] = 0;   /* too many in flight: the entry may take it when a slot frees */
 	if (o.kind == MLM_TOO_LARGE) {
 		/* only entries with a larger window than this one */
 		if (e->window && c->o.pick.need_tokens <= e->window)
@@ -852,6 +871,7 @@ next_attempt(call *c)
 		if (wait >= 0 && waited + wait <= c->o.max_wait_ms) {
 			c->state = C_WAIT;
 			c->wake_at = mlm_mono_ms() + (wait < 5 ? 5 : wait);
+			c->slot_wait = mlm_sched_block_slot(g->sched);
 			if (g->trace) {
 				/* what it waits for and how long: -v prints it, and a
 				 * tool on a terminal says so on a long wait */

@@ -450,6 +450,8 @@ typedef struct mlm_outcome {
 	long status;            /* HTTP status, 0 if none */
 	int64_t retry_ms;       /* the provider's wait hint, -1 if none */
 	int per_day;            /* a daily bucket ran out (park until reset) */
+	int conc;               /* a 429 for too many requests in flight (its
+	                         * message names concurrency, as Zhipu's 1302) */
 	int refused;            /* nothing answers at the address: 1 connection
 	                         * refused, 2 no such host; out at once */
 	char msg[400];          /* one line, keys redacted by the caller */
@@ -736,6 +738,10 @@ int mlm_sched_is_unsupported(const mlm_sched *s, int idx, unsigned feature);
 const char *mlm_sched_block_kind(const mlm_sched *s);
 /* And the entry (index) it would wait for, -1 when none. */
 int mlm_sched_block_entry(const mlm_sched *s);
+/* 1 when the soonest it would go is when a request in flight ends (a
+ * concurrency slot): the engine wakes such a wait when one of its attempts
+ * ends rather than after the wait. */
+int mlm_sched_block_slot(const mlm_sched *s);
 /* One line per matching entry that cannot be picked now, into why:
  * "ID: cooling 12.3s (kind: why)" or "ID: dead, probe in 3599.0s (...)". */
 void mlm_sched_explain(mlm_sched *s, const mlm_pick *q, mlm_buf *why);

@@ -48,6 +48,8 @@ struct mlm_sched {
 	int block_idx;                  /* and the entry it would wait for, -1 none */
 	const char *bk;                 /* check()'s reason for the entry it refused */
 	char bkbuf[24];
+	int bslot;                      /* and it waits for a request in flight to end */
+	int block_slot;                 /* so does the pick's soonest wait */
 };
 
 /* One store transaction however deeply picks and outcomes nest: the engine
@@ -175,6 +177,12 @@ int
 mlm_sched_block_entry(const mlm_sched *s)
 {
 	return s->block_idx;
+}
+
+int
+mlm_sched_block_slot(const mlm_sched *s)
+{
+	return s->block_slot;
 }
 
 int
@@ -353,6 +361,39 @@ charge(const mlm_entry *e, const mlm_pick *q, double rpm)
 	return rpm > 0 && n > rpm ? rpm : n;
 }
 
+/* Tokens a request to owner o will use: the caller's estimate, else the
+ * owner's average so far (tokens are counted when answers come, requests
+ * when they go: the average is over the answered ones), 0 before any. */
+static double
+tokens_per_request(const mlm_srec *o, const mlm_pick *q)
+{
+	if (q->need_tokens)
+		return (double)q->need_tokens;
+	double answered = o->win_count + o->win_prev - (double)o->inflight;
+	return answered >= 1 ? (o->tok_count + o->tok_prev) / answered : 0;
+}
+
+/* How long a request must wait for the owner's tokens-per-minute limit,
+ * 0 none: the tokens of the last minute (sliding), those of the requests
+ * still in flight, and this one's, against the limit; the wait is until
+ * the previous minute's share has decayed enough, or the next window. */
+static int64_t
+tpm_wait(const mlm_srec *o, const mlm_pick *q, double tpm, int64_t now)
+{
+	double per = tokens_per_request(o, q);
+	if (per <= 0)
+		return 0;
+	double pending = q->need_tokens ? 0 : (double)o->inflight * per;
+	double over = rate_est(o, now, 1) + pending + per - tpm;
+	if (over <= 0)
+		return 0;
+	int64_t to_next = 60000 - (now - o->win_start);
+	int64_t w = o->tok_prev > 0 ? (int64_t)(over / o->tok_prev * 60000) : 0;
+	if (w <= 0 || w > to_next)
+		w = to_next;
+	return w > 10 ? w : 10;
+}
+
 /* Checks one entry; returns 1 eligible, else 0 with *wait the time it frees up. */
 static int
 check(mlm_sched *s, int idx, const mlm_pick *q, int64_t now, cand *c, int64_t *wait,
@@ -366,6 +407,7 @@ check(mlm_sched *s, int idx, const mlm_pick *q, int64_t now, cand *c, int64_t *w
 		s->store->ops->load(s->store, sc[i], &r[i]);
 	memset(c, 0, sizeof *c);
 	s->bk = NULL;
+	s->bslot = 0;
 	c->idx = idx;
 	*wait = 0;
 	for (int i = 0; i < 4 && !q->ignore_state; i++) {
@@ -396,7 +438,8 @@ check(mlm_sched *s, int idx, const mlm_pick *q, int64_t now, cand *c, int64_t *w
 	if (o->learned_conc >= 1 && (conc == 0 || (long)o->learned_conc < conc))
 		conc = (long)o->learned_conc;
 	if (conc && o->inflight >= conc) {
-		*wait = 50;
+		*wait = 50;     /* or sooner: a slot freed here wakes it (engine.c) */
+		s->bslot = 1;
 		s->bk = "rate_limited";
 		if (why)
 			mlm_buf_printf(why, "%s: %ld in flight, limit %ld\n", e->id, o->inflight, conc);
@@ -442,8 +485,7 @@ check(mlm_sched *s, int idx, const mlm_pick *q, int64_t now, cand *c, int64_t *w
 			mlm_buf_printf(why, "%s: %s\n", e->id, wwhy);
 		return 0;
 	}
-	if (e->lim.tpm && q->need_tokens && rate_est(o, now, 1) + (double)q->need_tokens > (double)e->lim.tpm) {
-		*wait = 60000 - (now - o->win_start);
+	if (e->lim.tpm && (*wait = tpm_wait(o, q, (double)e->lim.tpm, now)) > 0) {
 		s->bk = "rate_limited";
 		if (why)
 			mlm_buf_printf(why, "%s: tokens/minute at limit\n", e->id);
@@ -471,6 +513,7 @@ mlm_sched_pick(mlm_sched *s, const mlm_pick *q, int64_t *wait_ms, uint64_t *leas
 	int nc = 0, nblocked = 0;
 	s->block_kind[0] = 0;
 	s->block_idx = -1;
+	s->block_slot = 0;
 	if (!cs) {
 		*wait_ms = -1;
 		return -1;
@@ -505,6 +548,7 @@ mlm_sched_pick(mlm_sched *s, const mlm_pick *q, int64_t *wait_ms, uint64_t *leas
 			int first = nblocked++ == 0;
 			if (w >= 0 && (soonest < 0 || w < soonest)) {
 				soonest = w;
+				s->block_slot = s->bslot;
 				first = 1;
 			}
 			if (first) {
@@ -586,7 +630,10 @@ mlm_sched_pick(mlm_sched *s, const mlm_pick *q, int64_t *wait_ms, uint64_t *leas
 		default: /* smart: priority tiers, then headroom and latency, spread by load */
 			for (int i = 0; i < nc; i++) {
 				const mlm_entry *e = &p->v[cs[i].idx];
-				double lat = cs[i].lat >= 0 ? cs[i].lat : 500;
+				/* an entry not measured yet ranks as fast: its capacity
+				 * is probed early (slow start sends it one request
+				 * until it answers), not found when the rest are spent */
+				double lat = cs[i].lat >= 0 ? cs[i].lat : 0;
 				cs[i].score += (double)e->priority * 1e6 + (1 - cs[i].headroom) * 2 +
 				    lat / 2000.0 + (double)cs[i].inflight * 0.25 +
 				    (double)(rnd(s) % 1000) * 1e-4;
@@ -745,6 +792,28 @@ heal(mlm_sched *s, const char *scope)
 	}
 }
 
+/* A 429 that says too many requests are in flight, while others of the
+ * owner still are: the limit is at most those others. Each 429 of a burst
+ * sees fewer (they come back at once, the answers later), so the least
+ * seen is learned; no cooldown: the learned limit holds calls back until a
+ * slot frees, and successes add back (additive increase). 0 when nothing
+ * else is in flight (the caller cools the owner as for any 429). */
+static int
+learn_conc(mlm_sched *s, const char *os, int64_t now)
+{
+	mlm_srec orc;
+	s->store->ops->load(s->store, os, &orc);
+	if (orc.inflight < 1)
+		return 0;
+	double c = (double)orc.inflight;
+	if (orc.learned_conc <= 0 || c < orc.learned_conc) {
+		orc.learned_conc = c;
+		orc.updated_ms = now;
+		s->store->ops->save(s->store, &orc);
+	}
+	return 1;
+}
+
 double
 mlm_sched_p95(mlm_sched *s, int idx)
 {
@@ -831,6 +900,8 @@ mlm_sched_done(mlm_sched *s, int idx, uint64_t lease, const mlm_outcome *o,
 		break;
 	}
 	case MLM_RATE_LIMITED: {
+		if (o->conc && o->retry_ms < 0 && learn_conc(s, os, now))
+			break;
 		int64_t w = o->retry_ms >= 0 ? o->retry_ms : jitter(s, 1000LL << (fails > 6 ? 6 : fails));
 		if (w > 3600000)
 			w = 3600000;

@@ -24,6 +24,7 @@
 #include <sqlite3.h>
 
 #include "mlm.h"
+#include "flights.h"
 
 mlm_store *mlm_store_sqlite(const char *path, char *err, size_t errlen);
 
@@ -39,9 +40,9 @@ enum { F_I64 = MLM_F_I64, F_INT = MLM_F_INT, F_LONG = MLM_F_LONG, F_DBL = MLM_F_
 	F_STR = MLM_F_STR };
 
 enum {
-	Q_LOAD, Q_COUNT, Q_SAVE, Q_TOUCH, Q_LEASE, Q_UNLEASE, Q_PURGE, Q_EACH,
-	Q_RESET1, Q_RESETL1, Q_RESETALL, Q_RESETLALL, Q_BEGIN, Q_COMMIT, Q_ROLLBACK,
-	Q_DATAVER, Q__N
+	Q_LOAD, Q_COUNT, Q_SAVE, Q_TOUCH, Q_FLY, Q_LAND, Q_PURGE, Q_PURGEF, Q_EACH,
+	Q_RESET1, Q_RESETL1, Q_RESETF1, Q_RESETALL, Q_RESETLALL, Q_RESETFALL, Q_BYE,
+	Q_BEGIN, Q_COMMIT, Q_ROLLBACK, Q_DATAVER, Q__N
 };
 
 typedef struct sqstore {
@@ -52,6 +53,8 @@ typedef struct sqstore {
 	char *path;
 	int intx;               /* inside begin/commit */
 	unsigned nlease;
+	mlm_flights fl;         /* this connection's own leases (flights.c) */
+	int64_t holder;         /* its id in table flight: pid and a counter */
 	int64_t busy_start;
 	uint32_t rnd;           /* jitter for the busy handler */
 	mlm_store *mem;         /* set once the file failed: everything goes here */
@@ -59,8 +62,9 @@ typedef struct sqstore {
 	 * committed (PRAGMA data_version unchanged), so a busy process does not
 	 * query what it wrote itself. Entries older than MIRROR_MS are reloaded
 	 * (leases of dead processes expire by time, not by writes). */
-	struct mirror { mlm_srec r; int64_t until; } *mir;
+	struct mirror { mlm_srec r; int64_t until; int dirty; } *mir;
 	size_t nmir, capmir;
+	size_t ndirty;          /* mirror records saved in this transaction, unwritten */
 	mlm_strindex mix;       /* scope → index in mir (keys borrowed from mir) */
 	int64_t dataver;
 	dev_t dev;              /* the file we opened, to notice it deleted or replaced */
@@ -71,6 +75,8 @@ typedef struct sqstore {
 #define MIRROR_MS 1000
 
 static void mir_clear(sqstore *s);
+static int flush(sqstore *s);
+static int flush_flights(sqstore *s);
 
 /* A hash look-up: with a pool of 20,000 keys a linear scan per record made
  * every call quadratic. */
@@ -104,6 +110,7 @@ mir_put(sqstore *s, const mlm_srec *r, int keep_inflight)
 		m = &s->mir[s->nmir];
 		m->until = mlm_now_ms() + MIRROR_MS;
 		m->r = *r;
+		m->dirty = 0;
 		if (mlm_strindex_put(&s->mix, m->r.scope, s->nmir) == 0)
 			s->nmir++;
 		return;
@@ -118,6 +125,7 @@ static void
 mir_clear(sqstore *s)
 {
 	s->nmir = 0;
+	s->ndirty = 0;
 	mlm_strindex_free(&s->mix);
 }
 
@@ -133,6 +141,12 @@ static const char schema[] =
 	" n_ok INTEGER NOT NULL DEFAULT 0, n_err INTEGER NOT NULL DEFAULT 0,"
 	" learned_rpm REAL NOT NULL DEFAULT 0, updated_ms INTEGER NOT NULL DEFAULT 0,"
 	" learned_conc REAL NOT NULL DEFAULT 0, since_ms INTEGER NOT NULL DEFAULT 0);"
+	/* in flight: a row per scope and holder (a store connection) with its
+	 * count, written at its commits; lease, a row per request, is what
+	 * versions before it wrote, still counted while one runs */
+	"CREATE TABLE IF NOT EXISTS flight(scope TEXT NOT NULL, holder INTEGER NOT NULL,"
+	" pid INTEGER NOT NULL, n INTEGER NOT NULL, expires_ms INTEGER NOT NULL,"
+	" PRIMARY KEY(scope, holder)) WITHOUT ROWID;"
 	"CREATE TABLE IF NOT EXISTS lease(id INTEGER PRIMARY KEY AUTOINCREMENT,"
 	" scope TEXT NOT NULL, pid INTEGER NOT NULL, expires_ms INTEGER NOT NULL);"
 	"CREATE INDEX IF NOT EXISTS lease_scope ON lease(scope, expires_ms);";
@@ -199,6 +213,11 @@ to_memory(sqstore *s, int rc)
 	s->mem = mlm_store_memory();
 	if (s->mem && s->intx)
 		s->mem->ops->begin(s->mem);
+	/* what this transaction held for its commit goes on there */
+	for (size_t i = 0; s->mem && s->ndirty && i < s->nmir; i++)
+		if (s->mir[i].dirty)
+			s->mem->ops->save(s->mem, &s->mir[i].r);
+	mir_clear(s);
 }
 
 /* rc of a failed step or prepare: falls back when it is fatal; -1. */
@@ -214,15 +233,23 @@ static sqlite3_stmt *
 stmt(sqstore *s, int i, int *rc)
 {
 	static const char *const text[Q__N] = {
-		[Q_COUNT] = "SELECT count(*), min(expires_ms) FROM lease WHERE scope=?1 AND expires_ms>?2",
+		/* others' leases: this connection counts its own (flights.c) */
+		[Q_COUNT] = "SELECT coalesce(sum(n), 0), min(expires_ms) FROM (SELECT n, expires_ms"
+		    " FROM flight WHERE scope=?1 AND expires_ms>?2 AND holder<>?3 UNION ALL"
+		    " SELECT 1, expires_ms FROM lease WHERE scope=?1 AND expires_ms>?2)",
 		[Q_TOUCH] = "INSERT OR IGNORE INTO rec(scope) VALUES(?1)",
-		[Q_LEASE] = "INSERT INTO lease(scope, pid, expires_ms) VALUES(?1, ?2, ?3)",
-		[Q_UNLEASE] = "DELETE FROM lease WHERE scope=?1 AND id=?2",
+		[Q_FLY] = "INSERT OR REPLACE INTO flight(scope, holder, pid, n, expires_ms)"
+		    " VALUES(?1, ?2, ?3, ?4, ?5)",
+		[Q_LAND] = "DELETE FROM flight WHERE scope=?1 AND holder=?2",
 		[Q_PURGE] = "DELETE FROM lease WHERE expires_ms<=?1",
+		[Q_PURGEF] = "DELETE FROM flight WHERE expires_ms<=?1",
 		[Q_RESET1] = "DELETE FROM rec WHERE scope=?1",
 		[Q_RESETL1] = "DELETE FROM lease WHERE scope=?1",
+		[Q_RESETF1] = "DELETE FROM flight WHERE scope=?1",
 		[Q_RESETALL] = "DELETE FROM rec",
 		[Q_RESETLALL] = "DELETE FROM lease",
+		[Q_RESETFALL] = "DELETE FROM flight",
+		[Q_BYE] = "DELETE FROM flight WHERE holder=?1",
 		[Q_BEGIN] = "BEGIN IMMEDIATE",
 		[Q_DATAVER] = "PRAGMA data_version",
 		[Q_COMMIT] = "COMMIT",
@@ -259,7 +286,9 @@ build_sql(sqstore *s)
 		bad |= mlm_buf_printf(&ins, ", ?%zu", i + 2);
 	bad |= mlm_buf_puts(&ins, ")");
 	bad |= mlm_buf_printf(&each, "SELECT %s, scope, (SELECT count(*) FROM lease l"
-	    " WHERE l.scope=rec.scope AND l.expires_ms>?1) FROM rec ORDER BY scope", cols.p);
+	    " WHERE l.scope=rec.scope AND l.expires_ms>?1) + (SELECT coalesce(sum(n), 0)"
+	    " FROM flight f WHERE f.scope=rec.scope AND f.expires_ms>?1) FROM rec ORDER BY scope",
+	    cols.p);
 	mlm_buf_free(&cols);
 	s->sql[Q_LOAD] = sel.p;
 	s->sql[Q_SAVE] = ins.p;
@@ -440,6 +469,11 @@ sq_commit(mlm_store *b)
 	}
 	if (!s->intx)
 		return;
+	if ((flush(s) < 0 || flush_flights(s) < 0) && s->mem) {   /* the file was given up */
+		s->intx = 0;
+		s->mem->ops->commit(s->mem);
+		return;
+	}
 	if (run(s, Q_COMMIT, NULL, 0, 0) < 0 && s->db) {
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 		mir_clear(s);
@@ -454,7 +488,7 @@ do_load(sqstore *s, const char *scope, mlm_srec *r)
 	if (!s->intx)
 		mir_check(s);
 	struct mirror *m = mir_find(s, scope);
-	if (m && mlm_now_ms() < m->until) {
+	if (m && (m->dirty || mlm_now_ms() < m->until)) {
 		*r = m->r;
 		return 0;
 	}
@@ -472,10 +506,11 @@ do_load(sqstore *s, const char *scope, mlm_srec *r)
 		return failed(s, rc);
 	if (!(q = stmt(s, Q_COUNT, &rc)))
 		return failed(s, rc);
+	int64_t now = mlm_now_ms(), first_expiry = 0, own_first;
 	sqlite3_bind_text(q, 1, scope, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(q, 2, mlm_now_ms());
+	sqlite3_bind_int64(q, 2, now);
+	sqlite3_bind_int64(q, 3, s->holder);
 	rc = sqlite3_step(q);
-	int64_t first_expiry = 0;
 	if (rc == SQLITE_ROW) {
 		r->inflight = (long)sqlite3_column_int64(q, 0);
 		if (sqlite3_column_type(q, 1) != SQLITE_NULL)
@@ -484,6 +519,9 @@ do_load(sqstore *s, const char *scope, mlm_srec *r)
 	sqlite3_reset(q);
 	if (rc != SQLITE_ROW)
 		return failed(s, rc);
+	r->inflight += mlm_flights_count(&s->fl, scope, now, &own_first);
+	if (own_first && (!first_expiry || own_first < first_expiry))
+		first_expiry = own_first;
 	/* valid until the next write by others, a second, or a lease expiring */
 	int64_t until = mlm_now_ms() + MIRROR_MS;
 	if (first_expiry && first_expiry < until)
@@ -512,7 +550,7 @@ sq_load(mlm_store *b, const char *scope, mlm_srec *r)
 }
 
 static int
-do_save(sqstore *s, const mlm_srec *r)
+write_rec(sqstore *s, const mlm_srec *r)
 {
 	int rc;
 	sqlite3_stmt *q = stmt(s, Q_SAVE, &rc);
@@ -537,10 +575,66 @@ do_save(sqstore *s, const mlm_srec *r)
 		mir_clear(s);
 		return failed(s, rc);
 	}
-	if (mir_find(s, r->scope))
-		mir_put(s, r, 1);
 	return 0;
 }
+
+/* What other processes act on: a cooldown, ejection, death, probe hold,
+ * learned limit or a new window (the counters of a full minute or day are
+ * what they pace by). A save that changes none of it, only counters and
+ * averages of a running window, may wait for the commit. */
+static int
+state_changed(const mlm_srec *a, const mlm_srec *b)
+{
+	return a->until_ms != b->until_ms || a->dead != b->dead || a->fails != b->fails ||
+	    a->since_ms != b->since_ms || strcmp(a->kind, b->kind) || strcmp(a->why, b->why) ||
+	    a->learned_rpm != b->learned_rpm || a->learned_conc != b->learned_conc ||
+	    a->win_start != b->win_start || a->day_start != b->day_start;
+}
+
+/* Writes the records whose saves were held in this transaction: once
+ * each, however many calls of the batch saved them. */
+static int
+flush(sqstore *s)
+{
+	for (size_t i = 0; s->ndirty && i < s->nmir; i++)
+		if (s->mir[i].dirty) {
+			/* on a failure to_memory takes this one too */
+			if (write_rec(s, &s->mir[i].r) < 0)
+				return -1;
+			s->mir[i].dirty = 0;
+			s->ndirty--;
+		}
+	return 0;
+}
+
+/* Inside a transaction, a save that changes only counters of a record
+ * the mirror holds is kept there and written once at the commit (a busy
+ * owner is saved twice per call); a change of state is written at once.
+ * Either way other processes see it at the commit, as before. */
+static int
+do_save(sqstore *s, const mlm_srec *r)
+{
+	struct mirror *m = mir_find(s, r->scope);
+	if (s->intx && m && !state_changed(&m->r, r)) {
+		long inflight = m->r.inflight;
+		m->r = *r;
+		m->r.inflight = inflight;
+		if (!m->dirty)
+			s->ndirty++;
+		m->dirty = 1;
+		return 0;
+	}
+	if (write_rec(s, r) < 0)
+		return -1;
+	if ((m = mir_find(s, r->scope))) {
+		mir_put(s, r, 1);
+		if (m->dirty)
+			s->ndirty--;
+		m->dirty = 0;
+	}
+	return 0;
+}
+
 
 static int
 sq_save(mlm_store *b, const mlm_srec *r)
@@ -553,27 +647,82 @@ sq_save(mlm_store *b, const mlm_srec *r)
 	return s->mem ? s->mem->ops->save(s->mem, r) : -1;
 }
 
+/* Writes one flight row: this holder's count of leases on the scope and
+ * the latest expiry of them (no row when none). */
+static int
+write_flight(sqstore *s, mlm_flight *g, int64_t now)
+{
+	int64_t first, last = 0;
+	long n = mlm_flights_count(&s->fl, g->scope, now, &first);
+	for (size_t i = 0; i < g->n; i++)
+		if (g->v[i].exp > last)
+			last = g->v[i].exp;
+	if (n == g->written && last == g->wexp)
+		return 0;
+	if (n == 0) {
+		g->written = 0;
+		g->wexp = 0;
+		return run(s, Q_LAND, g->scope, s->holder, 0);
+	}
+	/* the record's row too, so that each() lists a scope only leased */
+	if (!g->written && run(s, Q_TOUCH, g->scope, 0, 0) < 0)
+		return -1;
+	int rc;
+	sqlite3_stmt *q = stmt(s, Q_FLY, &rc);
+	if (!q)
+		return failed(s, rc);
+	sqlite3_bind_text(q, 1, g->scope, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(q, 2, s->holder);
+	sqlite3_bind_int64(q, 3, (int64_t)getpid());
+	sqlite3_bind_int64(q, 4, n);
+	sqlite3_bind_int64(q, 5, last);
+	rc = sqlite3_step(q);
+	sqlite3_reset(q);
+	if (rc != SQLITE_DONE)
+		return failed(s, rc);
+	g->written = n;
+	g->wexp = last;
+	return 0;
+}
+
+/* Writes the flight rows of the scopes whose count changed: at a commit,
+ * or at once for a lease taken outside a transaction. */
+static int
+flush_flights(sqstore *s)
+{
+	int64_t now = mlm_now_ms();
+	mlm_flight *g;
+	while ((g = mlm_flights_next_dirty(&s->fl)))
+		if (write_flight(s, g, now) < 0)
+			return -1;
+	if (s->nlease >= PURGE_EVERY) {
+		s->nlease = 0;
+		if (run(s, Q_PURGEF, NULL, now, 0) < 0 || run(s, Q_PURGE, NULL, now, 0) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* A lease is noted here and written with the transaction's commit (the
+ * count of the scope's leases, one row): others see it then, as before. */
 static int
 do_lease(sqstore *s, const char *scope, int64_t ttl_ms, uint64_t *id)
 {
 	int64_t now = mlm_now_ms();
+	if (mlm_flights_add(&s->fl, scope, now, ttl_ms, id) < 0)
+		return -1;
+	s->nlease++;
+	struct mirror *m = mir_find(s, scope);
+	if (m) {
+		m->r.inflight++;
+		if (now + ttl_ms < m->until)
+			m->until = now + ttl_ms;
+	}
+	if (s->intx)
+		return 0;
 	if (auto_begin(s) < 0)
 		return -1;
-	int r = -1;
-	if (run(s, Q_TOUCH, scope, 0, 0) == 0
-	    && run(s, Q_LEASE, scope, (int64_t)getpid(), now + ttl_ms) == 0) {
-		*id = (uint64_t)sqlite3_last_insert_rowid(s->db);
-		r = 0;
-		struct mirror *m = mir_find(s, scope);
-		if (m) {
-			m->r.inflight++;
-			if (now + ttl_ms < m->until)
-				m->until = now + ttl_ms;
-		}
-		if (++s->nlease % PURGE_EVERY == 1)
-			r = run(s, Q_PURGE, NULL, now, 0);
-	}
-	return auto_end(s, r);
+	return auto_end(s, flush_flights(s));
 }
 
 static int
@@ -593,20 +742,30 @@ sq_unlease(mlm_store *b, const char *scope, uint64_t id)
 	sqstore *s = (sqstore *)b;
 	if (!s->mem && !s->intx && !header_ok(s))
 		to_memory(s, SQLITE_NOTADB);
-	if (!s->mem && run(s, Q_UNLEASE, scope, (int64_t)id, 0) == 0) {
-		struct mirror *m = mir_find(s, scope);
-		if (m && sqlite3_changes(s->db) > 0 && m->r.inflight > 0)
-			m->r.inflight--;
-		return;
+	if (!s->mem) {
+		if (mlm_flights_drop(&s->fl, scope, id)) {
+			struct mirror *m = mir_find(s, scope);
+			if (m && m->r.inflight > 0)
+				m->r.inflight--;
+		}
+		if (!s->intx && auto_begin(s) == 0)
+			auto_end(s, flush_flights(s));
+		if (!s->mem)
+			return;
 	}
-	if (s->mem)
-		s->mem->ops->unlease(s->mem, scope, id);
+	s->mem->ops->unlease(s->mem, scope, id);
 }
 
 static int
 do_each(sqstore *s, void (*cb)(void *u, const mlm_srec *r), void *u)
 {
 	int rc;
+	if (flush(s) < 0)
+		return -1;
+	if (!s->intx && auto_begin(s) == 0 && auto_end(s, flush_flights(s)) < 0)
+		return -1;
+	else if (s->intx && flush_flights(s) < 0)
+		return -1;
 	sqlite3_stmt *q = stmt(s, Q_EACH, &rc);
 	if (!q)
 		return failed(s, rc);
@@ -658,14 +817,17 @@ sq_each(mlm_store *b, void (*cb)(void *u, const mlm_srec *r), void *u)
 static int
 do_reset(sqstore *s, const char *scope)
 {
-	if (auto_begin(s) < 0)
+	if (auto_begin(s) < 0 || flush(s) < 0)
 		return -1;
 	mir_clear(s);
 	int r;
+	mlm_flights_clear(&s->fl, scope);
 	if (scope)
-		r = run(s, Q_RESET1, scope, 0, 0) < 0 || run(s, Q_RESETL1, scope, 0, 0) < 0 ? -1 : 0;
+		r = run(s, Q_RESET1, scope, 0, 0) < 0 || run(s, Q_RESETL1, scope, 0, 0) < 0 ||
+		    run(s, Q_RESETF1, scope, 0, 0) < 0 ? -1 : 0;
 	else
-		r = run(s, Q_RESETALL, NULL, 0, 0) < 0 || run(s, Q_RESETLALL, NULL, 0, 0) < 0 ? -1 : 0;
+		r = run(s, Q_RESETALL, NULL, 0, 0) < 0 || run(s, Q_RESETLALL, NULL, 0, 0) < 0 ||
+		    run(s, Q_RESETFALL, NULL, 0, 0) < 0 ? -1 : 0;
 	return auto_end(s, r);
 }
 
@@ -687,6 +849,11 @@ sq_close(mlm_store *b)
 	if (s->db) {
 		if (s->intx)
 			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		s->intx = 0;
+		run(s, Q_BYE, NULL, s->holder, 0);   /* its leases end with it */
+	}
+	mlm_flights_free(&s->fl);
+	if (s->db) {
 		finalize_all(s);
 		sqlite3_close(s->db);
 	}
@@ -830,6 +997,8 @@ mlm_store_sqlite(const char *path, char *err, size_t errlen)
 	}
 	s->base.ops = &sq_ops;
 	s->rnd = ((uint32_t)getpid() * 2654435761u ^ (uint32_t)mlm_mono_ms()) | 1;
+	static unsigned opened;   /* connections of this process, to tell them apart */
+	s->holder = (int64_t)getpid() << 20 | (int64_t)(opened++ & 0xfffff);
 	int rc = open_db(s, err, errlen);
 	if (rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT) {
 		close_db(s);
@@ -858,6 +1027,7 @@ mlm_store_sqlite(const char *path, char *err, size_t errlen)
 	}
 	/* Leases of processes long gone. */
 	run(s, Q_PURGE, NULL, mlm_now_ms(), 0);
+	run(s, Q_PURGEF, NULL, mlm_now_ms(), 0);
 	if (s->mem) {
 		/* The purge itself failed: the file is not usable after all. */
 		mlm_err(err, errlen, "%s: %s", path, s->base.warn);

@@ -286,7 +286,34 @@ test_sqlite(void)
 	s->ops->load(s, "k:two", &g);
 	ok(g.fails == 1234 && g.inflight == 1, "sqlite: and the other way round");
 	t->ops->unlease(t, "k:two", id);
+
+	/* A batch's counter-only saves are held for its commit, and its leases
+	 * are written there as one count: the other handle sees the last save
+	 * and every lease after the commit. */
+	uint64_t ids[3];
+	t->ops->begin(t);
+	for (int i = 0; i < 3; i++) {
+		t->ops->load(t, "k:two", &g);
+		g.win_count += 1;
+		t->ops->save(t, &g);
+		t->ops->lease(t, "k:two", 10000, &ids[i]);
+	}
+	t->ops->load(t, "k:two", &g);
+	ok(g.inflight == 3, "sqlite: a batch counts its own leases (%ld)", g.inflight);
+	t->ops->commit(t);
+	s->ops->load(s, "k:two", &g);
+	ok(g.win_count == w.win_count + 3 && g.inflight == 3,
+	    "sqlite: the other handle sees a batch's held saves and leases after its commit (%.0f, %ld)",
+	    g.win_count - w.win_count, g.inflight);
+	t->ops->begin(t);
+	t->ops->unlease(t, "k:two", ids[0]);
+	t->ops->commit(t);
+	s->ops->load(s, "k:two", &g);
+	is_int(g.inflight, 2, "sqlite: a lease returned in a batch is seen returned");
+	/* a handle that closes gives its leases back (its row goes) */
 	mlm_store_close(t);
+	s->ops->load(s, "k:two", &g);
+	is_int(g.inflight, 0, "sqlite: a closed handle's leases stop counting");
 
 	/* Concurrency: 4 processes x 200 transactions. */
 	double t0 = mlm_mono_s();
