@@ -28,8 +28,8 @@
 
 mlm_store *mlm_store_sqlite(const char *path, char *err, size_t errlen);
 
-#define SCHEMA_VERSION 4
-#define SCHEMA_VERSION_S "4"
+#define SCHEMA_VERSION 5   /* 4: the windows columns, or the flight table; 5: both */
+#define SCHEMA_VERSION_S "5"
 #define BUSY_MS 5000            /* how long a writer waits for the lock */
 #define PURGE_EVERY 64          /* leases between purges of expired ones */
 

@@ -9,7 +9,7 @@ start_sim
 # hits KEY: requests the simulator got with that key
 hits() { jq -r --arg k "$1" 'select(.key == $k) | .seq' "$SIM_LOG" | wc -l | tr -d ' '; }
 # st POOL ID FIELD: a field of an entry's --status line
-st() { llm-pool --status "$1" </dev/null | jq -r --arg id "$2" "select(.id == \$id) | $3"; }
+st() { llm-pool --status "$1" </dev/null 2>/dev/null | jq -r --arg id "$2" "select(.id == \$id) | $3"; }
 ask() { run llm-ask --strategy sequential "$@"; }
 
 # ---- rate_limited: the owner cools for the retry time, then is tried again

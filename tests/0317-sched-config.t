@@ -14,7 +14,7 @@ exec </dev/null
 start_sim
 sim_env
 DB="$XDG_STATE_HOME/many-llm/state.db"
-st() { llm-pool --status "$@" </dev/null; }
+st() { llm-pool --status "$@" </dev/null 2>/dev/null; }    # a pool file of 0644 is warned of: not the point here
 
 # ---- a replaced key without a declared owner starts fresh
 export GEMINI_API_KEY_1=old+retry=30 GEMINI_MODELS=gemini-test
