@@ -753,6 +753,7 @@ next_part(job *j, mlm_result *r)
 	mlm_call_opts o = base_opts;
 	o.no_restart = 1;
 	o.pick.model = j->sc.model_glob[0] ? j->sc.model_glob : NULL;
+	o.pick.need_tokens = j->sc.need_tokens;
 	o.verbose = tp.verbose;
 	long id = mlm_engine_submit(tp.engine, req, &o, on_done, on_delta, j);
 	if (id < 0) {       /* never half an answer */
@@ -773,6 +774,7 @@ eng_take(job *j)
 		o.stream = j->sc.stream && !j->sc.upstream_whole;
 		o.no_restart = 1;
 		o.pick.model = j->sc.model_glob[0] ? j->sc.model_glob : NULL;
+		o.pick.need_tokens = j->sc.need_tokens;
 		o.verbose = tp.verbose;
 		jv req = j->sc.req;
 		j->sc.req = jv_null();

@@ -88,12 +88,40 @@ msgs_parse(jv body, jv *req, char *err, size_t errlen)
 	return 0;
 }
 
+/* body.stop_sequences (up to 4 non-empty strings; [] asks for nothing),
+ * top_p and top_k → req.stop, top_p, top_k: the adapters pass, rename or
+ * refuse them (lib/params.c) */
+static int
+msgs_sampling(jv body, jv *req, char *err, size_t errlen)
+{
+	jv v = serve_oget(body, "stop_sequences");
+	int k = jv_get_kind(v), n = k == JV_KIND_ARRAY ? jv_array_length(jv_copy(v)) : 0;
+	int ok = k == JV_KIND_NULL || (k == JV_KIND_ARRAY && n <= 4);
+	for (int i = 0; i < n && ok; i++) {
+		jv x = jv_array_get(jv_copy(v), i);
+		ok = jv_get_kind(x) == JV_KIND_STRING && jv_string_length_bytes(jv_copy(x)) > 0;
+		jv_free(x);
+	}
+	if (!ok) {
+		jv_free(v);
+		return serve_bad(err, errlen, "%s", "stop_sequences: expected an array of up to 4 "
+		    "non-empty strings");
+	}
+	if (n)
+		*req = jv_object_set(*req, jv_string("stop"), v);
+	else
+		jv_free(v);
+	if (serve_number(body, "top_p", 0, 1, 0, req, "top_p", err, errlen) < 0 ||
+	    serve_number(body, "top_k", 1, 1e9, 1, req, "top_k", err, errlen) < 0)
+		return -1;
+	return 0;
+}
+
 /* what the neutral request cannot carry yet: a 400 naming it */
 static int
 msgs_refusals(jv body, char *err, size_t errlen)
 {
-	static const char *const no[] = { "stop_sequences", "top_p", "top_k", "container",
-		"mcp_servers" };
+	static const char *const no[] = { "container", "mcp_servers" };
 	for (size_t i = 0; i < sizeof no / sizeof no[0]; i++)
 		if (serve_refuse(body, no[i], err, errlen) < 0)
 			return -1;
@@ -147,7 +175,8 @@ msgs_parse_request(serve_call *sc, jv body, char *err, size_t errlen)
 		goto out;
 	}
 	if (serve_number(body, "max_tokens", 1, 1e9, 1, &req, "max_tokens", err, errlen) < 0 ||
-	    serve_number(body, "temperature", 0, 1, 0, &req, "temperature", err, errlen) < 0)
+	    serve_number(body, "temperature", 0, 1, 0, &req, "temperature", err, errlen) < 0 ||
+	    msgs_sampling(body, &req, err, errlen) < 0)
 		goto out;
 	jv st = serve_oget(body, "stream");
 	sc->stream = jv_get_kind(st) == JV_KIND_TRUE;

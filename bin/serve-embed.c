@@ -128,6 +128,25 @@ serve_embed_request(const mlm_pool *p, jv body, jv *req, char *model_glob, size_
 	return 0;
 }
 
+/* A part's estimated tokens (mlm_embed_tokens_guess, as llm-map --embed),
+ * at most the model's tokens limit: what the scheduler charges it against
+ * tokens per minute, so that parts are paced, not refused upstream. */
+static long
+part_need(jv req, long tokens)
+{
+	jv in = jv_object_get(jv_copy(req), jv_string("embed"));
+	int n = jv_get_kind(in) == JV_KIND_ARRAY ? jv_array_length(jv_copy(in)) : 0;
+	long sum = 0;
+	for (int i = 0; i < n; i++) {
+		jv t = jv_array_get(jv_copy(in), i);
+		if (jv_get_kind(t) == JV_KIND_STRING)
+			sum += mlm_embed_tokens_guess((size_t)jv_string_length_bytes(jv_copy(t)));
+		jv_free(t);
+	}
+	jv_free(in);
+	return tokens > 0 && sum > tokens ? tokens : sum;
+}
+
 /* The first part of req (consumed) of at most limit inputs and tokens
  * estimated tokens (mlm_embed_fit) as the call to make; the rest, the
  * limits and the vectors so far go into *keep. */
@@ -171,7 +190,8 @@ serve_embed_next(serve_call *sc, const mlm_result *r)
 	jv lim = jv_object_get(jv_copy(k), jv_string("limit"));
 	jv ltok = jv_object_get(jv_copy(k), jv_string("tokens"));
 	int n = jv_array_length(jv_copy(rest));
-	int take = mlm_embed_fit(rest, (long)jv_number_value(lim), (long)jv_number_value(ltok));
+	long maxtok = (long)jv_number_value(ltok);
+	int take = mlm_embed_fit(rest, (long)jv_number_value(lim), maxtok);
 	jv_free(lim), jv_free(ltok);
 	jv req = jv_object_get(jv_copy(k), jv_string("req"));
 	req = jv_object_set(req, jv_string("embed"), jv_array_slice(jv_copy(rest), 0, take));
@@ -179,6 +199,7 @@ serve_embed_next(serve_call *sc, const mlm_result *r)
 	k = jv_object_set(k, jv_string("in_tok"), jv_number(tok));
 	k = jv_object_set(k, jv_string("rest"), jv_array_slice(rest, take, n));
 	sc->keep = k;
+	sc->need_tokens = part_need(req, maxtok);
 	return req;
 }
 
@@ -252,6 +273,7 @@ embed_parse(serve_call *sc, jv body, char *err, size_t errlen)
 	snprintf(sc->asked, sizeof sc->asked, "%s", sc->model_glob);
 	jv_free(sc->keep);
 	sc->req = first_part(sc->req, limit, tokens, b64, &sc->keep);
+	sc->need_tokens = part_need(sc->req, tokens);
 	return 0;
 }
 

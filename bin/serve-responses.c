@@ -1,7 +1,7 @@
 /*
  * serve-responses.c — llm-serve's OpenAI Responses wire (POST /v1/responses),
  * text only: input as a string or message items, instructions,
- * max_output_tokens, temperature; the response object, and its stream of
+ * max_output_tokens, temperature, top_p; the response object, and its stream of
  * response.* events. Nothing is stored: previous_response_id is refused.
  */
 #include <stdlib.h>
@@ -119,7 +119,7 @@ resp_refusals(jv body, char *err, size_t errlen)
 	if (k != JV_KIND_NULL)
 		return serve_bad(err, errlen, "%s", "previous_response_id: this server stores no "
 		    "responses; send the whole conversation in input");
-	static const char *const no[] = { "top_p", "conversation", "prompt" };
+	static const char *const no[] = { "conversation", "prompt" };
 	for (size_t i = 0; i < sizeof no / sizeof no[0]; i++)
 		if (serve_refuse(body, no[i], err, errlen) < 0)
 			return -1;
@@ -178,7 +178,8 @@ resp_parse(serve_call *sc, jv body, char *err, size_t errlen)
 	if (resp_refusals(body, err, errlen) < 0 || input_parse(body, &req, err, errlen) < 0 ||
 	    serve_resp_tools(body, &req, &keep, err, errlen) < 0 ||
 	    serve_number(body, "max_output_tokens", 1, 1e9, 1, &req, "max_tokens", err, errlen) < 0 ||
-	    serve_number(body, "temperature", 0, 2, 0, &req, "temperature", err, errlen) < 0) {
+	    serve_number(body, "temperature", 0, 2, 0, &req, "temperature", err, errlen) < 0 ||
+	    serve_number(body, "top_p", 0, 1, 0, &req, "top_p", err, errlen) < 0) {
 		jv_free(req), jv_free(keep);
 		return -1;
 	}
@@ -191,8 +192,8 @@ resp_parse(serve_call *sc, jv body, char *err, size_t errlen)
 	}
 	sc->est_in = serve_estimate_tokens(req);
 	/* echoed in the response object */
-	static const char *const echo[] = { "system", "temperature", "max_tokens" };
-	for (size_t i = 0; i < 3; i++) {
+	static const char *const echo[] = { "system", "temperature", "max_tokens", "top_p" };
+	for (size_t i = 0; i < sizeof echo / sizeof *echo; i++) {
 		jv v = serve_oget(req, echo[i]);
 		keep = jv_object_set(keep, jv_string(echo[i]), v);
 	}
@@ -269,7 +270,12 @@ response_obj(serve_call *sc, mlm_buf *b, const mlm_result *r, const char *text, 
 	else
 		sv_puts(b, "[]");
 	jv_free(tc), jv_free(ts);
-	sv_puts(b, ",\"top_p\":1,\"truncation\":\"disabled\",\"metadata\":{}");
+	double top_p = 1;
+	jv tp = serve_oget(sc->keep, "top_p");
+	if (jv_get_kind(tp) == JV_KIND_NUMBER)
+		top_p = jv_number_value(tp);
+	jv_free(tp);
+	sv_printf(b, ",\"top_p\":%g,\"truncation\":\"disabled\",\"metadata\":{}", top_p);
 	/* usage only once it is known: the document's usage is an object, never null */
 	if (r) {
 		sv_puts(b, ",\"usage\":");

@@ -22,6 +22,8 @@ typedef struct serve_call {
 	long created;                   /* seconds since the epoch */
 	char model[200];                /* the answering entry's model */
 	long est_in;                    /* estimated prompt tokens */
+	long need_tokens;               /* the call's tokens for the scheduler to pace
+	                                 * (pick.need_tokens); 0: the engine's estimate */
 	int ndelta;                     /* stream: deltas written so far */
 	long seq;                       /* stream: events written so far */
 	mlm_buf text;                   /* stream: the text so far (wires that repeat it) */

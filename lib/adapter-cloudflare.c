@@ -77,6 +77,7 @@ cf_build(const mlm_entry *e, const char *key, jv req, int stream,
 	else
 		jv_free(t);
 	b = mlm_param_copy(req, b, "top_p", NULL);
+	b = mlm_param_copy(req, b, "top_k", NULL);
 	b = mlm_param_copy(req, b, "seed", NULL);
 	b = mlm_param_copy(req, b, "presence_penalty", NULL);
 	b = mlm_param_copy(req, b, "frequency_penalty", NULL);

@@ -158,6 +158,7 @@ gemini_build(const mlm_entry *e, const char *key, jv req, int stream,
 		jv_free(mt);
 	gc = mlm_param_copy(req, gc, "stop", "stopSequences");
 	gc = mlm_param_copy(req, gc, "top_p", "topP");
+	gc = mlm_param_copy(req, gc, "top_k", "topK");
 	gc = mlm_param_copy(req, gc, "seed", "seed");
 	gc = mlm_param_copy(req, gc, "presence_penalty", "presencePenalty");
 	gc = mlm_param_copy(req, gc, "frequency_penalty", "frequencyPenalty");

@@ -125,8 +125,8 @@ add_messages(jv req, jv *msgs, char *err, size_t errlen)
 }
 
 /* stop, top_p, seed and the penalties as they are; Zhipu takes no
- * penalties and no seed, and one stop word. Invalid with err when the
- * entry cannot honour one. */
+ * penalties and no seed, and one stop word; neither takes top_k. Invalid
+ * with err when the entry cannot honour one. */
 static jv
 sampling(const mlm_entry *e, jv req, jv b, int zhipu, char *err, size_t errlen)
 {
@@ -139,10 +139,11 @@ sampling(const mlm_entry *e, jv req, jv b, int zhipu, char *err, size_t errlen)
 		mlm_err(err, errlen, "unsupported parameter tool_choice: zhipu takes only \"auto\"");
 		return jv_invalid();
 	}
-	if (zhipu && (mlm_param_refuse(req, "seed", e, err, errlen) < 0 ||
+	if (mlm_param_refuse(req, "top_k", e, err, errlen) < 0 ||
+	    (zhipu && (mlm_param_refuse(req, "seed", e, err, errlen) < 0 ||
 	    mlm_param_refuse(req, "presence_penalty", e, err, errlen) < 0 ||
 	    mlm_param_refuse(req, "frequency_penalty", e, err, errlen) < 0 ||
-	    mlm_param_stop_max(req, 1, e, err, errlen) < 0)) {
+	    mlm_param_stop_max(req, 1, e, err, errlen) < 0))) {
 		jv_free(b);
 		return jv_invalid();
 	}

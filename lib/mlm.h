@@ -354,7 +354,7 @@ const char **mlm_pool_keys(const mlm_pool *p, size_t *n);
  * {"system": str?, "messages": [{"role": "user"|"assistant"|"system", "content": str}],
  *  "temperature": num?, "max_tokens": int?, "stream": bool?,
  *  "schema": <JSON Schema object>?, "schema_name": str?, "json": bool?,
- *  "stop": [str]?, "top_p": num?, "seed": int?, "presence_penalty": num?,
+ *  "stop": [str]?, "top_p": num?, "top_k": int?, "seed": int?, "presence_penalty": num?,
  *  "frequency_penalty": num?}
  * mlm_req_prompt() builds the simplest one.
  */

@@ -3,7 +3,8 @@
  * passes, renames or refuses them.
  *
  * The neutral request may carry "stop" (an array of strings), "top_p",
- * "seed", "presence_penalty" and "frequency_penalty" (numbers). An adapter
+ * "seed", "top_k", "presence_penalty" and "frequency_penalty" (numbers);
+ * OpenAI-compatible hosts take no top_k, Gemini names it topK. An adapter
  * copies each one its provider takes under the provider's name
  * (mlm_param_copy) and refuses each one it cannot honour (mlm_param_refuse):
  * the build fails with a message naming the parameter, the engine counts

@@ -5,14 +5,19 @@
  *   {"type": "text", "text": str}
  *   {"type": "image", "url": "data:MIME;base64,DATA" | "https://..." | "http://..."}
  * Data URLs carry the bytes; an http(s) URL is passed where the provider
- * fetches it (OpenAI-compatible hosts) and refused as unsupported where it
- * does not (Gemini, Cloudflare): the engine then tries another entry. The
+ * fetches it: OpenAI-compatible hosts as image_url, Gemini as fileData
+ * {mimeType, fileUri} (the Gemini API fetches public and signed http(s)
+ * URLs itself; the type from the URL path's extension, and a URL of no
+ * known extension is refused for Gemini). Where the provider does not
+ * fetch (Cloudflare) or the type is unknown, it is refused as unsupported:
+ * the engine then tries another entry. The
  * bytes of a file become a data URL here, its type read from its magic
  * bytes (PNG, JPEG, GIF, WebP, PDF).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "mlm.h"
 
@@ -258,6 +263,54 @@ parts_openai(jv content, const mlm_entry *e, int urls, int pdf_ok, char *err, si
 	return out;
 }
 
+/* The type of an http(s) URL's file, from its path's extension (the query
+ * and fragment cut off; case ignored); NULL when none is known. */
+static const char *
+url_mime(const char *url)
+{
+	static const char *const ext[][2] = {
+		{ "png", "image/png" }, { "jpg", "image/jpeg" }, { "jpeg", "image/jpeg" },
+		{ "gif", "image/gif" }, { "webp", "image/webp" }, { "heic", "image/heic" },
+		{ "heif", "image/heif" }, { "pdf", "application/pdf" },
+	};
+	const char *path = strstr(url, "://");
+	path = path ? strchr(path + 3, '/') : NULL;
+	if (!path)
+		return NULL;
+	size_t n = strcspn(path, "?#");
+	const char *dot = NULL;
+	for (size_t i = 0; i < n; i++)
+		if (path[i] == '.')
+			dot = path + i;
+		else if (path[i] == '/')
+			dot = NULL;
+	if (!dot)
+		return NULL;
+	size_t el = (size_t)(path + n - dot - 1);
+	for (size_t i = 0; i < sizeof ext / sizeof *ext; i++)
+		if (strlen(ext[i][0]) == el && !strncasecmp(dot + 1, ext[i][0], el))
+			return ext[i][1];
+	return NULL;
+}
+
+/* An http(s) URL as Gemini's fileData, or invalid with err (unsupported:
+ * another entry is tried) when its type is not known. */
+static jv
+gemini_file(const char *url, const mlm_entry *e, char *err, size_t errlen)
+{
+	const char *mime = url_mime(url);
+	if (!mime) {
+		mlm_err(err, errlen, "unsupported parameter images: %s takes an image URL only with "
+		    "a known type (.png, .jpg, .jpeg, .gif, .webp, .heic, .heif, .pdf); give the "
+		    "bytes: a data URL, or llm-ask --attach", e && e->provider ? e->provider :
+		    "this provider");
+		return jv_invalid();
+	}
+	jv f = jv_object_set(jv_object(), jv_string("mimeType"), jv_string(mime));
+	f = jv_object_set(f, jv_string("fileUri"), jv_string(url));
+	return jv_object_set(jv_object(), jv_string("fileData"), f);
+}
+
 jv
 mlm_parts_gemini(jv content, const mlm_entry *e, char *err, size_t errlen)
 {
@@ -268,7 +321,7 @@ mlm_parts_gemini(jv content, const mlm_entry *e, char *err, size_t errlen)
 		mlm_err(err, errlen, "request: a content must be a text or an array of parts");
 		return jv_invalid();
 	}
-	jv oai = parts_openai(content, e, 0, 1, err, errlen);
+	jv oai = parts_openai(content, e, 1, 1, err, errlen);
 	if (!jv_is_valid(oai))
 		return oai;
 	jv out = jv_array();
@@ -278,7 +331,14 @@ mlm_parts_gemini(jv content, const mlm_entry *e, char *err, size_t errlen)
 			jv_free(u);
 			u = mlm_jpath(p, "file.file_data");      /* a PDF */
 		}
-		if (jv_get_kind(u) == JV_KIND_STRING) {
+		if (jv_get_kind(u) == JV_KIND_STRING && strncmp(jv_string_value(u), "data:", 5)) {
+			jv fd = gemini_file(jv_string_value(u), e, err, errlen);
+			if (!jv_is_valid(fd)) {
+				jv_free(u), jv_free(p), jv_free(oai), jv_free(out);
+				return fd;
+			}
+			out = jv_array_append(out, fd);
+		} else if (jv_get_kind(u) == JV_KIND_STRING) {
 			char mime[64];
 			const char *d = "";
 			mlm_dataurl_parse(jv_string_value(u), mime, &d);

@@ -69,10 +69,10 @@ refuse() {
 	like "$(jqb .error.message)" "$3" "$2: the message names it"
 }
 refuse '{"model":"claude-x","max_tokens":5,"tools":[{"type":"web_search_20250305","name":"web_search"}],"messages":[{"role":"user","content":"x"}]}' "a server tool" '^tools\[0\]\.type: web_search_20250305 tools are not supported'
-refuse '{"model":"claude-x","max_tokens":5,"stop_sequences":["END"],"messages":[{"role":"user","content":"x"}]}' stop_sequences '^stop_sequences: not supported'
+refuse '{"model":"claude-x","max_tokens":5,"stop_sequences":"END","messages":[{"role":"user","content":"x"}]}' "stop_sequences a string" '^stop_sequences: expected an array of up to 4 non-empty strings'
 refuse '{"model":"claude-x","max_tokens":5,"messages":[{"role":"user","content":[{"type":"image","source":{"type":"base64","media_type":"text/plain","data":"aGk="}}]}]}' "image of type text/plain" '^messages\[0\]\.content\[0\]: a data URL of type text/plain'
 refuse '{"model":"claude-x","max_tokens":5,"messages":[{"role":"assistant","content":[{"type":"tool_result","tool_use_id":"t","content":"r"}]}]}' "an assistant's tool_result" '^messages\[0\]\.content\[0\]: tool_result blocks are not supported'
-refuse '{"model":"claude-x","max_tokens":5,"top_k":3,"messages":[{"role":"user","content":"x"}]}' top_k '^top_k: not supported'
+refuse '{"model":"claude-x","max_tokens":5,"top_k":1.5,"messages":[{"role":"user","content":"x"}]}' "top_k 1.5" '^top_k: expected a positive whole number'
 refuse '{"model":"claude-x","messages":[{"role":"user","content":"x"}]}' "no max_tokens" '^max_tokens: required'
 refuse '{"model":"claude-x","max_tokens":5,"temperature":1.5,"messages":[{"role":"user","content":"x"}]}' "temperature 1.5" '^temperature: expected a number from 0 to 1'
 refuse '{"model":"claude-x","max_tokens":5,"messages":[{"role":"system","content":"x"}]}' "only a system message" '^messages: no user or assistant message'

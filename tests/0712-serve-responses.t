@@ -69,7 +69,7 @@ refuse '{"model":"gpt-5","input":"x","tools":[{"type":"function","name":"f","par
 refuse '{"model":"gpt-5","input":[{"type":"computer_call_output","call_id":"c","output":{}}]}' computer_call_output '^input\[0\]: computer_call_output items are not supported'
 refuse '{"model":"gpt-5","input":[{"role":"user","content":[{"type":"input_image","image_url":"ftp://host/a.png"}]}]}' "input_image by ftp" '^input\[0\]\.content\[0\]: the image URL must be a base64 data: URL or http\(s\)'
 refuse '{"model":"gpt-5","input":"x","text":{"format":{"type":"json_object"}}}' text.format '^text\.format'
-refuse '{"model":"gpt-5","input":"x","top_p":0.5}' top_p '^top_p: not supported'
+refuse '{"model":"gpt-5","input":"x","top_p":1.5}' "top_p 1.5" '^top_p: expected a number from 0 to 1'
 refuse '{"model":"gpt-5","input":[]}' "empty input" '^input: expected'
 refuse '{"model":"gpt-5","input":"x","max_output_tokens":0}' max_output_tokens '^max_output_tokens: expected a positive whole number'
 is "$(wc -l <"$SIM_LOG")" "$n0" "refused requests were never sent upstream"

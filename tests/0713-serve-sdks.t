@@ -19,13 +19,18 @@ SRV="$SRV" TOKEN=tok1 node_tap anthropic-client.mjs "anthropic sdk: "
 for want in 'anthropic whole: text' 'anthropic whole: failover' 'anthropic stream: text' \
 	'anthropic stream: event order' 'anthropic countTokens: a positive estimate' \
 	'anthropic beta: unknown beta ignored, ?beta=true accepted' 'anthropic server tool: BadRequestError' \
-	'anthropic bad key: AuthenticationError' 'anthropic unknown model: NotFoundError'; do
+	'anthropic bad key: AuthenticationError' 'anthropic unknown model: NotFoundError' \
+	'anthropic stop_sequences: answered' 'anthropic stop_sequences: streamed' \
+	'anthropic top_k to OpenAI-compatible entries: BadRequestError'; do
 	grep -q "^PASS $want\$" "$T/node.out" && ok "ran: $want" || nok "ran: $want"
 done
 is "$(grep -c '"key":"rl+retry=60"' "$SIM_LOG")" 1 "anthropic: the rate-limited entry was tried once, then skipped while cooling"
 is "$(grep '"key":"good2"' "$SIM_LOG" | head -1 | jq -c .body)" \
 	'{"model":"m1","messages":[{"role":"system","content":"be brief"},{"role":"user","content":"hello"}],"max_completion_tokens":50,"stream":false}' \
 	"anthropic: the exact request the good entry received"
+is "$(grep '"key":"good2"' "$SIM_LOG" | jq -c 'select(.body.messages[0].content == "sampled") | .body')" \
+	'{"model":"m1","messages":[{"role":"user","content":"sampled"}],"max_completion_tokens":20,"stop":["STOP","END"],"top_p":0.5,"stream":false}' \
+	"anthropic: stop_sequences and top_p as the good entry received them"
 stop_serve
 
 n0=$(wc -l <"$SIM_LOG")

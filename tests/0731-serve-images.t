@@ -50,8 +50,16 @@ echo: and now" "anthropic image block: the digest"
 is "$(simlast '.body.contents[0].parts[1].inlineData.data')" "$b64" "anthropic image block: the bytes as inlineData"
 req "$SRV/v1/messages" -H 'Content-Type: application/json' -H 'anthropic-version: 2023-06-01' \
 	-d '{"model":"auto","max_tokens":64,"messages":[{"role":"user","content":[{"type":"image","source":{"type":"url","url":"https://images.invalid/a.png"}}]}]}'
-is "$code" 400 "anthropic url source, only Gemini takes images: 400"
-like "$(jqb '.error.message')" 'gemini takes images as data only' "anthropic url source: the reason"
+is "$code:$(hdr X-ManyLLM-Entry)" "200:ge1" "anthropic url source, only Gemini takes images: 200 from Gemini"
+is "$(jqb '.content[0].text')" "image url https://images.invalid/a.png
+echo: " "anthropic url source: llm-sim got the URL"
+is "$(simlast '.body.contents[0].parts | tojson')" '[{"fileData":{"mimeType":"image/png","fileUri":"https://images.invalid/a.png"}}]' \
+	"anthropic url source: Gemini got fileData {mimeType, fileUri}, not fetched by llm-serve"
+n0=$(nlog)
+req "$SRV/v1/messages" -H 'Content-Type: application/json' -H 'anthropic-version: 2023-06-01' \
+	-d '{"model":"auto","max_tokens":64,"messages":[{"role":"user","content":[{"type":"image","source":{"type":"url","url":"https://images.invalid/img"}}]}]}'
+is "$code:$(nlog)" "400:$n0" "anthropic url source of no known type: 400, nothing sent"
+like "$(jqb '.error.message')" 'gemini takes an image URL only with a known type' "anthropic url source of no known type: the reason"
 req "$SRV/v1/messages" -H 'Content-Type: application/json' -H 'anthropic-version: 2023-06-01' \
 	-d '{"model":"auto","max_tokens":64,"messages":[{"role":"user","content":[{"type":"image","source":{"type":"file","file_id":"f1"}}]}]}'
 is "$code:$(jqb '.error.type')" "400:invalid_request_error" "anthropic file source: 400"

@@ -83,12 +83,30 @@ run llm-ask --stream --attach pic.png 'streamed'
 is "$rc:$out" "0:image image/png $npng bytes sha256:$sumpng
 echo: streamed" "gemini stream: the digest arrives streamed"
 like "$(lastq .path)" ':streamGenerateContent$' "gemini stream: streamGenerateContent"
-# a URL: Gemini takes bytes only; refused before sending
-n0=$(nlog)
+# a URL: Gemini fetches it itself, as fileData {mimeType, fileUri}, the
+# type from the path's extension (llm-sim never fetches it); these calls
+# keep no state, so that the catalog's 10 a minute do not make later ones wait
+export LLM_STATE=memory
 run llm-ask --attach https://images.invalid/cat.png 'describe it'
-is "$rc" 69 "gemini + URL: exit 69"
-like "$err" 'gemini takes images as data only, not as URLs' "gemini + URL: says why"
-is "$(nlog)" "$n0" "gemini + URL: nothing sent"
+is "$rc:$err" "0:" "gemini + URL: exit 0, nothing on stderr"
+is "$out" "image url https://images.invalid/cat.png
+echo: describe it" "gemini + URL: llm-sim got the URL"
+is "$(lastq '.body.contents[0].parts | tojson')" \
+	'[{"text":"describe it"},{"fileData":{"mimeType":"image/png","fileUri":"https://images.invalid/cat.png"}}]' \
+	"gemini + URL: the exact parts sent: fileData with the type from .png"
+run llm-ask --stream --attach 'https://images.invalid/dir.v2/Photo.JPG?size=large#top' 'streamed'
+is "$rc:$(lastq '.body.contents[0].parts[1] | tojson')" \
+	'0:{"fileData":{"mimeType":"image/jpeg","fileUri":"https://images.invalid/dir.v2/Photo.JPG?size=large#top"}}' \
+	"gemini stream + URL: .JPG before a query is image/jpeg, the URL sent as it is"
+run llm-ask --attach http://images.invalid/paper.pdf 'summarise'
+is "$rc:$(lastq '.body.contents[0].parts[1].fileData.mimeType')" "0:application/pdf" "gemini + PDF URL: application/pdf"
+# a URL of no known type: refused before sending (no other entry here)
+n0=$(nlog)
+run llm-ask --attach 'https://images.invalid/render?id=7.png' 'describe it'
+is "$rc" 69 "gemini + URL of no known type: exit 69"
+like "$err" 'gemini takes an image URL only with a known type \(.png, .jpg' "gemini + URL of no known type: says why"
+is "$(nlog)" "$n0" "gemini + URL of no known type: nothing sent"
+unset LLM_STATE
 unset GEMINI_BASE_URL GEMINI_API_KEY GEMINI_MODELS
 
 # ---- Cloudflare: a vision model of the catalog, image_url with a data URL

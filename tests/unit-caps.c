@@ -75,8 +75,14 @@ main(void)
 	jv_free(c);
 	jv url = jv_parse("[{\"type\":\"image\",\"url\":\"https://a.invalid/x.png\"}]");
 	mlm_entry e = { .provider = "gemini" };
-	jv g = mlm_parts_gemini(jv_copy(url), &e, err, sizeof err);
-	ok(!jv_is_valid(g) && strstr(err, "unsupported parameter images: gemini") != NULL, "gemini: a URL is unsupported");
+	s = dump(mlm_parts_gemini(jv_copy(url), &e, err, sizeof err));
+	is_str(s, "[{\"fileData\":{\"mimeType\":\"image/png\",\"fileUri\":\"https://a.invalid/x.png\"}}]",
+	    "gemini: a URL as fileData, its type from the extension");
+	free(s);
+	jv odd = jv_parse("[{\"type\":\"image\",\"url\":\"https://a.invalid/x.png/view?t=.gif\"}]");
+	jv g = mlm_parts_gemini(odd, &e, err, sizeof err);
+	ok(!jv_is_valid(g) && strstr(err, "unsupported parameter images: gemini takes an image URL only "
+	    "with a known type") != NULL, "gemini: a URL of no known extension is unsupported");
 	jv_free(g);
 	jv o = mlm_parts_openai(jv_copy(url), &e, 1, err, sizeof err);
 	ok(jv_is_valid(o), "openai: a URL goes");

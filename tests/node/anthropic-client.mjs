@@ -56,6 +56,31 @@ await step('anthropic raw stream', async () => {
 	check('anthropic raw stream: text', text === 'echo: raw events', text);
 });
 
+await step('anthropic stop_sequences', async () => {
+	const r = await client.messages.create({
+		model: 'claude-sonnet-4-5', max_tokens: 20, stop_sequences: ['STOP', 'END'], top_p: 0.5,
+		messages: [{ role: 'user', content: 'sampled' }],
+	});
+	check('anthropic stop_sequences: answered', r.content[0].text === 'echo: sampled' &&
+	    r.stop_reason === 'end_turn' && r.stop_sequence === null, JSON.stringify(r));
+	const stream = client.messages.stream({
+		model: 'claude-haiku-4-5', max_tokens: 20, stop_sequences: ['STOP'],
+		messages: [{ role: 'user', content: 'sampled stream' }],
+	});
+	const msg = await stream.finalMessage();
+	check('anthropic stop_sequences: streamed', msg.content[0].text === 'echo: sampled stream' &&
+	    msg.stop_reason === 'end_turn' && msg.stop_sequence === null, JSON.stringify(msg));
+	try {
+		await client.messages.create({ model: 'claude-x', max_tokens: 20, top_k: 5,
+			messages: [{ role: 'user', content: 'x' }] });
+		check('anthropic top_k to OpenAI-compatible entries: BadRequestError', false, 'no error');
+	} catch (e) {
+		check('anthropic top_k to OpenAI-compatible entries: BadRequestError', e instanceof Anthropic.BadRequestError &&
+		    /unsupported parameter top_k: openai does not take it/.test(e.error?.error?.message),
+		    `${e.constructor.name} ${JSON.stringify(e.error)}`);
+	}
+});
+
 await step('anthropic countTokens', async () => {
 	const r = await client.messages.countTokens({
 		model: 'claude-sonnet-4-5',
