@@ -1,0 +1,50 @@
+/*
+ * serve-int.h — llm-serve's own parts, private to it: bin/llm-serve.c
+ * (HTTP, the loops, set-up and main) and the files of its seams share
+ * these. The wire formats see only serve.h.
+ */
+#ifndef SERVE_INT_H
+#define SERVE_INT_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "serve.h"
+
+/* ---- llm-serve.c ---- */
+
+extern tool_pool tp;
+/* a monotonic clock, in microseconds */
+int64_t now_us(void);
+
+/* routes 0..NWIRES-1 are the wire formats, in SERVE_WIRES's order */
+extern const serve_wire *const wires[];
+#define SERVE_COUNT(w) + 1
+#define NWIRES (0 SERVE_WIRES(SERVE_COUNT))
+#define MAX_WIRES 16
+enum { R_MODELS = MAX_WIRES, R_HEALTH, R_METRICS, R_STATUS, R_PAGE, R_OTHER, R__N };
+
+/* ---- metrics (serve-metrics.c; atomics: written by every thread) ---- */
+
+typedef struct hist {
+	atomic_long b[20];
+	atomic_long count;
+	atomic_llong sum_ns;
+} hist;
+#define NLAT 18
+#define NOVH 12
+extern const double lat_bounds[NLAT], ovh_bounds[NOVH];
+extern hist h_latency, h_overhead;
+extern atomic_long *m_attempts;     /* [entry * MLM_KIND__N + kind], engine thread writes */
+extern atomic_long m_inflight;
+extern atomic_long m_streams_broken;
+
+void hist_add(hist *h, const double *bounds, size_t nb, double s);
+/* one answer of route with status */
+void count_request(int route, unsigned status);
+/* the bodies of GET /status.json and GET /metrics: they read the
+ * scheduler's store (the engine's thread) */
+jv status_json(void);
+void metrics_text(mlm_buf *b);
+
+#endif
