@@ -47,4 +47,23 @@ void count_request(int route, unsigned status);
 jv status_json(void);
 void metrics_text(mlm_buf *b);
 
+/* ---- model names clients send (serve-models.c) ---- */
+
+typedef struct model_map {
+	char *name;                     /* a name or glob a client sends */
+	char *target;                   /* a glob of the pool's models, or "" (auto) */
+} model_map;
+extern model_map *maps;             /* --model-map, then LLM_SERVE_MODELS */
+extern size_t nmaps;
+extern char *models_json;           /* GET /v1/models, built once */
+extern size_t models_len;
+
+/* "NAME=TARGET[,NAME=TARGET]..." from what (an option or a variable); dies
+ * with code when malformed */
+void add_maps(const char *what, const char *spec, int code);
+/* after the pool is open: every target must name some entry */
+void check_maps(size_t from_option);
+/* models_json from the pool and the maps */
+void build_models(void);
+
 #endif
