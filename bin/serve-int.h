@@ -8,6 +8,7 @@
 
 #include <stdatomic.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "serve.h"
 
@@ -65,5 +66,27 @@ void add_maps(const char *what, const char *spec, int code);
 void check_maps(size_t from_option);
 /* models_json from the pool and the maps */
 void build_models(void);
+
+/* ---- the values of the options (serve-options.c) ---- */
+
+struct serve_opts {
+	const char *listen_at, *port_file, *token_file;
+	long client_to, max_conn, threads, grace, max_wait, timeout_ms, retries, header_to, per_ip;
+	int reuse_port;
+	char host[256];                 /* of --listen */
+	long port;
+	struct sockaddr_storage ss;
+};
+extern struct serve_opts so;        /* the options */
+extern size_t max_body;             /* --max-body */
+extern char **tokens;               /* bearer tokens: none, no auth */
+extern size_t ntokens;
+
+/* a size like 4M, 512k or 1048576 for option opt; dies with 2 */
+size_t parse_size(const char *opt, const char *s);
+/* --listen HOST:PORT into so.host, so.port and so.ss. */
+void parse_listen(void);
+/* --token-file file (NULL: none), then LLM_SERVE_TOKENS; dies with 78 */
+void load_tokens(const char *file);
 
 #endif
