@@ -6,6 +6,8 @@
 #ifndef SERVE_INT_H
 #define SERVE_INT_H
 
+#include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -88,5 +90,77 @@ size_t parse_size(const char *opt, const char *s);
 void parse_listen(void);
 /* --token-file file (NULL: none), then LLM_SERVE_TOKENS; dies with 78 */
 void load_tokens(const char *file);
+
+/* ---- jobs: a request between HTTP and the engine (serve-job.c) ---- */
+
+enum { J_CHAT, J_STATUS, J_METRICS };
+enum { P_BODY, P_WAIT, P_SENDING };
+
+typedef struct job {
+	pthread_mutex_t mu;
+	int refs;                       /* HTTP side + engine side */
+	struct job *qnext;              /* submit queue */
+	struct job *cnext;              /* cancel queue */
+	struct job *enext, *eprev;      /* engine thread: calls in flight */
+	struct MHD_Connection *conn;    /* NULL once the request is over */
+	int type, route, phase;
+	int64_t t0;                     /* us, first handler call */
+	int64_t eng_us;                 /* us inside the engine call */
+	int64_t sub_us;
+	/* the request */
+	mlm_buf body;
+	int too_large;
+	const serve_wire *wire;
+	serve_call sc;                  /* the request as its wire format parsed it */
+	/* engine side */
+	long call_id;
+	int in_engine;                  /* submitted, done not yet called */
+	int cancel_queued;
+	int failed_attempts;
+	/* shared under mu */
+	int suspended;
+	int ready;                      /* stream: headers can go; others: done */
+	int finished;                   /* the call is over */
+	int gone;                       /* the client went away */
+	int hungup;                     /* seen closed while suspended: no answer */
+	int fd;                         /* the connection's socket (engine: peek only) */
+	unsigned status;
+	int retry_after;                /* seconds, 0 none */
+	char entry[200];
+	int nattempts;
+	mlm_buf out;                    /* whole: the body; stream: bytes not yet read */
+	size_t out_off;
+} job;
+
+extern mlm_call_opts base_opts;     /* every call's options */
+/* --threads 1: the HTTP server runs in the engine's thread (no queue) */
+extern int one_thread;
+extern int mhd_kick;                /* one_thread: a connection was resumed */
+extern job *eng_jobs;               /* calls in flight, engine thread only */
+extern atomic_int store_degraded;   /* the store's health, for /healthz */
+
+/* one reference less; the last frees the job */
+void job_unref(job *j);
+/* to the engine (through the queue with --threads N) */
+void q_push(job *j);
+/* cancel the job's call (its client went away) */
+void q_cancel(job *j);
+/* the engine's trace: metrics, failed attempts per call, -v and --log */
+void on_trace(void *u, jv a);
+/* the store's health for /healthz and /metrics, and its warnings */
+void store_health(void);
+/* cancel the calls whose clients hung up while suspended */
+void eng_watch_hangups(void);
+/* --threads N: the engine's thread */
+void *engine_main(void *arg);
+/* --threads N: the main thread's wait for a signal, the drain, the end */
+void threaded_loop(sigset_t *sigs, long grace, pthread_t eng);
+
+/* ---- llm-serve.c: draining ---- */
+
+/* the first SIGTERM or SIGINT: stop listening, answer with Connection: close */
+void drain_begin(int sig, long grace);
+/* what is cancelled when the grace is over (early: a second signal) */
+void warn_cancel(int early, long grace);
 
 #endif
