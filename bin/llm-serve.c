@@ -413,83 +413,149 @@ send_job(struct MHD_Connection *c, job *j)
 	return ret;
 }
 
+/* GET of a route answered by the server itself (not a wire format). */
+static enum MHD_Result
+fixed_route(struct MHD_Connection *c, int route, void **con_cls)
+{
+	job *j;
+	switch (route) {
+	case R_HEALTH:
+		if (atomic_load_explicit(&store_degraded, memory_order_relaxed)) {
+			static const char deg[] = "{\"status\":\"degraded\",\"state\":\"the state "
+			    "store is unavailable: the scheduler's state is kept in memory, not "
+			    "shared\"}\n";
+			return send_buf(c, route, 200, "application/json", (char *)deg,
+			    sizeof deg - 1, 0, NULL);
+		}
+		return send_buf(c, route, 200, "application/json", (char *)"{\"status\":\"ok\"}\n",
+		    15, 0, NULL);
+	case R_PAGE:
+		return send_buf(c, route, 200, "text/html; charset=utf-8", (char *)serve_page,
+		    sizeof serve_page - 1, 0, NULL);
+	case R_MODELS:
+		return send_buf(c, route, 200, "application/json", models_json, models_len, 0, NULL);
+	case R_STATUS:
+	case R_METRICS:
+		j = job_new(c, route == R_STATUS ? J_STATUS : J_METRICS, route);
+		if (!j)
+			return MHD_NO;
+		*con_cls = j;
+		j->phase = P_WAIT;
+		q_push(j);
+		if (wait_ready(j))
+			return send_job(c, j);
+		return MHD_YES;
+	default:
+		break;
+	}
+	return MHD_NO;       /* not reached: a fixed route */
+}
+
+/* The first call for a request: its checks, then a job when one is needed. */
+static enum MHD_Result
+request_begins(struct MHD_Connection *c, const char *url, const char *method, void **con_cls)
+{
+	job *j;
+	int route = route_of(url);
+	int is_get = !strcmp(method, "GET") || !strcmp(method, "HEAD");
+	int is_post = !strcmp(method, "POST");
+	const char *why, *code;
+	guard_request_begins(c);
+	if ((why = guard_refusal(c, &code)))
+		return send_error(c, route, 403, why, "invalid_request_error", code, NULL);
+	if (route == R_OTHER)
+		return send_error(c, route, 404, "Unknown request URL. Routes: POST "
+		    "/v1/chat/completions, /v1/messages, /v1/messages/count_tokens, "
+		    "/v1/responses, /v1/embeddings, GET /v1/models, /healthz, /metrics, /status.json, /",
+		    "invalid_request_error", "unknown_url", NULL);
+	if (route < NWIRES ? !is_post : !is_get)
+		return send_error(c, route, 405, "Method not allowed", "invalid_request_error",
+		    "method_not_allowed", route < NWIRES ? "POST" : "GET, HEAD");
+	if (route != R_HEALTH && route != R_PAGE && !authorized(c))
+		return send_error(c, route, 401, "Invalid or missing bearer token (Authorization: "
+		    "Bearer TOKEN, or x-api-key: TOKEN)", "invalid_request_error", "invalid_api_key", NULL);
+	if (route >= R_MODELS && route != R_OTHER)
+		return fixed_route(c, route, con_cls);
+	/* POST to a wire format's path */
+	if (!guard_json_type(MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_CONTENT_TYPE)))
+		return send_error(c, route, 415, "Unsupported Content-Type: the body must be "
+		    "sent as Content-Type: application/json", "invalid_request_error",
+		    "unsupported_media_type", NULL);
+	const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (cl && strtoull(cl, NULL, 10) > max_body) {
+		char m[128];
+		snprintf(m, sizeof m, "Request body larger than %zu bytes", max_body);
+		return send_error(c, route, 413, m, "invalid_request_error", "request_too_large", NULL);
+	}
+	j = job_new(c, J_CHAT, route);
+	if (!j)
+		return MHD_NO;
+	j->wire = wires[route];
+	j->fd = guard_conn_fd(c);
+	atomic_fetch_add_explicit(&m_inflight, 1, memory_order_relaxed);
+	*con_cls = j;
+	return MHD_YES;
+}
+
+/* The whole body is in: parse it in the request's wire format, then
+ * answer it here or hand it to the engine. */
+static enum MHD_Result
+body_complete(struct MHD_Connection *c, job *j)
+{
+	if (j->too_large) {
+		char m[128];
+		snprintf(m, sizeof m, "Request body larger than %zu bytes", max_body);
+		j->phase = P_SENDING, j->status = 413;
+		return send_error(c, j->route, 413, m, "invalid_request_error", "request_too_large", NULL);
+	}
+	jv body = j->body.len ? jv_parse_sized(j->body.p, (int)j->body.len) :
+	    jv_invalid_with_msg(jv_string("empty body"));
+	if (!jv_is_valid(body)) {
+		jv msg = jv_invalid_get_msg(body);
+		char m[400];
+		snprintf(m, sizeof m, "Invalid JSON in the request body: %s",
+		    jv_get_kind(msg) == JV_KIND_STRING ? jv_string_value(msg) : "parse error");
+		jv_free(msg);
+		j->phase = P_SENDING, j->status = 400;
+		return send_error(c, j->route, 400, m, "invalid_request_error", "invalid_json", NULL);
+	}
+	mlm_buf_free(&j->body);
+	char err[400];
+	int r = j->wire->parse(&j->sc, body, err, sizeof err);
+	jv_free(body);
+	if (r < 0) {
+		j->phase = P_SENDING;
+		j->status = r == -2 ? 404 : 400;
+		if (r == -2)
+			return send_error(c, j->route, 404, err, "invalid_request_error",
+			    "model_not_found", NULL);
+		return send_error(c, j->route, 400, err, "invalid_request_error", NULL, NULL);
+	}
+	set_id(j);
+	j->phase = P_WAIT;
+	if (j->wire->local) {
+		/* answered here, without the engine */
+		j->wire->local(&j->sc, &j->out);
+		j->status = 200;
+		j->ready = j->finished = 1;
+		return send_job(c, j);
+	}
+	q_push(j);
+	if (wait_ready(j))
+		return send_job(c, j);
+	return MHD_YES;
+}
+
 static enum MHD_Result
 handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
     const char *version, const char *upload_data, size_t *upload_size, void **con_cls)
 {
 	(void)cls, (void)version;
 	job *j = *con_cls;
-	if (!j) {
-		int route = route_of(url);
-		int is_get = !strcmp(method, "GET") || !strcmp(method, "HEAD");
-		int is_post = !strcmp(method, "POST");
-		const char *why, *code;
-		guard_request_begins(c);
-		if ((why = guard_refusal(c, &code)))
-			return send_error(c, route, 403, why, "invalid_request_error", code, NULL);
-		if (route == R_OTHER)
-			return send_error(c, route, 404, "Unknown request URL. Routes: POST "
-			    "/v1/chat/completions, /v1/messages, /v1/messages/count_tokens, "
-			    "/v1/responses, /v1/embeddings, GET /v1/models, /healthz, /metrics, /status.json, /",
-			    "invalid_request_error", "unknown_url", NULL);
-		if (route < NWIRES ? !is_post : !is_get)
-			return send_error(c, route, 405, "Method not allowed", "invalid_request_error",
-			    "method_not_allowed", route < NWIRES ? "POST" : "GET, HEAD");
-		if (route != R_HEALTH && route != R_PAGE && !authorized(c))
-			return send_error(c, route, 401, "Invalid or missing bearer token (Authorization: "
-			    "Bearer TOKEN, or x-api-key: TOKEN)", "invalid_request_error", "invalid_api_key", NULL);
-		switch (route) {
-		case R_HEALTH:
-			if (atomic_load_explicit(&store_degraded, memory_order_relaxed)) {
-				static const char deg[] = "{\"status\":\"degraded\",\"state\":\"the state "
-				    "store is unavailable: the scheduler's state is kept in memory, not "
-				    "shared\"}\n";
-				return send_buf(c, route, 200, "application/json", (char *)deg,
-				    sizeof deg - 1, 0, NULL);
-			}
-			return send_buf(c, route, 200, "application/json", (char *)"{\"status\":\"ok\"}\n",
-			    15, 0, NULL);
-		case R_PAGE:
-			return send_buf(c, route, 200, "text/html; charset=utf-8", (char *)serve_page,
-			    sizeof serve_page - 1, 0, NULL);
-		case R_MODELS:
-			return send_buf(c, route, 200, "application/json", models_json, models_len, 0, NULL);
-		case R_STATUS:
-		case R_METRICS:
-			j = job_new(c, route == R_STATUS ? J_STATUS : J_METRICS, route);
-			if (!j)
-				return MHD_NO;
-			*con_cls = j;
-			j->phase = P_WAIT;
-			q_push(j);
-			if (wait_ready(j))
-				return send_job(c, j);
-			return MHD_YES;
-		default:
-			break;
-		}
-		/* POST to a wire format's path */
-		if (!guard_json_type(MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-		    MHD_HTTP_HEADER_CONTENT_TYPE)))
-			return send_error(c, route, 415, "Unsupported Content-Type: the body must be "
-			    "sent as Content-Type: application/json", "invalid_request_error",
-			    "unsupported_media_type", NULL);
-		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-		    MHD_HTTP_HEADER_CONTENT_LENGTH);
-		if (cl && strtoull(cl, NULL, 10) > max_body) {
-			char m[128];
-			snprintf(m, sizeof m, "Request body larger than %zu bytes", max_body);
-			return send_error(c, route, 413, m, "invalid_request_error", "request_too_large", NULL);
-		}
-		j = job_new(c, J_CHAT, route);
-		if (!j)
-			return MHD_NO;
-		j->wire = wires[route];
-		j->fd = guard_conn_fd(c);
-		atomic_fetch_add_explicit(&m_inflight, 1, memory_order_relaxed);
-		*con_cls = j;
-		return MHD_YES;
-	}
+	if (!j)
+		return request_begins(c, url, method, con_cls);
 	if (j->phase == P_BODY) {
 		if (*upload_size) {
 			if (!j->too_large && mlm_buf_add(&j->body, upload_data, *upload_size) < 0)
@@ -497,48 +563,7 @@ handler(void *cls, struct MHD_Connection *c, const char *url, const char *method
 			*upload_size = 0;
 			return MHD_YES;
 		}
-		if (j->too_large) {
-			char m[128];
-			snprintf(m, sizeof m, "Request body larger than %zu bytes", max_body);
-			j->phase = P_SENDING, j->status = 413;
-			return send_error(c, j->route, 413, m, "invalid_request_error", "request_too_large", NULL);
-		}
-		jv body = j->body.len ? jv_parse_sized(j->body.p, (int)j->body.len) :
-		    jv_invalid_with_msg(jv_string("empty body"));
-		if (!jv_is_valid(body)) {
-			jv msg = jv_invalid_get_msg(body);
-			char m[400];
-			snprintf(m, sizeof m, "Invalid JSON in the request body: %s",
-			    jv_get_kind(msg) == JV_KIND_STRING ? jv_string_value(msg) : "parse error");
-			jv_free(msg);
-			j->phase = P_SENDING, j->status = 400;
-			return send_error(c, j->route, 400, m, "invalid_request_error", "invalid_json", NULL);
-		}
-		mlm_buf_free(&j->body);
-		char err[400];
-		int r = j->wire->parse(&j->sc, body, err, sizeof err);
-		jv_free(body);
-		if (r < 0) {
-			j->phase = P_SENDING;
-			j->status = r == -2 ? 404 : 400;
-			if (r == -2)
-				return send_error(c, j->route, 404, err, "invalid_request_error",
-				    "model_not_found", NULL);
-			return send_error(c, j->route, 400, err, "invalid_request_error", NULL, NULL);
-		}
-		set_id(j);
-		j->phase = P_WAIT;
-		if (j->wire->local) {
-			/* answered here, without the engine */
-			j->wire->local(&j->sc, &j->out);
-			j->status = 200;
-			j->ready = j->finished = 1;
-			return send_job(c, j);
-		}
-		q_push(j);
-		if (wait_ready(j))
-			return send_job(c, j);
-		return MHD_YES;
+		return body_complete(c, j);
 	}
 	if (j->phase == P_WAIT) {
 		if (wait_ready(j))
