@@ -1,7 +1,9 @@
 /*
  * serve-int.h — llm-serve's own parts, private to it: bin/llm-serve.c
- * (HTTP, the loops, set-up and main) and the files of its seams share
- * these. The wire formats see only serve.h.
+ * (the option table, the event loop, set-up and main) and the files of its
+ * seams share these: serve-http.c (routes, requests, answers), serve-job.c
+ * (a request's call on the engine), serve-metrics.c, serve-models.c and
+ * serve-options.c. The wire formats see only serve.h.
  */
 #ifndef SERVE_INT_H
 #define SERVE_INT_H
@@ -12,6 +14,8 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include <microhttpd.h>
+
 #include "serve.h"
 
 /* ---- llm-serve.c ---- */
@@ -20,12 +24,20 @@ extern tool_pool tp;
 /* a monotonic clock, in microseconds */
 int64_t now_us(void);
 
+/* ---- the HTTP side (serve-http.c) ---- */
+
 /* routes 0..NWIRES-1 are the wire formats, in SERVE_WIRES's order */
 extern const serve_wire *const wires[];
 #define SERVE_COUNT(w) + 1
 #define NWIRES (0 SERVE_WIRES(SERVE_COUNT))
 #define MAX_WIRES 16
 enum { R_MODELS = MAX_WIRES, R_HEALTH, R_METRICS, R_STATUS, R_PAGE, R_OTHER, R__N };
+extern atomic_int draining;         /* SIGTERM: answer with Connection: close */
+/* libmicrohttpd's access handler and its request-completed callback */
+enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+    const char *version, const char *upload_data, size_t *upload_size, void **con_cls);
+void completed(void *cls, struct MHD_Connection *c, void **con_cls,
+    enum MHD_RequestTerminationCode toe);
 
 /* ---- metrics (serve-metrics.c; atomics: written by every thread) ---- */
 
