@@ -3,8 +3,8 @@
  * Anthropic Messages, OpenAI Responses) is a file bin/serve-NAME.c defining
  * a serve_wire (OpenAI Embeddings too): its request parser (the client's body → the neutral
  * request) and its answer writers (deltas, the end of a stream, a whole
- * answer, errors). llm-serve.c owns HTTP, the engine, failover and the
- * metrics, and calls these. A new wire format is a file plus one line in
+ * answer, errors). llm-serve's own parts (serve-int.h: HTTP, the engine,
+ * failover and the metrics) call these. A new wire format is a file plus one line in
  * SERVE_WIRES below.
  */
 #ifndef SERVE_H
@@ -80,8 +80,8 @@ SERVE_WIRES(SERVE_DECLARE)
 
 /* ---- appends (serve-buf.c) ---- */
 
-/* Every append of the wires and of llm-serve.c: a refused one (the
- * buffer's cap reached) sets b->over; llm-serve.c answers an error (500,
+/* Every append of the wires and of llm-serve: a refused one (the
+ * buffer's cap reached) sets b->over; llm-serve answers an error (500,
  * or a stream ended with an error) for an output that is over, and a
  * parser refuses a request text that is: never a cut answer or prompt. */
 void sv_add(mlm_buf *b, const void *s, size_t n);
@@ -93,7 +93,7 @@ void sv_json_num(mlm_buf *b, double d);
 /* b is over when part (appended to it) was */
 void sv_over_from(mlm_buf *b, const mlm_buf *part);
 
-/* ---- given by llm-serve.c ---- */
+/* ---- given by llm-serve (serve-models.c) ---- */
 
 /* The model a client asked for → sc->asked and sc->model_glob: "" or
  * "auto" any entry, a model of the pool those entries, else the first
