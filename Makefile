@@ -68,7 +68,7 @@ $(LIB): $(LIB_OBJ)
 TOOL_OBJ := bin/tool.o bin/chat.o bin/catalog-cli.o bin/sim-embed.o bin/map-embed.o bin/attach.o bin/tool-calls.o
 # llm-map's parts (bin/map-*.c)
 TOOL_OBJ += bin/map-read.o bin/map-resume.o bin/map-progress.o
-# llm-serve's defences and its wire formats (bin/serve-*.c)
+# llm-serve's parts: HTTP, jobs, metrics, defences and its wire formats (bin/serve-*.c)
 SERVE_OBJ := $(patsubst %.c,%.o,$(sort $(wildcard bin/serve-*.c)))
 # an archive, so a tool links only the parts it uses: a tool without chat
 # does not load libedit, llm-sim loads neither libcurl nor SQLite
@@ -86,7 +86,7 @@ $(TOOL_LIB): $(TOOL_OBJ)
 bin/llm-%: bin/llm-%.c $(TOOL_LIB) bin/*.h $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(TOOL_LIB) $(LIB) $(LIBS)
 
-# llm-serve's defences and wire formats live in files of their own
+# llm-serve's parts live in files of their own (bin/serve-int.h maps them)
 bin/llm-serve: bin/llm-serve.c $(SERVE_OBJ) $(TOOL_LIB) bin/*.h $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(SERVE_OBJ) $(TOOL_LIB) $(LIB) $(LIBS)
 # llm-sim's seams (bin/sim-*.c, mapped in bin/sim.h): no code of the library's adapters
