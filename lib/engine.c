@@ -596,9 +596,11 @@ no_answer_at(call *c, CURLcode cc, mlm_outcome *o)
 		    oserr ? strerror((int)oserr) : curl_easy_strerror(cc));
 }
 
-/* An attempt ended: classify, tell the scheduler, go on. */
-static void
-attempt_done(call *c, CURLcode cc)
+/* The outcome of an attempt that ended: a timeout before the first byte,
+ * a failed event of a stream, a transport error, an HTTP error the
+ * adapter classifies, a stream cut short, or the answer parsed. */
+static mlm_outcome
+attempt_outcome(call *c, CURLcode cc)
 {
 	mlm_engine *g = c->g;
 	mlm_entry *e = &g->pool->v[c->idx];
@@ -606,7 +608,6 @@ attempt_done(call *c, CURLcode cc)
 	mlm_outcome o;
 	memset(&o, 0, sizeof o);
 	o.retry_ms = -1;
-	int64_t ms = mlm_mono_ms() - c->att_t0;
 	if (!c->status)
 		curl_easy_getinfo(c->h, CURLINFO_RESPONSE_CODE, &c->status);
 	o.status = c->status;
@@ -663,81 +664,80 @@ attempt_done(call *c, CURLcode cc)
 	}
 	if (o.kind != MLM_OK && o.retry_ms < 0 && (o.kind == MLM_RATE_LIMITED || o.kind == MLM_OVERLOADED))
 		o.retry_ms = mlm_retry_hint(&c->hdrs, jv_null(), o.msg);
-	redact(g, o.msg);
-	/* structured output: validate the answer with llm-fmt's code */
-	int schema_miss = 0;
-	char verr[MLM_ERRLEN] = "";
-	if (o.kind == MLM_OK && c->o.schema) {
-		mlm_fmt_opts fo = { .level = MLM_FMT_SAFE, .repair = MLM_FMT_REPAIR_SAFE,
-		    .multi = c->o.multi };
-		jv out, diag;
-		const char *t = c->ans.text.p ? c->ans.text.p : "";
-		if (mlm_fmt_extract(c->o.schema, t, c->ans.text.len, &fo, &out, &diag, verr,
-		    sizeof verr) == 0) {
-			jv_free(c->data);
-			c->data = out;
-		} else {
-			jv_free(out);
-			schema_miss = 1;
-		}
-		jv_free(diag);
-	}
-	long tokens = (c->ans.in_tok >= 0 ? c->ans.in_tok : 0) + (c->ans.out_tok >= 0 ? c->ans.out_tok : 0);
-	if (o.kind == MLM_OK)   /* tokens and neurons against their windows */
-		mlm_sched_usage(g->sched, c->idx, c->ans.in_tok, c->ans.out_tok);
-	mlm_sched_done(g->sched, c->idx, c->lease, &o, ms, tokens, &c->hdrs);
-	wake_slot_waiters(g);
-	if (schema_miss) {
-		/* it answered, but not in the schema: not the key's fault. Re-ask
-		 * the same entry with the errors, then fail over. */
-		o.kind = MLM_BAD_RESPONSE;
-		snprintf(o.msg, sizeof o.msg, "answer does not match the schema: %.300s", verr);
-		redact(g, o.msg);
-	}
-	record_attempt(c, &o, ms, o.kind == MLM_OK ? tokens : -1);
-	if (schema_miss) {
-		if (c->reasked < c->o.reask && c->nattempts < c->o.max_attempts) {
-			const char *t = c->ans.text.p ? c->ans.text.p : "";
-			c->reasked++;
-			jv msgs = jv_object_get(jv_copy(c->req), jv_string("messages"));
-			msgs = jv_array_append(msgs, jv_object_set(jv_object_set(jv_object(),
-			    jv_string("role"), jv_string("assistant")), jv_string("content"),
-			    jv_string(t)));
-			char fix[700];
-			snprintf(fix, sizeof fix, "Your reply did not match the required JSON schema: %.500s. "
-			    "Reply again with only the corrected JSON.", verr);
-			msgs = jv_array_append(msgs, jv_object_set(jv_object_set(jv_object(),
-			    jv_string("role"), jv_string("user")), jv_string("content"), jv_string(fix)));
-			c->req = jv_object_set(c->req, jv_string("messages"), msgs);
-			c->force_idx = c->idx;
-		} else {
-			c->tried[c->idx] = 2;   /* it will answer the same: not again */
-		}
-		attempt_clear(c);
-		next_attempt(c);
-		return;
-	}
+	return o;
+}
 
-	if (o.kind == MLM_OK) {
-		finish(c, 1, MLM_OK);
-		return;
+/* An answer that should match the call's schema: extracts it with
+ * llm-fmt's code into c->data. Returns 1 when it does not match (why in
+ * verr), else 0. */
+static int
+schema_miss(call *c, char *verr, size_t verrsz)
+{
+	int miss = 0;
+	mlm_fmt_opts fo = { .level = MLM_FMT_SAFE, .repair = MLM_FMT_REPAIR_SAFE,
+	    .multi = c->o.multi };
+	jv out, diag;
+	const char *t = c->ans.text.p ? c->ans.text.p : "";
+	if (mlm_fmt_extract(c->o.schema, t, c->ans.text.len, &fo, &out, &diag, verr,
+	    verrsz) == 0) {
+		jv_free(c->data);
+		c->data = out;
+	} else {
+		jv_free(out);
+		miss = 1;
 	}
+	jv_free(diag);
+	return miss;
+}
+
+/* it answered, but not in the schema: not the key's fault. Re-ask
+ * the same entry with the errors (its answer and what was wrong with it
+ * appended to the messages) while re-asks are left, else not again. */
+static void
+reask(call *c, const char *verr)
+{
+	if (c->reasked < c->o.reask && c->nattempts < c->o.max_attempts) {
+		const char *t = c->ans.text.p ? c->ans.text.p : "";
+		c->reasked++;
+		jv msgs = jv_object_get(jv_copy(c->req), jv_string("messages"));
+		msgs = jv_array_append(msgs, jv_object_set(jv_object_set(jv_object(),
+		    jv_string("role"), jv_string("assistant")), jv_string("content"),
+		    jv_string(t)));
+		char fix[700];
+		snprintf(fix, sizeof fix, "Your reply did not match the required JSON schema: %.500s. "
+		    "Reply again with only the corrected JSON.", verr);
+		msgs = jv_array_append(msgs, jv_object_set(jv_object_set(jv_object(),
+		    jv_string("role"), jv_string("user")), jv_string("content"), jv_string(fix)));
+		c->req = jv_object_set(c->req, jv_string("messages"), msgs);
+		c->force_idx = c->idx;
+	} else {
+		c->tried[c->idx] = 2;   /* it will answer the same: not again */
+	}
+}
+
+/* A failed attempt: whether the entry may be tried again in this call, and
+ * whether the call stops (the request's fault, or text already shown that
+ * must not be restarted); text shown by a stream is declared void. */
+static void
+after_failure(call *c, const mlm_outcome *o)
+{
+	mlm_entry *e = &c->g->pool->v[c->idx];
 	/* nothing at the address: not again in this call, unless it is a batch
 	 * that waits out an outage (a host that does not resolve is no outage) */
-	c->tried[c->idx] = permanent(o.kind) || o.refused == 2 || (o.refused && !c->o.pick.wait_dead)
+	c->tried[c->idx] = permanent(o->kind) || o->refused == 2 || (o->refused && !c->o.pick.wait_dead)
 	    ? 2 : 1;
-	if (o.kind == MLM_UNSUPPORTED && c->o.schema)
+	if (o->kind == MLM_UNSUPPORTED && c->o.schema)
 		c->tried[c->idx] = 0;   /* asked again with the schema in the prompt */
-	if (o.kind == MLM_RATE_LIMITED && o.conc)
+	if (o->kind == MLM_RATE_LIMITED && o->conc)
 		c->tried[c->idx] = 0;   /* too many in flight: the entry may take it when a slot frees */
-	if (o.kind == MLM_TOO_LARGE) {
+	if (o->kind == MLM_TOO_LARGE) {
 		/* only entries with a larger window than this one */
 		if (e->window && c->o.pick.need_tokens <= e->window)
 			c->o.pick.need_tokens = e->window + 1;
 	}
-	if (o.kind == MLM_INVALID_REQUEST || o.kind == MLM_BLOCKED)
+	if (o->kind == MLM_INVALID_REQUEST || o->kind == MLM_BLOCKED)
 		c->stop = 1;
-	if (o.kind == MLM_TOO_LARGE && mlm_req_is_embed(c->req))
+	if (o->kind == MLM_TOO_LARGE && mlm_req_is_embed(c->req))
 		c->stop = 1;    /* too long for the model: for every key of it too (embed.c) */
 	if (c->delivered && c->o.no_restart)
 		c->stop = 1;
@@ -746,6 +746,37 @@ attempt_done(call *c, CURLcode cc)
 		c->delta(c->du, e, NULL, 0);     /* what was shown is void */
 		c->restarted = 1;
 	}
+}
+
+/* An attempt ended: classify, tell the scheduler, go on. */
+static void
+attempt_done(call *c, CURLcode cc)
+{
+	mlm_engine *g = c->g;
+	int64_t ms = mlm_mono_ms() - c->att_t0;
+	mlm_outcome o = attempt_outcome(c, cc);
+	redact(g, o.msg);
+	/* structured output: validate the answer with llm-fmt's code */
+	char verr[MLM_ERRLEN] = "";
+	int miss = o.kind == MLM_OK && c->o.schema && schema_miss(c, verr, sizeof verr);
+	long tokens = (c->ans.in_tok >= 0 ? c->ans.in_tok : 0) + (c->ans.out_tok >= 0 ? c->ans.out_tok : 0);
+	if (o.kind == MLM_OK)   /* tokens and neurons against their windows */
+		mlm_sched_usage(g->sched, c->idx, c->ans.in_tok, c->ans.out_tok);
+	mlm_sched_done(g->sched, c->idx, c->lease, &o, ms, tokens, &c->hdrs);
+	wake_slot_waiters(g);
+	if (miss) {
+		o.kind = MLM_BAD_RESPONSE;
+		snprintf(o.msg, sizeof o.msg, "answer does not match the schema: %.300s", verr);
+		redact(g, o.msg);
+	}
+	record_attempt(c, &o, ms, o.kind == MLM_OK ? tokens : -1);
+	if (miss)
+		reask(c, verr);
+	else if (o.kind == MLM_OK) {
+		finish(c, 1, MLM_OK);
+		return;
+	} else
+		after_failure(c, &o);
 	attempt_clear(c);
 	next_attempt(c);
 }
