@@ -11,7 +11,6 @@
  * The engine owns calls until their done callback returns. Keys are only
  * ever in request headers; every message is redacted before it leaves.
  */
-#define MLM_APPENDS_UNCHECKED /* mlm_buf appends here are not all checked yet */
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -386,9 +385,11 @@ on_write(char *p, size_t sz, size_t n, void *u)
 			c->ev_out.kind = MLM_BAD_RESPONSE;
 			snprintf(c->ev_out.msg, sizeof c->ev_out.msg, "stream event too large");
 		}
-		/* keep a copy of the start for error bodies without data: framing */
-		if (c->body.len < 65536)
-			mlm_buf_add(&c->body, p, len < 65536 ? len : 65536);
+		/* keep a copy of the start for error bodies without data: framing
+		 * (a sample, cut at 64 KiB by design; refused only when memory
+		 * runs out, then the sample ends there: over says so) */
+		if (c->body.len < 65536 && mlm_buf_add(&c->body, p, len < 65536 ? len : 65536) < 0)
+			c->body.over = 1;
 		return len;
 	}
 	if (mlm_buf_add(&c->body, p, len) < 0)
@@ -423,13 +424,12 @@ schema_in_prompt(jv req, const mlm_entry *e)
 		req = jv_object_set(req, jv_string("json"), jv_true());
 	jv sys = jv_object_get(jv_copy(req), jv_string("system"));
 	jv d = jv_dump_string(schema, 0);
-	mlm_buf b = { 0 };
-	if (jv_get_kind(sys) == JV_KIND_STRING)
-		mlm_buf_printf(&b, "%s\n\n", jv_string_value(sys));
-	mlm_buf_printf(&b, "Reply with only a JSON value that matches this JSON Schema, "
+	/* jq's strings grow without a cap, as the request they go into */
+	jv text = jv_string_fmt("Reply with only a JSON value that matches this JSON Schema, "
 	    "with no other text:\n%s", jv_string_value(d));
-	req = jv_object_set(req, jv_string("system"), jv_string(b.p));
-	mlm_buf_free(&b);
+	if (jv_get_kind(sys) == JV_KIND_STRING)
+		text = jv_string_concat(jv_string_fmt("%s\n\n", jv_string_value(sys)), text);
+	req = jv_object_set(req, jv_string("system"), text);
 	jv_free(d);
 	jv_free(sys);
 	return req;
@@ -536,12 +536,14 @@ record_attempt(call *c, const mlm_outcome *o, int64_t ms, long tokens)
 	t = jv_object_set(t, jv_string("call"), jv_number((double)c->id));
 	trace(g, t);
 errs:
+	/* the attempts' errors are a why-list for the call's message (cut to
+	 * its size in finish): capped, it ends with "..." (mlm_buf_why) */
 	if (o->kind != MLM_OK) {
 		if (o->status)
-			mlm_buf_printf(&c->errs, "%s: %s (HTTP %ld): %s\n", e->id, mlm_kind_name(o->kind),
+			mlm_buf_why(&c->errs, "%s: %s (HTTP %ld): %s\n", e->id, mlm_kind_name(o->kind),
 			    o->status, o->msg);
 		else
-			mlm_buf_printf(&c->errs, "%s: %s: %s\n", e->id, mlm_kind_name(o->kind), o->msg);
+			mlm_buf_why(&c->errs, "%s: %s: %s\n", e->id, mlm_kind_name(o->kind), o->msg);
 	}
 }
 
@@ -799,24 +801,26 @@ unavailable(call *c, const mlm_pick *q, int64_t wait)
 	mlm_sched_explain(g->sched, q, &why);
 	if (!why.len) {
 		if (!c->nattempts)
-			mlm_buf_printf(&c->errs, "no entry matches\n");
+			mlm_buf_why(&c->errs, "no entry matches\n");
 		mlm_buf_free(&why);
 		return;
 	}
+	/* why-lists for people, all of them (mlm_buf_why): the first three
+	 * reasons, each cut at 150 bytes, and how many more */
 	mlm_buf m = { 0 };
 	int n = 0;
 	for (char *p = why.p; p && *p; n++) {
 		char *nl = strchr(p, '\n');
 		size_t l = nl ? (size_t)(nl - p) : strlen(p);
 		if (n < 3)
-			mlm_buf_printf(&m, "%s%.*s", n ? "; " : "", (int)(l > 150 ? 150 : l), p);
+			mlm_buf_why(&m, "%s%.*s", n ? "; " : "", (int)(l > 150 ? 150 : l), p);
 		p = nl ? nl + 1 : NULL;
 	}
 	if (n > 3)
-		mlm_buf_printf(&m, "; and %d more", n - 3);
-	mlm_buf_printf(&c->errs, "%s%s (waits up to %.0f s; llm-pool --reset forgets them)\n",
-	    c->nattempts ? "the rest cannot answer now: " : "no entry can answer now: ", m.p,
-	    (double)c->o.max_wait_ms / 1000);
+		mlm_buf_why(&m, "; and %d more", n - 3);
+	mlm_buf_why(&c->errs, "%s%s (waits up to %.0f s; llm-pool --reset forgets them)\n",
+	    c->nattempts ? "the rest cannot answer now: " : "no entry can answer now: ",
+	    m.p ? m.p : "", (double)c->o.max_wait_ms / 1000);
 	mlm_buf_free(&m);
 	mlm_buf_free(&why);
 	(void)wait;
@@ -963,9 +967,11 @@ finish(call *c, int ok, int kind)
 		if (c->cancelled)
 			snprintf(r.msg, sizeof r.msg, "cancelled");
 		else {
+			/* the message is cut to r.msg's size: m is a why-list too
+			 * (mlm_buf_why), its cap far past what is kept */
 			mlm_buf m = { 0 };
 			if (n)
-				mlm_buf_printf(&m, "%d attempt%s failed: ", n, n == 1 ? "" : "s");
+				mlm_buf_why(&m, "%d attempt%s failed: ", n, n == 1 ? "" : "s");
 			/* lines newest last → join newest first */
 			char *s = c->errs.p ? c->errs.p : "";
 			size_t len = c->errs.len;
@@ -978,8 +984,8 @@ finish(call *c, int ok, int kind)
 				while (st > 0 && s[st - 1] != '\n')
 					st--;
 				if (!first)
-					mlm_buf_puts(&m, "; ");
-				mlm_buf_add(&m, s + st, end - st);
+					mlm_buf_why(&m, "; ");
+				mlm_buf_why(&m, "%.*s", (int)(end - st), s + st);
 				first = 0;
 				end = st ? st - 1 : 0;
 			}

@@ -7,7 +7,6 @@
  * the table in design.md; limits are charged to the quota owner, per model
  * where the provider meters per model.
  */
-#define MLM_APPENDS_UNCHECKED /* mlm_buf appends here are not all checked yet */
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>
@@ -234,8 +233,11 @@ mlm_sched_scopes(const mlm_sched *s, int idx, char es[256], char ks[256], char o
 	 * afresh */
 	char cfg[17];
 	mlm_buf b = { 0 };
-	mlm_buf_printf(&b, "%s\n%s\n%d", e->base_url ? e->base_url : "", e->model ? e->model : "",
-	    e->wire);
+	/* refused only when memory runs out (a URL and a model name are far
+	 * under the cap): the digest is then of nothing, the scopes still the
+	 * entry's own (they name its id), and not kept: computed again */
+	int whole = mlm_buf_printf(&b, "%s\n%s\n%d", e->base_url ? e->base_url : "",
+	    e->model ? e->model : "", e->wire) == 0;
 	mlm_hash_hex(b.p ? b.p : "", b.len, cfg);
 	mlm_buf_free(&b);
 	snprintf(es, 256, "e:%s#%.8s", e->id, cfg);
@@ -250,7 +252,7 @@ mlm_sched_scopes(const mlm_sched *s, int idx, char es[256], char ks[256], char o
 	else
 		snprintf(os, 256, "o:%s", owner);
 	snprintf(ms, 256, "m:%s/%s", e->provider, e->model);
-	if (c && e->key) {
+	if (c && e->key && whole) {
 		memcpy(c->s[0], es, 256), memcpy(c->s[1], ks, 256);
 		memcpy(c->s[2], os, 256), memcpy(c->s[3], ms, 256);
 		c->done = 1;
@@ -394,7 +396,9 @@ tpm_wait(const mlm_srec *o, const mlm_pick *q, double tpm, int64_t now)
 	return w > 10 ? w : 10;
 }
 
-/* Checks one entry; returns 1 eligible, else 0 with *wait the time it frees up. */
+/* Checks one entry; returns 1 eligible, else 0 with *wait the time it frees up
+ * and, when why is not NULL, a line saying why (a why-list for people:
+ * capped, it may end with "..." rather than fail the pick; mlm_buf_why). */
 static int
 check(mlm_sched *s, int idx, const mlm_pick *q, int64_t now, cand *c, int64_t *wait,
     mlm_buf *why)
@@ -420,11 +424,10 @@ check(mlm_sched *s, int idx, const mlm_pick *q, int64_t now, cand *c, int64_t *w
 			/* copied: r is this function's */
 			snprintf(s->bkbuf, sizeof s->bkbuf, "%s", r[i].kind[0] ? r[i].kind : "rate_limited");
 			s->bk = s->bkbuf;
-			if (why)
-				mlm_buf_printf(why, "%s: %s %.1fs (%s%s%s)\n", e->id,
-				    r[i].dead ? "dead, probe in" : "cooling",
-				    (double)(r[i].until_ms - now) / 1000,
-				    r[i].kind, *r[i].why ? ": " : "", r[i].why);
+			mlm_buf_why(why, "%s: %s %.1fs (%s%s%s)\n", e->id,
+			    r[i].dead ? "dead, probe in" : "cooling",
+			    (double)(r[i].until_ms - now) / 1000,
+			    r[i].kind, *r[i].why ? ": " : "", r[i].why);
 			return 0;
 		}
 		/* a dead, parked or ejected scope whose time is up: this attempt
@@ -441,8 +444,7 @@ check(mlm_sched *s, int idx, const mlm_pick *q, int64_t now, cand *c, int64_t *w
 		*wait = 50;     /* or sooner: a slot freed here wakes it (engine.c) */
 		s->bslot = 1;
 		s->bk = "rate_limited";
-		if (why)
-			mlm_buf_printf(why, "%s: %ld in flight, limit %ld\n", e->id, o->inflight, conc);
+		mlm_buf_why(why, "%s: %ld in flight, limit %ld\n", e->id, o->inflight, conc);
 		return 0;
 	}
 	/* slow start: an entry that has never answered while its owner has a
@@ -464,16 +466,14 @@ check(mlm_sched *s, int idx, const mlm_pick *q, int64_t now, cand *c, int64_t *w
 			w = to_next + (o->win_count + n > rpm ? (int64_t)(60000 * (o->win_count + n - rpm) / (o->win_count + n)) : 0);
 		*wait = w > 0 ? w : 10;
 		s->bk = "rate_limited";
-		if (why)
-			mlm_buf_printf(why, "%s: at %.1f of %.0f requests/minute\n", e->id, est, rpm);
+		mlm_buf_why(why, "%s: at %.1f of %.0f requests/minute\n", e->id, est, rpm);
 		return 0;
 	}
 	if (e->lim.rpd && o->day_count >= (double)e->lim.rpd) {
 		*wait = next_reset(e, now) - now;
 		s->bk = "quota_exhausted";
-		if (why)
-			mlm_buf_printf(why, "%s: %ld of %ld requests today\n", e->id,
-			    (long)o->day_count, e->lim.rpd);
+		mlm_buf_why(why, "%s: %ld of %ld requests today\n", e->id,
+		    (long)o->day_count, e->lim.rpd);
 		return 0;
 	}
 	/* requests per hour and month, tokens per day and month, neurons */
@@ -481,14 +481,12 @@ check(mlm_sched *s, int idx, const mlm_pick *q, int64_t now, cand *c, int64_t *w
 	const char *wk = NULL;
 	if (mlm_win_check(o, &e->lim, q->need_tokens, o->inflight, now, wait, &wk, wwhy, sizeof wwhy) < 0) {
 		s->bk = wk;
-		if (why)
-			mlm_buf_printf(why, "%s: %s\n", e->id, wwhy);
+		mlm_buf_why(why, "%s: %s\n", e->id, wwhy);
 		return 0;
 	}
 	if (e->lim.tpm && (*wait = tpm_wait(o, q, (double)e->lim.tpm, now)) > 0) {
 		s->bk = "rate_limited";
-		if (why)
-			mlm_buf_printf(why, "%s: tokens/minute at limit\n", e->id);
+		mlm_buf_why(why, "%s: tokens/minute at limit\n", e->id);
 		return 0;
 	}
 	double h = 1;
@@ -518,9 +516,8 @@ pick_skips(mlm_sched *s, const mlm_pick *q, size_t i, mlm_buf *why)
 	    !mlm_glob(q->entry, e->id))
 		return 1;
 	if (q->need_tokens && e->window && q->need_tokens > e->window) {
-		if (why)
-			mlm_buf_printf(why, "%s: window %ld < %ld tokens\n", e->id, e->window,
-			    q->need_tokens);
+		mlm_buf_why(why, "%s: window %ld < %ld tokens\n", e->id, e->window,
+		    q->need_tokens);
 		return 1;
 	}
 	if ((q->need_caps || q->need_tokens) && mlm_caps_skip(s, (int)i, q, why))
@@ -580,8 +577,7 @@ pick_slow_start(mlm_sched *s, cand *cs, int nc, int64_t *soonest, mlm_buf *why)
 	if (nfresh && nfresh == nc && nc >= 2) {
 		/* every candidate awaits its first answer: wait a little for one
 		 * rather than pile onto them all (a lone candidate goes ahead) */
-		if (why)
-			mlm_buf_printf(why, "%d entries: first requests still in flight\n", nc);
+		mlm_buf_why(why, "%d entries: first requests still in flight\n", nc);
 		if (*soonest < 0 || *soonest > 50)
 			*soonest = 50;
 		nc = 0;
@@ -589,9 +585,8 @@ pick_slow_start(mlm_sched *s, cand *cs, int nc, int64_t *soonest, mlm_buf *why)
 		int w = 0;
 		for (int i = 0; i < nc; i++) {
 			if (cs[i].untried_busy) {
-				if (why)
-					mlm_buf_printf(why, "%s: first request still in flight\n",
-					    s->pool->v[cs[i].idx].id);
+				mlm_buf_why(why, "%s: first request still in flight\n",
+				    s->pool->v[cs[i].idx].id);
 				continue;
 			}
 			cs[w++] = cs[i];
