@@ -11,7 +11,6 @@
  * The engine owns calls until their done callback returns. Keys are only
  * ever in request headers; every message is redacted before it leaves.
  */
-#define MLM_APPENDS_UNCHECKED /* mlm_buf appends here are not all checked yet */
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -386,9 +385,11 @@ on_write(char *p, size_t sz, size_t n, void *u)
 			c->ev_out.kind = MLM_BAD_RESPONSE;
 			snprintf(c->ev_out.msg, sizeof c->ev_out.msg, "stream event too large");
 		}
-		/* keep a copy of the start for error bodies without data: framing */
-		if (c->body.len < 65536)
-			mlm_buf_add(&c->body, p, len < 65536 ? len : 65536);
+		/* keep a copy of the start for error bodies without data: framing
+		 * (a sample, cut at 64 KiB by design; refused only when memory
+		 * runs out, then the sample ends there: over says so) */
+		if (c->body.len < 65536 && mlm_buf_add(&c->body, p, len < 65536 ? len : 65536) < 0)
+			c->body.over = 1;
 		return len;
 	}
 	if (mlm_buf_add(&c->body, p, len) < 0)
@@ -423,13 +424,12 @@ schema_in_prompt(jv req, const mlm_entry *e)
 		req = jv_object_set(req, jv_string("json"), jv_true());
 	jv sys = jv_object_get(jv_copy(req), jv_string("system"));
 	jv d = jv_dump_string(schema, 0);
-	mlm_buf b = { 0 };
-	if (jv_get_kind(sys) == JV_KIND_STRING)
-		mlm_buf_printf(&b, "%s\n\n", jv_string_value(sys));
-	mlm_buf_printf(&b, "Reply with only a JSON value that matches this JSON Schema, "
+	/* jq's strings grow without a cap, as the request they go into */
+	jv text = jv_string_fmt("Reply with only a JSON value that matches this JSON Schema, "
 	    "with no other text:\n%s", jv_string_value(d));
-	req = jv_object_set(req, jv_string("system"), jv_string(b.p));
-	mlm_buf_free(&b);
+	if (jv_get_kind(sys) == JV_KIND_STRING)
+		text = jv_string_concat(jv_string_fmt("%s\n\n", jv_string_value(sys)), text);
+	req = jv_object_set(req, jv_string("system"), text);
 	jv_free(d);
 	jv_free(sys);
 	return req;
@@ -536,12 +536,14 @@ record_attempt(call *c, const mlm_outcome *o, int64_t ms, long tokens)
 	t = jv_object_set(t, jv_string("call"), jv_number((double)c->id));
 	trace(g, t);
 errs:
+	/* the attempts' errors are a why-list for the call's message (cut to
+	 * its size in finish): capped, it ends with "..." (mlm_buf_why) */
 	if (o->kind != MLM_OK) {
 		if (o->status)
-			mlm_buf_printf(&c->errs, "%s: %s (HTTP %ld): %s\n", e->id, mlm_kind_name(o->kind),
+			mlm_buf_why(&c->errs, "%s: %s (HTTP %ld): %s\n", e->id, mlm_kind_name(o->kind),
 			    o->status, o->msg);
 		else
-			mlm_buf_printf(&c->errs, "%s: %s: %s\n", e->id, mlm_kind_name(o->kind), o->msg);
+			mlm_buf_why(&c->errs, "%s: %s: %s\n", e->id, mlm_kind_name(o->kind), o->msg);
 	}
 }
 
@@ -596,9 +598,11 @@ no_answer_at(call *c, CURLcode cc, mlm_outcome *o)
 		    oserr ? strerror((int)oserr) : curl_easy_strerror(cc));
 }
 
-/* An attempt ended: classify, tell the scheduler, go on. */
-static void
-attempt_done(call *c, CURLcode cc)
+/* The outcome of an attempt that ended: a timeout before the first byte,
+ * a failed event of a stream, a transport error, an HTTP error the
+ * adapter classifies, a stream cut short, or the answer parsed. */
+static mlm_outcome
+attempt_outcome(call *c, CURLcode cc)
 {
 	mlm_engine *g = c->g;
 	mlm_entry *e = &g->pool->v[c->idx];
@@ -606,7 +610,6 @@ attempt_done(call *c, CURLcode cc)
 	mlm_outcome o;
 	memset(&o, 0, sizeof o);
 	o.retry_ms = -1;
-	int64_t ms = mlm_mono_ms() - c->att_t0;
 	if (!c->status)
 		curl_easy_getinfo(c->h, CURLINFO_RESPONSE_CODE, &c->status);
 	o.status = c->status;
@@ -663,81 +666,80 @@ attempt_done(call *c, CURLcode cc)
 	}
 	if (o.kind != MLM_OK && o.retry_ms < 0 && (o.kind == MLM_RATE_LIMITED || o.kind == MLM_OVERLOADED))
 		o.retry_ms = mlm_retry_hint(&c->hdrs, jv_null(), o.msg);
-	redact(g, o.msg);
-	/* structured output: validate the answer with llm-fmt's code */
-	int schema_miss = 0;
-	char verr[MLM_ERRLEN] = "";
-	if (o.kind == MLM_OK && c->o.schema) {
-		mlm_fmt_opts fo = { .level = MLM_FMT_SAFE, .repair = MLM_FMT_REPAIR_SAFE,
-		    .multi = c->o.multi };
-		jv out, diag;
-		const char *t = c->ans.text.p ? c->ans.text.p : "";
-		if (mlm_fmt_extract(c->o.schema, t, c->ans.text.len, &fo, &out, &diag, verr,
-		    sizeof verr) == 0) {
-			jv_free(c->data);
-			c->data = out;
-		} else {
-			jv_free(out);
-			schema_miss = 1;
-		}
-		jv_free(diag);
-	}
-	long tokens = (c->ans.in_tok >= 0 ? c->ans.in_tok : 0) + (c->ans.out_tok >= 0 ? c->ans.out_tok : 0);
-	if (o.kind == MLM_OK)   /* tokens and neurons against their windows */
-		mlm_sched_usage(g->sched, c->idx, c->ans.in_tok, c->ans.out_tok);
-	mlm_sched_done(g->sched, c->idx, c->lease, &o, ms, tokens, &c->hdrs);
-	wake_slot_waiters(g);
-	if (schema_miss) {
-		/* it answered, but not in the schema: not the key's fault. Re-ask
-		 * the same entry with the errors, then fail over. */
-		o.kind = MLM_BAD_RESPONSE;
-		snprintf(o.msg, sizeof o.msg, "answer does not match the schema: %.300s", verr);
-		redact(g, o.msg);
-	}
-	record_attempt(c, &o, ms, o.kind == MLM_OK ? tokens : -1);
-	if (schema_miss) {
-		if (c->reasked < c->o.reask && c->nattempts < c->o.max_attempts) {
-			const char *t = c->ans.text.p ? c->ans.text.p : "";
-			c->reasked++;
-			jv msgs = jv_object_get(jv_copy(c->req), jv_string("messages"));
-			msgs = jv_array_append(msgs, jv_object_set(jv_object_set(jv_object(),
-			    jv_string("role"), jv_string("assistant")), jv_string("content"),
-			    jv_string(t)));
-			char fix[700];
-			snprintf(fix, sizeof fix, "Your reply did not match the required JSON schema: %.500s. "
-			    "Reply again with only the corrected JSON.", verr);
-			msgs = jv_array_append(msgs, jv_object_set(jv_object_set(jv_object(),
-			    jv_string("role"), jv_string("user")), jv_string("content"), jv_string(fix)));
-			c->req = jv_object_set(c->req, jv_string("messages"), msgs);
-			c->force_idx = c->idx;
-		} else {
-			c->tried[c->idx] = 2;   /* it will answer the same: not again */
-		}
-		attempt_clear(c);
-		next_attempt(c);
-		return;
-	}
+	return o;
+}
 
-	if (o.kind == MLM_OK) {
-		finish(c, 1, MLM_OK);
-		return;
+/* An answer that should match the call's schema: extracts it with
+ * llm-fmt's code into c->data. Returns 1 when it does not match (why in
+ * verr), else 0. */
+static int
+schema_miss(call *c, char *verr, size_t verrsz)
+{
+	int miss = 0;
+	mlm_fmt_opts fo = { .level = MLM_FMT_SAFE, .repair = MLM_FMT_REPAIR_SAFE,
+	    .multi = c->o.multi };
+	jv out, diag;
+	const char *t = c->ans.text.p ? c->ans.text.p : "";
+	if (mlm_fmt_extract(c->o.schema, t, c->ans.text.len, &fo, &out, &diag, verr,
+	    verrsz) == 0) {
+		jv_free(c->data);
+		c->data = out;
+	} else {
+		jv_free(out);
+		miss = 1;
 	}
+	jv_free(diag);
+	return miss;
+}
+
+/* it answered, but not in the schema: not the key's fault. Re-ask
+ * the same entry with the errors (its answer and what was wrong with it
+ * appended to the messages) while re-asks are left, else not again. */
+static void
+reask(call *c, const char *verr)
+{
+	if (c->reasked < c->o.reask && c->nattempts < c->o.max_attempts) {
+		const char *t = c->ans.text.p ? c->ans.text.p : "";
+		c->reasked++;
+		jv msgs = jv_object_get(jv_copy(c->req), jv_string("messages"));
+		msgs = jv_array_append(msgs, jv_object_set(jv_object_set(jv_object(),
+		    jv_string("role"), jv_string("assistant")), jv_string("content"),
+		    jv_string(t)));
+		char fix[700];
+		snprintf(fix, sizeof fix, "Your reply did not match the required JSON schema: %.500s. "
+		    "Reply again with only the corrected JSON.", verr);
+		msgs = jv_array_append(msgs, jv_object_set(jv_object_set(jv_object(),
+		    jv_string("role"), jv_string("user")), jv_string("content"), jv_string(fix)));
+		c->req = jv_object_set(c->req, jv_string("messages"), msgs);
+		c->force_idx = c->idx;
+	} else {
+		c->tried[c->idx] = 2;   /* it will answer the same: not again */
+	}
+}
+
+/* A failed attempt: whether the entry may be tried again in this call, and
+ * whether the call stops (the request's fault, or text already shown that
+ * must not be restarted); text shown by a stream is declared void. */
+static void
+after_failure(call *c, const mlm_outcome *o)
+{
+	mlm_entry *e = &c->g->pool->v[c->idx];
 	/* nothing at the address: not again in this call, unless it is a batch
 	 * that waits out an outage (a host that does not resolve is no outage) */
-	c->tried[c->idx] = permanent(o.kind) || o.refused == 2 || (o.refused && !c->o.pick.wait_dead)
+	c->tried[c->idx] = permanent(o->kind) || o->refused == 2 || (o->refused && !c->o.pick.wait_dead)
 	    ? 2 : 1;
-	if (o.kind == MLM_UNSUPPORTED && c->o.schema)
+	if (o->kind == MLM_UNSUPPORTED && c->o.schema)
 		c->tried[c->idx] = 0;   /* asked again with the schema in the prompt */
-	if (o.kind == MLM_RATE_LIMITED && o.conc)
+	if (o->kind == MLM_RATE_LIMITED && o->conc)
 		c->tried[c->idx] = 0;   /* too many in flight: the entry may take it when a slot frees */
-	if (o.kind == MLM_TOO_LARGE) {
+	if (o->kind == MLM_TOO_LARGE) {
 		/* only entries with a larger window than this one */
 		if (e->window && c->o.pick.need_tokens <= e->window)
 			c->o.pick.need_tokens = e->window + 1;
 	}
-	if (o.kind == MLM_INVALID_REQUEST || o.kind == MLM_BLOCKED)
+	if (o->kind == MLM_INVALID_REQUEST || o->kind == MLM_BLOCKED)
 		c->stop = 1;
-	if (o.kind == MLM_TOO_LARGE && mlm_req_is_embed(c->req))
+	if (o->kind == MLM_TOO_LARGE && mlm_req_is_embed(c->req))
 		c->stop = 1;    /* too long for the model: for every key of it too (embed.c) */
 	if (c->delivered && c->o.no_restart)
 		c->stop = 1;
@@ -746,6 +748,37 @@ attempt_done(call *c, CURLcode cc)
 		c->delta(c->du, e, NULL, 0);     /* what was shown is void */
 		c->restarted = 1;
 	}
+}
+
+/* An attempt ended: classify, tell the scheduler, go on. */
+static void
+attempt_done(call *c, CURLcode cc)
+{
+	mlm_engine *g = c->g;
+	int64_t ms = mlm_mono_ms() - c->att_t0;
+	mlm_outcome o = attempt_outcome(c, cc);
+	redact(g, o.msg);
+	/* structured output: validate the answer with llm-fmt's code */
+	char verr[MLM_ERRLEN] = "";
+	int miss = o.kind == MLM_OK && c->o.schema && schema_miss(c, verr, sizeof verr);
+	long tokens = (c->ans.in_tok >= 0 ? c->ans.in_tok : 0) + (c->ans.out_tok >= 0 ? c->ans.out_tok : 0);
+	if (o.kind == MLM_OK)   /* tokens and neurons against their windows */
+		mlm_sched_usage(g->sched, c->idx, c->ans.in_tok, c->ans.out_tok);
+	mlm_sched_done(g->sched, c->idx, c->lease, &o, ms, tokens, &c->hdrs);
+	wake_slot_waiters(g);
+	if (miss) {
+		o.kind = MLM_BAD_RESPONSE;
+		snprintf(o.msg, sizeof o.msg, "answer does not match the schema: %.300s", verr);
+		redact(g, o.msg);
+	}
+	record_attempt(c, &o, ms, o.kind == MLM_OK ? tokens : -1);
+	if (miss)
+		reask(c, verr);
+	else if (o.kind == MLM_OK) {
+		finish(c, 1, MLM_OK);
+		return;
+	} else
+		after_failure(c, &o);
 	attempt_clear(c);
 	next_attempt(c);
 }
@@ -768,24 +801,26 @@ unavailable(call *c, const mlm_pick *q, int64_t wait)
 	mlm_sched_explain(g->sched, q, &why);
 	if (!why.len) {
 		if (!c->nattempts)
-			mlm_buf_printf(&c->errs, "no entry matches\n");
+			mlm_buf_why(&c->errs, "no entry matches\n");
 		mlm_buf_free(&why);
 		return;
 	}
+	/* why-lists for people, all of them (mlm_buf_why): the first three
+	 * reasons, each cut at 150 bytes, and how many more */
 	mlm_buf m = { 0 };
 	int n = 0;
 	for (char *p = why.p; p && *p; n++) {
 		char *nl = strchr(p, '\n');
 		size_t l = nl ? (size_t)(nl - p) : strlen(p);
 		if (n < 3)
-			mlm_buf_printf(&m, "%s%.*s", n ? "; " : "", (int)(l > 150 ? 150 : l), p);
+			mlm_buf_why(&m, "%s%.*s", n ? "; " : "", (int)(l > 150 ? 150 : l), p);
 		p = nl ? nl + 1 : NULL;
 	}
 	if (n > 3)
-		mlm_buf_printf(&m, "; and %d more", n - 3);
-	mlm_buf_printf(&c->errs, "%s%s (waits up to %.0f s; llm-pool --reset forgets them)\n",
-	    c->nattempts ? "the rest cannot answer now: " : "no entry can answer now: ", m.p,
-	    (double)c->o.max_wait_ms / 1000);
+		mlm_buf_why(&m, "; and %d more", n - 3);
+	mlm_buf_why(&c->errs, "%s%s (waits up to %.0f s; llm-pool --reset forgets them)\n",
+	    c->nattempts ? "the rest cannot answer now: " : "no entry can answer now: ",
+	    m.p ? m.p : "", (double)c->o.max_wait_ms / 1000);
 	mlm_buf_free(&m);
 	mlm_buf_free(&why);
 	(void)wait;
@@ -932,9 +967,11 @@ finish(call *c, int ok, int kind)
 		if (c->cancelled)
 			snprintf(r.msg, sizeof r.msg, "cancelled");
 		else {
+			/* the message is cut to r.msg's size: m is a why-list too
+			 * (mlm_buf_why), its cap far past what is kept */
 			mlm_buf m = { 0 };
 			if (n)
-				mlm_buf_printf(&m, "%d attempt%s failed: ", n, n == 1 ? "" : "s");
+				mlm_buf_why(&m, "%d attempt%s failed: ", n, n == 1 ? "" : "s");
 			/* lines newest last → join newest first */
 			char *s = c->errs.p ? c->errs.p : "";
 			size_t len = c->errs.len;
@@ -947,8 +984,8 @@ finish(call *c, int ok, int kind)
 				while (st > 0 && s[st - 1] != '\n')
 					st--;
 				if (!first)
-					mlm_buf_puts(&m, "; ");
-				mlm_buf_add(&m, s + st, end - st);
+					mlm_buf_why(&m, "; ");
+				mlm_buf_why(&m, "%.*s", (int)(end - st), s + st);
 				first = 0;
 				end = st ? st - 1 : 0;
 			}

@@ -53,6 +53,10 @@ MLM_MUST_CHECK int mlm_buf_printf(mlm_buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 MLM_MUST_CHECK int mlm_buf_vprintf(mlm_buf *b, const char *fmt, va_list ap)
 	__attribute__((format(printf, 2, 0)));
+/* One line of a why-list (skip reasons, failed attempts: text for people)
+ * into b (NULL: none). Never fails: a list past the cap ends with "...",
+ * and b->over is set. Not for outputs, which must check each append. */
+void mlm_buf_why(mlm_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void mlm_buf_reset(mlm_buf *b);
 /* The value of a hex digit, -1 for any other character. */
 int mlm_hexval(int c);

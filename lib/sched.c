@@ -7,7 +7,6 @@
  * the table in design.md; limits are charged to the quota owner, per model
  * where the provider meters per model.
  */
-#define MLM_APPENDS_UNCHECKED /* mlm_buf appends here are not all checked yet */
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>
@@ -234,8 +233,11 @@ mlm_sched_scopes(const mlm_sched *s, int idx, char es[256], char ks[256], char o
 	 * afresh */
 	char cfg[17];
 	mlm_buf b = { 0 };
-	mlm_buf_printf(&b, "%s\n%s\n%d", e->base_url ? e->base_url : "", e->model ? e->model : "",
-	    e->wire);
+	/* refused only when memory runs out (a URL and a model name are far
+	 * under the cap): the digest is then of nothing, the scopes still the
+	 * entry's own (they name its id), and not kept: computed again */
+	int whole = mlm_buf_printf(&b, "%s\n%s\n%d", e->base_url ? e->base_url : "",
+	    e->model ? e->model : "", e->wire) == 0;
 	mlm_hash_hex(b.p ? b.p : "", b.len, cfg);
 	mlm_buf_free(&b);
 	snprintf(es, 256, "e:%s#%.8s", e->id, cfg);
@@ -250,7 +252,7 @@ mlm_sched_scopes(const mlm_sched *s, int idx, char es[256], char ks[256], char o
 	else
 		snprintf(os, 256, "o:%s", owner);
 	snprintf(ms, 256, "m:%s/%s", e->provider, e->model);
-	if (c && e->key) {
+	if (c && e->key && whole) {
 		memcpy(c->s[0], es, 256), memcpy(c->s[1], ks, 256);
 		memcpy(c->s[2], os, 256), memcpy(c->s[3], ms, 256);
 		c->done = 1;
@@ -394,7 +396,9 @@ tpm_wait(const mlm_srec *o, const mlm_pick *q, double tpm, int64_t now)
 	return w > 10 ? w : 10;
 }
 
-/* Checks one entry; returns 1 eligible, else 0 with *wait the time it frees up. */
+/* Checks one entry; returns 1 eligible, else 0 with *wait the time it frees up
+ * and, when why is not NULL, a line saying why (a why-list for people:
+ * capped, it may end with "..." rather than fail the pick; mlm_buf_why). */
 static int
 check(mlm_sched *s, int idx, const mlm_pick *q, int64_t now, cand *c, int64_t *wait,
     mlm_buf *why)
@@ -420,11 +424,10 @@ check(mlm_sched *s, int idx, const mlm_pick *q, int64_t now, cand *c, int64_t *w
 			/* copied: r is this function's */
 			snprintf(s->bkbuf, sizeof s->bkbuf, "%s", r[i].kind[0] ? r[i].kind : "rate_limited");
 			s->bk = s->bkbuf;
-			if (why)
-				mlm_buf_printf(why, "%s: %s %.1fs (%s%s%s)\n", e->id,
-				    r[i].dead ? "dead, probe in" : "cooling",
-				    (double)(r[i].until_ms - now) / 1000,
-				    r[i].kind, *r[i].why ? ": " : "", r[i].why);
+			mlm_buf_why(why, "%s: %s %.1fs (%s%s%s)\n", e->id,
+			    r[i].dead ? "dead, probe in" : "cooling",
+			    (double)(r[i].until_ms - now) / 1000,
+			    r[i].kind, *r[i].why ? ": " : "", r[i].why);
 			return 0;
 		}
 		/* a dead, parked or ejected scope whose time is up: this attempt
@@ -441,8 +444,7 @@ check(mlm_sched *s, int idx, const mlm_pick *q, int64_t now, cand *c, int64_t *w
 		*wait = 50;     /* or sooner: a slot freed here wakes it (engine.c) */
 		s->bslot = 1;
 		s->bk = "rate_limited";
-		if (why)
-			mlm_buf_printf(why, "%s: %ld in flight, limit %ld\n", e->id, o->inflight, conc);
+		mlm_buf_why(why, "%s: %ld in flight, limit %ld\n", e->id, o->inflight, conc);
 		return 0;
 	}
 	/* slow start: an entry that has never answered while its owner has a
@@ -464,16 +466,14 @@ check(mlm_sched *s, int idx, const mlm_pick *q, int64_t now, cand *c, int64_t *w
 			w = to_next + (o->win_count + n > rpm ? (int64_t)(60000 * (o->win_count + n - rpm) / (o->win_count + n)) : 0);
 		*wait = w > 0 ? w : 10;
 		s->bk = "rate_limited";
-		if (why)
-			mlm_buf_printf(why, "%s: at %.1f of %.0f requests/minute\n", e->id, est, rpm);
+		mlm_buf_why(why, "%s: at %.1f of %.0f requests/minute\n", e->id, est, rpm);
 		return 0;
 	}
 	if (e->lim.rpd && o->day_count >= (double)e->lim.rpd) {
 		*wait = next_reset(e, now) - now;
 		s->bk = "quota_exhausted";
-		if (why)
-			mlm_buf_printf(why, "%s: %ld of %ld requests today\n", e->id,
-			    (long)o->day_count, e->lim.rpd);
+		mlm_buf_why(why, "%s: %ld of %ld requests today\n", e->id,
+		    (long)o->day_count, e->lim.rpd);
 		return 0;
 	}
 	/* requests per hour and month, tokens per day and month, neurons */
@@ -481,14 +481,12 @@ check(mlm_sched *s, int idx, const mlm_pick *q, int64_t now, cand *c, int64_t *w
 	const char *wk = NULL;
 	if (mlm_win_check(o, &e->lim, q->need_tokens, o->inflight, now, wait, &wk, wwhy, sizeof wwhy) < 0) {
 		s->bk = wk;
-		if (why)
-			mlm_buf_printf(why, "%s: %s\n", e->id, wwhy);
+		mlm_buf_why(why, "%s: %s\n", e->id, wwhy);
 		return 0;
 	}
 	if (e->lim.tpm && (*wait = tpm_wait(o, q, (double)e->lim.tpm, now)) > 0) {
 		s->bk = "rate_limited";
-		if (why)
-			mlm_buf_printf(why, "%s: tokens/minute at limit\n", e->id);
+		mlm_buf_why(why, "%s: tokens/minute at limit\n", e->id);
 		return 0;
 	}
 	double h = 1;
@@ -503,38 +501,44 @@ check(mlm_sched *s, int idx, const mlm_pick *q, int64_t now, cand *c, int64_t *w
 	return 1;
 }
 
-int
-mlm_sched_pick(mlm_sched *s, const mlm_pick *q, int64_t *wait_ms, uint64_t *lease,
+/* ---- picking: the steps of mlm_sched_pick ---- */
+
+/* An entry the pick does not consider at all: tried already in this call,
+ * not matching the globs, too small a window, a capability it lacks, or
+ * the owner to avoid. Returns 1 to skip it. */
+static int
+pick_skips(mlm_sched *s, const mlm_pick *q, size_t i, mlm_buf *why)
+{
+	mlm_entry *e = &s->pool->v[i];
+	if (q->tried && q->tried[i])
+		return 1;
+	if (!mlm_glob(q->model, e->model) || !mlm_glob(q->provider, e->provider) ||
+	    !mlm_glob(q->entry, e->id))
+		return 1;
+	if (q->need_tokens && e->window && q->need_tokens > e->window) {
+		mlm_buf_why(why, "%s: window %ld < %ld tokens\n", e->id, e->window,
+		    q->need_tokens);
+		return 1;
+	}
+	if ((q->need_caps || q->need_tokens) && mlm_caps_skip(s, (int)i, q, why))
+		return 1;       /* caps.c: images, tools, tokens/minute */
+	if (q->avoid_owner && !strcmp(q->avoid_owner, e->quota))
+		return 1;
+	return 0;
+}
+
+/* Gathers the entries that can go now into cs (returns how many); for the
+ * others, keeps the soonest time one frees up in *soonest and why in
+ * s->block_kind, s->block_idx and s->block_slot. */
+static int
+pick_gather(mlm_sched *s, const mlm_pick *q, int64_t now, cand *cs, int64_t *soonest,
     mlm_buf *why)
 {
 	mlm_pool *p = s->pool;
-	int64_t now = mlm_now_ms(), soonest = -1;
-	cand *cs = calloc(p->n + 1, sizeof *cs);
 	int nc = 0, nblocked = 0;
-	s->block_kind[0] = 0;
-	s->block_idx = -1;
-	s->block_slot = 0;
-	if (!cs) {
-		*wait_ms = -1;
-		return -1;
-	}
-	tx_begin(s);
 	for (size_t i = 0; i < p->n; i++) {
 		mlm_entry *e = &p->v[i];
-		if (q->tried && q->tried[i])
-			continue;
-		if (!mlm_glob(q->model, e->model) || !mlm_glob(q->provider, e->provider) ||
-		    !mlm_glob(q->entry, e->id))
-			continue;
-		if (q->need_tokens && e->window && q->need_tokens > e->window) {
-			if (why)
-				mlm_buf_printf(why, "%s: window %ld < %ld tokens\n", e->id, e->window,
-				    q->need_tokens);
-			continue;
-		}
-		if ((q->need_caps || q->need_tokens) && mlm_caps_skip(s, (int)i, q, why))
-			continue;       /* caps.c: images, tools, tokens/minute */
-		if (q->avoid_owner && !strcmp(q->avoid_owner, e->quota))
+		if (pick_skips(s, q, i, why))
 			continue;
 		int64_t w;
 		if (check(s, (int)i, q, now, &cs[nc], &w, why)) {
@@ -546,8 +550,8 @@ mlm_sched_pick(mlm_sched *s, const mlm_pick *q, int64_t *wait_ms, uint64_t *leas
 			/* the kind keeping the soonest away (a dead one only when
 			 * nothing else is kept away) */
 			int first = nblocked++ == 0;
-			if (w >= 0 && (soonest < 0 || w < soonest)) {
-				soonest = w;
+			if (w >= 0 && (*soonest < 0 || w < *soonest)) {
+				*soonest = w;
 				s->block_slot = s->bslot;
 				first = 1;
 			}
@@ -557,126 +561,170 @@ mlm_sched_pick(mlm_sched *s, const mlm_pick *q, int64_t *wait_ms, uint64_t *leas
 			}
 		}
 	}
-	/* slow start: while the first request to an untried owner is out,
-	 * other calls go elsewhere if they can, so processes starting together
-	 * learn a 429 or a dead key from one request, not from one each */
+	return nc;
+}
+
+/* slow start: while the first request to an untried owner is out,
+ * other calls go elsewhere if they can, so processes starting together
+ * learn a 429 or a dead key from one request, not from one each.
+ * Returns how many candidates are left in cs. */
+static int
+pick_slow_start(mlm_sched *s, cand *cs, int nc, int64_t *soonest, mlm_buf *why)
+{
 	int nfresh = 0;
 	for (int i = 0; i < nc; i++)
 		nfresh += cs[i].untried_busy;
 	if (nfresh && nfresh == nc && nc >= 2) {
 		/* every candidate awaits its first answer: wait a little for one
 		 * rather than pile onto them all (a lone candidate goes ahead) */
-		if (why)
-			mlm_buf_printf(why, "%d entries: first requests still in flight\n", nc);
-		if (soonest < 0 || soonest > 50)
-			soonest = 50;
+		mlm_buf_why(why, "%d entries: first requests still in flight\n", nc);
+		if (*soonest < 0 || *soonest > 50)
+			*soonest = 50;
 		nc = 0;
 	} else if (nfresh && nfresh < nc) {
 		int w = 0;
 		for (int i = 0; i < nc; i++) {
 			if (cs[i].untried_busy) {
-				if (why)
-					mlm_buf_printf(why, "%s: first request still in flight\n",
-					    p->v[cs[i].idx].id);
+				mlm_buf_why(why, "%s: first request still in flight\n",
+				    s->pool->v[cs[i].idx].id);
 				continue;
 			}
 			cs[w++] = cs[i];
 		}
 		nc = w;
 	}
+	return nc;
+}
+
+/* Scores the nc (>= 1) candidates by the strategy; returns the index in cs
+ * of the best (the lowest score). */
+static int
+pick_rank(mlm_sched *s, cand *cs, int nc)
+{
+	mlm_pool *p = s->pool;
+	int pick = 0;
+	switch (s->strategy) {
+	case MLM_STRAT_SEQUENTIAL:
+		for (int i = 0; i < nc; i++)
+			cs[i].score += (double)p->v[cs[i].idx].priority * 1e6 + cs[i].idx;
+		break;
+	case MLM_STRAT_RANDOM:
+	case MLM_STRAT_WEIGHTED: {
+		double tot = 0;
+		for (int i = 0; i < nc; i++)
+			tot += p->v[cs[i].idx].weight;
+		double x = tot * (double)rnd(s) / (double)0x1000000;
+		for (int i = 0; i < nc; i++) {
+			x -= p->v[cs[i].idx].weight;
+			cs[i].score += (x < 0 && pick == 0) ? 0 : 1;
+			if (x < 0 && pick == 0)
+				pick = 1;
+		}
+		break;
+	}
+	case MLM_STRAT_ROUND_ROBIN: {
+		unsigned start = s->rr++ % (unsigned)p->n;
+		for (int i = 0; i < nc; i++)
+			cs[i].score += (double)(((unsigned)cs[i].idx + p->n - start) % p->n);
+		break;
+	}
+	case MLM_STRAT_LEAST_BUSY:
+		for (int i = 0; i < nc; i++) {
+			long conc = p->v[cs[i].idx].lim.conc;
+			cs[i].score += conc ? (double)cs[i].inflight / (double)conc : (double)cs[i].inflight / 64.0;
+			cs[i].score += cs[i].idx * 1e-6;
+		}
+		break;
+	case MLM_STRAT_LATENCY:
+		for (int i = 0; i < nc; i++)
+			cs[i].score += cs[i].lat >= 0 ? cs[i].lat : 1.0 + (double)(rnd(s) % 100) / 1000;
+		break;
+	case MLM_STRAT_HEADROOM:
+		for (int i = 0; i < nc; i++)
+			cs[i].score += (1 - cs[i].headroom) + (double)(rnd(s) % 100) * 1e-5;
+		break;
+	default: /* smart: priority tiers, then headroom and latency, spread by load */
+		for (int i = 0; i < nc; i++) {
+			const mlm_entry *e = &p->v[cs[i].idx];
+			/* an entry not measured yet ranks as fast: its capacity
+			 * is probed early (slow start sends it one request
+			 * until it answers), not found when the rest are spent */
+			double lat = cs[i].lat >= 0 ? cs[i].lat : 0;
+			cs[i].score += (double)e->priority * 1e6 + (1 - cs[i].headroom) * 2 +
+			    lat / 2000.0 + (double)cs[i].inflight * 0.25 +
+			    (double)(rnd(s) % 1000) * 1e-4;
+			if (cs[i].probe)
+				cs[i].score += 0.5;
+			/* an entry failing lately goes after its healthy siblings */
+			cs[i].score += (double)cs[i].fails;
+		}
+	}
+	int bi = 0;
+	for (int i = 1; i < nc; i++)
+		if (cs[i].score < cs[bi].score)
+			bi = i;
+	return bi;
+}
+
+/* The chosen candidate: charge the request to the owner's windows, hold
+ * others off while a half-open probe runs, and take a lease. */
+static void
+pick_lease(mlm_sched *s, const mlm_pick *q, const cand *c, int64_t now, uint64_t *lease)
+{
+	mlm_pool *p = s->pool;
+	int best = c->idx;
+	char sc[4][256];
+	mlm_srec o;
+	mlm_sched_scopes(s, best, sc[0], sc[1], sc[2], sc[3]);
+	s->store->ops->load(s->store, sc[2], &o);
+	roll(&o, &p->v[best], now);
+	double lr = o.learned_rpm > 0 && (!p->v[best].lim.rpm || o.learned_rpm < p->v[best].lim.rpm) ?
+	    o.learned_rpm : (double)p->v[best].lim.rpm;
+	o.win_count += charge(&p->v[best], q, lr);
+	o.day_count += 1;
+	mlm_win_charge_pick(&o, &p->v[best].lim, now);
+	o.tok_count += (double)q->need_tokens;
+	o.updated_ms = now;
+	s->store->ops->save(s->store, &o);
+	if (c->probe) {
+		/* half-open: hold other processes off while this probe runs */
+		for (int i = 0; i < 4; i++) {
+			mlm_srec r;
+			s->store->ops->load(s->store, sc[i], &r);
+			if (probe_due(&r, i) && r.until_ms <= now) {
+				r.until_ms = now + PROBE_HOLD_MS;
+				r.since_ms = -now;     /* a probe's hold */
+				s->store->ops->save(s->store, &r);
+			}
+		}
+	}
+	uint64_t id = 0;
+	s->store->ops->lease(s->store, sc[2], LEASE_TTL_MS, &id);
+	*lease = id;
+}
+
+int
+mlm_sched_pick(mlm_sched *s, const mlm_pick *q, int64_t *wait_ms, uint64_t *lease,
+    mlm_buf *why)
+{
+	mlm_pool *p = s->pool;
+	int64_t now = mlm_now_ms(), soonest = -1;
+	cand *cs = calloc(p->n + 1, sizeof *cs);
+	s->block_kind[0] = 0;
+	s->block_idx = -1;
+	s->block_slot = 0;
+	if (!cs) {
+		*wait_ms = -1;
+		return -1;
+	}
+	tx_begin(s);
+	int nc = pick_gather(s, q, now, cs, &soonest, why);
+	nc = pick_slow_start(s, cs, nc, &soonest, why);
 	int best = -1;
 	if (nc) {
-		int pick = 0;
-		switch (s->strategy) {
-		case MLM_STRAT_SEQUENTIAL:
-			for (int i = 0; i < nc; i++)
-				cs[i].score += (double)p->v[cs[i].idx].priority * 1e6 + cs[i].idx;
-			break;
-		case MLM_STRAT_RANDOM:
-		case MLM_STRAT_WEIGHTED: {
-			double tot = 0;
-			for (int i = 0; i < nc; i++)
-				tot += p->v[cs[i].idx].weight;
-			double x = tot * (double)rnd(s) / (double)0x1000000;
-			for (int i = 0; i < nc; i++) {
-				x -= p->v[cs[i].idx].weight;
-				cs[i].score += (x < 0 && pick == 0) ? 0 : 1;
-				if (x < 0 && pick == 0)
-					pick = 1;
-			}
-			break;
-		}
-		case MLM_STRAT_ROUND_ROBIN: {
-			unsigned start = s->rr++ % (unsigned)p->n;
-			for (int i = 0; i < nc; i++)
-				cs[i].score += (double)(((unsigned)cs[i].idx + p->n - start) % p->n);
-			break;
-		}
-		case MLM_STRAT_LEAST_BUSY:
-			for (int i = 0; i < nc; i++) {
-				long conc = p->v[cs[i].idx].lim.conc;
-				cs[i].score += conc ? (double)cs[i].inflight / (double)conc : (double)cs[i].inflight / 64.0;
-				cs[i].score += cs[i].idx * 1e-6;
-			}
-			break;
-		case MLM_STRAT_LATENCY:
-			for (int i = 0; i < nc; i++)
-				cs[i].score += cs[i].lat >= 0 ? cs[i].lat : 1.0 + (double)(rnd(s) % 100) / 1000;
-			break;
-		case MLM_STRAT_HEADROOM:
-			for (int i = 0; i < nc; i++)
-				cs[i].score += (1 - cs[i].headroom) + (double)(rnd(s) % 100) * 1e-5;
-			break;
-		default: /* smart: priority tiers, then headroom and latency, spread by load */
-			for (int i = 0; i < nc; i++) {
-				const mlm_entry *e = &p->v[cs[i].idx];
-				/* an entry not measured yet ranks as fast: its capacity
-				 * is probed early (slow start sends it one request
-				 * until it answers), not found when the rest are spent */
-				double lat = cs[i].lat >= 0 ? cs[i].lat : 0;
-				cs[i].score += (double)e->priority * 1e6 + (1 - cs[i].headroom) * 2 +
-				    lat / 2000.0 + (double)cs[i].inflight * 0.25 +
-				    (double)(rnd(s) % 1000) * 1e-4;
-				if (cs[i].probe)
-					cs[i].score += 0.5;
-				/* an entry failing lately goes after its healthy siblings */
-				cs[i].score += (double)cs[i].fails;
-			}
-		}
-		int bi = 0;
-		for (int i = 1; i < nc; i++)
-			if (cs[i].score < cs[bi].score)
-				bi = i;
+		int bi = pick_rank(s, cs, nc);
 		best = cs[bi].idx;
-		/* charge the request to the owner's windows and take a lease */
-		char sc[4][256];
-		mlm_srec o;
-		mlm_sched_scopes(s, best, sc[0], sc[1], sc[2], sc[3]);
-		s->store->ops->load(s->store, sc[2], &o);
-		roll(&o, &p->v[best], now);
-		double lr = o.learned_rpm > 0 && (!p->v[best].lim.rpm || o.learned_rpm < p->v[best].lim.rpm) ?
-		    o.learned_rpm : (double)p->v[best].lim.rpm;
-		o.win_count += charge(&p->v[best], q, lr);
-		o.day_count += 1;
-		mlm_win_charge_pick(&o, &p->v[best].lim, now);
-		o.tok_count += (double)q->need_tokens;
-		o.updated_ms = now;
-		s->store->ops->save(s->store, &o);
-		if (cs[bi].probe) {
-			/* half-open: hold other processes off while this probe runs */
-			for (int i = 0; i < 4; i++) {
-				mlm_srec r;
-				s->store->ops->load(s->store, sc[i], &r);
-				if (probe_due(&r, i) && r.until_ms <= now) {
-					r.until_ms = now + PROBE_HOLD_MS;
-					r.since_ms = -now;     /* a probe's hold */
-					s->store->ops->save(s->store, &r);
-				}
-			}
-		}
-		uint64_t id = 0;
-		s->store->ops->lease(s->store, sc[2], LEASE_TTL_MS, &id);
-		*lease = id;
+		pick_lease(s, q, &cs[bi], now, lease);
 	}
 	tx_end(s);
 	free(cs);
@@ -824,17 +872,14 @@ mlm_sched_p95(mlm_sched *s, int idx)
 	return r.n_ok > 0 ? r.lat_ms + 2 * r.lat_dev : -1;
 }
 
-void
-mlm_sched_done(mlm_sched *s, int idx, uint64_t lease, const mlm_outcome *o,
-    int64_t latency_ms, long tokens, const mlm_headers *h)
-{
-	const mlm_entry *e = &s->pool->v[idx];
-	char es[256], ks[256], os[256], ms[256];
-	int64_t now = mlm_now_ms();
-	mlm_sched_scopes(s, idx, es, ks, os, ms);
-	tx_begin(s);
-	s->store->ops->unlease(s->store, os, lease);
+/* ---- outcomes: the steps of mlm_sched_done ---- */
 
+/* Updates the entry's own record with the outcome: its latency average on
+ * a success, its failures in a row on a failure that is the entry's (not
+ * the request's). Returns the failures in a row. */
+static int
+done_entry(mlm_sched *s, const char *es, const mlm_outcome *o, int64_t latency_ms, int64_t now)
+{
 	mlm_srec er;
 	s->store->ops->load(s->store, es, &er);
 	if (o->kind == MLM_OK) {
@@ -863,80 +908,118 @@ mlm_sched_done(mlm_sched *s, int idx, uint64_t lease, const mlm_outcome *o,
 	}
 	er.updated_ms = now;
 	s->store->ops->save(s->store, &er);
-	int fails = er.fails;
+	return er.fails;
+}
+
+/* A success: heal the entry, key and model, end the owner's probe hold or
+ * expired cooldown (else count its tokens and grow learned limits back),
+ * and park the owner when the answer's headers say it is spent. */
+static void
+done_ok(mlm_sched *s, const char *es, const char *ks, const char *os, const char *ms,
+    const mlm_outcome *o, long tokens, const mlm_headers *h, int64_t now)
+{
+	heal(s, es);
+	heal(s, ks);
+	heal(s, ms);
+	mlm_srec orc;
+	s->store->ops->load(s->store, os, &orc);
+	/* an answer proves the owner works: end a probe hold or an expired
+	 * cooldown (a cooldown still running is another request's news) */
+	if (orc.kind[0] && (orc.until_ms <= now || long_park(orc.kind)))
+		heal(s, os);
+	else {
+		orc.tok_count += (double)(tokens > 0 ? tokens : 0);
+		/* learned limits grow back slowly (additive increase) */
+		if (orc.learned_rpm > 0)
+			orc.learned_rpm += 0.05;
+		if (orc.learned_conc > 0)
+			orc.learned_conc += 0.05;
+		s->store->ops->save(s->store, &orc);
+	}
+	/* x-ratelimit-remaining-requests 0: the owner is spent until reset */
+	const char *rem = mlm_headers_get(h, "x-ratelimit-remaining-requests");
+	const char *rst = mlm_headers_get(h, "x-ratelimit-reset-requests");
+	if (rem && rst && atol(rem) == 0) {
+		int64_t w = mlm_parse_duration_ms(rst, now);
+		if (w > 0) {
+			mlm_outcome t = *o;
+			t.kind = MLM_RATE_LIMITED;
+			snprintf(t.msg, sizeof t.msg, "x-ratelimit-remaining-requests: 0");
+			set_until(s, os, now + w, &t, 0);
+		}
+	}
+}
+
+/* learn (multiplicative decrease; successes add back): with others
+ * in flight the limit was on concurrency (Zhipu's 1302), else on
+ * the rate over the last minute */
+static void
+learn_limits(mlm_sched *s, const mlm_entry *e, const char *os, int64_t now)
+{
+	mlm_srec orc;
+	s->store->ops->load(s->store, os, &orc);
+	roll(&orc, e, now);
+	long flying = orc.inflight + 1;
+	if (flying >= 2) {
+		double c = (double)flying - 1;
+		if (orc.learned_conc <= 0 || c < orc.learned_conc)
+			orc.learned_conc = c;
+		else if (orc.learned_conc > 1)
+			orc.learned_conc = fmax(1, orc.learned_conc * 0.7);
+	} else {
+		double seen = rate_est(&orc, now, 0);
+		if (seen >= 2 && (orc.learned_rpm <= 0 || seen < orc.learned_rpm))
+			orc.learned_rpm = seen * 0.9;
+		else if (orc.learned_rpm > 1)
+			orc.learned_rpm = fmax(1, orc.learned_rpm * 0.7);
+	}
+	s->store->ops->save(s->store, &orc);
+}
+
+/* A 429: learn a concurrency limit when others are in flight, else cool
+ * the owner (its hint, or backing off with its failures) and, unless it
+ * was cooling for a 429 already, learn its limits. */
+static void
+done_rate_limited(mlm_sched *s, const mlm_entry *e, const char *os, const mlm_outcome *o,
+    int fails, int64_t now)
+{
+	if (o->conc && o->retry_ms < 0 && learn_conc(s, os, now))
+		return;
+	int64_t w = o->retry_ms >= 0 ? o->retry_ms : jitter(s, 1000LL << (fails > 6 ? 6 : fails));
+	if (w > 3600000)
+		w = 3600000;
+	mlm_srec orc;
+	s->store->ops->load(s->store, os, &orc);
+	/* the owner cooling already: this 429 was in flight when the
+	 * first came, the same event, not one more cut (a burst of 30
+	 * refused at once cut a learned limit to 0.7^30 of itself) */
+	int again = orc.until_ms > now && !strcmp(orc.kind, "rate_limited") &&
+	    strncmp(orc.why, "x-ratelimit-remaining", 21);   /* not a 429: a header */
+	set_until(s, os, now + w, o, 0);
+	if (again)
+		return;
+	learn_limits(s, e, os, now);
+}
+
+void
+mlm_sched_done(mlm_sched *s, int idx, uint64_t lease, const mlm_outcome *o,
+    int64_t latency_ms, long tokens, const mlm_headers *h)
+{
+	const mlm_entry *e = &s->pool->v[idx];
+	char es[256], ks[256], os[256], ms[256];
+	int64_t now = mlm_now_ms();
+	mlm_sched_scopes(s, idx, es, ks, os, ms);
+	tx_begin(s);
+	s->store->ops->unlease(s->store, os, lease);
+	int fails = done_entry(s, es, o, latency_ms, now);
 
 	switch (o->kind) {
-	case MLM_OK: {
-		heal(s, es);
-		heal(s, ks);
-		heal(s, ms);
-		mlm_srec orc;
-		s->store->ops->load(s->store, os, &orc);
-		/* an answer proves the owner works: end a probe hold or an expired
-		 * cooldown (a cooldown still running is another request's news) */
-		if (orc.kind[0] && (orc.until_ms <= now || long_park(orc.kind)))
-			heal(s, os);
-		else {
-			orc.tok_count += (double)(tokens > 0 ? tokens : 0);
-			/* learned limits grow back slowly (additive increase) */
-			if (orc.learned_rpm > 0)
-				orc.learned_rpm += 0.05;
-			if (orc.learned_conc > 0)
-				orc.learned_conc += 0.05;
-			s->store->ops->save(s->store, &orc);
-		}
-		/* x-ratelimit-remaining-requests 0: the owner is spent until reset */
-		const char *rem = mlm_headers_get(h, "x-ratelimit-remaining-requests");
-		const char *rst = mlm_headers_get(h, "x-ratelimit-reset-requests");
-		if (rem && rst && atol(rem) == 0) {
-			int64_t w = mlm_parse_duration_ms(rst, now);
-			if (w > 0) {
-				mlm_outcome t = *o;
-				t.kind = MLM_RATE_LIMITED;
-				snprintf(t.msg, sizeof t.msg, "x-ratelimit-remaining-requests: 0");
-				set_until(s, os, now + w, &t, 0);
-			}
-		}
+	case MLM_OK:
+		done_ok(s, es, ks, os, ms, o, tokens, h, now);
 		break;
-	}
-	case MLM_RATE_LIMITED: {
-		if (o->conc && o->retry_ms < 0 && learn_conc(s, os, now))
-			break;
-		int64_t w = o->retry_ms >= 0 ? o->retry_ms : jitter(s, 1000LL << (fails > 6 ? 6 : fails));
-		if (w > 3600000)
-			w = 3600000;
-		mlm_srec orc;
-		s->store->ops->load(s->store, os, &orc);
-		/* the owner cooling already: this 429 was in flight when the
-		 * first came, the same event, not one more cut (a burst of 30
-		 * refused at once cut a learned limit to 0.7^30 of itself) */
-		int again = orc.until_ms > now && !strcmp(orc.kind, "rate_limited") &&
-		    strncmp(orc.why, "x-ratelimit-remaining", 21);   /* not a 429: a header */
-		set_until(s, os, now + w, o, 0);
-		if (again)
-			break;
-		/* learn (multiplicative decrease; successes add back): with others
-		 * in flight the limit was on concurrency (Zhipu's 1302), else on
-		 * the rate over the last minute */
-		s->store->ops->load(s->store, os, &orc);
-		roll(&orc, e, now);
-		long flying = orc.inflight + 1;
-		if (flying >= 2) {
-			double c = (double)flying - 1;
-			if (orc.learned_conc <= 0 || c < orc.learned_conc)
-				orc.learned_conc = c;
-			else if (orc.learned_conc > 1)
-				orc.learned_conc = fmax(1, orc.learned_conc * 0.7);
-		} else {
-			double seen = rate_est(&orc, now, 0);
-			if (seen >= 2 && (orc.learned_rpm <= 0 || seen < orc.learned_rpm))
-				orc.learned_rpm = seen * 0.9;
-			else if (orc.learned_rpm > 1)
-				orc.learned_rpm = fmax(1, orc.learned_rpm * 0.7);
-		}
-		s->store->ops->save(s->store, &orc);
+	case MLM_RATE_LIMITED:
+		done_rate_limited(s, e, os, o, fails, now);
 		break;
-	}
 	case MLM_QUOTA_EXHAUSTED:
 		set_until(s, os, o->per_day || o->retry_ms < 0 ? next_reset(e, now) : now + o->retry_ms, o, 0);
 		break;

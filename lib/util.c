@@ -90,6 +90,25 @@ mlm_buf_printf(mlm_buf *b, const char *fmt, ...)
 	return r;
 }
 
+/* A why-list is a human explanation capped by its buffer, not an output:
+ * a line past the cap ends it with "...\n" (once; at the very cap its last
+ * bytes give way to the marker) and the lines after it are dropped. */
+void
+mlm_buf_why(mlm_buf *b, const char *fmt, ...)
+{
+	if (!b || b->over)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	int r = mlm_buf_vprintf(b, fmt, ap);
+	va_end(ap);
+	if (r == 0)
+		return;
+	b->over = 1;
+	if (mlm_buf_puts(b, "...\n") < 0 && b->len >= 4)
+		memcpy(b->p + b->len - 4, "...\n", 4);
+}
+
 void
 mlm_buf_reset(mlm_buf *b)
 {

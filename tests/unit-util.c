@@ -1,7 +1,8 @@
 /* unit-util.c — mlm_redact with keys of every shape (too short to look for,
  * shorter than the mark, long, echoed whole, by their first or last eight
  * characters, several at once, next to other text), the key-shaped words
- * it hides without being told, and mlm_url_plain_remote's host parsing. */
+ * it hides without being told, mlm_url_plain_remote's host parsing, and
+ * mlm_buf_why's capped why-lists. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -120,11 +121,36 @@ t_url_guard(void)
 		is_int(mlm_url_plain_remote(c[i].url), c[i].remote, "plain remote? %s", c[i].url);
 }
 
+/* a why-list capped by its buffer ends with "...", never a line cut in two */
+static void
+t_why_list(void)
+{
+	mlm_buf b = { .max = 32 };
+	mlm_buf_why(&b, "%s: cooling\n", "a");
+	mlm_buf_why(&b, "%s: cooling\n", "b");
+	is_str(b.p, "a: cooling\nb: cooling\n", "lines under the cap are whole");
+	ok(!b.over, "and the list is not marked over");
+	mlm_buf_why(&b, "%s: cooling\n", "c");
+	is_str(b.p, "a: cooling\nb: cooling\n...\n", "a line past the cap ends the list with ...");
+	ok(b.over, "and the list is marked over");
+	mlm_buf_why(&b, "d\n");
+	is_str(b.p, "a: cooling\nb: cooling\n...\n", "lines after it are dropped");
+	mlm_buf_free(&b);
+	mlm_buf full = { .max = 8 };
+	mlm_buf_why(&full, "abcdef");
+	mlm_buf_why(&full, "gh");
+	is_str(full.p, "ab...\n", "at the very cap the last bytes give way to the marker");
+	mlm_buf_free(&full);
+	mlm_buf_why(NULL, "nowhere\n");
+	ok(1, "a NULL list is accepted");
+}
+
 int
 main(void)
 {
 	t_given_keys();
 	t_key_shapes();
 	t_url_guard();
+	t_why_list();
 	return tap_done();
 }
