@@ -147,7 +147,7 @@ soonest_free_s(const job *j, int *limited)
 {
 	int64_t now = mlm_now_ms();
 	int64_t best = mlm_sched_soonest_free(tp.sched, j->sc.model_glob[0] ? j->sc.model_glob : NULL,
-	    now, limited);
+	    j->sc.need_tokens, now, limited);
 	if (best <= now)
 		return 0;
 	return (int)((best - now + 999) / 1000);

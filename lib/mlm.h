@@ -774,14 +774,17 @@ double mlm_srec_minute(const mlm_srec *r, int64_t now);
 /* Queries for the tools (sched.c), so that bin/ never touches a store:
  * _cooling: entries kept away (any scope) at now, for llm-map's progress;
  * _soonest_free: the soonest time (ms) an entry whose model model_glob
- * matches (NULL: any) can be picked, now when one can, -1 when none
- * matches; *limited when that entry waits on a rate limit or quota;
+ * matches (NULL: any) can be picked for a request of need_tokens (0:
+ * unknown) — its cooldown, windows, tokens per minute and concurrency —
+ * now when one can, -1 when none matches; *limited when that entry waits
+ * on a rate limit or quota;
  * _reset: forgets the learned state, all of it (id_glob NULL) or that of
  * the entries id_glob matches (all four scopes), returning how many matched;
  * _store_name: "memory", "sqlite", "redis". Status loops hold a
  * transaction with mlm_sched_batch. */
 long mlm_sched_cooling(mlm_sched *s, int64_t now);
-int64_t mlm_sched_soonest_free(mlm_sched *s, const char *model_glob, int64_t now, int *limited);
+int64_t mlm_sched_soonest_free(mlm_sched *s, const char *model_glob, long need_tokens,
+    int64_t now, int *limited);
 long mlm_sched_reset(mlm_sched *s, const char *id_glob);
 const char *mlm_sched_store_name(const mlm_sched *s);
 

@@ -1094,10 +1094,12 @@ mlm_sched_cooling(mlm_sched *s, int64_t now)
 }
 
 int64_t
-mlm_sched_soonest_free(mlm_sched *s, const char *model_glob, int64_t now, int *limited)
+mlm_sched_soonest_free(mlm_sched *s, const char *model_glob, long need_tokens, int64_t now,
+    int *limited)
 {
 	int64_t best = -1;
 	*limited = 0;
+	mlm_pick q = { .model = model_glob, .need_tokens = need_tokens };
 	tx_begin(s);
 	for (size_t i = 0; i < s->pool->n; i++) {
 		if (model_glob && !mlm_glob(model_glob, s->pool->v[i].model))
@@ -1106,10 +1108,20 @@ mlm_sched_soonest_free(mlm_sched *s, const char *model_glob, int64_t now, int *l
 		mlm_sched_entry_status(s, (int)i, now, &st);
 		const mlm_srec *w = st.which >= 0 ? &st.r[st.which] : NULL;
 		int64_t until = w ? w->until_ms : now;
+		int lim = w && (!strcmp(w->kind, "rate_limited") ||
+		    !strcmp(w->kind, "quota_exhausted") || !strcmp(w->kind, "no_credit"));
+		/* what a pick would wait for besides the records' cooldowns: the
+		 * windows, tokens per minute, requests in flight */
+		cand c;
+		int64_t cw = 0;
+		if (!check(s, (int)i, &q, now, &c, &cw, NULL) && cw > 0 && now + cw > until) {
+			until = now + cw;
+			lim = s->bk && (!strcmp(s->bk, "rate_limited") ||
+			    !strcmp(s->bk, "quota_exhausted") || !strcmp(s->bk, "no_credit"));
+		}
 		if (best < 0 || until < best) {
 			best = until;
-			*limited = w && (!strcmp(w->kind, "rate_limited") ||
-			    !strcmp(w->kind, "quota_exhausted") || !strcmp(w->kind, "no_credit"));
+			*limited = lim;
 		}
 	}
 	tx_end(s);

@@ -98,6 +98,7 @@ unlike "$(cat "$T/serve.err")" "$PW" "the password never printed (down at start)
 # ---- the same for another tool within a run: llm-map with Redis restarted
 seq 1 600 >"$T/in.txt"
 rcli flushall >/dev/null
+: >"$T/map.out"     # there before the background job opens it
 OPENAI_API_KEY_1=m1+slow=20 llm-map -j 4 . "$T/in.txt" >"$T/map.out" 2>"$T/map.err" &
 mp=$!
 for _i in $(seq 1 200); do [ "$(wc -l <"$T/map.out")" -ge 40 ] && break; sleep 0.02; done

@@ -41,7 +41,9 @@ start_serve --pool "$T/pool1" --max-wait 1s
 emb ten.json
 is "$code:$(hdr X-ManyLLM-Entry)" "200:e1" "one entry: the first request answered"
 emb ten.json
-like "$code:$(jqb .error.code)" '^(429|503):rate_limited$' "one entry: the second waits for the minute, then is answered rate_limited"
+is "$code:$(jqb .error.code)" "429:rate_limit_exceeded" "one entry: the second waits for the minute, then is answered 429, as for any rate limit"
+ra=$(hdr Retry-After)
+check "... with Retry-After in the minute ($ra s)" [ "${ra:-0}" -ge 1 ] && [ "${ra:-0}" -le 60 ]
 like "$(jqb .error.message)" '^no entry can answer now: e1: tokens/minute at limit' "... naming the entry and its tokens/minute"
 is "$(jq -r '.status' "$SIM_LOG" | tr '\n' ' ')" "200 " "only the first was sent upstream"
 
