@@ -389,11 +389,9 @@ main(int argc, char **argv)
 	}
 	if (opt.status || opt.reset || opt.check) {
 		char err[MLM_ERRLEN];
-		t.store = mlm_store_open(NULL, err, sizeof err);
-		if (!t.store)
+		if (mlm_setup_state(&t.setup, MLM_STRAT_SMART, err, sizeof err) < 0)
 			die(EX_CONFIG_, "%s", err);
 		tool_store_warn(&t);
-		t.sched = mlm_sched_new(&t.pool, t.store, MLM_STRAT_SMART);
 	}
 	if (opt.reset && !mlm_sched_reset(t.sched, opt.reset_id) && opt.reset_id)
 		die(EX_USAGE_, "--reset: no entry matches '%s'", opt.reset_id);

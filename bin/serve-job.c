@@ -418,7 +418,7 @@ atomic_int store_degraded;
 void
 store_health(void)
 {
-	atomic_store_explicit(&store_degraded, tp.store->degraded, memory_order_relaxed);
+	atomic_store_explicit(&store_degraded, mlm_sched_store_degraded(tp.sched), memory_order_relaxed);
 	tool_store_warn(&tp);
 }
 

@@ -143,7 +143,7 @@ metrics_text(mlm_buf *b)
 	sv_printf(b, "# HELP llm_serve_state_store_up 1 when the scheduler's state store "
 	    "works, 0 while a shared store (Redis) is unreachable and memory stands in.\n"
 	    "# TYPE llm_serve_state_store_up gauge\nllm_serve_state_store_up{store=\"%s\"} %d\n",
-	    mlm_sched_store_name(tp.sched), !tp.store->degraded);
+	    mlm_sched_store_name(tp.sched), !mlm_sched_store_degraded(tp.sched));
 	sv_printf(b, "# HELP llm_serve_connections_closed_total Connections the server closed: "
 	    "headers not complete in time, or the oldest connection without a request making room.\n"
 	    "# TYPE llm_serve_connections_closed_total counter\n"

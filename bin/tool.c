@@ -257,10 +257,9 @@ trace_fn(void *u, jv a)
 void
 tool_store_warn(tool_pool *t)
 {
-	if (t->store && t->store->warn[0] && !t->store->warned) {
-		warnmsg("warning: %s", t->store->warn);
-		t->store->warned = 1;
-	}
+	const char *w = t->sched ? mlm_sched_store_warning(t->sched) : NULL;
+	if (w)
+		warnmsg("warning: %s", w);
 }
 
 void
@@ -409,7 +408,7 @@ open_hook(void *u, int step, const char *what, mlm_setup_opts *o)
 			tool_warn_key_file(what, &t->pool, 0);
 		tool_env_report(t, what != NULL);
 		break;
-	case MLM_SETUP_STORE:
+	case MLM_SETUP_ENGINE:  /* the store is open and asked through the scheduler */
 		tool_store_warn(t);
 		break;
 	default:

@@ -787,6 +787,11 @@ int64_t mlm_sched_soonest_free(mlm_sched *s, const char *model_glob, long need_t
     int64_t now, int *limited);
 long mlm_sched_reset(mlm_sched *s, const char *id_glob);
 const char *mlm_sched_store_name(const mlm_sched *s);
+/* _store_degraded: a shared store is unreachable and memory stands in;
+ * _store_warning: the store's degradation to report, once (NULL: none, or
+ * already reported). */
+int mlm_sched_store_degraded(const mlm_sched *s);
+const char *mlm_sched_store_warning(mlm_sched *s);
 
 /* caps.c: what a request needs of an entry, and whether the entry has it. */
 /* MLM_FEAT_VISION when the request carries images, MLM_FEAT_TOOLS with tools. */

@@ -1153,3 +1153,18 @@ mlm_sched_store_name(const mlm_sched *s)
 {
 	return s->store->ops->name;
 }
+
+int
+mlm_sched_store_degraded(const mlm_sched *s)
+{
+	return s->store->degraded;
+}
+
+const char *
+mlm_sched_store_warning(mlm_sched *s)
+{
+	if (!s->store->warn[0] || s->store->warned)
+		return NULL;
+	s->store->warned = 1;
+	return s->store->warn;
+}

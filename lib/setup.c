@@ -129,6 +129,18 @@ fail:
 	return -1;
 }
 
+int
+mlm_setup_state(mlm_setup *s, int strategy, char *err, size_t errlen)
+{
+	s->store = mlm_store_open(NULL, err, errlen);
+	if (!s->store)
+		return -1;
+	s->sched = mlm_sched_new(&s->pool, s->store, strategy);
+	if (!s->sched)
+		return mlm_err(err, errlen, "out of memory");
+	return 0;
+}
+
 void
 mlm_setup_close(mlm_setup *s)
 {

@@ -55,6 +55,9 @@ int mlm_setup_open(mlm_setup *s, mlm_setup_opts *o, int *failed, char *err, size
 /* The variables only (the first two steps): for a tool that builds its pool
  * its own way (llm-pool reads pool lines from files and standard input). */
 int mlm_setup_env(mlm_setup *s, mlm_setup_opts *o, char *err, size_t errlen);
+/* The state store and the scheduler over the pool the caller built (s->pool):
+ * llm-pool's --status, --reset and --check. 0, or -1 with err. */
+int mlm_setup_state(mlm_setup *s, int strategy, char *err, size_t errlen);
 void mlm_setup_close(mlm_setup *s);
 
 /* The user file: $XDG_CONFIG_HOME/many-llm/env, else $HOME/.config/many-llm/env;
