@@ -480,6 +480,79 @@ static const struct { const char *k; int kind; } pool_wins[] = {
 	{ "tpmo", MLM_WIN_TPMO }, { "npd", MLM_WIN_NPD },
 };
 
+/* A pool line's entry id when it names none: the id the environment would
+ * give (GEMINI_API_KEY_2 → gemini-2:MODEL), else KEY_ENV or PROVIDER:MODEL. */
+static void
+line_id(char *idbuf, size_t n, const char *kenv, const char *prov, const char *model)
+{
+	size_t pl = 0;
+	long kn = kenv ? key_var(kenv, "API_KEY", &pl) : -1;
+	if (kenv && kn < 0)
+		kn = key_var(kenv, "API_TOKEN", &pl);
+	if (kn > 0)
+		snprintf(idbuf, n, "%.*s-%ld:%s", (int)pl, kenv, kn, model);
+	else if (kn == 0)
+		snprintf(idbuf, n, "%.*s:%s", (int)pl, kenv, model);
+	else
+		snprintf(idbuf, n, "%s:%s", kenv ? kenv : prov, model);
+	/* lower-case the key part only; models keep their case */
+	for (char *c = idbuf; *c && *c != ':'; c++)
+		*c = (char)tolower((unsigned char)*c);
+}
+
+/* A pool line's priority, weight, limits, windows, daily reset and
+ * capabilities, over what the catalog gave the entry. */
+static void
+line_limits(mlm_entry *e, jv o)
+{
+	double d;
+	if (jnum(o, "priority", &d))
+		e->priority = (int)d;
+	if (jnum(o, "weight", &d) && d >= 0)
+		e->weight = d;
+	if (jnum(o, "rpm", &d))
+		e->lim.rpm = (long)d;
+	if (jnum(o, "rpd", &d))
+		e->lim.rpd = (long)d;
+	if (jnum(o, "tpm", &d))
+		e->lim.tpm = (long)d;
+	if (jnum(o, "conc", &d))
+		e->lim.conc = (long)d;
+	/* the windows beyond those four (windows.c) */
+	for (size_t i = 0; i < sizeof pool_wins / sizeof pool_wins[0]; i++)
+		if (jnum(o, pool_wins[i].k, &d))
+			e->lim.wmax[pool_wins[i].kind] = d > 0 ? (long)d : 0;
+	if (jnum(o, "window", &d))
+		e->window = (long)d;
+	jv pm = jv_object_get(jv_copy(o), jv_string("per_model"));
+	if (jv_get_kind(pm) == JV_KIND_TRUE || jv_get_kind(pm) == JV_KIND_FALSE)
+		e->lim.per_model = jv_get_kind(pm) == JV_KIND_TRUE;
+	jv_free(pm);
+	const char *reset = jstr(o, "reset");
+	if (reset) {
+		e->lim.reset = !strcmp(reset, "utc") ? MLM_RESET_UTC :
+		    !strcmp(reset, "pacific") ? MLM_RESET_PACIFIC : MLM_RESET_NONE;
+		/* the line's daily reset is every day window's */
+		e->lim.wreset[MLM_WIN_TPD] = e->lim.wreset[MLM_WIN_NPD] = (unsigned char)e->lim.reset;
+	}
+	jv sch = jv_object_get(jv_copy(o), jv_string("schema"));
+	if (jv_get_kind(sch) == JV_KIND_TRUE)
+		e->features |= MLM_FEAT_SCHEMA;
+	else if (jv_get_kind(sch) == JV_KIND_FALSE)
+		e->features &= ~(unsigned)MLM_FEAT_SCHEMA;
+	jv_free(sch);
+	static const struct { const char *k; unsigned f; } caps[] = {
+		{ "vision", MLM_FEAT_VISION }, { "tools", MLM_FEAT_TOOLS } };
+	for (size_t i = 0; i < sizeof caps / sizeof *caps; i++) {   /* caps.c */
+		jv c = jv_object_get(jv_copy(o), jv_string(caps[i].k));
+		if (jv_get_kind(c) == JV_KIND_TRUE)
+			e->features |= caps[i].f;
+		else if (jv_get_kind(c) == JV_KIND_FALSE)
+			e->features &= ~caps[i].f;
+		jv_free(c);
+	}
+}
+
 int
 mlm_pool_add_line(mlm_pool *p, const char *line, size_t len, const char *origin,
     char *err, size_t errlen)
@@ -538,20 +611,7 @@ mlm_pool_add_line(mlm_pool *p, const char *line, size_t len, const char *origin,
 	const char *id = jstr(o, "id");
 	char idbuf[600];
 	if (!id || !*id) {
-		/* the id the environment would give: GEMINI_API_KEY_2 → gemini-2 */
-		size_t pl = 0;
-		long kn = kenv ? key_var(kenv, "API_KEY", &pl) : -1;
-		if (kenv && kn < 0)
-			kn = key_var(kenv, "API_TOKEN", &pl);
-		if (kn > 0)
-			snprintf(idbuf, sizeof idbuf, "%.*s-%ld:%s", (int)pl, kenv, kn, model);
-		else if (kn == 0)
-			snprintf(idbuf, sizeof idbuf, "%.*s:%s", (int)pl, kenv, model);
-		else
-			snprintf(idbuf, sizeof idbuf, "%s:%s", kenv ? kenv : prov, model);
-		/* lower-case the key part only; models keep their case */
-		for (char *c = idbuf; *c && *c != ':'; c++)
-			*c = (char)tolower((unsigned char)*c);
+		line_id(idbuf, sizeof idbuf, kenv, prov, model);
 		id = idbuf;
 	}
 	int dup = pool_has_id(p, id);
@@ -580,52 +640,7 @@ mlm_pool_add_line(mlm_pool *p, const char *line, size_t len, const char *origin,
 	e->quota_auto = !(q && *q);
 	e->origin = mlm_strdup(origin);
 	apply_catalog(e);
-	double d;
-	if (jnum(o, "priority", &d))
-		e->priority = (int)d;
-	if (jnum(o, "weight", &d) && d >= 0)
-		e->weight = d;
-	if (jnum(o, "rpm", &d))
-		e->lim.rpm = (long)d;
-	if (jnum(o, "rpd", &d))
-		e->lim.rpd = (long)d;
-	if (jnum(o, "tpm", &d))
-		e->lim.tpm = (long)d;
-	if (jnum(o, "conc", &d))
-		e->lim.conc = (long)d;
-	/* the windows beyond those four (windows.c) */
-	for (size_t i = 0; i < sizeof pool_wins / sizeof pool_wins[0]; i++)
-		if (jnum(o, pool_wins[i].k, &d))
-			e->lim.wmax[pool_wins[i].kind] = d > 0 ? (long)d : 0;
-	if (jnum(o, "window", &d))
-		e->window = (long)d;
-	jv pm = jv_object_get(jv_copy(o), jv_string("per_model"));
-	if (jv_get_kind(pm) == JV_KIND_TRUE || jv_get_kind(pm) == JV_KIND_FALSE)
-		e->lim.per_model = jv_get_kind(pm) == JV_KIND_TRUE;
-	jv_free(pm);
-	const char *reset = jstr(o, "reset");
-	if (reset) {
-		e->lim.reset = !strcmp(reset, "utc") ? MLM_RESET_UTC :
-		    !strcmp(reset, "pacific") ? MLM_RESET_PACIFIC : MLM_RESET_NONE;
-		/* the line's daily reset is every day window's */
-		e->lim.wreset[MLM_WIN_TPD] = e->lim.wreset[MLM_WIN_NPD] = (unsigned char)e->lim.reset;
-	}
-	jv sch = jv_object_get(jv_copy(o), jv_string("schema"));
-	if (jv_get_kind(sch) == JV_KIND_TRUE)
-		e->features |= MLM_FEAT_SCHEMA;
-	else if (jv_get_kind(sch) == JV_KIND_FALSE)
-		e->features &= ~(unsigned)MLM_FEAT_SCHEMA;
-	jv_free(sch);
-	static const struct { const char *k; unsigned f; } caps[] = {
-		{ "vision", MLM_FEAT_VISION }, { "tools", MLM_FEAT_TOOLS } };
-	for (size_t i = 0; i < sizeof caps / sizeof *caps; i++) {   /* caps.c */
-		jv c = jv_object_get(jv_copy(o), jv_string(caps[i].k));
-		if (jv_get_kind(c) == JV_KIND_TRUE)
-			e->features |= caps[i].f;
-		else if (jv_get_kind(c) == JV_KIND_FALSE)
-			e->features &= ~caps[i].f;
-		jv_free(c);
-	}
+	line_limits(e, o);
 	jv_free(o);
 	return 0;
 }
