@@ -115,6 +115,42 @@ json_subset(jv s)
 	return out;
 }
 
+/* The request's "schema" (or "json") into generationConfig *gcp: -1 with
+ * err (and *gcp freed) when it cannot be sent whole. */
+static int
+schema_config(jv req, jv *gcp, char *err, size_t errlen)
+{
+	jv schema = mlm_jpath(req, "schema"), json = mlm_jpath(req, "json");
+	if (jv_get_kind(schema) == JV_KIND_OBJECT) {
+		/* responseSchema, Gemini's OpenAPI subset (llm-fmt --emit-schema
+		 * gemini); a schema it has no words for goes as responseJsonSchema,
+		 * JSON Schema cut to the keywords it takes */
+		char why[MLM_ERRLEN];
+		jv gs = mlm_schema_gemini_dialect(schema, why, sizeof why);
+		*gcp = jv_object_set(*gcp, jv_string("responseMimeType"), jv_string("application/json"));
+		if (jv_is_valid(gs)) {
+			*gcp = jv_object_set(*gcp, jv_string("responseSchema"), gs);
+			jv_free(schema);
+		} else {
+			jv_free(gs);
+			jv js = json_subset(schema);
+			if (!jv_is_valid(js)) {
+				jv_free(js), jv_free(*gcp), jv_free(json);
+				return mlm_err(err, errlen, "request: the schema's keywords Gemini does "
+				    "not take are too large to note in its description");
+			}
+			*gcp = jv_object_set(*gcp, jv_string("responseJsonSchema"), js);
+		}
+	} else {
+		jv_free(schema);
+		if (jv_get_kind(json) == JV_KIND_TRUE)
+			*gcp = jv_object_set(*gcp, jv_string("responseMimeType"),
+			    jv_string("application/json"));
+	}
+	jv_free(json);
+	return 0;
+}
+
 static int
 gemini_build(const mlm_entry *e, const char *key, jv req, int stream,
     mlm_httpreq *out, char *err, size_t errlen)
@@ -190,33 +226,10 @@ gemini_build(const mlm_entry *e, const char *key, jv req, int stream,
 	gc = mlm_param_copy(req, gc, "seed", "seed");
 	gc = mlm_param_copy(req, gc, "presence_penalty", "presencePenalty");
 	gc = mlm_param_copy(req, gc, "frequency_penalty", "frequencyPenalty");
-	jv schema = mlm_jpath(req, "schema"), json = mlm_jpath(req, "json");
-	if (jv_get_kind(schema) == JV_KIND_OBJECT) {
-		/* responseSchema, Gemini's OpenAPI subset (llm-fmt --emit-schema
-		 * gemini); a schema it has no words for goes as responseJsonSchema,
-		 * JSON Schema cut to the keywords it takes */
-		char why[MLM_ERRLEN];
-		jv gs = mlm_schema_gemini_dialect(schema, why, sizeof why);
-		gc = jv_object_set(gc, jv_string("responseMimeType"), jv_string("application/json"));
-		if (jv_is_valid(gs)) {
-			gc = jv_object_set(gc, jv_string("responseSchema"), gs);
-			jv_free(schema);
-		} else {
-			jv_free(gs);
-			jv js = json_subset(schema);
-			if (!jv_is_valid(js)) {
-				jv_free(js), jv_free(gc), jv_free(json), jv_free(b);
-				return mlm_err(err, errlen, "request: the schema's keywords Gemini does "
-				    "not take are too large to note in its description");
-			}
-			gc = jv_object_set(gc, jv_string("responseJsonSchema"), js);
-		}
-	} else {
-		jv_free(schema);
-		if (jv_get_kind(json) == JV_KIND_TRUE)
-			gc = jv_object_set(gc, jv_string("responseMimeType"), jv_string("application/json"));
+	if (schema_config(req, &gc, err, errlen) < 0) {
+		jv_free(b);
+		return -1;
 	}
-	jv_free(json);
 	if (jv_object_length(jv_copy(gc)) > 0)
 		b = jv_object_set(b, jv_string("generationConfig"), gc);
 	else
