@@ -41,6 +41,14 @@ mlm_wire_parse(const char *s)
 	return -1;
 }
 
+const char *
+mlm_wire_names(void)
+{
+#define MLM_WIRE_LISTED(id, name, chat, embed) ", " name
+	return MLM_WIRES(MLM_WIRE_LISTED) + 2;
+#undef MLM_WIRE_LISTED
+}
+
 const mlm_adapter *
 mlm_adapter_get(int wire)
 {

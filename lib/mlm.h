@@ -217,6 +217,7 @@ enum mlm_wire {
 /* adapters.c: a wire's name ("unknown" out of range), and back (-1 if unknown). */
 const char *mlm_wire_name(int wire);
 int mlm_wire_parse(const char *s);
+const char *mlm_wire_names(void);          /* "openai, gemini, ...", for messages */
 
 enum { MLM_RESET_NONE = 0, MLM_RESET_UTC, MLM_RESET_PACIFIC };
 enum { MLM_WIN_RPM, MLM_WIN_RPH, MLM_WIN_RPD, MLM_WIN_RPMO, MLM_WIN_TPM, MLM_WIN_TPD,

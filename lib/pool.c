@@ -584,7 +584,7 @@ mlm_pool_add_line(mlm_pool *p, const char *line, size_t len, const char *origin,
 	int w = wire ? mlm_wire_parse(wire) : known ? known->wire : MLM_WIRE_OPENAI;
 	if (w < 0) {
 		/* wire lives inside o: the message is made before o is freed */
-		mlm_err(err, errlen, "%s: unknown wire \"%s\" (openai, gemini, cloudflare)", origin, wire);
+		mlm_err(err, errlen, "%s: unknown wire \"%s\" (%s)", origin, wire, mlm_wire_names());
 		jv_free(o);
 		return -1;
 	}

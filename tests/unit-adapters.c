@@ -894,7 +894,9 @@ t_wires(void)
 		ok(c && c->build && c->parse && c->event && c->classify, "wire %s has a chat adapter", name);
 		ok(mlm_adapter_for(w, chat) == c, "wire %s: a chat request gets its chat adapter", name);
 		ok(e && e != c && e->build && e->parse && e->classify, "wire %s has an embedding adapter", name);
+		ok(strstr(mlm_wire_names(), name) != NULL, "wire %s is in the list of names", name);
 	}
+	is_str(mlm_wire_names(), "openai, gemini, cloudflare", "the list of names, as messages show it");
 	is_str(mlm_wire_name(MLM_WIRE__N), "unknown", "past the last wire: unknown");
 	is_str(mlm_wire_name(-1), "unknown", "a negative wire: unknown");
 	ok(mlm_adapter_get(MLM_WIRE__N) == NULL && mlm_adapter_for(MLM_WIRE__N, embed) == NULL,
