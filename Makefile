@@ -67,7 +67,7 @@ $(LIB): $(LIB_OBJ)
 
 TOOL_OBJ := bin/tool.o bin/chat.o bin/catalog-cli.o bin/sim-embed.o bin/map-embed.o bin/attach.o bin/tool-calls.o
 # llm-map's parts (bin/map-*.c)
-TOOL_OBJ += bin/map-read.o bin/map-resume.o bin/map-progress.o
+TOOL_OBJ += bin/map-read.o bin/map-resume.o bin/map-progress.o bin/map-template.o
 # llm-serve's parts: HTTP, jobs, metrics, defences and its wire formats (bin/serve-*.c)
 SERVE_OBJ := $(patsubst %.c,%.o,$(sort $(wildcard bin/serve-*.c)))
 # an archive, so a tool links only the parts it uses: a tool without chat

@@ -481,14 +481,169 @@ static const char chat_help[] =
 "/help            this list\n"
 "/exit            leave (so does Ctrl-D); Ctrl-C cancels an answer in progress\n";
 
+/* What chat_interactive's commands and turns change. */
+struct chat_session {
+	tool_pool *t;
+	mlm_call_opts *o;
+	chat_opts co;
+	char *system, *model, *provider, *last_user;
+	jv hist;
+	const char *file;
+};
+
+/* -c FILE at the start: continue the file (its messages and system prompt
+ * into *hist and *system); a missing one is started. The count of messages
+ * read, -1 when there was no file to read. */
+static int
+chat_resume(const char *file, jv *hist, char **system)
+{
+	int loaded = -1;
+	char err[MLM_ERRLEN], lockname[4200];
+	int lfd = conv_lock(file, lockname, sizeof lockname);
+	if (access(file, F_OK) == 0) {
+		int r = load_history(file, hist, system, err, sizeof err);
+		if (r < 0)
+			die(r == -2 ? EX_DATA : EX_CONFIG_, "%s", err);
+		loaded = jv_array_length(jv_copy(*hist));
+	}
+	conv_unlock(lfd, lockname);
+	return loaded;
+}
+
+/* One /command line: -1 to leave, 1 to ask the last question again (/retry),
+ * else 0. */
+static int
+chat_command(struct chat_session *cs, const char *input)
+{
+	int ask = 0;
+	char cmd[32] = "";
+	const char *arg = input + 1;
+	size_t k = 0;
+	while (*arg && *arg != ' ' && k < sizeof cmd - 1)
+		cmd[k++] = *arg++;
+	cmd[k] = 0;
+	while (*arg == ' ')
+		arg++;
+	if (!strcmp(cmd, "exit") || !strcmp(cmd, "quit")) {
+		return -1;
+	} else if (!strcmp(cmd, "help")) {
+		fputs(chat_help, stdout);
+	} else if (!strcmp(cmd, "model")) {
+		free(cs->model);
+		cs->model = *arg && strcmp(arg, "*") ? mlm_strdup(arg) : NULL;
+		cs->o->pick.model = cs->model;
+		printf("model: %s\n", cs->model ? cs->model : "any");
+	} else if (!strcmp(cmd, "provider")) {
+		free(cs->provider);
+		cs->provider = *arg && strcmp(arg, "*") ? mlm_strdup(arg) : NULL;
+		cs->o->pick.provider = cs->provider;
+		printf("provider: %s\n", cs->provider ? cs->provider : "any");
+	} else if (!strcmp(cmd, "strategy")) {
+		int s = mlm_strategy_parse(arg);
+		if (s < 0)
+			printf("unknown strategy '%s'\n", arg);
+		else {
+			mlm_sched_set_strategy(cs->t->sched, s);
+			printf("strategy: %s\n", mlm_strategy_name(s));
+		}
+	} else if (!strcmp(cmd, "system")) {
+		free(cs->system);
+		cs->system = *arg ? mlm_strdup(arg) : NULL;
+		printf("system prompt %s\n", cs->system ? "set" : "cleared");
+	} else if (!strcmp(cmd, "reset")) {
+		jv_free(cs->hist);
+		cs->hist = jv_array();
+		printf("conversation cleared\n");
+	} else if (!strcmp(cmd, "history")) {
+		if (cs->system)
+			printf("[system] %s\n", cs->system);
+		jv_array_foreach(cs->hist, i, m) {
+			jv r = jv_object_get(jv_copy(m), jv_string("role"));
+			jv c = jv_object_get(m, jv_string("content"));
+			printf("[%s] %s\n", jv_string_value(r), jv_string_value(c));
+			jv_free(r), jv_free(c);
+		}
+	} else if (!strcmp(cmd, "save")) {
+		cs->co.system = cs->system;
+		if (!*arg)
+			printf("usage: /save FILE\n");
+		else if (save_history(cs->hist, arg, &cs->co) < 0)
+			printf("cannot save to %s: %s\n", arg, strerror(errno));
+		else
+			printf("saved %d messages to %s\n", jv_array_length(jv_copy(cs->hist)), arg);
+	} else if (!strcmp(cmd, "load")) {
+		char err[MLM_ERRLEN];
+		if (load_history(*arg ? arg : NULL, &cs->hist, &cs->system, err, sizeof err) < 0)
+			printf("%s\n", err);
+		else
+			printf("loaded %d messages from %s\n", jv_array_length(jv_copy(cs->hist)), arg);
+	} else if (!strcmp(cmd, "retry")) {
+		if (!cs->last_user)
+			printf("nothing to retry\n");
+		else {
+			/* drop the last answer if the last turn had one */
+			int n = jv_array_length(jv_copy(cs->hist));
+			if (n >= 2) {
+				jv lm = jv_array_get(jv_copy(cs->hist), n - 1);
+				jv r = jv_object_get(lm, jv_string("role"));
+				if (!strcmp(jv_string_value(r), "assistant"))
+					cs->hist = jv_array_slice(cs->hist, 0, n - 2);
+				jv_free(r);
+			}
+			ask = 1;
+		}
+	} else {
+		printf("unknown command /%s (/help lists them)\n", cmd);
+	}
+	return ask;
+}
+
+/* One question (cs->last_user) asked with the conversation so far: the
+ * answer streams out, and joins the conversation (saved to -c FILE) when
+ * it came. */
+static void
+chat_turn(struct chat_session *cs)
+{
+	jv h = chat_append(jv_copy(cs->hist), "user", cs->last_user);
+	cs->co.system = cs->system;
+	jv req = chat_request(&cs->co, h);
+	cs->o->pick.need_tokens = chat_need_tokens(cs->t, req, cs->co.max_tokens);
+	struct turn tu;
+	memset(&tu, 0, sizeof tu);
+	at_start = 1;
+	interrupted = 0;
+	long id = mlm_engine_submit(cs->t->engine, req, cs->o, turn_done, chat_delta, &tu);
+	while (!tu.done) {
+		mlm_engine_run(cs->t->engine, 100);
+		if (interrupted && !tu.done) {
+			mlm_engine_cancel(cs->t->engine, id);
+			mlm_engine_run(cs->t->engine, 0);
+		}
+	}
+	tool_store_warn(cs->t);
+	if (!at_start)
+		putchar('\n');
+	if (tu.r.ok) {
+		cs->hist = chat_append(cs->hist, "user", cs->last_user);
+		cs->hist = chat_append(cs->hist, "assistant", tu.r.text);
+		printf("[%s]\n", tu.r.entry ? tu.r.entry->id : "?");
+		if (cs->file)
+			save_conversation(cs->file, cs->hist, &cs->co);
+	} else if (interrupted) {
+		printf("[cancelled; /retry asks again]\n");
+	} else {
+		printf("[failed: %s: %s; /retry asks again]\n", mlm_kind_name(tu.r.kind), tu.r.msg);
+	}
+	fflush(stdout);
+	mlm_result_free(&tu.r);
+}
+
 int
 chat_interactive(tool_pool *t, mlm_call_opts *o, const chat_opts *co0, const char *first,
     jv hist, const char *file)
 {
-	chat_opts co = *co0;
-	char *system = co.system ? mlm_strdup(co.system) : NULL;
-	char *model = NULL, *provider = NULL;
-	char *last_user = NULL;
+	struct chat_session cs = { .t = t, .o = o, .co = *co0, .hist = hist, .file = file };
+	cs.system = cs.co.system ? mlm_strdup(cs.co.system) : NULL;
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_sigint;
@@ -498,18 +653,8 @@ chat_interactive(tool_pool *t, mlm_call_opts *o, const chat_opts *co0, const cha
 	using_history();
 	const char *pending = first;
 	int loaded = -1;
-	if (file) {
-		/* continue the file; a missing one is started */
-		char err[MLM_ERRLEN], lockname[4200];
-		int lfd = conv_lock(file, lockname, sizeof lockname);
-		if (access(file, F_OK) == 0) {
-			int r = load_history(file, &hist, &system, err, sizeof err);
-			if (r < 0)
-				die(r == -2 ? EX_DATA : EX_CONFIG_, "%s", err);
-			loaded = jv_array_length(jv_copy(hist));
-		}
-		conv_unlock(lfd, lockname);
-	}
+	if (file)
+		loaded = chat_resume(file, &cs.hist, &cs.system);
 	printf("llm-ask chat: %zu entries in the pool; /help for commands, Ctrl-D to leave\n",
 	    t->pool.n);
 	if (loaded >= 0)
@@ -543,87 +688,11 @@ chat_interactive(tool_pool *t, mlm_call_opts *o, const chat_opts *co0, const cha
 			}
 			add_history(input);
 		}
-		int ask = 0;
 		if (input[0] == '/') {
-			char cmd[32] = "";
-			const char *arg = input + 1;
-			size_t k = 0;
-			while (*arg && *arg != ' ' && k < sizeof cmd - 1)
-				cmd[k++] = *arg++;
-			cmd[k] = 0;
-			while (*arg == ' ')
-				arg++;
-			if (!strcmp(cmd, "exit") || !strcmp(cmd, "quit")) {
+			int ask = chat_command(&cs, input);
+			if (ask < 0) {
 				free(line);
 				break;
-			} else if (!strcmp(cmd, "help")) {
-				fputs(chat_help, stdout);
-			} else if (!strcmp(cmd, "model")) {
-				free(model);
-				model = *arg && strcmp(arg, "*") ? mlm_strdup(arg) : NULL;
-				o->pick.model = model;
-				printf("model: %s\n", model ? model : "any");
-			} else if (!strcmp(cmd, "provider")) {
-				free(provider);
-				provider = *arg && strcmp(arg, "*") ? mlm_strdup(arg) : NULL;
-				o->pick.provider = provider;
-				printf("provider: %s\n", provider ? provider : "any");
-			} else if (!strcmp(cmd, "strategy")) {
-				int s = mlm_strategy_parse(arg);
-				if (s < 0)
-					printf("unknown strategy '%s'\n", arg);
-				else {
-					mlm_sched_set_strategy(t->sched, s);
-					printf("strategy: %s\n", mlm_strategy_name(s));
-				}
-			} else if (!strcmp(cmd, "system")) {
-				free(system);
-				system = *arg ? mlm_strdup(arg) : NULL;
-				printf("system prompt %s\n", system ? "set" : "cleared");
-			} else if (!strcmp(cmd, "reset")) {
-				jv_free(hist);
-				hist = jv_array();
-				printf("conversation cleared\n");
-			} else if (!strcmp(cmd, "history")) {
-				if (system)
-					printf("[system] %s\n", system);
-				jv_array_foreach(hist, i, m) {
-					jv r = jv_object_get(jv_copy(m), jv_string("role"));
-					jv c = jv_object_get(m, jv_string("content"));
-					printf("[%s] %s\n", jv_string_value(r), jv_string_value(c));
-					jv_free(r), jv_free(c);
-				}
-			} else if (!strcmp(cmd, "save")) {
-				co.system = system;
-				if (!*arg)
-					printf("usage: /save FILE\n");
-				else if (save_history(hist, arg, &co) < 0)
-					printf("cannot save to %s: %s\n", arg, strerror(errno));
-				else
-					printf("saved %d messages to %s\n", jv_array_length(jv_copy(hist)), arg);
-			} else if (!strcmp(cmd, "load")) {
-				char err[MLM_ERRLEN];
-				if (load_history(*arg ? arg : NULL, &hist, &system, err, sizeof err) < 0)
-					printf("%s\n", err);
-				else
-					printf("loaded %d messages from %s\n", jv_array_length(jv_copy(hist)), arg);
-			} else if (!strcmp(cmd, "retry")) {
-				if (!last_user)
-					printf("nothing to retry\n");
-				else {
-					/* drop the last answer if the last turn had one */
-					int n = jv_array_length(jv_copy(hist));
-					if (n >= 2) {
-						jv lm = jv_array_get(jv_copy(hist), n - 1);
-						jv r = jv_object_get(lm, jv_string("role"));
-						if (!strcmp(jv_string_value(r), "assistant"))
-							hist = jv_array_slice(hist, 0, n - 2);
-						jv_free(r);
-					}
-					ask = 1;
-				}
-			} else {
-				printf("unknown command /%s (/help lists them)\n", cmd);
 			}
 			if (!ask) {
 				free(line);
@@ -631,44 +700,13 @@ chat_interactive(tool_pool *t, mlm_call_opts *o, const chat_opts *co0, const cha
 				continue;
 			}
 		} else {
-			free(last_user);
-			last_user = mlm_strdup(input);
+			free(cs.last_user);
+			cs.last_user = mlm_strdup(input);
 		}
 		free(line);
-		jv h = chat_append(jv_copy(hist), "user", last_user);
-		co.system = system;
-		jv req = chat_request(&co, h);
-		o->pick.need_tokens = chat_need_tokens(t, req, co.max_tokens);
-		struct turn tu;
-		memset(&tu, 0, sizeof tu);
-		at_start = 1;
-		interrupted = 0;
-		long id = mlm_engine_submit(t->engine, req, o, turn_done, chat_delta, &tu);
-		while (!tu.done) {
-			mlm_engine_run(t->engine, 100);
-			if (interrupted && !tu.done) {
-				mlm_engine_cancel(t->engine, id);
-				mlm_engine_run(t->engine, 0);
-			}
-		}
-		tool_store_warn(t);
-		if (!at_start)
-			putchar('\n');
-		if (tu.r.ok) {
-			hist = chat_append(hist, "user", last_user);
-			hist = chat_append(hist, "assistant", tu.r.text);
-			printf("[%s]\n", tu.r.entry ? tu.r.entry->id : "?");
-			if (file)
-				save_conversation(file, hist, &co);
-		} else if (interrupted) {
-			printf("[cancelled; /retry asks again]\n");
-		} else {
-			printf("[failed: %s: %s; /retry asks again]\n", mlm_kind_name(tu.r.kind), tu.r.msg);
-		}
-		fflush(stdout);
-		mlm_result_free(&tu.r);
+		chat_turn(&cs);
 	}
-	jv_free(hist);
-	free(system), free(model), free(provider), free(last_user);
+	jv_free(cs.hist);
+	free(cs.system), free(cs.model), free(cs.provider), free(cs.last_user);
 	return 0;
 }

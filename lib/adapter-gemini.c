@@ -8,7 +8,6 @@
  * EOF, and EOF before done is a truncation). Blocked prompts and answers
  * come back as HTTP 200 and are reported as MLM_BLOCKED.
  */
-#define MLM_APPENDS_UNCHECKED /* mlm_buf appends here are not all checked yet */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,8 +35,15 @@ static jv
 json_subset_map(jv m)
 {
 	jv out = jv_object();
-	jv_object_foreach(m, k, v)
-		out = jv_object_set(out, k, json_subset(v));
+	jv_object_foreach(m, k, v) {
+		jv x = json_subset(v);
+		if (!jv_is_valid(x)) {  /* a note that could not be written whole */
+			jv_free(k), jv_free(out);
+			out = x;
+			break;
+		}
+		out = jv_object_set(out, k, x);
+	}
 	jv_free(m);
 	return out;
 }
@@ -56,8 +62,15 @@ json_subset(jv s)
 			i++;
 		if (!json_keywords[i]) {
 			jv d = jv_dump_string(v, 0);
-			mlm_buf_printf(&note, "%s%s: %s", note.len ? "; " : "", kw, jv_string_value(d));
+			int r = mlm_buf_printf(&note, "%s%s: %s", note.len ? "; " : "", kw,
+			    jv_string_value(d));
 			jv_free(d), jv_free(k);
+			if (r < 0) {    /* the description would be cut: the schema fails */
+				jv_free(out);
+				out = jv_invalid_with_msg(jv_string("the schema's keywords Gemini does "
+				    "not take are too large to note in its description"));
+				break;
+			}
 			continue;
 		}
 		if (!strcmp(kw, "properties") || !strcmp(kw, "$defs"))
@@ -67,14 +80,30 @@ json_subset(jv s)
 		else if (jv_get_kind(v) == JV_KIND_ARRAY && strcmp(kw, "enum") && strcmp(kw, "required") &&
 		    strcmp(kw, "propertyOrdering")) {
 			jv a = jv_array();
-			jv_array_foreach(v, j, x)
-				a = jv_array_append(a, json_subset(x));
+			jv_array_foreach(v, j, x) {
+				jv y = json_subset(x);
+				if (!jv_is_valid(y)) {
+					jv_free(a);
+					a = y;
+					break;
+				}
+				a = jv_array_append(a, y);
+			}
 			jv_free(v);
 			v = a;
+		}
+		if (!jv_is_valid(v)) {
+			jv_free(k), jv_free(out);
+			out = v;
+			break;
 		}
 		out = jv_object_set(out, k, v);
 	}
 	jv_free(s);
+	if (!jv_is_valid(out)) {
+		mlm_buf_free(&note);
+		return out;
+	}
 	if (note.len) {
 		jv d = jv_object_get(jv_copy(out), jv_string("description"));
 		jv t = jv_get_kind(d) == JV_KIND_STRING ?
@@ -84,6 +113,42 @@ json_subset(jv s)
 	}
 	mlm_buf_free(&note);
 	return out;
+}
+
+/* The request's "schema" (or "json") into generationConfig *gcp: -1 with
+ * err (and *gcp freed) when it cannot be sent whole. */
+static int
+schema_config(jv req, jv *gcp, char *err, size_t errlen)
+{
+	jv schema = mlm_jpath(req, "schema"), json = mlm_jpath(req, "json");
+	if (jv_get_kind(schema) == JV_KIND_OBJECT) {
+		/* responseSchema, Gemini's OpenAPI subset (llm-fmt --emit-schema
+		 * gemini); a schema it has no words for goes as responseJsonSchema,
+		 * JSON Schema cut to the keywords it takes */
+		char why[MLM_ERRLEN];
+		jv gs = mlm_schema_gemini_dialect(schema, why, sizeof why);
+		*gcp = jv_object_set(*gcp, jv_string("responseMimeType"), jv_string("application/json"));
+		if (jv_is_valid(gs)) {
+			*gcp = jv_object_set(*gcp, jv_string("responseSchema"), gs);
+			jv_free(schema);
+		} else {
+			jv_free(gs);
+			jv js = json_subset(schema);
+			if (!jv_is_valid(js)) {
+				jv_free(js), jv_free(*gcp), jv_free(json);
+				return mlm_err(err, errlen, "request: the schema's keywords Gemini does "
+				    "not take are too large to note in its description");
+			}
+			*gcp = jv_object_set(*gcp, jv_string("responseJsonSchema"), js);
+		}
+	} else {
+		jv_free(schema);
+		if (jv_get_kind(json) == JV_KIND_TRUE)
+			*gcp = jv_object_set(*gcp, jv_string("responseMimeType"),
+			    jv_string("application/json"));
+	}
+	jv_free(json);
+	return 0;
 }
 
 static int
@@ -162,32 +227,20 @@ gemini_build(const mlm_entry *e, const char *key, jv req, int stream,
 	gc = mlm_param_copy(req, gc, "seed", "seed");
 	gc = mlm_param_copy(req, gc, "presence_penalty", "presencePenalty");
 	gc = mlm_param_copy(req, gc, "frequency_penalty", "frequencyPenalty");
-	jv schema = mlm_jpath(req, "schema"), json = mlm_jpath(req, "json");
-	if (jv_get_kind(schema) == JV_KIND_OBJECT) {
-		/* responseSchema, Gemini's OpenAPI subset (llm-fmt --emit-schema
-		 * gemini); a schema it has no words for goes as responseJsonSchema,
-		 * JSON Schema cut to the keywords it takes */
-		char why[MLM_ERRLEN];
-		jv gs = mlm_schema_gemini_dialect(schema, why, sizeof why);
-		gc = jv_object_set(gc, jv_string("responseMimeType"), jv_string("application/json"));
-		if (jv_is_valid(gs)) {
-			gc = jv_object_set(gc, jv_string("responseSchema"), gs);
-			jv_free(schema);
-		} else {
-			jv_free(gs);
-			gc = jv_object_set(gc, jv_string("responseJsonSchema"), json_subset(schema));
-		}
-	} else {
-		jv_free(schema);
-		if (jv_get_kind(json) == JV_KIND_TRUE)
-			gc = jv_object_set(gc, jv_string("responseMimeType"), jv_string("application/json"));
+	if (schema_config(req, &gc, err, errlen) < 0) {
+		jv_free(b);
+		return -1;
 	}
-	jv_free(json);
 	if (jv_object_length(jv_copy(gc)) > 0)
 		b = jv_object_set(b, jv_string("generationConfig"), gc);
 	else
 		jv_free(gc);
 	b = mlm_tools_gemini_body(req, b);
+	if (!jv_is_valid(b)) {  /* a tool's parameters: as the schema above */
+		jv_free(b);
+		return mlm_err(err, errlen, "request: a tool's parameters have keywords Gemini "
+		    "does not take, too large to note in its description");
+	}
 
 	/* base/models/MODEL, without doubling an existing "models/" prefix */
 	size_t bl = strlen(e->base_url);

@@ -294,7 +294,7 @@ add_provider_line(jv o, const char *name, const char *origin)
 	struct cprov *c = prov_find(name);
 	int w = wire ? mlm_wire_parse(wire) : c ? c->p.wire : MLM_WIRE_OPENAI;
 	if (w < 0) {
-		warn(origin, "unknown wire \"%s\" (openai, gemini, cloudflare): line ignored", wire);
+		warn(origin, "unknown wire \"%s\" (%s): line ignored", wire, mlm_wire_names());
 		free((char *)wire);
 		return -1;
 	}

@@ -1,6 +1,8 @@
 /*
  * classify.c — turning a provider's error answer into one of design.md's
- * kinds, and finding its wait hint. Shared by every adapter-*.c.
+ * kinds, and finding its wait hint. Shared by every adapter-*.c (the
+ * adapter registry and the helpers that build requests and read answers
+ * are in adapters.c).
  *
  * mlm_classify_generic() reads the HTTP status and the body shapes of
  * providers.md §8.3 (OpenAI/Groq/Zhipu/OpenRouter `.error`, Google RPC
@@ -27,17 +29,6 @@
 #include <string.h>
 
 #include "mlm.h"
-
-const mlm_adapter *
-mlm_adapter_get(int wire)
-{
-	switch (wire) {
-	case MLM_WIRE_OPENAI: return &mlm_adapter_openai;
-	case MLM_WIRE_GEMINI: return &mlm_adapter_gemini;
-	case MLM_WIRE_CLOUDFLARE: return &mlm_adapter_cloudflare;
-	}
-	return NULL;
-}
 
 /* Borrowed path look-up: "a.b.0.c"; numeric parts index arrays. */
 jv
@@ -563,97 +554,6 @@ classify_kind(long status, const struct errinfo *e, int *per_day)
 	if (status >= 200 && status < 300)
 		return MLM_BAD_RESPONSE;
 	return MLM_SERVER;
-}
-
-int
-mlm_build_begin(const mlm_entry *e, jv req, mlm_httpreq *out, jv *msgs, char *err, size_t errlen)
-{
-	memset(out, 0, sizeof *out);
-	*msgs = jv_invalid();
-	if (!e || !e->base_url || !*e->base_url || !e->model || !*e->model)
-		return mlm_err(err, errlen, "%s: needs a base URL and a model",
-		    e && e->id ? e->id : "entry");
-	if (jv_get_kind(req) != JV_KIND_OBJECT)
-		return mlm_err(err, errlen, "request: not a JSON object");
-	jv m = mlm_jpath(req, "messages");
-	if (jv_get_kind(m) != JV_KIND_ARRAY) {
-		jv_free(m);
-		return mlm_err(err, errlen, "request: \"messages\" must be an array");
-	}
-	*msgs = m;
-	return 0;
-}
-
-int
-mlm_httpreq_finish(mlm_httpreq *out, jv body, const char *auth, const char *key, int stream,
-    char *err, size_t errlen)
-{
-	mlm_buf d = { 0 };
-	if (mlm_json_dump(&d, body) == 0)
-		out->body = d.p ? d.p : mlm_strdup("");
-	else
-		mlm_buf_free(&d);
-	jv_free(body);
-	out->shown_url = mlm_strdup(out->url);
-	int h = 0;
-	if (key && *key && asprintf(&out->hdr[h++], "%s %s", auth, key) < 0)
-		out->hdr[h - 1] = NULL;
-	out->hdr[h++] = mlm_strdup("Content-Type: application/json");
-	if (stream)
-		out->hdr[h++] = mlm_strdup("Accept: text/event-stream");
-	out->stream = stream;
-	for (int i = 0; i < h; i++)
-		if (!out->hdr[i])
-			goto nomem;
-	if (!out->body || !out->url || !out->shown_url)
-		goto nomem;
-	return 0;
-nomem:
-	mlm_httpreq_free(out);
-	return mlm_err(err, errlen, "out of memory");
-}
-
-jv
-mlm_parse_body(const char *body, size_t len)
-{
-	if (!body || len == 0 || len > (size_t)INT_MAX)
-		return jv_invalid();
-	/* libjq 1.6 quotes the text as a C string in its parse errors:
-	 * give it a terminated copy */
-	char *t = mlm_strndup(body, len);
-	if (!t)
-		return jv_invalid();
-	jv r = jv_parse_sized(t, (int)len);
-	free(t);
-	return r;
-}
-
-int
-mlm_event_object(const char *data, size_t len, int done_marker, int (*is_error)(jv),
-    jv *x, mlm_outcome *o)
-{
-	*x = jv_invalid();
-	while (len && (*data == ' ' || *data == '\t'))
-		data++, len--;
-	while (len && (data[len - 1] == ' ' || data[len - 1] == '\t'))
-		len--;
-	if (done_marker && len == 6 && !memcmp(data, "[DONE]", 6))
-		return 1;
-	if (len == 0)
-		return 0;
-	jv v = mlm_parse_body(data, len);
-	if (jv_get_kind(v) != JV_KIND_OBJECT) {
-		jv_free(v);
-		mlm_outcome_set(o, MLM_BAD_RESPONSE, 200, "HTTP 200: stream event is not a JSON object");
-		return -1;
-	}
-	if (is_error(v)) {
-		jv_free(v);
-		mlm_classify_generic(200, NULL, data, len, o);
-		return -1;
-	}
-	*x = v;
-	return 2;
 }
 
 void

@@ -6,9 +6,9 @@
  *   {"embed": [str, ...], "dimensions": int?, "task": str?,
  *    "encoding_format": "float"|"base64"?}
  * It goes through the same engine, scheduler and failover as a chat call;
- * mlm_adapter_for() gives the engine the embedding side of an entry's wire
- * (embed-openai.c, embed-gemini.c, embed-cloudflare.c), whose errors are
- * classified by the chat adapter of the same wire. The answer's text is a
+ * mlm_adapter_for() (adapters.c) gives the engine the embedding side of an
+ * entry's wire (embed-openai.c, embed-gemini.c, embed-cloudflare.c), whose
+ * errors are classified by the chat adapter of the same wire. The answer's text is a
  * JSON array of vectors (arrays of numbers), one per input in input order;
  * its "finish" holds "COUNTxDIMS" so that mlm_embed_check() can hold the
  * answer to what was asked without parsing it again. A request refused as
@@ -49,19 +49,6 @@ int
 mlm_req_is_embed(jv req)
 {
 	return jv_get_kind(req) == JV_KIND_OBJECT && jv_object_has(jv_copy(req), jv_string("embed"));
-}
-
-const mlm_adapter *
-mlm_adapter_for(int wire, jv req)
-{
-	if (!mlm_req_is_embed(req))
-		return mlm_adapter_get(wire);
-	switch (wire) {
-	case MLM_WIRE_OPENAI: return &mlm_embed_adapter_openai;
-	case MLM_WIRE_GEMINI: return &mlm_embed_adapter_gemini;
-	case MLM_WIRE_CLOUDFLARE: return &mlm_embed_adapter_cloudflare;
-	}
-	return NULL;
 }
 
 /* Inputs per request the model takes: the catalog's max_batch, else the

@@ -200,14 +200,28 @@ void mlm_var_notes_free(mlm_var_note *v, size_t n);
 
 /* ---------- catalog.c: providers and their free-tier models (data) ---------- */
 
+/* The wire formats to providers, one line each and the only place they are
+ * registered: X(ID, name, chat adapter, embedding adapter). The enum below
+ * (MLM_WIRE_ID), the names, the adapters' declarations and the registry in
+ * adapters.c are all made from it. */
+#define MLM_WIRES(X) \
+	/* OpenAI chat completions and compatible hosts */ \
+	X(OPENAI, "openai", mlm_adapter_openai, mlm_embed_adapter_openai) \
+	/* Gemini generateContent */ \
+	X(GEMINI, "gemini", mlm_adapter_gemini, mlm_embed_adapter_gemini) \
+	/* Cloudflare Workers AI /ai/run/MODEL */ \
+	X(CLOUDFLARE, "cloudflare", mlm_adapter_cloudflare, mlm_embed_adapter_cloudflare)
+
 enum mlm_wire {
-	MLM_WIRE_OPENAI = 0,    /* OpenAI chat completions and compatible hosts */
-	MLM_WIRE_GEMINI,        /* Gemini generateContent */
-	MLM_WIRE_CLOUDFLARE,    /* Cloudflare Workers AI /ai/run/MODEL */
+#define MLM_WIRE_ENUM(id, name, chat, embed) MLM_WIRE_##id,
+	MLM_WIRES(MLM_WIRE_ENUM)
+#undef MLM_WIRE_ENUM
 	MLM_WIRE__N
 };
+/* adapters.c: a wire's name ("unknown" out of range), and back (-1 if unknown). */
 const char *mlm_wire_name(int wire);
-int mlm_wire_parse(const char *s);         /* -1 if unknown */
+int mlm_wire_parse(const char *s);
+const char *mlm_wire_names(void);          /* "openai, gemini, ...", for messages */
 
 enum { MLM_RESET_NONE = 0, MLM_RESET_UTC, MLM_RESET_PACIFIC };
 enum { MLM_WIN_RPM, MLM_WIN_RPH, MLM_WIN_RPD, MLM_WIN_RPMO, MLM_WIN_TPM, MLM_WIN_TPD,
@@ -550,7 +564,12 @@ typedef struct mlm_adapter {
 	    const char *body, size_t len, mlm_outcome *o);
 } mlm_adapter;
 
+/* adapters.c: a wire's chat adapter (NULL out of range); the adapters of
+ * every wire are declared from MLM_WIRES. */
 const mlm_adapter *mlm_adapter_get(int wire);
+#define MLM_WIRE_DECL(id, name, chat, embed) extern const mlm_adapter chat, embed;
+MLM_WIRES(MLM_WIRE_DECL)
+#undef MLM_WIRE_DECL
 
 /* Shared by adapters: extracts the provider's wait hint from headers and
  * body (Retry-After, RetryInfo.retryDelay, x-ratelimit-reset-*, OpenRouter
@@ -566,11 +585,11 @@ int mlm_event_object(const char *data, size_t len, int done_marker, int (*is_err
 void mlm_classify_generic(long status, const mlm_headers *h, const char *body,
     size_t len, mlm_outcome *o);
 
-/* classify.c, for adapter-*.c: the adapters mlm_adapter_get() returns; a
- * borrowed path look-up ("error.details.0.code") giving a new reference or
- * jv_null() when absent or of the wrong shape; and filling o with kind,
- * status and a one-line message (retry_ms -1, per_day 0). */
-extern const mlm_adapter mlm_adapter_openai, mlm_adapter_gemini, mlm_adapter_cloudflare;
+/* classify.c, for adapter-*.c: a borrowed path look-up
+ * ("error.details.0.code") giving a new reference or jv_null() when absent
+ * or of the wrong shape; and (mlm_outcome_set) filling o with kind, status
+ * and a one-line message (retry_ms -1, per_day 0). adapters.c: the request
+ * and answer helpers below. */
 jv mlm_jpath(jv v_borrowed, const char *path);
 /* Starts building: clears out, checks the entry has a base URL and a model
  * and req (borrowed) is an object with a "messages" array, returned in *msgs. */
@@ -982,7 +1001,7 @@ int mlm_cache_key(jv req_borrowed, const char *model, const char *provider,
 jv mlm_req_embed(jv texts, long dimensions, const char *task);
 int mlm_req_is_embed(jv req_borrowed);
 long mlm_embed_items(jv req_borrowed);          /* its inputs; 0 for a chat request */
-/* The adapter for a request on a wire: embedding or chat. */
+/* adapters.c: the adapter for a request on a wire: embedding or chat. */
 const mlm_adapter *mlm_adapter_for(int wire, jv req_borrowed);
 /* The most inputs one request to the entry's provider may carry. */
 long mlm_embed_batch_max(const mlm_entry *e);
@@ -1009,7 +1028,5 @@ int mlm_embed_answer(jv vecs, long in_tok, mlm_answer *a, mlm_outcome *o);
 int mlm_embed_check(jv req_borrowed, const mlm_answer *a, mlm_outcome *o);
 int mlm_embed_no_event(const mlm_entry *e, const char *event, const char *data, size_t len,
     mlm_answer *a, mlm_outcome *o);
-extern const mlm_adapter mlm_embed_adapter_openai, mlm_embed_adapter_gemini,
-    mlm_embed_adapter_cloudflare;
 
 #endif

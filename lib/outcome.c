@@ -1,6 +1,6 @@
 /*
- * outcome.c — names of the error kinds and wire formats, and the small
- * header table an HTTP answer carries to the classifiers.
+ * outcome.c — names of the error kinds, and the small header table an
+ * HTTP answer carries to the classifiers.
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -25,23 +25,6 @@ mlm_kind_parse(const char *s)
 {
 	for (int i = 0; i < MLM_KIND__N; i++)
 		if (s && !strcmp(s, kind_names[i]))
-			return i;
-	return -1;
-}
-
-static const char *const wire_names[MLM_WIRE__N] = { "openai", "gemini", "cloudflare" };
-
-const char *
-mlm_wire_name(int wire)
-{
-	return wire >= 0 && wire < MLM_WIRE__N ? wire_names[wire] : "unknown";
-}
-
-int
-mlm_wire_parse(const char *s)
-{
-	for (int i = 0; i < MLM_WIRE__N; i++)
-		if (s && !strcmp(s, wire_names[i]))
 			return i;
 	return -1;
 }

@@ -480,106 +480,31 @@ static const struct { const char *k; int kind; } pool_wins[] = {
 	{ "tpmo", MLM_WIN_TPMO }, { "npd", MLM_WIN_NPD },
 };
 
-int
-mlm_pool_add_line(mlm_pool *p, const char *line, size_t len, const char *origin,
-    char *err, size_t errlen)
+/* A pool line's entry id when it names none: the id the environment would
+ * give (GEMINI_API_KEY_2 → gemini-2:MODEL), else KEY_ENV or PROVIDER:MODEL. */
+static void
+line_id(char *idbuf, size_t n, const char *kenv, const char *prov, const char *model)
 {
-	jv o = jv_parse_sized(line, (int)len);
-	if (!jv_is_valid(o)) {
-		jv m = jv_invalid_get_msg(o);
-		int r = mlm_err(err, errlen, "%s: invalid JSON: %s", origin,
-		    jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m) : "?");
-		jv_free(m);
-		return r;
-	}
-	if (jv_get_kind(o) != JV_KIND_OBJECT) {
-		jv_free(o);
-		return mlm_err(err, errlen, "%s: a pool line is a JSON object", origin);
-	}
-	const char *prov = jstr(o, "provider"), *model = jstr(o, "model");
-	const char *base = jstr(o, "base_url"), *wire = jstr(o, "wire");
-	const char *kenv = jstr(o, "key_env"), *kcmd = jstr(o, "key_cmd"), *key = jstr(o, "key");
-	if (!prov || !*prov) {
-		jv_free(o);
-		return mlm_err(err, errlen, "%s: missing \"provider\"", origin);
-	}
-	if (!model || !*model) {
-		jv_free(o);
-		return mlm_err(err, errlen, "%s: missing \"model\"", origin);
-	}
-	const mlm_provider *known = mlm_provider_find(prov);
-	int w = wire ? mlm_wire_parse(wire) : known ? known->wire : MLM_WIRE_OPENAI;
-	if (w < 0) {
-		/* wire lives inside o: the message is made before o is freed */
-		mlm_err(err, errlen, "%s: unknown wire \"%s\" (openai, gemini, cloudflare)", origin, wire);
-		jv_free(o);
-		return -1;
-	}
-	if (!base)
-		base = known ? known->base_url : NULL;
-	if (!base || !*base) {
-		mlm_err(err, errlen, "%s: missing \"base_url\" for provider %s", origin, prov);
-		jv_free(o);
-		return -1;
-	}
-	if (!kenv && !kcmd && !key && !(known && !strcmp(known->name, "ollama"))) {
-		jv_free(o);
-		return mlm_err(err, errlen, "%s: needs one of \"key_env\", \"key_cmd\" or \"key\"", origin);
-	}
-	const char *kv = kenv && p->env ? mlm_env_get(p->env, kenv) : NULL;
-	if (key_has_ctl(kv) || (!kenv && !kcmd && key_has_ctl(key))) {
-		if (kv && key_has_ctl(kv))
-			mlm_err(err, errlen, "%s: %s: the key " KEY_CTL, origin, kenv);
-		else
-			mlm_err(err, errlen, "%s: \"key\" " KEY_CTL, origin);
-		jv_free(o);
-		return -1;
-	}
-	const char *id = jstr(o, "id");
-	char idbuf[600];
-	if (!id || !*id) {
-		/* the id the environment would give: GEMINI_API_KEY_2 → gemini-2 */
-		size_t pl = 0;
-		long kn = kenv ? key_var(kenv, "API_KEY", &pl) : -1;
-		if (kenv && kn < 0)
-			kn = key_var(kenv, "API_TOKEN", &pl);
-		if (kn > 0)
-			snprintf(idbuf, sizeof idbuf, "%.*s-%ld:%s", (int)pl, kenv, kn, model);
-		else if (kn == 0)
-			snprintf(idbuf, sizeof idbuf, "%.*s:%s", (int)pl, kenv, model);
-		else
-			snprintf(idbuf, sizeof idbuf, "%s:%s", kenv ? kenv : prov, model);
-		/* lower-case the key part only; models keep their case */
-		for (char *c = idbuf; *c && *c != ':'; c++)
-			*c = (char)tolower((unsigned char)*c);
-		id = idbuf;
-	}
-	int dup = pool_has_id(p, id);
-	if (dup > 0) {
-		jv_free(o);
-		return 1;
-	}
-	mlm_entry *e = dup < 0 ? NULL : pool_push(p);
-	if (!e || !(e->id = mlm_strdup(id))) {
-		jv_free(o);
-		return mlm_err(err, errlen, "out of memory");
-	}
-	e->provider = mlm_strdup(prov);
-	e->wire = w;
-	e->model = mlm_strdup(model);
-	e->base_url = w == MLM_WIRE_CLOUDFLARE ? mlm_strdup(base) : trim_slash(base);
-	e->key_env = mlm_strdup(kenv);
-	e->key_cmd = mlm_strdup(kcmd);
-	if (key && !kenv && !kcmd) {
-		e->key = mlm_strdup(key);
-		e->key_inline = 1;
-	}
-	const char *q = jstr(o, "quota");
-	/* no owner declared: the key is its own (a key_cmd is never a name) */
-	e->quota = mlm_strdup(q && *q ? q : kenv ? kenv : e->id);
-	e->quota_auto = !(q && *q);
-	e->origin = mlm_strdup(origin);
-	apply_catalog(e);
+	size_t pl = 0;
+	long kn = kenv ? key_var(kenv, "API_KEY", &pl) : -1;
+	if (kenv && kn < 0)
+		kn = key_var(kenv, "API_TOKEN", &pl);
+	if (kn > 0)
+		snprintf(idbuf, n, "%.*s-%ld:%s", (int)pl, kenv, kn, model);
+	else if (kn == 0)
+		snprintf(idbuf, n, "%.*s:%s", (int)pl, kenv, model);
+	else
+		snprintf(idbuf, n, "%s:%s", kenv ? kenv : prov, model);
+	/* lower-case the key part only; models keep their case */
+	for (char *c = idbuf; *c && *c != ':'; c++)
+		*c = (char)tolower((unsigned char)*c);
+}
+
+/* A pool line's priority, weight, limits, windows, daily reset and
+ * capabilities, over what the catalog gave the entry. */
+static void
+line_limits(mlm_entry *e, jv o)
+{
 	double d;
 	if (jnum(o, "priority", &d))
 		e->priority = (int)d;
@@ -626,6 +551,96 @@ mlm_pool_add_line(mlm_pool *p, const char *line, size_t len, const char *origin,
 			e->features &= ~caps[i].f;
 		jv_free(c);
 	}
+}
+
+int
+mlm_pool_add_line(mlm_pool *p, const char *line, size_t len, const char *origin,
+    char *err, size_t errlen)
+{
+	jv o = jv_parse_sized(line, (int)len);
+	if (!jv_is_valid(o)) {
+		jv m = jv_invalid_get_msg(o);
+		int r = mlm_err(err, errlen, "%s: invalid JSON: %s", origin,
+		    jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m) : "?");
+		jv_free(m);
+		return r;
+	}
+	if (jv_get_kind(o) != JV_KIND_OBJECT) {
+		jv_free(o);
+		return mlm_err(err, errlen, "%s: a pool line is a JSON object", origin);
+	}
+	const char *prov = jstr(o, "provider"), *model = jstr(o, "model");
+	const char *base = jstr(o, "base_url"), *wire = jstr(o, "wire");
+	const char *kenv = jstr(o, "key_env"), *kcmd = jstr(o, "key_cmd"), *key = jstr(o, "key");
+	if (!prov || !*prov) {
+		jv_free(o);
+		return mlm_err(err, errlen, "%s: missing \"provider\"", origin);
+	}
+	if (!model || !*model) {
+		jv_free(o);
+		return mlm_err(err, errlen, "%s: missing \"model\"", origin);
+	}
+	const mlm_provider *known = mlm_provider_find(prov);
+	int w = wire ? mlm_wire_parse(wire) : known ? known->wire : MLM_WIRE_OPENAI;
+	if (w < 0) {
+		/* wire lives inside o: the message is made before o is freed */
+		mlm_err(err, errlen, "%s: unknown wire \"%s\" (%s)", origin, wire, mlm_wire_names());
+		jv_free(o);
+		return -1;
+	}
+	if (!base)
+		base = known ? known->base_url : NULL;
+	if (!base || !*base) {
+		mlm_err(err, errlen, "%s: missing \"base_url\" for provider %s", origin, prov);
+		jv_free(o);
+		return -1;
+	}
+	if (!kenv && !kcmd && !key && !(known && !strcmp(known->name, "ollama"))) {
+		jv_free(o);
+		return mlm_err(err, errlen, "%s: needs one of \"key_env\", \"key_cmd\" or \"key\"", origin);
+	}
+	const char *kv = kenv && p->env ? mlm_env_get(p->env, kenv) : NULL;
+	if (key_has_ctl(kv) || (!kenv && !kcmd && key_has_ctl(key))) {
+		if (kv && key_has_ctl(kv))
+			mlm_err(err, errlen, "%s: %s: the key " KEY_CTL, origin, kenv);
+		else
+			mlm_err(err, errlen, "%s: \"key\" " KEY_CTL, origin);
+		jv_free(o);
+		return -1;
+	}
+	const char *id = jstr(o, "id");
+	char idbuf[600];
+	if (!id || !*id) {
+		line_id(idbuf, sizeof idbuf, kenv, prov, model);
+		id = idbuf;
+	}
+	int dup = pool_has_id(p, id);
+	if (dup > 0) {
+		jv_free(o);
+		return 1;
+	}
+	mlm_entry *e = dup < 0 ? NULL : pool_push(p);
+	if (!e || !(e->id = mlm_strdup(id))) {
+		jv_free(o);
+		return mlm_err(err, errlen, "out of memory");
+	}
+	e->provider = mlm_strdup(prov);
+	e->wire = w;
+	e->model = mlm_strdup(model);
+	e->base_url = w == MLM_WIRE_CLOUDFLARE ? mlm_strdup(base) : trim_slash(base);
+	e->key_env = mlm_strdup(kenv);
+	e->key_cmd = mlm_strdup(kcmd);
+	if (key && !kenv && !kcmd) {
+		e->key = mlm_strdup(key);
+		e->key_inline = 1;
+	}
+	const char *q = jstr(o, "quota");
+	/* no owner declared: the key is its own (a key_cmd is never a name) */
+	e->quota = mlm_strdup(q && *q ? q : kenv ? kenv : e->id);
+	e->quota_auto = !(q && *q);
+	e->origin = mlm_strdup(origin);
+	apply_catalog(e);
+	line_limits(e, o);
 	jv_free(o);
 	return 0;
 }

@@ -40,8 +40,6 @@ const mlm_srec_field mlm_srec_fields[] = {
 };
 const size_t mlm_srec_nfields = sizeof mlm_srec_fields / sizeof mlm_srec_fields[0];
 
-mlm_store *mlm_store_sqlite(const char *path, char *err, size_t errlen);
-mlm_store *mlm_store_redis(const char *url, char *err, size_t errlen);
 int mlm_store_redis_secret(mlm_store *b, const char *mine, char out[65]);
 
 static void
@@ -146,24 +144,77 @@ mlm_store_key_digest(mlm_store *s, const char *key, char out[17])
 	to_hex(d, 8, out);
 }
 
-/* The secret of a shared store, set once it is open. */
+/* How a store's processes share the secret of the key digests, set once it
+ * is open: not at all (memory: this process's own), in the store (Redis),
+ * or in a file beside it (SQLite: FILE.secret). */
 static void
-shared_secret(mlm_store *s, const char *spec)
+secret_own(mlm_store *s, const char *spec)
 {
-	if (!strncmp(spec, "redis://", 8)) {
-		char mine[65], got[65];
-		random_bytes(s->secret, 32);
-		to_hex(s->secret, 32, mine);
-		if (mlm_store_redis_secret(s, mine, got) == 0 && from_hex(got, s->secret, 32) == 0)
-			s->has_secret = 1;
-		memset(mine, 0, sizeof mine);
-		memset(got, 0, sizeof got);
-	} else if (secret_file(spec, s->secret) == 0) {
+}
+
+static void
+secret_redis(mlm_store *s, const char *spec)
+{
+	char mine[65], got[65];
+	random_bytes(s->secret, 32);
+	to_hex(s->secret, 32, mine);
+	if (mlm_store_redis_secret(s, mine, got) == 0 && from_hex(got, s->secret, 32) == 0)
+		s->has_secret = 1;
+	memset(mine, 0, sizeof mine);
+	memset(got, 0, sizeof got);
+}
+
+static void
+secret_beside(mlm_store *s, const char *spec)
+{
+	if (secret_file(spec, s->secret) == 0) {
 		s->has_secret = 1;
 	} else if (!s->warn[0]) {
 		snprintf(s->warn, sizeof s->warn, "%.400s.secret cannot be kept: key digests in the "
 		    "state are this process's own", spec);
 	}
+}
+
+static mlm_store *
+open_memory(const char *spec, char *err, size_t errlen)
+{
+	return mlm_store_memory();
+}
+
+/*
+ * The stores, one line each: X(FORM, OPEN, SECRET). The first line whose
+ * FORM fits the spec (LLM_STATE) opens it: FORM is that whole word, a URL
+ * scheme ("redis://": any URL of it), or "" for any other text, a file
+ * path (the last line). OPEN(spec, err, errlen) is the store's constructor
+ * (in lib/state-NAME.c), SECRET one of the secret_* above.
+ */
+#define STATE_STORES(X) \
+	X("memory", open_memory, secret_own) \
+	X("redis://", mlm_store_redis, secret_redis) \
+	X("", mlm_store_sqlite, secret_beside)
+
+#define STORE_DECL(form, open, secret) mlm_store *open(const char *spec, char *err, size_t errlen);
+STATE_STORES(STORE_DECL)
+#undef STORE_DECL
+
+static const struct store_kind {
+	const char *form;
+	mlm_store *(*open)(const char *spec, char *err, size_t errlen);
+	void (*secret)(mlm_store *s, const char *spec);
+} stores[] = {
+#define STORE_ROW(form, open, secret) { form, open, secret },
+	STATE_STORES(STORE_ROW)
+#undef STORE_ROW
+};
+
+/* Does spec have the form of a line of STATE_STORES? */
+static int
+store_fits(const char *form, const char *spec)
+{
+	size_t n = strlen(form);
+	if (n >= 3 && !strcmp(form + n - 3, "://"))
+		return !strncmp(spec, form, n);
+	return !*form || !strcmp(spec, form);
 }
 
 /* mkdir -p dir (0700), then: is it a directory we may write in? why says
@@ -224,23 +275,24 @@ mlm_store_open(const char *spec, char *err, size_t errlen)
 	char path[4200];
 	if (!spec || !*spec)
 		spec = getenv("LLM_STATE");
-	if (spec && !strcmp(spec, "memory"))
-		return mlm_store_memory();
 	mlm_store *s = NULL;
 	char why[MLM_ERRLEN] = "";
-	if (spec && !strncmp(spec, "redis://", 8)) {
-		s = mlm_store_redis(spec, why, sizeof why);
-	} else {
-		if (!spec || !*spec) {
-			if (mlm_state_path_why("state.db", path, sizeof path, why, sizeof why) < 0)
-				goto fallback;
-			spec = path;
-		}
-		s = mlm_store_sqlite(spec, why, sizeof why);
+	if (!spec || !*spec) {
+		if (mlm_state_path_why("state.db", path, sizeof path, why, sizeof why) < 0)
+			goto fallback;
+		spec = path;
 	}
-	if (s) {
-		shared_secret(s, spec);
-		return s;
+	for (size_t i = 0; i < sizeof stores / sizeof stores[0]; i++) {
+		if (!store_fits(stores[i].form, spec))
+			continue;
+		s = stores[i].open(spec, why, sizeof why);
+		if (!s && stores[i].open == open_memory)
+			return NULL;    /* out of memory: no fallback either */
+		if (s) {
+			stores[i].secret(s, spec);
+			return s;
+		}
+		break;
 	}
 fallback:
 	s = mlm_store_memory();

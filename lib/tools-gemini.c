@@ -86,7 +86,12 @@ declaration(jv t)
 		return jv_object_set(f, jv_string("parameters"), g);
 	}
 	jv_free(g);
-	return jv_object_set(f, jv_string("parametersJsonSchema"), mlm_gemini_json_subset(p));
+	jv js = mlm_gemini_json_subset(p);
+	if (!jv_is_valid(js)) {         /* its note would be cut: the caller fails */
+		jv_free(f);
+		return js;
+	}
+	return jv_object_set(f, jv_string("parametersJsonSchema"), js);
 }
 
 jv
@@ -96,8 +101,13 @@ mlm_tools_gemini_body(jv req, jv b)
 	if (jv_get_kind(ts) == JV_KIND_ARRAY && jv_array_length(jv_copy(ts)) > 0) {
 		jv decl = jv_array();
 		jv_array_foreach(ts, i, t) {
-			decl = jv_array_append(decl, declaration(t));
+			jv d = declaration(t);
 			jv_free(t);
+			if (!jv_is_valid(d)) {
+				jv_free(decl), jv_free(ts), jv_free(b);
+				return d;
+			}
+			decl = jv_array_append(decl, d);
 		}
 		jv tool = jv_object_set(jv_object(), jv_string("functionDeclarations"), decl);
 		b = jv_object_set(b, jv_string("tools"), jv_array_append(jv_array(), tool));

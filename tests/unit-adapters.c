@@ -1,5 +1,7 @@
-/* unit-adapters.c — every wire fixture through the adapters: classification
- * (kind, status, wait hint), answers, streams, and the requests we build. */
+/* unit-adapters.c — the registry of wire formats (every enum value has its
+ * row: a name that reads back, a chat and an embedding adapter), and every
+ * wire fixture through the adapters: classification (kind, status, wait
+ * hint), answers, streams, and the requests we build. */
 #define MLM_APPENDS_UNCHECKED /* mlm_buf appends here are not all checked yet */
 #include <dirent.h>
 #include <stdio.h>
@@ -876,9 +878,39 @@ t_classify_echo(void)
 	}
 }
 
+/* Every wire of the enum has a row in the registry (adapters.c). */
+static void
+t_wires(void)
+{
+	jv embed = mlm_req_embed(jv_string("x"), 0, NULL);
+	jv chat = jv_parse("{\"messages\":[]}");
+	for (int w = 0; w < MLM_WIRE__N; w++) {
+		const char *name = mlm_wire_name(w);
+		ok(name && strcmp(name, "unknown") != 0, "wire %d has a name (%s)", w, name ? name : "(null)");
+		if (!name)
+			name = "(null)";
+		is_int(mlm_wire_parse(name), w, "wire %s reads back as %d", name, w);
+		const mlm_adapter *c = mlm_adapter_get(w), *e = mlm_adapter_for(w, embed);
+		ok(c && c->build && c->parse && c->event && c->classify, "wire %s has a chat adapter", name);
+		ok(mlm_adapter_for(w, chat) == c, "wire %s: a chat request gets its chat adapter", name);
+		ok(e && e != c && e->build && e->parse && e->classify, "wire %s has an embedding adapter", name);
+		ok(strstr(mlm_wire_names(), name) != NULL, "wire %s is in the list of names", name);
+	}
+	is_str(mlm_wire_names(), "openai, gemini, cloudflare", "the list of names, as messages show it");
+	is_str(mlm_wire_name(MLM_WIRE__N), "unknown", "past the last wire: unknown");
+	is_str(mlm_wire_name(-1), "unknown", "a negative wire: unknown");
+	ok(mlm_adapter_get(MLM_WIRE__N) == NULL && mlm_adapter_for(MLM_WIRE__N, embed) == NULL,
+	    "past the last wire: no adapter");
+	is_int(mlm_wire_parse("nonesuch"), -1, "an unknown name: -1");
+	is_int(mlm_wire_parse(NULL), -1, "no name: -1");
+	jv_free(embed);
+	jv_free(chat);
+}
+
 int
 main(void)
 {
+	t_wires();
 	t_openai_more();
 	t_openai_tool_deltas();
 	t_gemini_more();
