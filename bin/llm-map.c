@@ -1059,6 +1059,7 @@ run(long window_max)
 		if (w.eof && !w.head)
 			break;
 		maybe_hedge();
+		out_flush();    /* this turn's records, before the engine waits */
 		mlm_engine_run(tp.engine, w.inflight ? 200 : 50);
 		tool_store_warn(&tp);
 		flush_window();
@@ -1079,6 +1080,7 @@ main(int argc, char **argv)
 	argc -= optind;
 	argv += optind;
 	check_options();
+	out_batch();    /* records go out once a turn (run), not once each */
 	mlm_schema *schema = opt.schema ? tool_load_schema(opt.schema) : NULL;
 	if (opt.to >= 0)
 		opt.emit = tool_to_open(schema, opt.to);

@@ -116,6 +116,7 @@ slurp(FILE *f, size_t max, size_t *len)
 }
 
 static int stdout_regular = -1;
+static int out_batched;         /* out_batch(): the caller flushes */
 
 static void
 out_fail(void)
@@ -137,7 +138,22 @@ out_line(const char *s, size_t n, int flush)
 	}
 	if (fwrite(s, 1, n, stdout) != n || putchar('\n') == EOF)
 		out_fail();
-	if ((flush || !stdout_regular) && fflush(stdout) == EOF)
+	if ((flush || (!stdout_regular && !out_batched)) && fflush(stdout) == EOF)
+		out_fail();
+}
+
+void
+out_batch(void)
+{
+	/* one write(2) per 64 KiB at most, not per 4 KiB (a pipe's block size) */
+	setvbuf(stdout, NULL, _IOFBF, 65536);
+	out_batched = 1;
+}
+
+void
+out_flush(void)
+{
+	if (fflush(stdout) == EOF)
 		out_fail();
 }
 

@@ -102,6 +102,12 @@ void tool_warn_key_file(const char *path, const mlm_pool *p, size_t from);
 /* Writes one line (s, then '\n') to stdout; flushes when stdout is not a
  * regular file or flush is set. Exits on a write error (EPIPE: quietly). */
 void out_line(const char *s, size_t n, int flush);
+/* From now on out_line flushes only when asked, and the caller calls
+ * out_flush() before it waits (a tool that writes many records a turn);
+ * call before anything is written to stdout. */
+void out_batch(void);
+/* Flushes stdout; exits on a write error as out_line does. */
+void out_flush(void);
 /* jv record → one line on stdout (consumes j) */
 void out_json(jv j, int flush);
 /* At exit: flush and check stdout; a full disk is an error. */
