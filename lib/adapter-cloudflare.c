@@ -282,14 +282,6 @@ cf_event(const mlm_entry *e, const char *event, const char *data, size_t len,
 	return r;
 }
 
-static void
-cf_classify(const mlm_entry *e, long status, const mlm_headers *h,
-    const char *body, size_t len, mlm_outcome *o)
-{
-	(void)e;
-	mlm_classify_generic(status, h, body, len, o);
-}
-
 const mlm_adapter mlm_adapter_cloudflare = {
-	"cloudflare", cf_build, cf_parse, cf_event, cf_classify,
+	"cloudflare", cf_build, cf_parse, cf_event, mlm_adapter_classify,
 };

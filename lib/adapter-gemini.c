@@ -413,14 +413,6 @@ gemini_event(const mlm_entry *e, const char *event, const char *data, size_t len
 	return r;
 }
 
-static void
-gemini_classify(const mlm_entry *e, long status, const mlm_headers *h,
-    const char *body, size_t len, mlm_outcome *o)
-{
-	(void)e;
-	mlm_classify_generic(status, h, body, len, o);
-}
-
 const mlm_adapter mlm_adapter_gemini = {
-	"gemini", gemini_build, gemini_parse, gemini_event, gemini_classify,
+	"gemini", gemini_build, gemini_parse, gemini_event, mlm_adapter_classify,
 };

@@ -466,14 +466,6 @@ openai_event(const mlm_entry *e, const char *event, const char *data, size_t len
 	return r;
 }
 
-static void
-openai_classify(const mlm_entry *e, long status, const mlm_headers *h,
-    const char *body, size_t len, mlm_outcome *o)
-{
-	(void)e;
-	mlm_classify_generic(status, h, body, len, o);
-}
-
 const mlm_adapter mlm_adapter_openai = {
-	"openai", openai_build, openai_parse, openai_event, openai_classify,
+	"openai", openai_build, openai_parse, openai_event, mlm_adapter_classify,
 };

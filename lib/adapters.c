@@ -153,3 +153,11 @@ mlm_event_object(const char *data, size_t len, int done_marker, int (*is_error)(
 	*x = v;
 	return 2;
 }
+
+void
+mlm_adapter_classify(const mlm_entry *e, long status, const mlm_headers *h,
+    const char *body, size_t len, mlm_outcome *o)
+{
+	(void)e;
+	mlm_classify_generic(status, h, body, len, o);
+}

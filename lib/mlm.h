@@ -584,6 +584,10 @@ int mlm_event_object(const char *data, size_t len, int done_marker, int (*is_err
     jv *x, mlm_outcome *o);
 void mlm_classify_generic(long status, const mlm_headers *h, const char *body,
     size_t len, mlm_outcome *o);
+/* adapters.c: the classify member of an adapter whose errors have only
+ * the generic shapes (mlm_classify_generic; the entry is not needed). */
+void mlm_adapter_classify(const mlm_entry *e, long status, const mlm_headers *h,
+    const char *body, size_t len, mlm_outcome *o);
 
 /* classify.c, for adapter-*.c: a borrowed path look-up
  * ("error.details.0.code") giving a new reference or jv_null() when absent
