@@ -21,23 +21,6 @@ prov_is(const mlm_entry *e, const char *name)
 	return e && e->provider && !strcmp(e->provider, name);
 }
 
-static char *
-joinurl(const char *base, const char *tail)
-{
-	size_t bl = strlen(base), tl = strlen(tail);
-	while (bl && base[bl - 1] == '/')
-		bl--;
-	if (bl >= tl && !strncmp(base + bl - tl, tail, tl))
-		tl = 0;         /* the base names the endpoint already */
-	char *u = malloc(bl + tl + 1);
-	if (u) {
-		memcpy(u, base, bl);
-		memcpy(u + bl, tail, tl);
-		u[bl + tl] = 0;
-	}
-	return u;
-}
-
 /* OpenAI wants [a-zA-Z0-9_-]{1,64}. */
 static jv
 schema_name(jv req)
@@ -223,7 +206,7 @@ openai_build(const mlm_entry *e, const char *key, jv req, int stream,
 		b = jv_object_set(b, jv_string("stream_options"),
 		    jv_object_set(jv_object(), jv_string("include_usage"), jv_true()));
 
-	out->url = joinurl(e->base_url, "/chat/completions");
+	out->url = mlm_url_join(e->base_url, "/chat/completions");
 	return mlm_httpreq_finish(out, b, "Authorization: Bearer", key, stream, err, errlen);
 }
 

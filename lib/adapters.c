@@ -161,3 +161,20 @@ mlm_adapter_classify(const mlm_entry *e, long status, const mlm_headers *h,
 	(void)e;
 	mlm_classify_generic(status, h, body, len, o);
 }
+
+char *
+mlm_url_join(const char *base, const char *tail)
+{
+	size_t bl = strlen(base), tl = strlen(tail);
+	while (bl && base[bl - 1] == '/')
+		bl--;
+	if (bl >= tl && !strncmp(base + bl - tl, tail, tl))
+		tl = 0;         /* the base names the endpoint already */
+	char *u = malloc(bl + tl + 1);
+	if (u) {
+		memcpy(u, base, bl);
+		memcpy(u + bl, tail, tl);
+		u[bl + tl] = 0;
+	}
+	return u;
+}

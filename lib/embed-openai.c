@@ -9,25 +9,6 @@
 
 #include "mlm.h"
 
-static char *
-endpoint(const char *base)
-{
-	size_t bl = strlen(base);
-	while (bl && base[bl - 1] == '/')
-		bl--;
-	static const char tail[] = "/embeddings";
-	size_t tl = sizeof tail - 1;
-	if (bl >= tl && !strncmp(base + bl - tl, tail, tl))
-		tl = 0;
-	char *u = malloc(bl + tl + 1);
-	if (u) {
-		memcpy(u, base, bl);
-		memcpy(u + bl, tail, tl);
-		u[bl + tl] = 0;
-	}
-	return u;
-}
-
 static int
 oe_build(const mlm_entry *e, const char *key, jv req, int stream, mlm_httpreq *out,
     char *err, size_t errlen)
@@ -45,7 +26,7 @@ oe_build(const mlm_entry *e, const char *key, jv req, int stream, mlm_httpreq *o
 		b = jv_object_set(b, jv_string("encoding_format"), f);
 	else
 		jv_free(f);
-	out->url = endpoint(e->base_url);
+	out->url = mlm_url_join(e->base_url, "/embeddings");
 	return mlm_httpreq_finish(out, b, "Authorization: Bearer", key, 0, err, errlen);
 }
 

@@ -588,6 +588,10 @@ void mlm_classify_generic(long status, const mlm_headers *h, const char *body,
  * the generic shapes (mlm_classify_generic; the entry is not needed). */
 void mlm_adapter_classify(const mlm_entry *e, long status, const mlm_headers *h,
     const char *body, size_t len, mlm_outcome *o);
+/* adapters.c: base + tail (e.g. "/chat/completions") with the base's
+ * trailing slashes dropped, and no tail when the base ends in it already;
+ * malloc'd, NULL when out of memory. */
+char *mlm_url_join(const char *base, const char *tail);
 
 /* classify.c, for adapter-*.c: a borrowed path look-up
  * ("error.details.0.code") giving a new reference or jv_null() when absent
