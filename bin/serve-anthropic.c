@@ -96,12 +96,8 @@ msgs_sampling(jv body, jv *req, char *err, size_t errlen)
 {
 	jv v = serve_oget(body, "stop_sequences");
 	int k = jv_get_kind(v), n = k == JV_KIND_ARRAY ? jv_array_length(jv_copy(v)) : 0;
-	int ok = k == JV_KIND_NULL || (k == JV_KIND_ARRAY && n <= 4);
-	for (int i = 0; i < n && ok; i++) {
-		jv x = jv_array_get(jv_copy(v), i);
-		ok = jv_get_kind(x) == JV_KIND_STRING && jv_string_length_bytes(jv_copy(x)) > 0;
-		jv_free(x);
-	}
+	int ok = k == JV_KIND_NULL ||
+	    (k == JV_KIND_ARRAY && n <= 4 && serve_nonempty_strings(v, n));
 	if (!ok) {
 		jv_free(v);
 		return serve_bad(err, errlen, "%s", "stop_sequences: expected an array of up to 4 "

@@ -109,6 +109,18 @@ serve_refuse(jv body, const char *key, char *err, size_t errlen)
 	    "not sent; remove the parameter)", key);
 }
 
+int
+serve_nonempty_strings(jv arr, int n)
+{
+	int ok = 1;
+	for (int i = 0; i < n && ok; i++) {
+		jv x = jv_array_get(jv_copy(arr), i);
+		ok = jv_get_kind(x) == JV_KIND_STRING && jv_string_length_bytes(jv_copy(x)) > 0;
+		jv_free(x);
+	}
+	return ok;
+}
+
 jv
 serve_join_text(jv content, const char *what, const char *noun, const char *const *types,
     const char *sep, int *nparts, char *err, size_t errlen)
@@ -370,12 +382,7 @@ chat_stop(jv body, jv *req, char *err, size_t errlen)
 	}
 	if (k == JV_KIND_ARRAY) {
 		int n = jv_array_length(jv_copy(v));
-		ok = n >= 1 && n <= 4;
-		for (int i = 0; i < n && ok; i++) {
-			jv x = jv_array_get(jv_copy(v), i);
-			ok = jv_get_kind(x) == JV_KIND_STRING && jv_string_length_bytes(jv_copy(x)) > 0;
-			jv_free(x);
-		}
+		ok = n >= 1 && n <= 4 && serve_nonempty_strings(v, n);
 	}
 	if (!ok) {
 		jv_free(v);

@@ -121,6 +121,8 @@ int serve_number(jv body, const char *key, double lo, double hi, int whole, jv *
 /* body[key] absent, null, false, or an empty array/object/string: 0; else
  * -1 with err saying key is not supported yet. */
 int serve_refuse(jv body, const char *key, char *err, size_t errlen);
+/* arr (borrowed)'s first n items are all non-empty strings: 1; else 0. */
+int serve_nonempty_strings(jv arr, int n);
 /* content: a string (returned as is), or an array of parts {"type","text"}
  * whose type is one of types (NULL-terminated), their texts joined by sep;
  * invalid with err filled: "WHAT: expected a string or an array of content
