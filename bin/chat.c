@@ -397,14 +397,9 @@ save_history(jv hist, const char *file, const chat_opts *co)
 	char tmp[4200];
 	snprintf(tmp, sizeof tmp, "%s.tmp.%ld", file, (long)getpid());
 	/* holds the conversation: 0600, and never through a planted name */
-	unlink(tmp);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	FILE *f = fd < 0 ? NULL : fdopen(fd, "w");
-	if (!f) {
-		if (fd >= 0)
-			close(fd);
+	FILE *f = mlm_tmp_create(tmp);
+	if (!f)
 		return -1;
-	}
 	if (co->system) {
 		jv m = chat_append(jv_array(), "system", co->system);
 		jv s = jv_dump_string(jv_array_get(m, 0), 0);

@@ -299,12 +299,8 @@ mlm_discover_cache_write(jv all, char *err, size_t errlen)
 		return mlm_err(err, errlen, "no XDG_STATE_HOME or HOME for the model cache");
 	}
 	snprintf(tmp, sizeof tmp, "%s.tmp", path);
-	unlink(tmp);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	FILE *f = fd < 0 ? NULL : fdopen(fd, "w");
+	FILE *f = mlm_tmp_create(tmp);
 	if (!f) {
-		if (fd >= 0)
-			close(fd);
 		jv_free(all);
 		return mlm_err(err, errlen, "%s: cannot write", tmp);
 	}

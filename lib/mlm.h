@@ -58,6 +58,10 @@ MLM_MUST_CHECK int mlm_buf_vprintf(mlm_buf *b, const char *fmt, va_list ap)
  * and b->over is set. Not for outputs, which must check each append. */
 void mlm_buf_why(mlm_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void mlm_buf_reset(mlm_buf *b);
+/* A temporary file to write and then rename over its target: any old tmp
+ * is removed, then tmp is made anew (O_EXCL, never through a planted
+ * link) readable by its owner only (0600). NULL when it cannot be. */
+FILE *mlm_tmp_create(const char *tmp);
 /* The value of a hex digit, -1 for any other character. */
 int mlm_hexval(int c);
 void mlm_buf_free(mlm_buf *b);
