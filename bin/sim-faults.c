@@ -260,7 +260,8 @@ check_rules(struct ctx *x, struct einfo *ei)
 	    x->api == API_CFRUN ? SIM_RULES_CFRUN : SIM_RULES_CHAT;
 	if (x->api == API_CHAT && x->fl == FL_ZHIPU)
 		return 0;       /* Zhipu is held to no OpenAI rules here */
-	if (sim_rules_check(k, x->req, m, sizeof m, &ei->param) < 0) {
+	if ((x->api == API_CHAT && sim_chat_args_check(x->req, m, sizeof m, &ei->param) < 0) ||
+	    sim_rules_check(k, x->req, m, sizeof m, &ei->param) < 0) {
 		ei->msg = m;
 		return -1;
 	}

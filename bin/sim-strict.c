@@ -751,6 +751,38 @@ check_cfrun(jv b, char *msg, size_t n)
 	return r;
 }
 
+/* The arguments OpenAI's chat completions take (its OpenAPI document:
+ * CreateChatCompletionRequest and what it includes); another is refused
+ * by name, as OpenAI refuses it. */
+int
+sim_chat_args_check(jv body, char *msg, size_t n, const char **param)
+{
+	static const char *const known[] = { "audio", "frequency_penalty", "function_call",
+		"functions", "logit_bias", "logprobs", "max_completion_tokens", "max_tokens",
+		"messages", "metadata", "modalities", "model", "moderation", "n",
+		"parallel_tool_calls", "prediction", "presence_penalty", "prompt_cache_key",
+		"prompt_cache_options", "prompt_cache_retention", "reasoning_effort",
+		"response_format", "safety_identifier", "seed", "service_tier", "stop", "store",
+		"stream", "stream_options", "temperature", "tool_choice", "tools", "top_logprobs",
+		"top_p", "user", "verbosity", "web_search_options", NULL };
+	static _Thread_local char bad[64];
+	int r = 0;
+	if (jv_get_kind(body) != JV_KIND_OBJECT)
+		return 0;
+	jv_object_foreach(jv_copy(body), k, v) {
+		int ok = 0;
+		for (int i = 0; known[i] && !ok; i++)
+			ok = !strcmp(jv_string_value(k), known[i]);
+		if (!ok && !r) {
+			snprintf(bad, sizeof bad, "%s", jv_string_value(k));
+			*param = bad;
+			r = fail(msg, n, "Unrecognized request argument supplied: %s", bad);
+		}
+		jv_free(k), jv_free(v);
+	}
+	return r;
+}
+
 int
 sim_rules_check(enum sim_rules api, jv body, char *msg, size_t n, const char **param)
 {

@@ -23,5 +23,8 @@ enum sim_rules {
  * string or NULL.
  */
 int sim_rules_check(enum sim_rules api, jv body, char *msg, size_t n, const char **param);
+/* A chat completions request with an argument OpenAI does not take: -1,
+ * OpenAI's message in msg and the argument in *param. */
+int sim_chat_args_check(jv body, char *msg, size_t n, const char **param);
 
 #endif
