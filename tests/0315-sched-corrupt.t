@@ -12,6 +12,7 @@ DIR="$XDG_STATE_HOME/many-llm"
 spoil() {
 	_m=$1 _todo=$2
 	rm -rf "$DIR"
+	: >"$T/$_m.out"     # there before the background job opens it
 	seq 1 300 | llm-map -j 8 >"$T/$_m.out" 2>"$T/$_m.err" &
 	_p=$!
 	for _i in $(seq 1 400); do
