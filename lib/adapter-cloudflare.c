@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "mlm.h"
+#include "adapter.h"
 
 #define CF_DEFAULT_MAX_TOKENS 1024
 

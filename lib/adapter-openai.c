@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "mlm.h"
+#include "adapter.h"
 #include "fmt.h"
 
 static int

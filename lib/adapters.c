@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "mlm.h"
+#include "adapter.h"
 
 static const struct wire_row {
 	int wire;

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "mlm.h"
+#include "adapter.h"
 
 static int
 ce_build(const mlm_entry *e, const char *key, jv req, int stream, mlm_httpreq *out,

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "mlm.h"
+#include "adapter.h"
 
 static jv
 one(const mlm_entry *e, jv text, jv req, int batch)

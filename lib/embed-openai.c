@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "mlm.h"
+#include "adapter.h"
 
 static int
 oe_build(const mlm_entry *e, const char *key, jv req, int stream, mlm_httpreq *out,

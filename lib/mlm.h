@@ -580,39 +580,15 @@ MLM_WIRES(MLM_WIRE_DECL)
  * X-RateLimit-Reset ms, "try again in 3.01s"/"retry in 37.42s" text). */
 int64_t mlm_retry_hint(const mlm_headers *h, jv body_borrowed, const char *msg);
 /* Generic classification from status + body shapes of providers.md §8. */
-/* The opening every stream event of the JSON APIs shares: trims blanks;
- * 1 at "[DONE]" (when done_marker), 0 for empty data, -1 with o filled for
- * data that is not a JSON object or is an error (is_error), else 2 with
- * the object in *x (the caller frees it). */
-int mlm_event_object(const char *data, size_t len, int done_marker, int (*is_error)(jv),
-    jv *x, mlm_outcome *o);
 void mlm_classify_generic(long status, const mlm_headers *h, const char *body,
     size_t len, mlm_outcome *o);
-/* adapters.c: the classify member of an adapter whose errors have only
- * the generic shapes (mlm_classify_generic; the entry is not needed). */
-void mlm_adapter_classify(const mlm_entry *e, long status, const mlm_headers *h,
-    const char *body, size_t len, mlm_outcome *o);
-/* adapters.c: base + tail (e.g. "/chat/completions") with the base's
- * trailing slashes dropped, and no tail when the base ends in it already;
- * malloc'd, NULL when out of memory. */
-char *mlm_url_join(const char *base, const char *tail);
 
 /* classify.c, for adapter-*.c: a borrowed path look-up
  * ("error.details.0.code") giving a new reference or jv_null() when absent
  * or of the wrong shape; and (mlm_outcome_set) filling o with kind, status
- * and a one-line message (retry_ms -1, per_day 0). adapters.c: the request
- * and answer helpers below. */
+ * and a one-line message (retry_ms -1, per_day 0). adapters.c: the body
+ * reader below; the adapters' own request helpers are in adapter.h. */
 jv mlm_jpath(jv v_borrowed, const char *path);
-/* Starts building: clears out, checks the entry has a base URL and a model
- * and req (borrowed) is an object with a "messages" array, returned in *msgs. */
-int mlm_build_begin(const mlm_entry *e, jv req, mlm_httpreq *out, jv *msgs, char *err,
-    size_t errlen);
-/* Finishes a request an adapter built: the body (consumed) as JSON text,
- * the shown URL, the key header ("AUTH KEY", e.g. "Authorization: Bearer"
- * or "x-goog-api-key:"), the content type, an SSE Accept when streaming.
- * out->url must be set; -1 (and out freed) when memory runs out. */
-int mlm_httpreq_finish(mlm_httpreq *out, jv body, const char *auth, const char *key, int stream,
-    char *err, size_t errlen);
 /* A body of len bytes parsed as JSON (jv_invalid() when it is not). */
 jv mlm_parse_body(const char *body, size_t len);
 void mlm_outcome_set(mlm_outcome *o, int kind, long status, const char *fmt, ...)
