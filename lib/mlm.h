@@ -389,8 +389,6 @@ jv mlm_req_prompt(const char *system, const char *prompt);
  *  and {"role": "tool", "tool_call_id", "content"} results.
  * Does the request use tools (declares them or carries calls or results)? */
 int mlm_tools_used(jv req_borrowed);
-/* -1 with err "unsupported parameter tools: PROVIDER ..." when it does. */
-int mlm_tools_refuse(jv req_borrowed, const mlm_entry *e, char *err, size_t errlen);
 /* OpenAI's chat shapes: the body (consumed) with tools, tool_choice,
  * parallel_tool_calls; one message's tool_calls/tool_call_id onto o. */
 jv mlm_tools_openai_body(jv req_borrowed, jv body);

@@ -39,15 +39,6 @@ mlm_tools_used(jv req)
 	return used;
 }
 
-int
-mlm_tools_refuse(jv req, const mlm_entry *e, char *err, size_t errlen)
-{
-	if (!mlm_tools_used(req))
-		return 0;
-	return mlm_err(err, errlen, "unsupported parameter tools: %s does not take tools here "
-	    "yet", e && e->provider ? e->provider : "this provider");
-}
-
 jv
 mlm_tools_openai_body(jv req, jv b)
 {
