@@ -24,6 +24,7 @@
 
 #define BODY_MAX (16u << 20)
 #define FREE_HANDLES 256
+#define ORIGINS 8
 
 enum { C_WAIT = 0, C_RUN, C_DONE };
 
@@ -91,6 +92,12 @@ struct mlm_engine {
 	struct curl_waitfd watch[4];    /* mlm_engine_watch */
 	unsigned nwatch;
 	unsigned long ncb;              /* done/delta callbacks run so far */
+	struct origin {                 /* the plain-HTTP guard's verdicts */
+		char s[256];
+		size_t n;
+		int plain;
+	} origin[ORIGINS];
+	unsigned norigin;
 };
 
 static int curl_inited;
@@ -233,6 +240,50 @@ refresh_keys(mlm_engine *g)
 	g->keys = mlm_pool_keys(g->pool, &g->nkeys);
 }
 
+/* A transfer handle with the options every call shares; the call's own
+ * are set in start_attempt, each time, so a reused handle needs no reset. */
+static size_t on_write(char *p, size_t sz, size_t n, void *u);
+static size_t on_header(char *p, size_t sz, size_t n, void *u);
+
+static CURL *
+new_handle(void)
+{
+	CURL *h = curl_easy_init();
+	if (!h)
+		return NULL;
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(h, CURLOPT_USERAGENT, "many-llm/0.1");
+	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+	return h;
+}
+
+/* The plain-HTTP guard's verdict depends only on the URL's scheme and
+ * authority: kept for the last few origins, so a batch parses each once. */
+static int
+plain_remote(mlm_engine *g, const char *url)
+{
+	const char *p = strstr(url, "://");
+	size_t n = p ? (size_t)(p + 3 - url) + strcspn(p + 3, "/?#") : 0;
+	if (!n || n >= sizeof g->origin[0].s)
+		return mlm_url_plain_remote(url);
+	for (unsigned i = 0; i < ORIGINS && i < g->norigin; i++)
+		if (g->origin[i].n == n && !memcmp(g->origin[i].s, url, n))
+			return g->origin[i].plain;
+	struct origin *o = &g->origin[g->norigin++ % ORIGINS];
+	if (g->norigin > 2 * ORIGINS)
+		g->norigin -= ORIGINS;
+	memcpy(o->s, url, n);
+	o->n = n;
+	o->plain = mlm_url_plain_remote(url);
+	return o->plain;
+}
+
 static void
 redact(mlm_engine *g, char *s)
 {
@@ -246,8 +297,9 @@ attempt_clear(call *c)
 		mlm_engine *g = c->g;
 		curl_multi_remove_handle(g->m, c->h);
 		/* kept for the next attempt: a new handle costs its buffers */
+		/* not reset: every option a call sets is set again by the next
+		 * (start_attempt), the others are the same for every call */
 		if (g->nfree < FREE_HANDLES) {
-			curl_easy_reset(c->h);
 			g->free_h[g->nfree++] = c->h;
 		} else {
 			curl_easy_cleanup(c->h);
@@ -418,11 +470,11 @@ static void finish(call *c, int ok, int kind);
 static jv
 schema_in_prompt(jv req, const mlm_entry *e)
 {
-	jv schema = jv_object_get(jv_copy(req), jv_string("schema"));
+	jv schema = mlm_jfield(req, "schema");
 	req = jv_object_delete(req, jv_string("schema"));
 	if (e->features & MLM_FEAT_JSON)
 		req = jv_object_set(req, jv_string("json"), jv_true());
-	jv sys = jv_object_get(jv_copy(req), jv_string("system"));
+	jv sys = mlm_jfield(req, "system");
 	jv d = jv_dump_string(schema, 0);
 	/* jq's strings grow without a cap, as the request they go into */
 	jv text = jv_string_fmt("Reply with only a JSON value that matches this JSON Schema, "
@@ -462,11 +514,11 @@ start_attempt(call *c, int idx)
 		return -4;      /* the entry cannot take this request */
 	}
 	jv_free(req);
-	if (mlm_url_plain_remote(c->hr.url) && !getenv("LLM_INSECURE_HTTP"))
+	if (plain_remote(g, c->hr.url) && !getenv("LLM_INSECURE_HTTP"))
 		return -3;
 	c->stream = c->hr.stream;
 	mlm_sse_init(&c->sse, 0);
-	CURL *h = g->nfree ? g->free_h[--g->nfree] : curl_easy_init();
+	CURL *h = g->nfree ? g->free_h[--g->nfree] : new_handle();
 	if (!h)
 		return -1;
 	c->h = h;
@@ -477,20 +529,11 @@ start_attempt(call *c, int idx)
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, c->hl);
 	curl_easy_setopt(h, CURLOPT_POSTFIELDS, c->hr.body);
 	curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(c->hr.body));
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, c);
-	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(h, CURLOPT_HEADERDATA, c);
 	curl_easy_setopt(h, CURLOPT_PRIVATE, c);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, c->o.connect_ms);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, c->o.total_ms);
-	curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
-	curl_easy_setopt(h, CURLOPT_USERAGENT, "many-llm/0.1");
-	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
 	if (curl_multi_add_handle(g->m, h) != CURLM_OK)
 		return -1;
 	c->state = C_RUN;
@@ -701,7 +744,7 @@ reask(call *c, const char *verr)
 	if (c->reasked < c->o.reask && c->nattempts < c->o.max_attempts) {
 		const char *t = c->ans.text.p ? c->ans.text.p : "";
 		c->reasked++;
-		jv msgs = jv_object_get(jv_copy(c->req), jv_string("messages"));
+		jv msgs = mlm_jfield(c->req, "messages");
 		msgs = jv_array_append(msgs, jv_object_set(jv_object_set(jv_object(),
 		    jv_string("role"), jv_string("assistant")), jv_string("content"),
 		    jv_string(t)));
@@ -1154,8 +1197,9 @@ mlm_engine_run(mlm_engine *g, int timeout_ms)
 		wait = 0;
 	for (unsigned i = 0; i < g->nwatch; i++)
 		g->watch[i].revents = 0;
-	if (g->active || g->nwatch)
-		curl_multi_poll(g->m, g->nwatch ? g->watch : NULL, g->nwatch, wait, NULL);
+	/* idle too: a caller with nothing in flight (llm-map waiting for its
+	 * input) sleeps here until mlm_engine_wakeup, not in a busy loop */
+	curl_multi_poll(g->m, g->nwatch ? g->watch : NULL, g->nwatch, wait, NULL);
 	curl_multi_perform(g->m, &running);
 	mlm_sched_batch(g->sched, 1);
 	drain_msgs(g);
