@@ -456,10 +456,10 @@ item_done(item *it)
 		/* a record built here (bad input, template, cache): its text */
 		jv r = it->record;
 		it->record = jv_invalid();
-		jv ok = jv_object_get(jv_copy(r), jv_string("ok"));
+		jv ok = mlm_jfield(r, "ok");
 		it->ok = jv_get_kind(ok) == JV_KIND_TRUE;
 		jv_free(ok);
-		jv t = jv_object_get(jv_copy(r), jv_string("text"));
+		jv t = mlm_jfield(r, "text");
 		if (opt.text && jv_get_kind(t) == JV_KIND_STRING)
 			it->answer = mlm_strndup(jv_string_value(t), (size_t)jv_string_length_bytes(jv_copy(t)));
 		jv_free(t);
@@ -605,8 +605,7 @@ embed_call(ebatch *b)
 	jv texts = jv_array();
 	long tok = 0;
 	for (int k = 0; k < b->n; k++) {
-		texts = jv_array_append(texts, jv_array_get(jv_object_get(jv_copy(b->v[k]->req),
-		    jv_string("embed")), 0));
+		texts = jv_array_append(texts, jv_array_get(mlm_jfield(b->v[k]->req, "embed"), 0));
 		tok += map_embed_tokens(b->v[k]->req);
 	}
 	mlm_call_opts o = base;

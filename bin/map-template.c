@@ -65,8 +65,8 @@ map_template_request(jv out, const map_template_opts *opt, char **model, jv *req
 		msgs = jv_array_append(jv_array(), jv_object_set(jv_object_set(jv_object(),
 		    jv_string("role"), jv_string("user")), jv_string("content"), jv_copy(out)));
 	} else if (jv_get_kind(out) == JV_KIND_OBJECT) {
-		jv p = jv_object_get(jv_copy(out), jv_string("prompt"));
-		jv m = jv_object_get(jv_copy(out), jv_string("messages"));
+		jv p = mlm_jfield(out, "prompt");
+		jv m = mlm_jfield(out, "messages");
 		if (jv_get_kind(p) == JV_KIND_NUMBER || jv_get_kind(p) == JV_KIND_TRUE ||
 		    jv_get_kind(p) == JV_KIND_FALSE)
 			p = jv_dump_string(p, 0);       /* as a bare scalar prompt */
@@ -78,8 +78,8 @@ map_template_request(jv out, const map_template_opts *opt, char **model, jv *req
 			msgs = jv_array();
 			int bad = 0;
 			jv_array_foreach(m, k, x) {
-				jv r = jv_object_get(jv_copy(x), jv_string("role"));
-				jv c = jv_object_get(jv_copy(x), jv_string("content"));
+				jv r = mlm_jfield(x, "role");
+				jv c = mlm_jfield(x, "content");
 				if (jv_get_kind(r) != JV_KIND_STRING || jv_get_kind(c) != JV_KIND_STRING)
 					bad = 1;
 				else if (!strcmp(jv_string_value(r), "system")) {
@@ -98,28 +98,28 @@ map_template_request(jv out, const map_template_opts *opt, char **model, jv *req
 			snprintf(msg, n, "template: an object needs \"prompt\" (string) or \"messages\" (array)");
 		}
 		jv_free(p), jv_free(m);
-		jv s = jv_object_get(jv_copy(out), jv_string("system"));
+		jv s = mlm_jfield(out, "system");
 		if (jv_get_kind(s) == JV_KIND_STRING) {
 			jv_free(sysv);
 			sysv = s;
 		} else
 			jv_free(s);
-		jv mo = jv_object_get(jv_copy(out), jv_string("model"));
+		jv mo = mlm_jfield(out, "model");
 		if (jv_get_kind(mo) == JV_KIND_STRING)
 			*model = mlm_strdup(jv_string_value(mo));
 		jv_free(mo);
-		jv te = jv_object_get(jv_copy(out), jv_string("temperature"));
+		jv te = mlm_jfield(out, "temperature");
 		if (jv_get_kind(te) == JV_KIND_NUMBER)
 			req = jv_object_set(req, jv_string("temperature"), te);
 		else
 			jv_free(te);
-		jv mt = jv_object_get(jv_copy(out), jv_string("max_tokens"));
+		jv mt = mlm_jfield(out, "max_tokens");
 		if (jv_get_kind(mt) == JV_KIND_NUMBER)
 			req = jv_object_set(req, jv_string("max_tokens"), mt);
 		else
 			jv_free(mt);
 		if (jv_is_valid(msgs))  /* "attach": files or URLs (attach.c) */
-			msgs = map_attach(msgs, jv_object_get(jv_copy(out), jv_string("attach")), msg, n);
+			msgs = map_attach(msgs, mlm_jfield(out, "attach"), msg, n);
 	} else {
 		jv k = jv_dump_string(jv_copy(out), 0);
 		snprintf(msg, n, "template: yields %s, not a string or an object",

@@ -289,12 +289,12 @@ on_done(void *u, mlm_result *r)
 void
 on_trace(void *u, jv a)
 {
-	jv ev = jv_object_get(jv_copy(a), jv_string("event"));
+	jv ev = mlm_jfield(a, "event");
 	int is_attempt = jv_get_kind(ev) != JV_KIND_STRING;
 	if (is_attempt) {
-		jv e = jv_object_get(jv_copy(a), jv_string("entry"));
-		jv k = jv_object_get(jv_copy(a), jv_string("kind"));
-		jv c = jv_object_get(jv_copy(a), jv_string("call"));
+		jv e = mlm_jfield(a, "entry");
+		jv k = mlm_jfield(a, "kind");
+		jv c = mlm_jfield(a, "call");
 		int kind = jv_get_kind(k) == JV_KIND_STRING ? mlm_kind_parse(jv_string_value(k)) : -1;
 		if (kind >= 0 && jv_get_kind(e) == JV_KIND_STRING)
 			for (size_t i = 0; i < tp.pool.n; i++)

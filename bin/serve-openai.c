@@ -18,7 +18,7 @@ serve_oget(jv obj, const char *key)
 {
 	if (jv_get_kind(obj) != JV_KIND_OBJECT)
 		return jv_null();
-	jv v = jv_object_get(jv_copy(obj), jv_string(key));
+	jv v = mlm_jfield(obj, key);
 	if (!jv_is_valid(v)) {
 		jv_free(v);
 		return jv_null();

@@ -106,7 +106,7 @@ json_subset(jv s)
 		return out;
 	}
 	if (note.len) {
-		jv d = jv_object_get(jv_copy(out), jv_string("description"));
+		jv d = mlm_jfield(out, "description");
 		jv t = jv_get_kind(d) == JV_KIND_STRING ?
 		    jv_string_fmt("%s (%s)", jv_string_value(d), note.p) : jv_string_fmt("(%s)", note.p);
 		jv_free(d);

@@ -138,6 +138,94 @@ sampling(const mlm_entry *e, jv req, jv b, int zhipu, char *err, size_t errlen)
 	return mlm_tools_openai_body(req, b);
 }
 
+/* A member of a request the plain writer takes, into its slot; 0 for any
+ * other member. */
+static int
+plain_member(jv k, jv v, jv *slot[4], const char *const names[4])
+{
+	for (int i = 0; i < 4; i++)
+		if (names[i] && !strcmp(jv_string_value(k), names[i])) {
+			jv_free(*slot[i]);
+			*slot[i] = v;
+			return 1;
+		}
+	jv_free(v);
+	return 0;
+}
+
+/* A message of role and text content only (what llm-map sends per line):
+ * written as the general path writes it, else 0. */
+static int
+plain_msg(mlm_buf *b, jv m)
+{
+	jv role = jv_null(), content = jv_null();
+	jv *slot[4] = { &role, &content, NULL, NULL };
+	static const char *const names[4] = { "role", "content", NULL, NULL };
+	int ok = jv_get_kind(m) == JV_KIND_OBJECT;
+	for (int i = ok ? jv_object_iter(m) : 0; ok && jv_object_iter_valid(m, i);
+	    i = jv_object_iter_next(m, i)) {
+		jv k = jv_object_iter_key(m, i);
+		ok = plain_member(k, jv_object_iter_value(m, i), slot, names);
+		jv_free(k);
+	}
+	ok = ok && jv_get_kind(role) == JV_KIND_STRING && jv_get_kind(content) == JV_KIND_STRING &&
+	    mlm_buf_puts(b, "{\"role\":") == 0 && mlm_json_dump(b, role) == 0 &&
+	    mlm_buf_puts(b, ",\"content\":") == 0 && mlm_json_dump(b, content) == 0 &&
+	    mlm_buf_puts(b, "}") == 0;
+	jv_free(role), jv_free(content);
+	return ok;
+}
+
+/* The common request (text messages, and at most a system prompt, a
+ * temperature and a token limit) written straight as JSON text: the bytes
+ * the general path in openai_build makes through jv values (unit-json
+ * holds the two together), for a fraction of the work. 0, b untouched in
+ * meaning, when req has anything else. */
+static int
+plain_body(const mlm_entry *e, jv req, int stream, int zhipu, mlm_buf *b)
+{
+	jv msgs = jv_null(), sys = jv_null(), temp = jv_null(), mt = jv_null();
+	jv *slot[4] = { &msgs, &sys, &temp, &mt };
+	static const char *const names[4] = { "messages", "system", "temperature", "max_tokens" };
+	int ok = !mlm_json_fast_off;
+	for (int i = ok ? jv_object_iter(req) : 0; ok && jv_object_iter_valid(req, i);
+	    i = jv_object_iter_next(req, i)) {
+		jv k = jv_object_iter_key(req, i);
+		ok = plain_member(k, jv_object_iter_value(req, i), slot, names);
+		jv_free(k);
+	}
+	ok = ok && jv_get_kind(msgs) == JV_KIND_ARRAY &&
+	    (jv_get_kind(sys) == JV_KIND_NULL || jv_get_kind(sys) == JV_KIND_STRING);
+	const char *model = e->model ? e->model : "";
+	if (ok)
+		ok = mlm_buf_puts(b, "{\"model\":") == 0 && mlm_json_str(b, model, strlen(model)) == 0 &&
+		    mlm_buf_puts(b, ",\"messages\":[") == 0;
+	int n = 0;
+	if (ok && jv_get_kind(sys) == JV_KIND_STRING && jv_string_length_bytes(jv_copy(sys))) {
+		ok = mlm_buf_puts(b, "{\"role\":\"system\",\"content\":") == 0 &&
+		    mlm_json_dump(b, sys) == 0 && mlm_buf_puts(b, "}") == 0;
+		n++;
+	}
+	for (int i = 0, len = ok ? jv_array_length(jv_copy(msgs)) : 0; ok && i < len; i++, n++) {
+		jv m = jv_array_get(jv_copy(msgs), i);
+		ok = (!n || mlm_buf_puts(b, ",") == 0) && plain_msg(b, m);
+		jv_free(m);
+	}
+	if (ok)
+		ok = mlm_buf_puts(b, "]") == 0;
+	if (ok && jv_get_kind(temp) == JV_KIND_NUMBER)
+		ok = mlm_buf_puts(b, ",\"temperature\":") == 0 && mlm_json_dump(b, temp) == 0;
+	if (ok && jv_get_kind(mt) == JV_KIND_NUMBER)
+		ok = mlm_buf_puts(b, prov_is(e, "openai") ? ",\"max_completion_tokens\":" :
+		    ",\"max_tokens\":") == 0 && mlm_json_dump(b, mt) == 0;
+	if (ok)
+		ok = mlm_buf_puts(b, stream ? ",\"stream\":true" : ",\"stream\":false") == 0 &&
+		    (!stream || zhipu || mlm_buf_puts(b, ",\"stream_options\":{\"include_usage\":true}") == 0) &&
+		    mlm_buf_puts(b, "}") == 0;
+	jv_free(msgs), jv_free(sys), jv_free(temp), jv_free(mt);
+	return ok;
+}
+
 static int
 openai_build(const mlm_entry *e, const char *key, jv req, int stream,
     mlm_httpreq *out, char *err, size_t errlen)
@@ -148,6 +236,14 @@ openai_build(const mlm_entry *e, const char *key, jv req, int stream,
 	if (jv_get_kind(req) != JV_KIND_OBJECT)
 		return mlm_err(err, errlen, "request: not a JSON object");
 	int zhipu = prov_is(e, "zhipu");
+	mlm_buf plain = { 0 };
+	if (plain_body(e, req, stream, zhipu, &plain)) {
+		mlm_json_fast_n++;
+		out->url = mlm_url_join(e->base_url, "/chat/completions");
+		return mlm_httpreq_finish_text(out, plain.p, "Authorization: Bearer", key, stream,
+		    err, errlen);
+	}
+	mlm_buf_free(&plain);
 	jv schema = mlm_jpath(req, "schema");
 	int has_schema = jv_get_kind(schema) == JV_KIND_OBJECT;
 	jv json = mlm_jpath(req, "json");

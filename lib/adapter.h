@@ -36,5 +36,9 @@ int mlm_build_begin(const mlm_entry *e, jv req, mlm_httpreq *out, jv *msgs, char
  * out->url must be set; -1 (and out freed) when memory runs out. */
 int mlm_httpreq_finish(mlm_httpreq *out, jv body, const char *auth, const char *key, int stream,
     char *err, size_t errlen);
+/* The same with the body's JSON text already written (body: owned, from
+ * malloc; NULL is out of memory). */
+int mlm_httpreq_finish_text(mlm_httpreq *out, char *body, const char *auth, const char *key,
+    int stream, char *err, size_t errlen);
 
 #endif

@@ -88,11 +88,20 @@ mlm_httpreq_finish(mlm_httpreq *out, jv body, const char *auth, const char *key,
     char *err, size_t errlen)
 {
 	mlm_buf d = { 0 };
+	char *text = NULL;
 	if (mlm_json_dump(&d, body) == 0)
-		out->body = d.p ? d.p : mlm_strdup("");
+		text = d.p ? d.p : mlm_strdup("");
 	else
 		mlm_buf_free(&d);
 	jv_free(body);
+	return mlm_httpreq_finish_text(out, text, auth, key, stream, err, errlen);
+}
+
+int
+mlm_httpreq_finish_text(mlm_httpreq *out, char *body, const char *auth, const char *key,
+    int stream, char *err, size_t errlen)
+{
+	out->body = body;
 	out->shown_url = mlm_strdup(out->url);
 	int h = 0;
 	if (key && *key && asprintf(&out->hdr[h++], "%s %s", auth, key) < 0)

@@ -18,11 +18,69 @@
 #define TOKENS_PER_IMAGE 1000
 #define TOKENS_PER_MESSAGE 4
 
+static double text_tokens(const char *s, size_t n);
+
+static double
+str_tokens(jv s)
+{
+	return text_tokens(jv_string_value(s), (size_t)jv_string_length_bytes(jv_copy(s)));
+}
+
+/* A plain request (text messages of a role and a content, at most a system
+ * prompt, a temperature and a token limit: what llm-map makes of a line)
+ * needs no capability, and its estimate is its texts': 1 with *t, in one
+ * pass, where the general walks below take several (unit-caps holds the
+ * two together). 0 for any other request. */
+static int
+plain_tokens(jv req, double *t)
+{
+	if (mlm_json_fast_off || jv_get_kind(req) != JV_KIND_OBJECT)
+		return 0;
+	double n = 0;
+	int ok = 1;
+	for (int i = jv_object_iter(req); ok && jv_object_iter_valid(req, i); i = jv_object_iter_next(req, i)) {
+		jv k = jv_object_iter_key(req, i), v = jv_object_iter_value(req, i);
+		const char *ks = jv_string_value(k);
+		if (!strcmp(ks, "messages") && jv_get_kind(v) == JV_KIND_ARRAY) {
+			jv_array_foreach(v, a, m) {
+				int roles = 0, contents = 0;
+				for (int j = jv_get_kind(m) == JV_KIND_OBJECT ? jv_object_iter(m) : -1;
+				    ok && j >= 0 && jv_object_iter_valid(m, j); j = jv_object_iter_next(m, j)) {
+					jv mk = jv_object_iter_key(m, j), mv = jv_object_iter_value(m, j);
+					int role = !strcmp(jv_string_value(mk), "role");
+					roles += role;
+					contents += !role && !strcmp(jv_string_value(mk), "content");
+					ok = (role || contents) && jv_get_kind(mv) == JV_KIND_STRING &&
+					    (!role || strcmp(jv_string_value(mv), "tool"));
+					if (ok)
+						n += str_tokens(mv);
+					jv_free(mk), jv_free(mv);
+				}
+				ok = ok && roles == 1 && contents == 1;
+				n += TOKENS_PER_MESSAGE;
+				jv_free(m);
+				if (!ok)
+					break;
+			}
+		} else if (!strcmp(ks, "system") && jv_get_kind(v) == JV_KIND_STRING) {
+			n += TOKENS_PER_MESSAGE + str_tokens(v);
+		} else if (strcmp(ks, "system") && strcmp(ks, "temperature") && strcmp(ks, "max_tokens")) {
+			ok = 0;
+		} else if (!strcmp(ks, "system") && jv_get_kind(v) != JV_KIND_NULL) {
+			ok = 0;         /* a system prompt of another kind: counted as JSON below */
+		}
+		jv_free(k), jv_free(v);
+	}
+	*t = ok ? n : 0;
+	return ok;
+}
+
 unsigned
 mlm_caps_need(jv req)
 {
 	unsigned f = 0;
-	if (jv_get_kind(req) != JV_KIND_OBJECT)
+	double t;
+	if (jv_get_kind(req) != JV_KIND_OBJECT || plain_tokens(req, &t))
 		return 0;
 	if (mlm_req_images(req))
 		f |= MLM_FEAT_VISION;
@@ -69,7 +127,7 @@ jv_tokens(jv v)
 	case JV_KIND_ARRAY:
 		jv_array_foreach(v, i, x) {
 			jv ty = jv_get_kind(x) == JV_KIND_OBJECT ?
-			    jv_object_get(jv_copy(x), jv_string("type")) : jv_null();
+			    mlm_jfield(x, "type") : jv_null();
 			if (jv_get_kind(ty) == JV_KIND_STRING && !strcmp(jv_string_value(ty), "image"))
 				t += TOKENS_PER_IMAGE;
 			else
@@ -96,8 +154,10 @@ mlm_caps_tokens(jv req)
 {
 	if (jv_get_kind(req) != JV_KIND_OBJECT)
 		return 0;
-	double t = 0;
-	jv m = jv_object_get(jv_copy(req), jv_string("messages"));
+	double t = 0, pt;
+	if (plain_tokens(req, &pt))
+		return (long)(pt + 0.999);
+	jv m = mlm_jfield(req, "messages");
 	if (jv_get_kind(m) == JV_KIND_ARRAY) {
 		t += TOKENS_PER_MESSAGE * jv_array_length(jv_copy(m));
 		t += jv_tokens(jv_copy(m));
@@ -105,7 +165,7 @@ mlm_caps_tokens(jv req)
 	jv_free(m);
 	static const char *const keys[] = { "system", "tools", "schema" };
 	for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
-		jv x = jv_object_get(jv_copy(req), jv_string(keys[i]));
+		jv x = mlm_jfield(req, keys[i]);
 		if (jv_get_kind(x) == JV_KIND_STRING)
 			t += TOKENS_PER_MESSAGE + jv_tokens(x);
 		else if (jv_is_valid(x) && jv_get_kind(x) != JV_KIND_NULL) {
@@ -237,7 +297,7 @@ long
 mlm_caps_out_tokens(jv req)
 {
 	jv m = jv_get_kind(req) == JV_KIND_OBJECT ?
-	    jv_object_get(jv_copy(req), jv_string("max_tokens")) : jv_null();
+	    mlm_jfield(req, "max_tokens") : jv_null();
 	long n = jv_get_kind(m) == JV_KIND_NUMBER && jv_number_value(m) > 0 ?
 	    (long)jv_number_value(m) : 0;
 	jv_free(m);

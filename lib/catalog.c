@@ -103,7 +103,7 @@ prov_find(const char *name)
 static const char *
 jstr(jv o, const char *k, int *bad)
 {
-	jv v = jv_object_get(jv_copy(o), jv_string(k));
+	jv v = mlm_jfield(o, k);
 	const char *s = NULL;
 	if (jv_get_kind(v) == JV_KIND_STRING)
 		s = mlm_strdup(jv_string_value(v));
@@ -118,7 +118,7 @@ jstr(jv o, const char *k, int *bad)
 static long
 jlong(jv o, const char *k, int *bad)
 {
-	jv v = jv_object_get(jv_copy(o), jv_string(k));
+	jv v = mlm_jfield(o, k);
 	long r = -1;
 	if (jv_get_kind(v) == JV_KIND_NUMBER) {
 		double d = jv_number_value(v);
@@ -134,7 +134,7 @@ jlong(jv o, const char *k, int *bad)
 static int
 parse_windows(jv o, mlm_window **out, size_t *nout, char *why, size_t wl)
 {
-	jv a = jv_object_get(jv_copy(o), jv_string("limits"));
+	jv a = mlm_jfield(o, "limits");
 	*out = NULL;
 	*nout = 0;
 	if (jv_get_kind(a) == JV_KIND_INVALID || jv_get_kind(a) == JV_KIND_NULL) {
@@ -214,7 +214,7 @@ limits_of(const mlm_window *w, size_t n, int per_model)
 static int
 parse_neurons(jv o, mlm_limits *l)
 {
-	jv n = jv_object_get(jv_copy(o), jv_string("neurons"));
+	jv n = mlm_jfield(o, "neurons");
 	int k = jv_get_kind(n), bad = 0;
 	if (k == JV_KIND_OBJECT) {
 		long in = jlong(n, "in", &bad), out = jlong(n, "out", &bad);
@@ -232,7 +232,7 @@ parse_neurons(jv o, mlm_limits *l)
 static unsigned
 parse_caps(jv o, int *bad)
 {
-	jv a = jv_object_get(jv_copy(o), jv_string("caps"));
+	jv a = mlm_jfield(o, "caps");
 	unsigned f = 0;
 	if (jv_get_kind(a) == JV_KIND_ARRAY) {
 		int n = jv_array_length(jv_copy(a));
@@ -265,7 +265,7 @@ parse_caps(jv o, int *bad)
 static const char *const *
 parse_keys(jv o, size_t *n, int *bad)
 {
-	jv a = jv_object_get(jv_copy(o), jv_string("keys"));
+	jv a = mlm_jfield(o, "keys");
 	char **k = NULL;
 	*n = 0;
 	if (jv_get_kind(a) == JV_KIND_ARRAY) {
@@ -355,7 +355,7 @@ add_model_line(jv o, const char *name, const char *model, const char *origin)
 			bad = 1;
 		*num[i] = v > 0 ? v : 0;
 	}
-	jv pm = jv_object_get(jv_copy(o), jv_string("per_model"));
+	jv pm = mlm_jfield(o, "per_model");
 	int per_model = jv_get_kind(pm) == JV_KIND_TRUE;
 	if (jv_get_kind(pm) != JV_KIND_INVALID && jv_get_kind(pm) != JV_KIND_TRUE &&
 	    jv_get_kind(pm) != JV_KIND_FALSE)

@@ -40,7 +40,8 @@ mlm_jpath(jv v, const char *path)
 		const char *dot = strchr(p, '.');
 		size_t n = dot ? (size_t)(dot - p) : strlen(p);
 		if (jv_get_kind(cur) == JV_KIND_OBJECT) {
-			jv next = jv_object_get(cur, jv_string_sized(p, (int)n));
+			jv next = mlm_jget(cur, p, n);
+			jv_free(cur);
 			cur = jv_is_valid(next) ? next : (jv_free(next), jv_null());
 		} else if (jv_get_kind(cur) == JV_KIND_ARRAY && n && n < 9 &&
 		    isdigit((unsigned char)*p)) {

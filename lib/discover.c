@@ -106,11 +106,11 @@ zero_price(jv v)
 static int
 keep_openai(const char *provider, jv m, const char *id)
 {
-	jv pr = jv_object_get(jv_copy(m), jv_string("pricing"));
+	jv pr = mlm_jfield(m, "pricing");
 	int priced = jv_get_kind(pr) == JV_KIND_OBJECT, free_ = 0;
 	if (priced) {
-		jv p = jv_object_get(jv_copy(pr), jv_string("prompt"));
-		jv c = jv_object_get(jv_copy(pr), jv_string("completion"));
+		jv p = mlm_jfield(pr, "prompt");
+		jv c = mlm_jfield(pr, "completion");
 		free_ = zero_price(p) && zero_price(c);
 		jv_free(p);
 		jv_free(c);
@@ -145,7 +145,7 @@ list_openai(const char *provider, const char *base, const char *key, jv *out, ch
 		return mlm_err(err, errlen, "the model list has no \"data\" array");
 	}
 	jv_array_foreach(d, i, m) {
-		jv id = jv_object_get(jv_copy(m), jv_string("id"));
+		jv id = mlm_jfield(m, "id");
 		if (jv_get_kind(id) == JV_KIND_STRING && keep_openai(provider, m, jv_string_value(id)))
 			add_id(out, jv_string_value(id));
 		jv_free(id);
@@ -158,7 +158,7 @@ list_openai(const char *provider, const char *base, const char *key, jv *out, ch
 static int
 can_generate(jv m)
 {
-	jv g = jv_object_get(jv_copy(m), jv_string("supportedGenerationMethods"));
+	jv g = mlm_jfield(m, "supportedGenerationMethods");
 	int ok = jv_get_kind(g) != JV_KIND_ARRAY;     /* not said: keep */
 	if (!ok)
 		jv_array_foreach(g, i, s) {
@@ -181,10 +181,10 @@ list_gemini(const char *base, const char *key, jv *out, char *err, size_t errlen
 		jv r = get_json(url, "x-goog-api-key:", key, 30000, err, errlen);
 		if (!jv_is_valid(r))
 			return jv_free(r), -1;
-		jv ms = jv_object_get(jv_copy(r), jv_string("models"));
+		jv ms = mlm_jfield(r, "models");
 		if (jv_get_kind(ms) == JV_KIND_ARRAY)
 			jv_array_foreach(ms, i, m) {
-				jv n = jv_object_get(jv_copy(m), jv_string("name"));
+				jv n = mlm_jfield(m, "name");
 				if (jv_get_kind(n) == JV_KIND_STRING && can_generate(m)) {
 					const char *s = jv_string_value(n);
 					add_id(out, strncmp(s, "models/", 7) ? s : s + 7);
@@ -228,7 +228,7 @@ list_cloudflare(const char *base, const char *key, jv *out, char *err, size_t er
 		return mlm_err(err, errlen, "the model search has no \"result\" array");
 	}
 	jv_array_foreach(res, i, m) {
-		jv n = jv_object_get(jv_copy(m), jv_string("name"));
+		jv n = mlm_jfield(m, "name");
 		jv task = mlm_jpath(m, "task.name");
 		int text = jv_get_kind(task) != JV_KIND_STRING ||
 		    !strcmp(jv_string_value(task), "Text Generation");
@@ -279,7 +279,7 @@ mlm_discover_cache_read(void)
 		if (l.toolong || !l.len)
 			continue;
 		jv o = jv_parse_sized(l.text, (int)l.len);
-		jv p = jv_get_kind(o) == JV_KIND_OBJECT ? jv_object_get(jv_copy(o), jv_string("provider")) :
+		jv p = jv_get_kind(o) == JV_KIND_OBJECT ? mlm_jfield(o, "provider") :
 		    jv_invalid();
 		if (jv_get_kind(p) == JV_KIND_STRING)
 			all = jv_object_set(all, p, o);
@@ -348,10 +348,10 @@ mlm_discover_cached(const char *prov, const char *base, char ***out)
 	jv all = mlm_discover_cache_read();
 	jv o = jv_object_get(all, jv_string(prov));
 	size_t n = 0;
-	jv b = jv_get_kind(o) == JV_KIND_OBJECT ? jv_object_get(jv_copy(o), jv_string("base_url")) :
+	jv b = jv_get_kind(o) == JV_KIND_OBJECT ? mlm_jfield(o, "base_url") :
 	    jv_invalid();
 	if (jv_get_kind(b) == JV_KIND_STRING && base && !strcmp(jv_string_value(b), base)) {
-		jv ms = jv_object_get(jv_copy(o), jv_string("models"));
+		jv ms = mlm_jfield(o, "models");
 		int len = jv_get_kind(ms) == JV_KIND_ARRAY ? jv_array_length(jv_copy(ms)) : 0;
 		char **v = len > 0 ? calloc((size_t)len, sizeof *v) : NULL;
 		for (int i = 0; v && i < len; i++) {

@@ -48,7 +48,10 @@ mlm_embed_items(jv req)
 int
 mlm_req_is_embed(jv req)
 {
-	return jv_get_kind(req) == JV_KIND_OBJECT && jv_object_has(jv_copy(req), jv_string("embed"));
+	jv x = mlm_jfield(req, "embed");
+	int r = jv_is_valid(x);
+	jv_free(x);
+	return r;
 }
 
 /* Inputs per request the model takes: the catalog's max_batch, else the

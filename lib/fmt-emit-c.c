@@ -445,7 +445,7 @@ c_init(mlm_emitter *e, const mlm_schema *s, jv v, const char *stat, mlm_buf *pre
 	for (size_t i = 0; i < s->nprops; i++) {
 		const mlm_schema *t = s->props[i].s;
 		const char *m = me->cmem[i];
-		jv x = jv_object_get(jv_copy(v), jv_string(s->props[i].name));
+		jv x = mlm_jfield(v, s->props[i].name);
 		size_t sl = strlen(stat) + strlen(m) + 2;
 		char *sub = malloc(sl);
 		if (!sub) {

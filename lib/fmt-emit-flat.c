@@ -25,7 +25,7 @@ leaves(const mlm_schema *s, jv v, mlm_buf *path, const char *sep, int expand, in
 	if (mlm_emit_is_obj(s)) {
 		for (size_t i = 0; i < s->nprops; i++) {
 			jv x = jv_is_valid(v) && jv_get_kind(v) == JV_KIND_OBJECT ?
-			    jv_object_get(jv_copy(v), jv_string(s->props[i].name)) : jv_invalid();
+			    mlm_jfield(v, s->props[i].name) : jv_invalid();
 			if (path->len)
 				out_puts(path, sep);
 			if (expand) {

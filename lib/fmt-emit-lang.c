@@ -310,7 +310,7 @@ lang_object(mlm_emitter *e, const mlm_schema *t, jv x, mlm_buf *b, int lang, int
 	for (size_t i = 0; i < t->nprops; i++) {
 		const mlm_schema *c = t->props[i].s;
 		int copt = c->nullable || !t->props[i].required;
-		jv y = jv_object_get(jv_copy(x), jv_string(t->props[i].name));
+		jv y = mlm_jfield(x, t->props[i].name);
 		if (!jv_is_valid(y) && (lang == 'p' || lang == 't')) {
 			jv_free(y);
 			continue;

@@ -78,7 +78,7 @@ js_fail(js *j, const char *path, const char *fmt, ...)
 static int
 js_num(jv s, const char *k, double *out)
 {
-	jv v = jv_object_get(jv_copy(s), jv_string(k));
+	jv v = mlm_jfield(s, k);
 	int r = 0;
 	if (jv_get_kind(v) == JV_KIND_NUMBER) {
 		*out = jv_number_value(v);
@@ -135,7 +135,7 @@ js_ref(js *j, const char *r, const char *name, const char *where, const char *pa
 		return t ? t : js_fail(j, path, "out of memory");
 	}
 	jv defs = jv_get_kind(j->root) == JV_KIND_OBJECT ?
-	    jv_object_get(jv_copy(j->root), jv_string(where)) : jv_invalid();
+	    mlm_jfield(j->root, where) : jv_invalid();
 	jv def = jv_get_kind(defs) == JV_KIND_OBJECT ? jv_object_get(defs, jv_string(name)) :
 	    (jv_free(defs), jv_invalid());
 	if (!jv_is_valid(def) || jv_get_kind(def) == JV_KIND_NULL) {
@@ -170,7 +170,7 @@ js_ref(js *j, const char *r, const char *name, const char *where, const char *pa
 static void
 js_take_desc(mlm_schema *t, jv s)
 {
-	jv d = jv_object_get(jv_copy(s), jv_string("description"));
+	jv d = mlm_jfield(s, "description");
 	if (jv_get_kind(d) == JV_KIND_STRING) {
 		free(t->desc);
 		t->desc = strdup(jv_string_value(d));
@@ -214,7 +214,7 @@ js_alt(js *j, jv s, const char *path, mlm_schema **out)
 	int nullable = 0;
 	*out = NULL;
 	for (int a = 0; a < 3; a++) {
-		jv arr = jv_object_get(jv_copy(s), jv_string(alts[a]));
+		jv arr = mlm_jfield(s, alts[a]);
 		if (!jv_is_valid(arr) || jv_get_kind(arr) == JV_KIND_NULL) {
 			jv_free(arr);
 			continue;
@@ -225,7 +225,7 @@ js_alt(js *j, jv s, const char *path, mlm_schema **out)
 		}
 		int idx = -1, nn = 0;
 		jv_array_foreach(arr, k, br) {
-			jv ty = jv_object_get(jv_copy(br), jv_string("type"));
+			jv ty = mlm_jfield(br, "type");
 			int isnull = jv_get_kind(ty) == JV_KIND_STRING && !strcmp(jv_string_value(ty), "null");
 			jv_free(ty);
 			jv_free(br);
@@ -250,7 +250,7 @@ js_alt(js *j, jv s, const char *path, mlm_schema **out)
 		if (nullable)
 			t->nullable = 1;
 		js_take_desc(t, s);
-		jv df = jv_object_get(jv_copy(s), jv_string("default"));
+		jv df = mlm_jfield(s, "default");
 		if (jv_is_valid(df) && jv_object_has(jv_copy(s), jv_string("default"))) {
 			jv_free(t->dflt);
 			t->dflt = df;
@@ -268,7 +268,7 @@ js_alt(js *j, jv s, const char *path, mlm_schema **out)
 static int
 js_types(js *j, jv s, const char *path, int *type, int *nullable)
 {
-	jv ty = jv_object_get(jv_copy(s), jv_string("type"));
+	jv ty = mlm_jfield(s, "type");
 	if (jv_get_kind(ty) == JV_KIND_STRING) {
 		const char *w = jv_string_value(ty);
 		if (!strcmp(w, "null") || !strcmp(w, "NULL")) {
@@ -321,8 +321,8 @@ js_types(js *j, jv s, const char *path, int *type, int *nullable)
 static mlm_schema *
 js_typed(js *j, jv s, const char *path, int type, int *nullable)
 {
-	jv en = jv_object_get(jv_copy(s), jv_string("enum"));
-	jv cn = jv_object_get(jv_copy(s), jv_string("const"));
+	jv en = mlm_jfield(s, "enum");
+	jv cn = mlm_jfield(s, "const");
 	if (jv_object_has(jv_copy(s), jv_string("const"))) {
 		jv_free(en);
 		en = jv_array_append(jv_array(), cn);
@@ -377,19 +377,19 @@ static void
 js_annotations(mlm_schema *t, jv s, int nullable)
 {
 	t->nullable = nullable;
-	jv nb = jv_object_get(jv_copy(s), jv_string("nullable"));
+	jv nb = mlm_jfield(s, "nullable");
 	if (jv_get_kind(nb) == JV_KIND_TRUE)
 		t->nullable = 1;
 	jv_free(nb);
-	jv d = jv_object_get(jv_copy(s), jv_string("description"));
+	jv d = mlm_jfield(s, "description");
 	if (jv_get_kind(d) == JV_KIND_STRING)
 		t->desc = strdup(jv_string_value(d));
 	jv_free(d);
 	if (jv_object_has(jv_copy(s), jv_string("default"))) {
 		jv_free(t->dflt);
-		t->dflt = jv_object_get(jv_copy(s), jv_string("default"));
+		t->dflt = mlm_jfield(s, "default");
 	}
-	jv f = jv_object_get(jv_copy(s), jv_string("format"));
+	jv f = mlm_jfield(s, "format");
 	if (jv_get_kind(f) == JV_KIND_STRING && t->type == MLM_ST_STRING) {
 		const char *fw = jv_string_value(f);
 		if (!strcmp(fw, "date") || !strcmp(fw, "date-time") || !strcmp(fw, "email") ||
@@ -404,14 +404,14 @@ js_annotations(mlm_schema *t, jv s, int nullable)
 static void
 js_exclusive(mlm_schema *t, jv s)
 {
-	jv em = jv_object_get(jv_copy(s), jv_string("exclusiveMinimum"));
+	jv em = mlm_jfield(s, "exclusiveMinimum");
 	if (jv_get_kind(em) == JV_KIND_NUMBER) {
 		if (!t->has_min || jv_number_value(em) >= t->min)
 			t->has_min = 1, t->min = jv_number_value(em), t->excl_min = 1;
 	} else if (jv_get_kind(em) == JV_KIND_TRUE)
 		t->excl_min = t->has_min;
 	jv_free(em);
-	em = jv_object_get(jv_copy(s), jv_string("exclusiveMaximum"));
+	em = mlm_jfield(s, "exclusiveMaximum");
 	if (jv_get_kind(em) == JV_KIND_NUMBER) {
 		if (!t->has_max || jv_number_value(em) <= t->max)
 			t->has_max = 1, t->max = jv_number_value(em), t->excl_max = 1;
@@ -493,9 +493,9 @@ static int
 js_object(js *j, jv s, mlm_schema *t, const char *path)
 {
 	char sub[512];
-	jv props = jv_object_get(jv_copy(s), jv_string("properties"));
-	jv req = jv_object_get(jv_copy(s), jv_string("required"));
-	jv ap = jv_object_get(jv_copy(s), jv_string("additionalProperties"));
+	jv props = mlm_jfield(s, "properties");
+	jv req = mlm_jfield(s, "required");
+	jv ap = mlm_jfield(s, "additionalProperties");
 	if (jv_get_kind(ap) == JV_KIND_FALSE)
 		t->closed = 1;
 	int ok = 1;
@@ -534,7 +534,7 @@ static int
 js_array(js *j, jv s, mlm_schema *t, const char *path)
 {
 	char sub[512];
-	jv it = jv_object_get(jv_copy(s), jv_string("items"));
+	jv it = mlm_jfield(s, "items");
 	if (jv_is_valid(it) && jv_get_kind(it) != JV_KIND_NULL) {
 		snprintf(sub, sizeof sub, "%s.items", path);
 		t->items = js_node(j, it, sub);
@@ -559,7 +559,7 @@ js_node(js *j, jv s, const char *path)
 	for (int k = 0; refused[k]; k++)
 		if (jv_object_has(jv_copy(s), jv_string(refused[k])))
 			return js_fail(j, path, "unsupported keyword \"%s\" (llm-fmt would not enforce it)", refused[k]);
-	jv ref = jv_object_get(jv_copy(s), jv_string("$ref"));
+	jv ref = mlm_jfield(s, "$ref");
 	if (jv_get_kind(ref) == JV_KIND_STRING)
 		return js_ref_node(j, s, ref, path);
 	jv_free(ref);

@@ -227,9 +227,9 @@ record_line(const mlm_line *l, int drop_failed, long *i, char id[17])
 	jv r = jv_parse_sized(l->text, (int)l->len);
 	int keep = 0;
 	if (jv_is_valid(r) && jv_get_kind(r) == JV_KIND_OBJECT) {
-		jv iv = jv_object_get(jv_copy(r), jv_string("i"));
-		jv idv = jv_object_get(jv_copy(r), jv_string("id"));
-		jv ok = jv_object_get(jv_copy(r), jv_string("ok"));
+		jv iv = mlm_jfield(r, "i");
+		jv idv = mlm_jfield(r, "id");
+		jv ok = mlm_jfield(r, "ok");
 		keep = jv_get_kind(iv) == JV_KIND_NUMBER && jv_get_kind(idv) == JV_KIND_STRING &&
 		    (jv_get_kind(ok) == JV_KIND_TRUE || !drop_failed);
 		if (keep) {

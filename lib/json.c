@@ -5,6 +5,8 @@
  */
 #include <limits.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,9 +74,15 @@ mlm_json_num(mlm_buf *b, double d)
 	/* integers below 1e15 print as such; libjq writes larger ones,
 	 * fractions and -0 in its own shortest form */
 	if (d == floor(d) && fabs(d) < 1e15 && (d != 0 || !signbit(d))) {
-		char t[24];
-		int n = snprintf(t, sizeof t, "%lld", (long long)d);
-		return mlm_buf_add(b, t, (size_t)n);
+		char t[24], *q = t + sizeof t;
+		long long v = (long long)d;
+		unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+		do
+			*--q = (char)('0' + u % 10);
+		while (u /= 10);
+		if (v < 0)
+			*--q = '-';
+		return mlm_buf_add(b, q, (size_t)(t + sizeof t - q));
 	}
 	jv x = jv_number(d);
 	int r = dump_slow(b, x);
@@ -132,9 +140,89 @@ mlm_json_dump(mlm_buf *b, jv x)
 	}
 }
 
+/* Object keys as jv strings, made once: a lookup by a C string would
+ * otherwise allocate and hash its key every time (a request's adapter,
+ * parameters and estimates look up some thirty). A small table indexed by
+ * the key's address, checked by its bytes (an address may be reused for
+ * other text); per thread, since jv reference counts are not atomic, and
+ * freed at the thread's exit. */
+#define KEYS 256
+struct keycache {
+	struct keyslot {
+		const char *p;
+		size_t n;
+		jv s;
+	} k[KEYS];
+};
+static pthread_key_t kc_key;
+static _Thread_local struct keycache *kc_mine;  /* this thread's, also under kc_key */
+static pthread_once_t kc_once = PTHREAD_ONCE_INIT;
+static int kc_ok;
+
+static void
+kc_free(void *u)
+{
+	struct keycache *c = u;
+	for (size_t i = 0; i < KEYS; i++)
+		if (c->k[i].p)
+			jv_free(c->k[i].s);
+	free(c);
+	kc_mine = NULL;
+}
+
+static void
+kc_init(void)
+{
+	kc_ok = pthread_key_create(&kc_key, kc_free) == 0;
+}
+
+static jv
+key_jv(const char *k, size_t n)
+{
+	int len = n > INT_MAX ? INT_MAX : (int)n;
+	struct keycache *c = kc_mine;
+	if (!c) {
+		pthread_once(&kc_once, kc_init);
+		if (kc_ok && (c = calloc(1, sizeof *c)) && pthread_setspecific(kc_key, c)) {
+			free(c);
+			c = NULL;
+		}
+		kc_mine = c;
+	}
+	if (!c)
+		return jv_string_sized(k, len);
+	uintptr_t h = ((uintptr_t)k >> 2) * 2654435761u + n;
+	struct keyslot *e = &c->k[(h >> 8) % KEYS];
+	/* e->n is the cached string's own length: invalid UTF-8, replaced by
+	 * libjq, makes it differ from the key's, and it is made again */
+	if (e->p == k && e->n == n && !memcmp(jv_string_value(e->s), k, n))
+		return jv_copy(e->s);
+	if (e->p)
+		jv_free(e->s);
+	e->p = k;
+	e->s = jv_string_sized(k, len);
+	e->n = (size_t)jv_string_length_bytes(jv_copy(e->s));
+	return jv_copy(e->s);
+}
+
+jv
+mlm_jget(jv o, const char *k, size_t n)
+{
+	if (jv_get_kind(o) != JV_KIND_OBJECT)
+		return jv_invalid();
+	return jv_object_get(jv_copy(o), key_jv(k, n));
+}
+
+jv
+mlm_jfield(jv o, const char *key)
+{
+	return mlm_jget(o, key, strlen(key));
+}
+
 /* ---------- a token tape over JSON text ---------- */
 
 int mlm_json_fast_off;
+unsigned long mlm_json_fast_n;
 
 static const char *
 ws(const char *p, const char *e)

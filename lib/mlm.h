@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdarg.h>
+#include <string.h>
 #include <jv.h>
 #include "sha256.h"
 
@@ -47,7 +48,22 @@ typedef struct mlm_buf {
 #endif
 /* Appends n bytes; keeps p NUL-terminated. -1 when max would be passed
  * (then nothing is appended). */
-MLM_MUST_CHECK int mlm_buf_add(mlm_buf *b, const void *s, size_t n);
+MLM_MUST_CHECK int mlm_buf_add_slow(mlm_buf *b, const void *s, size_t n);
+/* Appends s[0..n) and keeps a NUL after it; -1 past the maximum or out of
+ * memory. Inline while there is room (a JSON writer appends a few bytes at
+ * a time), mlm_buf_add_slow to grow. */
+MLM_MUST_CHECK static inline int
+mlm_buf_add(mlm_buf *b, const void *s, size_t n)
+{
+	if (b->p && b->cap - b->len > n && (!b->max || b->max - b->len > n)) {
+		if (n)
+			memcpy(b->p + b->len, s, n);
+		b->len += n;
+		b->p[b->len] = 0;
+		return 0;
+	}
+	return mlm_buf_add_slow(b, s, n);
+}
 MLM_MUST_CHECK int mlm_buf_puts(mlm_buf *b, const char *s);
 MLM_MUST_CHECK int mlm_buf_printf(mlm_buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -74,6 +90,11 @@ MLM_MUST_CHECK int mlm_json_str(mlm_buf *b, const char *s, size_t n);
 MLM_MUST_CHECK int mlm_json_dump(mlm_buf *b, jv x);
 /* A number as jv_dump_string writes jv_number(d). */
 MLM_MUST_CHECK int mlm_json_num(mlm_buf *b, double d);
+/* The member key[0..n) of o (borrowed), or jv_invalid() when o has none
+ * or is no object: jv_object_get(jv_copy(o), jv_string(key)), its key
+ * string made once per thread and address; mlm_jfield takes a C string. */
+jv mlm_jget(jv o, const char *key, size_t n);
+jv mlm_jfield(jv o, const char *key);
 
 /* A token tape over strict JSON text (RFC 8259), for the hot paths that
  * read a few fields of a provider's answer without building jv values.
@@ -100,8 +121,10 @@ int mlm_jdoc_get(const mlm_jdoc *d, int tok, const char *path);
  * libjq would change it (invalid UTF-8, lone surrogates), -1 when full. */
 int mlm_jdoc_str(const mlm_jdoc *d, int tok, mlm_buf *out);
 int mlm_jdoc_num(const mlm_jdoc *d, int tok, double *v);
-/* Set by tests: every reader takes libjq's path (to compare the two). */
+/* Set by tests: every reader and writer takes libjq's path (to compare the
+ * two); and the count of requests the plain writer wrote. */
 extern int mlm_json_fast_off;
+extern unsigned long mlm_json_fast_n;
 
 /* Writes "fmt..." into err (errlen bytes); returns -1 for `return mlm_err(...)`. */
 int mlm_err(char *err, size_t errlen, const char *fmt, ...)

@@ -132,12 +132,12 @@ image_url(jv part)
 {
 	if (jv_get_kind(part) != JV_KIND_OBJECT)
 		return NULL;
-	jv t = jv_object_get(jv_copy(part), jv_string("type"));
+	jv t = mlm_jfield(part, "type");
 	int img = jv_get_kind(t) == JV_KIND_STRING && !strcmp(jv_string_value(t), "image");
 	jv_free(t);
 	if (!img)
 		return NULL;
-	jv u = jv_object_get(jv_copy(part), jv_string("url"));
+	jv u = mlm_jfield(part, "url");
 	const char *s = jv_get_kind(u) == JV_KIND_STRING ? jv_string_value(u) : "";
 	jv_free(u);             /* part keeps the string alive */
 	return s;
@@ -148,12 +148,12 @@ mlm_req_images(jv req)
 {
 	if (jv_get_kind(req) != JV_KIND_OBJECT)
 		return 0;
-	jv m = jv_object_get(jv_copy(req), jv_string("messages"));
+	jv m = mlm_jfield(req, "messages");
 	int n = 0;
 	if (jv_get_kind(m) == JV_KIND_ARRAY) {
 		jv_array_foreach(m, i, x) {
 			jv c = jv_get_kind(x) == JV_KIND_OBJECT ?
-			    jv_object_get(jv_copy(x), jv_string("content")) : jv_null();
+			    mlm_jfield(x, "content") : jv_null();
 			if (jv_get_kind(c) == JV_KIND_ARRAY) {
 				jv_array_foreach(c, k, p) {
 					n += image_url(p) != NULL;
@@ -247,7 +247,7 @@ parts_openai(jv content, const mlm_entry *e, int urls, int pdf_ok, char *err, si
 			}
 		} else {
 			jv t = jv_get_kind(p) == JV_KIND_OBJECT ?
-			    jv_object_get(jv_copy(p), jv_string("text")) : jv_null();
+			    mlm_jfield(p, "text") : jv_null();
 			if (jv_get_kind(t) != JV_KIND_STRING) {
 				jv_free(t), jv_free(p), jv_free(out), jv_free(content);
 				mlm_err(err, errlen, "request: a content part is neither text nor image");

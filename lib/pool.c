@@ -455,7 +455,7 @@ mlm_pool_from_env(mlm_pool *p, const mlm_env *env, char *err, size_t errlen)
 static const char *
 jstr(jv o, const char *k)
 {
-	jv v = jv_object_get(jv_copy(o), jv_string(k));
+	jv v = mlm_jfield(o, k);
 	const char *s = NULL;
 	if (jv_get_kind(v) == JV_KIND_STRING)
 		s = jv_string_value(v);
@@ -466,7 +466,7 @@ jstr(jv o, const char *k)
 static int
 jnum(jv o, const char *k, double *out)
 {
-	jv v = jv_object_get(jv_copy(o), jv_string(k));
+	jv v = mlm_jfield(o, k);
 	int ok = jv_get_kind(v) == JV_KIND_NUMBER;
 	if (ok)
 		*out = jv_number_value(v);
@@ -524,7 +524,7 @@ line_limits(mlm_entry *e, jv o)
 			e->lim.wmax[pool_wins[i].kind] = d > 0 ? (long)d : 0;
 	if (jnum(o, "window", &d))
 		e->window = (long)d;
-	jv pm = jv_object_get(jv_copy(o), jv_string("per_model"));
+	jv pm = mlm_jfield(o, "per_model");
 	if (jv_get_kind(pm) == JV_KIND_TRUE || jv_get_kind(pm) == JV_KIND_FALSE)
 		e->lim.per_model = jv_get_kind(pm) == JV_KIND_TRUE;
 	jv_free(pm);
@@ -535,7 +535,7 @@ line_limits(mlm_entry *e, jv o)
 		/* the line's daily reset is every day window's */
 		e->lim.wreset[MLM_WIN_TPD] = e->lim.wreset[MLM_WIN_NPD] = (unsigned char)e->lim.reset;
 	}
-	jv sch = jv_object_get(jv_copy(o), jv_string("schema"));
+	jv sch = mlm_jfield(o, "schema");
 	if (jv_get_kind(sch) == JV_KIND_TRUE)
 		e->features |= MLM_FEAT_SCHEMA;
 	else if (jv_get_kind(sch) == JV_KIND_FALSE)
@@ -544,7 +544,7 @@ line_limits(mlm_entry *e, jv o)
 	static const struct { const char *k; unsigned f; } caps[] = {
 		{ "vision", MLM_FEAT_VISION }, { "tools", MLM_FEAT_TOOLS } };
 	for (size_t i = 0; i < sizeof caps / sizeof *caps; i++) {   /* caps.c */
-		jv c = jv_object_get(jv_copy(o), jv_string(caps[i].k));
+		jv c = mlm_jfield(o, caps[i].k);
 		if (jv_get_kind(c) == JV_KIND_TRUE)
 			e->features |= caps[i].f;
 		else if (jv_get_kind(c) == JV_KIND_FALSE)

@@ -126,7 +126,7 @@ str_append(jv o, const char *key, jv piece)
 		jv_free(piece);
 		return o;
 	}
-	jv old = jv_object_get(jv_copy(o), jv_string(key));
+	jv old = mlm_jfield(o, key);
 	jv s = jv_get_kind(old) == JV_KIND_STRING ? jv_string_concat(old, piece) :
 	    (jv_free(old), piece);
 	return jv_object_set(o, jv_string(key), s);

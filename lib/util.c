@@ -20,7 +20,7 @@
 #include "mlm.h"
 
 int
-mlm_buf_add(mlm_buf *b, const void *s, size_t n)
+mlm_buf_add_slow(mlm_buf *b, const void *s, size_t n)
 {
 	size_t max = b->max ? b->max : MLM_BUF_DEFAULT_MAX;
 	if (b->len + n + 1 > max || b->len + n + 1 < b->len)

@@ -3,7 +3,10 @@
  *   dump_alike:   mlm_json_dump writes what jv_dump_string(x, 0) writes;
  *   parse_alike:  an OpenAI-wire body read through the token tape and
  *                 through libjq alone gives the same return, text, finish
- *                 reason, usage, done flag, and (on failure) kind and message.
+ *                 reason, usage, done flag, and (on failure) kind and message;
+ *   build_alike:  the OpenAI-compatible adapter's request for req, from its
+ *                 plain writer and from its general path (jv values): the
+ *                 same return, URL, headers and body, byte for byte.
  * Each returns 1 when alike, else 0 with the two sides described in why. */
 #ifndef JSON_ALIKE_H
 #define JSON_ALIKE_H
@@ -60,6 +63,42 @@ parse_alike(const char *body, size_t len, char *why, size_t n)
 		    a[1].in_tok, a[1].out_tok, o[1].kind, o[1].msg);
 	mlm_answer_free(&a[0]);
 	mlm_answer_free(&a[1]);
+	return same;
+}
+
+static int
+build_alike(jv req, const char *provider, int stream, char *why, size_t n)
+{
+	mlm_entry e;
+	memset(&e, 0, sizeof e);
+	e.id = (char *)"t:e";
+	e.provider = (char *)provider;
+	e.wire = MLM_WIRE_OPENAI;
+	e.model = (char *)"m\"\xc3\xa9\xff";
+	e.base_url = (char *)"http://127.0.0.1:9/v1";
+	mlm_httpreq h[2];
+	char err[2][256];
+	int r[2];
+	for (int k = 0; k < 2; k++) {
+		mlm_json_fast_off = k;
+		err[k][0] = 0;
+		r[k] = mlm_adapter_get(MLM_WIRE_OPENAI)->build(&e, "sk-test", req, stream, &h[k],
+		    err[k], sizeof err[k]);
+	}
+	mlm_json_fast_off = 0;
+	int same = r[0] == r[1] && !strcmp(err[0], err[1]);
+	if (same && r[0] == 0) {
+		same = !strcmp(h[0].url, h[1].url) && !strcmp(h[0].body, h[1].body);
+		for (int i = 0; same && i < 8; i++)
+			same = (!h[0].hdr[i] && !h[1].hdr[i]) ||
+			    (h[0].hdr[i] && h[1].hdr[i] && !strcmp(h[0].hdr[i], h[1].hdr[i]));
+	}
+	if (!same)
+		snprintf(why, n, "plain: r=%d err=%s body=%s\njv:    r=%d err=%s body=%s", r[0], err[0],
+		    r[0] == 0 ? h[0].body : "", r[1], err[1], r[1] == 0 ? h[1].body : "");
+	for (int k = 0; k < 2; k++)
+		if (r[k] == 0)
+			mlm_httpreq_free(&h[k]);
 	return same;
 }
 #endif

@@ -124,6 +124,39 @@ main(void)
 	ok(mlm_caps_need(r) == MLM_FEAT_VISION, "a request with an image needs vision");
 	jv_free(r);
 
+	/* the one-pass estimate of a plain request and the general walks agree
+	 * (tokens and needs), and requests that are not plain go the long way */
+	static const char *const reqs[] = {
+		"{\"messages\":[{\"role\":\"user\",\"content\":\"abcdabcdabcdabcd\"}]}",
+		"{\"system\":\"\u4f60\u597d, be brief\",\"messages\":[{\"role\":\"user\",\"content\":\"\u00e9t\u00e9\"}],"
+		    "\"temperature\":0.2,\"max_tokens\":9}",
+		"{\"messages\":[{\"content\":\"a\",\"role\":\"user\"},{\"role\":\"assistant\",\"content\":\"b\"}],"
+		    "\"system\":null}",
+		"{\"messages\":[]}",
+		"{\"messages\":[{\"role\":\"tool\",\"content\":\"42\"}]}",
+		"{\"messages\":[{\"role\":\"user\",\"content\":\"x\",\"name\":\"n\"}]}",
+		"{\"messages\":[{\"role\":\"user\"}]}",
+		"{\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"image\",\"url\":\"data:image/png;base64,AAAA\"}]}]}",
+		"{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"system\":{\"a\":1}}",
+		"{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"tools\":[{\"name\":\"f\"}]}",
+		"{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"schema\":{\"type\":\"object\"}}",
+		"{\"messages\":{}}", "{\"embed\":[\"a\"]}", "{}",
+	};
+	for (size_t i = 0; i < sizeof reqs / sizeof *reqs; i++) {
+		jv q = jv_parse(reqs[i]);
+		long t[2];
+		unsigned need[2];
+		for (int k = 0; k < 2; k++) {
+			mlm_json_fast_off = k;
+			t[k] = mlm_caps_tokens(q);
+			need[k] = mlm_caps_need(q);
+		}
+		mlm_json_fast_off = 0;
+		ok(t[0] == t[1] && need[0] == need[1], "one pass and the general walks agree (%ld/%ld tokens, "
+		    "needs %u/%u): %s", t[0], t[1], need[0], need[1], reqs[i]);
+		jv_free(q);
+	}
+
 	/* refusals and what they teach */
 	ok(mlm_caps_refusal_text("Invalid content type. image_url is only supported by certain models."),
 	    "OpenAI's refusal of images");

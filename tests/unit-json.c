@@ -101,6 +101,108 @@ main(void)
 	for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++)
 		same_parse(bodies[i], strlen(bodies[i]), bodies[i]);
 
+	/* member look-ups by key strings made once per thread: what
+	 * jv_object_get gives, also when a key's address is reused for other
+	 * text, and for a key libjq changes (invalid UTF-8 becomes U+FFFD) */
+	{
+		jv mo = jv_parse("{\"a\":1,\"ab\":2,\"\u00e9\":3,\"\ufffd\":4}");
+		char key[8];
+		struct { const char *k; double want; } look[] = {
+			{ "a", 1 }, { "ab", 2 }, { "a", 1 }, { "zz", -1 }, { "\xc3\xa9", 3 }, { "\xff", 4 },
+			{ "\xff", 4 }, { "ab", 2 },
+		};
+		for (size_t i = 0; i < sizeof look / sizeof look[0]; i++) {
+			strcpy(key, look[i].k);         /* one address, other texts */
+			jv v = mlm_jfield(mo, key), w = jv_object_get(jv_copy(mo), jv_string(key));
+			double got = jv_is_valid(v) ? jv_number_value(v) : -1;
+			ok(got == look[i].want && jv_equal(jv_copy(v), jv_copy(w)),
+			    "look-up %zu: %g, as jv_object_get", i, got);
+			jv_free(v), jv_free(w);
+		}
+		jv v = mlm_jget(mo, "abc", 2);
+		ok(jv_is_valid(v) && jv_number_value(v) == 2, "a sized look-up takes its first n bytes");
+		jv_free(v);
+		v = mlm_jfield(jv_number(1), "a");
+		ok(!jv_is_valid(v), "a look-up in a number: invalid, not libjq's assertion");
+		jv_free(v);
+		jv_free(mo);
+	}
+
+	/* requests: the plain writer and the general path (jv values) alike,
+	 * for plain requests and for every kind it hands over */
+	static const char *const reqs[] = {
+		"{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}",
+		"{\"messages\":[{\"role\":\"user\",\"content\":\"\u4f60\u597d \\\"q\\\" \\n\\u0001\"}]}",
+		"{\"system\":\"be brief\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}",
+		"{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"system\":\"\"}",
+		"{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"system\":null}",
+		"{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"system\":3}",
+		"{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"temperature\":0.7,\"max_tokens\":64}",
+		"{\"max_tokens\":1e3,\"temperature\":0,\"messages\":[{\"content\":\"hi\",\"role\":\"user\"}]}",
+		"{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"temperature\":\"hot\",\"max_tokens\":null}",
+		"{\"messages\":[{\"role\":\"user\",\"content\":\"a\"},{\"role\":\"assistant\",\"content\":\"b\"},"
+		    "{\"role\":\"user\",\"content\":\"c\"}]}",
+		"{\"messages\":[]}",
+		"{\"messages\":[{\"role\":\"user\",\"content\":\"hi\",\"name\":\"x\"}]}",
+		"{\"messages\":[{\"role\":\"user\"}]}",
+		"{\"messages\":[{\"role\":1,\"content\":\"hi\"}]}",
+		"{\"messages\":[{\"role\":\"user\",\"content\":null}]}",
+		"{\"messages\":[\"hi\"]}",
+		"{\"messages\":{}}",
+		"{\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"hi\"}]}]}",
+		"{\"messages\":[{\"role\":\"tool\",\"content\":\"42\",\"tool_call_id\":\"c1\"}]}",
+		"{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"stop\":[\"x\"],\"top_p\":0.5}",
+		"{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"top_k\":5}",
+		"{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"json\":true}",
+		"{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"schema\":{\"type\":\"object\"}}",
+		"{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"tools\":[{\"name\":\"f\",\"parameters\":{}}]}",
+		"{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"tool_choice\":\"none\"}",
+		"{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"seed\":1}",
+		"{}", "[]",
+	};
+	static const char *const provs[] = { "openai", "zhipu", "groq" };
+	for (size_t i = 0; i < sizeof reqs / sizeof reqs[0]; i++) {
+		jv q = jv_parse(reqs[i]);
+		ok(jv_is_valid(q), "request parses: %s", reqs[i]);
+		int all = 1;
+		char why[8192] = "";
+		for (size_t p = 0; p < 3; p++)
+			for (int st = 0; st < 2; st++)
+				if (all && !build_alike(q, provs[p], st, why, sizeof why))
+					all = 0;
+		ok(all, "openai build alike (openai, zhipu, groq; whole and streamed): %s", reqs[i]);
+		if (!all)
+			diag_why(why);
+		jv_free(q);
+	}
+	/* the plain writer does take the plain ones (or the above compares
+	 * the general path with itself) */
+	{
+		mlm_entry pe;
+		memset(&pe, 0, sizeof pe);
+		pe.id = (char *)"t:e";
+		pe.provider = (char *)"openai";
+		pe.wire = MLM_WIRE_OPENAI;
+		pe.model = (char *)"m";
+		pe.base_url = (char *)"http://127.0.0.1:9/v1";
+		mlm_httpreq h;
+		char err[256];
+		jv q = jv_parse("{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"tools\":[]}");
+		unsigned long n0 = mlm_json_fast_n;
+		ok(mlm_adapter_get(MLM_WIRE_OPENAI)->build(&pe, "k", q, 0, &h, err, sizeof err) == 0 &&
+		    mlm_json_fast_n == n0, "a request with tools: the general path");
+		mlm_httpreq_free(&h);
+		jv_free(q);
+		q = jv_parse("{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+		mlm_json_fast_off = 0;
+		ok(mlm_adapter_get(MLM_WIRE_OPENAI)->build(&pe, "k", q, 0, &h, err, sizeof err) == 0 &&
+		    mlm_json_fast_n == n0 + 1, "a plain request: the plain writer");
+		ok(!strcmp(h.body, "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],"
+		    "\"stream\":false}"), "the plain body: %s", h.body ? h.body : "");
+		mlm_httpreq_free(&h);
+		jv_free(q);
+	}
+
 	/* result records: written directly, and dumped from jv */
 	mlm_entry re;
 	memset(&re, 0, sizeof re);
