@@ -103,7 +103,8 @@ is "$rc" 1 "--check with a failing entry: exit 1"
 is "$(jqo 'select(.id == "in1") | .check | [(.ok|tostring), .kind, (.status|tostring), (.ms|type)] | join(" ")')" "true ok 200 number" "--check: ok with ms"
 is "$(jqo 'select(.id == "in2") | .check | [(.ok|tostring), .kind, (.status|tostring)] | join(" ")')" "false auth 401" "--check: auth kind for +invalid"
 case "$out$err" in *k+invalid*|*good-inline*) nok "--check: no key in the output" ;; *) ok "--check: no key in the output" ;; esac
-llm-pool --reset inline.ndjson
+run llm-pool --reset inline.ndjson
+is "$rc" 0 "--reset of a pool file: exit 0"
 run llm-pool --check --live inline.ndjson
 is "$rc" 0 "--live: exit 0"
 is "$(jqo -s 'map(.id) | join(" ")')" in1 "--live keeps only working entries"
