@@ -46,7 +46,7 @@ const char *
 mlm_wire_names(void)
 {
 #define MLM_WIRE_LISTED(id, name, chat, embed) ", " name
-	return MLM_WIRES(MLM_WIRE_LISTED) + 2;
+	return &MLM_WIRES(MLM_WIRE_LISTED)[2];     /* past the first ", " */
 #undef MLM_WIRE_LISTED
 }
 
