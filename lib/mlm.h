@@ -95,6 +95,8 @@ MLM_MUST_CHECK int mlm_json_num(mlm_buf *b, double d);
  * string made once per thread and address; mlm_jfield takes a C string. */
 jv mlm_jget(jv o, const char *key, size_t n);
 jv mlm_jfield(jv o, const char *key);
+/* jv_string(key) for a key of a hot path's objects: made once per thread. */
+jv mlm_jkey(const char *key);
 
 /* A token tape over strict JSON text (RFC 8259), for the hot paths that
  * read a few fields of a provider's answer without building jv values.
@@ -503,13 +505,14 @@ typedef struct mlm_outcome {
 /* ---------- http headers of an answer ---------- */
 
 #define MLM_MAX_HEADERS 64
-typedef struct mlm_headers {
+typedef struct mlm_headers {   /* all zero: empty */
 	int n;
-	char *name[MLM_MAX_HEADERS];       /* lower-case */
-	char *value[MLM_MAX_HEADERS];
+	unsigned off[MLM_MAX_HEADERS];  /* each "name\0value\0" in buf, the name lower-case */
+	mlm_buf buf;
 } mlm_headers;
 const char *mlm_headers_get(const mlm_headers *h, const char *lcname);
 void mlm_headers_add_line(mlm_headers *h, const char *line, size_t len);
+void mlm_headers_reset(mlm_headers *h);     /* empty again, its buffer kept */
 void mlm_headers_free(mlm_headers *h);
 
 /* ---------- sse.c: one reader for every provider's event stream ---------- */
@@ -829,6 +832,8 @@ unsigned mlm_caps_need(jv req_borrowed);
  * characters, 4 per message, 1000 per image. */
 long mlm_caps_tokens(jv req_borrowed);
 long mlm_caps_out_tokens(jv req_borrowed);      /* its max_tokens, 0 when not set */
+/* Both of the above at once (a plain request in one pass). */
+unsigned mlm_caps_need_tokens(jv req_borrowed, long *tokens);
 /* "images", "tools" (the first capability in feat). */
 const char *mlm_caps_name(unsigned feat);
 /* 1 when entry idx cannot take q's request (capability learned or

@@ -3,6 +3,7 @@
  * HTTP answer carries to the classifiers.
  */
 #include <ctype.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,43 +35,49 @@ mlm_headers_get(const mlm_headers *h, const char *lcname)
 {
 	if (!h)
 		return NULL;
-	for (int i = h->n - 1; i >= 0; i--)
-		if (!strcmp(h->name[i], lcname))
-			return h->value[i];
+	for (int i = h->n - 1; i >= 0; i--) {
+		const char *name = h->buf.p + h->off[i];
+		if (!strcmp(name, lcname))
+			return name + strlen(name) + 1;
+	}
 	return NULL;
 }
 
+/* One buffer for all of an answer's headers, not two allocations each. */
 void
 mlm_headers_add_line(mlm_headers *h, const char *line, size_t len)
 {
 	const char *colon = memchr(line, ':', len);
-	if (!colon || h->n >= MLM_MAX_HEADERS)
+	if (!colon || h->n >= MLM_MAX_HEADERS || h->buf.len > UINT_MAX - len - 2)
 		return;
-	size_t nl = (size_t)(colon - line);
+	size_t nl = (size_t)(colon - line), at = h->buf.len;
 	const char *v = colon + 1, *end = line + len;
 	while (v < end && (*v == ' ' || *v == '\t'))
 		v++;
 	while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' '))
 		end--;
-	char *name = mlm_strndup(line, nl);
-	char *val = mlm_strndup(v, (size_t)(end - v));
-	if (!name || !val) {
-		free(name), free(val);
+	if (mlm_buf_add(&h->buf, line, nl) < 0 || mlm_buf_add(&h->buf, "", 1) < 0 ||
+	    mlm_buf_add(&h->buf, v, (size_t)(end - v)) < 0 || mlm_buf_add(&h->buf, "", 1) < 0) {
+		h->buf.len = at;        /* the header is dropped whole */
 		return;
 	}
-	for (char *p = name; *p; p++)
+	for (char *p = h->buf.p + at; *p; p++)
 		*p = (char)tolower((unsigned char)*p);
-	h->name[h->n] = name;
-	h->value[h->n] = val;
-	h->n++;
+	h->off[h->n++] = (unsigned)at;
+}
+
+void
+mlm_headers_reset(mlm_headers *h)
+{
+	h->n = 0;
+	h->buf.len = 0;         /* the buffer kept */
 }
 
 void
 mlm_headers_free(mlm_headers *h)
 {
-	for (int i = 0; i < h->n; i++)
-		free(h->name[i]), free(h->value[i]);
 	h->n = 0;
+	mlm_buf_free(&h->buf);
 }
 
 void
