@@ -537,7 +537,8 @@ call_done(void *u, mlm_result *r)
 	w.inflight--;
 	/* the record's text, "i" and "id" first, then the result */
 	mlm_buf *b = &it->line;
-	int e = mlm_buf_printf(b, "{\"i\":%ld,\"id\":\"%s\"", it->i, it->id);
+	int e = mlm_buf_puts(b, "{\"i\":") | mlm_json_num(b, (double)it->i) |
+	    mlm_buf_puts(b, ",\"id\":\"") | mlm_buf_puts(b, it->id) | mlm_buf_puts(b, "\"");
 	e |= mlm_result_write(b, r);
 	if (it->hedged)
 		e |= mlm_buf_puts(b, ",\"hedged\":true");

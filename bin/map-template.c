@@ -63,7 +63,7 @@ map_template_request(jv out, const map_template_opts *opt, char **model, jv *req
 		out = jv_dump_string(out, 0);   /* a scalar prompt is its text */
 	if (jv_get_kind(out) == JV_KIND_STRING) {
 		msgs = jv_array_append(jv_array(), jv_object_set(jv_object_set(jv_object(),
-		    jv_string("role"), jv_string("user")), jv_string("content"), jv_copy(out)));
+		    mlm_jkey("role"), jv_string("user")), mlm_jkey("content"), jv_copy(out)));
 	} else if (jv_get_kind(out) == JV_KIND_OBJECT) {
 		jv p = mlm_jfield(out, "prompt");
 		jv m = mlm_jfield(out, "messages");
@@ -72,7 +72,7 @@ map_template_request(jv out, const map_template_opts *opt, char **model, jv *req
 			p = jv_dump_string(p, 0);       /* as a bare scalar prompt */
 		if (jv_get_kind(p) == JV_KIND_STRING) {
 			msgs = jv_array_append(jv_array(), jv_object_set(jv_object_set(jv_object(),
-			    jv_string("role"), jv_string("user")), jv_string("content"), p));
+			    mlm_jkey("role"), jv_string("user")), mlm_jkey("content"), p));
 			p = jv_null();
 		} else if (jv_get_kind(m) == JV_KIND_ARRAY && jv_array_length(jv_copy(m)) > 0) {
 			msgs = jv_array();
@@ -110,12 +110,12 @@ map_template_request(jv out, const map_template_opts *opt, char **model, jv *req
 		jv_free(mo);
 		jv te = mlm_jfield(out, "temperature");
 		if (jv_get_kind(te) == JV_KIND_NUMBER)
-			req = jv_object_set(req, jv_string("temperature"), te);
+			req = jv_object_set(req, mlm_jkey("temperature"), te);
 		else
 			jv_free(te);
 		jv mt = mlm_jfield(out, "max_tokens");
 		if (jv_get_kind(mt) == JV_KIND_NUMBER)
-			req = jv_object_set(req, jv_string("max_tokens"), mt);
+			req = jv_object_set(req, mlm_jkey("max_tokens"), mt);
 		else
 			jv_free(mt);
 		if (jv_is_valid(msgs))  /* "attach": files or URLs (attach.c) */
@@ -132,21 +132,21 @@ map_template_request(jv out, const map_template_opts *opt, char **model, jv *req
 		return -1;
 	}
 	if (jv_get_kind(sysv) == JV_KIND_STRING)
-		req = jv_object_set(req, jv_string("system"), sysv);
+		req = jv_object_set(req, mlm_jkey("system"), sysv);
 	else {
 		jv_free(sysv);
 		if (sys)
-			req = jv_object_set(req, jv_string("system"), jv_string(sys));
+			req = jv_object_set(req, mlm_jkey("system"), jv_string(sys));
 	}
-	req = jv_object_set(req, jv_string("messages"), msgs);
+	req = jv_object_set(req, mlm_jkey("messages"), msgs);
 	if (opt->temperature >= 0 && !jv_object_has(jv_copy(req), jv_string("temperature")))
-		req = jv_object_set(req, jv_string("temperature"), jv_number(opt->temperature));
+		req = jv_object_set(req, mlm_jkey("temperature"), jv_number(opt->temperature));
 	if (opt->max_tokens && !jv_object_has(jv_copy(req), jv_string("max_tokens")))
-		req = jv_object_set(req, jv_string("max_tokens"), jv_number((double)opt->max_tokens));
+		req = jv_object_set(req, mlm_jkey("max_tokens"), jv_number((double)opt->max_tokens));
 	if (*model)
 		req = jv_object_set(req, jv_string("model"), jv_string(*model));
 	if (jv_get_kind(opt->tools) == JV_KIND_ARRAY)
-		req = jv_object_set(req, jv_string("tools"), jv_copy(opt->tools));
+		req = jv_object_set(req, mlm_jkey("tools"), jv_copy(opt->tools));
 	*reqp = req;
 	return 0;
 }

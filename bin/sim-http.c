@@ -131,6 +131,7 @@ log_and_count(struct ctx *x, const struct answer *a, const char *raw, size_t raw
 	o = jset(o, "flavor", jv_string(flavor_names[x->fl]));
 	o = jset(o, "key", x->key ? jv_string(x->key) : jv_null());
 	o = jset(o, "auth", x->auth ? jv_string(x->auth) : jv_null());
+	o = jset(o, "accept_encoding", x->accept_encoding ? jv_string(x->accept_encoding) : jv_null());
 	o = jset(o, "model", x->model ? jv_string(x->model) : jv_null());
 	o = jset(o, "stream", x->stream ? jv_true() : jv_false());
 	o = jset(o, "status", jv_number(a->status));
@@ -436,6 +437,7 @@ answer_request(struct req *r, struct MHD_Connection *c, const char *url, const c
 		jv_free(m);
 	}
 	get_key(&x, c);
+	x.accept_encoding = header(c, "Accept-Encoding");
 	decide(&x, r, c, a);
 	/* Gemini's OpenAI-compatible endpoint wraps its Google errors in an array */
 	if (x.fl == FL_GEMINI && (x.api == API_CHAT || x.api == API_MODELS) && a->status >= 400

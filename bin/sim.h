@@ -130,6 +130,7 @@ struct ctx {
 	char *model;
 	const char *key;            /* full key string, or NULL */
 	const char *auth;           /* how the key came */
+	const char *accept_encoding; /* the client's Accept-Encoding, or NULL */
 	unsigned long long seq;
 	int64_t now;
 	jv req;                     /* parsed body (or invalid) */

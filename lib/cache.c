@@ -112,9 +112,10 @@ mlm_req_hash(jv req_borrowed, char out[17])
 {
 	/* requests are built field by field in a fixed order, so their plain
 	 * dump is already canonical: no key sort */
-	jv r = jv_copy(req_borrowed);
-	if (jv_object_has(jv_copy(r), jv_string("stream")))
+	jv r = jv_copy(req_borrowed), st = mlm_jfield(r, "stream");
+	if (jv_is_valid(st))
 		r = jv_object_delete(r, jv_string("stream"));
+	jv_free(st);
 	mlm_buf s = { 0 };
 	if (mlm_json_dump(&s, r) == 0) {
 		mlm_hash_hex(s.p ? s.p : "", s.len, out);

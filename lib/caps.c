@@ -178,6 +178,18 @@ mlm_caps_tokens(jv req)
 	return (long)(t + 0.999);
 }
 
+unsigned
+mlm_caps_need_tokens(jv req, long *tokens)
+{
+	double t;
+	if (plain_tokens(req, &t)) {    /* one pass for both */
+		*tokens = (long)(t + 0.999);
+		return 0;
+	}
+	*tokens = mlm_caps_tokens(req);
+	return mlm_caps_need(req);
+}
+
 const char *
 mlm_caps_name(unsigned feat)
 {

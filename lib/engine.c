@@ -50,6 +50,7 @@ typedef struct call {
 	int stop;               /* do not try again (invalid request, blocked...) */
 	char berr[MLM_ERRLEN];  /* why the adapter could not build the request */
 	int caps_kind;          /* no entry can take it (caps.c): the kind to fail with */
+	int embed;              /* an embeddings request */
 	/* the attempt in progress */
 	CURL *h;
 	struct curl_slist *hl;
@@ -259,7 +260,6 @@ new_handle(void)
 	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
 	curl_easy_setopt(h, CURLOPT_USERAGENT, "many-llm/0.1");
-	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
 	return h;
 }
 
@@ -455,7 +455,7 @@ on_header(char *p, size_t sz, size_t n, void *u)
 	call *c = u;
 	size_t len = sz * n;
 	if (len >= 5 && !memcmp(p, "HTTP/", 5))
-		mlm_headers_free(&c->hdrs);
+		mlm_headers_reset(&c->hdrs);
 	else
 		mlm_headers_add_line(&c->hdrs, p, len);
 	return len;
@@ -534,6 +534,9 @@ start_attempt(call *c, int idx)
 	curl_easy_setopt(h, CURLOPT_PRIVATE, c);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, c->o.connect_ms);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, c->o.total_ms);
+	/* vectors are long and compress well; a chat answer is short, and
+	 * libcurl's decoders cost it a twentieth of its CPU on loopback */
+	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, c->embed ? "" : NULL);
 	if (curl_multi_add_handle(g->m, h) != CURLM_OK)
 		return -1;
 	c->state = C_RUN;
@@ -556,27 +559,27 @@ record_attempt(call *c, const mlm_outcome *o, int64_t ms, long tokens)
 	mlm_engine *g = c->g;
 	const mlm_entry *e = &g->pool->v[c->idx];
 	jv a = jv_object();
-	a = jv_object_set(a, jv_string("entry"), jv_string(e->id));
-	a = jv_object_set(a, jv_string("kind"), jv_string(mlm_kind_name(o->kind)));
-	a = jv_object_set(a, jv_string("status"), jv_number((double)o->status));
-	a = jv_object_set(a, jv_string("ms"), jv_number((double)ms));
+	a = jv_object_set(a, mlm_jkey("entry"), jv_string(e->id));
+	a = jv_object_set(a, mlm_jkey("kind"), jv_string(mlm_kind_name(o->kind)));
+	a = jv_object_set(a, mlm_jkey("status"), jv_number((double)o->status));
+	a = jv_object_set(a, mlm_jkey("ms"), jv_number((double)ms));
 	c->attempts = jv_array_append(c->attempts, jv_copy(a));
 	if (!g->trace) {
 		jv_free(a);
 		goto errs;
 	}
 	jv t = a;
-	t = jv_object_set(t, jv_string("t"), jv_number((double)mlm_now_ms()));
-	t = jv_object_set(t, jv_string("quota"), jv_string(e->quota));
-	t = jv_object_set(t, jv_string("provider"), jv_string(e->provider));
-	t = jv_object_set(t, jv_string("model"), jv_string(e->model));
+	t = jv_object_set(t, mlm_jkey("t"), jv_number((double)mlm_now_ms()));
+	t = jv_object_set(t, mlm_jkey("quota"), jv_string(e->quota));
+	t = jv_object_set(t, mlm_jkey("provider"), jv_string(e->provider));
+	t = jv_object_set(t, mlm_jkey("model"), jv_string(e->model));
 	if (tokens >= 0)
-		t = jv_object_set(t, jv_string("tokens"), jv_number((double)tokens));
+		t = jv_object_set(t, mlm_jkey("tokens"), jv_number((double)tokens));
 	if (o->retry_ms >= 0)
-		t = jv_object_set(t, jv_string("retry_ms"), jv_number((double)o->retry_ms));
+		t = jv_object_set(t, mlm_jkey("retry_ms"), jv_number((double)o->retry_ms));
 	if (o->kind != MLM_OK)
-		t = jv_object_set(t, jv_string("message"), jv_string(o->msg));
-	t = jv_object_set(t, jv_string("call"), jv_number((double)c->id));
+		t = jv_object_set(t, mlm_jkey("message"), jv_string(o->msg));
+	t = jv_object_set(t, mlm_jkey("call"), jv_number((double)c->id));
 	trace(g, t);
 errs:
 	/* the attempts' errors are a why-list for the call's message (cut to
@@ -782,7 +785,7 @@ after_failure(call *c, const mlm_outcome *o)
 	}
 	if (o->kind == MLM_INVALID_REQUEST || o->kind == MLM_BLOCKED)
 		c->stop = 1;
-	if (o->kind == MLM_TOO_LARGE && mlm_req_is_embed(c->req))
+	if (o->kind == MLM_TOO_LARGE && c->embed)
 		c->stop = 1;    /* too long for the model: for every key of it too (embed.c) */
 	if (c->delivered && c->o.no_restart)
 		c->stop = 1;
@@ -1081,9 +1084,11 @@ submit(mlm_engine *g, jv req, const mlm_call_opts *o, mlm_done_fn done, void *u,
 		c->o.pick.need_schema = 1;
 	}
 	/* what it needs of an entry: images, tools, room (caps.c) */
-	c->o.pick.need_caps |= mlm_caps_need(c->req);
-	if (!c->o.pick.need_tokens && !mlm_req_is_embed(c->req))
-		c->o.pick.need_tokens = mlm_caps_tokens(c->req) + mlm_caps_out_tokens(c->req);
+	long tokens;
+	c->o.pick.need_caps |= mlm_caps_need_tokens(c->req, &tokens);
+	c->embed = mlm_req_is_embed(c->req);
+	if (!c->o.pick.need_tokens && !c->embed)
+		c->o.pick.need_tokens = tokens + mlm_caps_out_tokens(c->req);
 	/* a batch may wait out an outage; one call says so at once */
 	c->o.pick.wait_dead = c->o.max_wait_ms > 120000;
 	c->t0 = mlm_mono_ms();

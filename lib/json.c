@@ -214,6 +214,12 @@ mlm_jget(jv o, const char *k, size_t n)
 }
 
 jv
+mlm_jkey(const char *key)
+{
+	return key_jv(key, strlen(key));
+}
+
+jv
 mlm_jfield(jv o, const char *key)
 {
 	return mlm_jget(o, key, strlen(key));

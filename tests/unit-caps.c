@@ -152,8 +152,11 @@ main(void)
 			need[k] = mlm_caps_need(q);
 		}
 		mlm_json_fast_off = 0;
+		long both_t;
+		unsigned both = mlm_caps_need_tokens(q, &both_t);
 		ok(t[0] == t[1] && need[0] == need[1], "one pass and the general walks agree (%ld/%ld tokens, "
 		    "needs %u/%u): %s", t[0], t[1], need[0], need[1], reqs[i]);
+		ok(both_t == t[1] && both == need[1], "both at once agree too: %s", reqs[i]);
 		jv_free(q);
 	}
 
