@@ -26,6 +26,30 @@ str_tokens(jv s)
 	return text_tokens(jv_string_value(s), (size_t)jv_string_length_bytes(jv_copy(s)));
 }
 
+/* One message of a plain request (consumed): exactly a role (not "tool")
+ * and a content, both strings; their tokens and the message's own onto *n. */
+static int
+plain_msg_tokens(jv m, double *n)
+{
+	int ok = jv_get_kind(m) == JV_KIND_OBJECT, roles = 0, contents = 0;
+	for (int j = ok ? jv_object_iter(m) : 0; ok && jv_object_iter_valid(m, j);
+	    j = jv_object_iter_next(m, j)) {
+		jv mk = jv_object_iter_key(m, j), mv = jv_object_iter_value(m, j);
+		int role = !strcmp(jv_string_value(mk), "role");
+		int content = !role && !strcmp(jv_string_value(mk), "content");
+		roles += role;
+		contents += content;
+		ok = (role || content) && jv_get_kind(mv) == JV_KIND_STRING &&
+		    (!role || strcmp(jv_string_value(mv), "tool"));
+		if (ok)
+			*n += str_tokens(mv);
+		jv_free(mk), jv_free(mv);
+	}
+	*n += TOKENS_PER_MESSAGE;
+	jv_free(m);
+	return ok && roles == 1 && contents == 1;
+}
+
 /* A plain request (text messages of a role and a content, at most a system
  * prompt, a temperature and a token limit: what llm-map makes of a line)
  * needs no capability, and its estimate is its texts': 1 with *t, in one
@@ -41,33 +65,17 @@ plain_tokens(jv req, double *t)
 	for (int i = jv_object_iter(req); ok && jv_object_iter_valid(req, i); i = jv_object_iter_next(req, i)) {
 		jv k = jv_object_iter_key(req, i), v = jv_object_iter_value(req, i);
 		const char *ks = jv_string_value(k);
-		if (!strcmp(ks, "messages") && jv_get_kind(v) == JV_KIND_ARRAY) {
-			jv_array_foreach(v, a, m) {
-				int roles = 0, contents = 0;
-				for (int j = jv_get_kind(m) == JV_KIND_OBJECT ? jv_object_iter(m) : -1;
-				    ok && j >= 0 && jv_object_iter_valid(m, j); j = jv_object_iter_next(m, j)) {
-					jv mk = jv_object_iter_key(m, j), mv = jv_object_iter_value(m, j);
-					int role = !strcmp(jv_string_value(mk), "role");
-					roles += role;
-					contents += !role && !strcmp(jv_string_value(mk), "content");
-					ok = (role || contents) && jv_get_kind(mv) == JV_KIND_STRING &&
-					    (!role || strcmp(jv_string_value(mv), "tool"));
-					if (ok)
-						n += str_tokens(mv);
-					jv_free(mk), jv_free(mv);
-				}
-				ok = ok && roles == 1 && contents == 1;
-				n += TOKENS_PER_MESSAGE;
-				jv_free(m);
-				if (!ok)
-					break;
-			}
-		} else if (!strcmp(ks, "system") && jv_get_kind(v) == JV_KIND_STRING) {
-			n += TOKENS_PER_MESSAGE + str_tokens(v);
-		} else if (strcmp(ks, "system") && strcmp(ks, "temperature") && strcmp(ks, "max_tokens")) {
-			ok = 0;
-		} else if (!strcmp(ks, "system") && jv_get_kind(v) != JV_KIND_NULL) {
-			ok = 0;         /* a system prompt of another kind: counted as JSON below */
+		if (!strcmp(ks, "messages")) {
+			ok = jv_get_kind(v) == JV_KIND_ARRAY;
+			for (int a = 0, len = ok ? jv_array_length(jv_copy(v)) : 0; ok && a < len; a++)
+				ok = plain_msg_tokens(jv_array_get(jv_copy(v), a), &n);
+		} else if (!strcmp(ks, "system")) {
+			if (jv_get_kind(v) == JV_KIND_STRING)
+				n += TOKENS_PER_MESSAGE + str_tokens(v);
+			else    /* another kind is counted as JSON by the general walk */
+				ok = jv_get_kind(v) == JV_KIND_NULL;
+		} else {
+			ok = !strcmp(ks, "temperature") || !strcmp(ks, "max_tokens");
 		}
 		jv_free(k), jv_free(v);
 	}
@@ -75,13 +83,11 @@ plain_tokens(jv req, double *t)
 	return ok;
 }
 
-unsigned
-mlm_caps_need(jv req)
+/* What a request of any shape needs: images, tools. */
+static unsigned
+need_walk(jv req)
 {
 	unsigned f = 0;
-	double t;
-	if (jv_get_kind(req) != JV_KIND_OBJECT || plain_tokens(req, &t))
-		return 0;
 	if (mlm_req_images(req))
 		f |= MLM_FEAT_VISION;
 	if (mlm_tools_used(req))
@@ -149,14 +155,11 @@ jv_tokens(jv v)
 	return t;
 }
 
-long
-mlm_caps_tokens(jv req)
+/* The estimate of a request of any shape. */
+static double
+tokens_walk(jv req)
 {
-	if (jv_get_kind(req) != JV_KIND_OBJECT)
-		return 0;
-	double t = 0, pt;
-	if (plain_tokens(req, &pt))
-		return (long)(pt + 0.999);
+	double t = 0;
 	jv m = mlm_jfield(req, "messages");
 	if (jv_get_kind(m) == JV_KIND_ARRAY) {
 		t += TOKENS_PER_MESSAGE * jv_array_length(jv_copy(m));
@@ -175,19 +178,38 @@ mlm_caps_tokens(jv req)
 		} else
 			jv_free(x);
 	}
-	return (long)(t + 0.999);
+	return t;
+}
+
+unsigned
+mlm_caps_need(jv req)
+{
+	double t;
+	return jv_get_kind(req) != JV_KIND_OBJECT || plain_tokens(req, &t) ? 0 : need_walk(req);
+}
+
+long
+mlm_caps_tokens(jv req)
+{
+	double t;
+	if (jv_get_kind(req) != JV_KIND_OBJECT)
+		return 0;
+	return (long)((plain_tokens(req, &t) ? t : tokens_walk(req)) + 0.999);
 }
 
 unsigned
 mlm_caps_need_tokens(jv req, long *tokens)
 {
 	double t;
+	*tokens = 0;
+	if (jv_get_kind(req) != JV_KIND_OBJECT)
+		return 0;
 	if (plain_tokens(req, &t)) {    /* one pass for both */
 		*tokens = (long)(t + 0.999);
 		return 0;
 	}
-	*tokens = mlm_caps_tokens(req);
-	return mlm_caps_need(req);
+	*tokens = (long)(tokens_walk(req) + 0.999);
+	return need_walk(req);
 }
 
 const char *

@@ -275,9 +275,7 @@ plain_remote(mlm_engine *g, const char *url)
 	for (unsigned i = 0; i < ORIGINS && i < g->norigin; i++)
 		if (g->origin[i].n == n && !memcmp(g->origin[i].s, url, n))
 			return g->origin[i].plain;
-	struct origin *o = &g->origin[g->norigin++ % ORIGINS];
-	if (g->norigin > 2 * ORIGINS)
-		g->norigin -= ORIGINS;
+	struct origin *o = &g->origin[g->norigin++ % ORIGINS];     /* wraps cleanly: 8 divides 2^32 */
 	memcpy(o->s, url, n);
 	o->n = n;
 	o->plain = mlm_url_plain_remote(url);
@@ -296,9 +294,9 @@ attempt_clear(call *c)
 	if (c->h) {
 		mlm_engine *g = c->g;
 		curl_multi_remove_handle(g->m, c->h);
-		/* kept for the next attempt: a new handle costs its buffers */
-		/* not reset: every option a call sets is set again by the next
-		 * (start_attempt), the others are the same for every call */
+		/* kept for the next attempt (a new handle costs its buffers), not
+		 * reset: start_attempt sets a call's own options each time, the
+		 * others (new_handle) are the same for every call */
 		if (g->nfree < FREE_HANDLES) {
 			g->free_h[g->nfree++] = c->h;
 		} else {

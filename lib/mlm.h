@@ -46,12 +46,10 @@ typedef struct mlm_buf {
 #else
 #define MLM_MUST_CHECK __attribute__((warn_unused_result))
 #endif
-/* Appends n bytes; keeps p NUL-terminated. -1 when max would be passed
- * (then nothing is appended). */
+/* Appends n bytes; keeps p NUL-terminated. -1 when max would be passed or
+ * memory runs out (then nothing is appended). Inline while there is room (a
+ * JSON writer appends a few bytes at a time); mlm_buf_add_slow grows. */
 MLM_MUST_CHECK int mlm_buf_add_slow(mlm_buf *b, const void *s, size_t n);
-/* Appends s[0..n) and keeps a NUL after it; -1 past the maximum or out of
- * memory. Inline while there is room (a JSON writer appends a few bytes at
- * a time), mlm_buf_add_slow to grow. */
 MLM_MUST_CHECK static inline int
 mlm_buf_add(mlm_buf *b, const void *s, size_t n)
 {

@@ -3,7 +3,6 @@
  * HTTP answer carries to the classifiers.
  */
 #include <ctype.h>
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,8 +47,8 @@ void
 mlm_headers_add_line(mlm_headers *h, const char *line, size_t len)
 {
 	const char *colon = memchr(line, ':', len);
-	if (!colon || h->n >= MLM_MAX_HEADERS || h->buf.len > UINT_MAX - len - 2)
-		return;
+	if (!colon || h->n >= MLM_MAX_HEADERS)
+		return;         /* offsets fit an unsigned: the buffer stops at 64 MB */
 	size_t nl = (size_t)(colon - line), at = h->buf.len;
 	const char *v = colon + 1, *end = line + len;
 	while (v < end && (*v == ' ' || *v == '\t'))

@@ -30,16 +30,24 @@ dump_alike(jv x, char *why, size_t n)
 	return same;
 }
 
-static int
-parse_alike(const char *body, size_t len, char *why, size_t n)
+/* an OpenAI-compatible entry of the given provider, model and base URL */
+static mlm_entry
+alike_entry(const char *provider, const char *model, const char *base_url)
 {
 	mlm_entry e;
 	memset(&e, 0, sizeof e);
 	e.id = (char *)"t:e";
-	e.provider = (char *)"openai";
+	e.provider = (char *)provider;
 	e.wire = MLM_WIRE_OPENAI;
-	e.model = (char *)"m";
-	e.base_url = (char *)"http://x";
+	e.model = (char *)model;
+	e.base_url = (char *)base_url;
+	return e;
+}
+
+static int
+parse_alike(const char *body, size_t len, char *why, size_t n)
+{
+	mlm_entry e = alike_entry("openai", "m", "http://x");
 	mlm_answer a[2];
 	mlm_outcome o[2];
 	int r[2];
@@ -69,13 +77,7 @@ parse_alike(const char *body, size_t len, char *why, size_t n)
 static int
 build_alike(jv req, const char *provider, int stream, char *why, size_t n)
 {
-	mlm_entry e;
-	memset(&e, 0, sizeof e);
-	e.id = (char *)"t:e";
-	e.provider = (char *)provider;
-	e.wire = MLM_WIRE_OPENAI;
-	e.model = (char *)"m\"\xc3\xa9\xff";
-	e.base_url = (char *)"http://127.0.0.1:9/v1";
+	mlm_entry e = alike_entry(provider, "m\"\xc3\xa9\xff", "http://127.0.0.1:9/v1");
 	mlm_httpreq h[2];
 	char err[2][256];
 	int r[2];

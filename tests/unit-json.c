@@ -178,13 +178,7 @@ main(void)
 	/* the plain writer does take the plain ones (or the above compares
 	 * the general path with itself) */
 	{
-		mlm_entry pe;
-		memset(&pe, 0, sizeof pe);
-		pe.id = (char *)"t:e";
-		pe.provider = (char *)"openai";
-		pe.wire = MLM_WIRE_OPENAI;
-		pe.model = (char *)"m";
-		pe.base_url = (char *)"http://127.0.0.1:9/v1";
+		mlm_entry pe = alike_entry("openai", "m", "http://127.0.0.1:9/v1");
 		mlm_httpreq h;
 		char err[256];
 		jv q = jv_parse("{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"tools\":[]}");
